@@ -1,0 +1,222 @@
+/* db.c: connection setup, migrations, statement cache, transactions.
+ * Guarantees: every acknowledged commit is durable (WAL + synchronous=FULL);
+ * migrations apply all-or-nothing each; no SQL is assembled from input. */
+#include "db/db.h"
+#include "core/log.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE 256
+
+struct stmt_slot { const char *sql; sqlite3_stmt *st; };
+
+struct db {
+    sqlite3 *h;
+    char *path;
+    struct stmt_slot cache[STMT_CACHE];
+};
+
+sqlite3 *db_handle(db_t *db) { return db->h; }
+const char *db_path(db_t *db) { return db->path; }
+
+int db_exec(db_t *db, const char *sql)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(db->h, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        log_error("db", "exec failed: %s", msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return rc == SQLITE_CONSTRAINT ? LP_ERR_CONFLICT : LP_ERR_DB;
+    }
+    return 0;
+}
+
+int db_version(db_t *db)
+{
+    sqlite3_stmt *st = db_stmt(db, "PRAGMA user_version");
+    int v = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+    if (st) sqlite3_reset(st);
+    return v;
+}
+
+static int set_version(db_t *db, int v)
+{
+    /* PRAGMA takes no parameters; v is an integer we own, not input. */
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v);
+    return db_exec(db, sql);
+}
+
+static int migrate(db_t *db)
+{
+    int have = db_version(db);
+    if (have < 0) return LP_ERR_DB;
+    if (have > db_migrations_count) {
+        log_error("db", "database version %d is newer than this build (%d)", have,
+                  db_migrations_count);
+        return LP_ERR_STATE;
+    }
+    for (int i = have; i < db_migrations_count; i++) {
+        int rc = db_begin(db);
+        if (rc == 0) rc = db_exec(db, db_migrations[i].sql);
+        if (rc == 0) rc = set_version(db, i + 1);
+        if (rc == 0) rc = db_commit(db);
+        if (rc != 0) {
+            db_rollback(db);
+            log_error("db", "migration %s failed", db_migrations[i].name);
+            return rc;
+        }
+        log_info("db", "applied migration %s", db_migrations[i].name);
+    }
+    return 0;
+}
+
+int db_open(const char *path, db_t **out)
+{
+    db_t *db = calloc(1, sizeof *db);
+    if (!db) return LP_ERR_NOMEM;
+    db->path = strdup(path);
+    int rc = sqlite3_open_v2(path, &db->h,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK || !db->path) {
+        log_error("db", "cannot open database: %s", db->h ? sqlite3_errmsg(db->h) : "nomem");
+        db_close(db);
+        return LP_ERR_DB;
+    }
+    sqlite3_busy_timeout(db->h, 10000);
+    sqlite3_extended_result_codes(db->h, 0);
+    int err = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+                          "PRAGMA synchronous=FULL; PRAGMA trusted_schema=OFF;");
+    if (err == 0) err = migrate(db);
+    if (err != 0) {
+        db_close(db);
+        return err;
+    }
+    *out = db;
+    return 0;
+}
+
+void db_close(db_t *db)
+{
+    if (!db) return;
+    for (int i = 0; i < STMT_CACHE; i++)
+        if (db->cache[i].st) sqlite3_finalize(db->cache[i].st);
+    if (db->h) sqlite3_close(db->h);
+    free(db->path);
+    free(db);
+}
+
+sqlite3_stmt *db_stmt(db_t *db, const char *sql)
+{
+    size_t h = ((uintptr_t)sql >> 3) % STMT_CACHE;
+    for (size_t k = 0; k < STMT_CACHE; k++) {
+        struct stmt_slot *s = &db->cache[(h + k) % STMT_CACHE];
+        if (s->sql == sql) {
+            sqlite3_reset(s->st);
+            sqlite3_clear_bindings(s->st);
+            return s->st;
+        }
+        if (!s->sql) {
+            if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) !=
+                SQLITE_OK) {
+                log_error("db", "prepare failed: %s", sqlite3_errmsg(db->h));
+                s->st = NULL;
+                return NULL;
+            }
+            s->sql = sql;
+            return s->st;
+        }
+    }
+    log_error("db", "statement cache full");
+    return NULL;
+}
+
+int db_begin(db_t *db)
+{
+    sqlite3_stmt *st = db_stmt(db, "BEGIN IMMEDIATE");
+    return st ? db_exec_stmt(st) : LP_ERR_DB;
+}
+
+int db_commit(db_t *db)
+{
+    sqlite3_stmt *st = db_stmt(db, "COMMIT");
+    return st ? db_exec_stmt(st) : LP_ERR_DB;
+}
+
+void db_rollback(db_t *db)
+{
+    if (sqlite3_get_autocommit(db->h)) return;
+    sqlite3_stmt *st = db_stmt(db, "ROLLBACK");
+    if (st && db_exec_stmt(st) != 0) log_error("db", "rollback failed");
+}
+
+int db_exec_stmt(sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return 0;
+    if (rc == SQLITE_CONSTRAINT) return LP_ERR_CONFLICT;
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return LP_ERR_BUSY;
+    log_error("db", "step failed: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
+    return LP_ERR_DB;
+}
+
+int64_t db_last_id(db_t *db) { return sqlite3_last_insert_rowid(db->h); }
+int db_changes(db_t *db) { return sqlite3_changes(db->h); }
+
+int64_t db_size_bytes(db_t *db)
+{
+    int64_t pages = 0, size = 0;
+    sqlite3_stmt *st = db_stmt(db, "PRAGMA page_count");
+    if (st && sqlite3_step(st) == SQLITE_ROW) pages = sqlite3_column_int64(st, 0);
+    if (st) sqlite3_reset(st);
+    st = db_stmt(db, "PRAGMA page_size");
+    if (st && sqlite3_step(st) == SQLITE_ROW) size = sqlite3_column_int64(st, 0);
+    if (st) sqlite3_reset(st);
+    return pages * size;
+}
+
+void db_bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, i);
+}
+
+void db_bind_int(sqlite3_stmt *st, int i, int64_t v) { sqlite3_bind_int64(st, i, v); }
+
+void db_bind_blob(sqlite3_stmt *st, int i, const void *p, int n)
+{
+    sqlite3_bind_blob(st, i, p, n, SQLITE_TRANSIENT);
+}
+
+const char *db_col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t ? (const char *)t : "";
+}
+
+int db_backup(db_t *db, const char *dest)
+{
+    sqlite3 *out = NULL;
+    int rc = sqlite3_open(dest, &out);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(out);
+        return LP_ERR_IO;
+    }
+    sqlite3_backup *b = sqlite3_backup_init(out, "main", db->h, "main");
+    if (!b) {
+        sqlite3_close(out);
+        return LP_ERR_DB;
+    }
+    do {
+        rc = sqlite3_backup_step(b, -1); /* one step: one consistent snapshot */
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(5);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    sqlite3_backup_finish(b);
+    int err = rc == SQLITE_DONE ? 0 : LP_ERR_DB;
+    if (err == 0) err = sqlite3_exec(out, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) ? LP_ERR_DB : 0;
+    sqlite3_close(out);
+    return err;
+}

@@ -1,0 +1,58 @@
+/* db.h: SQLite connections for labpass.
+ * One db_t per thread. db_open() applies the durability pragmas (WAL,
+ * foreign_keys=ON, synchronous=FULL, busy timeout) and runs the numbered
+ * migrations, each in its own transaction, tracked in PRAGMA user_version.
+ * Statements are prepared once per connection and cached by SQL text address:
+ * pass string literals to db_stmt(). SQL is never built by concatenation. */
+#ifndef LP_DB_H
+#define LP_DB_H
+#include <sqlite3.h>
+#include <stdint.h>
+#include "core/err.h"
+
+struct db_migration { const char *name; const char *sql; };
+extern const struct db_migration db_migrations[];
+extern const int db_migrations_count;
+
+typedef struct db db_t;
+
+/* Opens (creating if needed) and migrates the database at path.
+ * Caller owns *out and frees it with db_close(). */
+int db_open(const char *path, db_t **out) LP_MUST;
+/* Closes the connection; accepts NULL. */
+void db_close(db_t *db);
+sqlite3 *db_handle(db_t *db);
+const char *db_path(db_t *db);
+/* The schema version after migrations (PRAGMA user_version). */
+int db_version(db_t *db);
+
+/* A cached prepared statement for sql (a string literal), reset and with its
+ * bindings cleared. Borrowed: valid until db_close(). NULL on error. */
+sqlite3_stmt *db_stmt(db_t *db, const char *sql);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. db_begin waits for the write lock up to
+ * the busy timeout. db_rollback is safe to call when no transaction is open. */
+int db_begin(db_t *db) LP_MUST;
+int db_commit(db_t *db) LP_MUST;
+void db_rollback(db_t *db);
+/* Runs a statement with no result rows (already bound); maps constraint
+ * violations to LP_ERR_CONFLICT. Resets the statement. */
+int db_exec_stmt(sqlite3_stmt *st) LP_MUST;
+/* Runs SQL text with no parameters (schema, pragmas). */
+int db_exec(db_t *db, const char *sql) LP_MUST;
+int64_t db_last_id(db_t *db);
+int db_changes(db_t *db);
+/* Database size in bytes (page_count * page_size). */
+int64_t db_size_bytes(db_t *db);
+
+/* Binding helpers: text NULL binds SQL NULL. Index is 1-based. */
+void db_bind_text(sqlite3_stmt *st, int i, const char *s);
+void db_bind_int(sqlite3_stmt *st, int i, int64_t v);
+void db_bind_blob(sqlite3_stmt *st, int i, const void *p, int n);
+/* Column text or "" when NULL (borrowed until the next step/reset). */
+const char *db_col_text(sqlite3_stmt *st, int i);
+
+/* Online, consistent copy to dest using the SQLite backup API. */
+int db_backup(db_t *db, const char *dest) LP_MUST;
+
+#endif

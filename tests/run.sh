@@ -1,0 +1,35 @@
+#!/bin/sh
+# run.sh BIN OBJ [LABEL]: runs every test binary of one build variant.
+# Each binary is a cmocka suite (unit or integration); its own output is kept
+# in build/test-logs/LABEL/NAME.log. Appends "NAME passed failed" lines to
+# build/results-LABEL and prints a line per suite.
+set -u
+bin=$1; label=${3:-normal}
+logs=build/test-logs/$label
+mkdir -p "$logs"
+results=build/results-$label
+: > "$results"
+export LABPASS_BIN="$bin"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+status=0
+for t in "$bin"/tests/test_*; do
+  [ -x "$t" ] || continue
+  name=$(basename "$t")
+  start=$(date +%s)
+  timeout 600 "$t" > "$logs/$name.log" 2>&1
+  rc=$?
+  p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$logs/$name.log" | awk '{s+=$1} END {print s+0}')
+  f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$logs/$name.log" | awk '{s+=$1} END {print s+0}')
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed, sanitizer report, or timeout
+  echo "$name $p $f" >> "$results"
+  took=$(( $(date +%s) - start ))
+  if [ "$f" -eq 0 ]; then
+    printf '  %-7s %-32s %4d passed (%ds)\n' "$label" "$name" "$p" "$took"
+  else
+    printf '  %-7s %-32s %4d passed, %d FAILED (%ds) — see %s\n' "$label" "$name" "$p" "$f" "$took" "$logs/$name.log"
+    grep -E '^\[  (ERROR|FAILED|  LINE) |ERROR: |runtime error' "$logs/$name.log" | head -20 | sed 's/^/      /'
+    status=1
+  fi
+done
+exit $status
