@@ -33,7 +33,7 @@ LDLIBS  := $(PKGLIBS) -lpthread -lm
 # Libraries, lowest layer last in link order.
 CORE_SRC    := $(wildcard core/*.c)
 DB_SRC      := $(wildcard db/*.c)
-TOKEN_SRC   := $(wildcard access/token/*.c)
+TOKEN_SRC   := $(wildcard access/token/*.c access/credential/*.c)
 ISSUER_SRC  := $(wildcard access/issuer/*.c)
 DOOR_SRC    := $(wildcard access/door/*.c access/nfc/*.c)
 BOOKING_SRC := $(wildcard booking/*.c)
@@ -128,7 +128,8 @@ test: deps-test
 	@$(MAKE) --no-print-directory -j2 build-tests SAN=1
 	@tests/run.sh bin build/obj normal; n=$$?; \
 	 tests/run.sh build/asan/bin build/asan asan; a=$$?; \
-	 tests/summary.sh build/results-normal build/results-asan
+	 tests/fuzz-smoke.sh; \
+	 tests/summary.sh build/results-normal build/results-asan build/results-fuzz
 
 run: deps
 	@$(MAKE) --no-print-directory all
@@ -141,8 +142,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@bench/run.sh
 
-fuzz:
-	@$(MAKE) --no-print-directory -f fuzz/Makefile
+# libFuzzer targets: every fuzz/fuzz_*.c, linked against the libraries built
+# with clang. FUZZ_SECONDS bounds each run (default 60).
+fuzz: deps-test
+	@tests/fuzz-smoke.sh $${FUZZ_SECONDS:-60}
 
 clean:
 	rm -rf build bin
