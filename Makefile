@@ -84,13 +84,19 @@ $(GEN_MIG): $(MIGRATIONS) tools/embed.sh
 $(B)/gen/migrations.o: $(GEN_MIG)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(B)/gen/openapi.c: docs/openapi.json tools/embedfile.sh
+	@mkdir -p $(dir $@)
+	tools/embedfile.sh api_openapi_json $< > $@
+$(B)/gen/openapi.o: $(B)/gen/openapi.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
 $(LIB_CORE):    $(call obj,$(CORE_SRC))
 $(LIB_DB):      $(call obj,$(DB_SRC)) $(B)/gen/migrations.o
 $(LIB_TOKEN):   $(call obj,$(TOKEN_SRC))
 $(LIB_ISSUER):  $(call obj,$(ISSUER_SRC))
 $(LIB_DOOR):    $(call obj,$(DOOR_SRC))
 $(LIB_BOOKING): $(call obj,$(BOOKING_SRC))
-$(LIB_API):     $(call obj,$(API_SRC))
+$(LIB_API):     $(call obj,$(API_SRC)) $(B)/gen/openapi.o
 $(LIB_TEST):    $(call obj,$(TESTLIB_SRC))
 $(B)/lib%.a:
 	@mkdir -p $(dir $@)
@@ -100,7 +106,7 @@ $(B)/lib%.a:
 $(BIN)/labpassd: $(B)/cmd/labpassd.o $(SERVER_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(BIN)/labpassctl: $(B)/cmd/labpassctl.o $(SERVER_LIBS)
+$(BIN)/labpassctl: $(B)/cmd/labpassctl.o $(B)/cmd/ctl_more.o $(SERVER_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(BIN)/labpass-door: $(B)/cmd/labpass-door.o $(DOOR_LIBS)

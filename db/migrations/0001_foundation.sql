@@ -125,3 +125,11 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+-- One-time tokens with which an invited person sets a first password.
+CREATE TABLE setup_tokens (
+  token_hash BLOB PRIMARY KEY,
+  person_id  INTEGER NOT NULL REFERENCES people(id),
+  expires_at INTEGER NOT NULL,
+  used_at    INTEGER
+);

@@ -1,0 +1,32 @@
+/* api.h: the labpassd HTTP server (libmicrohttpd thread pool, JSON API,
+ * static web assets). One SQLite connection per worker thread. */
+#ifndef LP_API_H
+#define LP_API_H
+#include <stddef.h>
+#include "core/err.h"
+#include "booking/account.h"
+
+typedef struct api_config {
+    const char *address;     /* listen address, e.g. "127.0.0.1" */
+    int port;                /* 0 picks a free port (see api_port) */
+    const char *db_path;
+    int threads;             /* worker threads, default 4 */
+    const char *tls_cert;    /* PEM files; both NULL for plain HTTP */
+    const char *tls_key;
+    const char *web_root;    /* folder of static assets served at /, or NULL */
+    acct_policy policy;
+} api_config;
+
+typedef struct api_server api_server;
+
+/* Starts serving; caller stops with api_stop(). */
+int api_start(const api_config *cfg, api_server **out) LP_MUST;
+int api_port(const api_server *s);
+void api_stop(api_server *s);
+
+/* The route table, for the OpenAPI comparison test. */
+struct api_route_info { const char *method; const char *pattern; unsigned roles; };
+size_t api_route_count(void);
+struct api_route_info api_route_at(size_t i);
+
+#endif

@@ -1,0 +1,232 @@
+/* h_auth.c: sign-in, sign-out, the caller's own record, passwords, sessions
+ * and API keys. Tokens and keys appear in a response once and never in logs. */
+#include "api/handlers.h"
+#include "booking/person.h"
+#include "core/clock.h"
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const acct_policy *api_policy(void);
+
+static const struct jv_field LOGIN[] = {
+    { "email", JV_STRING, 1, 254, 0 }, { "password", JV_STRING, 1, 256, 0 }, JV_END };
+
+static void set_cookies(api_ctx *c, const char *token, int64_t ttl)
+{
+    unsigned char raw[18];
+    char csrf[32], v[256];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(csrf, sizeof csrf, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    snprintf(v, sizeof v, "lp_session=%s; Path=/; Max-Age=%lld; HttpOnly; SameSite=Strict%s", token,
+             (long long)ttl, c->tls ? "; Secure" : "");
+    api_add_header(c, "Set-Cookie", v);
+    snprintf(v, sizeof v, "lp_csrf=%s; Path=/; Max-Age=%lld; SameSite=Strict%s", csrf, (long long)ttl,
+             c->tls ? "; Secure" : "");
+    api_add_header(c, "Set-Cookie", v);
+}
+
+void h_login(api_ctx *c)
+{
+    json_t *b = api_body(c, LOGIN);
+    if (!b) return;
+    char token[ACCT_TOKEN_LEN];
+    int64_t exp = 0, pid = 0, retry = 0;
+    int rc = acct_login(c->db, api_policy(), jv_str(b, "email", ""), jv_str(b, "password", ""),
+                        c->client_ip, token, &exp, &pid, &retry);
+    json_decref(b);
+    if (rc == LP_ERR_THROTTLED) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%lld", (long long)retry);
+        api_add_header(c, "Retry-After", ra);
+        api_problem(c, 429, "throttled", "Too many attempts", "too many failed sign-ins; try again later", NULL);
+        return;
+    }
+    if (rc == LP_ERR_UNAUTH) {
+        api_problem(c, 401, "bad-credentials", "Sign-in failed", "unknown e-mail address or wrong password", NULL);
+        return;
+    }
+    if (rc) { api_fail(c, rc, NULL); return; }
+    psn_person p;
+    if (psn_get(c->db, pid, &p) != 0) { api_fail(c, LP_ERR_INTERNAL, NULL); return; }
+    set_cookies(c, token, exp - clk_now());
+    json_t *j = json_pack("{s:s, s:o, s:o}", "token", token, "expires_at", api_time_json(exp),
+                          "person", json_person(&p));
+    sodium_memzero(token, sizeof token);
+    api_reply_json(c, 200, j);
+}
+
+void h_logout(api_ctx *c)
+{
+    if (c->caller.session_id) {
+        int rc = acct_logout(c->db, c->caller.session_id);
+        if (rc) { api_fail(c, rc, NULL); return; }
+    }
+    api_add_header(c, "Set-Cookie", "lp_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
+    api_add_header(c, "Set-Cookie", "lp_csrf=; Path=/; Max-Age=0; SameSite=Strict");
+    api_reply_empty(c, 204);
+}
+
+static const char *role_name(enum acct_role r)
+{
+    switch (r) {
+    case ROLE_STAFF: return "staff";
+    case ROLE_TENANT_ADMIN: return "tenant_admin";
+    case ROLE_MEMBER: return "member";
+    case ROLE_DOOR: return "door";
+    default: return "none";
+    }
+}
+
+void h_me(api_ctx *c)
+{
+    psn_person p;
+    if (c->caller.role == ROLE_DOOR) {
+        api_reply_json(c, 200, json_pack("{s:s, s:I}", "role", "door", "door_id", (json_int_t)c->caller.door_id));
+        return;
+    }
+    if (psn_get(c->db, c->caller.person_id, &p) != 0) { api_fail(c, LP_ERR_NOTFOUND, NULL); return; }
+    json_t *j = json_person(&p);
+    json_object_set_new(j, "role", json_string(role_name(c->caller.role)));
+    api_reply_json(c, 200, j);
+}
+
+static const struct jv_field PASSWORD[] = {
+    { "current_password", JV_STRING, 1, 256, 0 }, { "new_password", JV_STRING, 1, 256, 0 }, JV_END };
+
+void h_me_password(api_ctx *c)
+{
+    json_t *b = api_body(c, PASSWORD);
+    if (!b) return;
+    psn_person p;
+    int64_t pid, retry;
+    int rc = psn_get(c->db, c->caller.person_id, &p);
+    if (rc == 0) rc = acct_verify(c->db, api_policy(), p.email, jv_str(b, "current_password", ""),
+                                  c->client_ip, &pid, &retry);
+    if (rc == LP_ERR_UNAUTH || rc == LP_ERR_THROTTLED) {
+        json_decref(b);
+        api_problem(c, 403, "bad-credentials", "Wrong password", "current_password is not right", "current_password");
+        return;
+    }
+    lp_fail f = { 0 };
+    if (rc == 0 && acct_password_ok(jv_str(b, "new_password", "")) != 0)
+        rc = lp_failf(&f, LP_ERR_INVALID, "new_password", "new_password must be %d to %d characters",
+                      ACCT_PASSWORD_MIN, ACCT_PASSWORD_MAX);
+    if (rc == 0) rc = db_begin(c->db);
+    if (rc == 0) {
+        rc = acct_set_password(c->db, &c->actor, c->caller.person_id, jv_str(b, "new_password", ""));
+        if (rc == 0) rc = db_commit(c->db);
+        if (rc) db_rollback(c->db);
+    }
+    json_decref(b);
+    if (rc) { api_fail(c, rc, &f); return; }
+    api_reply_empty(c, 204);
+}
+
+static const struct jv_field SETUP[] = {
+    { "token", JV_STRING, 1, 100, 0 }, { "password", JV_STRING, 1, 256, 0 }, JV_END };
+
+void h_setup_password(api_ctx *c)
+{
+    json_t *b = api_body(c, SETUP);
+    if (!b) return;
+    int rc = acct_setup_consume(c->db, jv_str(b, "token", ""), jv_str(b, "password", ""));
+    json_decref(b);
+    if (rc == LP_ERR_INVALID) {
+        lp_fail f;
+        lp_failf(&f, rc, "password", "password must be %d to %d characters", ACCT_PASSWORD_MIN, ACCT_PASSWORD_MAX);
+        api_fail(c, rc, &f);
+        return;
+    }
+    if (rc == LP_ERR_UNAUTH) {
+        api_problem(c, 401, "bad-token", "Invalid token", "the setup link is unknown, used or expired", "token");
+        return;
+    }
+    if (rc) { api_fail(c, rc, NULL); return; }
+    api_reply_empty(c, 204);
+}
+
+void h_sessions_list(api_ctx *c)
+{
+    int64_t pid;
+    if (api_query_int(c, "person_id", 0, 0, INT64_MAX / 2, &pid)) return;
+    sqlite3_stmt *st = db_stmt(c->db,
+        "SELECT id, person_id, created_at, expires_at, client_ip FROM sessions "
+        "WHERE revoked_at IS NULL AND expires_at > ?1 AND (?2 = 0 OR person_id = ?2) ORDER BY id LIMIT 1000");
+    if (!st) { api_fail(c, LP_ERR_DB, NULL); return; }
+    db_bind_int(st, 1, clk_now());
+    db_bind_int(st, 2, pid);
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW)
+        json_array_append_new(arr, json_pack("{s:I, s:I, s:o, s:o, s:s}",
+            "id", (json_int_t)sqlite3_column_int64(st, 0), "person_id", (json_int_t)sqlite3_column_int64(st, 1),
+            "created_at", api_time_json(sqlite3_column_int64(st, 2)),
+            "expires_at", api_time_json(sqlite3_column_int64(st, 3)), "client_ip", db_col_text(st, 4)));
+    sqlite3_reset(st);
+    api_reply_json(c, 200, json_pack("{s:o}", "sessions", arr));
+}
+
+void h_session_revoke(api_ctx *c)
+{
+    int rc = acct_revoke_session(c->db, &c->actor, c->params[0]);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    api_reply_empty(c, 204);
+}
+
+void h_apikeys_list(api_ctx *c)
+{
+    sqlite3_stmt *st = db_stmt(c->db,
+        "SELECT id, name, role, person_id, door_id, created_at, revoked_at FROM api_keys ORDER BY id");
+    if (!st) { api_fail(c, LP_ERR_DB, NULL); return; }
+    json_t *arr = json_array();
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        json_t *k = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+                              "name", db_col_text(st, 1), "role", db_col_text(st, 2));
+        json_object_set_new(k, "person_id", sqlite3_column_type(st, 3) == SQLITE_NULL ? json_null()
+                                            : json_integer(sqlite3_column_int64(st, 3)));
+        json_object_set_new(k, "door_id", sqlite3_column_type(st, 4) == SQLITE_NULL ? json_null()
+                                          : json_integer(sqlite3_column_int64(st, 4)));
+        json_object_set_new(k, "created_at", api_time_json(sqlite3_column_int64(st, 5)));
+        json_object_set_new(k, "revoked_at", api_time_json(sqlite3_column_int64(st, 6)));
+        json_array_append_new(arr, k);
+    }
+    sqlite3_reset(st);
+    api_reply_json(c, 200, json_pack("{s:o}", "api_keys", arr));
+}
+
+static const struct jv_field APIKEY[] = { { "name", JV_STRING, 1, 100, 0 }, JV_END };
+
+void h_apikey_create(api_ctx *c)
+{
+    json_t *b = api_body(c, APIKEY);
+    if (!b) return;
+    char key[160];
+    int64_t id = 0;
+    lp_fail f = { 0 };
+    int rc = lp_text_ok(jv_str(b, "name", ""), 100) ? 0
+             : lp_failf(&f, LP_ERR_INVALID, "name", "name must be 1 to 100 characters");
+    if (rc == 0) rc = db_begin(c->db);
+    if (rc == 0) {
+        rc = acct_apikey_create(c->db, &c->actor, jv_str(b, "name", ""), "staff", c->caller.person_id, 0,
+                                key, sizeof key, &id);
+        if (rc == 0) rc = db_commit(c->db);
+        if (rc) db_rollback(c->db);
+    }
+    json_decref(b);
+    if (rc) { api_fail(c, rc, &f); return; }
+    api_reply_json(c, 201, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)id, "role", "staff", "key", key));
+    sodium_memzero(key, sizeof key);
+}
+
+void h_apikey_revoke(api_ctx *c)
+{
+    int rc = db_begin(c->db);
+    if (rc == 0) {
+        rc = acct_apikey_revoke(c->db, &c->actor, c->params[0]);
+        if (rc == 0) rc = db_commit(c->db);
+        if (rc) db_rollback(c->db);
+    }
+    if (rc) { api_fail(c, rc, NULL); return; }
+    api_reply_empty(c, 204);
+}

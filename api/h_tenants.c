@@ -1,0 +1,250 @@
+/* h_tenants.c: tenants (staff manage; members see their own) and their
+ * memberships (staff and the tenant's admins). Another tenant's objects
+ * answer 404 to a non-staff caller. */
+#include "api/handlers.h"
+#include "booking/tenant.h"
+#include "booking/person.h"
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static json_t *json_tenant(const tnt_tenant *t)
+{
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+        "id", (json_int_t)t->id, "name", t->name, "kvk_number", t->kvk_number, "vat_number", t->vat_number,
+        "billing_email", t->billing_email, "street", t->street, "postal_code", t->postal_code,
+        "city", t->city, "country", t->country, "buyer_reference", t->buyer_reference,
+        "rate_tier", t->rate_tier, "status", t->status);
+    json_object_set_new(j, "created_at", api_time_json(t->created_at));
+    json_object_set_new(j, "updated_at", api_time_json(t->updated_at));
+    return j;
+}
+
+static const struct jv_field TENANT_FIELDS[] = {
+    { "name", JV_STRING, 0, 200, 0 }, { "kvk_number", JV_STRING, 0, 8, 0 },
+    { "vat_number", JV_STRING, 0, 15, 0 }, { "billing_email", JV_STRING, 0, 254, 0 },
+    { "street", JV_STRING, 0, 200, 0 }, { "postal_code", JV_STRING, 0, 16, 0 },
+    { "city", JV_STRING, 0, 100, 0 }, { "country", JV_STRING, 0, 2, 0 },
+    { "buyer_reference", JV_STRING, 0, 100, 0 }, { "rate_tier", JV_STRING, 0, 15, 0 }, JV_END };
+
+static void apply_fields(json_t *b, tnt_tenant *t)
+{
+    jv_copy(b, "name", t->name, sizeof t->name);
+    jv_copy(b, "kvk_number", t->kvk_number, sizeof t->kvk_number);
+    jv_copy(b, "vat_number", t->vat_number, sizeof t->vat_number);
+    jv_copy(b, "billing_email", t->billing_email, sizeof t->billing_email);
+    jv_copy(b, "street", t->street, sizeof t->street);
+    jv_copy(b, "postal_code", t->postal_code, sizeof t->postal_code);
+    jv_copy(b, "city", t->city, sizeof t->city);
+    jv_copy(b, "country", t->country, sizeof t->country);
+    jv_copy(b, "buyer_reference", t->buyer_reference, sizeof t->buyer_reference);
+    jv_copy(b, "rate_tier", t->rate_tier, sizeof t->rate_tier);
+}
+
+void h_tenants_list(api_ctx *c)
+{
+    const char *status = api_query(c, "status");
+    if (status && strcmp(status, "active") && strcmp(status, "suspended") && strcmp(status, "offboarded")) {
+        api_problem(c, 400, "validation", "Invalid request", "status must be active, suspended or offboarded", "status");
+        return;
+    }
+    tnt_tenant *arr = NULL;
+    size_t n = 0;
+    int rc = tnt_list(c->db, status, &arr, &n);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        if (api_sees_tenant(c, arr[i].id)) json_array_append_new(out, json_tenant(&arr[i]));
+    free(arr);
+    api_reply_json(c, 200, json_pack("{s:o}", "tenants", out));
+}
+
+void h_tenant_create(api_ctx *c)
+{
+    json_t *b = api_body(c, TENANT_FIELDS);
+    if (!b) return;
+    if (!jv_has(b, "name")) {
+        json_decref(b);
+        api_problem(c, 400, "validation", "Invalid request", "field 'name' is required", "name");
+        return;
+    }
+    tnt_tenant t = { 0 };
+    snprintf(t.country, sizeof t.country, "NL");
+    snprintf(t.rate_tier, sizeof t.rate_tier, "startup");
+    apply_fields(b, &t);
+    json_decref(b);
+    lp_fail f = { 0 };
+    int rc = tnt_create(c->db, &c->actor, &t, &f);
+    if (rc) { api_fail(c, rc, &f); return; }
+    char loc[64];
+    snprintf(loc, sizeof loc, "/api/v1/tenants/%lld", (long long)t.id);
+    api_add_header(c, "Location", loc);
+    api_reply_json(c, 201, json_tenant(&t));
+}
+
+/* Loads the tenant in params[0] if the caller may see it; else replies 404. */
+static int load_visible(api_ctx *c, tnt_tenant *t)
+{
+    if (!api_sees_tenant(c, c->params[0]) || tnt_get(c->db, c->params[0], t) != 0) {
+        api_problem(c, 404, "not-found", "Not found", "no such tenant", NULL);
+        return 0;
+    }
+    return 1;
+}
+
+void h_tenant_get(api_ctx *c)
+{
+    tnt_tenant t;
+    if (load_visible(c, &t)) api_reply_json(c, 200, json_tenant(&t));
+}
+
+void h_tenant_update(api_ctx *c)
+{
+    tnt_tenant t;
+    if (!load_visible(c, &t)) return;
+    json_t *b = api_body(c, TENANT_FIELDS);
+    if (!b) return;
+    apply_fields(b, &t);
+    json_decref(b);
+    lp_fail f = { 0 };
+    int rc = tnt_update(c->db, &c->actor, &t, &f);
+    if (rc == 0) rc = tnt_get(c->db, t.id, &t);
+    if (rc) { api_fail(c, rc, &f); return; }
+    api_reply_json(c, 200, json_tenant(&t));
+}
+
+static void set_status(api_ctx *c, const char *status)
+{
+    tnt_tenant t;
+    if (!load_visible(c, &t)) return;
+    lp_fail f = { 0 };
+    int rc = tnt_set_status(c->db, &c->actor, t.id, status, &f);
+    if (rc == 0) rc = tnt_get(c->db, t.id, &t);
+    if (rc) { api_fail(c, rc, &f); return; }
+    api_reply_json(c, 200, json_tenant(&t));
+}
+
+void h_tenant_suspend(api_ctx *c) { set_status(c, "suspended"); }
+void h_tenant_offboard(api_ctx *c) { set_status(c, "offboarded"); }
+void h_tenant_activate(api_ctx *c) { set_status(c, "active"); }
+
+/* ---- memberships ---- */
+
+static int admin_gate(api_ctx *c)
+{
+    if (!api_admins_tenant(c, c->params[0])) {
+        /* Non-admins of their own tenant get 403; everybody else sees nothing. */
+        if (api_sees_tenant(c, c->params[0]))
+            api_problem(c, 403, "forbidden", "Forbidden", "only the tenant's admins may do this", NULL);
+        else
+            api_problem(c, 404, "not-found", "Not found", "no such tenant", NULL);
+        return 0;
+    }
+    tnt_tenant t;
+    if (tnt_get(c->db, c->params[0], &t) != 0) {
+        api_problem(c, 404, "not-found", "Not found", "no such tenant", NULL);
+        return 0;
+    }
+    return 1;
+}
+
+void h_members_list(api_ctx *c)
+{
+    if (!admin_gate(c)) return;
+    psn_person *arr = NULL;
+    size_t n = 0;
+    int rc = psn_list(c->db, c->params[0], &arr, &n);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(out, json_person(&arr[i]));
+    free(arr);
+    api_reply_json(c, 200, json_pack("{s:o}", "members", out));
+}
+
+static const struct jv_field MEMBER_ADD[] = {
+    { "person_id", JV_INT, 0, INT32_MAX, 1 }, { "email", JV_STRING, 0, 254, 0 },
+    { "name", JV_STRING, 0, 200, 0 }, { "role", JV_STRING, 1, 16, 0 }, JV_END };
+
+/* Finds the person to add: by id (staff only), else by e-mail, creating an
+ * invited person (no password yet) when the address is new. */
+static int member_person(api_ctx *c, json_t *b, psn_person *p, int *created, lp_fail *f)
+{
+    *created = 0;
+    if (jv_has(b, "person_id")) {
+        if (!api_is_staff(c)) return lp_failf(f, LP_ERR_INVALID, "person_id", "tenant admins add people by email");
+        if (psn_get(c->db, jv_int(b, "person_id", 0), p) != 0)
+            return lp_failf(f, LP_ERR_NOTFOUND, "person_id", "no such person");
+        return 0;
+    }
+    const char *email = jv_str(b, "email", NULL);
+    if (!email) return lp_failf(f, LP_ERR_INVALID, "email", "give email (and name) or person_id");
+    if (psn_get_by_email(c->db, email, p) == 0) return 0;
+    memset(p, 0, sizeof *p);
+    snprintf(p->email, sizeof p->email, "%s", email);
+    snprintf(p->name, sizeof p->name, "%s", jv_str(b, "name", ""));
+    *created = 1;
+    return psn_create(c->db, &c->actor, p, NULL, f);
+}
+
+void h_member_add(api_ctx *c)
+{
+    if (!admin_gate(c)) return;
+    json_t *b = api_body(c, MEMBER_ADD);
+    if (!b) return;
+    psn_person p;
+    lp_fail f = { 0 };
+    int created = 0;
+    char setup[ACCT_TOKEN_LEN] = "";
+    int rc = db_begin(c->db);
+    if (rc == 0) rc = member_person(c, b, &p, &created, &f);
+    if (rc == 0 && p.tenant_id && p.tenant_id != c->params[0])
+        rc = lp_failf(&f, LP_ERR_CONFLICT, "email", "this person belongs to another tenant");
+    if (rc == 0 && p.is_staff) rc = lp_failf(&f, LP_ERR_CONFLICT, "email", "staff cannot be tenant members");
+    if (rc == 0) rc = psn_set_membership(c->db, &c->actor, p.id, c->params[0], jv_str(b, "role", ""), &f);
+    if (rc == 0 && created) rc = acct_setup_token(c->db, p.id, 7 * 86400, setup);
+    if (rc == 0) rc = db_commit(c->db);
+    if (rc) db_rollback(c->db);
+    json_decref(b);
+    if (rc == 0) rc = psn_get(c->db, p.id, &p);
+    if (rc) { api_fail(c, rc, &f); return; }
+    json_t *j = json_person(&p);
+    if (created) json_object_set_new(j, "setup_token", json_string(setup));
+    sodium_memzero(setup, sizeof setup);
+    api_reply_json(c, created ? 201 : 200, j);
+}
+
+static const struct jv_field MEMBER_UPDATE[] = { { "role", JV_STRING, 1, 16, 0 }, JV_END };
+
+/* The member in params[1] of the tenant in params[0], or a 404 reply. */
+static int load_member(api_ctx *c, psn_person *p)
+{
+    if (psn_get(c->db, c->params[1], p) != 0 || p->tenant_id != c->params[0]) {
+        api_problem(c, 404, "not-found", "Not found", "no such member of this tenant", NULL);
+        return 0;
+    }
+    return 1;
+}
+
+void h_member_update(api_ctx *c)
+{
+    psn_person p;
+    if (!admin_gate(c) || !load_member(c, &p)) return;
+    json_t *b = api_body(c, MEMBER_UPDATE);
+    if (!b) return;
+    lp_fail f = { 0 };
+    int rc = psn_set_membership(c->db, &c->actor, p.id, c->params[0], jv_str(b, "role", ""), &f);
+    json_decref(b);
+    if (rc == 0) rc = psn_get(c->db, p.id, &p);
+    if (rc) { api_fail(c, rc, &f); return; }
+    api_reply_json(c, 200, json_person(&p));
+}
+
+void h_member_remove(api_ctx *c)
+{
+    psn_person p;
+    if (!admin_gate(c) || !load_member(c, &p)) return;
+    int rc = psn_remove_membership(c->db, &c->actor, p.id, c->params[0]);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    api_reply_empty(c, 204);
+}

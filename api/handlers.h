@@ -1,0 +1,49 @@
+/* handlers.h: every route handler, grouped by file (inside api/ only). */
+#ifndef LP_HANDLERS_H
+#define LP_HANDLERS_H
+#include "api/ctx.h"
+#include "booking/person.h"
+
+/* h_auth.c */
+void h_login(api_ctx *c);
+void h_logout(api_ctx *c);
+void h_me(api_ctx *c);
+void h_me_password(api_ctx *c);
+void h_setup_password(api_ctx *c);
+void h_sessions_list(api_ctx *c);
+void h_session_revoke(api_ctx *c);
+void h_apikeys_list(api_ctx *c);
+void h_apikey_create(api_ctx *c);
+void h_apikey_revoke(api_ctx *c);
+
+/* h_tenants.c */
+void h_tenants_list(api_ctx *c);
+void h_tenant_create(api_ctx *c);
+void h_tenant_get(api_ctx *c);
+void h_tenant_update(api_ctx *c);
+void h_tenant_suspend(api_ctx *c);
+void h_tenant_offboard(api_ctx *c);
+void h_tenant_activate(api_ctx *c);
+void h_members_list(api_ctx *c);
+void h_member_add(api_ctx *c);
+void h_member_update(api_ctx *c);
+void h_member_remove(api_ctx *c);
+
+/* h_people.c */
+void h_people_list(api_ctx *c);
+void h_person_create(api_ctx *c);
+void h_person_get(api_ctx *c);
+void h_person_update(api_ctx *c);
+
+/* h_system.c */
+void h_healthz(api_ctx *c);
+void h_metrics(api_ctx *c);
+void h_openapi(api_ctx *c);
+void h_audit_list(api_ctx *c);
+void h_site_get(api_ctx *c);
+void h_site_update(api_ctx *c);
+
+/* Shared JSON shapes. */
+json_t *json_person(const psn_person *p);
+
+#endif

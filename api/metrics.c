@@ -1,0 +1,111 @@
+/* metrics.c: see metrics.h. */
+#include "api/metrics.h"
+#include "api/api.h"
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const int STATUSES[] = { 200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503 };
+#define NSTATUS (int)(sizeof STATUSES / sizeof STATUSES[0])
+static const double BUCKETS[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5 };
+#define NBUCKET (int)(sizeof BUCKETS / sizeof BUCKETS[0])
+
+static _Atomic uint64_t g_count[METRICS_MAX_ROUTES + 1][NSTATUS + 1];
+static _Atomic uint64_t g_hist[NBUCKET + 1];
+static _Atomic uint64_t g_sum_us;
+static _Atomic uint64_t g_total;
+
+static int status_slot(int status)
+{
+    for (int i = 0; i < NSTATUS; i++)
+        if (STATUSES[i] == status) return i;
+    return NSTATUS;
+}
+
+void metrics_record(int route, int status, int64_t micros)
+{
+    int r = route < 0 || route >= METRICS_MAX_ROUTES ? METRICS_MAX_ROUTES : route;
+    atomic_fetch_add_explicit(&g_count[r][status_slot(status)], 1, memory_order_relaxed);
+    int b = 0;
+    while (b < NBUCKET && micros > (int64_t)(BUCKETS[b] * 1e6)) b++;
+    atomic_fetch_add_explicit(&g_hist[b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_sum_us, (uint64_t)(micros > 0 ? micros : 0), memory_order_relaxed);
+    atomic_fetch_add_explicit(&g_total, 1, memory_order_relaxed);
+}
+
+struct buf { char *p; size_t len, cap; };
+
+static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void bprintf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0) return;
+        if (b->p && b->len + (size_t)n < b->cap) { b->len += (size_t)n; return; }
+        size_t ncap = (b->cap ? b->cap * 2 : 4096) + (size_t)n;
+        char *np = realloc(b->p, ncap);
+        if (!np) return;
+        b->p = np;
+        b->cap = ncap;
+    }
+}
+
+static void render_counts(struct buf *b)
+{
+    bprintf(b, "# HELP labpass_http_requests_total HTTP requests by route and status.\n"
+               "# TYPE labpass_http_requests_total counter\n");
+    for (int r = 0; r <= METRICS_MAX_ROUTES; r++) {
+        const char *method = "", *pattern = "unmatched";
+        if (r < METRICS_MAX_ROUTES) {
+            if ((size_t)r >= api_route_count()) continue;
+            struct api_route_info ri = api_route_at((size_t)r);
+            method = ri.method;
+            pattern = ri.pattern;
+        }
+        for (int s = 0; s <= NSTATUS; s++) {
+            uint64_t v = atomic_load_explicit(&g_count[r][s], memory_order_relaxed);
+            if (!v) continue;
+            if (s < NSTATUS)
+                bprintf(b, "labpass_http_requests_total{method=\"%s\",route=\"%s\",status=\"%d\"} %llu\n",
+                        method, pattern, STATUSES[s], (unsigned long long)v);
+            else
+                bprintf(b, "labpass_http_requests_total{method=\"%s\",route=\"%s\",status=\"other\"} %llu\n",
+                        method, pattern, (unsigned long long)v);
+        }
+    }
+}
+
+static void render_hist(struct buf *b)
+{
+    uint64_t cum = 0;
+    bprintf(b, "# HELP labpass_http_request_duration_seconds Time to answer a request.\n"
+               "# TYPE labpass_http_request_duration_seconds histogram\n");
+    for (int i = 0; i <= NBUCKET; i++) {
+        cum += atomic_load_explicit(&g_hist[i], memory_order_relaxed);
+        if (i < NBUCKET)
+            bprintf(b, "labpass_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n", BUCKETS[i],
+                    (unsigned long long)cum);
+        else
+            bprintf(b, "labpass_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                    (unsigned long long)cum);
+    }
+    bprintf(b, "labpass_http_request_duration_seconds_sum %.6f\n",
+            (double)atomic_load(&g_sum_us) / 1e6);
+    bprintf(b, "labpass_http_request_duration_seconds_count %llu\n", (unsigned long long)atomic_load(&g_total));
+}
+
+char *metrics_render(db_t *db)
+{
+    struct buf b = { 0 };
+    render_counts(&b);
+    render_hist(&b);
+    bprintf(&b, "# HELP labpass_db_size_bytes Size of the SQLite database file.\n"
+                "# TYPE labpass_db_size_bytes gauge\nlabpass_db_size_bytes %lld\n",
+            (long long)db_size_bytes(db));
+    return b.p;
+}

@@ -1,0 +1,39 @@
+/* routes.c: the route table of labpassd: method, pattern, roles, handler.
+ * docs/openapi.json describes exactly these routes (a test compares them). */
+#include "api/router.h"
+#include "api/handlers.h"
+
+const struct api_route api_routes[] = {
+    { "GET", "/healthz", 0, h_healthz, 0 },
+    { "GET", "/metrics", R_STAFF, h_metrics, 0 },
+    { "GET", "/api/v1/openapi.json", 0, h_openapi, 0 },
+    { "POST", "/api/v1/auth/login", 0, h_login, 0 },
+    { "POST", "/api/v1/auth/logout", R_PERSON, h_logout, 0 },
+    { "POST", "/api/v1/auth/setup", 0, h_setup_password, 0 },
+    { "GET", "/api/v1/me", R_PERSON | R_DOOR, h_me, 0 },
+    { "POST", "/api/v1/me/password", R_PERSON, h_me_password, 0 },
+    { "GET", "/api/v1/site", R_PERSON, h_site_get, 0 },
+    { "PATCH", "/api/v1/site", R_STAFF, h_site_update, 0 },
+    { "GET", "/api/v1/sessions", R_STAFF, h_sessions_list, 0 },
+    { "POST", "/api/v1/sessions/{id}/revoke", R_STAFF, h_session_revoke, 0 },
+    { "GET", "/api/v1/api-keys", R_STAFF, h_apikeys_list, 0 },
+    { "POST", "/api/v1/api-keys", R_STAFF, h_apikey_create, 0 },
+    { "POST", "/api/v1/api-keys/{id}/revoke", R_STAFF, h_apikey_revoke, 0 },
+    { "GET", "/api/v1/tenants", R_PERSON, h_tenants_list, 0 },
+    { "POST", "/api/v1/tenants", R_STAFF, h_tenant_create, 0 },
+    { "GET", "/api/v1/tenants/{id}", R_PERSON, h_tenant_get, 0 },
+    { "PATCH", "/api/v1/tenants/{id}", R_STAFF, h_tenant_update, 0 },
+    { "POST", "/api/v1/tenants/{id}/suspend", R_STAFF, h_tenant_suspend, 0 },
+    { "POST", "/api/v1/tenants/{id}/offboard", R_STAFF, h_tenant_offboard, 0 },
+    { "POST", "/api/v1/tenants/{id}/activate", R_STAFF, h_tenant_activate, 0 },
+    { "GET", "/api/v1/tenants/{id}/members", R_ADMINS, h_members_list, 0 },
+    { "POST", "/api/v1/tenants/{id}/members", R_ADMINS, h_member_add, 0 },
+    { "PATCH", "/api/v1/tenants/{id}/members/{pid}", R_ADMINS, h_member_update, 0 },
+    { "DELETE", "/api/v1/tenants/{id}/members/{pid}", R_ADMINS, h_member_remove, 0 },
+    { "GET", "/api/v1/people", R_PERSON, h_people_list, 0 },
+    { "POST", "/api/v1/people", R_STAFF, h_person_create, 0 },
+    { "GET", "/api/v1/people/{id}", R_PERSON, h_person_get, 0 },
+    { "PATCH", "/api/v1/people/{id}", R_PERSON, h_person_update, 0 },
+    { "GET", "/api/v1/audit", R_STAFF, h_audit_list, 0 },
+};
+const size_t api_routes_len = sizeof api_routes / sizeof api_routes[0];

@@ -1,0 +1,329 @@
+/* server.c: libmicrohttpd glue for labpassd.
+ * Collects the request body (bounded: 413 beyond API_BODY_MAX), resolves the
+ * caller from a bearer token or the session cookie, checks the route's roles
+ * and CSRF rule, runs the handler with the worker thread's own SQLite
+ * connection, adds the security headers, logs one line and counts metrics.
+ * Guarantee: no client input reaches a 5xx; a handler that fails for an
+ * internal reason answers 500 without details. */
+#include "api/api.h"
+#include "api/ctx.h"
+#include "api/metrics.h"
+#include "api/router.h"
+#include "api/static.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+struct api_server {
+    struct MHD_Daemon *d;
+    api_config cfg;
+    char *cert, *key;
+    int port;
+};
+
+static pthread_key_t g_db_key;
+static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
+static const api_config *g_cfg;
+
+static void db_key_free(void *p) { db_close(p); }
+static void make_key(void) { pthread_key_create(&g_db_key, db_key_free); }
+
+/* The calling worker thread's connection, opened on first use. */
+static db_t *thread_db(void)
+{
+    db_t *db = pthread_getspecific(g_db_key);
+    if (db) return db;
+    if (db_open(g_cfg->db_path, &db) != 0) return NULL;
+    pthread_setspecific(g_db_key, db);
+    return db;
+}
+
+struct req {
+    char *body;
+    size_t len, cap;
+    int too_big;
+    int64_t start_us;
+};
+
+static int append_body(struct req *r, const char *data, size_t n)
+{
+    if (r->too_big || r->len + n > API_BODY_MAX) { r->too_big = 1; return 0; }
+    if (r->len + n + 1 > r->cap) {
+        size_t ncap = r->cap ? r->cap * 2 : 1024;
+        while (ncap < r->len + n + 1) ncap *= 2;
+        char *nb = realloc(r->body, ncap);
+        if (!nb) { r->too_big = 1; return 0; }
+        r->body = nb;
+        r->cap = ncap;
+    }
+    memcpy(r->body + r->len, data, n);
+    r->len += n;
+    r->body[r->len] = '\0';
+    return 0;
+}
+
+static void client_ip(struct MHD_Connection *conn, char *out, size_t outlen)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, outlen, "unknown");
+    if (!ci || !ci->client_addr) return;
+    if (ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out, (socklen_t)outlen);
+    else if (ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out, (socklen_t)outlen);
+}
+
+/* The bearer token, or the session cookie (then *via_cookie = 1). */
+static const char *find_token(api_ctx *c, int *via_cookie)
+{
+    const char *h = api_header(c, MHD_HTTP_HEADER_AUTHORIZATION);
+    *via_cookie = 0;
+    if (h && strncasecmp(h, "Bearer ", 7) == 0) return h + 7;
+    const char *ck = MHD_lookup_connection_value(c->conn, MHD_COOKIE_KIND, "lp_session");
+    if (ck) *via_cookie = 1;
+    return ck;
+}
+
+/* Cookie-authenticated unsafe requests must echo the lp_csrf cookie in X-CSRF-Token. */
+static int csrf_ok(api_ctx *c)
+{
+    if (!strcmp(c->method, "GET") || !strcmp(c->method, "HEAD")) return 1;
+    const char *ck = MHD_lookup_connection_value(c->conn, MHD_COOKIE_KIND, "lp_csrf");
+    const char *hd = api_header(c, "X-CSRF-Token");
+    if (!ck || !hd || strlen(ck) != strlen(hd) || strlen(ck) < 16) return 0;
+    return sodium_memcmp(ck, hd, strlen(ck)) == 0;
+}
+
+static void set_actor(api_ctx *c)
+{
+    if (c->caller.role == ROLE_DOOR)
+        snprintf(c->actor_label, sizeof c->actor_label, "door:%lld", (long long)c->caller.door_id);
+    else if (c->caller.apikey_id && !c->caller.session_id)
+        snprintf(c->actor_label, sizeof c->actor_label, "apikey:%lld", (long long)c->caller.apikey_id);
+    else
+        snprintf(c->actor_label, sizeof c->actor_label, "person:%lld", (long long)c->caller.person_id);
+    c->actor.person_id = c->caller.person_id;
+    c->actor.label = c->actor_label;
+}
+
+/* Authenticates and authorises; on failure the problem reply is made. */
+static int admit(api_ctx *c, const struct api_route *r)
+{
+    int via_cookie = 0;
+    const char *tok = find_token(c, &via_cookie);
+    if (tok && acct_authenticate(c->db, tok, &c->caller) == 0) {
+        set_actor(c);
+        if (via_cookie && !csrf_ok(c) && r->roles) {
+            api_problem(c, 403, "csrf", "CSRF check failed",
+                        "send the lp_csrf cookie value in the X-CSRF-Token header", NULL);
+            return 0;
+        }
+    } else {
+        memset(&c->caller, 0, sizeof c->caller);
+    }
+    if (r->roles == 0) return 1;
+    if (c->caller.role == ROLE_NONE) {
+        api_problem(c, 401, "unauthorized", "Authentication required",
+                    "sign in, or send a valid bearer token", NULL);
+        return 0;
+    }
+    if (!(r->roles & c->caller.role)) {
+        api_problem(c, 403, "forbidden", "Forbidden", "your role may not use this route", NULL);
+        return 0;
+    }
+    return 1;
+}
+
+static int dispatch(api_ctx *c)
+{
+    int idx = router_match(c->method, c->path, c);
+    if (idx == -2) {
+        char allow[128];
+        router_allowed(c->path, allow, sizeof allow);
+        api_add_header(c, "Allow", allow);
+        api_problem(c, 405, "method-not-allowed", "Method not allowed", NULL, NULL);
+        return idx;
+    }
+    if (idx == -1) {
+        if (strncmp(c->path, "/api/", 5) != 0 && g_cfg->web_root &&
+            (!strcmp(c->method, "GET") || !strcmp(c->method, "HEAD")))
+            static_serve(c, g_cfg->web_root);
+        else
+            api_problem(c, 404, "not-found", "Not found", "no such route", NULL);
+        return idx;
+    }
+    const struct api_route *r = &api_routes[idx];
+    if (admit(c, r)) r->fn(c);
+    if (!c->status) api_problem(c, 500, "internal", "Internal error", NULL, NULL);
+    return idx;
+}
+
+static void add_headers(struct MHD_Response *resp, api_ctx *c)
+{
+    if (c->resp_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, c->resp_type);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                            "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+                            "base-uri 'none'; form-action 'self'");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+    MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
+    MHD_add_response_header(resp, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+    if (c->tls) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+    if (!strstr(c->resp_headers, "Cache-Control:"))
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    char *save = NULL;
+    for (char *line = strtok_r(c->resp_headers, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *colon = strstr(line, ": ");
+        if (!colon) continue;
+        *colon = '\0';
+        MHD_add_response_header(resp, line, colon + 2);
+    }
+}
+
+static enum MHD_Result respond(struct MHD_Connection *conn, api_ctx *c, int route)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(c->resp_len, c->resp_body,
+                                                                MHD_RESPMEM_MUST_FREE);
+    if (!resp) { free(c->resp_body); return MHD_NO; }
+    c->resp_body = NULL;
+    add_headers(resp, c);
+    enum MHD_Result ret = MHD_queue_response(conn, (unsigned)c->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+static void log_request(api_ctx *c, int route, int64_t us)
+{
+    const char *shown = c->path;
+    if (route >= 0 && api_routes[route].secret_path) shown = api_routes[route].pattern;
+    else if (route < 0 && strlen(shown) > 200) shown = "(long path)";
+    log_info("http", "%s %s %d %.3fms", c->method, shown, c->status, (double)us / 1000.0);
+}
+
+static void init_ctx(api_ctx *c, struct MHD_Connection *conn, const char *url, const char *method,
+                     struct req *r)
+{
+    memset(c, 0, sizeof *c);
+    c->conn = conn;
+    c->method = method;
+    c->path = url;
+    c->body = r->body ? r->body : "";
+    c->body_len = r->len;
+    c->tls = g_cfg->tls_cert != NULL;
+    client_ip(conn, c->client_ip, sizeof c->client_ip);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    struct req *r = *con_cls;
+    api_ctx c;
+    if (!r) {
+        r = calloc(1, sizeof *r);
+        if (!r) return MHD_NO;
+        r->start_us = clk_mono_us();
+        *con_cls = r;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX) r->too_big = 1;
+        if (!r->too_big) return MHD_YES;
+    }
+    if (*upload_size) {
+        append_body(r, upload, *upload_size);
+        *upload_size = 0;
+        if (!r->too_big) return MHD_YES;
+    }
+    init_ctx(&c, conn, url, method, r);
+    int route = -1;
+    if (r->too_big) {
+        api_problem(&c, 413, "too-large", "Request too large", "the body is over the limit of 65536 bytes", NULL);
+    } else if (!(c.db = thread_db())) {
+        api_problem(&c, 503, "busy", "Service unavailable", "the database cannot be opened", NULL);
+    } else {
+        route = dispatch(&c);
+    }
+    int64_t us = clk_mono_us() - r->start_us;
+    metrics_record(route, c.status, us);
+    log_request(&c, route, us);
+    r->too_big = 0;
+    return respond(conn, &c, route);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct req *r = *con_cls;
+    if (r) { free(r->body); free(r); }
+    *con_cls = NULL;
+}
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = n >= 0 && n < 1 << 20 ? malloc((size_t)n + 1) : NULL;
+    if (buf && fread(buf, 1, (size_t)n, f) == (size_t)n) buf[n] = '\0';
+    else { free(buf); buf = NULL; }
+    fclose(f);
+    return buf;
+}
+
+int api_start(const api_config *cfg, api_server **out)
+{
+    api_server *s = calloc(1, sizeof *s);
+    if (!s) return LP_ERR_NOMEM;
+    s->cfg = *cfg;
+    g_cfg = &s->cfg;
+    pthread_once(&g_key_once, make_key);
+    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port) };
+    if (inet_pton(AF_INET, cfg->address, &sa.sin_addr) != 1) { free(s); return LP_ERR_INVALID; }
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (cfg->tls_cert) {
+        s->cert = read_file(cfg->tls_cert);
+        s->key = read_file(cfg->tls_key);
+        if (!s->cert || !s->key) { free(s->cert); free(s->key); free(s); return LP_ERR_IO; }
+        flags |= MHD_USE_TLS;
+    }
+    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+                            MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 0 ? cfg->threads : 4),
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                            MHD_OPTION_CONNECTION_LIMIT, 1000u,
+                            cfg->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
+                            MHD_OPTION_HTTPS_MEM_KEY, s->key,
+                            MHD_OPTION_END);
+    if (!s->d) { free(s->cert); free(s->key); free(s); return LP_ERR_IO; }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : cfg->port;
+    *out = s;
+    return 0;
+}
+
+int api_port(const api_server *s) { return s->port; }
+
+void api_stop(api_server *s)
+{
+    if (!s) return;
+    MHD_stop_daemon(s->d);
+    free(s->cert);
+    free(s->key);
+    free(s);
+}
+
+/* The login policy of the running server (for h_auth.c). */
+const acct_policy *api_policy(void) { return &g_cfg->policy; }

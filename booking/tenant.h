@@ -1,0 +1,45 @@
+/* tenant.h: tenants, the startups that rent lab time.
+ * A tenant is active, suspended (no new bookings, passes revoked) or
+ * offboarded (final). Every change is audited in the same transaction. */
+#ifndef LP_TENANT_H
+#define LP_TENANT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "core/fail.h"
+#include "db/db.h"
+#include "booking/audit.h"
+
+typedef struct tnt_tenant {
+    int64_t id;
+    char name[201];
+    char kvk_number[9];        /* 8 digits or "" */
+    char vat_number[16];       /* e.g. NL123456789B01 or "" */
+    char billing_email[255];
+    char street[201];
+    char postal_code[17];
+    char city[101];
+    char country[3];           /* ISO 3166-1 alpha-2 */
+    char buyer_reference[101];
+    char rate_tier[16];        /* startup | academic | corporate */
+    char status[16];           /* active | suspended | offboarded */
+    int64_t created_at, updated_at;
+} tnt_tenant;
+
+/* Checks every field; names the first bad one in f. */
+int tnt_validate(const tnt_tenant *t, lp_fail *f) LP_MUST;
+/* Inserts t (status active); sets t->id and timestamps. */
+int tnt_create(db_t *db, const actor_t *who, tnt_tenant *t, lp_fail *f) LP_MUST;
+int tnt_get(db_t *db, int64_t id, tnt_tenant *out) LP_MUST;
+/* All tenants, or those with status (NULL = any). Caller frees *out. */
+int tnt_list(db_t *db, const char *status, tnt_tenant **out, size_t *n) LP_MUST;
+/* Saves the editable fields of t (not status). */
+int tnt_update(db_t *db, const actor_t *who, const tnt_tenant *t, lp_fail *f) LP_MUST;
+/* Moves to status "active", "suspended" or "offboarded" (offboarded is final). */
+int tnt_set_status(db_t *db, const actor_t *who, int64_t id, const char *status, lp_fail *f) LP_MUST;
+
+/* Hooks that run inside the status-change transaction (e.g. pass revocation);
+ * registered by higher modules at start-up. */
+typedef int (*tnt_status_hook)(db_t *db, const actor_t *who, int64_t tenant_id, const char *status);
+void tnt_on_status(tnt_status_hook hook);
+
+#endif

@@ -1,0 +1,28 @@
+/* ctl.h: the command table of labpassctl. Core commands live in
+ * labpassctl.c; those of later modules (resources, keys, doors, invoices) in
+ * ctl_more.c, so each command stays next to its peers. */
+#ifndef LP_CTL_H
+#define LP_CTL_H
+#include <stddef.h>
+#include "core/fail.h"
+#include "db/db.h"
+
+typedef struct ctl_env { db_t *db; int json; } ctl_env;
+
+struct ctl_cmd {
+    const char *group;    /* "tenant" */
+    const char *sub;      /* "add", or NULL for single-word commands */
+    int (*fn)(ctl_env *e, int argc, char **argv);
+    const char *help;
+};
+
+struct ctl_opt { const char *name; const char **value; int *flag; };
+
+extern const struct ctl_cmd ctl_more_cmds[];
+extern const size_t ctl_more_cmds_len;
+
+int ctl_opts(int argc, char **argv, struct ctl_opt *opts, const char *usage);
+int ctl_fail(const char *what, int rc, const lp_fail *f);
+char *ctl_read_secret(void);
+
+#endif

@@ -1,0 +1,120 @@
+/* labpassd: the labpass server. Opens and migrates the database, seeds the
+ * demo on request, sets the site's time zone and serves the HTTP API and the
+ * web app until SIGINT or SIGTERM. */
+#include "api/api.h"
+#include "booking/demo.h"
+#include "booking/site.h"
+#include "core/log.h"
+#include "core/ltime.h"
+#include "db/db.h"
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "usage: labpassd [options]\n"
+        "  --listen ADDR:PORT   address to serve on (default 127.0.0.1:8080; port 0 = any free port)\n"
+        "  --db FILE            SQLite database (default var/labpass.db)\n"
+        "  --demo               seed the demo data into an empty database\n"
+        "  --threads N          worker threads, each with its own database connection (default 4)\n"
+        "  --web DIR            static web app folder (default web/ when present)\n"
+        "  --tls-cert FILE --tls-key FILE   serve HTTPS (cookies then carry Secure)\n"
+        "  --session-ttl SECS   session lifetime (default 43200)\n"
+        "  --log-level LEVEL    debug, info, warn, error or off (default info)\n"
+        "  --help               this text\n");
+}
+
+static int parse_listen(const char *s, char *addr, size_t addrlen, int *port)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || (size_t)(colon - s) >= addrlen) return -1;
+    memcpy(addr, s, (size_t)(colon - s));
+    addr[colon - s] = '\0';
+    char *end;
+    long p = strtol(colon + 1, &end, 10);
+    if (*end || p < 0 || p > 65535) return -1;
+    *port = (int)p;
+    return 0;
+}
+
+static int prepare_db(const char *path, int demo)
+{
+    db_t *db = NULL;
+    site_info site;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) { *slash = '\0'; mkdir(dir, 0750); }
+    int rc = db_open(path, &db);
+    if (rc == 0 && demo) rc = demo_seed(db);
+    if (rc == 0 && site_get(db, &site) != 0) {
+        fprintf(stderr, "labpassd: the database has no site; run 'labpassctl init' or start with --demo\n");
+        rc = LP_ERR_STATE;
+    }
+    if (rc == 0 && lt_set_zone(site.timezone) != 0) {
+        fprintf(stderr, "labpassd: unknown time zone %s\n", site.timezone);
+        rc = LP_ERR_INVALID;
+    }
+    db_close(db);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "listen", required_argument, 0, 'l' }, { "db", required_argument, 0, 'd' },
+        { "demo", no_argument, 0, 'D' }, { "threads", required_argument, 0, 't' },
+        { "web", required_argument, 0, 'w' }, { "tls-cert", required_argument, 0, 'c' },
+        { "tls-key", required_argument, 0, 'k' }, { "session-ttl", required_argument, 0, 's' },
+        { "log-level", required_argument, 0, 'L' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+    char addr[64] = "127.0.0.1";
+    api_config cfg = { .address = addr, .port = 8080, .db_path = "var/labpass.db", .threads = 4 };
+    acct_policy_default(&cfg.policy);
+    int demo = 0, o;
+    enum log_level lvl;
+    struct stat st;
+    if (stat("web/index.html", &st) == 0) cfg.web_root = "web";
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'l': if (parse_listen(optarg, addr, sizeof addr, &cfg.port)) { usage(stderr); return 2; } break;
+        case 'd': cfg.db_path = optarg; break;
+        case 'D': demo = 1; break;
+        case 't': cfg.threads = atoi(optarg); if (cfg.threads < 1 || cfg.threads > 64) { usage(stderr); return 2; } break;
+        case 'w': cfg.web_root = optarg; break;
+        case 'c': cfg.tls_cert = optarg; break;
+        case 'k': cfg.tls_key = optarg; break;
+        case 's': cfg.policy.session_ttl = atol(optarg); if (cfg.policy.session_ttl < 60) { usage(stderr); return 2; } break;
+        case 'L': if (log_parse_level(optarg, &lvl)) { usage(stderr); return 2; } log_set_level(lvl); break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc || (!cfg.tls_cert != !cfg.tls_key)) { usage(stderr); return 2; }
+    if (sodium_init() < 0) { fprintf(stderr, "labpassd: libsodium failed to start\n"); return 1; }
+    if (prepare_db(cfg.db_path, demo) != 0) return 1;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    api_server *srv = NULL;
+    if (api_start(&cfg, &srv) != 0) {
+        fprintf(stderr, "labpassd: cannot listen on %s:%d\n", addr, cfg.port);
+        return 1;
+    }
+    printf("labpassd listening on %s://%s:%d\n", cfg.tls_cert ? "https" : "http", addr, api_port(srv));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&set, &sig);
+    log_info("labpassd", "stopping on signal %d", sig);
+    api_stop(srv);
+    return 0;
+}
