@@ -1,0 +1,224 @@
+/* harness.c: see harness.h. */
+#include "tests/lib/harness.h"
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+const char *hx_bin(const char *name, char *buf, size_t len)
+{
+    const char *dir = getenv("LABPASS_BIN");
+    snprintf(buf, len, "%s/%s", dir && *dir ? dir : "bin", name);
+    return buf;
+}
+
+void hx_set_clock(hx_server *s, int64_t t)
+{
+    char tmp[256];
+    snprintf(tmp, sizeof tmp, "%s.tmp", s->clock);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return;
+    fprintf(f, "%lld\n", (long long)t);
+    fclose(f);
+    rename(tmp, s->clock);
+}
+
+/* Reads "listening on http://127.0.0.1:PORT" from the server's stdout file. */
+static int wait_port(hx_server *s, const char *out)
+{
+    for (int i = 0; i < 300; i++) {
+        FILE *f = fopen(out, "r");
+        char line[256];
+        if (f) {
+            while (fgets(line, sizeof line, f)) {
+                char *p = strstr(line, "127.0.0.1:");
+                if (p) { s->port = atoi(p + 10); fclose(f); return 0; }
+            }
+            fclose(f);
+        }
+        int st;
+        if (waitpid(s->pid, &st, WNOHANG) == s->pid) { s->pid = 0; return -1; }
+        usleep(20000);
+    }
+    return -1;
+}
+
+int hx_start(hx_server *s, int64_t clock_start)
+{
+    char bin[256], out[256], err[256];
+    memset(s, 0, sizeof *s);
+    snprintf(s->dir, sizeof s->dir, "/tmp/labpass-test-XXXXXX");
+    if (!mkdtemp(s->dir)) return -1;
+    snprintf(s->db, sizeof s->db, "%s/labpass.db", s->dir);
+    snprintf(s->clock, sizeof s->clock, "%s/clock", s->dir);
+    snprintf(out, sizeof out, "%s/stdout", s->dir);
+    snprintf(err, sizeof err, "%s/stderr", s->dir);
+    if (clock_start > 0) hx_set_clock(s, clock_start);
+    hx_bin("labpassd", bin, sizeof bin);
+    s->pid = fork();
+    if (s->pid < 0) return -1;
+    if (s->pid == 0) {
+        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600), fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        if (clock_start > 0) setenv("LABPASS_CLOCK_FILE", s->clock, 1);
+        execl(bin, bin, "--listen", "127.0.0.1:0", "--db", s->db, "--demo", "--threads", "4",
+              "--web", "web", (char *)NULL);
+        _exit(127);
+    }
+    if (wait_port(s, out) != 0) {
+        fprintf(stderr, "harness: labpassd did not start; see %s\n", err);
+        return -1;
+    }
+    snprintf(s->base, sizeof s->base, "http://127.0.0.1:%d", s->port);
+    return 0;
+}
+
+int hx_stop(hx_server *s)
+{
+    int bad = 0;
+    if (s->pid > 0) {
+        int st = 0;
+        kill(s->pid, SIGTERM);
+        for (int i = 0; i < 500 && waitpid(s->pid, &st, WNOHANG) == 0; i++) usleep(10000);
+        if (waitpid(s->pid, &st, WNOHANG) == 0) { kill(s->pid, SIGKILL); waitpid(s->pid, &st, 0); }
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+            char cmd[300];
+            fprintf(stderr, "harness: labpassd exited with status %d; its log:\n", st);
+            snprintf(cmd, sizeof cmd, "grep -v ' INFO ' '%s/stderr' | tail -40 >&2", s->dir);
+            if (system(cmd) != 0) fprintf(stderr, "harness: no log\n");
+            bad = -1;
+        }
+        s->pid = 0;
+    }
+    if (!getenv("LABPASS_KEEP_TEST_DIRS") && s->dir[0]) {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
+        if (system(cmd) != 0) fprintf(stderr, "harness: could not remove %s\n", s->dir);
+    }
+    return bad;
+}
+
+struct sink { char *p; size_t len; };
+
+static size_t on_data(char *ptr, size_t size, size_t n, void *ud)
+{
+    struct sink *b = ud;
+    size_t add = size * n;
+    char *np = realloc(b->p, b->len + add + 1);
+    if (!np) return 0;
+    memcpy(np + b->len, ptr, add);
+    b->p = np;
+    b->len += add;
+    b->p[b->len] = '\0';
+    return add;
+}
+
+static size_t on_header(char *ptr, size_t size, size_t n, void *ud)
+{
+    hx_resp *r = ud;
+    size_t have = strlen(r->headers), add = size * n;
+    if (have + add < sizeof r->headers) { memcpy(r->headers + have, ptr, add); r->headers[have + add] = '\0'; }
+    return add;
+}
+
+int hx_req(hx_server *s, const char *method, const char *path, const char *token, const char *body,
+           const char *extra_header, hx_resp *out)
+{
+    char url[1024], auth[300];
+    struct sink b = { 0 };
+    memset(out, 0, sizeof *out);
+    CURL *c = curl_easy_init();
+    if (!c) return -1;
+    struct curl_slist *h = NULL;
+    snprintf(url, sizeof url, "%s%s", s->base, path);
+    if (token) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        h = curl_slist_append(h, auth);
+    }
+    if (body) h = curl_slist_append(h, "Content-Type: application/json");
+    if (extra_header) {   /* one or more "Name: value" lines separated by \n */
+        char copy[2048], *save = NULL;
+        snprintf(copy, sizeof copy, "%s", extra_header);
+        for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+            h = curl_slist_append(h, line);
+    }
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, out);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+    if (body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+    }
+    CURLcode rc = curl_easy_perform(c);
+    if (rc == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    out->body = b.p ? b.p : strdup("");
+    out->len = b.len;
+    out->json = json_loads(out->body, 0, NULL);
+    return rc == CURLE_OK ? 0 : -1;
+}
+
+void hx_free(hx_resp *r)
+{
+    free(r->body);
+    json_decref(r->json);
+    memset(r, 0, sizeof *r);
+}
+
+char *hx_login(hx_server *s, const char *email, const char *password)
+{
+    char body[512];
+    hx_resp r;
+    json_t *j = json_pack("{s:s, s:s}", "email", email, "password", password);
+    char *txt = json_dumps(j, JSON_COMPACT);
+    snprintf(body, sizeof body, "%s", txt);
+    free(txt);
+    json_decref(j);
+    if (hx_req(s, "POST", "/api/v1/auth/login", NULL, body, NULL, &r) != 0) return NULL;
+    char *tok = NULL;
+    if (r.status == 200 && r.json) {
+        const char *t = json_string_value(json_object_get(r.json, "token"));
+        if (t) tok = strdup(t);
+    }
+    hx_free(&r);
+    return tok;
+}
+
+long hx_status(hx_server *s, const char *method, const char *path, const char *token, const char *body)
+{
+    hx_resp r;
+    if (hx_req(s, method, path, token, body, NULL, &r) != 0) return -1;
+    long st = r.status;
+    hx_free(&r);
+    return st;
+}
+
+int64_t hx_count(hx_server *s, const char *table)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    char sql[128];
+    int64_t n = -1;
+    /* table names come from the tests themselves, never from outside */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+    if (sqlite3_open_v2(s->db, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return n;
+}

@@ -1,0 +1,56 @@
+/* harness.h: integration-test helpers. Starts the real labpassd on a free
+ * loopback port with a fresh SQLite file (and an optional clock file), speaks
+ * HTTP to it through libcurl, and stops it at the end. */
+#ifndef LP_HARNESS_H
+#define LP_HARNESS_H
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct hx_server {
+    pid_t pid;
+    int port;
+    char dir[128];       /* temporary folder with the database and logs */
+    char db[192];
+    char clock[192];     /* LABPASS_CLOCK_FILE */
+    char base[64];       /* http://127.0.0.1:PORT */
+} hx_server;
+
+typedef struct hx_resp {
+    long status;
+    char *body;          /* NUL-terminated */
+    size_t len;
+    char headers[4096];
+    json_t *json;        /* parsed body, or NULL */
+} hx_resp;
+
+/* Starts labpassd --demo on a fresh database; extra args are appended. If
+ * clock_start > 0 the server's clock is fixed there (hx_set_clock moves it). */
+int hx_start(hx_server *s, int64_t clock_start);
+/* Stops the server; -1 when it did not exit cleanly (crash, sanitizer report). */
+int hx_stop(hx_server *s);
+void hx_set_clock(hx_server *s, int64_t t);
+
+/* One request. token may be NULL; body may be NULL. extra_header may be NULL
+ * or "Name: value" lines separated by newlines. Caller frees with hx_free. */
+int hx_req(hx_server *s, const char *method, const char *path, const char *token, const char *body,
+           const char *extra_header, hx_resp *out);
+void hx_free(hx_resp *r);
+/* Signs in and returns the session token (caller frees), NULL on failure. */
+char *hx_login(hx_server *s, const char *email, const char *password);
+/* Convenience: status of a request, discarding the body. */
+long hx_status(hx_server *s, const char *method, const char *path, const char *token, const char *body);
+
+/* Demo sign-ins. */
+#define DEMO_STAFF "staff@medtechfactory.example", "labpass-staff-demo"
+#define DEMO_ADMIN_A "admin@novacell.example", "labpass-admin-demo"
+#define DEMO_MEMBER_A "lab@novacell.example", "labpass-member-demo"
+#define DEMO_ADMIN_B "admin@biosense.example", "labpass-admin-demo"
+#define DEMO_MEMBER_B "lab@biosense.example", "labpass-member-demo"
+
+/* Path of a built binary ("labpassd") for the variant under test. */
+const char *hx_bin(const char *name, char *buf, size_t len);
+/* Row count of a table in the server's database (opened read-only). */
+int64_t hx_count(hx_server *s, const char *table);
+
+#endif
