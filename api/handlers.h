@@ -43,6 +43,42 @@ void h_audit_list(api_ctx *c);
 void h_site_get(api_ctx *c);
 void h_site_update(api_ctx *c);
 
+/* h_resources.c */
+void h_resources_list(api_ctx *c);
+void h_resource_create(api_ctx *c);
+void h_resource_get(api_ctx *c);
+void h_resource_update(api_ctx *c);
+void h_resource_availability(api_ctx *c);
+void h_availability(api_ctx *c);
+void h_closures_list(api_ctx *c);
+void h_closure_create(api_ctx *c);
+void h_closure_delete(api_ctx *c);
+void h_quals_list(api_ctx *c);
+void h_qual_create(api_ctx *c);
+void h_qual_grant(api_ctx *c);
+void h_grants_list(api_ctx *c);
+void h_grant_withdraw(api_ctx *c);
+
+/* h_reservations.c */
+void h_rsv_create(api_ctx *c);
+void h_rsv_list(api_ctx *c);
+void h_rsv_get(api_ctx *c);
+void h_rsv_update(api_ctx *c);
+void h_rsv_cancel(api_ctx *c);
+void h_rsv_approve(api_ctx *c);
+void h_rsv_reject(api_ctx *c);
+void h_rsv_check_in(api_ctx *c);
+void h_rsv_check_out(api_ctx *c);
+void h_wl_join(api_ctx *c);
+void h_wl_list(api_ctx *c);
+void h_wl_cancel(api_ctx *c);
+void h_feed_create(api_ctx *c);
+void h_feeds_list(api_ctx *c);
+void h_feed_revoke(api_ctx *c);
+void h_calendar(api_ctx *c);
+void h_maintenance_run(api_ctx *c);
+void h_outbox_list(api_ctx *c);
+
 /* Shared JSON shapes. */
 json_t *json_person(const psn_person *p);
 

@@ -15,6 +15,12 @@ static int match_one(const char *pat, const char *path, api_ctx *c)
             int numeric = strncmp(pat, "{id}", 4) == 0 || strncmp(pat, "{pid}", 5) == 0;
             const char *seg = path;
             size_t n = strcspn(path, "/");
+            /* A literal suffix after the parameter ("{token}.ics") ends it. */
+            size_t sfx = strcspn(close + 1, "/{");
+            if (sfx) {
+                if (n <= sfx || strncmp(seg + n - sfx, close + 1, sfx) != 0) return 0;
+                n -= sfx;
+            }
             if (n == 0 || n > 128 || np >= API_MAX_PARAMS) return 0;
             for (size_t i = 0; i < n; i++) {
                 char ch = seg[i];
@@ -40,14 +46,25 @@ static int match_one(const char *pat, const char *path, api_ctx *c)
     return *pat == '\0' && *path == '\0';
 }
 
+const struct api_route *router_route(size_t i)
+{
+    for (size_t t = 0; t < api_route_tables_len; t++) {
+        size_t n = *api_route_tables[t].len;
+        if (i < n) return &api_route_tables[t].routes[i];
+        i -= n;
+    }
+    return NULL;
+}
+
 int router_match(const char *method, const char *path, api_ctx *c)
 {
     int path_seen = 0;
-    for (size_t i = 0; i < api_routes_len; i++) {
-        if (!match_one(api_routes[i].pattern, path, NULL)) continue;
+    const struct api_route *r;
+    for (size_t i = 0; (r = router_route(i)) != NULL; i++) {
+        if (!match_one(r->pattern, path, NULL)) continue;
         path_seen = 1;
-        if (strcmp(api_routes[i].method, method) != 0) continue;
-        match_one(api_routes[i].pattern, path, c);
+        if (strcmp(r->method, method) != 0) continue;
+        match_one(r->pattern, path, c);
         return (int)i;
     }
     return path_seen ? -2 : -1;
@@ -55,19 +72,26 @@ int router_match(const char *method, const char *path, api_ctx *c)
 
 void router_allowed(const char *path, char *out, size_t outlen)
 {
+    const struct api_route *r;
     out[0] = '\0';
-    for (size_t i = 0; i < api_routes_len; i++) {
-        if (!match_one(api_routes[i].pattern, path, NULL)) continue;
-        if (strstr(out, api_routes[i].method)) continue;
+    for (size_t i = 0; (r = router_route(i)) != NULL; i++) {
+        if (!match_one(r->pattern, path, NULL)) continue;
+        if (strstr(out, r->method)) continue;
         size_t n = strlen(out);
-        snprintf(out + n, outlen - n, "%s%s", n ? ", " : "", api_routes[i].method);
+        snprintf(out + n, outlen - n, "%s%s", n ? ", " : "", r->method);
     }
 }
 
-size_t api_route_count(void) { return api_routes_len; }
+size_t api_route_count(void)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < api_route_tables_len; t++) n += *api_route_tables[t].len;
+    return n;
+}
 
 struct api_route_info api_route_at(size_t i)
 {
-    struct api_route_info r = { api_routes[i].method, api_routes[i].pattern, api_routes[i].roles };
-    return r;
+    const struct api_route *r = router_route(i);
+    struct api_route_info ri = { r->method, r->pattern, r->roles };
+    return ri;
 }

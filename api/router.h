@@ -21,8 +21,15 @@ struct api_route {
     int secret_path;   /* the path holds a secret: log the pattern instead */
 };
 
-extern const struct api_route api_routes[];
-extern const size_t api_routes_len;
+/* The route table is assembled from one table per part (routes.c): each
+ * part's handlers and routes live together. Routes are numbered across all
+ * tables in order (for metrics). */
+struct api_route_table { const struct api_route *routes; const size_t *len; };
+extern const struct api_route_table api_route_tables[];
+extern const size_t api_route_tables_len;
+
+/* The i-th route across all tables, NULL past the end. */
+const struct api_route *router_route(size_t i);
 
 /* Finds the route for method and path, filling c->params / c->sparams.
  * Returns the index, -1 when no pattern matches, -2 when the path matches

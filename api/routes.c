@@ -1,9 +1,10 @@
-/* routes.c: the route table of labpassd: method, pattern, roles, handler.
- * docs/openapi.json describes exactly these routes (a test compares them). */
+/* routes.c: the core route table of labpassd (method, pattern, roles,
+ * handler) and the list of every part's table. docs/openapi.json describes
+ * exactly these routes (a test compares them). */
 #include "api/router.h"
 #include "api/handlers.h"
 
-const struct api_route api_routes[] = {
+static const struct api_route core_routes[] = {
     { "GET", "/healthz", 0, h_healthz, 0 },
     { "GET", "/metrics", R_STAFF, h_metrics, 0 },
     { "GET", "/api/v1/openapi.json", 0, h_openapi, 0 },
@@ -36,4 +37,14 @@ const struct api_route api_routes[] = {
     { "PATCH", "/api/v1/people/{id}", R_PERSON, h_person_update, 0 },
     { "GET", "/api/v1/audit", R_STAFF, h_audit_list, 0 },
 };
-const size_t api_routes_len = sizeof api_routes / sizeof api_routes[0];
+static const size_t core_routes_len = sizeof core_routes / sizeof core_routes[0];
+
+/* Tables of the other parts, each next to its handlers. */
+extern const struct api_route booking_routes[];
+extern const size_t booking_routes_len;
+
+const struct api_route_table api_route_tables[] = {
+    { core_routes, &core_routes_len },
+    { booking_routes, &booking_routes_len },
+};
+const size_t api_route_tables_len = sizeof api_route_tables / sizeof api_route_tables[0];

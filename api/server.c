@@ -160,7 +160,7 @@ static int dispatch(api_ctx *c)
             api_problem(c, 404, "not-found", "Not found", "no such route", NULL);
         return idx;
     }
-    const struct api_route *r = &api_routes[idx];
+    const struct api_route *r = router_route((size_t)idx);
     if (admit(c, r)) r->fn(c);
     if (!c->status) api_problem(c, 500, "internal", "Internal error", NULL, NULL);
     return idx;
@@ -206,7 +206,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, api_ctx *c, int rout
 static void log_request(api_ctx *c, int route, int64_t us)
 {
     const char *shown = c->path;
-    if (route >= 0 && api_routes[route].secret_path) shown = api_routes[route].pattern;
+    const struct api_route *r = route >= 0 ? router_route((size_t)route) : NULL;
+    if (r && r->secret_path) shown = r->pattern;
     else if (route < 0 && strlen(shown) > 200) shown = "(long path)";
     log_info("http", "%s %s %d %.3fms", c->method, shown, c->status, (double)us / 1000.0);
 }

@@ -1,6 +1,8 @@
 /* demo.c: demo data (see demo.h). Idempotent: seeds only an empty database. */
 #include "booking/demo.h"
 #include "booking/person.h"
+#include "booking/qual.h"
+#include "booking/resource.h"
 #include "booking/site.h"
 #include "booking/tenant.h"
 #include "core/log.h"
@@ -71,10 +73,62 @@ static int seed_tenant(db_t *db, const actor_t *who, const char *name, const cha
     return rc;
 }
 
+struct demo_res {
+    const char *kind, *name, *desc, *door;
+    int capacity, granularity, buffer_after, approval;
+    const char *weekdays, *saturday;
+    int quals;   /* bit 0: induction, bit 1: cabinet operation */
+};
+
+static const struct demo_res RESOURCES[] = {
+    { "lab", "ML-1 Lab A", "Microbiology lab, four benches", "ml1-a", 4, 15, 0, 0, "07:00-22:00", "09:00-17:00", 1 },
+    { "lab", "ML-1 Lab B", "Microbiology lab, two benches", "ml1-b", 2, 15, 0, 0, "07:00-22:00", "", 1 },
+    { "equipment", "Biosafety cabinet BSC-1", "Class II cabinet in Lab A", "ml1-a", 1, 30, 15, 0, "07:00-22:00", "", 3 },
+    { "equipment", "Autoclave AC-1", "Steam steriliser in Lab B", "ml1-b", 1, 30, 30, 1, "08:00-18:00", "", 1 },
+    { "room", "Meeting room Pasteur", "Eight seats, screen", "office", 1, 15, 0, 0, "08:00-18:00", "", 0 },
+};
+
+static int seed_resources(db_t *db, const actor_t *who, int64_t persons[5])
+{
+    qual_def q1 = { 0, "ML-1 biosafety induction", "Safety induction for ML-1 laboratories", 365 };
+    qual_def q2 = { 0, "Biosafety cabinet operation", "Practical training on the class II cabinet", 730 };
+    lp_fail f;
+    int rc = qual_create(db, who, &q1, &f);
+    if (rc == 0) rc = qual_create(db, who, &q2, &f);
+    for (size_t i = 0; rc == 0 && i < sizeof RESOURCES / sizeof RESOURCES[0]; i++) {
+        const struct demo_res *d = &RESOURCES[i];
+        res_resource r;
+        res_defaults(&r);
+        snprintf(r.kind, sizeof r.kind, "%s", d->kind);
+        snprintf(r.name, sizeof r.name, "%s", d->name);
+        snprintf(r.description, sizeof r.description, "%s", d->desc);
+        snprintf(r.door_group, sizeof r.door_group, "%s", d->door);
+        r.capacity = d->capacity;
+        r.granularity_min = d->granularity;
+        r.buffer_after_min = d->buffer_after;
+        r.approval_required = d->approval;
+        r.min_minutes = d->granularity;
+        r.quota_week_min = strcmp(d->kind, "lab") == 0 ? 40 * 60 : 0;
+        for (int wd = 0; rc == 0 && wd < 5; wd++) rc = slots_week_set_day(&r.hours, wd, d->weekdays);
+        if (rc == 0) rc = slots_week_set_day(&r.hours, 5, d->saturday);
+        r.has_hours = 1;
+        if (d->quals & 1) r.quals[r.n_quals++] = q1.id;
+        if (d->quals & 2) r.quals[r.n_quals++] = q2.id;
+        if (rc == 0) rc = res_create(db, who, &r, &f);
+    }
+    /* Trainings: both NovaCell people and BioSense's admin hold the induction;
+     * NovaCell's lab member also operates the cabinet; BioSense's member has none yet. */
+    qual_grant g;
+    const int64_t induction[] = { persons[1], persons[2], persons[3] };
+    for (int i = 0; rc == 0 && i < 3; i++) rc = qual_grant_add(db, who, induction[i], q1.id, 0, &g, &f);
+    if (rc == 0) rc = qual_grant_add(db, who, persons[2], q2.id, 0, &g, &f);
+    return rc;
+}
+
 int demo_seed(db_t *db)
 {
     actor_t who = { 0, "demo" };
-    int64_t tid[3] = { 0 };
+    int64_t tid[3] = { 0 }, pid[5] = { 0 };
     tnt_tenant *list = NULL;
     size_t n = 0;
     int rc = demo_init_site(db);
@@ -92,9 +146,11 @@ int demo_seed(db_t *db)
         snprintf(p.name, sizeof p.name, "%s", PEOPLE[i].name);
         p.is_staff = PEOPLE[i].staff;
         rc = psn_create(db, &who, &p, PEOPLE[i].password, &f);
+        pid[i] = p.id;
         if (rc == 0 && PEOPLE[i].tenant)
             rc = psn_set_membership(db, &who, p.id, tid[PEOPLE[i].tenant], PEOPLE[i].role, &f);
     }
+    if (rc == 0) rc = seed_resources(db, &who, pid);
     for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, &who);
     if (rc == 0) log_info("demo", "seeded the demo data");
     return rc;

@@ -2,6 +2,9 @@
  * demo on request, sets the site's time zone and serves the HTTP API and the
  * web app until SIGINT or SIGTERM. */
 #include "api/api.h"
+#include "api/notify.h"
+#include "booking/rsv.h"
+#include "core/clock.h"
 #include "booking/demo.h"
 #include "booking/site.h"
 #include "core/log.h"
@@ -16,6 +19,34 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The background worker: every interval seconds it runs the reservation
+ * sweep (no-shows, completion, expiry) and drains the notification outbox. */
+struct worker { pthread_t th; pthread_mutex_t mu; pthread_cond_t cv; int stop; int interval; const char *db_path; };
+
+static void *worker_main(void *p)
+{
+    struct worker *w = p;
+    db_t *db = NULL;
+    if (db_open(w->db_path, &db) != 0) { log_error("worker", "cannot open the database"); return NULL; }
+    pthread_mutex_lock(&w->mu);
+    while (!w->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += w->interval;
+        pthread_cond_timedwait(&w->cv, &w->mu, &until);
+        if (w->stop) break;
+        pthread_mutex_unlock(&w->mu);
+        int changed = 0, sent = 0;
+        if (rsv_sweep(db, clk_now(), &changed) != 0) log_warn("worker", "sweep failed; retrying later");
+        if (notify_drain(db, &sent) != 0) log_warn("worker", "outbox drain failed; retrying later");
+        if (changed || sent) log_info("worker", "sweep changed %d reservations, sent %d notifications", changed, sent);
+        pthread_mutex_lock(&w->mu);
+    }
+    pthread_mutex_unlock(&w->mu);
+    db_close(db);
+    return NULL;
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -28,6 +59,8 @@ static void usage(FILE *out)
         "  --tls-cert FILE --tls-key FILE   serve HTTPS (cookies then carry Secure)\n"
         "  --session-ttl SECS   session lifetime (default 43200)\n"
         "  --log-level LEVEL    debug, info, warn, error or off (default info)\n"
+        "  --notify SENDER      log (default), command:/path/to/program or webhook:http(s)://host/path\n"
+        "  --sweep-interval S   seconds between no-show sweeps and outbox runs (default 30)\n"
         "  --help               this text\n");
 }
 
@@ -73,7 +106,9 @@ int main(int argc, char **argv)
         { "demo", no_argument, 0, 'D' }, { "threads", required_argument, 0, 't' },
         { "web", required_argument, 0, 'w' }, { "tls-cert", required_argument, 0, 'c' },
         { "tls-key", required_argument, 0, 'k' }, { "session-ttl", required_argument, 0, 's' },
-        { "log-level", required_argument, 0, 'L' }, { "help", no_argument, 0, 'h' }, { 0, 0, 0, 0 } };
+        { "log-level", required_argument, 0, 'L' }, { "help", no_argument, 0, 'h' },
+        { "notify", required_argument, 0, 'n' }, { "sweep-interval", required_argument, 0, 'i' }, { 0, 0, 0, 0 } };
+    struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = 30 };
     char addr[64] = "127.0.0.1";
     api_config cfg = { .address = addr, .port = 8080, .db_path = "var/labpass.db", .threads = 4 };
     acct_policy_default(&cfg.policy);
@@ -93,6 +128,8 @@ int main(int argc, char **argv)
         case 's': cfg.policy.session_ttl = atol(optarg); if (cfg.policy.session_ttl < 60) { usage(stderr); return 2; } break;
         case 'L': if (log_parse_level(optarg, &lvl)) { usage(stderr); return 2; } log_set_level(lvl); break;
         case 'h': usage(stdout); return 0;
+        case 'n': if (notify_configure(optarg)) { usage(stderr); return 2; } break;
+        case 'i': w.interval = atoi(optarg); if (w.interval < 1 || w.interval > 3600) { usage(stderr); return 2; } break;
         default: usage(stderr); return 2;
         }
     }
@@ -110,11 +147,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "labpassd: cannot listen on %s:%d\n", addr, cfg.port);
         return 1;
     }
+    w.db_path = cfg.db_path;
+    pthread_create(&w.th, NULL, worker_main, &w);
     printf("labpassd listening on %s://%s:%d\n", cfg.tls_cert ? "https" : "http", addr, api_port(srv));
     fflush(stdout);
     int sig = 0;
     sigwait(&set, &sig);
     log_info("labpassd", "stopping on signal %d", sig);
+    pthread_mutex_lock(&w.mu);
+    w.stop = 1;
+    pthread_cond_signal(&w.cv);
+    pthread_mutex_unlock(&w.mu);
+    pthread_join(w.th, NULL);
     api_stop(srv);
     return 0;
 }

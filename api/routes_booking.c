@@ -1,0 +1,40 @@
+/* routes_booking.c: routes of the booking part: resources, closures,
+ * qualifications, availability, reservations, waitlist, calendar feeds. */
+#include "api/router.h"
+#include "api/handlers.h"
+
+const struct api_route booking_routes[] = {
+    { "GET", "/api/v1/resources", R_PERSON, h_resources_list, 0 },
+    { "POST", "/api/v1/resources", R_STAFF, h_resource_create, 0 },
+    { "GET", "/api/v1/resources/{id}", R_PERSON, h_resource_get, 0 },
+    { "PATCH", "/api/v1/resources/{id}", R_STAFF, h_resource_update, 0 },
+    { "GET", "/api/v1/resources/{id}/availability", R_PERSON, h_resource_availability, 0 },
+    { "GET", "/api/v1/availability", R_PERSON, h_availability, 0 },
+    { "GET", "/api/v1/closures", R_PERSON, h_closures_list, 0 },
+    { "POST", "/api/v1/closures", R_STAFF, h_closure_create, 0 },
+    { "DELETE", "/api/v1/closures/{id}", R_STAFF, h_closure_delete, 0 },
+    { "GET", "/api/v1/qualifications", R_PERSON, h_quals_list, 0 },
+    { "POST", "/api/v1/qualifications", R_STAFF, h_qual_create, 0 },
+    { "POST", "/api/v1/qualifications/{id}/grants", R_STAFF, h_qual_grant, 0 },
+    { "GET", "/api/v1/qualification-grants", R_PERSON, h_grants_list, 0 },
+    { "POST", "/api/v1/qualification-grants/{id}/withdraw", R_STAFF, h_grant_withdraw, 0 },
+    { "POST", "/api/v1/reservations", R_PERSON, h_rsv_create, 0 },
+    { "GET", "/api/v1/reservations", R_PERSON, h_rsv_list, 0 },
+    { "GET", "/api/v1/reservations/{id}", R_PERSON, h_rsv_get, 0 },
+    { "PATCH", "/api/v1/reservations/{id}", R_PERSON, h_rsv_update, 0 },
+    { "POST", "/api/v1/reservations/{id}/cancel", R_PERSON, h_rsv_cancel, 0 },
+    { "POST", "/api/v1/reservations/{id}/approve", R_STAFF, h_rsv_approve, 0 },
+    { "POST", "/api/v1/reservations/{id}/reject", R_STAFF, h_rsv_reject, 0 },
+    { "POST", "/api/v1/reservations/{id}/check-in", R_PERSON, h_rsv_check_in, 0 },
+    { "POST", "/api/v1/reservations/{id}/check-out", R_PERSON, h_rsv_check_out, 0 },
+    { "POST", "/api/v1/waitlist", R_PERSON, h_wl_join, 0 },
+    { "GET", "/api/v1/waitlist", R_PERSON, h_wl_list, 0 },
+    { "POST", "/api/v1/waitlist/{id}/cancel", R_PERSON, h_wl_cancel, 0 },
+    { "POST", "/api/v1/me/calendar-feeds", R_PERSON, h_feed_create, 0 },
+    { "GET", "/api/v1/me/calendar-feeds", R_PERSON, h_feeds_list, 0 },
+    { "POST", "/api/v1/me/calendar-feeds/{id}/revoke", R_PERSON, h_feed_revoke, 0 },
+    { "GET", "/api/v1/calendar/{token}.ics", 0, h_calendar, 1 },
+    { "POST", "/api/v1/maintenance/run", R_STAFF, h_maintenance_run, 0 },
+    { "GET", "/api/v1/outbox", R_STAFF, h_outbox_list, 0 },
+};
+const size_t booking_routes_len = sizeof booking_routes / sizeof booking_routes[0];

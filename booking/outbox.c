@@ -1,0 +1,49 @@
+/* outbox.c: see outbox.h. */
+#include "booking/outbox.h"
+#include "core/clock.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int obx_to_person(db_t *db, const char *kind, int64_t person_id, const char *subject, const char *body)
+{
+    sqlite3_stmt *st = db_stmt(db, "INSERT INTO outbox(kind, recipient, subject, body, created_at) "
+                                   "SELECT ?1, email, ?3, ?4, ?5 FROM people WHERE id = ?2");
+    if (!st) return LP_ERR_DB;
+    db_bind_text(st, 1, kind); db_bind_int(st, 2, person_id); db_bind_text(st, 3, subject);
+    db_bind_text(st, 4, body); db_bind_int(st, 5, clk_now());
+    return db_exec_stmt(st);
+}
+
+int obx_pending(db_t *db, size_t max, obx_msg **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, recipient, subject, body, attempts FROM outbox "
+                                   "WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT ?1");
+    obx_msg *arr = calloc(max ? max : 1, sizeof *arr);
+    size_t len = 0;
+    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    db_bind_int(st, 1, (int64_t)max);
+    while (len < max && sqlite3_step(st) == SQLITE_ROW) {
+        obx_msg *m = &arr[len++];
+        m->id = sqlite3_column_int64(st, 0);
+        snprintf(m->kind, sizeof m->kind, "%s", db_col_text(st, 1));
+        snprintf(m->recipient, sizeof m->recipient, "%s", db_col_text(st, 2));
+        snprintf(m->subject, sizeof m->subject, "%s", db_col_text(st, 3));
+        snprintf(m->body, sizeof m->body, "%s", db_col_text(st, 4));
+        m->attempts = sqlite3_column_int(st, 5);
+    }
+    sqlite3_reset(st);
+    *out = arr;
+    *n = len;
+    return 0;
+}
+
+int obx_mark(db_t *db, int64_t id, int ok, const char *error)
+{
+    sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET attempts = attempts + 1, "
+                                   "sent_at = CASE WHEN ?2 THEN ?3 ELSE NULL END, last_error = ?4 WHERE id = ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, id); db_bind_int(st, 2, ok); db_bind_int(st, 3, clk_now());
+    db_bind_text(st, 4, error ? error : "");
+    return db_exec_stmt(st);
+}

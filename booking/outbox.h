@@ -1,0 +1,18 @@
+/* outbox.h: notifications waiting to be sent. Domain code adds messages in
+ * the transaction that causes them; a sender (log, command or webhook, in
+ * labpassd) drains the table and marks each message sent. */
+#ifndef LP_OUTBOX_H
+#define LP_OUTBOX_H
+#include <stddef.h>
+#include <stdint.h>
+#include "db/db.h"
+
+typedef struct obx_msg { int64_t id; char kind[32]; char recipient[255]; char subject[201]; char body[2001]; int attempts; } obx_msg;
+
+/* Queues a message to the person's e-mail address. */
+int obx_to_person(db_t *db, const char *kind, int64_t person_id, const char *subject, const char *body) LP_MUST;
+/* Up to max pending messages, oldest first. Caller frees. */
+int obx_pending(db_t *db, size_t max, obx_msg **out, size_t *n) LP_MUST;
+int obx_mark(db_t *db, int64_t id, int ok, const char *error) LP_MUST;
+
+#endif

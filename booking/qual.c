@@ -1,0 +1,197 @@
+/* qual.c: qualifications and grants (see qual.h). */
+#include "booking/qual.h"
+#include "core/clock.h"
+#include "core/ltime.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *SNAP_QUAL =
+    "SELECT json_object('id', id, 'name', name, 'description', description, 'validity_days', validity_days) "
+    "FROM qualifications WHERE id = ?1";
+static const char *SNAP_GRANT =
+    "SELECT json_object('id', id, 'person_id', person_id, 'qualification_id', qualification_id, "
+    "'granted_at', granted_at, 'expires_at', expires_at, 'withdrawn_at', withdrawn_at) "
+    "FROM qualification_grants WHERE id = ?1";
+
+int qual_create(db_t *db, const actor_t *who, qual_def *q, lp_fail *f)
+{
+    if (!lp_text_ok(q->name, 120)) return lp_failf(f, LP_ERR_INVALID, "name", "name must be 1 to 120 characters");
+    if (q->description[0] && !lp_text_ok(q->description, 500))
+        return lp_failf(f, LP_ERR_INVALID, "description", "description is not valid text");
+    if (q->validity_days < 1 || q->validity_days > 3650)
+        return lp_failf(f, LP_ERR_INVALID, "validity_days", "validity_days must be 1 to 3650");
+    sqlite3_stmt *st = db_stmt(db, "INSERT INTO qualifications(name, description, validity_days, created_at) "
+                                   "VALUES (?1, ?2, ?3, ?4)");
+    if (!st) return LP_ERR_DB;
+    int own = sqlite3_get_autocommit(db_handle(db));
+    int rc = own ? db_begin(db) : 0;
+    if (rc) return rc;
+    db_bind_text(st, 1, q->name); db_bind_text(st, 2, q->description);
+    db_bind_int(st, 3, q->validity_days); db_bind_int(st, 4, clk_now());
+    rc = db_exec_stmt(st);
+    if (rc == LP_ERR_CONFLICT) rc = lp_failf(f, rc, "name", "a qualification with this name exists already");
+    if (rc == 0) { q->id = db_last_id(db); rc = audit_change(db, who, "create", "qualification", q->id, SNAP_QUAL, NULL); }
+    if (own) {
+        if (rc == 0) rc = db_commit(db);
+        if (rc) db_rollback(db);
+    }
+    return rc;
+}
+
+static void row_to_qual(sqlite3_stmt *st, qual_def *q)
+{
+    memset(q, 0, sizeof *q);
+    q->id = sqlite3_column_int64(st, 0);
+    snprintf(q->name, sizeof q->name, "%s", db_col_text(st, 1));
+    snprintf(q->description, sizeof q->description, "%s", db_col_text(st, 2));
+    q->validity_days = sqlite3_column_int(st, 3);
+}
+
+int qual_get(db_t *db, int64_t id, qual_def *out)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, name, description, validity_days FROM qualifications WHERE id = ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, id);
+    int rc = LP_ERR_NOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) { row_to_qual(st, out); rc = 0; }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int qual_list(db_t *db, qual_def **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, name, description, validity_days FROM qualifications ORDER BY name LIMIT 500");
+    qual_def *arr = calloc(500, sizeof *arr);
+    size_t len = 0;
+    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    while (len < 500 && sqlite3_step(st) == SQLITE_ROW) row_to_qual(st, &arr[len++]);
+    sqlite3_reset(st);
+    *out = arr;
+    *n = len;
+    return 0;
+}
+
+#define GRANT_COLS "g.id, g.person_id, g.qualification_id, q.name, g.granted_at, g.expires_at, COALESCE(g.withdrawn_at, 0)"
+
+static void row_to_grant(sqlite3_stmt *st, qual_grant *g)
+{
+    memset(g, 0, sizeof *g);
+    g->id = sqlite3_column_int64(st, 0);
+    g->person_id = sqlite3_column_int64(st, 1);
+    g->qualification_id = sqlite3_column_int64(st, 2);
+    snprintf(g->name, sizeof g->name, "%s", db_col_text(st, 3));
+    g->granted_at = sqlite3_column_int64(st, 4);
+    g->expires_at = sqlite3_column_int64(st, 5);
+    g->withdrawn_at = sqlite3_column_int64(st, 6);
+}
+
+int qual_grant_get(db_t *db, int64_t grant_id, qual_grant *out)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT " GRANT_COLS " FROM qualification_grants g "
+                                   "JOIN qualifications q ON q.id = g.qualification_id WHERE g.id = ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, grant_id);
+    int rc = LP_ERR_NOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) { row_to_grant(st, out); rc = 0; }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int qual_grant_add(db_t *db, const actor_t *who, int64_t person_id, int64_t qual_id, int64_t expires_at,
+                   qual_grant *out, lp_fail *f)
+{
+    qual_def q;
+    int64_t now = clk_now();
+    if (qual_get(db, qual_id, &q) != 0) return lp_failf(f, LP_ERR_NOTFOUND, "qualification_id", "no such qualification");
+    if (expires_at == 0) expires_at = now + (int64_t)q.validity_days * 86400;
+    if (expires_at <= now) return lp_failf(f, LP_ERR_INVALID, "expires_at", "expires_at must be in the future");
+    sqlite3_stmt *st = db_stmt(db, "INSERT INTO qualification_grants(person_id, qualification_id, granted_at, "
+                                   "expires_at, granted_by) VALUES (?1, ?2, ?3, ?4, ?5)");
+    if (!st) return LP_ERR_DB;
+    int own = sqlite3_get_autocommit(db_handle(db));
+    int rc = own ? db_begin(db) : 0;
+    if (rc) return rc;
+    db_bind_int(st, 1, person_id); db_bind_int(st, 2, qual_id); db_bind_int(st, 3, now);
+    db_bind_int(st, 4, expires_at); db_bind_text(st, 5, who && who->label ? who->label : "system");
+    rc = db_exec_stmt(st);
+    if (rc == LP_ERR_CONFLICT) rc = lp_failf(f, LP_ERR_NOTFOUND, "person_id", "no such person");
+    int64_t gid = rc == 0 ? db_last_id(db) : 0;
+    if (rc == 0) rc = audit_change(db, who, "grant", "qualification_grant", gid, SNAP_GRANT, NULL);
+    if (own) {
+        if (rc == 0) rc = db_commit(db);
+        if (rc) db_rollback(db);
+    }
+    return rc ? rc : qual_grant_get(db, gid, out);
+}
+
+int qual_grant_withdraw(db_t *db, const actor_t *who, int64_t grant_id)
+{
+    char *before = NULL;
+    int rc = db_begin(db);
+    if (rc) return rc;
+    rc = audit_snapshot(db, SNAP_GRANT, grant_id, &before);
+    if (rc == 0 && !before) rc = LP_ERR_NOTFOUND;
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db,
+        "UPDATE qualification_grants SET withdrawn_at = ?2 WHERE id = ?1 AND withdrawn_at IS NULL");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, grant_id);
+        db_bind_int(st, 2, clk_now());
+        rc = db_exec_stmt(st);
+        if (rc == 0 && db_changes(db) == 0) rc = LP_ERR_STATE;
+    }
+    if (rc == 0) rc = audit_change(db, who, "withdraw", "qualification_grant", grant_id, SNAP_GRANT, before);
+    if (rc == 0) rc = db_commit(db);
+    if (rc) db_rollback(db);
+    free(before);
+    return rc;
+}
+
+int qual_grants(db_t *db, int64_t person_id, int64_t expiring_before, qual_grant **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT " GRANT_COLS " FROM qualification_grants g "
+                                   "JOIN qualifications q ON q.id = g.qualification_id "
+                                   "WHERE (?1 > 0 AND g.person_id = ?1) OR (?1 = 0 AND g.withdrawn_at IS NULL "
+                                   "AND g.expires_at < ?2 AND g.expires_at > ?3) ORDER BY g.expires_at LIMIT 1000");
+    qual_grant *arr = calloc(1000, sizeof *arr);
+    size_t len = 0;
+    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    db_bind_int(st, 1, person_id);
+    db_bind_int(st, 2, expiring_before);
+    db_bind_int(st, 3, clk_now());
+    while (len < 1000 && sqlite3_step(st) == SQLITE_ROW) row_to_grant(st, &arr[len++]);
+    sqlite3_reset(st);
+    *out = arr;
+    *n = len;
+    return 0;
+}
+
+int qual_check(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, int64_t end, lp_fail *f)
+{
+    /* For each required qualification, the latest-expiring valid grant covering the start. */
+    sqlite3_stmt *st = db_stmt(db,
+        "SELECT q.name, (SELECT max(g.expires_at) FROM qualification_grants g WHERE g.person_id = ?1 "
+        "  AND g.qualification_id = q.id AND g.withdrawn_at IS NULL AND g.granted_at <= ?3) "
+        "FROM resource_qualifications rq JOIN qualifications q ON q.id = rq.qualification_id "
+        "WHERE rq.resource_id = ?2 ORDER BY q.name");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, person_id);
+    db_bind_int(st, 2, resource_id);
+    db_bind_int(st, 3, start > clk_now() ? clk_now() : start);
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = db_col_text(st, 0);
+        int64_t exp = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
+        char when[LT_RFC3339_LEN];
+        if (exp == 0 || exp <= start) {
+            rc = lp_failf(f, LP_ERR_FORBIDDEN, "qualification", "the qualification \"%s\" is missing", name);
+        } else if (exp < end) {
+            lt_format(exp, when);
+            rc = lp_failf(f, LP_ERR_FORBIDDEN, "qualification",
+                          "the qualification \"%s\" expires at %s, before the booking ends", name, when);
+        }
+    }
+    sqlite3_reset(st);
+    return rc;
+}

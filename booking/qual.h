@@ -1,0 +1,37 @@
+/* qual.h: qualifications (safety trainings such as "ML-1 biosafety
+ * induction") with a validity period, granted to people by staff with an
+ * expiry and withdrawable. A person may book or enter a resource only while
+ * holding every qualification the resource requires, for the whole period. */
+#ifndef LP_QUAL_H
+#define LP_QUAL_H
+#include <stddef.h>
+#include <stdint.h>
+#include "core/fail.h"
+#include "db/db.h"
+#include "booking/audit.h"
+
+typedef struct qual_def { int64_t id; char name[121]; char description[501]; int validity_days; } qual_def;
+typedef struct qual_grant {
+    int64_t id, person_id, qualification_id;
+    char name[121];
+    int64_t granted_at, expires_at, withdrawn_at;
+} qual_grant;
+
+int qual_create(db_t *db, const actor_t *who, qual_def *q, lp_fail *f) LP_MUST;
+int qual_get(db_t *db, int64_t id, qual_def *out) LP_MUST;
+int qual_list(db_t *db, qual_def **out, size_t *n) LP_MUST;
+/* Grants q to person from now until expires_at (0: now + validity_days). */
+int qual_grant_add(db_t *db, const actor_t *who, int64_t person_id, int64_t qual_id, int64_t expires_at,
+                   qual_grant *out, lp_fail *f) LP_MUST;
+int qual_grant_withdraw(db_t *db, const actor_t *who, int64_t grant_id) LP_MUST;
+int qual_grant_get(db_t *db, int64_t grant_id, qual_grant *out) LP_MUST;
+/* Grants of one person (person_id > 0), or all grants expiring before
+ * `expiring_before` (person_id == 0). Caller frees. */
+int qual_grants(db_t *db, int64_t person_id, int64_t expiring_before, qual_grant **out, size_t *n) LP_MUST;
+
+/* Checks that person holds every qualification required by resource for the
+ * whole of [start, end). LP_ERR_FORBIDDEN naming the missing or expiring one. */
+int qual_check(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, int64_t end,
+               lp_fail *f) LP_MUST;
+
+#endif

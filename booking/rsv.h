@@ -1,0 +1,92 @@
+/* rsv.h: reservations. The rule check and the write happen in one
+ * BEGIN IMMEDIATE transaction, so concurrent requests for the same slot
+ * cannot both succeed. The overlap check reads one resource's index range
+ * [block_start - longest_block, block_end) of reservations that hold their
+ * slot: O(log n + k), independent of history.
+ *
+ * States: requested (awaiting approval) -> confirmed -> checked_in -> completed;
+ * requested -> rejected; requested|confirmed -> cancelled; confirmed -> no_show.
+ * requested, confirmed and checked_in hold the slot. */
+#ifndef LP_RSV_H
+#define LP_RSV_H
+#include <stddef.h>
+#include <stdint.h>
+#include "core/fail.h"
+#include "db/db.h"
+#include "booking/audit.h"
+#include "booking/resource.h"
+
+typedef struct rsv_reservation {
+    int64_t id, resource_id, person_id, tenant_id, series_id;
+    char booked_by[40];
+    char title[201];
+    int64_t start, end, block_start, block_end;
+    char status[16];
+    char reason[201];
+    int64_t checked_in_at, checked_out_at, cancelled_at, created_at, updated_at;
+} rsv_reservation;
+
+typedef struct rsv_request {
+    int64_t resource_id, person_id, tenant_id;
+    int64_t start, end;
+    const char *title;
+    int64_t exclude_id;    /* a reservation being changed: not a conflict with itself */
+} rsv_request;
+
+/* Checks every rule for rq against resource r without writing:
+ * tenant active, resource in service, duration, grid, notice, advance,
+ * opening hours, closures, quotas (LP_ERR_RULE naming the rule, 422),
+ * qualifications (LP_ERR_FORBIDDEN, 403), overlap with capacity and
+ * buffers (LP_ERR_CONFLICT naming the blocking interval, 409). */
+int rsv_check(db_t *db, const rsv_request *rq, const res_resource *r, lp_fail *f) LP_MUST;
+
+/* Only the slot-level rules (service, duration, grid, notice, advance,
+ * opening hours, closures, overlap): used for availability searches. */
+int rsv_check_slot(db_t *db, const rsv_request *rq, const res_resource *r, lp_fail *f) LP_MUST;
+
+/* Books rq. Runs in its own transaction unless one is open. */
+int rsv_create(db_t *db, const actor_t *who, const rsv_request *rq, rsv_reservation *out,
+               lp_fail *f) LP_MUST;
+
+/* Books a series: rrule expanded from rq's [start, end) in the site zone.
+ * skip: occurrences that fail are skipped and listed in *skipped (with their
+ * reasons in *why, caller frees both); otherwise all-or-nothing. */
+typedef struct rsv_skip { int64_t start, end; char reason[240]; } rsv_skip;
+int rsv_create_series(db_t *db, const actor_t *who, const rsv_request *rq, const char *rrule, int skip,
+                      int64_t *series_id, int64_t **ids, size_t *n_ids, rsv_skip **skipped,
+                      size_t *n_skipped, lp_fail *f) LP_MUST;
+
+int rsv_get(db_t *db, int64_t id, rsv_reservation *out) LP_MUST;
+
+/* Reservations overlapping [from, to), optionally of one resource (0 = all),
+ * one tenant (0 = all) or one person (0 = all); cap on count. Caller frees. */
+typedef struct rsv_filter { int64_t from, to, resource_id, tenant_id, person_id; int holding_only; size_t limit; } rsv_filter;
+int rsv_list(db_t *db, const rsv_filter *flt, rsv_reservation **out, size_t *n) LP_MUST;
+
+enum rsv_scope { RSV_THIS = 0, RSV_FOLLOWING = 1, RSV_ALL = 2 };
+int rsv_parse_scope(const char *s, enum rsv_scope *out) LP_MUST;
+
+/* Moves/resizes a reservation (and with scope, the rest of its series by
+ * the same wall-clock shift); optionally to another resource (this only). */
+int rsv_change(db_t *db, const actor_t *who, int64_t id, int64_t start, int64_t end, int64_t resource_id,
+               const char *title, enum rsv_scope scope, lp_fail *f) LP_MUST;
+int rsv_cancel(db_t *db, const actor_t *who, int64_t id, enum rsv_scope scope, lp_fail *f) LP_MUST;
+int rsv_approve(db_t *db, const actor_t *who, int64_t id, lp_fail *f) LP_MUST;
+int rsv_reject(db_t *db, const actor_t *who, int64_t id, const char *reason, lp_fail *f) LP_MUST;
+/* Check-in from start minus the early margin until the end (API and doors). */
+int rsv_check_in(db_t *db, const actor_t *who, int64_t id, int64_t at, lp_fail *f) LP_MUST;
+int rsv_check_out(db_t *db, const actor_t *who, int64_t id, int64_t at, lp_fail *f) LP_MUST;
+
+/* Periodic work at `now`: no-shows after the grace (time released to the
+ * waitlist), completion of past check-ins, expiry of unapproved requests and
+ * past waitlist entries. Returns the number of reservations changed in *changed. */
+int rsv_sweep(db_t *db, int64_t now, int *changed) LP_MUST;
+
+/* Hooks run inside the transaction after a reservation is created or changes
+ * state or time (billing recalculates its charges). */
+typedef int (*rsv_hook)(db_t *db, const rsv_reservation *r);
+void rsv_on_change(rsv_hook hook);
+/* Runs the hooks for reservation id (used by modules that change rows). */
+int rsv_notify(db_t *db, int64_t id) LP_MUST;
+
+#endif

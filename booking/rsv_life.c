@@ -1,0 +1,359 @@
+/* rsv_life.c: what happens to a reservation after it is booked: changes
+ * (one occurrence, this and the following, or the whole series), cancel,
+ * approve, reject, check-in and check-out, and the periodic sweep (no-shows,
+ * completion, expiry). Freed time is offered to the waitlist in the same
+ * transaction. */
+#include "booking/rsv.h"
+#include "booking/outbox.h"
+#include "booking/waitlist.h"
+#include "core/clock.h"
+#include "core/ltime.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *rsv_snapshot_sql(void);
+
+/* Sets status (and reason, timestamps) of one reservation, audited.
+ * r->checked_in_at carries the instant of the event: written as
+ * checked_in_at for "checked_in" and as checked_out_at for "completed". */
+static int set_status(db_t *db, const actor_t *who, const rsv_reservation *r, const char *status,
+                      const char *reason, const char *action)
+{
+    char *before = NULL;
+    int rc = audit_snapshot(db, rsv_snapshot_sql(), r->id, &before);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db,
+        "UPDATE reservations SET status = ?2, reason = COALESCE(?3, reason), updated_at = ?4, "
+        "cancelled_at = CASE WHEN ?2 = 'cancelled' THEN ?4 ELSE cancelled_at END, "
+        "checked_in_at = CASE WHEN ?2 = 'checked_in' THEN ?5 ELSE checked_in_at END, "
+        "checked_out_at = CASE WHEN ?2 = 'completed' AND ?5 > 0 THEN ?5 ELSE checked_out_at END WHERE id = ?1");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, r->id); db_bind_text(st, 2, status); db_bind_text(st, 3, reason);
+        db_bind_int(st, 4, clk_now()); db_bind_int(st, 5, r->checked_in_at);
+        rc = db_exec_stmt(st);
+    }
+    if (rc == 0) rc = audit_change(db, who, action, "reservation", r->id, rsv_snapshot_sql(), before);
+    if (rc == 0) rc = rsv_notify(db, r->id);
+    free(before);
+    return rc;
+}
+
+/* Runs fn in one transaction. */
+static int in_tx(db_t *db, int (*fn)(db_t *, void *), void *arg)
+{
+    int own = sqlite3_get_autocommit(db_handle(db));
+    int rc = own ? db_begin(db) : 0;
+    if (rc) return rc;
+    rc = fn(db, arg);
+    if (own) {
+        if (rc == 0) rc = db_commit(db);
+        if (rc) db_rollback(db);
+    }
+    return rc;
+}
+
+/* Ids of the series members the scope covers (this one alone without a series). */
+static int scope_ids(db_t *db, const rsv_reservation *r, enum rsv_scope scope, int64_t **ids, size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    if (scope == RSV_THIS || r->series_id == 0) {
+        *ids = malloc(sizeof **ids);
+        if (!*ids) return LP_ERR_NOMEM;
+        (*ids)[0] = r->id;
+        *n = 1;
+        return 0;
+    }
+    sqlite3_stmt *st = db_stmt(db, "SELECT id FROM reservations WHERE series_id = ?1 AND (?2 = 0 OR start >= ?3) "
+                                   "AND status IN ('requested','confirmed') ORDER BY start");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, r->series_id);
+    db_bind_int(st, 2, scope == RSV_FOLLOWING);
+    db_bind_int(st, 3, r->start);
+    *ids = malloc(512 * sizeof **ids);
+    if (!*ids) { sqlite3_reset(st); return LP_ERR_NOMEM; }
+    while (*n < 512 && sqlite3_step(st) == SQLITE_ROW) (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+/* ---- cancel ---- */
+
+struct cancel_args { const actor_t *who; int64_t id; enum rsv_scope scope; lp_fail *f; };
+
+static int do_cancel(db_t *db, void *p)
+{
+    struct cancel_args *a = p;
+    rsv_reservation r;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int rc = rsv_get(db, a->id, &r);
+    if (rc == 0 && strcmp(r.status, "requested") && strcmp(r.status, "confirmed"))
+        rc = lp_failf(a->f, LP_ERR_STATE, "status", "a %s reservation cannot be cancelled", r.status);
+    if (rc == 0) rc = scope_ids(db, &r, a->scope, &ids, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rsv_reservation one;
+        rc = rsv_get(db, ids[i], &one);
+        if (rc == 0) rc = set_status(db, a->who, &one, "cancelled", NULL, "cancel");
+        if (rc == 0) rc = wl_promote(db, one.resource_id, one.block_start, one.block_end);
+    }
+    free(ids);
+    return rc;
+}
+
+int rsv_cancel(db_t *db, const actor_t *who, int64_t id, enum rsv_scope scope, lp_fail *f)
+{
+    struct cancel_args a = { who, id, scope, f };
+    return in_tx(db, do_cancel, &a);
+}
+
+/* ---- approve / reject ---- */
+
+struct decide_args { const actor_t *who; int64_t id; const char *reason; int approve; lp_fail *f; };
+
+static int do_decide(db_t *db, void *p)
+{
+    struct decide_args *a = p;
+    rsv_reservation r;
+    int rc = rsv_get(db, a->id, &r);
+    if (rc == 0 && strcmp(r.status, "requested"))
+        return lp_failf(a->f, LP_ERR_STATE, "status", "only requested reservations can be %s; this one is %s",
+                        a->approve ? "approved" : "rejected", r.status);
+    if (rc) return rc;
+    if (a->approve) {
+        rc = set_status(db, a->who, &r, "confirmed", NULL, "approve");
+        if (rc == 0) rc = obx_to_person(db, "reservation_approved", r.person_id, "Your booking is approved",
+                                        "A booking you requested has been approved.");
+        return rc;
+    }
+    rc = set_status(db, a->who, &r, "rejected", a->reason, "reject");
+    char body[400];
+    snprintf(body, sizeof body, "A booking you requested was rejected: %s", a->reason);
+    if (rc == 0) rc = obx_to_person(db, "reservation_rejected", r.person_id, "Your booking was rejected", body);
+    if (rc == 0) rc = wl_promote(db, r.resource_id, r.block_start, r.block_end);
+    return rc;
+}
+
+int rsv_approve(db_t *db, const actor_t *who, int64_t id, lp_fail *f)
+{
+    struct decide_args a = { who, id, NULL, 1, f };
+    return in_tx(db, do_decide, &a);
+}
+
+int rsv_reject(db_t *db, const actor_t *who, int64_t id, const char *reason, lp_fail *f)
+{
+    if (!lp_text_ok(reason, 200)) return lp_failf(f, LP_ERR_INVALID, "reason", "give a reason of 1 to 200 characters");
+    struct decide_args a = { who, id, reason, 0, f };
+    return in_tx(db, do_decide, &a);
+}
+
+/* ---- check-in / check-out ---- */
+
+static int early_margin(db_t *db)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT early_checkin_min FROM site WHERE id = 1");
+    int v = 15;
+    if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+    if (st) sqlite3_reset(st);
+    return v;
+}
+
+struct checkin_args { const actor_t *who; int64_t id, at; int in; lp_fail *f; };
+
+static int do_check(db_t *db, void *p)
+{
+    struct checkin_args *a = p;
+    rsv_reservation r;
+    int rc = rsv_get(db, a->id, &r);
+    if (rc) return rc;
+    if (a->in) {
+        if (!strcmp(r.status, "checked_in")) return 0;   /* idempotent: a second tap changes nothing */
+        if (strcmp(r.status, "confirmed"))
+            return lp_failf(a->f, LP_ERR_STATE, "status", "a %s reservation cannot be checked in", r.status);
+        if (a->at < r.start - (int64_t)early_margin(db) * 60 || a->at >= r.end)
+            return lp_failf(a->f, LP_ERR_STATE, "time", "check-in is possible from %d minutes before the start "
+                            "until the end", early_margin(db));
+        r.checked_in_at = a->at;
+        return set_status(db, a->who, &r, "checked_in", NULL, "check_in");
+    }
+    if (!strcmp(r.status, "completed") && r.checked_out_at) return 0;
+    if (strcmp(r.status, "checked_in"))
+        return lp_failf(a->f, LP_ERR_STATE, "status", "only a checked-in reservation can be checked out");
+    r.checked_in_at = a->at;   /* set_status writes it as checked_out_at for completed */
+    rc = set_status(db, a->who, &r, "completed", NULL, "check_out");
+    /* Leaving early frees the rest of the slot. */
+    if (rc == 0 && a->at < r.end) rc = wl_promote(db, r.resource_id, a->at, r.block_end);
+    return rc;
+}
+
+int rsv_check_in(db_t *db, const actor_t *who, int64_t id, int64_t at, lp_fail *f)
+{
+    struct checkin_args a = { who, id, at, 1, f };
+    return in_tx(db, do_check, &a);
+}
+
+int rsv_check_out(db_t *db, const actor_t *who, int64_t id, int64_t at, lp_fail *f)
+{
+    struct checkin_args a = { who, id, at, 0, f };
+    return in_tx(db, do_check, &a);
+}
+
+/* ---- change ---- */
+
+/* Shifts t by the wall-clock difference between from and to (site zone). */
+static int64_t wall_shift(int64_t t, int64_t from, int64_t to)
+{
+    struct tm a, b, x;
+    lt_local(from, &a);
+    lt_local(to, &b);
+    lt_local(t, &x);
+    int64_t days = (lt_day_start(to) - lt_day_start(from) + 43200) / 86400;
+    int mins = (b.tm_hour * 60 + b.tm_min) - (a.tm_hour * 60 + a.tm_min);
+    return lt_from_local(x.tm_year + 1900, x.tm_mon + 1, x.tm_mday + (int)days, x.tm_hour, x.tm_min + mins, x.tm_sec);
+}
+
+static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int64_t start, int64_t end,
+                    int64_t resource_id, const char *title, lp_fail *f)
+{
+    res_resource res;
+    rsv_request rq = { resource_id, r->person_id, r->tenant_id, start, end, title ? title : r->title, r->id };
+    int rc = res_get(db, resource_id, &res);
+    if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "resource_id", "no such resource");
+    if (rc == 0) rc = rsv_check(db, &rq, &res, f);
+    if (rc) return rc;
+    char *before = NULL;
+    rc = audit_snapshot(db, rsv_snapshot_sql(), r->id, &before);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db,
+        "UPDATE reservations SET resource_id = ?2, start = ?3, end = ?4, block_start = ?5, block_end = ?6, "
+        "title = ?7, updated_at = ?8, status = CASE WHEN ?9 THEN 'requested' ELSE status END WHERE id = ?1");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, r->id); db_bind_int(st, 2, resource_id); db_bind_int(st, 3, start); db_bind_int(st, 4, end);
+        db_bind_int(st, 5, start - (int64_t)res.buffer_before_min * 60);
+        db_bind_int(st, 6, end + (int64_t)res.buffer_after_min * 60);
+        db_bind_text(st, 7, rq.title); db_bind_int(st, 8, clk_now());
+        db_bind_int(st, 9, res.approval_required && resource_id != r->resource_id);
+        rc = db_exec_stmt(st);
+    }
+    st = rc ? NULL : db_stmt(db, "UPDATE resources SET longest_block = max(longest_block, ?2) WHERE id = ?1");
+    if (rc == 0 && st) {
+        db_bind_int(st, 1, resource_id);
+        db_bind_int(st, 2, end - start + (int64_t)(res.buffer_before_min + res.buffer_after_min) * 60);
+        rc = db_exec_stmt(st);
+    }
+    if (rc == 0) rc = audit_change(db, who, "change", "reservation", r->id, rsv_snapshot_sql(), before);
+    if (rc == 0) rc = rsv_notify(db, r->id);
+    if (rc == 0) rc = wl_promote(db, r->resource_id, r->block_start, r->block_end);
+    free(before);
+    return rc;
+}
+
+struct change_args {
+    const actor_t *who; int64_t id, start, end, resource_id; const char *title; enum rsv_scope scope; lp_fail *f;
+};
+
+static int do_change(db_t *db, void *p)
+{
+    struct change_args *a = p;
+    rsv_reservation r;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int rc = rsv_get(db, a->id, &r);
+    if (rc == 0 && strcmp(r.status, "requested") && strcmp(r.status, "confirmed"))
+        return lp_failf(a->f, LP_ERR_STATE, "status", "a %s reservation cannot be changed", r.status);
+    if (rc == 0 && a->scope != RSV_THIS && a->resource_id != r.resource_id)
+        return lp_failf(a->f, LP_ERR_INVALID, "resource_id", "only a single occurrence can move to another resource");
+    if (rc == 0) rc = scope_ids(db, &r, a->scope, &ids, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rsv_reservation one;
+        rc = rsv_get(db, ids[i], &one);
+        if (rc) break;
+        int64_t s = ids[i] == r.id ? a->start : wall_shift(one.start, r.start, a->start);
+        int64_t e = ids[i] == r.id ? a->end : wall_shift(one.end, r.end, a->end);
+        lp_fail of = { 0 };
+        rc = move_one(db, a->who, &one, s, e, a->resource_id, a->title, &of);
+        if (rc && a->f) {
+            char when[LT_RFC3339_LEN];
+            lt_format(one.start, when);
+            *a->f = of;
+            if (n > 1) snprintf(a->f->detail, sizeof a->f->detail, "occurrence %s: %.180s", when, of.detail);
+        }
+    }
+    free(ids);
+    return rc;
+}
+
+int rsv_change(db_t *db, const actor_t *who, int64_t id, int64_t start, int64_t end, int64_t resource_id,
+               const char *title, enum rsv_scope scope, lp_fail *f)
+{
+    if (title && title[0] && !lp_text_ok(title, 200)) return lp_failf(f, LP_ERR_INVALID, "title", "title is not valid text");
+    struct change_args a = { who, id, start, end, resource_id, title, scope, f };
+    return in_tx(db, do_change, &a);
+}
+
+/* ---- the sweep ---- */
+
+static int sweep_ids(db_t *db, const char *sql, int64_t now, int64_t *ids, size_t max, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, sql);
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, now);
+    *n = 0;
+    while (*n < max && sqlite3_step(st) == SQLITE_ROW) ids[(*n)++] = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+static int grace_min(db_t *db)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT no_show_grace_min FROM site WHERE id = 1");
+    int v = 15;
+    if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+    if (st) sqlite3_reset(st);
+    return v;
+}
+
+int rsv_sweep(db_t *db, int64_t now, int *changed)
+{
+    static const actor_t SWEEP = { 0, "sweeper" };
+    int64_t ids[256];
+    size_t n = 0;
+    int rc = db_begin(db);
+    if (rc) return rc;
+    *changed = 0;
+    int64_t grace = (int64_t)grace_min(db) * 60;
+    /* No-shows: confirmed, not checked in, the grace after the start has passed. */
+    rc = sweep_ids(db, "SELECT id FROM reservations WHERE status = 'confirmed' AND start <= ?1 "
+                       "AND start > ?1 - 62 * 86400 ORDER BY start", now - grace, ids, 256, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rsv_reservation r;
+        rc = rsv_get(db, ids[i], &r);
+        if (rc == 0) rc = set_status(db, &SWEEP, &r, "no_show", "not checked in within the grace period", "no_show");
+        if (rc == 0 && r.end > now) rc = wl_promote(db, r.resource_id, now, r.block_end);
+        (*changed)++;
+    }
+    /* Check-ins whose booking has ended complete (actual end = booked end). */
+    if (rc == 0) rc = sweep_ids(db, "SELECT id FROM reservations WHERE status = 'checked_in' AND end <= ?1 "
+                                    "AND start > ?1 - 62 * 86400", now - grace, ids, 256, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rsv_reservation r;
+        rc = rsv_get(db, ids[i], &r);
+        r.checked_in_at = 0;
+        if (rc == 0) rc = set_status(db, &SWEEP, &r, "completed", "no check-out recorded", "complete");
+        (*changed)++;
+    }
+    /* Requests nobody approved before their start lapse. */
+    if (rc == 0) rc = sweep_ids(db, "SELECT id FROM reservations WHERE status = 'requested' AND start <= ?1 "
+                                    "AND start > ?1 - 62 * 86400", now, ids, 256, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rsv_reservation r;
+        rc = rsv_get(db, ids[i], &r);
+        if (rc == 0) rc = set_status(db, &SWEEP, &r, "rejected", "not approved before the start", "expire");
+        (*changed)++;
+    }
+    if (rc == 0) rc = wl_expire(db, now);
+    if (rc == 0) rc = db_commit(db);
+    if (rc) db_rollback(db);
+    return rc;
+}

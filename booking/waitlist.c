@@ -1,0 +1,149 @@
+/* waitlist.c: see waitlist.h. */
+#include "booking/waitlist.h"
+#include "booking/outbox.h"
+#include "booking/rsv.h"
+#include "core/clock.h"
+#include "core/ltime.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *SNAP_WL =
+    "SELECT json_object('id', id, 'resource_id', resource_id, 'person_id', person_id, 'start', start, "
+    "'end', end, 'status', status, 'reservation_id', reservation_id) FROM waitlist WHERE id = ?1";
+
+#define WL_COLS "id, resource_id, person_id, tenant_id, start, end, COALESCE(reservation_id, 0), created_at, title, status"
+
+static void row_to_wl(sqlite3_stmt *st, wl_entry *e)
+{
+    memset(e, 0, sizeof *e);
+    int64_t *v[] = { &e->id, &e->resource_id, &e->person_id, &e->tenant_id, &e->start, &e->end,
+                     &e->reservation_id, &e->created_at };
+    for (int i = 0; i < 8; i++) *v[i] = sqlite3_column_int64(st, i);
+    snprintf(e->title, sizeof e->title, "%s", db_col_text(st, 8));
+    snprintf(e->status, sizeof e->status, "%s", db_col_text(st, 9));
+}
+
+int wl_get(db_t *db, int64_t id, wl_entry *out)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT " WL_COLS " FROM waitlist WHERE id = ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, id);
+    int rc = LP_ERR_NOTFOUND;
+    if (sqlite3_step(st) == SQLITE_ROW) { row_to_wl(st, out); rc = 0; }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int wl_join(db_t *db, const actor_t *who, wl_entry *e, lp_fail *f)
+{
+    res_resource r;
+    rsv_request rq = { e->resource_id, e->person_id, e->tenant_id, e->start, e->end, e->title, 0 };
+    if (e->title[0] && !lp_text_ok(e->title, 200)) return lp_failf(f, LP_ERR_INVALID, "title", "title is not valid text");
+    int rc = db_begin(db);
+    if (rc) return rc;
+    rc = res_get(db, e->resource_id, &r);
+    if (rc == LP_ERR_NOTFOUND) rc = lp_failf(f, rc, "resource_id", "no such resource");
+    lp_fail cf = { 0 };
+    int chk = rc ? 0 : rsv_check(db, &rq, &r, &cf);
+    if (rc == 0 && chk == 0)
+        rc = lp_failf(f, LP_ERR_STATE, "slot", "the slot is free: book it instead of waiting");
+    else if (rc == 0 && chk != LP_ERR_CONFLICT) { *f = cf; rc = chk; }
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db,
+        "INSERT INTO waitlist(resource_id, person_id, tenant_id, start, end, title, created_at) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, e->resource_id); db_bind_int(st, 2, e->person_id); db_bind_int(st, 3, e->tenant_id);
+        db_bind_int(st, 4, e->start); db_bind_int(st, 5, e->end); db_bind_text(st, 6, e->title);
+        db_bind_int(st, 7, clk_now());
+        rc = db_exec_stmt(st);
+    }
+    if (rc == 0) { e->id = db_last_id(db); rc = audit_change(db, who, "join", "waitlist", e->id, SNAP_WL, NULL); }
+    if (rc == 0) rc = db_commit(db);
+    if (rc) { db_rollback(db); return rc; }
+    return wl_get(db, e->id, e);
+}
+
+int wl_cancel(db_t *db, const actor_t *who, int64_t id)
+{
+    char *before = NULL;
+    int rc = db_begin(db);
+    if (rc) return rc;
+    rc = audit_snapshot(db, SNAP_WL, id, &before);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db, "UPDATE waitlist SET status = 'cancelled' WHERE id = ?1 AND status = 'waiting'");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) { db_bind_int(st, 1, id); rc = db_exec_stmt(st); }
+    if (rc == 0 && db_changes(db) == 0) rc = LP_ERR_STATE;
+    if (rc == 0) rc = audit_change(db, who, "cancel", "waitlist", id, SNAP_WL, before);
+    if (rc == 0) rc = db_commit(db);
+    if (rc) db_rollback(db);
+    free(before);
+    return rc;
+}
+
+int wl_list(db_t *db, int64_t tenant_id, int64_t person_id, wl_entry **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT " WL_COLS " FROM waitlist WHERE (?1 = 0 OR tenant_id = ?1) "
+                                   "AND (?2 = 0 OR person_id = ?2) ORDER BY id DESC LIMIT 500");
+    wl_entry *arr = calloc(500, sizeof *arr);
+    size_t len = 0;
+    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    db_bind_int(st, 1, tenant_id);
+    db_bind_int(st, 2, person_id);
+    while (len < 500 && sqlite3_step(st) == SQLITE_ROW) row_to_wl(st, &arr[len++]);
+    sqlite3_reset(st);
+    *out = arr;
+    *n = len;
+    return 0;
+}
+
+static int fulfil(db_t *db, const wl_entry *e, int64_t rsv_id)
+{
+    sqlite3_stmt *st = db_stmt(db, "UPDATE waitlist SET status = 'fulfilled', reservation_id = ?2 WHERE id = ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, e->id);
+    db_bind_int(st, 2, rsv_id);
+    int rc = db_exec_stmt(st);
+    actor_t who = { 0, "waitlist" };
+    if (rc == 0) rc = audit_change(db, &who, "fulfil", "waitlist", e->id, SNAP_WL, NULL);
+    char when[LT_RFC3339_LEN], body[400];
+    lt_format(e->start, when);
+    snprintf(body, sizeof body, "A slot you were waiting for has been booked for you: reservation %lld from %s. "
+             "Cancel it if you no longer need it.", (long long)rsv_id, when);
+    if (rc == 0) rc = obx_to_person(db, "waitlist_booked", e->person_id, "Your waitlisted slot is booked", body);
+    return rc;
+}
+
+int wl_promote(db_t *db, int64_t resource_id, int64_t from, int64_t to)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT " WL_COLS " FROM waitlist WHERE resource_id = ?1 AND status = 'waiting' "
+                                   "AND start < ?3 AND end > ?2 ORDER BY created_at, id LIMIT 100");
+    wl_entry cand[100];
+    size_t n = 0;
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, resource_id);
+    db_bind_int(st, 2, from);
+    db_bind_int(st, 3, to);
+    while (n < 100 && sqlite3_step(st) == SQLITE_ROW) row_to_wl(st, &cand[n++]);
+    sqlite3_reset(st);
+    actor_t who = { 0, "waitlist" };
+    for (size_t i = 0; i < n; i++) {
+        rsv_request rq = { cand[i].resource_id, cand[i].person_id, cand[i].tenant_id, cand[i].start,
+                           cand[i].end, cand[i].title, 0 };
+        rsv_reservation r;
+        lp_fail f = { 0 };
+        int rc = rsv_create(db, &who, &rq, &r, &f);   /* inside our transaction: no own commit */
+        if (rc == LP_ERR_DB || rc == LP_ERR_NOMEM) return rc;
+        if (rc == 0 && (rc = fulfil(db, &cand[i], r.id)) != 0) return rc;
+    }
+    return 0;
+}
+
+int wl_expire(db_t *db, int64_t now)
+{
+    sqlite3_stmt *st = db_stmt(db, "UPDATE waitlist SET status = 'expired' WHERE status = 'waiting' AND start <= ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, now);
+    return db_exec_stmt(st);
+}

@@ -1,0 +1,32 @@
+/* waitlist.h: people waiting for a taken slot. Policy: when time frees up
+ * (cancellation, rejection, no-show, a shorter or moved booking), the
+ * waiting entries overlapping it are tried in the order they joined, and the
+ * first one whose booking passes every rule gets it automatically; the person
+ * is notified through the outbox. Entries whose start has passed expire. */
+#ifndef LP_WAITLIST_H
+#define LP_WAITLIST_H
+#include <stddef.h>
+#include <stdint.h>
+#include "core/fail.h"
+#include "db/db.h"
+#include "booking/audit.h"
+
+typedef struct wl_entry {
+    int64_t id, resource_id, person_id, tenant_id, start, end, reservation_id, created_at;
+    char title[201];
+    char status[16];
+} wl_entry;
+
+/* Joins the waitlist; the slot must be taken now (LP_ERR_STATE otherwise: book it). */
+int wl_join(db_t *db, const actor_t *who, wl_entry *e, lp_fail *f) LP_MUST;
+int wl_cancel(db_t *db, const actor_t *who, int64_t id) LP_MUST;
+int wl_get(db_t *db, int64_t id, wl_entry *out) LP_MUST;
+/* Entries of a tenant (0 = all) or person (0 = all). Caller frees. */
+int wl_list(db_t *db, int64_t tenant_id, int64_t person_id, wl_entry **out, size_t *n) LP_MUST;
+/* Offers freed time [from, to) of a resource to the waiting, in order.
+ * Runs inside the caller's transaction. */
+int wl_promote(db_t *db, int64_t resource_id, int64_t from, int64_t to) LP_MUST;
+/* Expires entries that started before now. */
+int wl_expire(db_t *db, int64_t now) LP_MUST;
+
+#endif
