@@ -1,6 +1,6 @@
-/* ctl.h: the command table of labpassctl. Core commands live in
- * labpassctl.c; those of later modules (resources, keys, doors, invoices) in
- * ctl_more.c, so each command stays next to its peers. */
+/* ctl.h: the command tables of labpassctl. Core commands live in
+ * labpassctl.c; each part's commands in cmd/ctl_PART.c (booking, access,
+ * billing), listed in labpassctl.c's table of tables. */
 #ifndef LP_CTL_H
 #define LP_CTL_H
 #include <stddef.h>
@@ -18,8 +18,7 @@ struct ctl_cmd {
 
 struct ctl_opt { const char *name; const char **value; int *flag; };
 
-extern const struct ctl_cmd ctl_more_cmds[];
-extern const size_t ctl_more_cmds_len;
+struct ctl_table { const struct ctl_cmd *cmds; const size_t *len; };
 
 int ctl_opts(int argc, char **argv, struct ctl_opt *opts, const char *usage);
 int ctl_fail(const char *what, int rc, const lp_fail *f);

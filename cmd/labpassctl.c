@@ -173,13 +173,21 @@ static const struct ctl_cmd CORE_CMDS[] = {
     { "backup", NULL, cmd_backup, "online consistent copy of the database" },
 };
 
+static const size_t CORE_LEN = sizeof CORE_CMDS / sizeof CORE_CMDS[0];
+extern const struct ctl_cmd ctl_booking_cmds[];
+extern const size_t ctl_booking_cmds_len;
+
+static const struct ctl_table TABLES[] = {
+    { CORE_CMDS, &CORE_LEN },
+    { ctl_booking_cmds, &ctl_booking_cmds_len },
+};
+#define NTABLES (sizeof TABLES / sizeof TABLES[0])
+
 static const struct ctl_cmd *find_cmd(const char *group, const char *sub, int *uses_sub)
 {
-    const struct ctl_cmd *tables[] = { CORE_CMDS, ctl_more_cmds };
-    size_t lens[] = { sizeof CORE_CMDS / sizeof CORE_CMDS[0], ctl_more_cmds_len };
-    for (int t = 0; t < 2; t++)
-        for (size_t i = 0; i < lens[t]; i++) {
-            const struct ctl_cmd *c = &tables[t][i];
+    for (size_t t = 0; t < NTABLES; t++)
+        for (size_t i = 0; i < *TABLES[t].len; i++) {
+            const struct ctl_cmd *c = &TABLES[t].cmds[i];
             if (strcmp(c->group, group)) continue;
             if (!c->sub) { *uses_sub = 0; return c; }
             if (sub && !strcmp(c->sub, sub)) { *uses_sub = 1; return c; }
@@ -189,13 +197,12 @@ static const struct ctl_cmd *find_cmd(const char *group, const char *sub, int *u
 
 static void usage_all(FILE *out)
 {
-    const struct ctl_cmd *tables[] = { CORE_CMDS, ctl_more_cmds };
-    size_t lens[] = { sizeof CORE_CMDS / sizeof CORE_CMDS[0], ctl_more_cmds_len };
     fprintf(out, "usage: labpassctl [--db FILE] [--json] COMMAND [ARGS]   (COMMAND --help for details)\n");
-    for (int t = 0; t < 2; t++)
-        for (size_t i = 0; i < lens[t]; i++)
-            fprintf(out, "  %-8s %-10s %s\n", tables[t][i].group, tables[t][i].sub ? tables[t][i].sub : "",
-                    tables[t][i].help);
+    for (size_t t = 0; t < NTABLES; t++)
+        for (size_t i = 0; i < *TABLES[t].len; i++) {
+            const struct ctl_cmd *c = &TABLES[t].cmds[i];
+            fprintf(out, "  %-14s %-10s %s\n", c->group, c->sub ? c->sub : "", c->help);
+        }
 }
 
 int main(int argc, char **argv)

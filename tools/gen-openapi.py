@@ -63,13 +63,21 @@ ROUTES = [
   ("GET", "/api/v1/audit", "staff", "The append-only audit log (?object_type=&object_id=&before_id=&limit=)", None, "200", "Object"),
 ]
 
-EXTRA = os.path.join(os.path.dirname(__file__), "openapi-routes.json")
+EXTRA_DIR = os.path.join(os.path.dirname(__file__), "openapi")
 
 def main():
     routes = list(ROUTES)
-    if os.path.exists(EXTRA):
-        for r in json.load(open(EXTRA)):
-            routes.append(tuple(r))
+    # Each part describes its routes in tools/openapi/PART.json: a list of
+    # [method, path, roles, summary, request schema, code, response schema]
+    # and optionally {"schemas": {...}} objects with extra component schemas.
+    for name in sorted(os.listdir(EXTRA_DIR)) if os.path.isdir(EXTRA_DIR) else []:
+        if not name.endswith(".json"):
+            continue
+        for r in json.load(open(os.path.join(EXTRA_DIR, name))):
+            if isinstance(r, dict):
+                SCHEMAS.update(r.get("schemas", {}))
+            else:
+                routes.append(tuple(r))
     SCHEMAS["Login"] = {"type": "object", "additionalProperties": False, "required": ["email", "password"], "properties": {"email": s("string"), "password": s("string")}}
     SCHEMAS["Setup"] = {"type": "object", "additionalProperties": False, "required": ["token", "password"], "properties": {"token": s("string"), "password": s("string")}}
     SCHEMAS["PasswordChange"] = {"type": "object", "additionalProperties": False, "required": ["current_password", "new_password"], "properties": {"current_password": s("string"), "new_password": s("string")}}

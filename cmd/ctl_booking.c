@@ -1,0 +1,89 @@
+/* ctl_booking.c: labpassctl commands for resources and qualifications. */
+#include "cmd/ctl.h"
+#include "booking/person.h"
+#include "booking/qual.h"
+#include "booking/resource.h"
+#include "core/ltime.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const actor_t CLI = { 0, "labpassctl" };
+
+static int cmd_resource_add(ctl_env *e, int argc, char **argv)
+{
+    const char *kind = "lab", *name = NULL, *door = "", *cap = "1", *hours = NULL, *approval = NULL;
+    struct ctl_opt o[] = { { "--kind", &kind, NULL }, { "--name", &name, NULL }, { "--door-group", &door, NULL },
+                           { "--capacity", &cap, NULL }, { "--hours", &hours, NULL }, { "--approval", &approval, NULL },
+                           { 0 } };
+    const char *usage = "usage: labpassctl resource add --name N [--kind lab|equipment|room] [--door-group G]\n"
+                        "         [--capacity N] [--hours \"08:00-18:00\" (Mon-Fri)] [--approval yes]\n";
+    if (ctl_opts(argc, argv, o, usage) || !name) { fprintf(stderr, "%s", usage); return 2; }
+    res_resource r;
+    res_defaults(&r);
+    snprintf(r.kind, sizeof r.kind, "%s", kind);
+    snprintf(r.name, sizeof r.name, "%s", name);
+    snprintf(r.door_group, sizeof r.door_group, "%s", door);
+    r.capacity = atoi(cap);
+    r.approval_required = approval && !strcmp(approval, "yes");
+    for (int d = 0; hours && d < 5; d++)
+        if (slots_week_set_day(&r.hours, d, hours) != 0) { fprintf(stderr, "labpassctl: bad --hours\n"); return 2; }
+    r.has_hours = hours != NULL;
+    lp_fail f = { 0 };
+    int rc = res_create(e->db, &CLI, &r, &f);
+    if (rc) return ctl_fail("resource add", rc, &f);
+    if (e->json) printf("{\"id\":%lld}\n", (long long)r.id);
+    else printf("resource %lld created\n", (long long)r.id);
+    return 0;
+}
+
+static int cmd_resource_list(ctl_env *e, int argc, char **argv)
+{
+    struct ctl_opt o[] = { { 0 } };
+    if (ctl_opts(argc, argv, o, "usage: labpassctl [--json] resource list\n")) return 2;
+    res_resource *arr = NULL;
+    size_t n = 0;
+    int rc = res_list(e->db, NULL, &arr, &n);
+    if (rc) return ctl_fail("resource list", rc, NULL);
+    if (e->json) putchar('[');
+    for (size_t i = 0; i < n; i++) {
+        if (e->json)
+            printf("%s{\"id\":%lld,\"kind\":\"%s\",\"capacity\":%d,\"status\":\"%s\"}", i ? "," : "",
+                   (long long)arr[i].id, arr[i].kind, arr[i].capacity, arr[i].status);
+        else
+            printf("%-5lld %-10s %-36s cap %-3d %s\n", (long long)arr[i].id, arr[i].kind, arr[i].name, arr[i].capacity,
+                   arr[i].status);
+    }
+    if (e->json) printf("]\n");
+    free(arr);
+    return 0;
+}
+
+static int cmd_qual_grant(ctl_env *e, int argc, char **argv)
+{
+    const char *email = NULL, *qual = NULL, *until = NULL;
+    struct ctl_opt o[] = { { "--email", &email, NULL }, { "--qualification", &qual, NULL },
+                           { "--expires", &until, NULL }, { 0 } };
+    const char *usage = "usage: labpassctl qualification grant --email E --qualification ID [--expires RFC3339]\n";
+    if (ctl_opts(argc, argv, o, usage) || !email || !qual) { fprintf(stderr, "%s", usage); return 2; }
+    psn_person p;
+    int64_t exp = 0;
+    if (until && lt_parse_rfc3339(until, &exp) != 0) { fprintf(stderr, "labpassctl: bad --expires\n"); return 2; }
+    if (psn_get_by_email(e->db, email, &p) != 0) { fprintf(stderr, "labpassctl: no person %s\n", email); return 1; }
+    qual_grant g;
+    lp_fail f = { 0 };
+    int rc = qual_grant_add(e->db, &CLI, p.id, atoll(qual), exp, &g, &f);
+    if (rc) return ctl_fail("qualification grant", rc, &f);
+    char when[LT_RFC3339_LEN];
+    lt_format(g.expires_at, when);
+    if (e->json) printf("{\"id\":%lld,\"expires_at\":\"%s\"}\n", (long long)g.id, when);
+    else printf("granted \"%s\" to %s until %s\n", g.name, email, when);
+    return 0;
+}
+
+const struct ctl_cmd ctl_booking_cmds[] = {
+    { "resource", "add", cmd_resource_add, "add a resource" },
+    { "resource", "list", cmd_resource_list, "list resources" },
+    { "qualification", "grant", cmd_qual_grant, "grant a qualification to a person" },
+};
+const size_t ctl_booking_cmds_len = sizeof ctl_booking_cmds / sizeof ctl_booking_cmds[0];
