@@ -128,9 +128,18 @@ int wl_promote(db_t *db, int64_t resource_id, int64_t from, int64_t to)
     while (n < 100 && sqlite3_step(st) == SQLITE_ROW) row_to_wl(st, &cand[n++]);
     sqlite3_reset(st);
     actor_t who = { 0, "waitlist" };
+    res_resource r0;
+    int64_t now = clk_now();
+    if (n && res_get(db, resource_id, &r0) != 0) return 0;
     for (size_t i = 0; i < n; i++) {
         rsv_request rq = { cand[i].resource_id, cand[i].person_id, cand[i].tenant_id, cand[i].start,
                            cand[i].end, cand[i].title, 0 };
+        /* A slot freed after it began (no-show) is offered from the next grid point on. */
+        if (rq.start < now) {
+            int64_t g = (int64_t)r0.granularity_min * 60, day = lt_day_start(now);
+            rq.start = day + ((now - day + g - 1) / g) * g;
+            if (rq.start >= rq.end) continue;
+        }
         rsv_reservation r;
         lp_fail f = { 0 };
         int rc = rsv_create(db, &who, &rq, &r, &f);   /* inside our transaction: no own commit */

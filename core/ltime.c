@@ -121,6 +121,12 @@ void lt_format_utc(int64_t t, char out[LT_RFC3339_LEN])
 
 int64_t lt_from_local(int y, int mon, int d, int h, int mi, int s)
 {
+    /* Normalise out-of-range fields first (day 0, minute -30, month 13) with
+     * plain calendar arithmetic, so the DST logic below sees a real wall time. */
+    struct tm n = { .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s };
+    time_t flat = timegm(&n);
+    gmtime_r(&flat, &n);
+    y = n.tm_year + 1900; mon = n.tm_mon + 1; d = n.tm_mday; h = n.tm_hour; mi = n.tm_min; s = n.tm_sec;
     /* Try both DST interpretations; keep the earlier one that maps back to
      * the wall time asked for. If none does, the time is in a gap. */
     int64_t best = -1;
