@@ -21,7 +21,7 @@ OPT := -O2 -g
 endif
 
 CC      ?= gcc
-PKGS    := sqlite3 libmicrohttpd libsodium jansson libcurl libcbor libical inih libnfc libgpiod cmocka
+PKGS    := sqlite3 libmicrohttpd libsodium jansson libcurl libcbor libical inih libnfc libgpiod cmocka libxml-2.0
 PKGCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKGLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  := -std=c17 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \

@@ -218,7 +218,7 @@ static int insert(db_t *db, const actor_t *who, const rsv_request *rq, const res
     int rc = db_exec_stmt(st);
     if (rc) return rc;
     *id = db_last_id(db);
-    st = db_stmt(db, "UPDATE resources SET longest_block = max(longest_block, ?2) WHERE id = ?1");
+    st = db_stmt(db, "UPDATE resources SET longest_block = ?2 WHERE id = ?1 AND longest_block < ?2");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, rq->resource_id);
     db_bind_int(st, 2, be - bs);
@@ -373,14 +373,34 @@ int rsv_get(db_t *db, int64_t id, rsv_reservation *out)
     return rc;
 }
 
+/* Three plans: one resource's slot holders through the overlap index; one
+ * resource's reservations through its (resource_id, start) index; or
+ * everything in the window through the start index. The last two read at
+ * most the 31 days (the longest possible block) before `from`. */
+static sqlite3_stmt *list_stmt(db_t *db, const rsv_filter *q)
+{
+    /* Slot holders of one resource whose block overlaps the window: the
+     * partial overlap index, bounded by the resource's longest block. */
+    if (q->resource_id && q->holding_only && !q->tenant_id && !q->person_id)
+        return db_stmt(db, "SELECT " RSV_COLS " FROM reservations WHERE resource_id = ?3 "
+                           "AND status IN ('requested','confirmed','checked_in') "
+                           "AND block_start > ?1 - (SELECT longest_block FROM resources WHERE id = ?3) - 1 "
+                           "AND block_start < ?2 AND block_end > ?1 AND ?4 = 0 AND ?5 = 0 AND ?6 = 1 "
+                           "ORDER BY block_start, id LIMIT ?7");
+    if (q->resource_id)
+        return db_stmt(db, "SELECT " RSV_COLS " FROM reservations WHERE resource_id = ?3 AND start < ?2 "
+                           "AND start > ?1 - 31 * 86400 AND end > ?1 AND (?4 = 0 OR tenant_id = ?4) "
+                           "AND (?5 = 0 OR person_id = ?5) "
+                           "AND (?6 = 0 OR status IN ('requested','confirmed','checked_in')) ORDER BY start, id LIMIT ?7");
+    return db_stmt(db, "SELECT " RSV_COLS " FROM reservations WHERE start < ?2 AND start > ?1 - 31 * 86400 "
+                       "AND end > ?1 AND (?4 = 0 OR tenant_id = ?4) AND (?5 = 0 OR person_id = ?5) "
+                       "AND (?6 = 0 OR status IN ('requested','confirmed','checked_in')) ORDER BY start, id LIMIT ?7");
+}
+
 int rsv_list(db_t *db, const rsv_filter *q, rsv_reservation **out, size_t *n)
 {
     size_t limit = q->limit ? q->limit : 5000, len = 0, cap = 64;
-    sqlite3_stmt *st = db_stmt(db,
-        "SELECT " RSV_COLS " FROM reservations WHERE start < ?2 AND end > ?1 "
-        "AND start > ?1 - 31 * 86400 "
-        "AND (?3 = 0 OR resource_id = ?3) AND (?4 = 0 OR tenant_id = ?4) AND (?5 = 0 OR person_id = ?5) "
-        "AND (?6 = 0 OR status IN ('requested','confirmed','checked_in')) ORDER BY start, id LIMIT ?7");
+    sqlite3_stmt *st = list_stmt(db, q);
     rsv_reservation *arr = malloc(cap * sizeof *arr);
     if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
     db_bind_int(st, 1, q->from); db_bind_int(st, 2, q->to); db_bind_int(st, 3, q->resource_id);

@@ -59,7 +59,9 @@ int rsv_create_series(db_t *db, const actor_t *who, const rsv_request *rq, const
 int rsv_get(db_t *db, int64_t id, rsv_reservation *out) LP_MUST;
 
 /* Reservations overlapping [from, to), optionally of one resource (0 = all),
- * one tenant (0 = all) or one person (0 = all); cap on count. Caller frees. */
+ * one tenant (0 = all) or one person (0 = all); cap on count. With
+ * holding_only and a resource alone, the window applies to the blocks
+ * (booking plus buffers). Caller frees. */
 typedef struct rsv_filter { int64_t from, to, resource_id, tenant_id, person_id; int holding_only; size_t limit; } rsv_filter;
 int rsv_list(db_t *db, const rsv_filter *flt, rsv_reservation **out, size_t *n) LP_MUST;
 

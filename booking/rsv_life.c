@@ -236,7 +236,7 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
         db_bind_int(st, 9, res.approval_required && resource_id != r->resource_id);
         rc = db_exec_stmt(st);
     }
-    st = rc ? NULL : db_stmt(db, "UPDATE resources SET longest_block = max(longest_block, ?2) WHERE id = ?1");
+    st = rc ? NULL : db_stmt(db, "UPDATE resources SET longest_block = ?2 WHERE id = ?1 AND longest_block < ?2");
     if (rc == 0 && st) {
         db_bind_int(st, 1, resource_id);
         db_bind_int(st, 2, end - start + (int64_t)(res.buffer_before_min + res.buffer_after_min) * 60);

@@ -110,6 +110,7 @@ CREATE TABLE reservations (
 CREATE INDEX reservations_holding ON reservations(resource_id, block_start, block_end)
   WHERE status IN ('requested','confirmed','checked_in');
 CREATE INDEX reservations_time ON reservations(start);
+CREATE INDEX reservations_resource ON reservations(resource_id, start);
 CREATE INDEX reservations_tenant ON reservations(tenant_id, resource_id, start);
 CREATE INDEX reservations_person ON reservations(person_id, start);
 CREATE INDEX reservations_series ON reservations(series_id) WHERE series_id IS NOT NULL;

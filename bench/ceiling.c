@@ -1,0 +1,39 @@
+/* ceiling.c: the benchmark's ceiling for labpassd: a plain libmicrohttpd
+ * server (same threading mode and pool size) answering every request with
+ * a constant JSON body. Usage: ceiling PORT THREADS; stops on SIGTERM. */
+#include <microhttpd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char BODY[] = "{\"id\":3,\"email\":\"lab@novacell.example\",\"name\":\"Bram Visser\",\"status\":\"active\"}";
+
+static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                              const char *version, const char *up, size_t *upsize, void **state)
+{
+    struct MHD_Response *r = MHD_create_response_from_buffer(sizeof BODY - 1, (void *)BODY, MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    enum MHD_Result ret = MHD_queue_response(c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) return 2;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)atoi(argv[1]),
+                                            NULL, NULL, answer, NULL, MHD_OPTION_THREAD_POOL_SIZE,
+                                            (unsigned)atoi(argv[2]), MHD_OPTION_END);
+    if (!d) return 1;
+    int sig;
+    sigwait(&set, &sig);
+    MHD_stop_daemon(d);
+    return 0;
+}
