@@ -65,6 +65,7 @@ TOOL_BIN    := $(patsubst tests/tools/%.c,$(BIN)/tests/%,$(TEST_TOOLS))
 
 PROGRAMS := $(BIN)/labpassd $(BIN)/labpassctl $(if $(wildcard cmd/labpass-door.c),$(BIN)/labpass-door)
 
+.SECONDARY:
 .PHONY: all deps run test test-one check-normal check-asan bench fuzz clean demo-db
 all: $(PROGRAMS)
 
