@@ -220,6 +220,42 @@ static void test_roles_on_every_route(void **st)
     assert_true(checked > 30);
 }
 
+/* Every route, every role, hostile bodies: never a 5xx (and under ASan, never a crash). */
+static void test_no_5xx_anywhere(void **st)
+{
+    static char deep[20001];
+    memset(deep, '[', 20000);
+    const char *bodies[] = { NULL, "{}", "garbage\x01\x02", "{\"a\":", deep, "{\"id\":1e999999}",
+                             "{\"start\":\"2026-02-31T00:00:00Z\",\"end\":\"x\",\"resource_id\":99999999999999999999}",
+                             "{\"name\":\"\\ud800\"}", "[1,2,3]", "\"just a string\"" };
+    const char *tokens[] = { NULL, member_b, staff };
+    size_t n = 0;
+    for (size_t i = 0; i < api_route_count(); i++) {
+        struct api_route_info ri = api_route_at(i);
+        if (!strcmp(ri.pattern, "/api/v1/auth/logout") || !strcmp(ri.pattern, "/api/v1/auth/login")) continue;
+        char path[256] = "";
+        for (const char *s = ri.pattern; *s; s++) {
+            if (*s == '{') {
+                const char *e = strchr(s, '}');
+                strcat(path, !strncmp(s, "{id}", 4) || !strncmp(s, "{pid}", 5) ? "999999" : "zz");
+                s = e;
+            } else {
+                size_t k = strlen(path);
+                path[k] = *s;
+                path[k + 1] = '\0';
+            }
+        }
+        for (size_t t = 0; t < 3; t++)
+            for (size_t b = 0; b < sizeof bodies / sizeof bodies[0]; b++) {
+                long code = hx_status(&S, ri.method, path, tokens[t], bodies[b]);
+                if (code <= 0 || code >= 500) fail_msg("%s %s body %zu answered %ld", ri.method, path, b, code);
+                n++;
+            }
+    }
+    assert_true(n > 300);
+    assert_int_equal(hx_status(&S, "GET", "/healthz", NULL, NULL), 200);
+}
+
 struct bad { const char *method, *path, *body; long want; };
 
 static void test_malformed_requests(void **st)
@@ -455,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_invite_flow),
         cmocka_unit_test(test_roles_on_every_route),
         cmocka_unit_test(test_malformed_requests),
+        cmocka_unit_test(test_no_5xx_anywhere),
         cmocka_unit_test(test_huge_body),
         cmocka_unit_test(test_tenant_lifecycle_and_audit),
         cmocka_unit_test(test_apikeys_and_revocation),
