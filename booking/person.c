@@ -45,20 +45,6 @@ static void row_to_person(sqlite3_stmt *st, psn_person *p)
     p->updated_at = sqlite3_column_int64(st, 9);
 }
 
-/* Runs fn inside a transaction unless one is open already. */
-static int in_tx(db_t *db, int (*fn)(db_t *, void *), void *arg)
-{
-    int own = sqlite3_get_autocommit(db_handle(db));
-    int rc = own ? db_begin(db) : 0;
-    if (rc) return rc;
-    rc = fn(db, arg);
-    if (own) {
-        if (rc == 0) rc = db_commit(db);
-        if (rc) db_rollback(db);
-    }
-    return rc;
-}
-
 struct create_args { const actor_t *who; psn_person *p; const char *hash; lp_fail *f; };
 
 static int do_create(db_t *db, void *arg)
@@ -96,7 +82,7 @@ int psn_create(db_t *db, const actor_t *who, psn_person *p, const char *password
         if ((rc = acct_hash_password(password, hash, sizeof hash)) != 0) return rc;
     }
     struct create_args a = { who, p, password ? hash : NULL, f };
-    rc = in_tx(db, do_create, &a);
+    rc = db_in_tx(db, do_create, &a);
     sodium_memzero(hash, sizeof hash);
     return rc;
 }
@@ -185,7 +171,7 @@ int psn_update(db_t *db, const actor_t *who, const psn_person *p, lp_fail *f)
     int rc = psn_validate(&copy, f);
     if (rc) return rc;
     struct update_args a = { who, &copy, f };
-    return in_tx(db, do_update, &a);
+    return db_in_tx(db, do_update, &a);
 }
 
 struct member_args { const actor_t *who; int64_t person, tenant; const char *role; lp_fail *f; };
@@ -219,7 +205,7 @@ int psn_set_membership(db_t *db, const actor_t *who, int64_t person_id, int64_t 
     if (strcmp(role, "tenant_admin") && strcmp(role, "member"))
         return lp_failf(f, LP_ERR_INVALID, "role", "role must be tenant_admin or member");
     struct member_args a = { who, person_id, tenant_id, role, f };
-    return in_tx(db, do_set_membership, &a);
+    return db_in_tx(db, do_set_membership, &a);
 }
 
 static int do_remove_membership(db_t *db, void *arg)
@@ -245,5 +231,5 @@ static int do_remove_membership(db_t *db, void *arg)
 int psn_remove_membership(db_t *db, const actor_t *who, int64_t person_id, int64_t tenant_id)
 {
     struct member_args a = { who, person_id, tenant_id, NULL, NULL };
-    return in_tx(db, do_remove_membership, &a);
+    return db_in_tx(db, do_remove_membership, &a);
 }

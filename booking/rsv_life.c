@@ -39,20 +39,6 @@ static int set_status(db_t *db, const actor_t *who, const rsv_reservation *r, co
     return rc;
 }
 
-/* Runs fn in one transaction. */
-static int in_tx(db_t *db, int (*fn)(db_t *, void *), void *arg)
-{
-    int own = sqlite3_get_autocommit(db_handle(db));
-    int rc = own ? db_begin(db) : 0;
-    if (rc) return rc;
-    rc = fn(db, arg);
-    if (own) {
-        if (rc == 0) rc = db_commit(db);
-        if (rc) db_rollback(db);
-    }
-    return rc;
-}
-
 /* Ids of the series members the scope covers (this one alone without a series). */
 static int scope_ids(db_t *db, const rsv_reservation *r, enum rsv_scope scope, int64_t **ids, size_t *n)
 {
@@ -105,7 +91,7 @@ static int do_cancel(db_t *db, void *p)
 int rsv_cancel(db_t *db, const actor_t *who, int64_t id, enum rsv_scope scope, lp_fail *f)
 {
     struct cancel_args a = { who, id, scope, f };
-    return in_tx(db, do_cancel, &a);
+    return db_in_tx(db, do_cancel, &a);
 }
 
 /* ---- approve / reject ---- */
@@ -138,14 +124,14 @@ static int do_decide(db_t *db, void *p)
 int rsv_approve(db_t *db, const actor_t *who, int64_t id, lp_fail *f)
 {
     struct decide_args a = { who, id, NULL, 1, f };
-    return in_tx(db, do_decide, &a);
+    return db_in_tx(db, do_decide, &a);
 }
 
 int rsv_reject(db_t *db, const actor_t *who, int64_t id, const char *reason, lp_fail *f)
 {
     if (!lp_text_ok(reason, 200)) return lp_failf(f, LP_ERR_INVALID, "reason", "give a reason of 1 to 200 characters");
     struct decide_args a = { who, id, reason, 0, f };
-    return in_tx(db, do_decide, &a);
+    return db_in_tx(db, do_decide, &a);
 }
 
 /* ---- check-in / check-out ---- */
@@ -190,13 +176,13 @@ static int do_check(db_t *db, void *p)
 int rsv_check_in(db_t *db, const actor_t *who, int64_t id, int64_t at, lp_fail *f)
 {
     struct checkin_args a = { who, id, at, 1, f };
-    return in_tx(db, do_check, &a);
+    return db_in_tx(db, do_check, &a);
 }
 
 int rsv_check_out(db_t *db, const actor_t *who, int64_t id, int64_t at, lp_fail *f)
 {
     struct checkin_args a = { who, id, at, 0, f };
-    return in_tx(db, do_check, &a);
+    return db_in_tx(db, do_check, &a);
 }
 
 /* ---- change ---- */
@@ -289,7 +275,7 @@ int rsv_change(db_t *db, const actor_t *who, int64_t id, int64_t start, int64_t 
 {
     if (title && title[0] && !lp_text_ok(title, 200)) return lp_failf(f, LP_ERR_INVALID, "title", "title is not valid text");
     struct change_args a = { who, id, start, end, resource_id, title, scope, f };
-    return in_tx(db, do_change, &a);
+    return db_in_tx(db, do_change, &a);
 }
 
 /* ---- the sweep ---- */

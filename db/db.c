@@ -163,6 +163,19 @@ int db_exec_stmt(sqlite3_stmt *st)
     return LP_ERR_DB;
 }
 
+int db_in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg)
+{
+    int own = sqlite3_get_autocommit(db->h);
+    int rc = own ? db_begin(db) : 0;
+    if (rc) return rc;
+    rc = fn(db, arg);
+    if (own) {
+        if (rc == 0) rc = db_commit(db);
+        if (rc) db_rollback(db);
+    }
+    return rc;
+}
+
 int64_t db_last_id(db_t *db) { return sqlite3_last_insert_rowid(db->h); }
 int db_changes(db_t *db) { return sqlite3_changes(db->h); }
 

@@ -40,6 +40,9 @@ void db_rollback(db_t *db);
 int db_exec_stmt(sqlite3_stmt *st) LP_MUST;
 /* Runs SQL text with no parameters (schema, pragmas). */
 int db_exec(db_t *db, const char *sql) LP_MUST;
+/* Runs fn(db, arg) in one transaction (BEGIN IMMEDIATE ... COMMIT, rolled
+ * back when fn fails), or inside the caller's when one is open already. */
+int db_in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg) LP_MUST;
 int64_t db_last_id(db_t *db);
 int db_changes(db_t *db);
 /* Database size in bytes (page_count * page_size). */
