@@ -42,9 +42,12 @@ static const size_t core_routes_len = sizeof core_routes / sizeof core_routes[0]
 /* Tables of the other parts, each next to its handlers. */
 extern const struct api_route booking_routes[];
 extern const size_t booking_routes_len;
+extern const struct api_route access_routes[];
+extern const size_t access_routes_len;
 
 const struct api_route_table api_route_tables[] = {
     { core_routes, &core_routes_len },
     { booking_routes, &booking_routes_len },
+    { access_routes, &access_routes_len },
 };
 const size_t api_route_tables_len = sizeof api_route_tables / sizeof api_route_tables[0];

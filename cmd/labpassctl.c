@@ -3,6 +3,7 @@
  * Usage: labpassctl [--db FILE] [--json] COMMAND [ARGS]; each command has --help.
  * Passwords are read from standard input, never from arguments. */
 #include "cmd/ctl.h"
+#include "access/issuer/issuer.h"
 #include "booking/demo.h"
 #include "booking/person.h"
 #include "booking/site.h"
@@ -176,10 +177,13 @@ static const struct ctl_cmd CORE_CMDS[] = {
 static const size_t CORE_LEN = sizeof CORE_CMDS / sizeof CORE_CMDS[0];
 extern const struct ctl_cmd ctl_booking_cmds[];
 extern const size_t ctl_booking_cmds_len;
+extern const struct ctl_cmd ctl_access_cmds[];
+extern const size_t ctl_access_cmds_len;
 
 static const struct ctl_table TABLES[] = {
     { CORE_CMDS, &CORE_LEN },
     { ctl_booking_cmds, &ctl_booking_cmds_len },
+    { ctl_access_cmds, &ctl_access_cmds_len },
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 
@@ -221,6 +225,7 @@ int main(int argc, char **argv)
     const struct ctl_cmd *cmd = find_cmd(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &uses_sub);
     if (!cmd) { fprintf(stderr, "labpassctl: unknown command\n"); usage_all(stderr); return 2; }
     if (sodium_init() < 0) return 1;
+    iss_hooks_register();
     int rc = db_open(path, &e.db);
     if (rc) { fprintf(stderr, "labpassctl: cannot open %s\n", path); return 1; }
     site_info site;

@@ -1,6 +1,7 @@
 /* labpassd: the labpass server. Opens and migrates the database, seeds the
  * demo on request, sets the site's time zone and serves the HTTP API and the
  * web app until SIGINT or SIGTERM. */
+#include "access/issuer/issuer.h"
 #include "api/api.h"
 #include "api/notify.h"
 #include "booking/rsv.h"
@@ -36,8 +37,10 @@ static void *worker_main(void *p)
         pthread_cond_timedwait(&w->cv, &w->mu, &until);
         if (w->stop) break;
         pthread_mutex_unlock(&w->mu);
-        int changed = 0, sent = 0;
+        int changed = 0, sent = 0, revoked = 0;
         if (rsv_sweep(db, clk_now(), &changed) != 0) log_warn("worker", "sweep failed; retrying later");
+        if (iss_sweep(db, clk_now(), &revoked) != 0) log_warn("worker", "pass sweep failed; retrying later");
+        if (revoked) log_info("worker", "pass sweep revoked %d passes", revoked);
         if (notify_drain(db, &sent) != 0) log_warn("worker", "outbox drain failed; retrying later");
         if (changed || sent) log_info("worker", "sweep changed %d reservations, sent %d notifications", changed, sent);
         pthread_mutex_lock(&w->mu);
@@ -53,6 +56,8 @@ static void usage(FILE *out)
         "usage: labpassd [options]\n"
         "  --listen ADDR:PORT   address to serve on (default 127.0.0.1:8080; port 0 = any free port)\n"
         "  --db FILE            SQLite database (default var/labpass.db)\n"
+        "  --key-file FILE      key that seals the pass-signing keys (default labpass.key next to the\n"
+        "                       database; made, mode 0600, on first start; refused if others may read it)\n"
         "  --demo               seed the demo data into an empty database\n"
         "  --threads N          worker threads, each with its own database connection (default 4)\n"
         "  --web DIR            static web app folder (default web/ when present)\n"
@@ -75,6 +80,35 @@ static int parse_listen(const char *s, char *addr, size_t addrlen, int *port)
     if (*end || p < 0 || p > 65535) return -1;
     *port = (int)p;
     return 0;
+}
+
+/* Loads the key file (made when absent while the database has no signing
+ * keys yet), checks it opens the stored keys and makes the first key. */
+static int prepare_keys(const char *db_path, const char *key_file)
+{
+    char def[512];
+    db_t *db = NULL;
+    iss_key *keys = NULL;
+    size_t n = 0;
+    if (!key_file) {
+        iss_keyfile_default(db_path, def, sizeof def);
+        key_file = def;
+    }
+    int rc = db_open(db_path, &db);
+    if (rc == 0) rc = iss_key_list(db, 0, 1, &keys, &n);
+    free(keys);
+    if (rc == 0) rc = iss_keyfile_load(key_file, n == 0);
+    if (rc == LP_ERR_FORBIDDEN)
+        fprintf(stderr, "labpassd: %s must be a regular file that others may not read or write (chmod 600)\n", key_file);
+    else if (rc == LP_ERR_NOTFOUND)
+        fprintf(stderr, "labpassd: the key file %s is missing; the database's signing keys need it\n", key_file);
+    else if (rc)
+        fprintf(stderr, "labpassd: cannot use the key file %s (%s)\n", key_file, lp_err_name(rc));
+    if (rc == 0 && (rc = iss_keys_verify(db)) != 0)
+        fprintf(stderr, "labpassd: the key file %s does not open this database's signing keys\n", key_file);
+    if (rc == 0) rc = iss_key_ensure(db, &(actor_t){ 0, "labpassd" }, clk_now());
+    db_close(db);
+    return rc;
 }
 
 static int prepare_db(const char *path, int demo)
@@ -107,7 +141,9 @@ int main(int argc, char **argv)
         { "web", required_argument, 0, 'w' }, { "tls-cert", required_argument, 0, 'c' },
         { "tls-key", required_argument, 0, 'k' }, { "session-ttl", required_argument, 0, 's' },
         { "log-level", required_argument, 0, 'L' }, { "help", no_argument, 0, 'h' },
-        { "notify", required_argument, 0, 'n' }, { "sweep-interval", required_argument, 0, 'i' }, { 0, 0, 0, 0 } };
+        { "notify", required_argument, 0, 'n' }, { "sweep-interval", required_argument, 0, 'i' },
+        { "key-file", required_argument, 0, 'K' }, { 0, 0, 0, 0 } };
+    const char *key_file = NULL;
     struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = 30 };
     char addr[64] = "127.0.0.1";
     api_config cfg = { .address = addr, .port = 8080, .db_path = "var/labpass.db", .threads = 4 };
@@ -129,13 +165,16 @@ int main(int argc, char **argv)
         case 'L': if (log_parse_level(optarg, &lvl)) { usage(stderr); return 2; } log_set_level(lvl); break;
         case 'h': usage(stdout); return 0;
         case 'n': if (notify_configure(optarg)) { usage(stderr); return 2; } break;
+        case 'K': key_file = optarg; break;
         case 'i': w.interval = atoi(optarg); if (w.interval < 1 || w.interval > 3600) { usage(stderr); return 2; } break;
         default: usage(stderr); return 2;
         }
     }
     if (optind != argc || (!cfg.tls_cert != !cfg.tls_key)) { usage(stderr); return 2; }
     if (sodium_init() < 0) { fprintf(stderr, "labpassd: libsodium failed to start\n"); return 1; }
+    iss_hooks_register();
     if (prepare_db(cfg.db_path, demo) != 0) return 1;
+    if (prepare_keys(cfg.db_path, key_file) != 0) return 1;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);

@@ -108,11 +108,29 @@ static void put_cnf(struct tok_wr *w, const uint8_t pk[TOK_PK_LEN])
     tok_wr_bstr(w, pk, TOK_PK_LEN);
 }
 
-/* Claims in deterministic key order: 1 2 4 5 6 7 8 -65537 -65538 -65539. */
+/* The labpass claim: {1: [groups], ? 2: reservation, ? 3: tenant}. */
+static void put_labpass(struct tok_wr *w, const struct tok_claims *c)
+{
+    tok_wr_int(w, TOK_CLAIM_LABPASS);
+    tok_wr_map(w, 1 + !!c->has_reservation + !!c->has_tenant);
+    tok_wr_uint(w, TOK_LP_GROUPS);
+    tok_wr_array(w, c->n_groups);
+    for (size_t i = 0; i < c->n_groups; i++)
+        tok_wr_tstr(w, c->groups[i], strlen(c->groups[i]));
+    if (c->has_reservation) {
+        tok_wr_uint(w, TOK_LP_RESERVATION);
+        tok_wr_int(w, c->reservation);
+    }
+    if (c->has_tenant) {
+        tok_wr_uint(w, TOK_LP_TENANT);
+        tok_wr_int(w, c->tenant);
+    }
+}
+
+/* Claims in deterministic key order: 1 2 4 5 6 7 8 -65537. */
 static void put_claims(struct tok_wr *w, const struct tok_claims *c)
 {
-    size_t n = 7 + !!c->has_cnf + !!c->has_reservation + !!c->has_tenant;
-    tok_wr_map(w, n);
+    tok_wr_map(w, 7 + !!c->has_cnf);
     tok_wr_uint(w, CL_ISS);
     tok_wr_tstr(w, c->iss, strlen(c->iss));
     tok_wr_uint(w, CL_SUB);
@@ -129,18 +147,7 @@ static void put_claims(struct tok_wr *w, const struct tok_claims *c)
         tok_wr_uint(w, CL_CNF);
         put_cnf(w, c->cnf_pk);
     }
-    tok_wr_int(w, TOK_CLAIM_GROUPS);
-    tok_wr_array(w, c->n_groups);
-    for (size_t i = 0; i < c->n_groups; i++)
-        tok_wr_tstr(w, c->groups[i], strlen(c->groups[i]));
-    if (c->has_reservation) {
-        tok_wr_int(w, TOK_CLAIM_RESERVATION);
-        tok_wr_int(w, c->reservation);
-    }
-    if (c->has_tenant) {
-        tok_wr_int(w, TOK_CLAIM_TENANT);
-        tok_wr_int(w, c->tenant);
-    }
+    put_labpass(w, c);
 }
 
 int tok_encode(const struct tok_claims *c, const uint8_t sk[TOK_SK_LEN],
@@ -227,7 +234,7 @@ static int cl_cnf(struct tok_rd *r, struct tok_claims *c)
     return 0;
 }
 
-static int cl_groups(struct tok_rd *r, struct tok_claims *c)
+static int lp_groups(struct tok_rd *r, struct tok_claims *c)
 {
     struct tok_item it;
     if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val == 0 || it.val > TOK_GROUPS_MAX)
@@ -240,16 +247,38 @@ static int cl_groups(struct tok_rd *r, struct tok_claims *c)
     return 0;
 }
 
-static int cl_reservation(struct tok_rd *r, struct tok_claims *c)
+static int lp_reservation(struct tok_rd *r, struct tok_claims *c)
 {
     c->has_reservation = 1;
     return get_uint(r, &c->reservation);
 }
 
-static int cl_tenant(struct tok_rd *r, struct tok_claims *c)
+static int lp_tenant(struct tok_rd *r, struct tok_claims *c)
 {
     c->has_tenant = 1;
     return get_uint(r, &c->tenant);
+}
+
+/* The labpass claim's map: groups required, reservation and tenant optional,
+ * other keys skipped after their form is checked (room to grow). */
+static int cl_labpass(struct tok_rd *r, struct tok_claims *c)
+{
+    static int (*const parse[])(struct tok_rd *, struct tok_claims *) = {
+        [TOK_LP_GROUPS] = lp_groups, [TOK_LP_RESERVATION] = lp_reservation, [TOK_LP_TENANT] = lp_tenant,
+    };
+    struct tok_item map, key;
+    size_t po = 0, pe = 0;
+    int64_t k;
+    if (tok_rd_expect(r, TK_MAP, &map) != 0)
+        return LP_ERR_INVALID;
+    for (uint64_t i = 0; i < map.val; i++) {
+        if (tok_rd_key(r, &key, &po, &pe) != 0)
+            return LP_ERR_INVALID;
+        int known = tok_item_int(&key, &k) == 0 && k >= TOK_LP_GROUPS && k <= TOK_LP_TENANT;
+        if ((known ? parse[k](r, c) : tok_rd_skip(r, 2)) != 0)
+            return LP_ERR_INVALID;
+    }
+    return c->n_groups > 0 ? 0 : LP_ERR_INVALID;
 }
 
 enum { REQUIRED = 1, OPTIONAL = 0 };
@@ -266,9 +295,7 @@ static const struct claim_rule {
     { CL_IAT, REQUIRED, cl_iat },
     { CL_CTI, REQUIRED, cl_cti },
     { CL_CNF, OPTIONAL, cl_cnf },
-    { TOK_CLAIM_GROUPS, REQUIRED, cl_groups },
-    { TOK_CLAIM_RESERVATION, OPTIONAL, cl_reservation },
-    { TOK_CLAIM_TENANT, OPTIONAL, cl_tenant },
+    { TOK_CLAIM_LABPASS, REQUIRED, cl_labpass },
 };
 #define N_CLAIM_RULES (sizeof claim_rules / sizeof claim_rules[0])
 

@@ -37,10 +37,13 @@
 #define TOK_SIG_LEN       crypto_sign_BYTES           /* 64 */
 #define TOK_SKEW_MAX      86400 /* seconds: largest clock skew tok_check_time takes */
 
-/* Private-use CWT claim labels (RFC 8392: labels below -65536). */
-#define TOK_CLAIM_GROUPS      (-65537)
-#define TOK_CLAIM_RESERVATION (-65538)
-#define TOK_CLAIM_TENANT      (-65539)
+/* The one private-use CWT claim (RFC 8392: labels below -65536) holding the
+ * labpass claims as a map, so the label's five bytes are paid once:
+ *   -65537 => {1: [groups], ? 2: reservation id, ? 3: tenant id} */
+#define TOK_CLAIM_LABPASS     (-65537)
+#define TOK_LP_GROUPS         1
+#define TOK_LP_RESERVATION    2
+#define TOK_LP_TENANT         3
 
 /* Why a pass (or a signed message, or a holder proof) was refused. */
 enum tok_reason {
@@ -190,5 +193,68 @@ int tok_holder_sign(const struct tok_challenge *ch, const uint8_t sk[TOK_SK_LEN]
  * LP_ERR_INVALID (a challenge that cannot be encoded). Borrows all. */
 int tok_holder_verify(const struct tok_pass *p, const struct tok_challenge *ch,
                       const uint8_t sig[TOK_SIG_LEN], enum tok_reason *why) LP_MUST;
+
+/* ---- Door sync bundle (docs/access-protocol.md section 15) ----
+ * The payload of the COSE_Sign1 a door fetches: trust list, denylist changes
+ * since a SEQ, the door's settings, the server time. Deterministic CBOR, map
+ * keys small integers, flags 0/1 (no simple values). tok_bundle_encode writes
+ * it; tok_bundle_decode reads it as strictly as a pass (section 2 rules,
+ * unknown keys skipped after their form is checked, required keys present). */
+#define TOK_BUNDLE_VERSION   1
+#define TOK_BUNDLE_KEYS_MAX  16        /* trust-list entries */
+#define TOK_BUNDLE_DENY_MAX  1000000   /* denylist entries in one bundle */
+#define TOK_NONCE_MIN        8         /* bytes of a sync request nonce */
+#define TOK_NONCE_MAX        32
+#define TOK_PULSE_MIN_MS     100
+#define TOK_PULSE_MAX_MS     30000
+
+struct tok_trust_key {
+    struct tok_key key;                 /* kid and Ed25519 public key */
+    int64_t not_before;                 /* >= 0 */
+    int64_t not_after;                  /* 0: open-ended (the active key) */
+};
+
+struct tok_deny_entry {
+    uint8_t cti[TOK_CTI_LEN];
+    int64_t exp;                        /* >= 0 */
+};
+
+struct tok_door_settings {
+    size_t n_groups;                    /* 1..TOK_GROUPS_MAX, no duplicates */
+    char groups[TOK_GROUPS_MAX][TOK_GROUP_MAX + 1];
+    int holder_proof;                   /* 0 or 1 */
+    int bearer_allowed;                 /* 0 or 1 */
+    int64_t clock_skew;                 /* 0..TOK_SKEW_MAX seconds */
+    int64_t pulse_ms;                   /* TOK_PULSE_MIN_MS..TOK_PULSE_MAX_MS */
+    char name[TOK_DOOR_ID_MAX + 1];     /* 1..32 of [A-Za-z0-9._-] */
+    int64_t sync_interval;              /* seconds, 1..86400 */
+};
+
+struct tok_bundle {
+    char iss[TOK_TEXT_MAX + 1];         /* site code */
+    int64_t door_id, now, seq, since;   /* all >= 0 */
+    int reset;                          /* 1: replace the denylist */
+    size_t n_keys;                      /* 0..TOK_BUNDLE_KEYS_MAX */
+    struct tok_trust_key *keys;
+    size_t n_deny;                      /* 0..TOK_BUNDLE_DENY_MAX */
+    struct tok_deny_entry *deny;
+    struct tok_door_settings settings;
+    size_t nonce_len;                   /* 0 (none) or TOK_NONCE_MIN..TOK_NONCE_MAX */
+    uint8_t nonce[TOK_NONCE_MAX];
+};
+
+/* Checks b against the rules above. Returns 0 or LP_ERR_INVALID. */
+int tok_bundle_check(const struct tok_bundle *b) LP_MUST;
+/* Encodes b (keys and deny borrowed) as the bundle payload. On success *out
+ * is a new buffer of *out_len bytes: caller frees it with free(). Returns 0,
+ * LP_ERR_INVALID, LP_ERR_TOOBIG or LP_ERR_NOMEM. */
+int tok_bundle_encode(const struct tok_bundle *b, uint8_t **out, size_t *out_len) LP_MUST;
+/* Decodes a bundle payload (from tok_sign1_open) without trusting it. On
+ * success *out owns keys and deny: the caller releases them with
+ * tok_bundle_clear(). On failure *out holds nothing to release. Returns 0,
+ * LP_ERR_INVALID, LP_ERR_TOOBIG or LP_ERR_NOMEM. */
+int tok_bundle_decode(const uint8_t *in, size_t len, struct tok_bundle *out) LP_MUST;
+/* Frees what tok_bundle_decode allocated and zeroes b; accepts NULL. */
+void tok_bundle_clear(struct tok_bundle *b);
 
 #endif

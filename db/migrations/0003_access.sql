@@ -4,7 +4,7 @@
 
 CREATE TABLE access_settings (
   id                INTEGER PRIMARY KEY CHECK (id = 1),
-  issuer            TEXT NOT NULL DEFAULT 'labpass',   -- the pass iss claim: the site code
+  issuer            TEXT NOT NULL DEFAULT 'labpass',   -- the pass iss claim: the site code, 1..8
   grace_min         INTEGER NOT NULL DEFAULT 15 CHECK (grace_min BETWEEN 0 AND 720),
   staff_pass_hours  INTEGER NOT NULL DEFAULT 12 CHECK (staff_pass_hours BETWEEN 1 AND 168),
   horizon_days      INTEGER NOT NULL DEFAULT 7 CHECK (horizon_days BETWEEN 1 AND 60),

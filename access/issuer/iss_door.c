@@ -1,0 +1,584 @@
+/* iss_door.c: doors, their signed sync bundle and their event uploads
+ * (docs/access-protocol.md sections 15 and 16).
+ *
+ * Guarantees: a door's name and group are valid in a pass and a challenge;
+ * a sync answers exactly one door, records when it was seen, and is signed
+ * by the oldest trusted key (which the door knows from its last sync); an
+ * event batch is stored in one transaction and is idempotent by (door, event
+ * id): a repeated event is neither stored nor applied again and is answered
+ * with its stored ack. Admissions and exits change only reservations of the
+ * door's own group, and the pass (found by cti) decides which reservation. */
+#include "access/issuer/iss_internal.h"
+#include "booking/account.h"
+#include "booking/resource.h"
+#include "core/clock.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SNAP_DOOR "SELECT json_object('id', id, 'name', name, 'door_group', door_group, 'holder_proof', holder_proof, " \
+                  "'bearer_allowed', bearer_allowed, 'clock_skew', clock_skew, 'pulse_ms', pulse_ms, " \
+                  "'sync_interval', sync_interval) FROM doors WHERE id = ?1"
+
+/* ---- doors ---- */
+
+void iss_door_defaults(iss_door *d)
+{
+    memset(d, 0, sizeof *d);
+    d->holder_proof = 1;
+    d->bearer_allowed = 0;
+    d->clock_skew = 120;
+    d->pulse_ms = 3000;
+    d->sync_interval = 60;
+    d->last_seen_at = d->last_since = d->queue_length = -1;
+}
+
+/* The door's settings, as a bundle carries them (also the validity rules). */
+static void door_settings(const iss_door *d, struct tok_door_settings *s)
+{
+    memset(s, 0, sizeof *s);
+    s->n_groups = 1;
+    snprintf(s->groups[0], sizeof s->groups[0], "%s", d->group);
+    s->holder_proof = d->holder_proof;
+    s->bearer_allowed = d->bearer_allowed;
+    s->clock_skew = d->clock_skew;
+    s->pulse_ms = d->pulse_ms;
+    snprintf(s->name, sizeof s->name, "%s", d->name);
+    s->sync_interval = d->sync_interval;
+}
+
+/* 1..max visible ASCII bytes (0x21..0x7e), as pass texts are. */
+static int chars_visible(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+            return 0;
+    }
+    return n >= 1 && n <= max;
+}
+
+/* Checks d: name and group as passes and challenges need them, and the
+ * settings by the bundle's own rules (one rule set for both). */
+static int door_valid(const iss_door *d, lp_fail *f)
+{
+    struct tok_bundle b = { .iss = "x" };
+    size_t n = strnlen(d->name, sizeof d->name);
+    for (size_t i = 0; i < n; i++) {
+        char c = d->name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("._-", c)))
+            n = 0;
+    }
+    if (n == 0 || n > TOK_DOOR_ID_MAX)
+        return lp_failf(f, LP_ERR_INVALID, "name", "the name is 1 to 32 of A-Z a-z 0-9 . _ -");
+    door_settings(d, &b.settings);
+    if (!chars_visible(d->group, TOK_GROUP_MAX))
+        return lp_failf(f, LP_ERR_INVALID, "group", "the door group is 1 to 16 visible ASCII characters");
+    if (!strcmp(d->group, "*"))
+        return lp_failf(f, LP_ERR_INVALID, "group", "\"*\" stands for every group in staff passes; name a real group");
+    if (d->holder_proof && d->bearer_allowed)
+        return lp_failf(f, LP_ERR_INVALID, "bearer_allowed", "a door that requires the holder proof takes no "
+                        "bearer passes: set holder_proof to false to allow them");
+    if (tok_bundle_check(&b) != 0)
+        return lp_failf(f, LP_ERR_INVALID, "settings", "clock_skew is 0 to 86400 s, pulse_ms 100 to 30000, "
+                        "sync_interval 1 to 86400 s");
+    return 0;
+}
+
+#define DOOR_COLS "SELECT d.id, d.name, d.door_group, d.holder_proof, d.bearer_allowed, d.clock_skew, d.pulse_ms, " \
+    "d.sync_interval, d.created_at, COALESCE(d.last_seen_at, -1), COALESCE(d.last_since, -1), " \
+    "COALESCE(d.queue_length, -1), (SELECT count(*) FROM door_events e WHERE e.door_id = d.id AND e.kind = 'alarm' " \
+    "AND e.at >= ?1 - 86400), COALESCE((SELECT e.alarm || ' ' || e.at FROM door_events e WHERE e.door_id = d.id " \
+    "AND e.kind = 'alarm' ORDER BY e.at DESC, e.id DESC LIMIT 1), '') FROM doors d "
+
+static void door_row(sqlite3_stmt *st, iss_door *d)
+{
+    memset(d, 0, sizeof *d);
+    d->id = sqlite3_column_int64(st, 0);
+    snprintf(d->name, sizeof d->name, "%s", db_col_text(st, 1));
+    snprintf(d->group, sizeof d->group, "%s", db_col_text(st, 2));
+    d->holder_proof = sqlite3_column_int(st, 3);
+    d->bearer_allowed = sqlite3_column_int(st, 4);
+    d->clock_skew = sqlite3_column_int64(st, 5);
+    d->pulse_ms = sqlite3_column_int64(st, 6);
+    d->sync_interval = sqlite3_column_int64(st, 7);
+    d->created_at = sqlite3_column_int64(st, 8);
+    d->last_seen_at = sqlite3_column_int64(st, 9);
+    d->last_since = sqlite3_column_int64(st, 10);
+    d->queue_length = sqlite3_column_int64(st, 11);
+    d->alarms_24h = sqlite3_column_int(st, 12);
+    long long at = 0;
+    if (sscanf(db_col_text(st, 13), "%32s %lld", d->last_alarm, &at) == 2)
+        d->last_alarm_at = at;
+}
+
+int iss_door_get(db_t *db, int64_t id, iss_door *out)
+{
+    sqlite3_stmt *st = db_stmt(db, DOOR_COLS "WHERE d.id = ?2");
+    if (!st)
+        return LP_ERR_DB;
+    db_bind_int(st, 1, 0);
+    db_bind_int(st, 2, id);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    if (found)
+        door_row(st, out);
+    sqlite3_reset(st);
+    return found ? 0 : LP_ERR_NOTFOUND;
+}
+
+int iss_door_list(db_t *db, int64_t now, iss_door **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, DOOR_COLS "WHERE ?2 = ?2 ORDER BY d.id");
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return LP_ERR_DB;
+    db_bind_int(st, 1, now);
+    db_bind_int(st, 2, 0);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 8;
+            iss_door *nd = realloc(*out, cap * sizeof **out);
+            if (!nd) {
+                sqlite3_reset(st);
+                free(*out);
+                *out = NULL;
+                *n = 0;
+                return LP_ERR_NOMEM;
+            }
+            *out = nd;
+        }
+        door_row(st, &(*out)[(*n)++]);
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
+static int door_insert(db_t *db, const actor_t *who, iss_door *d, int64_t now, lp_fail *f)
+{
+    sqlite3_stmt *st = db_stmt(db, "INSERT INTO doors(name, door_group, holder_proof, bearer_allowed, clock_skew, "
+                                   "pulse_ms, sync_interval, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!st)
+        return LP_ERR_DB;
+    db_bind_text(st, 1, d->name);
+    db_bind_text(st, 2, d->group);
+    db_bind_int(st, 3, d->holder_proof);
+    db_bind_int(st, 4, d->bearer_allowed);
+    db_bind_int(st, 5, d->clock_skew);
+    db_bind_int(st, 6, d->pulse_ms);
+    db_bind_int(st, 7, d->sync_interval);
+    db_bind_int(st, 8, now);
+    int rc = db_exec_stmt(st);
+    if (rc == LP_ERR_CONFLICT)
+        return lp_failf(f, rc, "name", "a door named %s exists already", d->name);
+    if (rc == 0) {
+        d->id = db_last_id(db);
+        d->created_at = now;
+        rc = audit_change(db, who, "create", "door", d->id, SNAP_DOOR, NULL);
+    }
+    return rc;
+}
+
+int iss_door_add(db_t *db, const actor_t *who, iss_door *d, char *key_out, size_t keylen, lp_fail *f)
+{
+    char name[64];
+    int64_t key_id = 0;
+    int own, rc = door_valid(d, f);
+    if (rc)
+        return rc;
+    if (keylen < 96)
+        return LP_ERR_INTERNAL;
+    rc = iss_tx_begin(db, &own);
+    if (rc == 0)
+        rc = door_insert(db, who, d, clk_now(), f);
+    snprintf(name, sizeof name, "door %s", d->name);
+    if (rc == 0)
+        rc = acct_apikey_create(db, who, name, "door", 0, d->id, key_out, keylen, &key_id);
+    rc = iss_tx_end(db, own, rc);
+    if (rc)
+        sodium_memzero(key_out, keylen);
+    return rc;
+}
+
+/* ---- sync ---- */
+
+struct sync_parts {
+    iss_door door;
+    iss_settings s;
+    iss_key *keys;
+    size_t n_keys;
+    struct iss_signer signer;
+};
+
+/* Everything a bundle needs, read in one transaction (a consistent SEQ,
+ * trust list and signer), with last_seen recorded. */
+static int sync_read(db_t *db, int64_t door_id, int64_t since, int64_t now, struct tok_bundle *b,
+                     struct sync_parts *p)
+{
+    int own, rc = iss_tx_begin(db, &own);
+    if (rc == 0)
+        rc = iss_door_get(db, door_id, &p->door);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db, "UPDATE doors SET last_seen_at = ?2, last_since = ?3 WHERE id = ?1");
+    if (rc == 0 && !st)
+        rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, door_id);
+        db_bind_int(st, 2, now);
+        db_bind_int(st, 3, since);
+        rc = db_exec_stmt(st);
+    }
+    if (rc == 0)
+        rc = iss_settings_get(db, &p->s);
+    if (rc == 0)
+        rc = iss_deny_since(db, since, now, p->door.clock_skew, &b->deny, &b->n_deny, &b->seq, &b->reset);
+    if (rc == 0)
+        rc = iss_signer_oldest(db, now, &p->signer);
+    if (rc == 0)
+        rc = iss_key_list(db, now, 0, &p->keys, &p->n_keys);
+    return iss_tx_end(db, own, rc);
+}
+
+static int sync_fill(struct tok_bundle *b, struct sync_parts *p, int64_t since, int64_t now)
+{
+    snprintf(b->iss, sizeof b->iss, "%s", p->s.issuer);
+    b->door_id = p->door.id;
+    b->now = now;
+    b->since = since;
+    door_settings(&p->door, &b->settings);
+    b->keys = calloc(p->n_keys ? p->n_keys : 1, sizeof *b->keys);
+    if (!b->keys)
+        return LP_ERR_NOMEM;
+    b->n_keys = p->n_keys;
+    for (size_t i = 0; i < p->n_keys; i++) {
+        memcpy(b->keys[i].key.kid, p->keys[i].kid, TOK_KID_LEN);
+        b->keys[i].key.kid_len = TOK_KID_LEN;
+        memcpy(b->keys[i].key.pk, p->keys[i].pk, TOK_PK_LEN);
+        b->keys[i].not_before = p->keys[i].created_at;
+        b->keys[i].not_after = p->keys[i].not_after;
+    }
+    return 0;
+}
+
+int iss_door_sync(db_t *db, int64_t door_id, int64_t since, const uint8_t *nonce, size_t nonce_len,
+                  int64_t now, uint8_t **out, size_t *len)
+{
+    struct tok_bundle b;
+    struct sync_parts p;
+    uint8_t *payload = NULL;
+    size_t plen = 0;
+    memset(&b, 0, sizeof b);
+    memset(&p, 0, sizeof p);
+    *out = NULL;
+    *len = 0;
+    if (since < 0 || nonce_len > TOK_NONCE_MAX || (nonce_len && nonce_len < TOK_NONCE_MIN))
+        return LP_ERR_INVALID;
+    int rc = sync_read(db, door_id, since, now, &b, &p);
+    if (rc == 0)
+        rc = sync_fill(&b, &p, since, now);
+    if (rc == 0 && nonce_len) {
+        memcpy(b.nonce, nonce, nonce_len);
+        b.nonce_len = nonce_len;
+    }
+    if (rc == 0)
+        rc = tok_bundle_encode(&b, &payload, &plen);
+    if (rc == 0)
+        rc = tok_sign1_sign(payload, plen, p.signer.sk, p.signer.kid, TOK_KID_LEN, out, len);
+    iss_signer_wipe(&p.signer);
+    free(payload);
+    free(p.keys);
+    tok_bundle_clear(&b);
+    return rc;
+}
+
+/* ---- events ---- */
+
+static int chars_ok(const char *s, size_t max, const char *extra, int upper)
+{
+    size_t n = strnlen(s, max + 1);
+    if (n == 0 || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        int ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (upper && c >= 'A' && c <= 'Z') ||
+                 (c && strchr(extra, c));
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+int iss_event_check(const iss_event *e, int64_t now, lp_fail *f)
+{
+    static const char *const kinds[] = { "admission", "exit", "denied", "alarm" };
+    size_t k = 0;
+    while (k < 4 && strcmp(e->kind, kinds[k]))
+        k++;
+    if (!chars_ok(e->id, ISS_EVENT_ID_MAX, "._:-", 1))
+        return lp_failf(f, LP_ERR_INVALID, "id", "the event id is 1 to 64 of A-Z a-z 0-9 . _ : -");
+    if (k == 4)
+        return lp_failf(f, LP_ERR_INVALID, "kind", "kind is admission, exit, denied or alarm");
+    if (e->at < 0)
+        return lp_failf(f, LP_ERR_INVALID, "time", "the event time is before 1970");
+    if (e->reason[0] && !chars_ok(e->reason, 64, "_", 0))
+        return lp_failf(f, LP_ERR_INVALID, "reason", "the reason is 1 to 64 of a-z 0-9 _");
+    if (!strcmp(e->kind, "alarm") != (e->alarm[0] != 0) || (e->alarm[0] && !chars_ok(e->alarm, 32, "_", 0)))
+        return lp_failf(f, LP_ERR_INVALID, "alarm", "alarm (1 to 32 of a-z 0-9 _) is given with kind alarm only");
+    if (e->reservation_id < 0 || e->person_id < 0 || e->queue_length < -1 || e->queue_length > ISS_QUEUE_MAX)
+        return lp_failf(f, LP_ERR_INVALID, "queue_length", "ids are positive, queue_length 0 to %d", ISS_QUEUE_MAX);
+    return 0;
+}
+
+/* The pass an event names by cti, if the server issued it. */
+struct found { int64_t pass_id, person_id, reservation_id; };
+
+static int find_pass(db_t *db, const iss_event *e, struct found *p)
+{
+    memset(p, 0, sizeof *p);
+    if (!e->has_cti)
+        return 0;
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, person_id, COALESCE(reservation_id, 0) FROM passes WHERE cti = ?1");
+    if (!st)
+        return LP_ERR_DB;
+    db_bind_blob(st, 1, e->cti, TOK_CTI_LEN);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        p->pass_id = sqlite3_column_int64(st, 0);
+        p->person_id = sqlite3_column_int64(st, 1);
+        p->reservation_id = sqlite3_column_int64(st, 2);
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
+/* Errors that refuse one event's effect but not the batch. */
+static int domain_err(int rc)
+{
+    return rc == LP_ERR_STATE || rc == LP_ERR_RULE || rc == LP_ERR_FORBIDDEN || rc == LP_ERR_NOTFOUND ||
+           rc == LP_ERR_INVALID || rc == LP_ERR_CONFLICT;
+}
+
+static int not_applied(iss_ack *a, const char *detail)
+{
+    snprintf(a->result, sizeof a->result, "not_applied");
+    snprintf(a->detail, sizeof a->detail, "%s", detail);
+    return 0;
+}
+
+/* Checks the reservation in (admission) or out (exit), as door:N. */
+static int apply_booking(db_t *db, const iss_door *d, const iss_event *e, const struct found *p, iss_ack *a)
+{
+    rsv_reservation r;
+    res_resource res;
+    lp_fail f = { 0 };
+    char label[32];
+    int in = !strcmp(e->kind, "admission");
+    int64_t rid = p->pass_id ? p->reservation_id : e->reservation_id;
+    int64_t pid = p->pass_id ? p->person_id : e->person_id;
+    snprintf(a->result, sizeof a->result, "recorded");
+    if ((!in && strcmp(e->kind, "exit")) || rid == 0)
+        return 0;
+    if (rsv_get(db, rid, &r) != 0)
+        return not_applied(a, "no such reservation");
+    if (pid && pid != r.person_id)
+        return not_applied(a, "the reservation belongs to another person");
+    int rc = res_get(db, r.resource_id, &res);
+    if (rc == 0 && strcmp(res.door_group, d->group))
+        return not_applied(a, "the reservation is not behind this door");
+    if (rc == 0 && !in && strcmp(r.status, "checked_in"))
+        return not_applied(a, "the reservation is not checked in");
+    snprintf(label, sizeof label, "door:%lld", (long long)d->id);
+    actor_t who = { 0, label };
+    if (rc == 0)
+        rc = in ? rsv_check_in(db, &who, rid, e->at, &f) : rsv_check_out(db, &who, rid, e->at, &f);
+    if (rc == 0)
+        snprintf(a->result, sizeof a->result, in ? "checked_in" : "checked_out");
+    else if (domain_err(rc))
+        return not_applied(a, f.code == rc && f.detail[0] ? f.detail : lp_err_name(rc));
+    return rc;
+}
+
+static int stored_ack(db_t *db, int64_t door_id, const char *id, iss_ack *a, int *found)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT result, detail FROM door_events WHERE door_id = ?1 AND event_id = ?2");
+    if (!st)
+        return LP_ERR_DB;
+    db_bind_int(st, 1, door_id);
+    db_bind_text(st, 2, id);
+    *found = sqlite3_step(st) == SQLITE_ROW;
+    if (*found) {
+        snprintf(a->result, sizeof a->result, "%s", db_col_text(st, 0));
+        snprintf(a->detail, sizeof a->detail, "%s", db_col_text(st, 1));
+    }
+    sqlite3_reset(st);
+    return 0;
+}
+
+static int event_insert(db_t *db, int64_t door_id, const iss_event *e, const struct found *p, const iss_ack *a,
+                        int64_t now)
+{
+    sqlite3_stmt *st = db_stmt(db,
+        "INSERT INTO door_events(door_id, event_id, at, kind, reason, cti, reservation_id, person_id, pass_id, "
+        "queue_length, alarm, received_at, result, detail) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULLIF(?7, 0), NULLIF(?8, 0), "
+        "NULLIF(?9, 0), NULLIF(?10, -1), ?11, ?12, ?13, ?14)");
+    if (!st)
+        return LP_ERR_DB;
+    db_bind_int(st, 1, door_id);
+    db_bind_text(st, 2, e->id);
+    db_bind_int(st, 3, e->at);
+    db_bind_text(st, 4, e->kind);
+    db_bind_text(st, 5, e->reason);
+    if (e->has_cti)
+        db_bind_blob(st, 6, e->cti, TOK_CTI_LEN);
+    db_bind_int(st, 7, p->pass_id ? p->reservation_id : e->reservation_id);
+    db_bind_int(st, 8, p->pass_id ? p->person_id : e->person_id);
+    db_bind_int(st, 9, p->pass_id);
+    db_bind_int(st, 10, e->queue_length);
+    db_bind_text(st, 11, e->alarm);
+    db_bind_int(st, 12, now);
+    db_bind_text(st, 13, a->result);
+    db_bind_text(st, 14, a->detail);
+    return db_exec_stmt(st);
+}
+
+/* A door clock running ahead must not wedge its queue: an event more than
+ * ISS_EVENT_FUTURE ahead is taken at the server's time, and the ack says so. */
+static int ingest_one(db_t *db, const iss_door *d, const iss_event *in, int64_t now, iss_ack *a)
+{
+    struct found p;
+    iss_event e = *in;
+    int found = 0;
+    memset(a, 0, sizeof *a);
+    snprintf(a->id, sizeof a->id, "%s", e.id);
+    int rc = stored_ack(db, d->id, e.id, a, &found);
+    if (rc || found)
+        return rc;
+    int64_t ahead = e.at - now;
+    if (ahead > ISS_EVENT_FUTURE)
+        e.at = now;
+    rc = find_pass(db, &e, &p);
+    if (rc == 0)
+        rc = apply_booking(db, d, &e, &p, a);
+    if (rc == 0 && ahead > ISS_EVENT_FUTURE && !a->detail[0])
+        snprintf(a->detail, sizeof a->detail, "the event time was %lld s ahead of the server; recorded at the "
+                 "server's time", (long long)ahead);
+    if (rc == 0)
+        rc = event_insert(db, d->id, &e, &p, a, now);
+    return rc;
+}
+
+int iss_events_ingest(db_t *db, int64_t door_id, const iss_event *ev, size_t n, int64_t queue_length,
+                      int64_t now, iss_ack *acks)
+{
+    iss_door d;
+    if (n > ISS_EVENTS_MAX || queue_length < -1 || queue_length > ISS_QUEUE_MAX)
+        return LP_ERR_INVALID;
+    for (size_t i = 0; i < n; i++) {
+        if (iss_event_check(&ev[i], now, NULL) != 0)
+            return LP_ERR_INVALID;
+    }
+    int own, rc = iss_tx_begin(db, &own);
+    if (rc == 0)
+        rc = iss_door_get(db, door_id, &d);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db, "UPDATE doors SET last_seen_at = ?2, "
+                                               "queue_length = COALESCE(NULLIF(?3, -1), queue_length) WHERE id = ?1");
+    if (rc == 0 && !st)
+        rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, door_id);
+        db_bind_int(st, 2, now);
+        db_bind_int(st, 3, queue_length);
+        rc = db_exec_stmt(st);
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = ingest_one(db, &d, &ev[i], now, &acks[i]);
+    return iss_tx_end(db, own, rc);
+}
+
+/* ---- the presence report ---- */
+
+static void event_row(sqlite3_stmt *st, iss_event_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    r->door_id = sqlite3_column_int64(st, 1);
+    snprintf(r->door_name, sizeof r->door_name, "%s", db_col_text(st, 2));
+    snprintf(r->ev.id, sizeof r->ev.id, "%s", db_col_text(st, 3));
+    r->ev.at = sqlite3_column_int64(st, 4);
+    snprintf(r->ev.kind, sizeof r->ev.kind, "%s", db_col_text(st, 5));
+    snprintf(r->ev.reason, sizeof r->ev.reason, "%s", db_col_text(st, 6));
+    if (sqlite3_column_bytes(st, 7) == TOK_CTI_LEN) {
+        r->ev.has_cti = 1;
+        memcpy(r->ev.cti, sqlite3_column_blob(st, 7), TOK_CTI_LEN);
+    }
+    r->ev.reservation_id = sqlite3_column_int64(st, 8);
+    r->ev.person_id = sqlite3_column_int64(st, 9);
+    r->ev.queue_length = sqlite3_column_int64(st, 10);
+    snprintf(r->ev.alarm, sizeof r->ev.alarm, "%s", db_col_text(st, 11));
+    snprintf(r->person_name, sizeof r->person_name, "%s", db_col_text(st, 12));
+    snprintf(r->result, sizeof r->result, "%s", db_col_text(st, 13));
+    snprintf(r->detail, sizeof r->detail, "%s", db_col_text(st, 14));
+    r->received_at = sqlite3_column_int64(st, 15);
+}
+
+int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, size_t limit, iss_event_row **out,
+                    size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db,
+        "SELECT e.id, e.door_id, d.name, e.event_id, e.at, e.kind, e.reason, e.cti, COALESCE(e.reservation_id, 0), "
+        "COALESCE(e.person_id, 0), COALESCE(e.queue_length, -1), e.alarm, COALESCE(p.name, ''), e.result, e.detail, "
+        "e.received_at FROM door_events e JOIN doors d ON d.id = e.door_id LEFT JOIN people p ON p.id = e.person_id "
+        "WHERE (?1 = 0 OR e.door_id = ?1) AND e.at >= ?2 AND e.at < ?3 ORDER BY e.at, e.id LIMIT ?4");
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    if (!st)
+        return LP_ERR_DB;
+    db_bind_int(st, 1, door_id);
+    db_bind_int(st, 2, from);
+    db_bind_int(st, 3, to);
+    db_bind_int(st, 4, (int64_t)limit);
+    int rc = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            cap = cap ? 2 * cap : 32;
+            iss_event_row *nr = realloc(*out, cap * sizeof **out);
+            if (!nr) { rc = LP_ERR_NOMEM; break; }
+            *out = nr;
+        }
+        event_row(st, &(*out)[(*n)++]);
+    }
+    sqlite3_reset(st);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+/* ---- demo ---- */
+
+int iss_demo_seed(db_t *db, const actor_t *who)
+{
+    static const struct { const char *name, *group; int holder, bearer; } doors[] = {
+        { "ml1-a-main", "ml1-a", 1, 0 }, { "ml1-b-main", "ml1-b", 1, 0 }, { "office-main", "office", 0, 1 },
+    };
+    iss_settings s;
+    char key[128];
+    lp_fail f = { 0 };
+    int rc = iss_settings_get(db, &s);
+    snprintf(s.issuer, sizeof s.issuer, "mtf");
+    if (rc == 0)
+        rc = iss_settings_set(db, who, &s, &f);
+    for (size_t i = 0; rc == 0 && i < sizeof doors / sizeof doors[0]; i++) {
+        iss_door d;
+        iss_door_defaults(&d);
+        snprintf(d.name, sizeof d.name, "%s", doors[i].name);
+        snprintf(d.group, sizeof d.group, "%s", doors[i].group);
+        d.holder_proof = doors[i].holder;
+        d.bearer_allowed = doors[i].bearer;
+        rc = iss_door_add(db, who, &d, key, sizeof key, &f);
+    }
+    sodium_memzero(key, sizeof key);
+    return rc;
+}

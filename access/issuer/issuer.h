@@ -1,0 +1,265 @@
+/* issuer.h: the server side of labpass door passes (prefix iss_).
+ *
+ * - Site signing keys live in the database with their secret part sealed
+ *   (crypto_secretbox) by a key held in a file outside it; one active key
+ *   signs, rotated-out keys stay trusted until their last pass expires (and
+ *   at least key_overlap_days), withdrawn keys are trusted no more.
+ * - Holder credentials: a person's phone or card Ed25519 public keys.
+ * - Passes: one per (confirmed or checked-in reservation, active credential),
+ *   valid from start minus the early check-in margin to end plus the grace,
+ *   for the door group of the booked resource, only while the person, their
+ *   tenant and their trainings (qual_check over the whole validity) allow it;
+ *   standing passes for staff (group "*", short-lived, renewed at half-life);
+ *   bearer passes (no cnf) on request. Every pass is stored with its cti and
+ *   exp, so the same pass is handed out again and revocation can target it.
+ * - Revocation (a pass, a credential, a person, a tenant, a reservation, a
+ *   key) puts every live revoked cti on the denylist with the next SEQ.
+ * - Doors: settings, the signed sync bundle (docs/access-protocol.md section
+ *   15) and idempotent event uploads (section 16) that check reservations in
+ *   and out.
+ * Every function that changes rows runs in its own transaction unless one is
+ * open already, and is audited there. Times are epoch seconds passed in by
+ * the caller (the API passes clk_now()). */
+#ifndef LP_ISSUER_H
+#define LP_ISSUER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <sodium.h>
+#include "core/fail.h"
+#include "db/db.h"
+#include "booking/audit.h"
+#include "access/token/token.h"
+
+/* ---- the key file (process-wide; set once at start-up, before threads) ---- */
+
+#define ISS_MASTER_LEN crypto_secretbox_KEYBYTES   /* 32 bytes */
+
+/* Loads the key file at path. With create, a missing file is made first
+ * (0600, 32 random bytes, O_EXCL). Returns 0; LP_ERR_FORBIDDEN when the file
+ * is not a regular file, or others may read or write it, or its group may
+ * write it; LP_ERR_INVALID when it is not exactly ISS_MASTER_LEN bytes;
+ * LP_ERR_NOTFOUND when absent and not created; LP_ERR_IO. */
+int iss_keyfile_load(const char *path, int create) LP_MUST;
+/* The default key file for a database: labpass.key in the database's folder. */
+void iss_keyfile_default(const char *db_path, char *out, size_t outlen);
+/* Sets or clears the key directly (unit tests). */
+void iss_master_set(const uint8_t key[ISS_MASTER_LEN]);
+void iss_master_clear(void);
+/* Checks that every stored signing key opens with the loaded key file
+ * (start-up check). LP_ERR_CRYPTO when one does not (wrong key file). */
+int iss_keys_verify(db_t *db) LP_MUST;
+
+/* ---- settings ---- */
+
+/* The issuer code is kept short: every byte of it is in every pass, and a pass
+ * must fit TOK_PASS_BUDGET (docs/access-protocol.md section 7). */
+#define ISS_ISSUER_MAX 8
+
+typedef struct iss_settings {
+    char issuer[TOK_TEXT_MAX + 1];   /* the pass iss claim (site code) */
+    int grace_min;                   /* pass validity after the end */
+    int staff_pass_hours;            /* standing pass lifetime */
+    int horizon_days;                /* passes are issued this far ahead */
+    int key_overlap_days;            /* least trust after a rotation */
+    int early_min;                   /* the site's early check-in margin (read only) */
+} iss_settings;
+
+int iss_settings_get(db_t *db, iss_settings *out) LP_MUST;
+/* Saves issuer, grace_min, staff_pass_hours, horizon_days, key_overlap_days. */
+int iss_settings_set(db_t *db, const actor_t *who, const iss_settings *s, lp_fail *f) LP_MUST;
+
+/* ---- signing keys ---- */
+
+typedef struct iss_key {
+    int64_t id;
+    uint8_t kid[TOK_KID_LEN];
+    uint8_t pk[TOK_PK_LEN];
+    char status[12];                 /* active | retired | withdrawn */
+    int64_t created_at, retired_at;  /* retired_at 0 when not retired */
+    int64_t not_after;               /* 0 while active (open-ended) */
+} iss_key;
+
+/* Creates the first signing key when none is active. Needs the key file. */
+int iss_key_ensure(db_t *db, const actor_t *who, int64_t now) LP_MUST;
+/* Retires the active key (trusted until max(its last pass's exp, now +
+ * key_overlap_days)) and makes a new active one, written to *out (may be NULL). */
+int iss_key_rotate(db_t *db, const actor_t *who, int64_t now, iss_key *out) LP_MUST;
+/* Withdraws a key (compromise): trusted no more, its passes revoked (count in
+ * *revoked); a new active key is made when it was the active one. */
+int iss_key_withdraw(db_t *db, const actor_t *who, const uint8_t kid[TOK_KID_LEN], int64_t now,
+                     int *revoked) LP_MUST;
+/* The trusted keys at now (active, or retired with not_after > now), oldest
+ * first, at most TOK_BUNDLE_KEYS_MAX; with all, every key. Caller frees *out. */
+int iss_key_list(db_t *db, int64_t now, int all, iss_key **out, size_t *n) LP_MUST;
+
+/* ---- credentials ---- */
+
+#define ISS_CRED_LABEL_MAX 80
+#define ISS_CREDS_PER_PERSON 10
+
+typedef struct iss_credential {
+    int64_t id, person_id;
+    char kind[8];                    /* phone | card */
+    char label[ISS_CRED_LABEL_MAX + 1];
+    uint8_t pk[TOK_PK_LEN];
+    int64_t created_at, revoked_at;  /* revoked_at 0 when active */
+} iss_credential;
+
+/* Registers a holder key for person. LP_ERR_INVALID (kind, label, key not a
+ * valid Ed25519 point), LP_ERR_CONFLICT (key registered before),
+ * LP_ERR_RULE (too many active credentials). */
+int iss_cred_add(db_t *db, const actor_t *who, int64_t person_id, const char *kind, const char *label,
+                 const uint8_t pk[TOK_PK_LEN], int64_t now, iss_credential *out, lp_fail *f) LP_MUST;
+int iss_cred_get(db_t *db, int64_t id, iss_credential *out) LP_MUST;
+/* A person's credentials (active only unless all). Caller frees *out. */
+int iss_cred_list(db_t *db, int64_t person_id, int all, iss_credential **out, size_t *n) LP_MUST;
+/* Revokes a credential and its passes (count in *revoked, may be NULL).
+ * LP_ERR_STATE when it was revoked already. */
+int iss_cred_revoke(db_t *db, const actor_t *who, int64_t id, int64_t now, int *revoked) LP_MUST;
+
+/* ---- passes ---- */
+
+#define ISS_GROUPS_TEXT (TOK_GROUPS_MAX * (TOK_GROUP_MAX + 1))
+
+typedef struct iss_pass {
+    int64_t id;
+    uint8_t cti[TOK_CTI_LEN];
+    char kind[12];                   /* reservation | standing | bearer */
+    int64_t person_id, tenant_id, reservation_id, credential_id;   /* 0 when none */
+    uint8_t kid[TOK_KID_LEN];
+    char groups[ISS_GROUPS_TEXT];    /* comma-separated */
+    int64_t nbf, exp, iat;
+    int64_t revoked_at;              /* 0 when live */
+    char revoke_reason[32];
+    uint8_t bytes[TOK_PASS_BUDGET];
+    size_t len;
+} iss_pass;
+
+/* Issues what is due for person at now (reservation passes for each active
+ * credential over the horizon; a standing pass per credential for staff),
+ * revokes passes that are no longer deserved, and returns the person's live
+ * passes with exp > now, by nbf. Needs the key file. Caller frees *out. */
+int iss_passes_for_person(db_t *db, int64_t person_id, int64_t now, iss_pass **out, size_t *n) LP_MUST;
+/* A bearer pass (no cnf) for a reservation (the same one again while live).
+ * LP_ERR_STATE (reservation not confirmed/checked in, or over), LP_ERR_RULE
+ * (no door of its group accepts bearer passes, training or tenant). */
+int iss_bearer_pass(db_t *db, int64_t reservation_id, int64_t now, iss_pass *out, lp_fail *f) LP_MUST;
+int iss_pass_get(db_t *db, int64_t id, iss_pass *out) LP_MUST;
+/* Passes of a person and/or reservation (0 = any), newest first, at most
+ * limit; live_only leaves out revoked and expired ones. Caller frees *out. */
+int iss_pass_list(db_t *db, int64_t person_id, int64_t reservation_id, int live_only, int64_t now,
+                  size_t limit, iss_pass **out, size_t *n) LP_MUST;
+
+/* ---- revocation and the denylist ---- */
+
+enum iss_scope { ISS_PASS = 0, ISS_CREDENTIAL, ISS_PERSON, ISS_TENANT, ISS_RESERVATION, ISS_KEY, ISS_SCOPE_COUNT };
+
+/* Revokes every live pass (not revoked, exp > now) of the scope's object id;
+ * each cti enters the denylist with the next SEQ. reason is a short
+ * identifier (letters, digits, '_'). Audited. Count in *count (may be NULL). */
+int iss_revoke(db_t *db, const actor_t *who, enum iss_scope scope, int64_t id, const char *reason,
+               int64_t now, int *count) LP_MUST;
+/* The highest SEQ ever given (0 when none). */
+int iss_deny_seq(db_t *db, int64_t *seq) LP_MUST;
+/* Denylist entries with SEQ > since whose exp + skew > now, by SEQ; all of
+ * them and *reset = 1 when since is 0 or beyond the current SEQ. Caller frees. */
+int iss_deny_since(db_t *db, int64_t since, int64_t now, int64_t skew, struct tok_deny_entry **out,
+                   size_t *n, int64_t *seq, int *reset) LP_MUST;
+/* Revokes live passes that are no longer deserved (person disabled, tenant
+ * not active, credential revoked, reservation no longer held, training
+ * lapsed or withdrawn, staff no more, key withdrawn) and forgets denylist
+ * entries a day past their exp. Count in *revoked (may be NULL). labpassd's
+ * worker runs it every sweep interval; revocations through the API and the
+ * booking hooks do not wait for it. */
+int iss_sweep(db_t *db, int64_t now, int *revoked) LP_MUST;
+/* Registers the booking hooks (tenant suspension and offboarding revoke the
+ * tenant's passes; a reservation that is cancelled, rejected, a no-show, back
+ * to requested, moved or resized loses its passes) and the demo doors.
+ * Call once at start-up, before threads. */
+void iss_hooks_register(void);
+
+/* ---- doors ---- */
+
+typedef struct iss_door {
+    int64_t id;
+    char name[TOK_DOOR_ID_MAX + 1];  /* [A-Za-z0-9._-], 1..32 */
+    char group[TOK_GROUP_MAX + 1];   /* door group, visible ASCII */
+    int holder_proof, bearer_allowed;
+    int64_t clock_skew, pulse_ms, sync_interval;
+    int64_t created_at;
+    int64_t last_seen_at, last_since, queue_length;  /* -1 when never reported */
+    int alarms_24h;                  /* alarm events in the 24 h before now (iss_door_list) */
+    char last_alarm[33];
+    int64_t last_alarm_at;           /* 0 when none */
+} iss_door;
+
+/* Fills d with the settings of a new door (name and group empty). */
+void iss_door_defaults(iss_door *d);
+/* Adds a door and its API key (role door): the key goes to key_out once
+ * (keylen >= 96). Sets d->id. LP_ERR_INVALID naming the field,
+ * LP_ERR_CONFLICT (name taken). */
+int iss_door_add(db_t *db, const actor_t *who, iss_door *d, char *key_out, size_t keylen, lp_fail *f) LP_MUST;
+int iss_door_get(db_t *db, int64_t id, iss_door *out) LP_MUST;
+/* All doors with their alarm summary at now. Caller frees *out. */
+int iss_door_list(db_t *db, int64_t now, iss_door **out, size_t *n) LP_MUST;
+
+/* The signed sync bundle for door_id: records last_seen and since, and
+ * signs the payload with the oldest trusted key. nonce may be NULL
+ * (nonce_len 0) or TOK_NONCE_MIN..TOK_NONCE_MAX bytes. *out is a new buffer
+ * of *len bytes: caller frees it. LP_ERR_NOTFOUND for an unknown door. */
+int iss_door_sync(db_t *db, int64_t door_id, int64_t since, const uint8_t *nonce, size_t nonce_len,
+                  int64_t now, uint8_t **out, size_t *len) LP_MUST;
+
+/* ---- door events ---- */
+
+#define ISS_EVENT_ID_MAX   64
+#define ISS_EVENTS_MAX     200
+#define ISS_EVENT_FUTURE   300       /* seconds ahead of the server an event time is taken as is */
+#define ISS_QUEUE_MAX      1000000
+
+typedef struct iss_event {
+    char id[ISS_EVENT_ID_MAX + 1];   /* [A-Za-z0-9._:-], unique per door */
+    int64_t at;
+    char kind[12];                   /* admission | exit | denied | alarm */
+    char reason[65];                 /* "" or [a-z0-9_] */
+    int has_cti;
+    uint8_t cti[TOK_CTI_LEN];
+    int64_t reservation_id, person_id;   /* 0 when not reported */
+    int64_t queue_length;            /* -1 when not reported */
+    char alarm[33];                  /* "" unless kind is alarm: [a-z0-9_] */
+} iss_event;
+
+typedef struct iss_ack {
+    char id[ISS_EVENT_ID_MAX + 1];
+    char result[16];                 /* recorded | checked_in | checked_out | not_applied */
+    char detail[240];
+} iss_ack;
+
+/* Checks one event's fields (formats, kind, alarm rule, ranges).
+ * LP_ERR_INVALID naming the field. */
+int iss_event_check(const iss_event *e, int64_t now, lp_fail *f) LP_MUST;
+/* Stores a batch from door_id in one transaction, idempotent by event id:
+ * a known id is neither stored nor applied again and gets its stored ack.
+ * Admissions check the reservation in, exits check it out (actor "door:N").
+ * An event time more than ISS_EVENT_FUTURE ahead of now is replaced by now
+ * (the ack's detail says so). queue_length < 0: not reported. acks[0..n)
+ * must have room for n. */
+int iss_events_ingest(db_t *db, int64_t door_id, const iss_event *ev, size_t n, int64_t queue_length,
+                      int64_t now, iss_ack *acks) LP_MUST;
+
+typedef struct iss_event_row {
+    int64_t id, door_id;
+    char door_name[TOK_DOOR_ID_MAX + 1];
+    iss_event ev;
+    char person_name[201];
+    char result[16];
+    char detail[240];
+    int64_t received_at;
+} iss_event_row;
+
+/* Events of one door (0 = all) with at in [from, to), oldest first, at most
+ * limit. Caller frees *out. */
+int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, size_t limit,
+                    iss_event_row **out, size_t *n) LP_MUST;
+
+#endif
