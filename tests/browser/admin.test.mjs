@@ -1,0 +1,71 @@
+// admin.test.mjs: a tenant admin invites a colleague by e-mail, the
+// one-time setup link sets the password, the new person signs in; the
+// admin removes them again and sees the tenant's reservations.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, newPage, signIn, shot, noProblems, apiAs } from './lib.mjs';
+
+let browser, page;
+const email = `eva.${Date.now()}@novacell.example`;
+let link = '';
+
+before(async () => {
+  browser = await launch();
+  page = await newPage(browser);
+});
+after(async () => { await browser.close(); });
+
+test('invite by e-mail shows a one-time setup link', async () => {
+  await signIn(page, 'novaAdmin');
+  await page.getByRole('link', { name: 'People' }).click();
+  await page.getByRole('heading', { level: 1, name: 'People' }).waitFor();
+  await page.getByLabel('E-mail address').fill(email);
+  await page.getByLabel('Name', { exact: true }).fill('Eva de Boer');
+  await page.getByRole('button', { name: 'Invite' }).click();
+  await page.getByText('Eva de Boer is invited').waitFor();
+  link = await page.getByRole('textbox', { name: 'Setup link' }).inputValue();
+  assert.match(link, new RegExp(`^${BASE}/setup\\?token=.+`));
+  await page.getByRole('cell', { name: new RegExp(email) }).waitFor();
+  await shot(page, 'people-invited');
+  noProblems(page);
+});
+
+test('the setup link sets a password and the new person signs in', async () => {
+  const other = await newPage(browser);
+  await other.goto(link);
+  await other.getByRole('heading', { level: 1, name: 'Set your password' }).waitFor();
+  assert.ok(!other.url().includes('token='), 'the token left the address bar');
+  await other.getByLabel('New password').fill('eva-secret-pass-1');
+  await other.getByLabel('Repeat the password').fill('eva-secret-pass-1');
+  await shot(other, 'setup-password');
+  await other.getByRole('button', { name: 'Set password' }).click();
+  await other.getByText('Your password is set').waitFor();
+  await signIn(other, [email, 'eva-secret-pass-1']);
+  await other.getByRole('heading', { level: 1, name: 'Calendar' }).waitFor();
+  noProblems(other);
+  await other.context().close();
+  const again = await fetch(`${BASE}/api/v1/auth/setup`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ token: new URL(link).searchParams.get('token'), password: 'another-password-2' }) });
+  assert.equal(again.status, 401, 'the link works once');
+});
+
+test('the admin removes the person again', async () => {
+  await page.reload();
+  const row = page.getByRole('row', { name: new RegExp(email) });
+  await row.getByRole('button', { name: /^Remove/ }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await page.getByText('Eva de Boer was removed.').waitFor();
+  await row.waitFor({ state: 'detached' });
+  const m = await apiAs('novaAdmin', 'GET', '/api/v1/tenants/1/members');
+  assert.ok(!m.body.members.some((p) => p.email === email));
+  noProblems(page);
+});
+
+test('the admin sees the company\'s reservations', async () => {
+  await page.goto(`${BASE}/reservations`);
+  await page.getByRole('tab', { name: 'My company' }).click();
+  await page.getByRole('heading', { name: 'Upcoming' }).waitFor();
+  await shot(page, 'reservations-company');
+  noProblems(page);
+});

@@ -1,0 +1,157 @@
+// staff.test.mjs: facility staff approve a requested booking, grant a
+// training, onboard and suspend a tenant, look at resources and doors, and
+// run and open invoices where the server has billing (otherwise the test
+// checks that the billing page says billing is not there yet).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { BASE, launch, newPage, signIn, shot, noProblems, apiAs, resourceId, futureMonday, addDays, siteTime, hasRoute } from './lib.mjs';
+
+let browser, page, rsvId;
+const day = addDays(futureMonday(1), 2);
+const soon = addDays(futureMonday(0), 14);
+const billing = await hasRoute('GET /api/v1/invoices');
+const doors = await hasRoute('GET /api/v1/doors');
+
+before(async () => {
+  browser = await launch();
+  page = await newPage(browser);
+  const ac = await resourceId('Autoclave AC-1');
+  const r = await apiAs('novaLab', 'POST', '/api/v1/reservations',
+    { resource_id: ac, start: siteTime(day, 9), end: siteTime(day, 10), title: 'Sterilise media' });
+  assert.equal(r.status, 201);
+  assert.equal(r.body.status, 'requested');
+  rsvId = r.body.id;
+  await signIn(page, 'staff');
+});
+after(async () => { await browser.close(); });
+
+test('staff approve a requested reservation', async () => {
+  await page.goto(`${BASE}/approvals`);
+  const item = page.locator(`li[data-rsv="${rsvId}"]`);
+  await item.getByText('Sterilise media').waitFor();
+  await shot(page, 'approvals');
+  await item.getByRole('button', { name: /^Approve/ }).click();
+  await page.getByRole('status').filter({ hasText: 'is confirmed' }).waitFor();
+  await item.waitFor({ state: 'detached' });
+  const r = await apiAs('staff', 'GET', `/api/v1/reservations/${rsvId}`);
+  assert.equal(r.body.status, 'confirmed');
+  noProblems(page);
+});
+
+test('staff grant a training and see what expires soon', async () => {
+  await page.goto(`${BASE}/trainings`);
+  await page.getByLabel('Person').selectOption({ label: 'Dewi Smit — BioSense Medical B.V.' });
+  await page.getByLabel('Training', { exact: true }).selectOption({ label: 'ML-1 biosafety induction (365 days)' });
+  await page.getByLabel('Valid until').fill(soon);
+  await page.getByRole('button', { name: 'Grant', exact: true }).click();
+  await page.getByText('Dewi Smit holds "ML-1 biosafety induction" until').waitFor();
+  await page.getByRole('row', { name: /Dewi Smit.*ML-1 biosafety induction.*Expires soon/ }).waitFor();
+  await shot(page, 'trainings');
+  const people = await apiAs('staff', 'GET', '/api/v1/people');
+  const dewi = people.body.people.find((p) => p.email === 'lab@biosense.example');
+  const g = await apiAs('staff', 'GET', `/api/v1/qualification-grants?person_id=${dewi.id}`);
+  assert.ok(g.body.grants.some((x) => x.name === 'ML-1 biosafety induction' && x.valid));
+  noProblems(page);
+});
+
+test('staff create and suspend a tenant', async () => {
+  await page.goto(`${BASE}/tenants`);
+  await page.getByRole('button', { name: 'New tenant' }).click();
+  const dlg = page.getByRole('dialog');
+  await dlg.getByLabel('Name', { exact: true }).fill('Test Instruments B.V.');
+  await dlg.getByLabel('KvK number').fill('11223344');
+  await dlg.getByLabel('Billing e-mail').fill('billing@testinstruments.example');
+  await dlg.getByRole('button', { name: 'Create tenant' }).click();
+  const row = page.getByRole('row', { name: /Test Instruments B\.V\./ });
+  await row.waitFor();
+  await row.getByRole('button', { name: 'Suspend' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
+  await row.getByText('Suspended').waitFor();
+  await shot(page, 'tenants');
+  noProblems(page);
+});
+
+test('staff see resources with their rules and can open the editor', async () => {
+  await page.goto(`${BASE}/resources`);
+  const row = page.getByRole('row', { name: /Autoclave AC-1/ });
+  await row.getByText('needs approval').waitFor();
+  await shot(page, 'resources');
+  await row.getByRole('button', { name: /^Edit/ }).click();
+  const dlg = page.getByRole('dialog');
+  assert.equal(await dlg.getByLabel('Bookings need approval by staff').isChecked(), true);
+  await dlg.getByLabel('Book ahead at most (days)').fill('120');
+  await dlg.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('Autoclave AC-1 is saved.').waitFor();
+  const ac = await apiAs('staff', 'GET', `/api/v1/resources/${await resourceId('Autoclave AC-1')}`);
+  assert.equal(ac.body.max_advance_days, 120);
+  assert.equal(ac.body.approval_required, true, 'the other rules are kept');
+  noProblems(page);
+});
+
+test(billing ? 'staff run the monthly invoices and open one (HTML, UBL, CSV)'
+  : 'billing page says billing is not available yet (the server has no billing routes)', async () => {
+  await page.goto(`${BASE}/billing`);
+  await page.getByRole('heading', { level: 1, name: 'Billing' }).waitFor();
+  if (!billing) {
+    await page.getByText('Billing is not available on this server yet').waitFor();
+    await shot(page, 'billing');
+    noProblems(page);
+    return;
+  }
+  // Last month: the demo's monthly fees give every tenant something to bill.
+  await page.getByRole('button', { name: 'Run invoices' }).click();
+  const done = page.locator('#main').getByRole('status').filter({ hasText: 'Invoices created' });
+  await done.waitFor();
+  assert.match(await done.textContent(), /\d+ invoices for /);
+  const row = page.getByRole('row', { name: /NovaCell Diagnostics/ }).first();
+  await row.waitFor();
+  await shot(page, 'billing');
+  const [tab] = await Promise.all([page.context().waitForEvent('page'), row.getByRole('link', { name: /^View/ }).click()]);
+  await tab.waitForLoadState();
+  assert.match(await tab.textContent('body'), /MedTech Factory/);
+  assert.match(await tab.textContent('body'), /NovaCell Diagnostics/);
+  await shot(tab, 'invoice-html');
+  await tab.close();
+  for (const [name, type] of [['UBL', /xml/], ['CSV', /csv/]]) {
+    const href = await row.getByRole('link', { name: new RegExp(`^${name}`) }).getAttribute('href');
+    const res = await page.request.get(`${BASE}${href}`);
+    assert.equal(res.status(), 200, `${name} download`);
+    assert.match(res.headers()['content-type'], type);
+  }
+  noProblems(page);
+});
+
+test(doors ? 'staff add a door, see its events live and who entered the lab'
+  : 'doors page says door data is not available yet (no door routes)', async () => {
+  await page.goto(`${BASE}/doors`);
+  await page.getByRole('heading', { level: 1, name: 'Doors' }).waitFor();
+  if (!doors) {
+    await page.getByText('Door data is not available on this server yet').waitFor();
+    await shot(page, 'doors');
+    noProblems(page);
+    return;
+  }
+  await page.getByLabel('Name', { exact: true }).fill('lab-b-side');
+  await page.getByLabel('Door group').selectOption({ value: 'ml1-b' });
+  await page.getByRole('button', { name: 'Add door' }).click();
+  await page.getByText('lab-b-side is added').waitFor();
+  const key = await page.getByRole('textbox', { name: 'Door API key' }).inputValue();
+  assert.ok(key.length > 20, 'the door key is shown once');
+  const list = await apiAs('staff', 'GET', '/api/v1/doors');
+  const door = list.body.doors.find((d) => d.name === 'lab-b-side');
+  const people = await apiAs('staff', 'GET', '/api/v1/people');
+  const bram = people.body.people.find((p) => p.email === 'lab@novacell.example');
+  const at = new Date(Date.now() - 60000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const up = await fetch(`${BASE}/api/v1/doors/${door.id}/events`, {
+    method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ events: [{ id: 'browser-test-1', time: at, kind: 'admission', person_id: bram.id }], queue_length: 0 }),
+  });
+  assert.equal(up.status, 200);
+  await page.locator('.events li', { hasText: 'lab-b-side: Bram Visser — entered' }).waitFor({ timeout: 12000 });
+  await page.getByLabel('Lab', { exact: true }).selectOption({ value: 'ml1-b' });
+  await page.getByRole('button', { name: 'Show who entered' }).click();
+  await page.getByRole('cell', { name: 'Bram Visser' }).waitFor();
+  await shot(page, 'doors');
+  noProblems(page);
+});

@@ -1,0 +1,216 @@
+// app.js: the labpass web app shell: who is signed in, the navigation for
+// their role, the language switch and a small history-based router.
+
+import * as api from './api.js';
+import { h, clear, toast } from './dom.js';
+import { t, lang, setLang, onLangChange } from './i18n.js';
+import { setZone } from './time.js';
+
+import login from './views/login.js';
+import setup from './views/setup.js';
+import calendar from './views/calendar.js';
+import reservations from './views/reservations.js';
+import access from './views/access.js';
+import people from './views/people.js';
+import tenants from './views/tenants.js';
+import resources from './views/resources.js';
+import approvals from './views/approvals.js';
+import trainings from './views/trainings.js';
+import billing from './views/billing.js';
+import doors from './views/doors.js';
+
+const ADMIN = ['tenant_admin'];
+const STAFF = ['staff'];
+const PERSON = ['member', 'tenant_admin', 'staff'];
+
+// path, view, who may open it, nav label key (null: not in the menu)
+const ROUTES = [
+  { path: '/login', view: login, roles: null, public: true },
+  { path: '/setup', view: setup, roles: null, public: true },
+  { path: '/calendar', view: calendar, roles: PERSON, nav: 'nav.calendar' },
+  { path: '/reservations', view: reservations, roles: PERSON, nav: 'nav.reservations' },
+  { path: '/approvals', view: approvals, roles: STAFF, nav: 'nav.approvals' },
+  { path: '/access', view: access, roles: PERSON, nav: 'nav.access' },
+  { path: '/people', view: people, roles: [...ADMIN, ...STAFF], nav: 'nav.people' },
+  { path: '/tenants', view: tenants, roles: STAFF, nav: 'nav.tenants' },
+  { path: '/trainings', view: trainings, roles: STAFF, nav: 'nav.trainings' },
+  { path: '/resources', view: resources, roles: STAFF, nav: 'nav.resources' },
+  { path: '/billing', view: billing, roles: [...ADMIN, ...STAFF], nav: 'nav.billing' },
+  { path: '/doors', view: doors, roles: STAFF, nav: 'nav.doors' },
+];
+
+const state = { me: null, site: null, cleanup: null, menuOpen: false };
+
+function routeFor(path) { return ROUTES.find((r) => r.path === path); }
+
+export function navigate(path, { replace = false } = {}) {
+  if (replace) history.replaceState(null, '', path);
+  else history.pushState(null, '', path);
+  render(true);
+}
+
+// Updates the query string of the current page without a re-render.
+export function setQuery(params) {
+  const u = new URL(location.href);
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === '') u.searchParams.delete(k);
+    else u.searchParams.set(k, v);
+  }
+  history.replaceState(null, '', u.pathname + u.search);
+}
+
+function homeFor(me) { return me && me.role === 'staff' ? '/approvals' : '/calendar'; }
+
+async function loadMe() {
+  try {
+    state.me = await api.get('/api/v1/me', null, { quiet401: true });
+    if (state.me.role === 'door') state.me = null;
+  } catch {
+    state.me = null;
+  }
+  if (state.me) {
+    try { state.site = await api.get('/api/v1/site'); } catch { state.site = null; }
+    if (state.site && state.site.timezone) setZone(state.site.timezone);
+    await api.loadFeatures();
+  }
+}
+
+function renderTopbar(current) {
+  const bar = document.getElementById('topbar');
+  clear(bar);
+  const inner = h('div', { class: 'topbar-inner' });
+  inner.append(h('a', { class: 'brand', href: state.me ? homeFor(state.me) : '/login', 'data-link': '' },
+    h('img', { src: '/favicon.svg', alt: '' }), 'labpass',
+    state.site ? h('span', { class: 'brand-site' }, state.site.name) : null));
+  let toggle = null;
+  if (state.me) {
+    const nav = h('nav', { class: `nav ${state.menuOpen ? '' : 'collapsed'}`, id: 'main-nav', 'aria-label': t('nav.label') });
+    for (const r of ROUTES) {
+      if (!r.nav || !r.roles.includes(state.me.role)) continue;
+      if (r.path === '/billing' && !api.find(/ \/api\/v1\/(invoices|charges)/) && state.me.role !== 'staff') continue;
+      const label = r.path === '/reservations' && state.me.role !== 'member' ? t('nav.reservationsAll') : t(r.nav);
+      nav.append(h('a', { href: r.path, 'data-link': '', 'aria-current': r.path === current ? 'page' : null }, label));
+    }
+    if (nav.children.length > 6) inner.classList.add('two-rows');
+    toggle = h('button', { type: 'button', class: 'menu-toggle', 'aria-expanded': String(state.menuOpen),
+      'aria-controls': 'main-nav', onclick: () => {
+        state.menuOpen = !state.menuOpen;
+        nav.classList.toggle('collapsed', !state.menuOpen);
+        toggle.setAttribute('aria-expanded', String(state.menuOpen));
+      } }, '☰ ', t('nav.menu'));
+    nav.append(h('button', { type: 'button', class: 'nav-signout', onclick: signOut }, t('nav.signOutAs', { name: state.me.name || state.me.email })));
+    inner.append(nav);
+  }
+  const right = h('div', { class: 'topbar-right' });
+  right.append(langSwitch());
+  if (state.me) {
+    right.append(h('span', { class: 'user-name', title: state.me.email }, state.me.name || state.me.email),
+      h('button', { type: 'button', class: 'btn btn-small btn-signout', onclick: signOut }, t('nav.signOut')));
+  }
+  inner.append(right);
+  if (toggle) inner.append(toggle);
+  bar.append(inner);
+}
+
+function langSwitch() {
+  const g = h('div', { class: 'lang-switch', role: 'group', 'aria-label': t('lang.label') });
+  for (const [code, label, full] of [['en', 'EN', 'English'], ['nl', 'NL', 'Nederlands']]) {
+    g.append(h('button', { type: 'button', lang: code, 'aria-pressed': String(lang() === code), 'aria-label': full,
+      onclick: () => setLang(code) }, label));
+  }
+  return g;
+}
+
+async function signOut() {
+  try { await api.post('/api/v1/auth/logout'); } catch { /* the session may be gone already */ }
+  state.me = null;
+  navigate('/login', { replace: true });
+}
+
+export async function signedIn() {
+  await loadMe();
+  const next = new URLSearchParams(location.search).get('next');
+  navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(state.me), { replace: true });
+}
+
+let renderSeq = 0;
+async function render(moveFocus) {
+  const seq = ++renderSeq;
+  if (state.cleanup) { try { state.cleanup(); } catch { /* ignore */ } state.cleanup = null; }
+  let path = location.pathname.replace(/\/+$/, '') || '/';
+  let route = routeFor(path);
+  if (!route || path === '/') {
+    if (!state.me) { history.replaceState(null, '', '/login'); path = '/login'; }
+    else { path = homeFor(state.me); history.replaceState(null, '', path); }
+    route = routeFor(path);
+  }
+  if (!route.public && !state.me) {
+    history.replaceState(null, '', `/login?next=${encodeURIComponent(path + location.search)}`);
+    route = routeFor('/login');
+    path = '/login';
+  }
+  if (route.public && path === '/login' && state.me) {
+    path = homeFor(state.me);
+    history.replaceState(null, '', path);
+    route = routeFor(path);
+  }
+  if (route.roles && !route.roles.includes(state.me.role)) {
+    path = homeFor(state.me);
+    history.replaceState(null, '', path);
+    route = routeFor(path);
+  }
+  state.menuOpen = false;
+  renderTopbar(path);
+  const main = document.getElementById('main');
+  clear(main);
+  document.title = route.nav ? `${t(route.nav)} · labpass` : 'labpass';
+  const ctx = {
+    me: state.me, site: state.site, params: new URLSearchParams(location.search),
+    navigate, setQuery, signedIn, isCurrent: () => seq === renderSeq,
+  };
+  try {
+    const cleanup = await route.view(main, ctx);
+    if (seq !== renderSeq) { if (typeof cleanup === 'function') cleanup(); return; }
+    state.cleanup = typeof cleanup === 'function' ? cleanup : null;
+  } catch (e) {
+    if (seq !== renderSeq) return;
+    if (e instanceof api.ApiError && e.status === 401) return;
+    clear(main);
+    main.append(h('div', { class: 'msg msg-error', role: 'alert' }, h('p', { class: 'msg-title' }, t('err.pageFailed')),
+      h('p', null, e && e.message ? e.message : String(e))));
+  }
+  if (moveFocus) {
+    const h1 = main.querySelector('h1');
+    (h1 || main).focus({ preventScroll: false });
+  }
+}
+
+function onLinkClick(e) {
+  const a = e.target.closest('a[data-link]');
+  if (!a || e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
+  const u = new URL(a.href, location.href);
+  if (u.origin !== location.origin) return;
+  e.preventDefault();
+  navigate(u.pathname + u.search);
+}
+
+async function boot() {
+  document.documentElement.lang = lang();
+  document.getElementById('skip-link').textContent = t('nav.skip');
+  api.setUnauthorizedHandler(() => {
+    if (!state.me) return;
+    state.me = null;
+    toast(t('err.signedOut'), 'error');
+    navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+  });
+  onLangChange(() => {
+    document.getElementById('skip-link').textContent = t('nav.skip');
+    render(false);
+  });
+  document.addEventListener('click', onLinkClick);
+  window.addEventListener('popstate', () => render(true));
+  await loadMe();
+  render(false);
+}
+
+boot();

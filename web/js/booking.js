@@ -1,0 +1,270 @@
+// booking.js: the booking form (used by the calendar and "New booking"),
+// the answer shown in plain words, the waitlist offer on a taken slot, and
+// the reservation details dialog with cancel, check-in and check-out.
+
+import * as api from './api.js';
+import * as data from './data.js';
+import { h, field, select, button, message, showIn, modal, toast, badge, nextId } from './dom.js';
+import { t, tn } from './i18n.js';
+import { explain, explainSkip } from './problem.js';
+import {
+  at, hhmm, parseHHMM, rfc3339, parseTime, fmtRange, fmtDayLong, dateOf, minuteOfDay, validDate, today, weekday,
+} from './time.js';
+
+const ACTIVE = new Set(['requested', 'confirmed', 'checked_in']);
+
+export function statusBadge(status) {
+  const kind = { confirmed: 'ok', checked_in: 'ok', completed: '', requested: 'warn', cancelled: 'danger',
+    rejected: 'danger', no_show: 'danger', waiting: 'info', busy: '' }[status] ?? '';
+  return badge(t(`status.${status}`), kind);
+}
+
+function personLabel(p) { return p.name ? `${p.name} (${p.email})` : p.email; }
+
+// Opens the booking dialog. init: {resourceId, date, start, end (minutes), title}.
+// onDone() runs after anything was booked or joined.
+export async function openBooking(ctx, init, onDone) {
+  const [resources, forWhom] = await Promise.all([data.resources(), data.bookablePeople(ctx.me)]);
+  const res0 = resources.find((r) => r.id === init.resourceId) || resources[0];
+  const m = modal(t('book.title'));
+  const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+
+  const resSel = select(resources.map((r) => ({ value: r.id, label: r.name })), res0 && res0.id, { required: true });
+  const date = h('input', { type: 'date', required: true, value: init.date || today(), min: today() });
+  const start = h('input', { type: 'time', required: true, value: hhmm(init.start ?? 9 * 60) });
+  const end = h('input', { type: 'time', required: true, value: hhmm(init.end ?? 10 * 60) });
+  const title = h('input', { type: 'text', maxlength: '200', value: init.title || '', autocomplete: 'off' });
+  const repeat = select([
+    { value: '', label: t('book.repeat.none') },
+    { value: 'WEEKLY', label: t('book.repeat.weekly') },
+    { value: 'DAILY', label: t('book.repeat.daily') },
+  ], '');
+  const count = h('input', { type: 'number', min: '2', max: '52', value: '4', inputmode: 'numeric' });
+  const skip = h('input', { type: 'checkbox', checked: true });
+  const repeatMore = h('div', { class: 'form-row', hidden: true },
+    field(t('book.count'), count, null), field(t('book.skip'), skip, t('book.skipHint')));
+  let person = null;
+  const showPerson = ctx.me.role !== 'member';
+  if (showPerson) {
+    const opts = forWhom.map((p) => ({ value: p.id, label: personLabel(p) }));
+    if (ctx.me.role === 'staff') opts.unshift({ value: '', label: t('book.choosePerson') });
+    person = select(opts, ctx.me.role === 'staff' ? '' : ctx.me.id, { required: true });
+  }
+  const rulesNote = h('p', { class: 'hint small muted', id: nextId('rules') });
+
+  function syncRules() {
+    const r = resources.find((x) => String(x.id) === resSel.value);
+    if (!r) return;
+    const g = r.granularity_min || 15;
+    start.step = String(g * 60);
+    end.step = String(g * 60);
+    const parts = [t('book.grid', { n: g })];
+    if (r.min_minutes) parts.push(t('book.minLen', { n: r.min_minutes }));
+    if (r.approval_required) parts.push(t('book.needsApproval'));
+    if (r.buffer_after_min) parts.push(t('book.buffer', { n: r.buffer_after_min }));
+    rulesNote.textContent = parts.join(' · ');
+  }
+  resSel.addEventListener('change', syncRules);
+  repeat.addEventListener('change', () => {
+    repeatMore.hidden = !repeat.value;
+    count.previousElementSibling.textContent = repeat.value === 'DAILY' ? t('book.countDays') : t('book.count');
+  });
+  syncRules();
+
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('book.submit'));
+  const form = h('form', { class: 'form', novalidate: true },
+    field(t('book.resource'), resSel),
+    rulesNote,
+    h('div', { class: 'form-row' }, field(t('book.date'), date), field(t('book.start'), start), field(t('book.end'), end)),
+    field(t('book.what'), title, t('book.whatHint')),
+    showPerson ? field(t('book.forWhom'), person) : null,
+    field(t('book.repeat'), repeat),
+    repeatMore,
+    out,
+    h('div', { class: 'form-actions' }, button(t('common.cancel'), () => m.close()), submit));
+  m.body.append(form);
+
+  function request() {
+    const s = parseHHMM(start.value), e = parseHHMM(end.value);
+    if (!validDate(date.value)) return { error: t('book.badDate'), focus: date };
+    if (s === null) return { error: t('book.badTime'), focus: start };
+    if (e === null) return { error: t('book.badTime'), focus: end };
+    if (e <= s) return { error: t('book.endAfterStart'), focus: end };
+    if (person && !person.value) return { error: t('book.choosePerson'), focus: person };
+    const body = { resource_id: Number(resSel.value), start: rfc3339(at(date.value, s)), end: rfc3339(at(date.value, e)) };
+    if (title.value.trim()) body.title = title.value.trim();
+    if (person && Number(person.value) !== ctx.me.id) body.person_id = Number(person.value);
+    if (repeat.value) {
+      const n = Math.max(2, Math.min(52, Number(count.value) || 2));
+      body.rrule = `FREQ=${repeat.value};COUNT=${n}`;
+      body.skip_conflicts = skip.checked;
+    }
+    return { body };
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const rq = request();
+    if (rq.error) { showIn(out, message('error', t('book.check'), rq.error)); rq.focus.focus(); return; }
+    submit.disabled = true;
+    showIn(out, message('info', null, t('book.sending')));
+    const resName = resSel.selectedOptions[0].textContent;
+    try {
+      const res = await api.post('/api/v1/reservations', rq.body, { headers: { 'Idempotency-Key': api.idempotencyKey() } });
+      form.replaceWith(successView(res, resName, m, ctx));
+      m.body.querySelector('.msg').focus();
+      if (onDone) onDone();
+    } catch (err) {
+      showIn(out, failureView(err, rq.body, resName, ctx, onDone));
+      data.forget();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  (init.resourceId ? title : resSel).focus();
+  return m;
+}
+
+function successView(res, resName, m, ctx) {
+  const wrap = h('div', { class: 'stack' });
+  if (res && Array.isArray(res.reservations)) {
+    const booked = res.reservations;
+    const skipped = res.skipped || [];
+    const total = booked.length + skipped.length;
+    const anyReq = booked.some((r) => r.status === 'requested');
+    const body = [
+      h('p', null, t('book.seriesDone', { n: booked.length, total, resource: resName })),
+      anyReq ? h('p', null, t('book.requestedNote')) : null,
+      h('ul', null, booked.map((r) => h('li', null, fmtRange(parseTime(r.start), parseTime(r.end))))),
+    ];
+    if (skipped.length) {
+      body.push(h('p', { class: 'msg-title skipped-title' }, tn('book.skipped', skipped.length)),
+        h('ul', { class: 'skipped' }, skipped.map((s) => h('li', null,
+          h('strong', null, fmtRange(parseTime(s.start), parseTime(s.end))), ': ', explainSkip(s.reason)))));
+    }
+    const msg = message(skipped.length ? 'warn' : 'ok', skipped.length ? t('book.seriesPartial') : t('book.seriesOk'), body);
+    msg.tabIndex = -1;
+    wrap.append(msg);
+  } else {
+    const range = fmtRange(parseTime(res.start), parseTime(res.end));
+    const requested = res.status === 'requested';
+    const msg = message(requested ? 'info' : 'ok', requested ? t('book.requested.title') : t('book.ok.title'),
+      [h('p', null, `${resName}, ${range}`), requested ? h('p', null, t('book.requestedNote')) : null]);
+    msg.tabIndex = -1;
+    wrap.append(msg);
+  }
+  wrap.append(h('div', { class: 'form-actions' },
+    h('a', { class: 'btn', href: '/reservations', 'data-link': '', onclick: () => m.close() }, t('nav.reservations')),
+    button(t('common.done'), () => m.close(), 'btn-primary')));
+  return wrap;
+}
+
+function failureView(err, body, resName, ctx, onDone) {
+  const x = explain(err);
+  const actions = [];
+  const slot = h('div');
+  if (err.status === 409 && err.field === 'slot' && !body.rrule) {
+    actions.push(button(t('wait.join'), async (e) => {
+      e.target.disabled = true;
+      const wl = { resource_id: body.resource_id, start: body.start, end: body.end };
+      if (body.title) wl.title = body.title;
+      if (body.person_id) wl.person_id = body.person_id;
+      try {
+        await api.post('/api/v1/waitlist', wl);
+        showIn(slot, message('ok', t('wait.joined.title'), t('wait.joined', { resource: resName, range: fmtRange(parseTime(body.start), parseTime(body.end)) })));
+        if (onDone) onDone();
+      } catch (e2) {
+        const y = explain(e2);
+        showIn(slot, message('error', y.title, y.text));
+        e.target.disabled = false;
+      }
+    }));
+  }
+  let text = x.text;
+  if (body.rrule && /^occurrence /.test(err.detail || '')) {
+    const when = parseTime((/^occurrence (\S+):/.exec(err.detail) || [])[1]);
+    const inner = explain({ ...err, detail: err.detail.replace(/^occurrence \S+:\s*/, '') });
+    text = [h('p', null, t('book.seriesStop', { date: when ? fmtDayLong(when) : '?' }), ' ', inner.text), h('p', null, t('book.seriesStopHint'))];
+    return h('div', null, message('error', inner.title, text, actions), slot);
+  }
+  return h('div', null, message('error', x.title, text, actions), slot);
+}
+
+// Details of one reservation with what the caller may do to it.
+export async function openReservation(ctx, r, onChange) {
+  const resources = data.byId(await data.resources());
+  const res = resources.get(r.resource_id);
+  const m = modal(r.title || t('rsv.untitled'));
+  const s = parseTime(r.start), e = parseTime(r.end);
+  const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+  m.body.append(
+    h('dl', { class: 'kv' },
+      h('dt', null, t('rsv.resource')), h('dd', null, res ? res.name : `#${r.resource_id}`),
+      h('dt', null, t('rsv.when')), h('dd', null, fmtRange(s, e)),
+      h('dt', null, t('rsv.status')), h('dd', null, statusBadge(r.status)),
+      r.series_id ? [h('dt', null, t('rsv.series')), h('dd', null, t('rsv.partOfSeries'))] : null,
+      r.reason ? [h('dt', null, t('rsv.reason')), h('dd', null, r.reason)] : null),
+    out);
+  const acts = h('div', { class: 'form-actions' });
+  const now = Date.now();
+  const mayChange = r.person_id === ctx.me.id || ctx.me.role !== 'member';
+  if (mayChange && ACTIVE.has(r.status) && r.status !== 'checked_in' && e > now) {
+    acts.append(button(t('rsv.cancel'), () => { m.close(); openCancel(ctx, r, onChange); }, 'btn-danger'));
+  }
+  if (mayChange && r.status === 'confirmed' && now >= s - 30 * 60000 && now < e) {
+    acts.append(button(t('rsv.checkIn'), () => lifecycle('check-in'), ''));
+  }
+  if (mayChange && r.status === 'checked_in') acts.append(button(t('rsv.checkOut'), () => lifecycle('check-out'), ''));
+  acts.append(button(t('common.close'), () => m.close(), 'btn-primary'));
+  m.body.append(acts);
+
+  async function lifecycle(what) {
+    try {
+      await api.post(`/api/v1/reservations/${r.id}/${what}`);
+      toast(what === 'check-in' ? t('rsv.checkedIn') : t('rsv.checkedOut'));
+      m.close();
+      if (onChange) onChange();
+    } catch (err) {
+      const x = explain(err);
+      showIn(out, message('error', x.title, x.text));
+    }
+  }
+}
+
+// Asks how much to cancel (one, the following, the whole series) and does it.
+export function openCancel(ctx, r, onChange) {
+  const m = modal(t('rsv.cancelTitle'));
+  const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+  const name = nextId('scope');
+  const scopes = r.series_id ? ['this', 'following', 'all'] : ['this'];
+  const radios = scopes.map((sc, i) => {
+    const input = h('input', { type: 'radio', name, value: sc, checked: i === 0, id: `${name}-${sc}` });
+    return h('div', { class: 'field field-check' }, input, h('label', { for: input.id }, t(`rsv.scope.${sc}`)));
+  });
+  const range = fmtRange(parseTime(r.start), parseTime(r.end));
+  const confirmBtn = h('button', { type: 'submit', class: 'btn btn-primary btn-danger-solid' }, t('rsv.cancelConfirm'));
+  const form = h('form', { class: 'form' },
+    h('p', null, t('rsv.cancelText', { range })),
+    r.series_id ? h('fieldset', null, h('legend', null, t('rsv.cancelWhich')), radios) : null,
+    out,
+    h('div', { class: 'form-actions' }, button(t('rsv.keep'), () => m.close()), confirmBtn));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const scope = (form.querySelector(`input[name="${name}"]:checked`) || { value: 'this' }).value;
+    confirmBtn.disabled = true;
+    try {
+      await api.post(`/api/v1/reservations/${r.id}/cancel`, r.series_id ? { scope } : undefined);
+      toast(t('rsv.cancelled'));
+      m.close();
+      if (onChange) onChange();
+    } catch (err) {
+      const x = explain(err);
+      showIn(out, message('error', x.title, x.text));
+      confirmBtn.disabled = false;
+    }
+  });
+  m.body.append(form);
+  confirmBtn.focus();
+}
+
+export { ACTIVE, dateOf, minuteOfDay, weekday };

@@ -1,0 +1,47 @@
+// login.js: sign in with e-mail and password. The session lives in an
+// HttpOnly cookie set by the server; the page keeps no token.
+
+import * as api from '../api.js';
+import { h, field, showIn, message } from '../dom.js';
+import { t } from '../i18n.js';
+import { explain } from '../problem.js';
+
+export default async function login(root, ctx) {
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
+  const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+  const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('login.submit'));
+  const form = h('form', { class: 'form', novalidate: true },
+    out,
+    field(t('login.email'), email),
+    field(t('login.password'), password),
+    h('div', { class: 'form-actions' }, submit));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!email.value.trim() || !password.value) {
+      showIn(out, message('error', t('login.missing.title'), t('login.missing')));
+      (email.value.trim() ? password : email).focus();
+      return;
+    }
+    submit.disabled = true;
+    try {
+      await api.post('/api/v1/auth/login', { email: email.value.trim(), password: password.value }, { quiet401: true });
+      password.value = '';
+      await ctx.signedIn();
+    } catch (err) {
+      const x = explain(err);
+      showIn(out, message('error', x.title, x.text));
+      password.value = '';
+      password.focus();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  root.append(h('div', { class: 'auth-wrap' },
+    h('section', { class: 'card auth-card', 'aria-labelledby': 'login-h' },
+      h('h1', { id: 'login-h', tabindex: '-1' }, t('login.title')),
+      h('p', { class: 'lead' }, t('login.lead')),
+      form,
+      h('p', { class: 'demo-hint' }, t('login.help')))));
+  email.focus();
+}
