@@ -172,6 +172,7 @@ int main(int argc, char **argv)
     }
     if (optind != argc || (!cfg.tls_cert != !cfg.tls_key)) { usage(stderr); return 2; }
     if (sodium_init() < 0) { fprintf(stderr, "labpassd: libsodium failed to start\n"); return 1; }
+    umask(027);   /* the database, its WAL and the key file are not for other users */
     iss_hooks_register();
     if (prepare_db(cfg.db_path, demo) != 0) return 1;
     if (prepare_keys(cfg.db_path, key_file) != 0) return 1;
