@@ -66,6 +66,10 @@ TOOL_BIN    := $(patsubst tests/tools/%.c,$(BIN)/tests/%,$(TEST_TOOLS))
 PROGRAMS := $(BIN)/labpassd $(BIN)/labpassctl $(if $(wildcard cmd/labpass-door.c),$(BIN)/labpass-door)
 
 .SECONDARY:
+.PHONY: test-browser
+test-browser: all
+	@tools/browser-test.sh
+
 .PHONY: all deps run test test-one check-normal check-asan bench fuzz clean demo-db
 all: $(PROGRAMS)
 
@@ -137,7 +141,8 @@ test: deps-test
 	@tests/run.sh bin build/obj normal; n=$$?; \
 	 tests/run.sh build/asan/bin build/asan asan; a=$$?; \
 	 tests/fuzz-smoke.sh; \
-	 tests/summary.sh build/results-normal build/results-asan build/results-fuzz
+	 tools/browser-test.sh; \
+	 tests/summary.sh build/results-normal build/results-asan build/results-fuzz build/results-browser
 
 run: deps
 	@$(MAKE) --no-print-directory all

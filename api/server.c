@@ -172,10 +172,12 @@ static void add_headers(struct MHD_Response *resp, api_ctx *c)
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                            "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-                            "base-uri 'none'; form-action 'self'");
+    /* A handler may send a stricter or page-specific policy (e.g. a style hash). */
+    if (!strstr(c->resp_headers, "Content-Security-Policy:"))
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                                "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+                                "base-uri 'none'; form-action 'self'");
     MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
     MHD_add_response_header(resp, "Cross-Origin-Resource-Policy", "same-origin");
     MHD_add_response_header(resp, "Permissions-Policy", "camera=(), microphone=(), geolocation=()");

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const actor_t CLI = { 0, "labpassctl" };
 
@@ -59,7 +60,10 @@ static int cmd_init(ctl_env *e, int argc, char **argv)
     struct ctl_opt o[] = { { "--demo", NULL, &demo }, { 0 } };
     if (ctl_opts(argc, argv, o, "usage: labpassctl init [--demo]\n"
                  "  creates or migrates the database and the site; --demo seeds the demo data\n")) return 2;
-    int rc = demo ? demo_seed(e->db) : demo_init_site(e->db);
+    site_info site;
+    int rc = demo_init_site(e->db);
+    if (rc == 0 && site_get(e->db, &site) == 0 && lt_set_zone(site.timezone) != 0) rc = LP_ERR_INVALID;
+    if (rc == 0 && demo) rc = demo_seed(e->db);
     if (rc) return ctl_fail("init", rc, NULL);
     printf("database %s ready (schema version %d)\n", db_path(e->db), db_version(e->db));
     return 0;
@@ -179,11 +183,14 @@ extern const struct ctl_cmd ctl_booking_cmds[];
 extern const size_t ctl_booking_cmds_len;
 extern const struct ctl_cmd ctl_access_cmds[];
 extern const size_t ctl_access_cmds_len;
+extern const struct ctl_cmd ctl_billing_cmds[];
+extern const size_t ctl_billing_cmds_len;
 
 static const struct ctl_table TABLES[] = {
     { CORE_CMDS, &CORE_LEN },
     { ctl_booking_cmds, &ctl_booking_cmds_len },
     { ctl_access_cmds, &ctl_access_cmds_len },
+    { ctl_billing_cmds, &ctl_billing_cmds_len },
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 
@@ -225,6 +232,7 @@ int main(int argc, char **argv)
     const struct ctl_cmd *cmd = find_cmd(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &uses_sub);
     if (!cmd) { fprintf(stderr, "labpassctl: unknown command\n"); usage_all(stderr); return 2; }
     if (sodium_init() < 0) return 1;
+    umask(027);   /* databases and backups are not for other users */
     iss_hooks_register();
     int rc = db_open(path, &e.db);
     if (rc) { fprintf(stderr, "labpassctl: cannot open %s\n", path); return 1; }

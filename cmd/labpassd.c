@@ -120,6 +120,9 @@ static int prepare_db(const char *path, int demo)
     char *slash = strrchr(dir, '/');
     if (slash) { *slash = '\0'; mkdir(dir, 0750); }
     int rc = db_open(path, &db);
+    /* The site (and its zone) first, so demo dates are taken in site time. */
+    if (rc == 0 && demo) rc = demo_init_site(db);
+    if (rc == 0 && demo && site_get(db, &site) == 0 && lt_set_zone(site.timezone) != 0) rc = LP_ERR_INVALID;
     if (rc == 0 && demo) rc = demo_seed(db);
     if (rc == 0 && site_get(db, &site) != 0) {
         fprintf(stderr, "labpassd: the database has no site; run 'labpassctl init' or start with --demo\n");

@@ -1,0 +1,101 @@
+/* bill_int.h: helpers shared by the billing files (booking/billing.c and
+ * booking/bill_*.c) and by nothing else: a growing buffer with RFC 4180 CSV
+ * cells, the own-transaction wrapper, the texts of invoice lines in the
+ * document's language, and the step from stored invoice data to a UBL
+ * document. Not part of the public billing API. */
+#ifndef LP_BILL_INT_H
+#define LP_BILL_INT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include "booking/billing.h"
+#include "booking/site.h"
+#include "booking/ubl.h"
+
+/* ---- a growing buffer; every call is a no-op after an allocation failure ---- */
+struct bill_sb { char *p; size_t n, cap; bool oom; };
+void bill_sb_put(struct bill_sb *b, const char *s, size_t n);
+void bill_sb_puts(struct bill_sb *b, const char *s);
+void bill_sb_printf(struct bill_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hands the text to *out (caller frees); LP_ERR_NOMEM after a failure. */
+int bill_sb_take(struct bill_sb *b, char **out, size_t *len);
+
+/* CSV cells (RFC 4180): text is quoted when it holds , " CR or LF, and
+ * text starting with = + - @ tab or CR gets a leading ' (formula injection).
+ * Numbers we format ourselves go in raw. sep: a comma before the cell. */
+void bill_csv_text(struct bill_sb *b, bool sep, const char *s);
+void bill_csv_raw(struct bill_sb *b, bool sep, const char *s);
+void bill_csv_int(struct bill_sb *b, bool sep, int64_t v);
+void bill_csv_money(struct bill_sb *b, bool sep, int64_t cents);
+void bill_csv_eol(struct bill_sb *b);
+
+/* Runs fn in a BEGIN IMMEDIATE transaction, or inside the open one. */
+int bill_in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg);
+
+void bill_copy(char *dst, size_t cap, const char *src);
+/* "YYYY-MM-DD" of site-local day t plus days (noon arithmetic, DST-safe). */
+void bill_date_plus(int64_t t, int days, char out[BILL_DATE_LEN]);
+/* The month after / before period ("2026-12" -> "2027-01"). */
+void bill_month_step(const char *period, int delta, char out[BILL_PERIOD_LEN]);
+/* A service interval for a line description: "2026-10-05 16:30-19:30" or
+ * "2026-10-24 20:00 - 2026-10-25 08:00" (site time). */
+void bill_span_text(int64_t start, int64_t end, char *out, size_t len);
+
+/* Part kinds as stored ("hours", "peak", ...). */
+const char *bill_part_name(enum bcalc_part_kind k);
+int bill_part_parse(const char *s, enum bcalc_part_kind *out);
+
+/* Texts of the invoice in language lang ("nl" or "en"; else "nl"). */
+struct bill_texts {
+    const char *hours, *peak, *offpeak, *minimum;   /* suffixes after the resource name */
+    const char *cancel, *noshow;                     /* printf formats with the resource name */
+    const char *terms;                               /* printf format with the days */
+    const char *credit_terms;
+};
+const struct bill_texts *bill_texts(const char *lang);
+
+/* Recurring fees of a tenant charged for every month up to period (in the
+ * caller's transaction); existing month charges are kept. */
+int bill_recurring_materialize(db_t *db, int64_t tenant_id, const char *period);
+/* Recomputes the open charges of the reservations whose ids sql returns (a
+ * literal; ?1, ?2, ?3 are bound to a, b, c and ?4 to text s, which must not
+ * be NULL; parameters sql does not use are ignored); caller's transaction. */
+int bill_recompute_query(db_t *db, const char *sql, int64_t a, int64_t b, int64_t c, const char *s, size_t *n);
+
+/* Reads the site's invoice details; LP_ERR_RULE naming the missing field. */
+int bill_site_ready(db_t *db, site_info *s, lp_fail *f);
+
+/* ---- invoice data to a UBL document ---- */
+struct bill_doc {
+    struct ubl_doc d;
+    struct ubl_line *ul;        /* owned */
+    char number[BILL_NUMBER_LEN + 8], issue[BILL_DATE_LEN], due[BILL_DATE_LEN], buyer_ref[110];
+};
+/* Fills doc from inv and its lines (borrowed while doc is used). A draft
+ * gets number "DRAFT-<id>" and today's dates. Free with bill_doc_free. */
+int bill_doc_build(const bill_invoice *inv, const bill_line *lines, size_t n, struct bill_doc *doc);
+void bill_doc_free(struct bill_doc *doc);
+
+/* Reads one invoice row (the columns of BILL_INVOICE_COLS) into out. */
+#define BILL_INVOICE_COLS \
+    "i.id, i.kind, i.tenant_id, i.period, i.status, COALESCE(i.number, ''), COALESCE(i.corrects_id, 0), " \
+    "i.issue_date, i.due_date, i.period_start, i.period_end, i.language, i.seller_name, i.seller_kvk, " \
+    "i.seller_vat, i.seller_street, i.seller_city, i.seller_postal, i.seller_country, i.seller_email, " \
+    "i.iban, i.bic, i.buyer_name, i.buyer_kvk, i.buyer_vat, i.buyer_street, i.buyer_city, i.buyer_postal, " \
+    "i.buyer_country, i.buyer_email, i.buyer_reference, i.payment_terms, i.note, i.exempt_reason, " \
+    "i.line_ext_cents, i.tax_cents, i.payable_cents, i.created_by, i.created_at, COALESCE(i.issued_at, 0), " \
+    "(SELECT COALESCE(sum(amount_cents), 0) FROM payments p WHERE p.invoice_id = i.id), " \
+    "(SELECT COALESCE(sum(payable_cents), 0) FROM invoices c WHERE c.corrects_id = i.id AND c.status = 'issued'), " \
+    "COALESCE((SELECT number FROM invoices o WHERE o.id = i.corrects_id), ''), " \
+    "COALESCE((SELECT issue_date FROM invoices o WHERE o.id = i.corrects_id), '')"
+void bill_invoice_row(sqlite3_stmt *st, bill_invoice *out);
+
+/* Writing documents (caller's transaction). insert stores inv as a draft and
+ * sets inv->id; issue gives a draft its number and dates (max + 1 of the
+ * series kind/year) and the site's current payment terms. */
+int bill_invoice_insert(db_t *db, const actor_t *who, bill_invoice *inv);
+int bill_lines_insert(db_t *db, int64_t invoice_id, const bill_line *lines, size_t n);
+int bill_issue_number(db_t *db, int64_t invoice_id);
+/* Audit snapshot SQL of an invoice row (one parameter: its id). */
+extern const char BILL_SNAP_INVOICE[];
+
+#endif

@@ -1,0 +1,319 @@
+/* billing.c: the billing module's registration (the reservation hook and the
+ * demo data), its demo rate plans, and the helpers every bill_*.c file
+ * shares (see bill_int.h). Linking the module registers its hooks through a
+ * constructor, so every program that can change reservations keeps their
+ * charges current; bill_register() does the same explicitly. */
+#include "booking/billing.h"
+#include "booking/bill_int.h"
+#include "booking/demo.h"
+#include "booking/resource.h"
+#include "booking/tenant.h"
+#include "core/clock.h"
+#include "core/ltime.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- registration ---- */
+
+static int hook(db_t *db, const rsv_reservation *r) { return bill_on_reservation(db, r); }
+
+void bill_register(void)
+{
+    rsv_on_change(hook);
+    demo_on_seed(bill_demo_seed);
+}
+
+__attribute__((constructor)) static void bill_autoregister(void) { bill_register(); }
+
+/* ---- shared helpers ---- */
+
+void bill_copy(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+int bill_vat_parse(const char *code, int32_t rate_bp, struct bcalc_vat *out)
+{
+    static const struct { const char *code; enum bcalc_vat_cat cat; } CATS[] = {
+        { "S", BCALC_VAT_S }, { "Z", BCALC_VAT_Z }, { "E", BCALC_VAT_E }, { "AE", BCALC_VAT_AE } };
+    for (size_t i = 0; code && i < sizeof CATS / sizeof CATS[0]; i++)
+        if (strcmp(code, CATS[i].code) == 0) {
+            *out = (struct bcalc_vat){ CATS[i].cat, rate_bp };
+            return bcalc_vat_check(*out);
+        }
+    return LP_ERR_INVALID;
+}
+
+void bill_period_of(int64_t t, char out[BILL_PERIOD_LEN])
+{
+    struct tm tm;
+    lt_local(t, &tm);
+    snprintf(out, BILL_PERIOD_LEN, "%04u-%02u", (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)(tm.tm_mon + 1) % 100u);
+}
+
+int bill_period_parse(const char *period, int64_t *from, int64_t *to)
+{
+    if (!period || strlen(period) != 7 || strncmp(period, "2000", 4) < 0) return LP_ERR_INVALID;
+    return lt_parse_month(period, from, to);
+}
+
+int bill_date_ok(const char *date)
+{
+    int64_t a, b;
+    return date && lt_parse_day(date, &a, &b) == 0;
+}
+
+void bill_date_plus(int64_t t, int days, char out[BILL_DATE_LEN])
+{
+    struct tm tm;
+    lt_local(t, &tm);
+    ubl_date_of(lt_from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday + days, 12, 0, 0), out);
+}
+
+void bill_month_step(const char *period, int delta, char out[BILL_PERIOD_LEN])
+{
+    int y = atoi(period), m = atoi(period + 5) - 1 + delta;
+    y += m >= 0 ? m / 12 : -((11 - m) / 12);
+    m = ((m % 12) + 12) % 12;
+    snprintf(out, BILL_PERIOD_LEN, "%04u-%02u", (unsigned)y % 10000u, (unsigned)(m + 1) % 100u);
+}
+
+void bill_span_text(int64_t start, int64_t end, char *out, size_t len)
+{
+    struct tm a, b;
+    lt_local(start, &a);
+    lt_local(end, &b);
+    if (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday)
+        snprintf(out, len, "%04d-%02d-%02d %02d:%02d-%02d:%02d", a.tm_year + 1900, a.tm_mon + 1, a.tm_mday,
+                 a.tm_hour, a.tm_min, b.tm_hour, b.tm_min);
+    else
+        snprintf(out, len, "%04d-%02d-%02d %02d:%02d - %04d-%02d-%02d %02d:%02d", a.tm_year + 1900,
+                 a.tm_mon + 1, a.tm_mday, a.tm_hour, a.tm_min, b.tm_year + 1900, b.tm_mon + 1, b.tm_mday,
+                 b.tm_hour, b.tm_min);
+}
+
+static const char *const PART_NAMES[] = { [BCALC_PART_HOURS] = "hours", [BCALC_PART_PEAK] = "peak",
+                                          [BCALC_PART_OFFPEAK] = "offpeak", [BCALC_PART_MINIMUM] = "minimum",
+                                          [BCALC_PART_FEE] = "fee" };
+
+const char *bill_part_name(enum bcalc_part_kind k)
+{
+    return (unsigned)k < sizeof PART_NAMES / sizeof PART_NAMES[0] ? PART_NAMES[k] : "fee";
+}
+
+int bill_part_parse(const char *s, enum bcalc_part_kind *out)
+{
+    for (size_t i = 0; i < sizeof PART_NAMES / sizeof PART_NAMES[0]; i++)
+        if (strcmp(s, PART_NAMES[i]) == 0) { *out = (enum bcalc_part_kind)i; return 0; }
+    return LP_ERR_INVALID;
+}
+
+static const struct bill_texts TEXTS_NL = {
+    "", ", piekuren", ", daluren", ", toeslag minimumtarief", "Annuleringskosten %s", "No-show-kosten %s",
+    "Betaling binnen %d dagen na factuurdatum.",
+    "Het gecrediteerde bedrag wordt verrekend met de volgende factuur of teruggestort." };
+static const struct bill_texts TEXTS_EN = {
+    "", ", peak hours", ", off-peak hours", ", minimum charge supplement", "Late cancellation fee, %s",
+    "No-show fee, %s", "Payment within %d days of the invoice date.",
+    "The credited amount is set off against the next invoice or refunded." };
+
+const struct bill_texts *bill_texts(const char *lang)
+{
+    return lang && strcmp(lang, "en") == 0 ? &TEXTS_EN : &TEXTS_NL;
+}
+
+int bill_in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg)
+{
+    int own = sqlite3_get_autocommit(db_handle(db));
+    int rc = own ? db_begin(db) : 0;
+    if (rc) return rc;
+    rc = fn(db, arg);
+    if (own) {
+        if (rc == 0) rc = db_commit(db);
+        if (rc) db_rollback(db);
+    }
+    return rc;
+}
+
+int bill_site_ready(db_t *db, site_info *s, lp_fail *f)
+{
+    int rc = site_get(db, s);
+    if (rc == LP_ERR_NOTFOUND) return lp_failf(f, LP_ERR_RULE, "site", "the site is not set up");
+    if (rc) return rc;
+    const struct { const char *field, *value; } need[] = {
+        { "legal_name", s->legal_name }, { "kvk_number", s->kvk_number }, { "vat_number", s->vat_number },
+        { "iban", s->iban }, { "street", s->street }, { "postal_code", s->postal_code }, { "city", s->city },
+        { "country", s->country } };
+    for (size_t i = 0; i < sizeof need / sizeof need[0]; i++)
+        if (!need[i].value[0])
+            return lp_failf(f, LP_ERR_RULE, need[i].field, "the site's %s is needed on invoices", need[i].field);
+    return 0;
+}
+
+/* ---- the growing buffer and CSV ---- */
+
+void bill_sb_put(struct bill_sb *b, const char *s, size_t n)
+{
+    if (b->oom) return;
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + n + 1) cap *= 2;
+        char *p = realloc(b->p, cap);
+        if (!p) { b->oom = true; return; }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+void bill_sb_puts(struct bill_sb *b, const char *s) { bill_sb_put(b, s, strlen(s)); }
+
+void bill_sb_printf(struct bill_sb *b, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0) bill_sb_put(b, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+}
+
+int bill_sb_take(struct bill_sb *b, char **out, size_t *len)
+{
+    if (!b->oom && !b->p) bill_sb_put(b, "", 0);
+    if (b->oom) {
+        free(b->p);
+        *b = (struct bill_sb){ 0 };
+        return LP_ERR_NOMEM;
+    }
+    *out = b->p;
+    *len = b->n;
+    *b = (struct bill_sb){ 0 };
+    return 0;
+}
+
+void bill_csv_raw(struct bill_sb *b, bool sep, const char *s)
+{
+    if (sep) bill_sb_put(b, ",", 1);
+    bill_sb_puts(b, s);
+}
+
+void bill_csv_text(struct bill_sb *b, bool sep, const char *s)
+{
+    s = s ? s : "";
+    bool risky = s[0] && strchr("=+-@\t\r", s[0]);
+    bool quote = risky || strpbrk(s, ",\"\r\n") != NULL;
+    if (sep) bill_sb_put(b, ",", 1);
+    if (quote) bill_sb_put(b, "\"", 1);
+    if (risky) bill_sb_put(b, "'", 1);
+    for (const char *p = s; *p; p++) {
+        if (*p == '"') bill_sb_put(b, "\"\"", 2);
+        else bill_sb_put(b, p, 1);
+    }
+    if (quote) bill_sb_put(b, "\"", 1);
+}
+
+void bill_csv_int(struct bill_sb *b, bool sep, int64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)v);
+    bill_csv_raw(b, sep, buf);
+}
+
+void bill_csv_money(struct bill_sb *b, bool sep, int64_t cents)
+{
+    char buf[32];
+    ubl_fmt_amount(cents, buf);
+    bill_csv_raw(b, sep, buf);
+}
+
+void bill_csv_eol(struct bill_sb *b) { bill_sb_put(b, "\r\n", 2); }
+
+/* ---- demo data ---- */
+
+struct demo_price { const char *kind, *tier; int64_t peak, offpeak, minimum; int round; };
+
+/* Hourly prices per resource kind and tier (cents), peak Mon-Fri 08:00-18:00. */
+static const struct demo_price DEMO_PRICES[] = {
+    { "lab", "startup", 4500, 3000, 0, 15 },       { "lab", "academic", 3500, 2500, 0, 15 },
+    { "lab", "corporate", 7500, 5500, 0, 15 },     { "equipment", "startup", 2500, 1500, 1000, 15 },
+    { "equipment", "academic", 2000, 1200, 800, 15 }, { "equipment", "corporate", 4000, 3000, 2000, 15 },
+    { "room", "startup", 1500, 1500, 0, 30 },      { "room", "academic", 1200, 1200, 0, 30 },
+    { "room", "corporate", 2500, 2500, 0, 30 },
+};
+
+static int demo_plans(db_t *db, const actor_t *who)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof DEMO_PRICES / sizeof DEMO_PRICES[0]; i++) {
+        const struct demo_price *d = &DEMO_PRICES[i];
+        bill_plan p = { .rate = { .peak_cents_per_hour = d->peak, .offpeak_cents_per_hour = d->offpeak,
+                                  .windows = { { BCALC_MON_FRI, 480, 1080 } }, .nwindows = 1,
+                                  .round_minutes = d->round, .min_charge_cents = d->minimum },
+                        .vat = { BCALC_VAT_S, 2100 }, .effective_from = lt_from_local(2025, 1, 1, 0, 0, 0) };
+        snprintf(p.name, sizeof p.name, "%s, %s tier", d->kind, d->tier);
+        bill_copy(p.resource_kind, sizeof p.resource_kind, d->kind);
+        bill_copy(p.tier, sizeof p.tier, d->tier);
+        lp_fail f;
+        rc = bill_plan_create(db, who, &p, &f);
+    }
+    return rc;
+}
+
+/* Labs and equipment: bookings are billed for the longer of booked and used
+ * time, free cancellation until 24 h before, then half the booked price; a
+ * no-show costs 25.00. Rooms: booked time, free until 2 h before. */
+static int demo_policies(db_t *db, const actor_t *who)
+{
+    res_resource *arr = NULL;
+    size_t n = 0;
+    int rc = res_list(db, NULL, &arr, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        bool room = strcmp(arr[i].kind, "room") == 0;
+        struct bcalc_policy p = { .basis = room ? BCALC_BASIS_BOOKED : BCALC_BASIS_MAX,
+                                  .free_cancel_hours = room ? 2 : 24,
+                                  .cancel_fee = { room ? BCALC_FEE_NONE : BCALC_FEE_PERCENT, room ? 0 : 5000 },
+                                  .noshow_fee = { room ? BCALC_FEE_NONE : BCALC_FEE_FIXED, room ? 0 : 2500 } };
+        lp_fail f;
+        rc = bill_policy_set(db, who, arr[i].id, &p, true, &f);
+    }
+    free(arr);
+    return rc;
+}
+
+/* The first demo tenant (lowest id) pays a membership fee from last month,
+ * so an invoice run of last month shows an invoice straight away. */
+static int demo_membership(db_t *db, const actor_t *who)
+{
+    tnt_tenant *arr = NULL;
+    size_t n = 0;
+    int rc = tnt_list(db, NULL, &arr, &n);
+    size_t first = 0;
+    for (size_t i = 1; rc == 0 && i < n; i++)
+        if (arr[i].id < arr[first].id) first = i;
+    if (rc == 0 && n > 0) {
+        char now[BILL_PERIOD_LEN];
+        bill_recurring r = { .tenant_id = arr[first].id, .monthly_cents = 25000, .vat = { BCALC_VAT_S, 2100 } };
+        bill_period_of(clk_now(), now);
+        bill_month_step(now, -1, r.from_month);
+        bill_copy(r.kind, sizeof r.kind, "membership");
+        bill_copy(r.description, sizeof r.description, "MedTech Factory membership");
+        lp_fail f;
+        rc = bill_recurring_create(db, who, &r, &f);
+    }
+    free(arr);
+    return rc;
+}
+
+int bill_demo_seed(db_t *db, const actor_t *who)
+{
+    int rc = demo_plans(db, who);
+    if (rc == 0) rc = demo_policies(db, who);
+    if (rc == 0) rc = demo_membership(db, who);
+    return rc;
+}

@@ -1,0 +1,309 @@
+/* billing.h: labpass billing on top of the pure arithmetic of bill_calc.h:
+ * rate plans and billing policies, charges, monthly invoice runs with gapless
+ * numbering, credit notes, payments, and the UBL, HTML and CSV exports.
+ *
+ * Guarantees:
+ *  - Rate plan versions never change (a price change is a new version with
+ *    an effective date); the version in force at a booking's start prices it.
+ *  - Every billable fact is one charge in integer cents. A reservation's
+ *    charge (usage, cancellation fee or no-show fee) is recomputed inside
+ *    the reservation's own transaction whenever it changes (the rsv hook),
+ *    until the charge is on an invoice; after that it never changes again
+ *    (database triggers refuse it) and corrections are credit notes.
+ *  - An invoice run is per tenant per site-local month and idempotent: one
+ *    invoice per tenant and month, a second run adds nothing. It invoices
+ *    the tenant's final (settled) charges dated before the month's end that
+ *    are on no invoice yet. Numbers are allocated as max + 1 of the series
+ *    (kind, year) inside the BEGIN IMMEDIATE transaction that issues the
+ *    document, and issued documents are never deleted, so numbers are
+ *    gapless and unique under concurrent runs.
+ *  - Totals are computed once from the lines (bcalc_totals_*, VAT once per
+ *    rate, half up) and satisfy EN 16931; every exported document passes
+ *    ubl_check before a number is taken.
+ *  - A draft holds its charges as an issued invoice does (they stop
+ *    following their reservations); discard the draft to release them.
+ *  - Open charges whose sum is a credit are not invoiced on their own; they
+ *    wait for the next month's charges.
+ * Recomputations (a new plan version, a policy change, bill_recompute) run
+ * in one transaction over every affected open reservation: choose effective
+ * dates near today on large databases.
+ * Not thread-safe per connection (one db_t per thread, as everywhere). */
+#ifndef LP_BILLING_H
+#define LP_BILLING_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "booking/audit.h"
+#include "booking/bill_calc.h"
+#include "booking/rsv.h"
+#include "core/fail.h"
+#include "db/db.h"
+
+#define BILL_TEXT 201          /* names, descriptions, reasons: up to 200 bytes */
+#define BILL_MAX_PARTS 3
+#define BILL_PERIOD_LEN 8      /* "YYYY-MM" */
+#define BILL_DATE_LEN 11       /* "YYYY-MM-DD" */
+#define BILL_NUMBER_LEN 24     /* "2026-0001", "CN-2026-0001" */
+
+/* ---- registration ---- */
+
+/* Registers the reservation hook (bill_on_reservation) and the demo seeding
+ * (bill_demo_seed). Idempotent; also done automatically when the billing
+ * module is linked into a program (a constructor in billing.c). */
+void bill_register(void);
+
+/* Demo rate plans for every tier, policies for the demo resources and a
+ * membership fee for the first demo tenant (a demo_hook, runs inside demo_seed). */
+int bill_demo_seed(db_t *db, const actor_t *who) LP_MUST;
+
+/* ---- small shared helpers ---- */
+
+/* VAT category codes as stored and shown: "S", "Z", "E", "AE". */
+int bill_vat_parse(const char *code, int32_t rate_bp, struct bcalc_vat *out) LP_MUST;
+/* The site-local month "YYYY-MM" containing t. */
+void bill_period_of(int64_t t, char out[BILL_PERIOD_LEN]);
+/* Checks "YYYY-MM" and gives the site-local month [*from, *to). */
+int bill_period_parse(const char *period, int64_t *from, int64_t *to) LP_MUST;
+/* Parses "YYYY-MM-DD" strictly. */
+int bill_date_ok(const char *date);
+
+/* ---- rate plans ---- */
+
+typedef struct bill_plan {
+    int64_t id;
+    char name[121];
+    int64_t resource_id;        /* 0: not one resource */
+    char resource_kind[12];     /* lab | equipment | room | "" */
+    char tier[16];              /* startup | academic | corporate | "" (every tier) */
+    int64_t effective_from;     /* site-local midnight */
+    struct bcalc_rate rate;     /* prices, peak windows, rounding, minimum */
+    struct bcalc_vat vat;       /* S (with rate), Z or E */
+    char exempt_reason[BILL_TEXT];
+    bool reverse_charge;        /* EU business buyers abroad: reverse charge (AE) */
+    int64_t previous_id;        /* the version this one follows, 0 for a first */
+    char created_by[40];
+    int64_t created_at;
+} bill_plan;
+
+/* Creates a version. With p->previous_id set it must keep that version's
+ * scope and tier and start later. Then recomputes the open charges of
+ * reservations starting from p->effective_from (invoiced ones never).
+ * Sets p->id. LP_ERR_INVALID (field in f), LP_ERR_CONFLICT (same scope, tier
+ * and date exists), LP_ERR_NOTFOUND (resource or previous version). */
+int bill_plan_create(db_t *db, const actor_t *who, bill_plan *p, lp_fail *f) LP_MUST;
+int bill_plan_get(db_t *db, int64_t id, bill_plan *out) LP_MUST;
+/* Versions, newest scope first; resource_id > 0 narrows to plans that can
+ * apply to that resource. Caller frees *out. */
+int bill_plan_list(db_t *db, int64_t resource_id, bill_plan **out, size_t *n) LP_MUST;
+/* The version in force for a booking of resource (id, kind) by a tenant of
+ * tier starting at at. LP_ERR_NOTFOUND when no plan applies (free). */
+int bill_plan_find(db_t *db, int64_t resource_id, const char *kind, const char *tier, int64_t at,
+                   bill_plan *out) LP_MUST;
+/* Peak windows as text: "mon-fri", "sat,sun", "daily"; minutes "08:00". */
+int bill_days_parse(const char *s, uint8_t *days) LP_MUST;
+void bill_days_text(uint8_t days, char *out, size_t len);
+int bill_hhmm_parse(const char *s, bool allow_24, uint16_t *mins) LP_MUST;
+
+/* ---- billing policies (per resource) ---- */
+
+/* The resource's policy, or the default (booked basis, overrun charged,
+ * free until 24 h before, no fees) with *is_default set (may be NULL). */
+int bill_policy_get(db_t *db, int64_t resource_id, struct bcalc_policy *out, bool *charge_overrun,
+                    bool *is_default) LP_MUST;
+/* Replaces the policy; affects the open charges of the resource's
+ * unsettled reservations (recomputed now); settled facts keep theirs. */
+int bill_policy_set(db_t *db, const actor_t *who, int64_t resource_id, const struct bcalc_policy *p,
+                    bool charge_overrun, lp_fail *f) LP_MUST;
+const char *bill_basis_name(enum bcalc_basis b);
+int bill_basis_parse(const char *s, enum bcalc_basis *out) LP_MUST;
+const char *bill_fee_kind_name(enum bcalc_fee_kind k);
+int bill_fee_kind_parse(const char *s, enum bcalc_fee_kind *out) LP_MUST;
+
+/* ---- charges ---- */
+
+typedef struct bill_charge {
+    int64_t id, tenant_id, person_id, reservation_id, resource_id, recurring_id, rate_plan_id, invoice_id;
+    char kind[16];              /* usage | cancellation | no_show | membership | bench | adjustment */
+    char state[8];              /* pending | final */
+    int64_t at, start, end;     /* period by at (site month); service [start, end) */
+    char description[BILL_TEXT];
+    char reason[BILL_TEXT];     /* adjustments: why */
+    int64_t net_cents;
+    struct bcalc_vat vat;
+    char exempt_reason[BILL_TEXT];
+    struct bcalc_part parts[BILL_MAX_PARTS];
+    size_t nparts;
+    char invoice_number[BILL_NUMBER_LEN];   /* "" when not issued */
+    char created_by[40];
+    int64_t created_at, updated_at;
+} bill_charge;
+
+/* The rsv_on_change hook: (re)computes reservation r's charge inside the
+ * caller's transaction, unless it is on an invoice. Fails only on database
+ * errors (a reservation without a rate plan simply costs nothing). */
+int bill_on_reservation(db_t *db, const rsv_reservation *r) LP_MUST;
+/* Recomputes the open charges of reservations starting in [from, to) of
+ * one tenant (0: all). Own transaction unless one is open. *n = count. */
+int bill_recompute(db_t *db, int64_t tenant_id, int64_t from, int64_t to, size_t *n) LP_MUST;
+/* A staff adjustment: c->tenant_id, c->net_cents (non-zero, may be
+ * negative), c->description, c->reason (required), c->at (0 = now),
+ * c->vat (S 21 % when cat and rate are 0), optional c->person_id.
+ * Final at once; sets c->id. */
+int bill_adjust(db_t *db, const actor_t *who, bill_charge *c, lp_fail *f) LP_MUST;
+int bill_charge_get(db_t *db, int64_t id, bill_charge *out) LP_MUST;
+
+typedef struct bill_charge_filter {
+    int64_t from, to;           /* by at: [from, to) */
+    int64_t tenant_id;          /* 0: all */
+    int64_t person_id;          /* 0: all */
+    size_t limit;               /* 0: 20000 */
+} bill_charge_filter;
+/* Charges by at, id. Caller frees *out. */
+int bill_charge_list(db_t *db, const bill_charge_filter *q, bill_charge **out, size_t *n) LP_MUST;
+/* The same as RFC 4180 CSV (CRLF, quoted as needed, text cells that start
+ * with = + - @ tab or CR prefixed with ' against formula injection).
+ * Caller frees *csv. */
+int bill_charges_csv(db_t *db, const bill_charge_filter *q, char **csv, size_t *len) LP_MUST;
+
+/* The running total of a tenant's month (charges dated in it plus the
+ * recurring fees not charged yet), with VAT estimated as on an invoice. */
+typedef struct bill_summary {
+    size_t ncharges;
+    int64_t final_cents, pending_cents, recurring_cents, invoiced_cents;
+    int64_t net_cents, tax_cents, gross_cents;
+} bill_summary;
+int bill_summary_get(db_t *db, int64_t tenant_id, const char *period, bill_summary *out) LP_MUST;
+
+/* ---- recurring fees ---- */
+
+typedef struct bill_recurring {
+    int64_t id, tenant_id;
+    char kind[16];              /* membership | bench */
+    char description[BILL_TEXT];
+    int64_t monthly_cents;
+    struct bcalc_vat vat;
+    char exempt_reason[BILL_TEXT];
+    char from_month[BILL_PERIOD_LEN], until_month[BILL_PERIOD_LEN];   /* until "" = open */
+    int64_t created_at;
+} bill_recurring;
+
+int bill_recurring_create(db_t *db, const actor_t *who, bill_recurring *r, lp_fail *f) LP_MUST;
+/* Ends a fee after until_month (>= its from_month, and no month after it charged). */
+int bill_recurring_end(db_t *db, const actor_t *who, int64_t id, const char *until_month, lp_fail *f) LP_MUST;
+int bill_recurring_get(db_t *db, int64_t id, bill_recurring *out) LP_MUST;
+/* Fees of one tenant (0: all). Caller frees. */
+int bill_recurring_list(db_t *db, int64_t tenant_id, bill_recurring **out, size_t *n) LP_MUST;
+
+/* ---- invoices and credit notes ---- */
+
+typedef struct bill_invoice {
+    int64_t id, tenant_id, corrects_id;
+    char kind[12];              /* invoice | credit_note */
+    char status[8];             /* draft | issued */
+    char number[BILL_NUMBER_LEN];
+    char period[BILL_PERIOD_LEN];
+    char issue_date[BILL_DATE_LEN], due_date[BILL_DATE_LEN];
+    char period_start[BILL_DATE_LEN], period_end[BILL_DATE_LEN];
+    char language[3];
+    char seller_name[BILL_TEXT], seller_kvk[9], seller_vat[16], seller_street[BILL_TEXT],
+         seller_city[101], seller_postal[17], seller_country[3], seller_email[255], iban[35], bic[12];
+    char buyer_name[BILL_TEXT], buyer_kvk[9], buyer_vat[16], buyer_street[BILL_TEXT], buyer_city[101],
+         buyer_postal[17], buyer_country[3], buyer_email[255], buyer_reference[101];
+    char payment_terms[BILL_TEXT], note[BILL_TEXT], exempt_reason[BILL_TEXT];
+    int64_t line_ext_cents, tax_cents, payable_cents;
+    /* derived on read */
+    char corrects_number[BILL_NUMBER_LEN], corrects_date[BILL_DATE_LEN];
+    int64_t paid_cents, credited_cents, balance_cents;
+    char payment_status[16];    /* draft | open | partly_paid | paid | credited (credit notes: issued) */
+    bool overdue;
+    char created_by[40];
+    int64_t created_at, issued_at;
+} bill_invoice;
+
+typedef struct bill_line {
+    int64_t invoice_id, charge_id;
+    int pos, corrects_pos;      /* corrects_pos: credit notes, 0 otherwise */
+    char name[BILL_TEXT];
+    char description[BILL_TEXT];
+    char period_start[BILL_DATE_LEN], period_end[BILL_DATE_LEN];
+    bool hours;                 /* unit: hours (HUR) or pieces (C62) */
+    int64_t qty_e6, price_cents, net_cents;
+    struct bcalc_vat vat;
+} bill_line;
+
+typedef struct bill_run_opts {
+    bool draft;                 /* leave the invoices as drafts (no numbers) */
+    int64_t tenant_id;          /* 0: every tenant with something to bill */
+} bill_run_opts;
+
+typedef struct bill_run_skip { int64_t tenant_id; char reason[200]; } bill_run_skip;
+
+typedef struct bill_run_result {
+    char period[BILL_PERIOD_LEN];
+    int64_t *created;           /* ids of invoices made by this run; caller frees */
+    size_t ncreated;
+    size_t nexisting;           /* tenants whose invoice for the period exists already */
+    bill_run_skip *skipped;     /* tenants that cannot be invoiced, with why; caller frees */
+    size_t nskipped;
+} bill_run_result;
+
+/* Runs the invoices of period "YYYY-MM": one transaction per tenant (the
+ * check for an existing invoice, the recurring fees of the month, the lines,
+ * the number). LP_ERR_INVALID for a bad period; LP_ERR_RULE when the site's
+ * invoice details (KvK, VAT number, IBAN, address) are incomplete. */
+int bill_run(db_t *db, const actor_t *who, const char *period, const bill_run_opts *o,
+             bill_run_result *res, lp_fail *f) LP_MUST;
+void bill_run_result_free(bill_run_result *res);
+/* Issues a draft: number, issue date (today, site time) and due date. */
+int bill_issue(db_t *db, const actor_t *who, int64_t id, lp_fail *f) LP_MUST;
+/* Deletes a draft and releases its charges. */
+int bill_discard(db_t *db, const actor_t *who, int64_t id, lp_fail *f) LP_MUST;
+
+int bill_invoice_get(db_t *db, int64_t id, bill_invoice *out) LP_MUST;
+/* Lines in order. Caller frees *out. */
+int bill_invoice_lines(db_t *db, int64_t id, bill_line **out, size_t *n) LP_MUST;
+
+typedef struct bill_invoice_filter {
+    int64_t tenant_id;          /* 0: all */
+    const char *period;         /* NULL: all */
+    const char *kind;           /* NULL: both */
+    const char *status;         /* NULL, draft, open, partly_paid, paid, credited, overdue */
+    int64_t corrects_id;        /* > 0: the credit notes of that invoice */
+    bool issued_only;           /* leave drafts out */
+    size_t limit;               /* 0: 1000 */
+} bill_invoice_filter;
+/* Newest first. Caller frees *out. */
+int bill_invoice_list(db_t *db, const bill_invoice_filter *q, bill_invoice **out, size_t *n) LP_MUST;
+
+/* What a credit note credits: one line of the invoice, wholly (net_cents 0)
+ * or for part of its net amount. */
+typedef struct bill_credit_sel { int pos; int64_t net_cents; } bill_credit_sel;
+/* Issues a credit note for invoice_id (issued): the selected lines, or with
+ * nsel 0 everything not credited yet. A line is never credited beyond its
+ * amount. Sets *cn_id. */
+int bill_credit_note(db_t *db, const actor_t *who, int64_t invoice_id, const char *reason,
+                     const bill_credit_sel *sel, size_t nsel, int64_t *cn_id, lp_fail *f) LP_MUST;
+
+typedef struct bill_payment {
+    int64_t id, invoice_id, amount_cents;
+    char paid_on[BILL_DATE_LEN];
+    char reference[BILL_TEXT];
+    char created_by[40];
+    int64_t created_at;
+} bill_payment;
+/* Records a payment of an issued invoice (paid_on NULL: today). Refused
+ * (LP_ERR_RULE) beyond the balance. Sets p->id. */
+int bill_payment_add(db_t *db, const actor_t *who, bill_payment *p, lp_fail *f) LP_MUST;
+int bill_payments(db_t *db, int64_t invoice_id, bill_payment **out, size_t *n) LP_MUST;
+
+/* ---- exports (caller frees the buffer) ---- */
+
+/* UBL 2.1 of an issued invoice or credit note (LP_ERR_STATE for a draft). */
+int bill_export_ubl(db_t *db, int64_t id, char **xml, size_t *len) LP_MUST;
+/* The HTML page in lang ("nl", "en"; NULL: the document's language). A
+ * draft shows "DRAFT-<id>" and today's dates. */
+int bill_export_html(db_t *db, int64_t id, const char *lang, char **html, size_t *len) LP_MUST;
+/* The lines as RFC 4180 CSV. */
+int bill_export_csv(db_t *db, int64_t id, char **csv, size_t *len) LP_MUST;
+
+#endif
