@@ -13,7 +13,11 @@ static const char BODY[] = "{\"id\":3,\"email\":\"lab@novacell.example\",\"name\
 static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                               const char *version, const char *up, size_t *upsize, void **state)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(sizeof BODY - 1, (void *)BODY, MHD_RESPMEM_PERSISTENT);
+    static int marker;
+    /* Like labpassd, answer on the second call, once the request is complete:
+     * answering on the first makes libmicrohttpd close the connection. */
+    if (*state == NULL) { *state = &marker; return MHD_YES; }
+    struct MHD_Response *r = MHD_create_response_from_buffer(sizeof BODY - 1, (void *)BODY, MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(r, "Content-Type", "application/json");
     enum MHD_Result ret = MHD_queue_response(c, 200, r);
     MHD_destroy_response(r);

@@ -3,6 +3,7 @@
  * migrations apply all-or-nothing each; no SQL is assembled from input. */
 #include "db/db.h"
 #include "core/log.h"
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +74,18 @@ static int migrate(db_t *db)
     return 0;
 }
 
+/* Process-wide SQLite settings, before the library's first use: no
+ * memory statistics (they take a global mutex on every allocation). */
+static pthread_once_t g_sqlite_once = PTHREAD_ONCE_INIT;
+static void sqlite_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+}
+
 int db_open(const char *path, db_t **out)
 {
+    pthread_once(&g_sqlite_once, sqlite_setup);
     db_t *db = calloc(1, sizeof *db);
     if (!db) return LP_ERR_NOMEM;
     db->path = strdup(path);

@@ -201,8 +201,8 @@ char *hx_login(hx_server *s, const char *email, const char *password)
 long hx_status(hx_server *s, const char *method, const char *path, const char *token, const char *body)
 {
     hx_resp r;
-    if (hx_req(s, method, path, token, body, NULL, &r) != 0) return -1;
-    long st = r.status;
+    int rc = hx_req(s, method, path, token, body, NULL, &r);
+    long st = rc == 0 ? r.status : -1;
     hx_free(&r);
     return st;
 }

@@ -1,0 +1,486 @@
+/* door_run.c: the reader loop, the watchdog, and the wiring of the door's
+ * threads (see door_run.h). */
+#include "access/door/door_run.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sodium.h>
+#include "access/door/door_io.h"
+#include "access/door/door_lock.h"
+#include "access/door/door_store.h"
+#include "access/door/door_sync.h"
+#include "access/nfc/nfc_cred.h"
+#include "access/nfc/nfc_rdr.h"
+#include "access/nfc/nfc_tag.h"
+#include "core/clock.h"
+#include "core/log.h"
+
+#define COMPONENT "door"
+#define REOPEN_MAX_MS 30000
+
+struct door_run {
+    const struct door_cfg *cfg;
+    struct door_run_opts opts;
+    door_store_t *st, *st_io, *st_wd;  /* reader, io and watchdog threads */
+    door_lock_t *lock;
+    door_io_t *io;
+    door_sync_t *sync;
+    nfc_rdr_t *rdr;
+
+    /* the reader thread's view of the state */
+    struct tok_door_settings policy;
+    char issuer[TOK_TEXT_MAX + 1];
+    struct tok_trust_key keys[TOK_BUNDLE_KEYS_MAX];
+    size_t n_keys;
+    int64_t floor;
+    unsigned seen_gen;
+    _Atomic unsigned gen;              /* bumped by the sync thread */
+
+    /* reader health */
+    int errors;
+    int64_t down_since_ms, retry_at_ms, retry_ms;
+    int offline_alarmed;
+
+    _Atomic int stop;
+    _Atomic int64_t beat_ms;           /* 0 while the loop is not running */
+    pthread_t wd;
+    pthread_mutex_t wd_mu;
+    pthread_cond_t wd_cv;
+    int wd_started, wd_stop;
+
+    pthread_mutex_t stats_mu;
+    struct door_run_stats stats;
+};
+
+static int64_t mono_ms(void)
+{
+    return clk_mono_us() / 1000;
+}
+
+static void stat_add(door_run_t *r, unsigned *field)
+{
+    pthread_mutex_lock(&r->stats_mu);
+    (*field)++;
+    pthread_mutex_unlock(&r->stats_mu);
+}
+
+/* ---- the view: policy, keys, floor ---- */
+
+int door_run_reload(door_run_t *r)
+{
+    if (!r) return LP_ERR_INVALID;
+    struct tok_door_settings p;
+    char iss[TOK_TEXT_MAX + 1] = "";
+    int found = 0;
+    int64_t floor = 0;
+    size_t n = 0;
+    unsigned gen = atomic_load(&r->gen);
+    int rc = door_store_settings(r->st, &p, iss, &found);
+    if (rc == 0) rc = door_store_trust(r->st, 0, r->keys, TOK_BUNDLE_KEYS_MAX, &n);
+    if (rc == 0) rc = door_store_floor(r->st, &floor);
+    if (rc != 0) return rc;
+    found = found && door_policy_check(&p) == 0;
+    r->policy = found ? p : r->cfg->policy;
+    snprintf(r->issuer, sizeof r->issuer, "%s", found && iss[0] ? iss : r->cfg->site);
+    r->n_keys = n;
+    r->floor = floor;
+    r->seen_gen = gen;
+    if (r->io) door_io_set_pulse(r->io, r->policy.pulse_ms);
+    return 0;
+}
+
+static void reload_if_changed(door_run_t *r)
+{
+    if (atomic_load(&r->gen) != r->seen_gen && door_run_reload(r) != 0)
+        log_error(COMPONENT, "cannot reload the door state; keeping the previous one");
+}
+
+static int store_denied(void *ctx, const uint8_t cti[TOK_CTI_LEN], int *denied)
+{
+    return door_store_denied(ctx, cti, denied);
+}
+
+/* Keys usable at now (not past their not_after). */
+static size_t live_keys(const door_run_t *r, int64_t now, struct tok_key *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_keys; i++)
+        if (r->keys[i].not_after == 0 || now < r->keys[i].not_after) out[n++] = r->keys[i].key;
+    return n;
+}
+
+/* ---- one decision ---- */
+
+static void log_decision(const struct door_decision *d, enum door_medium m)
+{
+    const char *medium = m == DOOR_MEDIUM_CREDENTIAL ? "credential" : "tag";
+    if (d->verified)
+        log_info(COMPONENT, "%s tap: %s (person %s)", medium, door_reason_name(d->reason), d->claims.sub);
+    else
+        log_info(COMPONENT, "%s tap: %s", medium, door_reason_name(d->reason));
+}
+
+static int present_at(door_run_t *r, const struct door_tap *t, int64_t now, struct door_decision *d)
+{
+    struct tok_key keys[TOK_BUNDLE_KEYS_MAX];
+    struct door_view v = { .policy = &r->policy, .issuer = r->issuer, .keys = keys, .n_keys = live_keys(r, now, keys),
+                           .time_floor = r->floor, .denied = store_denied, .deny_ctx = r->st };
+    int rc = door_decide(&v, t, now, d);
+    struct door_event ev;
+    door_decision_event(d, now, &ev);
+    if (door_store_append(r->st, &ev, d->floor, r->cfg->queue_max, NULL) != 0) {
+        stat_add(r, &r->stats.record_failures);
+        log_error(COMPONENT, "the event could not be recorded: the door stays shut");
+        d->granted = 0;
+        d->reason = DOOR_INTERNAL_ERROR;
+    } else if (d->floor > r->floor) {
+        r->floor = d->floor;
+    }
+    log_decision(d, t->medium);
+    stat_add(r, &r->stats.taps);
+    stat_add(r, d->granted ? &r->stats.granted : &r->stats.denied);
+    if (d->granted && door_io_grant(r->io, r->policy.pulse_ms) != 0)
+        log_error(COMPONENT, "the lock did not open");
+    door_sync_kick(r->sync);
+    return rc;
+}
+
+int door_run_present(door_run_t *r, const struct door_tap *t, struct door_decision *out)
+{
+    if (!r || !t || !out) return LP_ERR_INVALID;
+    reload_if_changed(r);
+    return present_at(r, t, clk_now(), out);
+}
+
+int door_run_challenge(door_run_t *r, struct tok_challenge *ch)
+{
+    if (!r || !ch) return LP_ERR_INVALID;
+    reload_if_changed(r);
+    return tok_challenge_make(r->policy.name, clk_now(), ch);
+}
+
+/* ---- reader health ---- */
+
+static void raise_alarm(door_run_t *r, door_store_t *st, const char *name)
+{
+    struct door_event ev = { .time = clk_now(), .kind = DOOR_EV_ALARM };
+    snprintf(ev.alarm, sizeof ev.alarm, "%s", name);
+    log_error(COMPONENT, "alarm %s", name);
+    if (door_store_append(st, &ev, 0, r->cfg->queue_max, NULL) != 0)
+        log_error(COMPONENT, "could not record alarm %s", name);
+    door_sync_kick(r->sync);
+}
+
+static void offline_alarm(door_run_t *r)
+{
+    if (r->down_since_ms && !r->offline_alarmed &&
+        mono_ms() - r->down_since_ms >= (int64_t)r->cfg->offline_alarm_s * 1000) {
+        r->offline_alarmed = 1;
+        raise_alarm(r, r->st, "reader_offline");
+    }
+}
+
+/* The reader failed to open: retry later, backing off. */
+static void reader_down(door_run_t *r)
+{
+    int64_t now = mono_ms();
+    if (!r->down_since_ms) {
+        r->down_since_ms = now;
+        r->retry_ms = 1000;
+    } else {
+        r->retry_ms = r->retry_ms * 2 > REOPEN_MAX_MS ? REOPEN_MAX_MS : r->retry_ms * 2;
+    }
+    r->retry_at_ms = now + r->retry_ms;
+    offline_alarm(r);
+}
+
+static void reader_up(door_run_t *r)
+{
+    if (r->down_since_ms) log_info(COMPONENT, "reader %s is back", r->cfg->connstring);
+    r->down_since_ms = 0;
+    r->offline_alarmed = 0;
+    r->errors = 0;
+    pthread_mutex_lock(&r->stats_mu);
+    r->stats.reader_up = 1;
+    pthread_mutex_unlock(&r->stats_mu);
+}
+
+/* Opens or reopens the reader when it is due; 1 when usable. */
+static int ensure_reader(door_run_t *r)
+{
+    if (r->rdr && !r->down_since_ms) return 1;
+    offline_alarm(r);
+    if (r->down_since_ms && mono_ms() < r->retry_at_ms) return 0;
+    int rc;
+    if (!r->rdr) {
+        rc = nfc_rdr_open(r->cfg->connstring, &r->cfg->rdr, &r->rdr);
+    } else {
+        rc = nfc_rdr_reopen(r->rdr);
+        stat_add(r, &r->stats.reopens);
+    }
+    if (rc == 0) {
+        reader_up(r);
+        return 1;
+    }
+    log_warn(COMPONENT, "reader %s unavailable: %s", r->cfg->connstring, lp_err_name(rc));
+    pthread_mutex_lock(&r->stats_mu);
+    r->stats.reader_up = 0;
+    pthread_mutex_unlock(&r->stats_mu);
+    reader_down(r);
+    return 0;
+}
+
+/* A reader error: after reopen_after in a row the reader is reopened. */
+static void reader_error(door_run_t *r, int rc)
+{
+    stat_add(r, &r->stats.reader_errors);
+    log_debug(COMPONENT, "reader error: %s", lp_err_name(rc));
+    if (++r->errors < r->cfg->reopen_after) return;
+    log_warn(COMPONENT, "%d reader errors in a row: reopening %s", r->errors, r->cfg->connstring);
+    r->errors = 0;
+    stat_add(r, &r->stats.reopens);
+    if (nfc_rdr_reopen(r->rdr) != 0) reader_down(r);
+}
+
+/* ---- one card ---- */
+
+/* What a read error means: 1 = refuse as malformed, 0 = ignore (foreign
+ * medium), -1 = reader or RF trouble (decide nothing). */
+static int read_outcome(int rc)
+{
+    static const struct { int rc, outcome; } map[] = {
+        { LP_ERR_NOTFOUND, 0 }, { LP_ERR_INVALID, 1 }, { LP_ERR_TOOBIG, 1 }, { LP_ERR_STATE, 1 },
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (map[i].rc == rc) return map[i].outcome;
+    return -1;
+}
+
+static void after_read(door_run_t *r, int rc, struct door_tap *t, int64_t now)
+{
+    struct door_decision d;
+    int outcome = rc == 0 ? 2 : read_outcome(rc);
+    if (outcome == 0) {
+        stat_add(r, &r->stats.ignored);
+        log_debug(COMPONENT, "not a labpass medium");
+        return;
+    }
+    if (outcome < 0) {
+        reader_error(r, rc);
+        return;
+    }
+    r->errors = 0;
+    if (outcome == 1) {
+        t->pass = NULL;
+        t->pass_len = 0;
+        t->proof = NULL;
+    }
+    if (present_at(r, t, now, &d) != 0) log_error(COMPONENT, "decision failed");
+}
+
+static void tap_credential(door_run_t *r)
+{
+    static nfc_cred_result_t res;           /* reader thread only */
+    struct tok_challenge ch;
+    uint8_t chb[TOK_CHALLENGE_MAX];
+    size_t clen = 0;
+    int64_t now = clk_now();
+    int rc = tok_challenge_make(r->policy.name, now, &ch);
+    if (rc == 0) rc = tok_challenge_encode(&ch, chb, &clen);
+    if (rc != 0) {
+        log_error(COMPONENT, "cannot build a challenge for door name %s", r->policy.name);
+        return;
+    }
+    rc = nfc_cred_read(r->rdr, chb, clen, &res);
+    struct door_tap t = { DOOR_MEDIUM_CREDENTIAL, res.pass, res.pass_len, &ch, res.sig };
+    after_read(r, rc, &t, now);
+    sodium_memzero(&res, sizeof res);
+}
+
+static void tap_tag(door_run_t *r)
+{
+    uint8_t pass[CRED_PASS_MAX];
+    size_t len = 0;
+    int rc = nfc_tag_read_pass(r->rdr, pass, sizeof pass, &len);
+    struct door_tap t = { DOOR_MEDIUM_TAG, pass, len, NULL, NULL };
+    after_read(r, rc, &t, clk_now());
+}
+
+static void finish_card(door_run_t *r)
+{
+    atomic_store(&r->beat_ms, mono_ms());
+    int rc = nfc_rdr_wait_removal(r->rdr, r->cfg->removal_ms);
+    if (rc == LP_ERR_TIMEOUT) log_debug(COMPONENT, "card left on the reader");
+    else if (rc != 0) reader_error(r, rc);
+    (void)nfc_rdr_release(r->rdr);
+}
+
+static void one_round(door_run_t *r)
+{
+    nfc_card_t card;
+    int rc = nfc_rdr_poll(r->rdr, r->cfg->poll_ms, &card);
+    atomic_store(&r->beat_ms, mono_ms());
+    if (rc == LP_ERR_TIMEOUT) {
+        r->errors = 0;
+        return;
+    }
+    if (rc != 0) {
+        reader_error(r, rc);
+        return;
+    }
+    reload_if_changed(r);
+    if (card.kind == NFC_CARD_ISODEP) tap_credential(r);
+    else if (card.kind == NFC_CARD_T2) tap_tag(r);
+    else stat_add(r, &r->stats.ignored);
+    finish_card(r);
+}
+
+static void nap(door_run_t *r, int ms)
+{
+    for (int i = 0; i < ms && !atomic_load(&r->stop); i += 50) {
+        struct timespec ts = { 0, 50 * 1000000L };
+        nanosleep(&ts, NULL);
+        atomic_store(&r->beat_ms, mono_ms());
+    }
+}
+
+int door_run_loop(door_run_t *r)
+{
+    if (!r) return LP_ERR_INVALID;
+    atomic_store(&r->beat_ms, mono_ms());
+    while (!atomic_load(&r->stop)) {
+        atomic_store(&r->beat_ms, mono_ms());
+        if (!ensure_reader(r)) {
+            nap(r, 200);
+            continue;
+        }
+        one_round(r);
+    }
+    atomic_store(&r->beat_ms, 0);
+    return 0;
+}
+
+void door_run_stop(door_run_t *r)
+{
+    if (r) atomic_store(&r->stop, 1);
+}
+
+/* ---- watchdog ---- */
+
+static void *wd_main(void *p)
+{
+    door_run_t *r = p;
+    int fired = 0;
+    pthread_mutex_lock(&r->wd_mu);
+    while (!r->wd_stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += 1;
+        pthread_cond_timedwait(&r->wd_cv, &r->wd_mu, &until);
+        int64_t beat = atomic_load(&r->beat_ms);
+        if (r->wd_stop || fired || beat == 0 || mono_ms() - beat <= r->cfg->hang_ms) continue;
+        fired = 1;
+        pthread_mutex_unlock(&r->wd_mu);
+        log_error(COMPONENT, "reader loop silent for over %d ms", r->cfg->hang_ms);
+        raise_alarm(r, r->st_wd, "reader_hang");
+        door_io_lock_now(r->io);
+        if (r->opts.on_hang) r->opts.on_hang(r->opts.hang_ctx);
+        pthread_mutex_lock(&r->wd_mu);
+    }
+    pthread_mutex_unlock(&r->wd_mu);
+    return NULL;
+}
+
+/* ---- wiring ---- */
+
+static void on_io_event(void *ctx, const struct door_event *ev)
+{
+    door_run_t *r = ctx;
+    if (door_store_append(r->st_io, ev, 0, r->cfg->queue_max, NULL) != 0)
+        log_error(COMPONENT, "could not record a %s event", door_ev_kind_name(ev->kind));
+    door_sync_kick(r->sync);
+}
+
+static void on_synced(void *ctx)
+{
+    door_run_t *r = ctx;
+    atomic_fetch_add(&r->gen, 1);
+}
+
+static int start_threads(door_run_t *r)
+{
+    int rc = door_io_start(r->lock, &r->cfg->in, r->policy.pulse_ms, on_io_event, r, &r->io);
+    struct door_sync_opts so = { r->opts.helper_exe, r->opts.config_path };
+    if (rc == 0 && r->cfg->url[0] && !r->opts.no_sync) rc = door_sync_start(r->cfg, &so, on_synced, r, &r->sync);
+    if (rc != 0) return rc;
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&r->wd_cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&r->wd, NULL, wd_main, r) != 0) return LP_ERR_INTERNAL;
+    r->wd_started = 1;
+    return 0;
+}
+
+int door_run_create(const struct door_cfg *cfg, const struct door_run_opts *opts, door_run_t **out)
+{
+    if (!cfg || !out) return LP_ERR_INVALID;
+    *out = NULL;
+    door_run_t *r = calloc(1, sizeof *r);
+    if (!r) return LP_ERR_NOMEM;
+    r->cfg = cfg;
+    if (opts) r->opts = *opts;
+    pthread_mutex_init(&r->stats_mu, NULL);
+    pthread_mutex_init(&r->wd_mu, NULL);
+    int changed = 0;
+    int rc = door_store_open(cfg->state_db, &r->st);
+    if (rc == 0) rc = door_store_open(cfg->state_db, &r->st_io);
+    if (rc == 0) rc = door_store_open(cfg->state_db, &r->st_wd);
+    if (rc == 0) rc = door_store_provision(r->st, cfg->site_keys, cfg->n_site_keys, &changed);
+    if (rc == 0 && changed) log_warn(COMPONENT, "trust list provisioned from the config (%zu keys)", cfg->n_site_keys);
+    if (rc == 0) rc = door_run_reload(r);
+    if (rc == 0) rc = door_lock_open(&cfg->lock, &cfg->in, &r->lock);
+    if (rc == 0) rc = start_threads(r);
+    if (rc != 0) {
+        door_run_destroy(r);
+        return rc;
+    }
+    log_info(COMPONENT, "door %lld (%s) ready: %zu trusted keys, lock %s", (long long)cfg->door_id,
+             r->policy.name, r->n_keys, door_lock_backend_name(r->lock));
+    *out = r;
+    return 0;
+}
+
+void door_run_destroy(door_run_t *r)
+{
+    if (!r) return;
+    if (r->wd_started) {
+        pthread_mutex_lock(&r->wd_mu);
+        r->wd_stop = 1;
+        pthread_cond_signal(&r->wd_cv);
+        pthread_mutex_unlock(&r->wd_mu);
+        pthread_join(r->wd, NULL);
+        pthread_cond_destroy(&r->wd_cv);
+    }
+    door_sync_stop(r->sync);
+    door_io_stop(r->io);
+    door_lock_close(r->lock);
+    nfc_rdr_close(r->rdr);
+    door_store_close(r->st_wd);
+    door_store_close(r->st_io);
+    door_store_close(r->st);
+    pthread_mutex_destroy(&r->wd_mu);
+    pthread_mutex_destroy(&r->stats_mu);
+    free(r);
+}
+
+void door_run_stats(door_run_t *r, struct door_run_stats *out)
+{
+    pthread_mutex_lock(&r->stats_mu);
+    *out = r->stats;
+    pthread_mutex_unlock(&r->stats_mu);
+}

@@ -1,0 +1,659 @@
+/* test_door_e2e.c: the door controller end to end. The real labpassd (fixed
+ * clock) and the real bin/labpass-door process (its own clock file), whose
+ * reader is the emulated PN532 on a pseudo-terminal, driven through libnfc.
+ *
+ *   book -> enroll a phone credential -> fetch its pass -> present it at the
+ *   lab door -> the lock pulses (log backend) and the event is stored ->
+ *   uploaded -> the reservation is checked in.
+ *
+ * Then every refusal with its reason: another lab's pass (wrong_door), one
+ * flipped byte (bad_signature), a pass from a key the site never had
+ * (unknown_key), the phone pass copied onto an NTAG (holder_proof_failed), a
+ * visitor pass written by `labpass-door --encode` onto an NTAG at a door
+ * without bearer passes (holder_proof_failed), too early (not_yet_valid),
+ * too late (expired), a revocation learnt by sync (revoked), the door's
+ * clock set back below its time floor (clock_invalid). With the server
+ * stopped the door still admits and refuses, queues the events, and uploads
+ * them when the server is back. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "access/credential/cred.h"
+#include "access/door/door_store.h"
+#include "access/nfc/nfc_ndef.h"
+#include "access/token/token.h"
+#include "tests/lib/harness.h"
+#include "tests/lib/pn532emu.h"
+
+#define T0 1796104800LL          /* 2026-12-01T06:00:00Z, 07:00 in Amsterdam */
+#define T1 (T0 + 2 * 3600 + 300) /* 08:05Z: inside slot A1 */
+#define T2 (T0 + 6 * 3600 + 300) /* 12:05Z: inside slot A2, A1 expired */
+#define T3 (T0 + 10 * 3600 + 300) /* 16:05Z: inside slot A3 */
+#define B64U sodium_base64_VARIANT_URLSAFE_NO_PADDING
+
+static hx_server S;
+static char *staff, *member;
+static emu_t *emu, *emu2;
+static uint8_t holder_pk[32], holder_sk[64];
+static int64_t door_id, rsv_a1, rsv_a2, rsv_a3;
+static char door_key[128], site_x[64];
+static uint8_t pass_a1[TOK_PASS_MAX], pass_a2[TOK_PASS_MAX], pass_a3[TOK_PASS_MAX], pass_b1[TOK_PASS_MAX];
+static size_t len_a1, len_a2, len_a3, len_b1;
+static char door_cfg[256], door_db[256], door_clock[256], lock_log[256], door_log[256];
+static pid_t door_pid;
+
+/* ---- small helpers ---- */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void set_door_clock(int64_t t)
+{
+    char tmp[300], text[32];
+    snprintf(tmp, sizeof tmp, "%s.tmp", door_clock);
+    snprintf(text, sizeof text, "%lld\n", (long long)t);
+    write_text(tmp, text);
+    assert_int_equal(rename(tmp, door_clock), 0);
+}
+
+static void set_clocks(int64_t t)
+{
+    hx_set_clock(&S, t);
+    set_door_clock(t);
+}
+
+static void nap_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+/* Polls cond up to ms; a bound on waiting, not a timed assertion. */
+static int wait_until(int (*cond)(void *), void *arg, int ms)
+{
+    for (int waited = 0; waited < ms; waited += 20) {
+        if (cond(arg)) return 1;
+        nap_ms(20);
+    }
+    return cond(arg);
+}
+
+static int64_t resource_id(const char *name)
+{
+    hx_resp r;
+    int64_t id = 0;
+    hx_req(&S, "GET", "/api/v1/resources", staff, NULL, NULL, &r);
+    json_t *arr = json_object_get(r.json, "resources");
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *o = json_array_get(arr, i);
+        if (!strcmp(json_string_value(json_object_get(o, "name")), name))
+            id = json_integer_value(json_object_get(o, "id"));
+    }
+    hx_free(&r);
+    return id;
+}
+
+static int64_t book(int64_t res, const char *start, const char *end)
+{
+    char body[300], path[96];
+    hx_resp r;
+    snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"%s\",\"end\":\"%s\"}", (long long)res, start, end);
+    hx_req(&S, "POST", "/api/v1/reservations", member, body, NULL, &r);
+    if (r.status != 201) fail_msg("booking answered %ld: %s", r.status, r.body);
+    int64_t id = json_integer_value(json_object_get(r.json, "id"));
+    int requested = !strcmp(json_string_value(json_object_get(r.json, "status")), "requested");
+    hx_free(&r);
+    if (requested) {
+        snprintf(path, sizeof path, "/api/v1/reservations/%lld/approve", (long long)id);
+        assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 200);
+    }
+    return id;
+}
+
+static size_t b64u_pass(const char *b64, uint8_t *out)
+{
+    size_t n = 0;
+    assert_non_null(b64);
+    assert_int_equal(sodium_base642bin(out, TOK_PASS_MAX, b64, strlen(b64), NULL, &n, NULL, B64U), 0);
+    return n;
+}
+
+/* The member's pass for reservation rid, from GET /api/v1/me/passes. */
+static size_t my_pass(int64_t rid, uint8_t *out, int64_t *pass_id)
+{
+    hx_resp r;
+    size_t n = 0;
+    hx_req(&S, "GET", "/api/v1/me/passes", member, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    json_t *arr = json_object_get(r.json, "passes");
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *p = json_array_get(arr, i);
+        if (json_integer_value(json_object_get(p, "reservation_id")) != rid) continue;
+        n = b64u_pass(json_string_value(json_object_get(p, "pass")), out);
+        if (pass_id) *pass_id = json_integer_value(json_object_get(p, "id"));
+    }
+    hx_free(&r);
+    if (n == 0) fail_msg("no pass for reservation %lld", (long long)rid);
+    return n;
+}
+
+static const char *rsv_status(int64_t id, char *buf, size_t len)
+{
+    char path[80];
+    hx_resp r;
+    snprintf(path, sizeof path, "/api/v1/reservations/%lld", (long long)id);
+    hx_req(&S, "GET", path, staff, NULL, NULL, &r);
+    snprintf(buf, len, "%s", r.status == 200 ? json_string_value(json_object_get(r.json, "status")) : "?");
+    hx_free(&r);
+    return buf;
+}
+
+/* Runs argv (a program of the build under test) with stdout into out; returns its exit status. */
+static int run_tool(char *const argv[], char *out, size_t cap)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(p[1]);
+    size_t have = 0;
+    ssize_t n;
+    while (have + 1 < cap && (n = read(p[0], out + have, cap - 1 - have)) > 0) have += (size_t)n;
+    out[have] = '\0';
+    close(p[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* ---- the door process ---- */
+
+static void start_door(void)
+{
+    char bin[256];
+    hx_bin("labpass-door", bin, sizeof bin);
+    door_pid = fork();
+    assert_true(door_pid >= 0);
+    if (door_pid == 0) {
+        int fe = open(door_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(fe, 2);
+        setenv("LABPASS_CLOCK_FILE", door_clock, 1);
+        execl(bin, bin, "--config", door_cfg, (char *)NULL);
+        _exit(127);
+    }
+}
+
+static int stop_door(void)
+{
+    int st = 0;
+    if (door_pid <= 0) return 0;
+    kill(door_pid, SIGTERM);
+    for (int i = 0; i < 500 && waitpid(door_pid, &st, WNOHANG) == 0; i++) nap_ms(10);
+    if (waitpid(door_pid, &st, WNOHANG) == 0) {
+        kill(door_pid, SIGKILL);
+        waitpid(door_pid, &st, 0);
+    }
+    door_pid = 0;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static struct door_status door_state(void)
+{
+    door_store_t *s = NULL;
+    struct door_status ds;
+    assert_int_equal(door_store_open(door_db, &s), 0);
+    assert_int_equal(door_store_status(s, &ds), 0);
+    door_store_close(s);
+    return ds;
+}
+
+static int door_synced(void *arg)
+{
+    struct door_status ds = door_state();
+    return ds.last_sync != 0 && ds.n_keys > 0;
+}
+
+static int door_denies(void *cti)
+{
+    door_store_t *s = NULL;
+    int denied = 0;
+    assert_int_equal(door_store_open(door_db, &s), 0);
+    assert_int_equal(door_store_denied(s, cti, &denied), 0);
+    door_store_close(s);
+    return denied;
+}
+
+/* Events with reason `what`: the server's and those still queued at the
+ * door, each id counted once (an event in flight may be in both). */
+static char seen_ids[512][DOOR_EVENT_ID_MAX + 1];
+
+static int add_id(int n, const char *id)
+{
+    for (int i = 0; i < n; i++)
+        if (!strcmp(seen_ids[i], id)) return n;
+    if (n < 512) snprintf(seen_ids[n++], DOOR_EVENT_ID_MAX + 1, "%s", id);
+    return n;
+}
+
+static int events_with(const char *what, int server_up)
+{
+    int n = 0;
+    if (server_up) {
+        char path[200];
+        hx_resp r;
+        snprintf(path, sizeof path,
+                 "/api/v1/door-events?door_id=%lld&from=2026-11-29T00:00:00Z&to=2026-12-03T00:00:00Z", (long long)door_id);
+        hx_req(&S, "GET", path, staff, NULL, NULL, &r);
+        json_t *arr = json_object_get(r.json, "events");
+        for (size_t i = 0; i < json_array_size(arr); i++) {
+            json_t *e = json_array_get(arr, i);
+            const char *reason = json_string_value(json_object_get(e, "reason"));
+            if (reason && !strcmp(reason, what)) n = add_id(n, json_string_value(json_object_get(e, "event_id")));
+        }
+        hx_free(&r);
+    }
+    door_store_t *s = NULL;
+    static struct door_queued q[256];
+    size_t k = 0;
+    char id[DOOR_EVENT_ID_MAX + 1];
+    assert_int_equal(door_store_open(door_db, &s), 0);
+    assert_int_equal(door_store_batch(s, 256, q, &k), 0);
+    for (size_t i = 0; i < k; i++) {
+        door_store_event_id(s, door_id, q[i].seq, id);
+        if (!strcmp(q[i].ev.reason, what)) n = add_id(n, id);
+    }
+    door_store_close(s);
+    return n;
+}
+
+static int count_opens(void)
+{
+    FILE *f = fopen(lock_log, "r");
+    char line[128];
+    int n = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (strstr(line, " open")) n++;
+    if (f) fclose(f);
+    return n;
+}
+
+static int opens_reached(void *p)
+{
+    return count_opens() >= *(int *)p;
+}
+
+/* The lock log's last line says the lock is closed (a pulse has ended). */
+static int lock_closed(void *p)
+{
+    FILE *f = fopen(lock_log, "r");
+    char line[128], last[128] = "";
+    while (f && fgets(line, sizeof line, f)) snprintf(last, sizeof last, "%s", line);
+    if (f) fclose(f);
+    return strstr(last, " close") != NULL;
+}
+
+/* ---- presenting media ---- */
+
+/* Waits until the door scans the field again (it has let go of the last card). */
+static void field_empty(void)
+{
+    emu_stats_t a, b;
+    emu_present_none(emu);
+    emu_get_stats(emu, &a);
+    for (int i = 0; i < 250; i++) {
+        emu_get_stats(emu, &b);
+        if (b.lists >= a.lists + 2) return;
+        nap_ms(20);
+    }
+    fail_msg("the door did not go back to scanning");
+}
+
+struct want { const char *reason; int n, up; };
+
+static int reason_count_reached(void *p)
+{
+    struct want *w = p;
+    return events_with(w->reason, w->up) >= w->n;
+}
+
+/* Presents a phone credential with pass[0..len) and waits for a decision with reason. */
+static void tap_phone(const uint8_t *pass, size_t len, const uint8_t *sk, const char *reason, int server_up)
+{
+    cred_t *c = NULL;
+    struct want w = { reason, events_with(reason, server_up) + 1, server_up };
+    assert_int_equal(cred_create(pass, len, sk, &c), 0);
+    emu_present_credential(emu, c);
+    if (!wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision", reason);
+    field_empty();
+    cred_destroy(c);
+}
+
+static void tap_tag_image(const uint8_t *data, size_t len, const char *reason)
+{
+    struct want w = { reason, events_with(reason, 1) + 1, 1 };
+    assert_int_equal(emu_present_ntag(emu, data, len), 0);
+    if (!wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision", reason);
+    field_empty();
+}
+
+static void tap_tag(const uint8_t *pass, size_t len, const char *reason)
+{
+    uint8_t img[NFC_T2_ENC_MAX];
+    size_t n = 0;
+    assert_int_equal(nfc_ndef_t2_encode(pass, len, img, sizeof img, &n), 0);
+    tap_tag_image(img, n, reason);
+}
+
+/* ---- setup ---- */
+
+static void make_doors(void)
+{
+    char bin[256], dbarg[256], out[4096];
+    hx_resp r;
+    hx_req(&S, "POST", "/api/v1/doors", staff,
+           "{\"name\":\"e2e-lab-a\",\"group\":\"ml1-a\",\"sync_interval\":1,\"pulse_ms\":300}", NULL, &r);
+    assert_int_equal(r.status, 201);
+    door_id = json_integer_value(json_object_get(json_object_get(r.json, "door"), "id"));
+    snprintf(door_key, sizeof door_key, "%s", json_string_value(json_object_get(r.json, "api_key")));
+    hx_free(&r);
+    /* A visitor door of the same group, made with labpassctl, takes bearer passes. */
+    hx_bin("labpassctl", bin, sizeof bin);
+    snprintf(dbarg, sizeof dbarg, "%s", S.db);
+    char *argv[] = { bin, (char *)"--json", (char *)"--db", dbarg, (char *)"door", (char *)"add", (char *)"--name",
+                     (char *)"e2e-lab-a-visitor", (char *)"--group", (char *)"ml1-a", (char *)"--holder-proof",
+                     (char *)"no", (char *)"--bearer", (char *)"yes", NULL };
+    assert_int_equal(run_tool(argv, out, sizeof out), 0);
+    json_error_t je;
+    json_t *j = json_loads(out, 0, &je);
+    if (!j) fail_msg("labpassctl door add printed: %s", out);
+    assert_true(json_integer_value(json_object_get(j, "id")) > 0);
+    const char *x = json_string_value(json_object_get(json_array_get(json_object_get(j, "trust_keys"), 0), "x"));
+    assert_non_null(x);
+    snprintf(site_x, sizeof site_x, "%s", x);
+    json_decref(j);
+}
+
+static void book_and_fetch(void)
+{
+    uint8_t cti[16];
+    (void)cti;
+    int64_t lab_a = resource_id("ML-1 Lab A"), lab_b = resource_id("ML-1 Lab B");
+    assert_true(lab_a > 0 && lab_b > 0);
+    char b64[64], body[200];
+    sodium_bin2base64(b64, sizeof b64, holder_pk, 32, B64U);
+    snprintf(body, sizeof body, "{\"public_key\":\"%s\",\"label\":\"phone\",\"kind\":\"phone\"}", b64);
+    assert_int_equal(hx_status(&S, "POST", "/api/v1/me/credentials", member, body), 201);
+    rsv_a1 = book(lab_a, "2026-12-01T09:00:00+01:00", "2026-12-01T11:00:00+01:00");
+    rsv_a2 = book(lab_a, "2026-12-01T13:00:00+01:00", "2026-12-01T14:00:00+01:00");
+    rsv_a3 = book(lab_a, "2026-12-01T17:00:00+01:00", "2026-12-01T18:00:00+01:00");
+    int64_t rsv_b1 = book(lab_b, "2026-12-01T09:00:00+01:00", "2026-12-01T10:00:00+01:00");
+    len_a1 = my_pass(rsv_a1, pass_a1, NULL);
+    len_a2 = my_pass(rsv_a2, pass_a2, NULL);
+    len_a3 = my_pass(rsv_a3, pass_a3, NULL);
+    len_b1 = my_pass(rsv_b1, pass_b1, NULL);
+}
+
+static void write_door_config(void)
+{
+    char text[4096];
+    snprintf(door_cfg, sizeof door_cfg, "%s/door.ini", S.dir);
+    snprintf(door_db, sizeof door_db, "%s/door.db", S.dir);
+    snprintf(door_clock, sizeof door_clock, "%s/door-clock", S.dir);
+    snprintf(lock_log, sizeof lock_log, "%s/lock.log", S.dir);
+    snprintf(door_log, sizeof door_log, "%s/door.log", S.dir);
+    snprintf(text, sizeof text,
+             "[door]\nid = %lld\nname = e2e-lab-a\ngroups = ml1-a\nsite = mtf\nstate_db = %s\npulse_ms = 300\n"
+             "[server]\nurl = %s\napi_key = %s\nconnect_timeout_ms = 500\ntimeout_ms = 3000\nretry_max_s = 1\n"
+             "[trust]\nsite_key = %s\n"
+             "[reader]\nconnstring = %s\nxfer_ms = 250\npoll_gap_ms = 10\npresent_gap_ms = 20\npoll_ms = 100\n"
+             "removal_ms = 2000\n"
+             "[lock]\nbackend = log\nlog_file = %s\n",
+             (long long)door_id, door_db, S.base, door_key, site_x, emu_connstring(emu), lock_log);
+    write_text(door_cfg, text);
+}
+
+static int setup(void **st)
+{
+    if (sodium_init() < 0 || hx_start(&S, T0) != 0) return -1;
+    staff = hx_login(&S, DEMO_STAFF);
+    member = hx_login(&S, DEMO_MEMBER_A);
+    if (!staff || !member || emu_start(&emu, NULL) != 0 || emu_start(&emu2, NULL) != 0) return -1;
+    crypto_sign_keypair(holder_pk, holder_sk);
+    make_doors();
+    book_and_fetch();
+    write_door_config();
+    set_door_clock(T0);
+    start_door();
+    return wait_until(door_synced, NULL, 10000) ? 0 : -1;
+}
+
+static int teardown(void **st)
+{
+    int door_ok = stop_door();
+    if (door_ok != 0) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "tail -30 '%s' >&2", door_log);
+        if (system(cmd) != 0) fprintf(stderr, "no door log\n");
+    }
+    emu_stop(emu);
+    emu_stop(emu2);
+    free(staff);
+    free(member);
+    int srv_ok = hx_stop(&S);
+    return door_ok == 0 && srv_ok == 0 ? 0 : -1;
+}
+
+/* ---- tests ---- */
+
+static int checked_in(void *p)
+{
+    char buf[24];
+    return !strcmp(rsv_status(*(int64_t *)p, buf, sizeof buf), "checked_in");
+}
+
+static int queue_empty(void *p)
+{
+    return door_state().queue_len == 0;
+}
+
+static void test_admission_checks_in(void **st)
+{
+    set_clocks(T1);
+    tap_phone(pass_a1, len_a1, holder_sk, "granted", 1);
+    int one = 1;
+    assert_true(wait_until(opens_reached, &one, 5000));
+    assert_true(wait_until(lock_closed, NULL, 5000));             /* the pulse ends by itself */
+    assert_int_equal(count_opens(), 1);
+    assert_true(wait_until(checked_in, &rsv_a1, 10000));
+    assert_true(wait_until(queue_empty, NULL, 10000));
+}
+
+static void test_refusals(void **st)
+{
+    set_clocks(T1);
+    tap_phone(pass_b1, len_b1, holder_sk, "wrong_door", 1);
+    uint8_t flipped[TOK_PASS_MAX];
+    memcpy(flipped, pass_a1, len_a1);
+    flipped[len_a1 - 10] ^= 0x01;
+    tap_phone(flipped, len_a1, holder_sk, "bad_signature", 1);
+    tap_phone(pass_a2, len_a2, holder_sk, "not_yet_valid", 1);
+    /* A pass minted with a key the site never had. */
+    uint8_t rogue_pk[32], rogue_sk[64], kid[8], rogue[TOK_PASS_MAX];
+    struct tok_pass tp;
+    enum tok_reason why;
+    assert_int_equal(tok_decode(pass_a1, len_a1, &tp, &why), 0);
+    crypto_sign_keypair(rogue_pk, rogue_sk);
+    tok_kid_from_pk(rogue_pk, kid);
+    size_t rlen = 0;
+    assert_int_equal(tok_encode(&tp.claims, rogue_sk, kid, 8, rogue, sizeof rogue, &rlen), 0);
+    tap_phone(rogue, rlen, holder_sk, "unknown_key", 1);
+    /* The right pass from a phone without its holder key. */
+    uint8_t other_pk[32], other_sk[64];
+    crypto_sign_keypair(other_pk, other_sk);
+    tap_phone(pass_a1, len_a1, other_sk, "holder_proof_failed", 1);
+    /* The phone's pass copied onto an NTAG sticker. */
+    tap_tag(pass_a1, len_a1, "holder_proof_failed");
+    assert_int_equal(count_opens(), 1);
+}
+
+static void test_encode_bearer(void **st)
+{
+    set_clocks(T1);
+    char path[96], bin[256], passfile[256], enc_cfg[256], text[4096], out[4096];
+    hx_resp r;
+    snprintf(path, sizeof path, "/api/v1/reservations/%lld/bearer-pass", (long long)rsv_a1);
+    hx_req(&S, "POST", path, member, NULL, NULL, &r);
+    assert_int_equal(r.status, 201);
+    snprintf(passfile, sizeof passfile, "%s/visitor.pass", S.dir);
+    write_text(passfile, json_string_value(json_object_get(r.json, "pass")));
+    hx_free(&r);
+    /* labpass-door --encode on a second reader, with the door's trust list. */
+    snprintf(enc_cfg, sizeof enc_cfg, "%s/encode.ini", S.dir);
+    snprintf(text, sizeof text,
+             "[door]\nid = %lld\nname = e2e-lab-a\ngroups = ml1-a\nstate_db = %s\nlog_level = warn\n"
+             "[reader]\nconnstring = %s\n",
+             (long long)door_id, door_db, emu_connstring(emu2));
+    write_text(enc_cfg, text);
+    assert_int_equal(emu_present_ntag(emu2, NULL, 0), 0);
+    hx_bin("labpass-door", bin, sizeof bin);
+    char *argv[] = { bin, (char *)"--config", enc_cfg, (char *)"--encode", passfile, (char *)"--timeout", (char *)"5",
+                     NULL };
+    assert_int_equal(run_tool(argv, out, sizeof out), 0);
+    assert_non_null(strstr(out, "written and verified"));
+    uint8_t mem[EMU_NTAG_MEM];
+    assert_int_equal(emu_ntag_read(emu2, mem), 0);
+    /* At the lab door, which takes no bearer passes. */
+    tap_tag_image(mem + 16, EMU_NTAG_DATA_MAX, "holder_proof_failed");
+    /* The encoder refuses a holder-bound pass. */
+    FILE *f = fopen(passfile, "wb");
+    fwrite(pass_a1, 1, len_a1, f);
+    fclose(f);
+    assert_int_equal(run_tool(argv, out, sizeof out), 1);
+    assert_int_equal(count_opens(), 1);
+}
+
+static void test_expired_and_clock_set_back(void **st)
+{
+    set_clocks(T2);
+    tap_phone(pass_a1, len_a1, holder_sk, "expired", 1);
+    struct door_status ds = door_state();
+    assert_true(ds.time_floor >= T1);
+    set_door_clock(T0 - 86400);                     /* someone sets the door's clock back a day */
+    tap_phone(pass_a2, len_a2, holder_sk, "clock_invalid", 1);
+    set_door_clock(T2);
+    assert_int_equal(count_opens(), 1);
+}
+
+static void test_revocation_synced(void **st)
+{
+    set_clocks(T2);
+    int64_t pid = 0;
+    uint8_t tmp[TOK_PASS_MAX];
+    my_pass(rsv_a3, tmp, &pid);
+    struct tok_pass tp;
+    enum tok_reason why;
+    assert_int_equal(tok_decode(pass_a3, len_a3, &tp, &why), 0);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/passes/%lld/revoke", (long long)pid);
+    assert_int_equal(hx_status(&S, "POST", path, member, NULL), 200);
+    assert_true(wait_until(door_denies, tp.claims.cti, 10000));
+}
+
+/* The server goes away: the door admits and refuses from its own state and
+ * keeps the events; they go up, oldest first, once the server is back. */
+static int server_down_events_queued(void *p)
+{
+    return door_state().queue_len >= *(int64_t *)p;
+}
+
+static void restart_server(void)
+{
+    char bin[256], out[256], err[256], listen[64];
+    hx_bin("labpassd", bin, sizeof bin);
+    snprintf(out, sizeof out, "%s/stdout2", S.dir);
+    snprintf(err, sizeof err, "%s/stderr2", S.dir);
+    snprintf(listen, sizeof listen, "127.0.0.1:%d", S.port);
+    S.pid = fork();
+    assert_true(S.pid >= 0);
+    if (S.pid == 0) {
+        int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600), fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fo, 1);
+        dup2(fe, 2);
+        setenv("LABPASS_CLOCK_FILE", S.clock, 1);
+        execl(bin, bin, "--listen", listen, "--db", S.db, "--threads", "4", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 300; i++) {
+        hx_resp r;
+        hx_req(&S, "GET", "/healthz", NULL, NULL, NULL, &r);   /* hx_req fills r even when it fails */
+        long status = r.status;
+        hx_free(&r);
+        if (status == 200) return;
+        nap_ms(20);
+    }
+    fail_msg("labpassd did not come back");
+}
+
+static void test_server_stopped(void **st)
+{
+    set_clocks(T2);
+    int opens = count_opens();
+    int st_code = 0;
+    kill(S.pid, SIGTERM);
+    waitpid(S.pid, &st_code, 0);
+    assert_true(WIFEXITED(st_code) && WEXITSTATUS(st_code) == 0);
+    S.pid = 0;
+    tap_phone(pass_a2, len_a2, holder_sk, "granted", 0);
+    int want = opens + 1;
+    assert_true(wait_until(opens_reached, &want, 5000));
+    set_clocks(T3);
+    tap_phone(pass_a3, len_a3, holder_sk, "revoked", 0);
+    int64_t two = 2;
+    assert_true(server_down_events_queued(&two));
+    assert_int_equal(count_opens(), opens + 1);
+    restart_server();
+    assert_true(wait_until(queue_empty, NULL, 15000));
+    assert_true(events_with("revoked", 1) >= 1);
+    assert_true(events_with("granted", 1) >= 2);
+    /* Every reason this run produced reached the server. */
+    static const char *reasons[] = { "wrong_door", "bad_signature", "not_yet_valid", "unknown_key",
+                                     "holder_proof_failed", "expired", "clock_invalid" };
+    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++)
+        if (events_with(reasons[i], 1) < 1) fail_msg("no %s event on the server", reasons[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_admission_checks_in),
+        cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_encode_bearer),
+        cmocka_unit_test(test_expired_and_clock_set_back),
+        cmocka_unit_test(test_revocation_synced),
+        cmocka_unit_test(test_server_stopped),
+    };
+    return cmocka_run_group_tests_name("door_e2e", tests, setup, teardown);
+}
