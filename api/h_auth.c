@@ -79,16 +79,20 @@ static const char *role_name(enum acct_role r)
     }
 }
 
+/* The caller's own record, as resolved with their credential (no second query). */
 void h_me(api_ctx *c)
 {
-    psn_person p;
-    if (c->caller.role == ROLE_DOOR) {
-        api_reply_json(c, 200, json_pack("{s:s, s:I}", "role", "door", "door_id", (json_int_t)c->caller.door_id));
+    const acct_caller *k = &c->caller;
+    if (k->role == ROLE_DOOR) {
+        api_reply_json(c, 200, json_pack("{s:s, s:I}", "role", "door", "door_id", (json_int_t)k->door_id));
         return;
     }
-    if (psn_get(c->db, c->caller.person_id, &p) != 0) { api_fail(c, LP_ERR_NOTFOUND, NULL); return; }
-    json_t *j = json_person(&p);
-    json_object_set_new(j, "role", json_string(role_name(c->caller.role)));
+    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:b, s:b}", "id", (json_int_t)k->person_id, "email",
+                          k->profile.email, "name", k->profile.name, "status", "active", "is_staff",
+                          k->role == ROLE_STAFF, "has_password", k->profile.has_password);
+    json_object_set_new(j, "tenant_id", k->tenant_id ? json_integer(k->tenant_id) : json_null());
+    json_object_set_new(j, "role", json_string(role_name(k->role)));
+    json_object_set_new(j, "created_at", api_time_json(k->profile.created_at));
     api_reply_json(c, 200, j);
 }
 

@@ -199,12 +199,22 @@ static void fill_person_role(acct_caller *c, int is_staff, const char *mrole, in
     else c->role = ROLE_MEMBER;
 }
 
+/* Columns col.. col+3: email, name, has password, created_at. */
+static void fill_profile(acct_profile *pr, sqlite3_stmt *st, int col)
+{
+    snprintf(pr->email, sizeof pr->email, "%s", db_col_text(st, col));
+    snprintf(pr->name, sizeof pr->name, "%s", db_col_text(st, col + 1));
+    pr->has_password = sqlite3_column_int(st, col + 2);
+    pr->created_at = sqlite3_column_int64(st, col + 3);
+}
+
 static int auth_session(db_t *db, const char *token, acct_caller *out)
 {
     unsigned char h[HASH_LEN];
     token_hash(token, h);
     sqlite3_stmt *st = db_stmt(db,
-        "SELECT s.id, p.id, p.is_staff, COALESCE(m.role, ''), COALESCE(m.tenant_id, 0) "
+        "SELECT s.id, p.id, p.is_staff, COALESCE(m.role, ''), COALESCE(m.tenant_id, 0), s.expires_at, "
+        "p.email, p.name, p.password_hash IS NOT NULL, p.created_at "
         "FROM sessions s JOIN people p ON p.id = s.person_id "
         "LEFT JOIN memberships m ON m.person_id = p.id "
         "WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 "
@@ -218,6 +228,8 @@ static int auth_session(db_t *db, const char *token, acct_caller *out)
         out->person_id = sqlite3_column_int64(st, 1);
         fill_person_role(out, sqlite3_column_int(st, 2), db_col_text(st, 3),
                          sqlite3_column_int64(st, 4));
+        out->expires_at = sqlite3_column_int64(st, 5);
+        fill_profile(&out->profile, st, 6);
         rc = 0;
     }
     sqlite3_reset(st);
@@ -233,7 +245,9 @@ static int auth_apikey(db_t *db, const char *token, acct_caller *out)
     token_hash(end + 1, h);
     sqlite3_stmt *st = db_stmt(db,
         "SELECT k.secret_hash, k.role, COALESCE(k.person_id, 0), COALESCE(k.door_id, 0), "
-        "COALESCE(p.status, 'active') FROM api_keys k LEFT JOIN people p ON p.id = k.person_id "
+        "COALESCE(p.status, 'active'), COALESCE(p.email, ''), COALESCE(p.name, ''), "
+        "p.password_hash IS NOT NULL, COALESCE(p.created_at, 0) "
+        "FROM api_keys k LEFT JOIN people p ON p.id = k.person_id "
         "WHERE k.id = ?1 AND k.revoked_at IS NULL");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
@@ -245,20 +259,48 @@ static int auth_apikey(db_t *db, const char *token, acct_caller *out)
         out->person_id = sqlite3_column_int64(st, 2);
         out->door_id = sqlite3_column_int64(st, 3);
         out->role = strcmp(db_col_text(st, 1), "door") == 0 ? ROLE_DOOR : ROLE_STAFF;
+        fill_profile(&out->profile, st, 5);
         rc = 0;
     }
     sqlite3_reset(st);
     return rc;
 }
 
-int acct_authenticate(db_t *db, const char *token, acct_caller *out)
+/* The per-thread cache of resolved tokens (see account.h). */
+#define AUTH_CACHE 64
+struct auth_entry { unsigned char key[HASH_LEN]; acct_caller caller; uint64_t gen; int64_t until; };
+static _Thread_local struct auth_entry g_auth_cache[AUTH_CACHE];
+
+static int auth_resolve(db_t *db, const char *token, acct_caller *out)
 {
-    memset(out, 0, sizeof *out);
-    size_t n = strlen(token);
-    if (n < 10 || n > 200) return LP_ERR_UNAUTH;
     if (strncmp(token, "lps_", 4) == 0) return auth_session(db, token, out);
     if (strncmp(token, "lpk_", 4) == 0) return auth_apikey(db, token, out);
     return LP_ERR_UNAUTH;
+}
+
+int acct_authenticate(db_t *db, const char *token, acct_caller *out)
+{
+    unsigned char key[HASH_LEN];
+    memset(out, 0, sizeof *out);
+    size_t n = strlen(token);
+    if (n < 10 || n > 200) return LP_ERR_UNAUTH;
+    token_hash(token, key);
+    uint64_t gen = db_generation();   /* read before the query: a commit during it invalidates */
+    int64_t now = clk_now();
+    struct auth_entry *e = &g_auth_cache[key[0] % AUTH_CACHE];
+    if (e->until > now && e->gen == gen && sodium_memcmp(e->key, key, HASH_LEN) == 0) {
+        *out = e->caller;
+        return 0;
+    }
+    int rc = auth_resolve(db, token, out);
+    if (rc == 0) {
+        memcpy(e->key, key, HASH_LEN);
+        e->caller = *out;
+        e->gen = gen;
+        e->until = now + ACCT_CACHE_TTL;
+        if (out->expires_at && out->expires_at < e->until) e->until = out->expires_at;
+    }
+    return rc;
 }
 
 /* ---- revocation ---- */

@@ -12,6 +12,14 @@
 
 enum acct_role { ROLE_NONE = 0, ROLE_MEMBER = 1, ROLE_TENANT_ADMIN = 2, ROLE_STAFF = 4, ROLE_DOOR = 8 };
 
+/* The signed-in person's own record, read with the credential (for /me). */
+typedef struct acct_profile {
+    char email[255];
+    char name[201];
+    int has_password;
+    int64_t created_at;
+} acct_profile;
+
 typedef struct acct_caller {
     enum acct_role role;
     int64_t person_id;   /* 0 for doors */
@@ -19,6 +27,8 @@ typedef struct acct_caller {
     int64_t door_id;     /* doors only */
     int64_t session_id;  /* 0 when authenticated by API key */
     int64_t apikey_id;
+    int64_t expires_at;  /* session expiry; 0 for API keys */
+    acct_profile profile;
 } acct_caller;
 
 #define ACCT_TOKEN_LEN 64   /* room for "lps_" + 43 base64url chars + NUL */
@@ -53,7 +63,12 @@ int acct_login(db_t *db, const acct_policy *pol, const char *email, const char *
 int acct_verify(db_t *db, const acct_policy *pol, const char *email, const char *password,
                 const char *client_ip, int64_t *person_id, int64_t *retry_after) LP_MUST;
 
-/* Resolves a bearer token (session "lps_…" or API key "lpk_…"). */
+/* Resolves a bearer token (session "lps_…" or API key "lpk_…"). Results are
+ * cached per thread while nothing was committed to the database by this
+ * process (db_generation) and for at most ACCT_CACHE_TTL seconds, so a
+ * logout, revocation or change through labpassd applies to the next request
+ * and a change by another process within the TTL. */
+#define ACCT_CACHE_TTL 2
 int acct_authenticate(db_t *db, const char *token, acct_caller *out) LP_MUST;
 
 /* Revokes a session by token (logout) or by id (staff). */

@@ -4,6 +4,7 @@
 #include "db/db.h"
 #include "core/log.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,18 @@ static int migrate(db_t *db)
 /* Process-wide SQLite settings, before the library's first use: no
  * memory statistics (they take a global mutex on every allocation). */
 static pthread_once_t g_sqlite_once = PTHREAD_ONCE_INIT;
+static _Atomic uint64_t g_generation;
+
+uint64_t db_generation(void) { return atomic_load(&g_generation); }
+
+/* Runs after each commit in WAL mode: raises the generation, and does the
+ * automatic checkpoint that this hook replaces (every 1000 WAL pages). */
+static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
+{
+    atomic_fetch_add(&g_generation, 1);
+    if (pages >= 1000) sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
+}
 static void sqlite_setup(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
@@ -97,6 +110,7 @@ int db_open(const char *path, db_t **out)
         return LP_ERR_DB;
     }
     sqlite3_busy_timeout(db->h, 10000);
+    sqlite3_wal_hook(db->h, wal_hook, NULL);
     sqlite3_extended_result_codes(db->h, 0);
     int err = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
                           "PRAGMA synchronous=FULL; PRAGMA trusted_schema=OFF;");

@@ -44,6 +44,10 @@ int db_exec(db_t *db, const char *sql) LP_MUST;
  * back when fn fails), or inside the caller's when one is open already. */
 int db_in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg) LP_MUST;
 int64_t db_last_id(db_t *db);
+/* A process-wide counter raised after every commit by any connection this
+ * process opened (after the write lock is released): a cache of query results
+ * filled while it had one value is stale once it has another. */
+uint64_t db_generation(void);
 int db_changes(db_t *db);
 /* Database size in bytes (page_count * page_size). */
 int64_t db_size_bytes(db_t *db);
