@@ -1,4 +1,4 @@
-/* cred.c: the labpass credential applet (see cred.h and docs/door-exchange.md).
+/* cred.c: the labpass credential applet (see cred.h and docs/access-protocol.md section 14).
  * Commands are short APDUs only (ISO 7816-4 cases 1-4, no extended lengths);
  * they are split strictly, then dispatched through a table on CLA/INS. */
 #include "access/credential/cred.h"

@@ -1,5 +1,5 @@
 /* cred.h: the labpass credential applet, the card/phone side of the door
- * exchange (docs/door-exchange.md). It answers ISO 7816-4 APDUs for the
+ * exchange (docs/access-protocol.md section 14). It answers ISO 7816-4 APDUs for the
  * labpass application: SELECT by AID, GET PASS (offset/chunk reads of the
  * pass bytes) and AUTHENTICATE (an Ed25519 signature by the holder key over
  * "labpass-holder-proof-v1" || challenge bytes).

@@ -1,5 +1,5 @@
 /* nfc_apdu.h: door-side APDU building and strict response parsing for the
- * labpass credential application (docs/door-exchange.md).
+ * labpass credential application (docs/access-protocol.md section 14).
  * Pure functions: no I/O, no allocation. Parsers read only within the given
  * bounds and accept exactly the documented shapes; anything else is refused. */
 #ifndef LP_NFC_APDU_H

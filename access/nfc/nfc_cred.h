@@ -1,4 +1,4 @@
-/* nfc_cred.h: the door side of the credential exchange (docs/door-exchange.md):
+/* nfc_cred.h: the door side of the credential exchange (docs/access-protocol.md section 14):
  * SELECT the labpass application, read the pass with GET PASS in chunks,
  * then AUTHENTICATE with the door's challenge. The result is the pass bytes
  * and the holder's signature; checking them is the token module's job.

@@ -1,6 +1,6 @@
 /* nfc_ndef.h: a labpass pass as NDEF on an NFC Forum Type 2 tag (NTAG21x).
  *
- * Layout (docs/door-exchange.md): page 3 holds the capability container
+ * Layout (docs/access-protocol.md section 14): page 3 holds the capability container
  * (E1 1x SIZE 0x), the data area from page 4 holds TLVs; the first NDEF
  * Message TLV (03) holds exactly one NDEF record: MB=ME=1, CF=0, IL=0,
  * TNF=4 (NFC Forum external type), type "labpass.org:pass", payload = the

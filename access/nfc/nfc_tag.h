@@ -1,6 +1,6 @@
 /* nfc_tag.h: a labpass pass on an NTAG21x / Type 2 tag, through the reader:
  * reading it at the door, and writing it in the door's staff encode mode.
- * Layout in nfc_ndef.h and docs/door-exchange.md.
+ * Layout in nfc_ndef.h and docs/access-protocol.md section 14.
  *
  * Guarantees: reads only as many pages as the NDEF TLV needs, never beyond
  * the capability container's data area nor page 255; writes only NTAG213/

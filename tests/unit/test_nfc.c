@@ -53,7 +53,7 @@ static size_t make_challenge(uint8_t *out, const char *door_id, int64_t t)
     return i + idl;
 }
 
-/* The NDEF TLV area for pass, built by hand from docs/door-exchange.md
+/* The NDEF TLV area for pass, built by hand from docs/access-protocol.md section 14
  * (independent of the encoder under test). */
 static size_t hand_tlv(const uint8_t *pass, size_t len, uint8_t *out)
 {
@@ -129,7 +129,7 @@ static void test_constants(void **st)
     assert_int_equal(CRED_SIG_LEN, TOK_SIG_LEN);
 }
 
-/* ---- the test vector of docs/door-exchange.md section 1.4 ---- */
+/* ---- the test vector of docs/access-protocol.md section 14.1.4 ---- */
 
 static void test_doc_vector(void **st)
 {
