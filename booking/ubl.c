@@ -9,14 +9,9 @@
 #include <string.h>
 #include "core/ltime.h"
 
-#if defined(__has_include)
-#if __has_include(<libxml/xmlwriter.h>)
-#define UBL_HAVE_LIBXML2 1
 #include <pthread.h>
 #include <libxml/parser.h>
 #include <libxml/xmlwriter.h>
-#endif
-#endif
 
 #define CUSTOMIZATION_ID "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 #define PROFILE_ID "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
@@ -314,7 +309,6 @@ int ubl_check(const struct ubl_doc *d, struct bcalc_totals *totals)
     return 0;
 }
 
-#ifdef UBL_HAVE_LIBXML2
 
 /* ---- writer: every call is a no-op after the first error ---- */
 
@@ -597,17 +591,4 @@ int ubl_wellformed(const char *buf, size_t len)
     return rc;
 }
 
-bool ubl_available(void) { return true; }
 
-#else /* built without libxml2: the lead adds libxml-2.0 to the Makefile's PKGS */
-
-int ubl_write(const struct ubl_doc *doc, char **out, size_t *len)
-{
-    return LP_ERR_INTERNAL;
-}
-
-int ubl_wellformed(const char *buf, size_t len) { return LP_ERR_INTERNAL; }
-
-bool ubl_available(void) { return false; }
-
-#endif

@@ -112,9 +112,6 @@ int ubl_check(const struct ubl_doc *doc, struct bcalc_totals *totals) LP_MUST;
  * is well-formed XML, LP_ERR_INVALID otherwise. */
 int ubl_wellformed(const char *buf, size_t len) LP_MUST;
 
-/* True when built with libxml2 (ubl_write and ubl_wellformed work). */
-bool ubl_available(void);
-
 /* Copies src into dst (cap >= 4 bytes) as valid UTF-8 holding only
  * characters XML 1.0 allows: invalid byte sequences become U+FFFD, control
  * characters other than tab/LF/CR and C1 controls are dropped, tab/LF/CR
