@@ -1,6 +1,10 @@
 /* h_people.c: people. Staff see and manage everyone; tenant admins see and
- * rename their tenant's people; members see themselves. */
+ * rename their tenant's people; members see themselves. Disabling a person,
+ * or taking their staff role, takes their door passes and staff API keys back
+ * in the same transaction. */
 #include "api/handlers.h"
+#include "access/issuer/issuer.h"
+#include "core/clock.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +85,38 @@ void h_person_get(api_ctx *c)
     if (load_person(c, &p)) api_reply_json(c, 200, json_person(&p));
 }
 
+/* Revokes person's live staff API keys, audited, in the caller's transaction. */
+static int revoke_staff_keys(api_ctx *c, int64_t person)
+{
+    int64_t ids[64];
+    size_t n;
+    int rc = 0;
+    do {
+        sqlite3_stmt *st = db_stmt(c->db, "SELECT id FROM api_keys WHERE person_id = ?1 AND role = 'staff' "
+                                          "AND revoked_at IS NULL ORDER BY id LIMIT 64");
+        if (!st) return LP_ERR_DB;
+        db_bind_int(st, 1, person);
+        for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++) ids[n] = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        for (size_t i = 0; rc == 0 && i < n; i++) rc = acct_apikey_revoke(c->db, &c->actor, ids[i]);
+    } while (rc == 0 && n == 64);
+    return rc;
+}
+
+/* What a person loses with their status or staff role, in the caller's
+ * transaction: the door passes at once (not at the next sweep), and the staff
+ * API keys, which would otherwise still act as staff. */
+static int take_back(api_ctx *c, const psn_person *p, int was_staff)
+{
+    int rc = 0;
+    if (!strcmp(p->status, "disabled"))
+        rc = iss_revoke(c->db, &c->actor, ISS_PERSON, p->id, "person_disabled", clk_now(), NULL);
+    if (rc == 0 && was_staff && !p->is_staff)
+        rc = iss_revoke(c->db, &c->actor, ISS_PERSON, p->id, "no_longer_staff", clk_now(), NULL);
+    if (rc == 0 && was_staff && !p->is_staff) rc = revoke_staff_keys(c, p->id);
+    return rc;
+}
+
 static const struct jv_field PERSON_UPDATE[] = {
     { "email", JV_STRING, 0, 254, 0 }, { "name", JV_STRING, 0, 200, 0 },
     { "status", JV_STRING, 0, 16, 0 }, { "is_staff", JV_BOOL, 0, 0, 0 }, JV_END };
@@ -101,12 +137,17 @@ void h_person_update(api_ctx *c)
         rc = lp_failf(&f, LP_ERR_STATE, "is_staff", "staff cannot demote or disable themselves");
     if (rc == 0 && jv_bool(b, "is_staff", 0) && p.tenant_id)
         rc = lp_failf(&f, LP_ERR_CONFLICT, "is_staff", "a tenant member cannot be staff");
+    int was_staff = p.is_staff;
     jv_copy(b, "email", p.email, sizeof p.email);
     jv_copy(b, "name", p.name, sizeof p.name);
     jv_copy(b, "status", p.status, sizeof p.status);
     p.is_staff = jv_bool(b, "is_staff", p.is_staff);
     json_decref(b);
+    int tx = rc == 0 && (rc = db_begin(c->db)) == 0;
     if (rc == 0) rc = psn_update(c->db, &c->actor, &p, &f);
+    if (rc == 0) rc = take_back(c, &p, was_staff);
+    if (tx && rc == 0) rc = db_commit(c->db);
+    if (tx && rc) db_rollback(c->db);
     if (rc == 0) rc = psn_get(c->db, p.id, &p);
     if (rc) { api_fail(c, rc, &f); return; }
     api_reply_json(c, 200, json_person(&p));

@@ -2,8 +2,10 @@
  * memberships (staff and the tenant's admins). Another tenant's objects
  * answer 404 to a non-staff caller. */
 #include "api/handlers.h"
+#include "access/issuer/issuer.h"
 #include "booking/tenant.h"
 #include "booking/person.h"
+#include "core/clock.h"
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,11 +242,16 @@ void h_member_update(api_ctx *c)
     api_reply_json(c, 200, json_person(&p));
 }
 
+/* Removes the membership; the person's door passes (all of this tenant's)
+ * are revoked in the same transaction, not at the next sweep. */
 void h_member_remove(api_ctx *c)
 {
     psn_person p;
     if (!admin_gate(c) || !load_member(c, &p)) return;
-    int rc = psn_remove_membership(c->db, &c->actor, p.id, c->params[0]);
-    if (rc) { api_fail(c, rc, NULL); return; }
+    int rc = db_begin(c->db);
+    if (rc == 0) rc = psn_remove_membership(c->db, &c->actor, p.id, c->params[0]);
+    if (rc == 0) rc = iss_revoke(c->db, &c->actor, ISS_PERSON, p.id, "left_tenant", clk_now(), NULL);
+    if (rc == 0) rc = db_commit(c->db);
+    if (rc) { db_rollback(c->db); api_fail(c, rc, NULL); return; }
     api_reply_empty(c, 204);
 }

@@ -246,7 +246,7 @@ static int auth_apikey(db_t *db, const char *token, acct_caller *out)
     sqlite3_stmt *st = db_stmt(db,
         "SELECT k.secret_hash, k.role, COALESCE(k.person_id, 0), COALESCE(k.door_id, 0), "
         "COALESCE(p.status, 'active'), COALESCE(p.email, ''), COALESCE(p.name, ''), "
-        "p.password_hash IS NOT NULL, COALESCE(p.created_at, 0) "
+        "p.password_hash IS NOT NULL, COALESCE(p.created_at, 0), COALESCE(p.is_staff, 0) "
         "FROM api_keys k LEFT JOIN people p ON p.id = k.person_id "
         "WHERE k.id = ?1 AND k.revoked_at IS NULL");
     if (!st) return LP_ERR_DB;
@@ -254,7 +254,9 @@ static int auth_apikey(db_t *db, const char *token, acct_caller *out)
     int rc = LP_ERR_UNAUTH;
     if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == HASH_LEN &&
         sodium_memcmp(sqlite3_column_blob(st, 0), h, HASH_LEN) == 0 &&
-        strcmp(db_col_text(st, 4), "active") == 0) {
+        strcmp(db_col_text(st, 4), "active") == 0 &&
+        /* a staff key works only while its owner is still staff */
+        (strcmp(db_col_text(st, 1), "staff") != 0 || sqlite3_column_int(st, 9) == 1)) {
         out->apikey_id = id;
         out->person_id = sqlite3_column_int64(st, 2);
         out->door_id = sqlite3_column_int64(st, 3);

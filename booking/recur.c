@@ -32,7 +32,6 @@ struct rule {
     int count;      /* COUNT, or 0 when bounded by UNTIL */
     int has_until;
     int64_t until;  /* UNTIL as an instant */
-    int has_byweekno;
 };
 
 struct key_rule {
@@ -149,7 +148,7 @@ static int num_item(const char *s, size_t len, const struct key_rule *k, const s
 }
 
 /* BYDAY item: [[+-]n]WD; an ordinal only with MONTHLY (1..5) or YEARLY
- * (1..53, and not together with BYWEEKNO), as RFC 5545 says. */
+ * (1..53), as RFC 5545 says. */
 static int day_item(const char *s, size_t len, const struct key_rule *k, const struct rule *r)
 {
     char wd[3];
@@ -158,7 +157,7 @@ static int day_item(const char *s, size_t len, const struct key_rule *k, const s
     wd[2] = '\0';
     if (weekday_index(wd) < 0) return LP_ERR_INVALID;
     if (len == 2) return 0;
-    int max = r->freq == F_MONTHLY ? 5 : r->freq == F_YEARLY && !r->has_byweekno ? 53 : 0;
+    int max = r->freq == F_MONTHLY ? 5 : r->freq == F_YEARLY ? 53 : 0;
     if (max == 0) return LP_ERR_INVALID;
     return list_item(s, len - 2, 1, max, 1);
 }
@@ -173,19 +172,22 @@ static int chk_byday(const struct key_rule *k, const char *v, struct rule *r)
     return each_item(v, k, r, day_item);
 }
 
+/* The parts accepted and the FREQs they may go with. Left out on purpose:
+ * BYSECOND, BYMINUTE, BYHOUR (finer than a day), BYWEEKNO (libical 3.0
+ * expands it wrongly and can crash on it), BYYEARDAY and BYSETPOS outside
+ * MONTHLY (libical 3.0 ignores or mis-expands them), RSCALE and SKIP. */
 static const struct key_rule keys[] = {
     { "FREQ", F_ALL, 0, 0, 0, chk_freq },
     { "COUNT", F_ALL, 1, RECUR_MAX_OCC, 0, chk_count },
     { "UNTIL", F_ALL, 0, 0, 0, chk_until },
     { "INTERVAL", F_ALL, 1, 999, 0, chk_interval },
     { "BYMONTH", F_ALL, 1, 12, 0, chk_list },
-    { "BYWEEKNO", FM(F_YEARLY), 1, 53, 1, chk_list },
-    { "BYYEARDAY", FM(F_YEARLY), 1, 366, 1, chk_list },
     { "BYMONTHDAY", F_ALL & ~FM(F_WEEKLY), 1, 31, 1, chk_list },
     { "BYDAY", F_ALL, 0, 0, 0, chk_byday },
-    { "BYSETPOS", F_ALL, 1, 366, 1, chk_list },
+    { "BYSETPOS", FM(F_MONTHLY), 1, 31, 1, chk_list },
     { "WKST", F_ALL, 0, 0, 0, chk_wkst },
 };
+
 #define NKEYS (sizeof keys / sizeof keys[0])
 
 static const struct key_rule *key_find(const char *key)
@@ -240,6 +242,19 @@ static int rule_split(struct rule *r)
     return 0;
 }
 
+/* Combinations refused although each part is fine on its own: negative
+ * month days with DAILY (libical 3.0 misses some), month days with YEARLY
+ * but no BYMONTH (RFC 5545 leaves open whether every month is meant, and
+ * libical and other programs disagree), BYSETPOS without a set to pick from. */
+static int combination_ok(const struct rule *r)
+{
+    int md = part_index(r, "BYMONTHDAY");
+    if (md >= 0 && r->freq == F_DAILY && strchr(r->val[md], '-')) return 0;
+    if (md >= 0 && r->freq == F_YEARLY && part_index(r, "BYMONTH") < 0) return 0;
+    if (part_index(r, "BYSETPOS") >= 0 && md < 0 && part_index(r, "BYDAY") < 0) return 0;
+    return 1;
+}
+
 /* Full check: text, parts, values, combinations, and libical's parser. */
 static int rule_parse(const char *text, struct rule *r)
 {
@@ -251,16 +266,13 @@ static int rule_parse(const char *text, struct rule *r)
     int fi = part_index(r, "FREQ");
     if (fi < 0) return LP_ERR_INVALID;
     if ((rc = chk_freq(NULL, r->val[fi], r)) != 0) return rc;
-    r->has_byweekno = part_index(r, "BYWEEKNO") >= 0;
-    int has_by = 0;
     for (size_t i = 0; i < r->n; i++) {
         const struct key_rule *k = key_find(r->key[i]);
         if (!(k->freqs & FM(r->freq))) return LP_ERR_INVALID;
         if ((rc = k->check(k, r->val[i], r)) != 0) return rc;
-        has_by |= strncmp(r->key[i], "BY", 2) == 0 && strcmp(r->key[i], "BYSETPOS") != 0;
     }
     if ((r->count > 0) == (r->has_until != 0)) return LP_ERR_INVALID; /* exactly one bound */
-    if (part_index(r, "BYSETPOS") >= 0 && !has_by) return LP_ERR_INVALID;
+    if (!combination_ok(r)) return LP_ERR_INVALID;
     icalerror_clear_errno();
     struct icalrecurrencetype rt = icalrecurrencetype_from_string(r->text);
     if (rt.freq == ICAL_NO_RECURRENCE || icalerrno != ICAL_NO_ERROR) return LP_ERR_INVALID;

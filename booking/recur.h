@@ -12,10 +12,14 @@
  * Rules are accepted strictly: at most RECUR_RULE_MAX bytes of
  * [A-Z0-9=;,:+-], an optional "RRULE:" prefix, FREQ of DAILY, WEEKLY, MONTHLY
  * or YEARLY, exactly one of COUNT or UNTIL (UNTIL in UTC, YYYYMMDDTHHMMSSZ, a
- * real calendar date), no BYHOUR/BYMINUTE/BYSECOND/RSCALE/SKIP, BYxxx values
- * in range for the FREQ, at most RECUR_MAX_OCC occurrences within
+ * real calendar date), at most RECUR_MAX_OCC occurrences within
  * RECUR_MAX_SPAN seconds of the start, the start itself an occurrence, and
- * occurrences that do not overlap each other. */
+ * occurrences that do not overlap each other. The other parts allowed are
+ * INTERVAL, BYMONTH, BYDAY (ordinals with MONTHLY/YEARLY), BYMONTHDAY (not
+ * WEEKLY; not negative with DAILY; with YEARLY only next to BYMONTH),
+ * BYSETPOS (MONTHLY, next to BYDAY or BYMONTHDAY) and WKST, each once, with
+ * values in range; others (BYHOUR, BYWEEKNO, BYYEARDAY, RSCALE, ...) are
+ * refused. That subset is expanded by libical 3.0 exactly as RFC 5545 says. */
 #ifndef LP_RECUR_H
 #define LP_RECUR_H
 #include <stddef.h>

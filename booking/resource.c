@@ -50,6 +50,8 @@ int res_validate(db_t *db, const res_resource *r, lp_fail *f)
         return lp_failf(f, LP_ERR_INVALID, "description", "description is not valid text");
     if (r->door_group[0] && !lp_text_ok(r->door_group, 64))
         return lp_failf(f, LP_ERR_INVALID, "door_group", "door_group is not valid text");
+    if (!strcmp(r->door_group, "*"))   /* the group of standing staff passes: every door */
+        return lp_failf(f, LP_ERR_INVALID, "door_group", "\"*\" stands for every door in staff passes; name a real group");
     for (size_t i = 0; i < sizeof INT_RULES / sizeof INT_RULES[0]; i++) {
         int v = *(const int *)((const char *)r + INT_RULES[i].off);
         if (!in_range(v, INT_RULES[i].lo, INT_RULES[i].hi))

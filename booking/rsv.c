@@ -51,6 +51,25 @@ static int check_tenant(db_t *db, int64_t tenant_id, lp_fail *f)
     return rc;
 }
 
+/* The person is active and a member of the tenant the booking is for (a
+ * waitlist entry or a booking may outlive either). */
+static int check_person(db_t *db, const rsv_request *rq, lp_fail *f)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT p.status = 'active', COALESCE(m.tenant_id, 0) FROM people p "
+                                   "LEFT JOIN memberships m ON m.person_id = p.id WHERE p.id = ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, rq->person_id);
+    int found = sqlite3_step(st) == SQLITE_ROW;
+    int active = found && sqlite3_column_int(st, 0);
+    int64_t tenant = found ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_reset(st);
+    if (!found) return lp_failf(f, LP_ERR_FORBIDDEN, "person_id", "no such person");
+    if (!active) return lp_failf(f, LP_ERR_FORBIDDEN, "person_id", "the person is disabled");
+    if (tenant != rq->tenant_id)
+        return lp_failf(f, LP_ERR_FORBIDDEN, "person_id", "the person is not a member of the tenant");
+    return 0;
+}
+
 static int check_times(const rsv_request *rq, const res_resource *r, int64_t now, lp_fail *f)
 {
     int64_t s = rq->start, e = rq->end;
@@ -133,39 +152,65 @@ static int check_quota(db_t *db, const rsv_request *rq, const res_resource *r, l
     return 0;
 }
 
-/* The overlap check: blocks (booking plus buffers) that hold the resource. */
-static int check_overlap(db_t *db, const rsv_request *rq, const res_resource *r, lp_fail *f)
+/* Holding blocks one overlap check reads at most; a window holding more is
+ * refused (409) rather than judged on a part of it. */
+#define OVERLAP_MAX 100000
+
+/* The blocks holding r that overlap [bs, be), in block_start order, into a new
+ * array (caller frees); the first one's booking times in *first_s, *first_e. */
+static int holding_blocks(db_t *db, const rsv_request *rq, const res_resource *r, int64_t bs, int64_t be,
+                          struct slots_iv **out, size_t *n, int64_t *first_s, int64_t *first_e)
 {
-    int64_t bs = rq->start - (int64_t)r->buffer_before_min * 60, be = rq->end + (int64_t)r->buffer_after_min * 60;
     sqlite3_stmt *st = db_stmt(db,
         "SELECT block_start, block_end, start, end FROM reservations "
         "WHERE resource_id = ?1 AND status IN ('requested','confirmed','checked_in') "
         "AND block_start > ?2 - ?4 - 1 AND block_start < ?3 AND block_end > ?2 AND id != ?5 "
-        "ORDER BY block_start LIMIT 2000");
+        "ORDER BY block_start LIMIT ?6");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, rq->resource_id); db_bind_int(st, 2, bs); db_bind_int(st, 3, be);
     db_bind_int(st, 4, r->longest_block); db_bind_int(st, 5, rq->exclude_id);
-    struct slots_iv iv[2000];
-    int64_t first_s = 0, first_e = 0;
-    size_t n = 0;
-    while (n < 2000 && sqlite3_step(st) == SQLITE_ROW) {
-        iv[n].start = sqlite3_column_int64(st, 0);
-        iv[n].end = sqlite3_column_int64(st, 1);
-        if (n == 0) { first_s = sqlite3_column_int64(st, 2); first_e = sqlite3_column_int64(st, 3); }
-        n++;
+    /* with capacity 1 the first block decides */
+    db_bind_int(st, 6, r->capacity > 1 ? OVERLAP_MAX + 1 : 1);
+    struct slots_iv *iv = NULL;
+    size_t cap = 0;
+    int rc = 0;
+    *n = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (*n == cap) {
+            struct slots_iv *ni = realloc(iv, (cap = cap ? 2 * cap : 64) * sizeof *iv);
+            if (!ni) { rc = LP_ERR_NOMEM; break; }
+            iv = ni;
+        }
+        iv[*n].start = sqlite3_column_int64(st, 0);
+        iv[*n].end = sqlite3_column_int64(st, 1);
+        if (*n == 0) { *first_s = sqlite3_column_int64(st, 2); *first_e = sqlite3_column_int64(st, 3); }
+        (*n)++;
     }
     sqlite3_reset(st);
-    if (n == 0) return 0;
-    int blocked = (int)n >= r->capacity;
-    if (blocked && r->capacity > 1) {
+    if (rc) { free(iv); iv = NULL; *n = 0; }
+    *out = iv;
+    return rc;
+}
+
+/* The overlap check: blocks (booking plus buffers) that hold the resource. */
+static int check_overlap(db_t *db, const rsv_request *rq, const res_resource *r, lp_fail *f)
+{
+    int64_t bs = rq->start - (int64_t)r->buffer_before_min * 60, be = rq->end + (int64_t)r->buffer_after_min * 60;
+    struct slots_iv *iv = NULL;
+    int64_t first_s = 0, first_e = 0;
+    size_t n = 0;
+    int rc = holding_blocks(db, rq, r, bs, be, &iv, &n, &first_s, &first_e);
+    if (rc || n == 0) { free(iv); return rc; }
+    int blocked = n >= (size_t)r->capacity;
+    if (blocked && r->capacity > 1 && n <= OVERLAP_MAX) {   /* beyond OVERLAP_MAX: blocked */
         struct slots_iv *free_iv = NULL;
         size_t nf = 0;
-        int rc = slots_below_capacity(iv, n, (unsigned)r->capacity, bs, be, &free_iv, &nf);
-        if (rc) return rc;
-        blocked = slots_check_within(free_iv, nf, bs, be) != 0;
+        rc = slots_below_capacity(iv, n, (unsigned)r->capacity, bs, be, &free_iv, &nf);
+        if (rc == 0) blocked = slots_check_within(free_iv, nf, bs, be) != 0;
         free(free_iv);
     }
-    if (!blocked) return 0;
+    free(iv);
+    if (rc || !blocked) return rc;
     char when[80];
     fmt_iv(first_s, first_e, when, sizeof when);
     return lp_failf(f, LP_ERR_CONFLICT, "slot", "the resource is booked from %s%s", when,
@@ -183,6 +228,7 @@ int rsv_check_slot(db_t *db, const rsv_request *rq, const res_resource *r, lp_fa
 int rsv_check(db_t *db, const rsv_request *rq, const res_resource *r, lp_fail *f)
 {
     int rc = check_tenant(db, rq->tenant_id, f);
+    if (rc == 0) rc = check_person(db, rq, f);
     if (rc == 0) rc = check_times(rq, r, clk_now(), f);
     if (rc == 0) rc = check_closures(db, rq, f);
     if (rc == 0) rc = check_quota(db, rq, r, f);

@@ -34,7 +34,7 @@ typedef struct rsv_request {
 } rsv_request;
 
 /* Checks every rule for rq against resource r without writing:
- * tenant active, resource in service, duration, grid, notice, advance,
+ * person active and a member of the tenant, tenant active (403), resource in service, duration, grid, notice, advance,
  * opening hours, closures, quotas (LP_ERR_RULE naming the rule, 422),
  * qualifications (LP_ERR_FORBIDDEN, 403), overlap with capacity and
  * buffers (LP_ERR_CONFLICT naming the blocking interval, 409). */
@@ -69,7 +69,9 @@ enum rsv_scope { RSV_THIS = 0, RSV_FOLLOWING = 1, RSV_ALL = 2 };
 int rsv_parse_scope(const char *s, enum rsv_scope *out) LP_MUST;
 
 /* Moves/resizes a reservation (and with scope, the rest of its series by
- * the same wall-clock shift); optionally to another resource (this only). */
+ * the same wall-clock shift); optionally to another resource (this only).
+ * On a resource that needs approval, a move or extension by anyone but staff
+ * makes the booking a request again. */
 int rsv_change(db_t *db, const actor_t *who, int64_t id, int64_t start, int64_t end, int64_t resource_id,
                const char *title, enum rsv_scope scope, lp_fail *f) LP_MUST;
 int rsv_cancel(db_t *db, const actor_t *who, int64_t id, enum rsv_scope scope, lp_fail *f) LP_MUST;

@@ -199,6 +199,19 @@ static int64_t wall_shift(int64_t t, int64_t from, int64_t to)
     return lt_from_local(x.tm_year + 1900, x.tm_mon + 1, x.tm_mday + (int)days, x.tm_hour, x.tm_min + mins, x.tm_sec);
 }
 
+/* True when who is an active staff member: staff approve bookings, so a move
+ * they make needs no second approval. */
+static int actor_is_staff(db_t *db, const actor_t *who)
+{
+    if (!who || who->person_id <= 0) return 0;
+    sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM people WHERE id = ?1 AND is_staff = 1 AND status = 'active'");
+    if (!st) return 0;
+    db_bind_int(st, 1, who->person_id);
+    int yes = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_reset(st);
+    return yes;
+}
+
 static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int64_t start, int64_t end,
                     int64_t resource_id, const char *title, lp_fail *f)
 {
@@ -208,6 +221,10 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
     if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "resource_id", "no such resource");
     if (rc == 0) rc = rsv_check(db, &rq, &res, f);
     if (rc) return rc;
+    /* An approval covers the slot it was given for (or a part of it): another
+     * resource or more time is a new request. */
+    int within = resource_id == r->resource_id && start >= r->start && end <= r->end;
+    int again = res.approval_required && !within && !actor_is_staff(db, who);
     char *before = NULL;
     rc = audit_snapshot(db, rsv_snapshot_sql(), r->id, &before);
     sqlite3_stmt *st = rc ? NULL : db_stmt(db,
@@ -219,7 +236,7 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
         db_bind_int(st, 5, start - (int64_t)res.buffer_before_min * 60);
         db_bind_int(st, 6, end + (int64_t)res.buffer_after_min * 60);
         db_bind_text(st, 7, rq.title); db_bind_int(st, 8, clk_now());
-        db_bind_int(st, 9, res.approval_required && resource_id != r->resource_id);
+        db_bind_int(st, 9, again);
         rc = db_exec_stmt(st);
     }
     st = rc ? NULL : db_stmt(db, "UPDATE resources SET longest_block = ?2 WHERE id = ?1 AND longest_block < ?2");

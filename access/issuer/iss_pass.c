@@ -1,13 +1,15 @@
 /* iss_pass.c: holder credentials and pass issuance.
  *
  * Guarantees: a pass is issued only for a confirmed or checked-in
- * reservation of an active person of an active tenant, for the door group of
+ * reservation of an active person who is still a member of its tenant,
+ * while that tenant is active, for the door group of
  * the booked resource, from start minus the early check-in margin to end plus
  * the grace, and only when qual_check holds for that whole validity; one pass
  * per (reservation, active credential) is kept, stored with its bytes, and
  * handed out again while live (same cti); a pass whose reservation moved is
  * revoked and replaced. Staff get one standing pass per credential for every
- * door group ("*"), renewed once half of its lifetime is gone. Passes never
+ * door group ("*", which no other pass carries), renewed once half of its
+ * lifetime is gone. Passes never
  * exceed TOK_PASS_BUDGET: the tenant id, then the reservation id, are dropped
  * from the claims when needed (the server still knows both by cti). */
 #include "access/issuer/iss_internal.h"
@@ -284,7 +286,8 @@ static int claims_for(const iss_settings *s, const struct want *w, int64_t now, 
         c->has_cnf = 1;
         memcpy(c->cnf_pk, w->cnf, TOK_PK_LEN);
     }
-    if (strlen(w->group) > TOK_GROUP_MAX)
+    /* "*" opens every door: only standing staff passes carry it */
+    if (strlen(w->group) > TOK_GROUP_MAX || (!strcmp(w->group, "*") && strcmp(w->kind, "standing")))
         return LP_ERR_INVALID;
     c->n_groups = 1;
     snprintf(c->groups[0], sizeof c->groups[0], "%s", w->group);
@@ -334,8 +337,9 @@ static int store(db_t *db, const struct want *w, const struct tok_claims *c, int
 }
 
 /* Issues and stores one pass. LP_ERR_INVALID when the claims cannot be
- * written into a pass (a door group over 16 bytes or not visible ASCII, or
- * over the byte budget even without the optional ids). */
+ * written into a pass (a door group over 16 bytes or not visible ASCII, "*"
+ * outside a standing pass, or over the byte budget even without the optional
+ * ids). */
 static int issue(db_t *db, const iss_settings *s, const struct want *w, int64_t now)
 {
     struct tok_claims c;
@@ -379,10 +383,20 @@ static int deserved(db_t *db, const rsv_reservation *r, const res_resource *res,
                     int64_t now, int *ok, lp_fail *f)
 {
     tnt_tenant t;
+    psn_person p;
     const char *why = NULL;
     *ok = 0;
-    int rc = tnt_get(db, r->tenant_id, &t);
-    if (rc == 0 && strcmp(t.status, "active")) {
+    int rc = psn_get(db, r->person_id, &p);
+    if (rc == 0 && strcmp(p.status, "active")) {
+        why = "person_disabled";
+        lp_failf(f, LP_ERR_RULE, "person_id", "the person is disabled");
+    } else if (rc == 0 && p.tenant_id != r->tenant_id) {
+        why = "left_tenant";
+        lp_failf(f, LP_ERR_RULE, "person_id", "the person is no longer a member of the tenant");
+    }
+    if (rc == 0 && !why)
+        rc = tnt_get(db, r->tenant_id, &t);
+    if (rc == 0 && !why && strcmp(t.status, "active")) {
         why = "tenant_not_active";
         lp_failf(f, LP_ERR_RULE, "tenant", "the tenant is %s", t.status);
     }

@@ -316,8 +316,9 @@ int iss_revoke_changed(db_t *db, const rsv_reservation *r, int64_t now)
     return rc;
 }
 
-/* A reservation that no longer holds its slot loses its passes; one that
- * moved or changed resource loses those that no longer match. */
+/* A reservation that no longer holds its slot loses its passes, and so does
+ * one checked out before its end (the rest of the slot is free for others);
+ * one that moved or changed resource loses those that no longer match. */
 static int on_reservation(db_t *db, const rsv_reservation *r)
 {
     static const char *const lost[][2] = {
@@ -328,6 +329,8 @@ static int on_reservation(db_t *db, const rsv_reservation *r)
         if (!strcmp(r->status, lost[i][0]))
             return iss_revoke(db, &iss_system, ISS_RESERVATION, r->id, lost[i][1], clk_now(), NULL);
     }
+    if (!strcmp(r->status, "completed") && r->checked_out_at && r->checked_out_at < r->end)
+        return iss_revoke(db, &iss_system, ISS_RESERVATION, r->id, "checked_out", clk_now(), NULL);
     if (!strcmp(r->status, "confirmed") || !strcmp(r->status, "checked_in"))
         return iss_revoke_changed(db, r, clk_now());
     return 0;

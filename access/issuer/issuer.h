@@ -174,8 +174,9 @@ int iss_deny_since(db_t *db, int64_t since, int64_t now, int64_t skew, struct to
 int iss_sweep(db_t *db, int64_t now, int *revoked) LP_MUST;
 /* Registers the booking hooks (tenant suspension and offboarding revoke the
  * tenant's passes; a reservation that is cancelled, rejected, a no-show, back
- * to requested, moved or resized loses its passes) and the demo doors.
- * Call once at start-up, before threads. */
+ * to requested, moved or resized, or checked out before its end loses its
+ * passes) and the demo doors. Only standing (staff) passes carry the door
+ * group "*". Call once at start-up, before threads. */
 void iss_hooks_register(void);
 
 /* ---- doors ---- */

@@ -292,6 +292,8 @@ static void test_malformed_requests(void **st)
         { "GET", "/api/v1/tenants/abc", NULL, 404 },
         { "GET", "/api/v1/tenants/0", NULL, 404 },
         { "GET", "/api/v1/tenants/99999999999999999999", NULL, 404 },
+        { "GET", "/api/v1/tenants/1%00x", NULL, 404 },
+        { "GET", "/api/v1/tenants?status=active%00x", NULL, 400 },
         { "GET", "/api/v1/tenants?status=weird", NULL, 400 },
         { "GET", "/api/v1/audit?limit=-5", NULL, 400 },
         { "GET", "/api/v1/audit?object_id=x", NULL, 400 },

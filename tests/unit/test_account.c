@@ -117,6 +117,27 @@ static void test_session_expiry_is_not_extended(void **st)
     assert_int_equal(acct_authenticate(db, tok, &c), LP_ERR_UNAUTH);
 }
 
+static void test_staff_key_needs_a_staff_owner(void **st)
+{
+    psn_person p = { 0 };
+    lp_fail f;
+    actor_t who = { 0, "test" };
+    char key[160];
+    int64_t kid;
+    acct_caller c;
+    snprintf(p.email, sizeof p.email, "ops@example.org");
+    snprintf(p.name, sizeof p.name, "Ops");
+    p.is_staff = 1;
+    assert_int_equal(psn_create(db, &who, &p, NULL, &f), 0);
+    assert_int_equal(acct_apikey_create(db, &who, "monitoring", "staff", p.id, 0, key, sizeof key, &kid), 0);
+    assert_int_equal(acct_authenticate(db, key, &c), 0);
+    assert_int_equal(c.role, ROLE_STAFF);
+    /* demoted behind the API's back: the key stops working */
+    p.is_staff = 0;
+    assert_int_equal(psn_update(other, &who, &p, &f), 0);
+    assert_int_equal(acct_authenticate(db, key, &c), LP_ERR_UNAUTH);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -124,6 +145,7 @@ int main(void)
         cmocka_unit_test(test_cache_follows_commits_in_this_process),
         cmocka_unit_test(test_cache_ttl_for_other_processes),
         cmocka_unit_test(test_session_expiry_is_not_extended),
+        cmocka_unit_test(test_staff_key_needs_a_staff_owner),
     };
     return cmocka_run_group_tests_name("account", tests, setup, teardown);
 }
