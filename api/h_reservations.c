@@ -3,6 +3,7 @@
  * their own name; tenant admins and staff on behalf of a person of the
  * tenant. Other tenants' bookings appear only as busy blocks. */
 #include "api/handlers.h"
+#include "api/jsonw.h"
 #include "api/notify.h"
 #include "booking/feed.h"
 #include "booking/outbox.h"
@@ -168,7 +169,7 @@ void h_rsv_create(api_ctx *c)
     }
     if (rc == 0) rc = book(c, b, &out, &f);
     json_decref(b);
-    char *txt = out ? json_dumps(out, JSON_COMPACT) : NULL;
+    char *txt = out ? jw_dump(out, NULL) : NULL;
     if (rc == 0 && key && c->caller.person_id) rc = txt ? idem_store(c, key, 201, txt) : LP_ERR_NOMEM;
     if (rc == 0) rc = db_commit(c->db);
     if (rc) db_rollback(c->db);

@@ -1,6 +1,7 @@
 /* resp.c: replies for handlers: JSON, raw, empty, and RFC 9457 problems
  * with a stable type URI per kind (urn:labpass:problem:KIND). */
 #include "api/ctx.h"
+#include "api/jsonw.h"
 #include "core/ltime.h"
 #include <microhttpd.h>
 #include <stdio.h>
@@ -18,13 +19,14 @@ void api_reply_raw(api_ctx *c, int status, const char *type, char *body, size_t 
 
 void api_reply_json(api_ctx *c, int status, json_t *j)
 {
-    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    size_t len = 0;
+    char *s = jw_dump(j, &len);
     json_decref(j);
     if (!s) {
         api_problem(c, 500, "internal", "Internal error", "the response could not be encoded", NULL);
         return;
     }
-    api_reply_raw(c, status, "application/json", s, strlen(s));
+    api_reply_raw(c, status, "application/json", s, len);
 }
 
 void api_reply_empty(api_ctx *c, int status) { api_reply_raw(c, status, NULL, NULL, 0); }
@@ -44,7 +46,7 @@ void api_problem(api_ctx *c, int status, const char *kind, const char *title, co
     if (detail && *detail) json_object_set_new(j, "detail", json_string(detail));
     if (field && *field) json_object_set_new(j, "field", json_string(field));
     json_object_set_new(j, "instance", json_string(c->path));
-    char *s = json_dumps(j, JSON_COMPACT);
+    char *s = jw_dump(j, NULL);
     json_decref(j);
     if (!s) s = strdup("{\"type\":\"urn:labpass:problem:internal\",\"status\":500}");
     api_reply_raw(c, status, "application/problem+json", s, s ? strlen(s) : 0);

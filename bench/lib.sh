@@ -9,14 +9,19 @@ trap bench_cleanup EXIT INT TERM
 # free_port: prints a free TCP port on 127.0.0.1.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-# start_labpassd DB PORT [ARGS...]: starts bin/labpassd and waits until it answers.
+# start_labpassd DB PORT [ARGS...]: starts bin/labpassd and waits until it
+# answers; its pid is in LABPASSD_PID (stop it with stop_labpassd when the
+# caller runs in a subshell, where the exit trap does not reach).
 start_labpassd() {
   db=$1; port=$2; shift 2
   bin/labpassd --listen 127.0.0.1:$port --db "$db" --log-level warn "$@" > "$BENCH_OUT/labpassd-$port.log" 2>&1 &
+  LABPASSD_PID=$!
   BENCH_PIDS="$BENCH_PIDS $!"
   for i in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "labpassd did not start" >&2; return 1
 }
+
+stop_labpassd() { kill "$LABPASSD_PID" 2>/dev/null; wait "$LABPASSD_PID" 2>/dev/null; }
 
 # login PORT EMAIL PASSWORD: prints a session token.
 login() {

@@ -32,6 +32,7 @@ run_size() {
     wrk -t2 -c4 -d"${SECS}s" --latency -H "Authorization: Bearer $tok" \
       "http://127.0.0.1:$port/api/v1/resources/$r1/availability?from=$from&to=$to" > "$BENCH_OUT/avail.txt"
   fi
+  stop_labpassd
   rps "$BENCH_OUT/book-$n.txt"
 }
 k=$(run_size 1000)
