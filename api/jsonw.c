@@ -10,7 +10,7 @@ struct jw { char *p; size_t len, cap; int bad; };
 static int grow(struct jw *w, size_t need)
 {
     if (w->len + need + 1 <= w->cap) return 0;
-    size_t cap = w->cap ? w->cap : 256;
+    size_t cap = w->cap ? w->cap : 1024;
     while (cap < w->len + need + 1) cap *= 2;
     char *np = realloc(w->p, cap);
     if (!np) { w->bad = 1; return -1; }
@@ -89,8 +89,12 @@ static void put_value(struct jw *w, const json_t *j, int depth)
         put_string(w, json_string_value(j), json_string_length(j));
         break;
     case JSON_INTEGER: {
-        int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-        put(w, num, (size_t)n);
+        json_int_t v = json_integer_value(j);
+        unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+        char *e = num + sizeof num, *d = e;
+        do { *--d = (char)('0' + u % 10); u /= 10; } while (u);
+        if (v < 0) *--d = '-';
+        put(w, d, (size_t)(e - d));
         break;
     }
     case JSON_REAL: {

@@ -99,6 +99,13 @@ void lt_local(int64_t t, struct tm *out)
     localtime_r(&tt, out);
 }
 
+/* Writes n as exactly `width` digits. */
+static char *digits_out(char *p, long n, int width)
+{
+    for (int i = width - 1; i >= 0; i--) { p[i] = (char)('0' + n % 10); n /= 10; }
+    return p + width;
+}
+
 void lt_format(int64_t t, char out[LT_RFC3339_LEN])
 {
     struct tm tm;
@@ -106,9 +113,16 @@ void lt_format(int64_t t, char out[LT_RFC3339_LEN])
     long off = tm.tm_gmtoff;
     char sign = off < 0 ? '-' : '+';
     if (off < 0) off = -off;
-    size_t n = strftime(out, LT_RFC3339_LEN, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, LT_RFC3339_LEN - n, "%c%02d:%02d", sign, (int)(off / 3600) % 100,
-             (int)(off / 60) % 60);
+    /* YYYY-MM-DDTHH:MM:SS+HH:MM, written digit by digit (every response has times) */
+    char *p = digits_out(out, tm.tm_year + 1900, 4);
+    *p++ = '-'; p = digits_out(p, tm.tm_mon + 1, 2);
+    *p++ = '-'; p = digits_out(p, tm.tm_mday, 2);
+    *p++ = 'T'; p = digits_out(p, tm.tm_hour, 2);
+    *p++ = ':'; p = digits_out(p, tm.tm_min, 2);
+    *p++ = ':'; p = digits_out(p, tm.tm_sec, 2);
+    *p++ = sign; p = digits_out(p, (off / 3600) % 100, 2);
+    *p++ = ':'; p = digits_out(p, (off / 60) % 60, 2);
+    *p = '\0';
 }
 
 void lt_format_utc(int64_t t, char out[LT_RFC3339_LEN])
