@@ -189,21 +189,18 @@ int avail_free(db_t *db, const res_resource *r, int64_t from, int64_t to, struct
     *out = NULL;
     *n = 0;
     if (to <= from) return 0;
-    rsv_filter q = { from - wid, to + wid, r->id, 0, 0, 1, 20000 };
-    rsv_reservation *rs = NULL;
+    struct slots_iv *busy = NULL, *cl = NULL;
     size_t nr = 0, nc = 0;
-    struct slots_iv *cl = NULL;
-    int rc = rsv_list(db, &q, &rs, &nr);
+    int rc = rsv_blocks(db, r, from - wid, to + wid, &busy, &nr);
     if (rc == 0) rc = res_closures(db, r->id, from, to, &cl, &nc);
-    struct slots_iv *busy = rc ? NULL : calloc(nr + 1, sizeof *busy);
     struct slots_iv *cl2 = rc ? NULL : realloc(cl, (nc + 1) * sizeof *cl);
-    if (rc == 0 && (!busy || !cl2)) rc = LP_ERR_NOMEM;
+    if (rc == 0 && !cl2) rc = LP_ERR_NOMEM;
     if (cl2) cl = cl2;
     /* A new booking [s, e) collides with a block [bs, be) when its own block
      * [s - before, e + after) overlaps it: s < be + before and e > bs - after. */
     for (size_t i = 0; rc == 0 && i < nr; i++) {
-        busy[i].start = rs[i].block_start - (int64_t)r->buffer_after_min * 60;
-        busy[i].end = rs[i].block_end + (int64_t)r->buffer_before_min * 60;
+        busy[i].start -= (int64_t)r->buffer_after_min * 60;
+        busy[i].end += (int64_t)r->buffer_before_min * 60;
     }
     if (rc == 0 && !strcmp(r->status, "out_of_service")) {
         cl[nc].start = from;
@@ -212,7 +209,7 @@ int avail_free(db_t *db, const res_resource *r, int64_t from, int64_t to, struct
     }
     struct slots_query sq = { r->has_hours ? &r->hours : NULL, from, to, cl, nc, busy, nr, (unsigned)r->capacity };
     if (rc == 0) rc = slots_free(&sq, out, n);
-    free(rs); free(cl); free(busy);
+    free(cl); free(busy);
     return rc;
 }
 

@@ -156,10 +156,13 @@ static int check_quota(db_t *db, const rsv_request *rq, const res_resource *r, l
  * refused (409) rather than judged on a part of it. */
 #define OVERLAP_MAX 100000
 
-/* The blocks holding r that overlap [bs, be), in block_start order, into a new
- * array (caller frees); the first one's booking times in *first_s, *first_e. */
-static int holding_blocks(db_t *db, const rsv_request *rq, const res_resource *r, int64_t bs, int64_t be,
-                          struct slots_iv **out, size_t *n, int64_t *first_s, int64_t *first_e)
+/* The blocks holding resource_id that overlap [bs, be) (other than
+ * reservation `exclude`), in block_start order, at most `limit`, into a new
+ * array (caller frees); the first one's booking times in *first_s, *first_e
+ * (may be NULL). longest is the resource's longest_block: the index range read. */
+static int holding_blocks(db_t *db, int64_t resource_id, int64_t longest, int64_t exclude, int64_t limit,
+                          int64_t bs, int64_t be, struct slots_iv **out, size_t *n, int64_t *first_s,
+                          int64_t *first_e)
 {
     sqlite3_stmt *st = db_stmt(db,
         "SELECT block_start, block_end, start, end FROM reservations "
@@ -167,10 +170,8 @@ static int holding_blocks(db_t *db, const rsv_request *rq, const res_resource *r
         "AND block_start > ?2 - ?4 - 1 AND block_start < ?3 AND block_end > ?2 AND id != ?5 "
         "ORDER BY block_start LIMIT ?6");
     if (!st) return LP_ERR_DB;
-    db_bind_int(st, 1, rq->resource_id); db_bind_int(st, 2, bs); db_bind_int(st, 3, be);
-    db_bind_int(st, 4, r->longest_block); db_bind_int(st, 5, rq->exclude_id);
-    /* with capacity 1 the first block decides */
-    db_bind_int(st, 6, r->capacity > 1 ? OVERLAP_MAX + 1 : 1);
+    db_bind_int(st, 1, resource_id); db_bind_int(st, 2, bs); db_bind_int(st, 3, be);
+    db_bind_int(st, 4, longest); db_bind_int(st, 5, exclude); db_bind_int(st, 6, limit);
     struct slots_iv *iv = NULL;
     size_t cap = 0;
     int rc = 0;
@@ -183,13 +184,18 @@ static int holding_blocks(db_t *db, const rsv_request *rq, const res_resource *r
         }
         iv[*n].start = sqlite3_column_int64(st, 0);
         iv[*n].end = sqlite3_column_int64(st, 1);
-        if (*n == 0) { *first_s = sqlite3_column_int64(st, 2); *first_e = sqlite3_column_int64(st, 3); }
+        if (*n == 0 && first_s) { *first_s = sqlite3_column_int64(st, 2); *first_e = sqlite3_column_int64(st, 3); }
         (*n)++;
     }
     sqlite3_reset(st);
     if (rc) { free(iv); iv = NULL; *n = 0; }
     *out = iv;
     return rc;
+}
+
+int rsv_blocks(db_t *db, const res_resource *r, int64_t from, int64_t to, struct slots_iv **out, size_t *n)
+{
+    return holding_blocks(db, r->id, r->longest_block, 0, OVERLAP_MAX, from, to, out, n, NULL, NULL);
 }
 
 /* The overlap check: blocks (booking plus buffers) that hold the resource. */
@@ -199,7 +205,9 @@ static int check_overlap(db_t *db, const rsv_request *rq, const res_resource *r,
     struct slots_iv *iv = NULL;
     int64_t first_s = 0, first_e = 0;
     size_t n = 0;
-    int rc = holding_blocks(db, rq, r, bs, be, &iv, &n, &first_s, &first_e);
+    /* with capacity 1 the first block decides */
+    int rc = holding_blocks(db, rq->resource_id, r->longest_block, rq->exclude_id,
+                            r->capacity > 1 ? OVERLAP_MAX + 1 : 1, bs, be, &iv, &n, &first_s, &first_e);
     if (rc || n == 0) { free(iv); return rc; }
     int blocked = n >= (size_t)r->capacity;
     if (blocked && r->capacity > 1 && n <= OVERLAP_MAX) {   /* beyond OVERLAP_MAX: blocked */

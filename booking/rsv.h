@@ -58,6 +58,11 @@ int rsv_create_series(db_t *db, const actor_t *who, const rsv_request *rq, const
 
 int rsv_get(db_t *db, int64_t id, rsv_reservation *out) LP_MUST;
 
+/* The blocks (booking plus buffers) that hold resource r and overlap
+ * [from, to), in order: one index range read. Caller frees *out. */
+int rsv_blocks(db_t *db, const res_resource *r, int64_t from, int64_t to, struct slots_iv **out,
+               size_t *n) LP_MUST;
+
 /* Reservations overlapping [from, to), optionally of one resource (0 = all),
  * one tenant (0 = all) or one person (0 = all); cap on count. With
  * holding_only and a resource alone, the window applies to the blocks

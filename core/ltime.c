@@ -106,20 +106,58 @@ static char *digits_out(char *p, long n, int width)
     return p + width;
 }
 
+/* y-m-d of a day count from 1970-01-01 (proleptic Gregorian). */
+static void civil_from_days(int64_t z, int *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = (int)(yoe + era * 400 + (*m <= 2));
+}
+
+/* The site zone's UTC offset at t. localtime_r is slow (a global lock and a
+ * table search), and responses format many nearby instants, so each thread
+ * remembers a span where the offset is known to be constant: when the offset
+ * is the same 12 hours before and after t, it is taken to hold across that
+ * day (real zones never change their offset twice within 12 hours). */
+static _Thread_local struct { int64_t lo, hi; long off; } g_off;
+
+static long zone_offset(int64_t t)
+{
+    if (t >= g_off.lo && t < g_off.hi) return g_off.off;
+    struct tm a, b, c;
+    lt_local(t, &a);
+    lt_local(t - 43200, &b);
+    lt_local(t + 43200, &c);
+    if (a.tm_gmtoff == b.tm_gmtoff && a.tm_gmtoff == c.tm_gmtoff) {
+        g_off.lo = t - 43200;
+        g_off.hi = t + 43200;
+        g_off.off = a.tm_gmtoff;
+    }
+    return a.tm_gmtoff;
+}
+
 void lt_format(int64_t t, char out[LT_RFC3339_LEN])
 {
-    struct tm tm;
-    lt_local(t, &tm);
-    long off = tm.tm_gmtoff;
+    long off = zone_offset(t);
+    int64_t local = t + off, days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+    int64_t secs = local - days * 86400;
+    int y, mo, d;
+    civil_from_days(days, &y, &mo, &d);
     char sign = off < 0 ? '-' : '+';
     if (off < 0) off = -off;
     /* YYYY-MM-DDTHH:MM:SS+HH:MM, written digit by digit (every response has times) */
-    char *p = digits_out(out, tm.tm_year + 1900, 4);
-    *p++ = '-'; p = digits_out(p, tm.tm_mon + 1, 2);
-    *p++ = '-'; p = digits_out(p, tm.tm_mday, 2);
-    *p++ = 'T'; p = digits_out(p, tm.tm_hour, 2);
-    *p++ = ':'; p = digits_out(p, tm.tm_min, 2);
-    *p++ = ':'; p = digits_out(p, tm.tm_sec, 2);
+    char *p = digits_out(out, y, 4);
+    *p++ = '-'; p = digits_out(p, mo, 2);
+    *p++ = '-'; p = digits_out(p, d, 2);
+    *p++ = 'T'; p = digits_out(p, (long)(secs / 3600), 2);
+    *p++ = ':'; p = digits_out(p, (long)(secs / 60 % 60), 2);
+    *p++ = ':'; p = digits_out(p, (long)(secs % 60), 2);
     *p++ = sign; p = digits_out(p, (off / 3600) % 100, 2);
     *p++ = ':'; p = digits_out(p, (off / 60) % 60, 2);
     *p = '\0';

@@ -64,6 +64,29 @@ static void test_zone_and_dst(void **st)
     assert_int_not_equal(lt_parse_month("2026-13", &from, &to), 0);
 }
 
+/* lt_format (cached offsets, own calendar arithmetic) agrees with strftime
+ * and localtime_r around both 2026 changes, minute by minute, in both orders. */
+static void test_format_matches_libc(void **st)
+{
+    assert_int_equal(lt_set_zone("Europe/Amsterdam"), 0);
+    const int64_t centers[] = { 1774746000, 1792890000, 0, 951782400, 4102444800LL };
+    for (size_t c = 0; c < sizeof centers / sizeof centers[0]; c++)
+        for (int dir = -1; dir <= 1; dir += 2)
+            for (int64_t k = -2000; k <= 2000; k++) {
+                int64_t t = centers[c] + dir * k * 61;
+                char got[LT_RFC3339_LEN], want[LT_RFC3339_LEN + 16], zone[40];
+                struct tm tm;
+                time_t tt = (time_t)t;
+                localtime_r(&tt, &tm);
+                long off = tm.tm_gmtoff < 0 ? -tm.tm_gmtoff : tm.tm_gmtoff;
+                strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S", &tm);
+                snprintf(zone, sizeof zone, "%c%02ld:%02ld", tm.tm_gmtoff < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+                strcat(want, zone);
+                lt_format(t, got);
+                if (strcmp(got, want) != 0) fail_msg("%lld: %s != %s", (long long)t, got, want);
+            }
+}
+
 static void test_clock_fixed(void **st)
 {
     clk_set_fixed(1000);
@@ -111,6 +134,7 @@ int main(void)
         cmocka_unit_test(test_rfc3339_valid),
         cmocka_unit_test(test_rfc3339_invalid),
         cmocka_unit_test(test_zone_and_dst),
+        cmocka_unit_test(test_format_matches_libc),
         cmocka_unit_test(test_clock_fixed),
         cmocka_unit_test(test_db_migrate_and_audit),
     };
