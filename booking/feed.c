@@ -112,7 +112,10 @@ int feed_render(db_t *db, const char *token, char **ics, size_t *len)
         res_resource r;
         if (res_get(db, resource, &r) == 0) snprintf(cal, sizeof cal, "%s: %s", site.name, r.name);
     }
-    struct ics_feed feed = { cal, "labpass.local", site.email[0] ? site.email : NULL, now, 60 };
+    /* ORGANIZER only with an address the feed writer accepts as it is. */
+    int mail_ok = site.email[0] && strspn(site.email, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                          "0123456789.@+_-") == strlen(site.email);
+    struct ics_feed feed = { cal, "labpass.local", mail_ok ? site.email : NULL, now, 60 };
     rc = ics_write(&feed, ev, k, ics, len);
     free(ev);
     free(names);

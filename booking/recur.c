@@ -127,9 +127,10 @@ static int list_item(const char *s, size_t len, int lo, int hi, int neg)
     return 0;
 }
 
+typedef int item_fn(const char *s, size_t len, const struct key_rule *k, const struct rule *r);
+
 /* Calls item() for each comma-separated item; empty items are refused. */
-static int each_item(const char *v, const struct key_rule *k, const struct rule *r,
-                     int (*item)(const char *, size_t, const struct key_rule *, const struct rule *))
+static int each_item(const char *v, const struct key_rule *k, const struct rule *r, item_fn *item)
 {
     const char *p = v;
     for (;;) {
@@ -285,6 +286,89 @@ int recur_check(const char *rule)
     return rule_parse(rule, &r);
 }
 
+/* ---- does the first occurrence match the rule? Checked before libical
+ * runs: libical 3.0 searches without bound for a first match when the start
+ * does not match (up to the year 2582), and a start that matches keeps its
+ * later searches short. */
+
+struct day {
+    int y, m, d;   /* calendar date */
+    int wd;        /* 0 = Monday */
+    int yd;        /* 1..366 */
+};
+
+static int days_in_month(int y, int m)
+{
+    static const int md[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return md[m - 1] + (m == 2 && leap);
+}
+
+static int days_in_year(int y)
+{
+    return 337 + days_in_month(y, 2);
+}
+
+/* Is x (1-based) in the list v? Negative items count back from n. */
+static int list_has(const char *v, int x, int n)
+{
+    for (const char *p = v; p; p = strchr(p, ','), p = p ? p + 1 : NULL) {
+        int k = atoi(p);
+        if (k == x || (k < 0 && n + k + 1 == x)) return 1;
+    }
+    return 0;
+}
+
+/* BYDAY: the weekday, and an ordinal counted within the month, or within the
+ * year for YEARLY without BYMONTH. */
+static int byday_has(const struct rule *r, const char *v, const struct day *dy)
+{
+    int in_year = r->freq == F_YEARLY && part_index(r, "BYMONTH") < 0;
+    int pos = in_year ? dy->yd : dy->d;
+    int len = in_year ? days_in_year(dy->y) : days_in_month(dy->y, dy->m);
+    int fwd = (pos - 1) / 7 + 1, back = -((len - pos) / 7 + 1);
+    for (const char *p = v; p; p = strchr(p, ','), p = p ? p + 1 : NULL) {
+        size_t len2 = strcspn(p, ",");
+        char wd[3] = { p[len2 - 2], p[len2 - 1], '\0' };
+        int ord = len2 > 2 ? atoi(p) : 0;
+        if (weekday_index(wd) == dy->wd && (ord == 0 || ord == fwd || ord == back)) return 1;
+    }
+    return 0;
+}
+
+static int day_matches(const struct rule *r, const struct day *dy)
+{
+    int i = part_index(r, "BYMONTH");
+    if (i >= 0 && !list_has(r->val[i], dy->m, 12)) return 0;
+    i = part_index(r, "BYMONTHDAY");
+    if (i >= 0 && !list_has(r->val[i], dy->d, days_in_month(dy->y, dy->m))) return 0;
+    i = part_index(r, "BYDAY");
+    return i < 0 || byday_has(r, r->val[i], dy);
+}
+
+/* BYSETPOS (MONTHLY only): the position of the day among the month's matches. */
+static int setpos_matches(const struct rule *r, const char *v, const struct day *dy)
+{
+    int n = 0, at = 0, dim = days_in_month(dy->y, dy->m);
+    for (int d = 1; d <= dim; d++) {
+        struct day o = { dy->y, dy->m, d, ((dy->wd + d - dy->d) % 7 + 7) % 7, dy->yd + d - dy->d };
+        if (day_matches(r, &o)) {
+            n++;
+            if (d == dy->d) at = n;
+        }
+    }
+    return at > 0 && list_has(v, at, n);
+}
+
+static int start_matches(const struct rule *r, const struct tm *tm)
+{
+    struct day dy = { tm->tm_year + 1900, tm->tm_mon + 1, tm->tm_mday, (tm->tm_wday + 6) % 7,
+                      tm->tm_yday + 1 };
+    int sp = part_index(r, "BYSETPOS");
+    if (!day_matches(r, &dy)) return 0;
+    return sp < 0 || setpos_matches(r, r->val[sp], &dy);
+}
+
 /* ---- wall-clock arithmetic: "naive" seconds are a site-local wall time
  * counted as if it were UTC, so differences are wall-clock differences. */
 
@@ -360,6 +444,9 @@ static int expand(const struct rule *r, int64_t start, int64_t end, struct recur
     if (wall_len <= 0) return LP_ERR_INVALID;
     if (r->has_until && r->until < start) return LP_ERR_INVALID;
     if (r->has_until && r->until - start > RECUR_MAX_SPAN) return LP_ERR_TOOBIG;
+    struct tm wall;
+    lt_local(start, &wall);
+    if (!start_matches(r, &wall)) return LP_ERR_INVALID;
 
     struct icalrecurrencetype rt = icalrecurrencetype_from_string(r->text);
     rt.count = 0;

@@ -173,30 +173,22 @@ void lt_format_utc(int64_t t, char out[LT_RFC3339_LEN])
 
 int64_t lt_from_local(int y, int mon, int d, int h, int mi, int s)
 {
-    /* Normalise out-of-range fields first (day 0, minute -30, month 13) with
-     * plain calendar arithmetic, so the DST logic below sees a real wall time. */
-    struct tm n = { .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_sec = s };
-    time_t flat = timegm(&n);
-    gmtime_r(&flat, &n);
-    y = n.tm_year + 1900; mon = n.tm_mon + 1; d = n.tm_mday; h = n.tm_hour; mi = n.tm_min; s = n.tm_sec;
-    /* Try both DST interpretations; keep the earlier one that maps back to
-     * the wall time asked for. If none does, the time is in a gap. */
-    int64_t best = -1;
-    for (int dst = 0; dst <= 1; dst++) {
-        struct tm tm = { .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d,
-                         .tm_hour = h, .tm_min = mi, .tm_sec = s, .tm_isdst = dst };
-        time_t t = mktime(&tm);
-        struct tm back;
-        localtime_r(&t, &back);
-        if (back.tm_hour == h && back.tm_min == mi && back.tm_mday == d &&
-            (best < 0 || (int64_t)t < best))
-            best = (int64_t)t;
-    }
-    if (best >= 0) return best;
-    /* In a gap: mktime with tm_isdst = 0 normalises forward by the gap. */
-    struct tm tm = { .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d,
-                     .tm_hour = h, .tm_min = mi, .tm_sec = s, .tm_isdst = 0 };
-    return (int64_t)mktime(&tm);
+    /* The wall time read as if it were UTC; out-of-range fields (day 0,
+     * minute -30, month 13) normalise by plain calendar arithmetic. */
+    int64_t yy = y + (mon - 1 >= 0 ? (mon - 1) / 12 : (mon - 12) / 12);
+    int mm = ((mon - 1) % 12 + 12) % 12 + 1;
+    int64_t wall = (days_from_civil((int)yy, mm, 1) + d - 1) * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + s;
+    /* The offsets in force half a day either side are the candidates (a zone
+     * never changes twice within that span). A candidate is right when the
+     * instant it gives has that offset; of two right ones (the repeated hour
+     * in autumn) the earlier wins; with none (the skipped hour in spring) the
+     * earlier offset moves the time forward by the gap. */
+    long before = zone_offset(wall - 43200), after = zone_offset(wall + 43200);
+    int64_t t1 = wall - before, t2 = wall - after;
+    int ok1 = zone_offset(t1) == before, ok2 = zone_offset(t2) == after;
+    if (ok1 && ok2) return t1 < t2 ? t1 : t2;
+    if (ok2) return t2;
+    return t1;
 }
 
 int64_t lt_day_start(int64_t t)

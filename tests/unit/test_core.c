@@ -87,6 +87,44 @@ static void test_format_matches_libc(void **st)
             }
 }
 
+/* The libc way (mktime both ways, earlier valid one, else forward): the
+ * reference for lt_from_local over every quarter hour of both 2026 changes. */
+static int64_t from_local_libc(int y, int mon, int d, int h, int mi)
+{
+    int64_t best = -1;
+    for (int dst = 0; dst <= 1; dst++) {
+        struct tm tm = { .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi,
+                         .tm_isdst = dst };
+        time_t t = mktime(&tm);
+        struct tm back;
+        localtime_r(&t, &back);
+        if (back.tm_hour == h && back.tm_min == mi && back.tm_mday == d && (best < 0 || t < best)) best = t;
+    }
+    if (best >= 0) return best;
+    struct tm tm = { .tm_year = y - 1900, .tm_mon = mon - 1, .tm_mday = d, .tm_hour = h, .tm_min = mi, .tm_isdst = 0 };
+    return (int64_t)mktime(&tm);
+}
+
+static void test_from_local_matches_libc(void **st)
+{
+    assert_int_equal(lt_set_zone("Europe/Amsterdam"), 0);
+    const int days[][3] = { { 2026, 3, 28 }, { 2026, 3, 29 }, { 2026, 3, 30 }, { 2026, 10, 24 }, { 2026, 10, 25 },
+                            { 2026, 10, 26 }, { 2026, 12, 31 }, { 2027, 1, 1 }, { 2024, 2, 29 } };
+    for (size_t i = 0; i < sizeof days / sizeof days[0]; i++)
+        for (int q = 0; q < 96; q++) {
+            int h = q / 4, mi = (q % 4) * 15;
+            int64_t a = lt_from_local(days[i][0], days[i][1], days[i][2], h, mi, 0);
+            int64_t b = from_local_libc(days[i][0], days[i][1], days[i][2], h, mi);
+            if (a != b) fail_msg("%d-%d-%d %02d:%02d: %lld != %lld", days[i][0], days[i][1], days[i][2], h, mi,
+                                 (long long)a, (long long)b);
+        }
+    /* out-of-range fields normalise */
+    assert_int_equal(lt_from_local(2026, 3, 0, 9, 0, 0), lt_from_local(2026, 2, 28, 9, 0, 0));
+    assert_int_equal(lt_from_local(2026, 13, 1, 9, 0, 0), lt_from_local(2027, 1, 1, 9, 0, 0));
+    assert_int_equal(lt_from_local(2026, 4, 14, 9, -30, 0), lt_from_local(2026, 4, 14, 8, 30, 0));
+    assert_int_equal(lt_from_local(2026, 1, 1, 0, 0, 0), lt_from_local(2026, 0, 32, 0, 0, 0) - 0 + 0);
+}
+
 static void test_clock_fixed(void **st)
 {
     clk_set_fixed(1000);
@@ -135,6 +173,7 @@ int main(void)
         cmocka_unit_test(test_rfc3339_invalid),
         cmocka_unit_test(test_zone_and_dst),
         cmocka_unit_test(test_format_matches_libc),
+        cmocka_unit_test(test_from_local_matches_libc),
         cmocka_unit_test(test_clock_fixed),
         cmocka_unit_test(test_db_migrate_and_audit),
     };

@@ -184,6 +184,47 @@ static void test_until_is_inclusive_and_utc(void **st)
     free(v);
 }
 
+static void test_monthly_and_yearly_patterns(void **st)
+{
+    struct recur_occ *v;
+    size_t n;
+    assert_int_equal(recur_expand("FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=4", L(2026, 1, 31, 10, 0),
+                                  L(2026, 1, 31, 11, 0), &v, &n), 0);
+    assert_int_equal(n, 4);
+    assert_occ(&v[1], "2026-02-28T10:00:00+01:00", "2026-02-28T11:00:00+01:00");
+    assert_occ(&v[2], "2026-03-31T10:00:00+02:00", "2026-03-31T11:00:00+02:00");
+    assert_occ(&v[3], "2026-04-30T10:00:00+02:00", "2026-04-30T11:00:00+02:00");
+    free(v);
+    /* The last weekday of each month. */
+    assert_int_equal(recur_expand("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1;COUNT=4",
+                                  L(2026, 1, 30, 16, 0), L(2026, 1, 30, 17, 0), &v, &n), 0);
+    assert_int_equal(n, 4);
+    assert_occ(&v[1], "2026-02-27T16:00:00+01:00", "2026-02-27T17:00:00+01:00");
+    assert_occ(&v[2], "2026-03-31T16:00:00+02:00", "2026-03-31T17:00:00+02:00");
+    assert_occ(&v[3], "2026-04-30T16:00:00+02:00", "2026-04-30T17:00:00+02:00");
+    free(v);
+    /* The 31st skips the shorter months. */
+    assert_int_equal(recur_expand("FREQ=MONTHLY;BYMONTHDAY=31;COUNT=3", L(2026, 1, 31, 8, 0),
+                                  L(2026, 1, 31, 9, 0), &v, &n), 0);
+    assert_occ(&v[1], "2026-03-31T08:00:00+02:00", "2026-03-31T09:00:00+02:00");
+    assert_occ(&v[2], "2026-05-31T08:00:00+02:00", "2026-05-31T09:00:00+02:00");
+    free(v);
+    /* Every spring-forward night: two real hours each year. */
+    assert_int_equal(recur_expand("FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU;COUNT=2", L(2026, 3, 29, 1, 0),
+                                  L(2026, 3, 29, 4, 0), &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_occ(&v[1], "2027-03-28T01:00:00+01:00", "2027-03-28T04:00:00+02:00");
+    assert_int_equal(v[1].end - v[1].start, 2 * H);
+    free(v);
+    /* A start outside a rule that never matches is refused before libical
+     * would search centuries for a first match. */
+    v = NULL;
+    assert_int_equal(recur_expand("FREQ=MONTHLY;BYDAY=2TU;BYMONTHDAY=1,15,31;COUNT=2",
+                                  L(2026, 3, 10, 9, 0), L(2026, 3, 10, 10, 0), &v, &n),
+                     LP_ERR_INVALID);
+    assert_null(v);
+}
+
 static void test_limits(void **st)
 {
     struct recur_occ *v = NULL;
@@ -258,11 +299,19 @@ static void test_bad_rules_refused(void **st)
         { "FREQ=WEEKLY;COUNT=5;WKST=XX", LP_ERR_INVALID },
         { "FREQ=YEARLY;COUNT=5;BYYEARDAY=367", LP_ERR_INVALID },
         { "FREQ=YEARLY;COUNT=5;BYWEEKNO=54", LP_ERR_INVALID },
+        /* Parts and combinations left out (see recur.c). */
+        { "FREQ=YEARLY;COUNT=5;BYYEARDAY=100", LP_ERR_INVALID },
+        { "FREQ=YEARLY;COUNT=5;BYWEEKNO=20", LP_ERR_INVALID },
+        { "FREQ=WEEKLY;BYDAY=MO,TU;BYSETPOS=1;COUNT=5", LP_ERR_INVALID },
+        { "FREQ=MONTHLY;BYSETPOS=1;COUNT=5", LP_ERR_INVALID },
+        { "FREQ=DAILY;BYMONTHDAY=-1;COUNT=5", LP_ERR_INVALID },
+        { "FREQ=YEARLY;BYMONTHDAY=1;COUNT=5", LP_ERR_INVALID },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct recur_occ *v = (struct recur_occ *)1;
         size_t n = 1;
-        if (recur_check(bad[i].rule) != bad[i].rc) fail_msg("accepted or wrong code: %s", bad[i].rule);
+        if (recur_check(bad[i].rule) != bad[i].rc)
+            fail_msg("accepted or wrong code: %s", bad[i].rule);
         int rc = recur_expand(bad[i].rule, L(2026, 3, 2, 9, 0), L(2026, 3, 2, 10, 0), &v, &n);
         assert_int_equal(rc, bad[i].rc);
         assert_null(v);
@@ -277,6 +326,7 @@ static void test_bad_rules_refused(void **st)
         "FREQ=MONTHLY;BYDAY=-1FR;COUNT=3", "FREQ=MONTHLY;BYDAY=+2TU;UNTIL=20261231T230000Z",
         "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU;COUNT=2", "FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=-1;COUNT=4",
         "FREQ=WEEKLY;INTERVAL=2;WKST=SU;BYDAY=TU,TH;COUNT=8", "FREQ=DAILY;BYMONTH=3,4;COUNT=5",
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1;COUNT=2", "FREQ=DAILY;BYMONTHDAY=1,15;COUNT=3",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         if (recur_check(good[i]) != 0) fail_msg("refused: %s", good[i]);
@@ -369,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_overlap_takes_earlier),
         cmocka_unit_test(test_booking_across_midnight),
         cmocka_unit_test(test_until_is_inclusive_and_utc),
+        cmocka_unit_test(test_monthly_and_yearly_patterns),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_bad_rules_refused),
         cmocka_unit_test(test_bad_series_refused),
