@@ -16,6 +16,7 @@ struct stmt_slot { const char *sql; sqlite3_stmt *st; };
 struct db {
     sqlite3 *h;
     char *path;
+    int holds_writer;   /* this connection holds g_writer (between db_begin and commit/rollback) */
     struct stmt_slot cache[STMT_CACHE];
 };
 
@@ -78,6 +79,12 @@ static int migrate(db_t *db)
 /* Process-wide SQLite settings, before the library's first use: no
  * memory statistics (they take a global mutex on every allocation). */
 static pthread_once_t g_sqlite_once = PTHREAD_ONCE_INIT;
+/* Writers of this process queue here before BEGIN IMMEDIATE: a thread waiting
+ * for the write lock wakes the moment it is released, instead of polling in
+ * SQLite's busy handler (which sleeps a millisecond or more per try). Other
+ * processes still meet SQLite's own lock and busy timeout. */
+static pthread_mutex_t g_writer = PTHREAD_MUTEX_INITIALIZER;
+static void writer_release(db_t *db);
 static _Atomic uint64_t g_generation;
 
 uint64_t db_generation(void) { return atomic_load(&g_generation); }
@@ -126,6 +133,7 @@ int db_open(const char *path, db_t **out)
 void db_close(db_t *db)
 {
     if (!db) return;
+    writer_release(db);
     for (int i = 0; i < STMT_CACHE; i++)
         if (db->cache[i].st) sqlite3_finalize(db->cache[i].st);
     if (db->h) sqlite3_close(db->h);
@@ -158,23 +166,42 @@ sqlite3_stmt *db_stmt(db_t *db, const char *sql)
     return NULL;
 }
 
+static void writer_release(db_t *db)
+{
+    if (!db->holds_writer) return;
+    db->holds_writer = 0;
+    pthread_mutex_unlock(&g_writer);
+}
+
 int db_begin(db_t *db)
 {
+    if (db->holds_writer) {
+        if (!sqlite3_get_autocommit(db->h)) return LP_ERR_STATE;   /* already in a transaction */
+        writer_release(db);                                       /* a transaction ended elsewhere */
+    }
+    pthread_mutex_lock(&g_writer);
+    db->holds_writer = 1;
     sqlite3_stmt *st = db_stmt(db, "BEGIN IMMEDIATE");
-    return st ? db_exec_stmt(st) : LP_ERR_DB;
+    int rc = st ? db_exec_stmt(st) : LP_ERR_DB;
+    if (rc) writer_release(db);
+    return rc;
 }
 
 int db_commit(db_t *db)
 {
     sqlite3_stmt *st = db_stmt(db, "COMMIT");
-    return st ? db_exec_stmt(st) : LP_ERR_DB;
+    int rc = st ? db_exec_stmt(st) : LP_ERR_DB;
+    if (rc == 0 || sqlite3_get_autocommit(db->h)) writer_release(db);
+    return rc;
 }
 
 void db_rollback(db_t *db)
 {
-    if (sqlite3_get_autocommit(db->h)) return;
-    sqlite3_stmt *st = db_stmt(db, "ROLLBACK");
-    if (st && db_exec_stmt(st) != 0) log_error("db", "rollback failed");
+    if (!sqlite3_get_autocommit(db->h)) {
+        sqlite3_stmt *st = db_stmt(db, "ROLLBACK");
+        if (st && db_exec_stmt(st) != 0) log_error("db", "rollback failed");
+    }
+    writer_release(db);
 }
 
 int db_exec_stmt(sqlite3_stmt *st)
