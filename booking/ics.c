@@ -442,7 +442,8 @@ int ics_write(const struct ics_feed *feed, const struct ics_event *ev, size_t n,
     put_header(&b, feed, zone, have_tz);
     if (tz.len) put(&b, tz.p, tz.len);
     free(tz.p);
-    for (size_t i = 0; i < n && !b.err; i++) put_event(&b, feed, &ev[i], stamp, have_tz ? zone : NULL);
+    for (size_t i = 0; i < n && !b.err; i++)
+        put_event(&b, feed, &ev[i], stamp, have_tz ? zone : NULL);
     put_str(&b, "END:VCALENDAR\r\n");
     if (rc == 0) rc = b.err;
     if (rc != 0) {

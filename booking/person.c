@@ -113,27 +113,16 @@ int psn_get_by_email(db_t *db, const char *email, psn_person *out)
     return get_where(db, st, out);
 }
 
+static int person_row(sqlite3_stmt *st, void *p) { row_to_person(st, p); return 0; }
+
 int psn_list(db_t *db, int64_t tenant_id, psn_person **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " PERSON_COLS " FROM people p "
                                    "LEFT JOIN memberships m ON m.person_id = p.id "
                                    "WHERE ?1 = 0 OR m.tenant_id = ?1 ORDER BY p.name, p.id");
-    size_t cap = 16, len = 0;
-    psn_person *arr = malloc(cap * sizeof *arr);
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, tenant_id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (len == cap) {
-            psn_person *na = realloc(arr, 2 * cap * sizeof *arr);
-            if (!na) { free(arr); sqlite3_reset(st); return LP_ERR_NOMEM; }
-            arr = na; cap *= 2;
-        }
-        row_to_person(st, &arr[len++]);
-    }
-    sqlite3_reset(st);
-    *out = arr;
-    *n = len;
-    return 0;
+    return db_collect(st, sizeof **out, person_row, (void **)out, n);
 }
 
 struct update_args { const actor_t *who; const psn_person *p; lp_fail *f; };

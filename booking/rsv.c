@@ -451,27 +451,16 @@ static sqlite3_stmt *list_stmt(db_t *db, const rsv_filter *q)
                        "AND (?6 = 0 OR status IN ('requested','confirmed','checked_in')) ORDER BY start, id LIMIT ?7");
 }
 
+static int rsv_row(sqlite3_stmt *st, void *r) { row_to_rsv(st, r); return 0; }
+
 int rsv_list(db_t *db, const rsv_filter *q, rsv_reservation **out, size_t *n)
 {
-    size_t limit = q->limit ? q->limit : 5000, len = 0, cap = 64;
     sqlite3_stmt *st = list_stmt(db, q);
-    rsv_reservation *arr = malloc(cap * sizeof *arr);
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, q->from); db_bind_int(st, 2, q->to); db_bind_int(st, 3, q->resource_id);
     db_bind_int(st, 4, q->tenant_id); db_bind_int(st, 5, q->person_id); db_bind_int(st, 6, q->holding_only);
-    db_bind_int(st, 7, (int64_t)limit);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (len == cap) {
-            rsv_reservation *na = realloc(arr, 2 * cap * sizeof *arr);
-            if (!na) { free(arr); sqlite3_reset(st); return LP_ERR_NOMEM; }
-            arr = na; cap *= 2;
-        }
-        row_to_rsv(st, &arr[len++]);
-    }
-    sqlite3_reset(st);
-    *out = arr;
-    *n = len;
-    return 0;
+    db_bind_int(st, 7, (int64_t)(q->limit ? q->limit : 5000));
+    return db_collect(st, sizeof **out, rsv_row, (void **)out, n);
 }
 
 int rsv_parse_scope(const char *s, enum rsv_scope *out)

@@ -131,26 +131,15 @@ int tnt_get(db_t *db, int64_t id, tnt_tenant *out)
     return rc;
 }
 
+static int tenant_row(sqlite3_stmt *st, void *t) { row_to_tenant(st, t); return 0; }
+
 int tnt_list(db_t *db, const char *status, tnt_tenant **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " TENANT_COLS " FROM tenants "
                                    "WHERE ?1 IS NULL OR status = ?1 ORDER BY name COLLATE NOCASE, id");
-    size_t cap = 16, len = 0;
-    tnt_tenant *arr = malloc(cap * sizeof *arr);
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, status);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (len == cap) {
-            tnt_tenant *na = realloc(arr, 2 * cap * sizeof *arr);
-            if (!na) { free(arr); sqlite3_reset(st); return LP_ERR_NOMEM; }
-            arr = na; cap *= 2;
-        }
-        row_to_tenant(st, &arr[len++]);
-    }
-    sqlite3_reset(st);
-    *out = arr;
-    *n = len;
-    return 0;
+    return db_collect(st, sizeof **out, tenant_row, (void **)out, n);
 }
 
 int tnt_update(db_t *db, const actor_t *who, const tnt_tenant *t, lp_fail *f)

@@ -262,6 +262,29 @@ const char *db_col_text(sqlite3_stmt *st, int i)
     return t ? (const char *)t : "";
 }
 
+int db_collect(sqlite3_stmt *st, size_t size, int (*row)(sqlite3_stmt *st, void *elem), void **out,
+               size_t *n)
+{
+    size_t cap = 0, len = 0;
+    char *arr = NULL;
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        if (len == cap) {
+            cap = cap ? 2 * cap : 8;
+            char *na = realloc(arr, cap * size);
+            if (!na) { rc = LP_ERR_NOMEM; break; }
+            arr = na;
+        }
+        rc = row(st, arr + len * size);
+        if (rc == 0) len++;
+    }
+    sqlite3_reset(st);
+    if (rc) { free(arr); arr = NULL; len = 0; }
+    *out = arr;
+    *n = len;
+    return rc;
+}
+
 int db_backup(db_t *db, const char *dest)
 {
     sqlite3 *out = NULL;

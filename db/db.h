@@ -7,6 +7,7 @@
 #ifndef LP_DB_H
 #define LP_DB_H
 #include <sqlite3.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "core/err.h"
 
@@ -58,6 +59,13 @@ void db_bind_int(sqlite3_stmt *st, int i, int64_t v);
 void db_bind_blob(sqlite3_stmt *st, int i, const void *p, int n);
 /* Column text or "" when NULL (borrowed until the next step/reset). */
 const char *db_col_text(sqlite3_stmt *st, int i);
+
+/* Steps the bound statement st and turns each row into one element of
+ * `size` bytes with row(st, element) (0 or an lp_err), appended to a new
+ * growing array. Resets st. On success the caller frees *out; on error
+ * nothing is returned. */
+int db_collect(sqlite3_stmt *st, size_t size, int (*row)(sqlite3_stmt *st, void *elem), void **out,
+               size_t *n) LP_MUST;
 
 /* Online, consistent copy to dest using the SQLite backup API. */
 int db_backup(db_t *db, const char *dest) LP_MUST;

@@ -345,6 +345,9 @@ static int key_retire(db_t *db, const actor_t *who, int64_t id, int64_t now, int
     return rc;
 }
 
+static int key_row(sqlite3_stmt *st, iss_key *k);
+static int key_row_any(sqlite3_stmt *st, void *k) { return key_row(st, k); }
+
 static int key_row(sqlite3_stmt *st, iss_key *k)
 {
     memset(k, 0, sizeof *k);
@@ -443,26 +446,7 @@ int iss_key_list(db_t *db, int64_t now, int all, iss_key **out, size_t *n)
     db_bind_int(st, 1, now);
     db_bind_int(st, 2, all != 0);
     db_bind_int(st, 3, all ? 100000 : TOK_BUNDLE_KEYS_MAX);
-    size_t cap = 0;
-    int rc = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            iss_key *nk = realloc(*out, cap * sizeof **out);
-            if (!nk) { rc = LP_ERR_NOMEM; break; }
-            *out = nk;
-        }
-        rc = key_row(st, &(*out)[*n]);
-        if (rc == 0)
-            (*n)++;
-    }
-    sqlite3_reset(st);
-    if (rc) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(st, sizeof **out, key_row_any, (void **)out, n);
 }
 
 int iss_signer_active(db_t *db, int64_t now, struct iss_signer *out)

@@ -27,6 +27,9 @@
 
 /* ---- credentials ---- */
 
+static int cred_row(sqlite3_stmt *st, iss_credential *c);
+static int cred_row_any(sqlite3_stmt *st, void *c) { return cred_row(st, c); }
+
 static int cred_row(sqlite3_stmt *st, iss_credential *c)
 {
     memset(c, 0, sizeof *c);
@@ -58,32 +61,13 @@ int iss_cred_get(db_t *db, int64_t id, iss_credential *out)
 int iss_cred_list(db_t *db, int64_t person_id, int all, iss_credential **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, CRED_COLS "WHERE person_id = ?1 AND (?2 OR revoked_at IS NULL) ORDER BY id");
-    size_t cap = 0;
-    int rc = 0;
     *out = NULL;
     *n = 0;
     if (!st)
         return LP_ERR_DB;
     db_bind_int(st, 1, person_id);
     db_bind_int(st, 2, all != 0);
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            iss_credential *nc = realloc(*out, cap * sizeof **out);
-            if (!nc) { rc = LP_ERR_NOMEM; break; }
-            *out = nc;
-        }
-        rc = cred_row(st, &(*out)[*n]);
-        if (rc == 0)
-            (*n)++;
-    }
-    sqlite3_reset(st);
-    if (rc) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(st, sizeof **out, cred_row_any, (void **)out, n);
 }
 
 static int cred_check(db_t *db, int64_t person_id, const char *kind, const char *label, const uint8_t *pk,
@@ -191,30 +175,11 @@ static int pass_row(sqlite3_stmt *st, iss_pass *p)
 }
 
 /* Steps a bound statement of PASS_COLS rows into a new array. */
+static int pass_row_any(sqlite3_stmt *st, void *p) { return pass_row(st, p); }
+
 static int collect(sqlite3_stmt *st, iss_pass **out, size_t *n)
 {
-    size_t cap = 0;
-    int rc = 0;
-    *out = NULL;
-    *n = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            iss_pass *np = realloc(*out, cap * sizeof **out);
-            if (!np) { rc = LP_ERR_NOMEM; break; }
-            *out = np;
-        }
-        rc = pass_row(st, &(*out)[*n]);
-        if (rc == 0)
-            (*n)++;
-    }
-    sqlite3_reset(st);
-    if (rc) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(st, sizeof **out, pass_row_any, (void **)out, n);
 }
 
 int iss_pass_get(db_t *db, int64_t id, iss_pass *out)
