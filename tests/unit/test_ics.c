@@ -44,7 +44,8 @@ static int lic_errors(icalcomponent *c)
     for (icalproperty *p = icalcomponent_get_first_property(c, ICAL_ANY_PROPERTY); p;
          p = icalcomponent_get_next_property(c, ICAL_ANY_PROPERTY))
         if (icalproperty_isa(p) == ICAL_XLICERROR_PROPERTY) {
-            print_error("X-LIC-ERROR in %s: %s\n", icalcomponent_kind_to_string(icalcomponent_isa(c)),
+            print_error("X-LIC-ERROR in %s: %s\n",
+                        icalcomponent_kind_to_string(icalcomponent_isa(c)),
                         icalproperty_get_xlicerror(p));
             errors++;
         }

@@ -258,7 +258,8 @@ static void test_capacity_against_brute_force(void **st)
             for (int i = 0; i < NB; i++) c += b[i].start <= t && t < b[i].end;
             int in = 0;
             for (size_t k = 0; k < n; k++) in |= v[k].start <= t && t < v[k].end;
-            if (in != (c < cap)) fail_msg("round %d t=%lld count=%u cap=%u", round, (long long)t, c, cap);
+            if (in != (c < cap))
+                fail_msg("round %d t=%lld count=%u cap=%u", round, (long long)t, c, cap);
         }
         for (size_t k = 1; k < n; k++) assert_true(v[k - 1].end < v[k].start); /* merged */
         free(v);
