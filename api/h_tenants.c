@@ -201,8 +201,11 @@ void h_member_add(api_ctx *c)
     int rc = db_begin(c->db);
     if (rc == 0) rc = member_person(c, b, &p, &created, &f);
     if (rc == 0 && p.tenant_id && p.tenant_id != c->params[0])
-        rc = lp_failf(&f, LP_ERR_CONFLICT, "email", "this person belongs to another tenant");
-    if (rc == 0 && p.is_staff) rc = lp_failf(&f, LP_ERR_CONFLICT, "email", "staff cannot be tenant members");
+        rc = LP_ERR_CONFLICT;
+    if (rc == 0 && p.is_staff) rc = LP_ERR_CONFLICT;
+    /* One answer for both, so a tenant admin learns nothing about other tenants or staff. */
+    if (rc == LP_ERR_CONFLICT && !f.detail[0])
+        lp_failf(&f, rc, "email", "this person cannot join this tenant; ask the facility staff");
     if (rc == 0) rc = psn_set_membership(c->db, &c->actor, p.id, c->params[0], jv_str(b, "role", ""), &f);
     if (rc == 0 && created) rc = acct_setup_token(c->db, p.id, 7 * 86400, setup);
     if (rc == 0) rc = db_commit(c->db);

@@ -179,6 +179,16 @@ static void test_invite_flow(void **st)
     char *t = hx_login(&S, "new.person@novacell.example", "a-fresh-password-1");
     assert_non_null(t);
     free(t);
+    /* people of another tenant and staff get one and the same refusal (no probing) */
+    hx_resp x, y;
+    hx_req(&S, "POST", p, admin_a, "{\"email\":\"lab@biosense.example\",\"name\":\"X\",\"role\":\"member\"}", NULL, &x);
+    hx_req(&S, "POST", p, admin_a, "{\"email\":\"staff@medtechfactory.example\",\"name\":\"Y\",\"role\":\"member\"}", NULL, &y);
+    assert_int_equal(x.status, 409);
+    assert_int_equal(y.status, 409);
+    assert_string_equal(json_string_value(json_object_get(x.json, "detail")),
+                        json_string_value(json_object_get(y.json, "detail")));
+    hx_free(&x);
+    hx_free(&y);
     /* a member may not add people; the admin removes the new member */
     assert_int_equal(hx_status(&S, "POST", p, member_a, "{\"email\":\"z@z.example\",\"name\":\"Z\",\"role\":\"member\"}"), 403);
     snprintf(p, sizeof p, "/api/v1/tenants/%lld/members/%lld", (long long)ta, (long long)pid);
