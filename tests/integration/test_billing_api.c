@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "tests/lib/einvoice_check.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +26,6 @@
 
 #define T0 1790575200LL   /* 2026-09-28T08:00:00+02:00 */
 #define GOLDEN_DIR "tests/golden/billing/"
-#define VALIDATOR "../shared/einvoice/validate"
 #define MAX_DOCS 16
 
 static hx_server S;
@@ -146,38 +146,16 @@ static int64_t charge_net(int k, int64_t rsv, char kind[16])
     return net;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = malloc(1 << 20);
-    *len = buf ? fread(buf, 1, (1 << 20) - 1, f) : 0;
-    fclose(f);
-    if (buf) buf[*len] = '\0';
-    return buf;
-}
 
 static void spill(const char *path, const char *buf, size_t len)
 {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(buf, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(ev_spill(path, buf, len), 0);
 }
 
 static void golden(const char *name, const char *buf, size_t len)
 {
-    char path[256];
-    size_t glen = 0;
-    snprintf(path, sizeof path, GOLDEN_DIR "%s", name);
-    const char *upd = getenv("LABPASS_UPDATE_GOLDEN");
-    if (upd && strcmp(upd, "1") == 0) spill(path, buf, len);
-    char *want = slurp(path, &glen);
-    if (!want) fail_msg("golden file %s missing (LABPASS_UPDATE_GOLDEN=1 writes it)", path);
-    int same = glen == len && memcmp(want, buf, len) == 0;
-    free(want);
-    if (!same) fail_msg("%s differs from the document served; if intended, rerun with LABPASS_UPDATE_GOLDEN=1 "
-                        "and review the diff", path);
+    char why[400];
+    if (ev_golden(GOLDEN_DIR, name, buf, len, why, sizeof why) != 0) fail_msg("%s", why);
 }
 
 /* Fetches a document's UBL; keeps it for the validator (keep) and compares
@@ -649,22 +627,9 @@ static void test_parallel_runs_gapless(void **st)
 
 static void test_validator_batch(void **st)
 {
-    if (access(VALIDATOR, X_OK) != 0)
-        fail_msg("e-invoice validator %s not found: run the tests from the repository root", VALIDATOR);
+    char why[400];
     assert_int_equal(g_ndocs, 7);
-    char *argv[MAX_DOCS + 2] = { (char *)VALIDATOR };
-    for (size_t i = 0; i < g_ndocs; i++) argv[i + 1] = g_docs[i];
-    fflush(stdout);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        setenv("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto", 0);
-        execv(VALIDATOR, argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) fail_msg("validator reported fatal errors");
+    if (ev_validate(g_docs, g_ndocs, why, sizeof why) != 0) fail_msg("%s", why);
 }
 
 static int setup(void **st)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "tests/lib/einvoice_check.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,6 @@
 #include "core/ltime.h"
 
 #define GOLDEN_DIR "tests/golden/invoices/"
-#define VALIDATOR "../shared/einvoice/validate"
 #define MAX_FILES 32
 #define H 3600
 
@@ -142,23 +142,10 @@ static int teardown(void **st)
     return 0;
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    char *buf = malloc(4 << 20);
-    *len = buf ? fread(buf, 1, (4 << 20) - 1, f) : 0;
-    fclose(f);
-    if (buf) buf[*len] = '\0';
-    return buf;
-}
 
 static void spill(const char *path, const char *buf, size_t len)
 {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(buf, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
+    assert_int_equal(ev_spill(path, buf, len), 0);
 }
 
 /* Keeps a UBL document for the validator batch. */
@@ -173,18 +160,8 @@ static void keep(const char *name, const char *buf, size_t len)
 
 static void golden(const char *name, const char *buf, size_t len)
 {
-    char path[128];
-    size_t glen = 0;
-    snprintf(path, sizeof path, GOLDEN_DIR "%s", name);
-    const char *upd = getenv("LABPASS_UPDATE_GOLDEN");
-    if (upd && strcmp(upd, "1") == 0) spill(path, buf, len);
-    char *want = slurp(path, &glen);
-    if (!want) fail_msg("golden file %s missing (LABPASS_UPDATE_GOLDEN=1 writes it)", path);
-    int same = glen == len && memcmp(want, buf, len) == 0;
-    free(want);
-    if (!same)
-        fail_msg("%s differs from the produced document; if intended, rerun with "
-                 "LABPASS_UPDATE_GOLDEN=1 and review the diff", path);
+    char why[400];
+    if (ev_golden(GOLDEN_DIR, name, buf, len, why, sizeof why) != 0) fail_msg("%s", why);
 }
 
 /* Writes d, checks it is well-formed, keeps it for the validator and, when
@@ -626,26 +603,9 @@ static void test_html_hostile(void **st)
 
 static void test_validator_batch(void **st)
 {
-    if (access(VALIDATOR, X_OK) != 0)
-        fail_msg("e-invoice validator %s not found: it is a required check; run the tests from "
-                 "the repository root with the shared folder beside the repository", VALIDATOR);
+    char why[400];
     assert_true(g_nfiles >= 10);
-    char *argv[MAX_FILES + 2] = { (char *)VALIDATOR };
-    for (size_t i = 0; i < g_nfiles; i++) argv[i + 1] = g_files[i];
-    fflush(stdout);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        /* Quicker JVM start-up; the checks themselves are unchanged. */
-        setenv("JAVA_TOOL_OPTIONS", "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto", 0);
-        execv(VALIDATOR, argv);
-        _exit(127);
-    }
-    int status = 0;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        fail_msg("validator reported fatal errors (exit %d), see the lines above",
-                 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    if (ev_validate(g_files, g_nfiles, why, sizeof why) != 0) fail_msg("%s", why);
 }
 
 int main(void)
