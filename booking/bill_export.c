@@ -107,10 +107,10 @@ int bill_export_csv(db_t *db, int64_t id, char **csv, size_t *len)
     bill_invoice v;
     bill_line *lines = NULL;
     size_t n = 0;
-    struct bill_sb b = { 0 };
+    struct sbuf b = { 0 };
     int rc = load(db, id, &v, &lines, &n);
     if (rc) return rc;
-    bill_sb_puts(&b, "document,line,name,description,period_start,period_end,quantity,unit,price,net,"
+    sb_puts(&b, "document,line,name,description,period_start,period_end,quantity,unit,price,net,"
                      "vat_category,vat_rate\r\n");
     for (size_t i = 0; i < n; i++) {
         char qty[32], pct[32];
@@ -131,5 +131,5 @@ int bill_export_csv(db_t *db, int64_t id, char **csv, size_t *len)
         bill_csv_eol(&b);
     }
     free(lines);
-    return bill_sb_take(&b, csv, len);
+    return sb_take(&b, csv, len);
 }

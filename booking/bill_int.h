@@ -11,22 +11,16 @@
 #include "booking/site.h"
 #include "booking/ubl.h"
 
-/* ---- a growing buffer; every call is a no-op after an allocation failure ---- */
-struct bill_sb { char *p; size_t n, cap; bool oom; };
-void bill_sb_put(struct bill_sb *b, const char *s, size_t n);
-void bill_sb_puts(struct bill_sb *b, const char *s);
-void bill_sb_printf(struct bill_sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Hands the text to *out (caller frees); LP_ERR_NOMEM after a failure. */
-int bill_sb_take(struct bill_sb *b, char **out, size_t *len);
+#include "core/sbuf.h"
 
 /* CSV cells (RFC 4180): text is quoted when it holds , " CR or LF, and
  * text starting with = + - @ tab or CR gets a leading ' (formula injection).
  * Numbers we format ourselves go in raw. sep: a comma before the cell. */
-void bill_csv_text(struct bill_sb *b, bool sep, const char *s);
-void bill_csv_raw(struct bill_sb *b, bool sep, const char *s);
-void bill_csv_int(struct bill_sb *b, bool sep, int64_t v);
-void bill_csv_money(struct bill_sb *b, bool sep, int64_t cents);
-void bill_csv_eol(struct bill_sb *b);
+void bill_csv_text(struct sbuf *b, bool sep, const char *s);
+void bill_csv_raw(struct sbuf *b, bool sep, const char *s);
+void bill_csv_int(struct sbuf *b, bool sep, int64_t v);
+void bill_csv_money(struct sbuf *b, bool sep, int64_t cents);
+void bill_csv_eol(struct sbuf *b);
 
 /* Runs fn in a BEGIN IMMEDIATE transaction, or inside the open one. */
 int bill_in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg);

@@ -11,14 +11,14 @@ static const char CSV_HEADER[] =
     "charge_id,date,tenant_id,tenant,person_id,reservation_id,resource_id,kind,state,description,reason,"
     "start,end,net,vat_category,vat_rate,invoice\r\n";
 
-static void csv_time(struct bill_sb *b, int64_t t)
+static void csv_time(struct sbuf *b, int64_t t)
 {
     char buf[LT_RFC3339_LEN];
     lt_format(t, buf);
     bill_csv_raw(b, true, buf);
 }
 
-static void csv_row(struct bill_sb *b, sqlite3_stmt *st)
+static void csv_row(struct sbuf *b, sqlite3_stmt *st)
 {
     char date[BILL_DATE_LEN], pct[32];
     ubl_date_of(sqlite3_column_int64(st, 1), date);
@@ -51,13 +51,13 @@ int bill_charges_csv(db_t *db, const bill_charge_filter *q, char **csv, size_t *
         "WHERE c.at >= ?1 AND c.at < ?2 AND (?3 = 0 OR c.tenant_id = ?3) AND (?4 = 0 OR c.person_id = ?4) "
         "ORDER BY c.at, c.id LIMIT ?5");
     if (!st) return LP_ERR_DB;
-    struct bill_sb b = { 0 };
+    struct sbuf b = { 0 };
     db_bind_int(st, 1, q->from); db_bind_int(st, 2, q->to); db_bind_int(st, 3, q->tenant_id);
     db_bind_int(st, 4, q->person_id); db_bind_int(st, 5, (int64_t)(q->limit ? q->limit : 200000));
-    bill_sb_puts(&b, CSV_HEADER);
+    sb_puts(&b, CSV_HEADER);
     while (!b.oom && sqlite3_step(st) == SQLITE_ROW) csv_row(&b, st);
     sqlite3_reset(st);
-    return bill_sb_take(&b, csv, len);
+    return sb_take(&b, csv, len);
 }
 
 /* Adds the month's charges of the tenant to s and t. */

@@ -10,7 +10,6 @@
 #include "booking/tenant.h"
 #include "core/clock.h"
 #include "core/ltime.h"
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,84 +154,42 @@ int bill_site_ready(db_t *db, site_info *s, lp_fail *f)
 
 /* ---- the growing buffer and CSV ---- */
 
-void bill_sb_put(struct bill_sb *b, const char *s, size_t n)
+void bill_csv_raw(struct sbuf *b, bool sep, const char *s)
 {
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) { b->oom = true; return; }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
+    if (sep) sb_put(b, ",", 1);
+    sb_puts(b, s);
 }
 
-void bill_sb_puts(struct bill_sb *b, const char *s) { bill_sb_put(b, s, strlen(s)); }
-
-void bill_sb_printf(struct bill_sb *b, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n > 0) bill_sb_put(b, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
-int bill_sb_take(struct bill_sb *b, char **out, size_t *len)
-{
-    if (!b->oom && !b->p) bill_sb_put(b, "", 0);
-    if (b->oom) {
-        free(b->p);
-        *b = (struct bill_sb){ 0 };
-        return LP_ERR_NOMEM;
-    }
-    *out = b->p;
-    *len = b->n;
-    *b = (struct bill_sb){ 0 };
-    return 0;
-}
-
-void bill_csv_raw(struct bill_sb *b, bool sep, const char *s)
-{
-    if (sep) bill_sb_put(b, ",", 1);
-    bill_sb_puts(b, s);
-}
-
-void bill_csv_text(struct bill_sb *b, bool sep, const char *s)
+void bill_csv_text(struct sbuf *b, bool sep, const char *s)
 {
     s = s ? s : "";
     bool risky = s[0] && strchr("=+-@\t\r", s[0]);
     bool quote = risky || strpbrk(s, ",\"\r\n") != NULL;
-    if (sep) bill_sb_put(b, ",", 1);
-    if (quote) bill_sb_put(b, "\"", 1);
-    if (risky) bill_sb_put(b, "'", 1);
+    if (sep) sb_put(b, ",", 1);
+    if (quote) sb_put(b, "\"", 1);
+    if (risky) sb_put(b, "'", 1);
     for (const char *p = s; *p; p++) {
-        if (*p == '"') bill_sb_put(b, "\"\"", 2);
-        else bill_sb_put(b, p, 1);
+        if (*p == '"') sb_put(b, "\"\"", 2);
+        else sb_put(b, p, 1);
     }
-    if (quote) bill_sb_put(b, "\"", 1);
+    if (quote) sb_put(b, "\"", 1);
 }
 
-void bill_csv_int(struct bill_sb *b, bool sep, int64_t v)
+void bill_csv_int(struct sbuf *b, bool sep, int64_t v)
 {
     char buf[32];
     snprintf(buf, sizeof buf, "%lld", (long long)v);
     bill_csv_raw(b, sep, buf);
 }
 
-void bill_csv_money(struct bill_sb *b, bool sep, int64_t cents)
+void bill_csv_money(struct sbuf *b, bool sep, int64_t cents)
 {
     char buf[32];
     ubl_fmt_amount(cents, buf);
     bill_csv_raw(b, sep, buf);
 }
 
-void bill_csv_eol(struct bill_sb *b) { bill_sb_put(b, "\r\n", 2); }
+void bill_csv_eol(struct sbuf *b) { sb_put(b, "\r\n", 2); }
 
 /* ---- demo data ---- */
 

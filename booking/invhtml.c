@@ -2,7 +2,7 @@
  * one label table per language; every caller string passes through
  * esc(), which cleans it to valid UTF-8 and escapes & < > " '. */
 #include "booking/invhtml.h"
-#include <stdarg.h>
+#include "core/sbuf.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,64 +62,27 @@ static const char style[] =
     ".totals{width:auto;margin-left:auto}.totals .due th,.totals .due td{font-weight:bold}"
     "@page{size:A4;margin:15mm}@media print{main{margin:0;max-width:none}}";
 
-/* ---- a growing string ---- */
-
-struct sb {
-    char *p;
-    size_t n, cap;
-    bool oom;
-};
-
-static void put_n(struct sb *b, const char *s, size_t n)
-{
-    if (b->oom) return;
-    if (b->n + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 8192;
-        while (cap < b->n + n + 1) cap *= 2;
-        char *p = realloc(b->p, cap);
-        if (!p) { b->oom = true; return; }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->n, s, n);
-    b->n += n;
-    b->p[b->n] = '\0';
-}
-
-static void put(struct sb *b, const char *s) { put_n(b, s, strlen(s)); }
-
-static void putf(struct sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct sb *b, const char *fmt, ...)
-{
-    char buf[256];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n > 0) put_n(b, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
-}
-
 /* Caller text: cleaned, escaped; line breaks become <br> unless one_line. */
-static void esc(struct sb *b, const char *raw, bool one_line)
+static void esc(struct sbuf *b, const char *raw, bool one_line)
 {
     char clean[UBL_LONG_TEXT];
     ubl_text_clean(raw, one_line, clean, one_line ? UBL_SHORT_TEXT : sizeof clean);
     for (const char *s = clean; *s; s++) {
         switch (*s) {
-        case '&': put(b, "&amp;"); break;
-        case '<': put(b, "&lt;"); break;
-        case '>': put(b, "&gt;"); break;
-        case '"': put(b, "&quot;"); break;
-        case '\'': put(b, "&#39;"); break;
-        case '\n': put(b, "<br>"); break;
-        default: put_n(b, s, 1);
+        case '&': sb_puts(b, "&amp;"); break;
+        case '<': sb_puts(b, "&lt;"); break;
+        case '>': sb_puts(b, "&gt;"); break;
+        case '"': sb_puts(b, "&quot;"); break;
+        case '\'': sb_puts(b, "&#39;"); break;
+        case '\n': sb_puts(b, "<br>"); break;
+        default: sb_put(b, s, 1);
         }
     }
 }
 
 /* ---- numbers and dates in the page's language ---- */
 
-static void money(struct sb *b, const struct labels *l, int64_t cents)
+static void money(struct sbuf *b, const struct labels *l, int64_t cents)
 {
     char digits[32], out[48];
     uint64_t a = cents < 0 ? 0 - (uint64_t)cents : (uint64_t)cents;
@@ -129,50 +92,50 @@ static void money(struct sb *b, const struct labels *l, int64_t cents)
         out[o++] = digits[i];
     }
     out[o] = '\0';
-    putf(b, "%s%s%s%c%02u", cents < 0 ? "-" : "", l->euro, out, l->dec, (unsigned)(a % 100));
+    sb_printf(b, "%s%s%s%c%02u", cents < 0 ? "-" : "", l->euro, out, l->dec, (unsigned)(a % 100));
 }
 
 /* A decimal from ubl_fmt_* with the language's decimal separator. */
-static void decimal(struct sb *b, const struct labels *l, const char *s)
+static void decimal(struct sbuf *b, const struct labels *l, const char *s)
 {
     for (; *s; s++) {
         char c = *s == '.' ? l->dec : *s;
-        put_n(b, &c, 1);
+        sb_put(b, &c, 1);
     }
 }
 
 /* "YYYY-MM-DD" (checked by ubl_check) as "2 november 2026". */
-static void date(struct sb *b, const struct labels *l, const char *iso)
+static void date(struct sbuf *b, const struct labels *l, const char *iso)
 {
     int m = atoi(iso + 5);
-    putf(b, "%d %s %.4s", atoi(iso + 8), l->months[(m >= 1 && m <= 12 ? m : 1) - 1], iso);
+    sb_printf(b, "%d %s %.4s", atoi(iso + 8), l->months[(m >= 1 && m <= 12 ? m : 1) - 1], iso);
 }
 
 /* Hours as h:mm when the quantity is whole minutes, else as a decimal. */
-static void quantity(struct sb *b, const struct labels *l, const struct ubl_line *ln)
+static void quantity(struct sbuf *b, const struct labels *l, const struct ubl_line *ln)
 {
     char q[32];
     int64_t a = ln->qty_e6 < 0 ? -ln->qty_e6 : ln->qty_e6, mins = (a * 60 + 500000) / 1000000;
     int64_t diff = mins * 1000000 - a * 60;
     if (ln->unit == UBL_UNIT_HOUR && diff >= -60 && diff <= 60) {
-        putf(b, "%s%lld:%02lld %s", ln->qty_e6 < 0 ? "-" : "", (long long)(mins / 60),
+        sb_printf(b, "%s%lld:%02lld %s", ln->qty_e6 < 0 ? "-" : "", (long long)(mins / 60),
              (long long)(mins % 60), l->hours);
         return;
     }
     ubl_fmt_qty(ln->qty_e6, q);
     decimal(b, l, q);
-    putf(b, " %s", ln->unit == UBL_UNIT_HOUR ? l->hours : l->pieces);
+    sb_printf(b, " %s", ln->unit == UBL_UNIT_HOUR ? l->hours : l->pieces);
 }
 
-static void rate(struct sb *b, const struct labels *l, struct bcalc_vat v)
+static void rate(struct sbuf *b, const struct labels *l, struct bcalc_vat v)
 {
     char pct[32];
     ubl_fmt_percent(v.rate_bp, pct);
     switch (v.cat) {
-    case BCALC_VAT_S: decimal(b, l, pct); put(b, "%"); break;
-    case BCALC_VAT_Z: put(b, l->cat_z); break;
-    case BCALC_VAT_E: put(b, l->cat_e); break;
-    case BCALC_VAT_AE: put(b, l->cat_ae); break;
+    case BCALC_VAT_S: decimal(b, l, pct); sb_puts(b, "%"); break;
+    case BCALC_VAT_Z: sb_puts(b, l->cat_z); break;
+    case BCALC_VAT_E: sb_puts(b, l->cat_e); break;
+    case BCALC_VAT_AE: sb_puts(b, l->cat_ae); break;
     }
 }
 
@@ -180,133 +143,133 @@ static void rate(struct sb *b, const struct labels *l, struct bcalc_vat v)
 
 static bool set(const char *s) { return s && *s; }
 
-static void row(struct sb *b, const char *label, const char *value)
+static void row(struct sbuf *b, const char *label, const char *value)
 {
     if (!set(value)) return;
-    putf(b, "<dt>%s</dt><dd>", label);
+    sb_printf(b, "<dt>%s</dt><dd>", label);
     esc(b, value, true);
-    put(b, "</dd>\n");
+    sb_puts(b, "</dd>\n");
 }
 
-static void date_row(struct sb *b, const struct labels *l, const char *label, const char *iso)
+static void date_row(struct sbuf *b, const struct labels *l, const char *label, const char *iso)
 {
     if (!set(iso)) return;
-    putf(b, "<dt>%s</dt><dd>", label);
+    sb_printf(b, "<dt>%s</dt><dd>", label);
     date(b, l, iso);
-    put(b, "</dd>\n");
+    sb_puts(b, "</dd>\n");
 }
 
-static void party(struct sb *b, const struct labels *l, const char *title, const struct ubl_party *p)
+static void party(struct sbuf *b, const struct labels *l, const char *title, const struct ubl_party *p)
 {
-    putf(b, "<section>\n<h2>%s</h2>\n<p><strong>", title);
+    sb_printf(b, "<section>\n<h2>%s</h2>\n<p><strong>", title);
     esc(b, p->name, true);
-    put(b, "</strong><br>\n");
+    sb_puts(b, "</strong><br>\n");
     esc(b, p->street, true);
-    put(b, "<br>\n");
+    sb_puts(b, "<br>\n");
     esc(b, p->postal_zone, true);
-    put(b, " ");
+    sb_puts(b, " ");
     esc(b, p->city, true);
-    put(b, "<br>\n");
+    sb_puts(b, "<br>\n");
     esc(b, p->country, true);
-    put(b, "</p>\n<dl>\n");
+    sb_puts(b, "</p>\n<dl>\n");
     row(b, l->kvk, p->kvk);
     row(b, l->vat_id, p->vat_id);
     row(b, l->email, p->email);
-    put(b, "</dl>\n</section>\n");
+    sb_puts(b, "</dl>\n</section>\n");
 }
 
-static void header(struct sb *b, const struct labels *l, const struct ubl_doc *d)
+static void header(struct sbuf *b, const struct labels *l, const struct ubl_doc *d)
 {
     bool inv = d->kind == UBL_INVOICE;
-    putf(b, "<h1>%s</h1>\n<dl>\n", inv ? l->invoice : l->credit_note);
+    sb_printf(b, "<h1>%s</h1>\n<dl>\n", inv ? l->invoice : l->credit_note);
     row(b, l->number, d->number);
     date_row(b, l, l->date, d->issue_date);
     if (inv) date_row(b, l, l->due, d->due_date);
     if (set(d->period_start)) {
-        putf(b, "<dt>%s</dt><dd>", l->period);
+        sb_printf(b, "<dt>%s</dt><dd>", l->period);
         date(b, l, d->period_start);
-        put(b, " \xE2\x80\x93 ");
+        sb_puts(b, " \xE2\x80\x93 ");
         date(b, l, d->period_end);
-        put(b, "</dd>\n");
+        sb_puts(b, "</dd>\n");
     }
     row(b, l->your_ref, d->buyer_reference);
     if (!inv) {
-        putf(b, "<dt>%s</dt><dd>", l->corrects);
+        sb_printf(b, "<dt>%s</dt><dd>", l->corrects);
         esc(b, d->corrected_number, true);
         if (set(d->corrected_date)) {
-            put(b, l->of);
+            sb_puts(b, l->of);
             date(b, l, d->corrected_date);
         }
-        put(b, "</dd>\n");
+        sb_puts(b, "</dd>\n");
     }
-    put(b, "</dl>\n<div class=\"parties\">\n");
+    sb_puts(b, "</dl>\n<div class=\"parties\">\n");
     party(b, l, l->seller, &d->seller);
     party(b, l, l->buyer, &d->buyer);
-    put(b, "</div>\n");
+    sb_puts(b, "</div>\n");
 }
 
-static void line(struct sb *b, const struct labels *l, const struct ubl_line *ln)
+static void line(struct sbuf *b, const struct labels *l, const struct ubl_line *ln)
 {
-    put(b, "<tr><td>");
+    sb_puts(b, "<tr><td>");
     esc(b, ln->name, true);
-    if (set(ln->description) || set(ln->period_start)) put(b, "<div class=\"d\">");
+    if (set(ln->description) || set(ln->period_start)) sb_puts(b, "<div class=\"d\">");
     if (set(ln->period_start)) {
         date(b, l, ln->period_start);
         if (strcmp(ln->period_start, ln->period_end) != 0) {
-            put(b, " \xE2\x80\x93 ");
+            sb_puts(b, " \xE2\x80\x93 ");
             date(b, l, ln->period_end);
         }
-        if (set(ln->description)) put(b, "<br>");
+        if (set(ln->description)) sb_puts(b, "<br>");
     }
     esc(b, ln->description, false);
-    if (set(ln->description) || set(ln->period_start)) put(b, "</div>");
-    put(b, "</td><td class=\"n\">");
+    if (set(ln->description) || set(ln->period_start)) sb_puts(b, "</div>");
+    sb_puts(b, "</td><td class=\"n\">");
     quantity(b, l, ln);
-    put(b, "</td><td class=\"n\">");
+    sb_puts(b, "</td><td class=\"n\">");
     money(b, l, ln->price_cents);
-    put(b, "</td><td class=\"n\">");
+    sb_puts(b, "</td><td class=\"n\">");
     rate(b, l, ln->vat);
-    put(b, "</td><td class=\"n\">");
+    sb_puts(b, "</td><td class=\"n\">");
     money(b, l, ln->net_cents);
-    put(b, "</td></tr>\n");
+    sb_puts(b, "</td></tr>\n");
 }
 
-static void lines(struct sb *b, const struct labels *l, const struct ubl_doc *d)
+static void lines(struct sbuf *b, const struct labels *l, const struct ubl_doc *d)
 {
-    putf(b, "<table>\n<thead><tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
+    sb_printf(b, "<table>\n<thead><tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
          "<th class=\"n\">%s</th><th class=\"n\">%s</th></tr></thead>\n<tbody>\n",
          l->description, l->qty, l->price, l->vat, l->amount);
     for (size_t i = 0; i < d->nlines; i++) line(b, l, &d->lines[i]);
-    put(b, "</tbody>\n</table>\n");
+    sb_puts(b, "</tbody>\n</table>\n");
 }
 
-static void total_row(struct sb *b, const struct labels *l, const char *cls, const char *label,
+static void total_row(struct sbuf *b, const struct labels *l, const char *cls, const char *label,
                       int64_t cents)
 {
-    putf(b, "<tr%s><th>%s</th><td class=\"n\">", cls, label);
+    sb_printf(b, "<tr%s><th>%s</th><td class=\"n\">", cls, label);
     money(b, l, cents);
-    put(b, "</td></tr>\n");
+    sb_puts(b, "</td></tr>\n");
 }
 
-static void totals(struct sb *b, const struct labels *l, const struct bcalc_totals *t)
+static void totals(struct sbuf *b, const struct labels *l, const struct bcalc_totals *t)
 {
-    putf(b, "<table>\n<thead><tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
+    sb_printf(b, "<table>\n<thead><tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
          "</tr></thead>\n<tbody>\n", l->vat_rate, l->taxable, l->vat_amount);
     for (size_t i = 0; i < t->ngroups; i++) {
-        put(b, "<tr><td>");
+        sb_puts(b, "<tr><td>");
         rate(b, l, t->groups[i].vat);
-        put(b, "</td><td class=\"n\">");
+        sb_puts(b, "</td><td class=\"n\">");
         money(b, l, t->groups[i].taxable_cents);
-        put(b, "</td><td class=\"n\">");
+        sb_puts(b, "</td><td class=\"n\">");
         money(b, l, t->groups[i].tax_cents);
-        put(b, "</td></tr>\n");
+        sb_puts(b, "</td></tr>\n");
     }
-    put(b, "</tbody>\n</table>\n<table class=\"totals\">\n");
+    sb_puts(b, "</tbody>\n</table>\n<table class=\"totals\">\n");
     total_row(b, l, "", l->total_excl, t->tax_excl_cents);
     total_row(b, l, "", l->total_vat, t->tax_cents);
     total_row(b, l, "", l->total_incl, t->tax_incl_cents);
     total_row(b, l, " class=\"due\"", l->payable, t->payable_cents);
-    put(b, "</table>\n");
+    sb_puts(b, "</table>\n");
 }
 
 static bool has_cat(const struct ubl_doc *d, enum bcalc_vat_cat cat)
@@ -316,42 +279,42 @@ static bool has_cat(const struct ubl_doc *d, enum bcalc_vat_cat cat)
     return false;
 }
 
-static void footer(struct sb *b, const struct labels *l, const struct ubl_doc *d,
+static void footer(struct sbuf *b, const struct labels *l, const struct ubl_doc *d,
                    const struct bcalc_totals *t)
 {
     if (has_cat(d, BCALC_VAT_AE)) {
-        putf(b, "<p>%s", l->reverse_charge);
+        sb_printf(b, "<p>%s", l->reverse_charge);
         esc(b, d->buyer.vat_id, true);
-        put(b, ").</p>\n");
+        sb_puts(b, ").</p>\n");
     }
     if (has_cat(d, BCALC_VAT_E)) {
-        putf(b, "<p>%s", l->exempt);
+        sb_printf(b, "<p>%s", l->exempt);
         esc(b, d->exempt_reason, true);
-        put(b, "</p>\n");
+        sb_puts(b, "</p>\n");
     }
     if (d->kind == UBL_INVOICE && t->payable_cents > 0) {
-        putf(b, "<p>%s", l->pay1);
+        sb_printf(b, "<p>%s", l->pay1);
         money(b, l, t->payable_cents);
-        put(b, l->pay2);
+        sb_puts(b, l->pay2);
         date(b, l, d->due_date);
-        put(b, l->pay3);
+        sb_puts(b, l->pay3);
         esc(b, d->iban, true);
-        if (set(d->bic)) { put(b, " (BIC "); esc(b, d->bic, true); put(b, ")"); }
-        put(b, l->pay_name);
+        if (set(d->bic)) { sb_puts(b, " (BIC "); esc(b, d->bic, true); sb_puts(b, ")"); }
+        sb_puts(b, l->pay_name);
         esc(b, set(d->account_name) ? d->account_name : d->seller.name, true);
-        put(b, l->pay4);
+        sb_puts(b, l->pay4);
         esc(b, d->number, true);
-        put(b, ".</p>\n");
+        sb_puts(b, ".</p>\n");
     }
     if (set(d->payment_terms)) {
-        putf(b, "<p><strong>%s:</strong> ", l->terms);
+        sb_printf(b, "<p><strong>%s:</strong> ", l->terms);
         esc(b, d->payment_terms, false);
-        put(b, "</p>\n");
+        sb_puts(b, "</p>\n");
     }
     if (set(d->note)) {
-        put(b, "<p>");
+        sb_puts(b, "<p>");
         esc(b, d->note, false);
-        put(b, "</p>\n");
+        sb_puts(b, "</p>\n");
     }
 }
 
@@ -361,24 +324,18 @@ int invhtml_render(const struct ubl_doc *doc, const char *lang, char **out, size
     const struct labels *l = !lang ? NULL : strcmp(lang, "nl") == 0 ? &nl
                            : strcmp(lang, "en") == 0 ? &en : NULL;
     if (!l || ubl_check(doc, &t)) return LP_ERR_INVALID;
-    struct sb b = { 0 };
-    putf(&b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+    struct sbuf b = { 0 };
+    sb_printf(&b, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
          "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>%s ",
          l->lang, doc->kind == UBL_INVOICE ? l->invoice : l->credit_note);
     esc(&b, doc->number, true);
-    put(&b, "</title>\n<style>");
-    put(&b, style);
-    put(&b, "</style>\n</head>\n<body>\n<main>\n");
+    sb_puts(&b, "</title>\n<style>");
+    sb_puts(&b, style);
+    sb_puts(&b, "</style>\n</head>\n<body>\n<main>\n");
     header(&b, l, doc);
     lines(&b, l, doc);
     totals(&b, l, &t);
     footer(&b, l, doc, &t);
-    put(&b, "</main>\n</body>\n</html>\n");
-    if (b.oom) {
-        free(b.p);
-        return LP_ERR_NOMEM;
-    }
-    *out = b.p;
-    *len = b.n;
-    return 0;
+    sb_puts(&b, "</main>\n</body>\n</html>\n");
+    return sb_take(&b, out, len);
 }

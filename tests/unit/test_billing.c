@@ -213,7 +213,7 @@ static void test_text_helpers(void **st)
     assert_int_equal(b - a, 31 * 86400 + H);             /* October has the long night */
     assert_int_not_equal(bill_period_parse("2026-13", &a, &b), 0);
     assert_int_not_equal(bill_period_parse("1999-01", &a, &b), 0);
-    struct bill_sb sb = { 0 };
+    struct sbuf sb = { 0 };
     char *csv;
     size_t len;
     bill_csv_text(&sb, false, "=HYPERLINK(\"x\")");
@@ -222,7 +222,7 @@ static void test_text_helpers(void **st)
     bill_csv_text(&sb, true, "-1+2");
     bill_csv_text(&sb, true, "line\r\nbreak");
     bill_csv_eol(&sb);
-    assert_int_equal(bill_sb_take(&sb, &csv, &len), 0);
+    assert_int_equal(sb_take(&sb, &csv, &len), 0);
     assert_string_equal(csv, "\"'=HYPERLINK(\"\"x\"\")\",\"a,b\",plain,\"'-1+2\",\"line\r\nbreak\"\r\n");
     free(csv);
 }
