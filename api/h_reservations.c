@@ -90,7 +90,7 @@ static int idem_lookup(api_ctx *c, const char *key, int *status, char **body)
     if (sqlite3_step(st) == SQLITE_ROW) {
         *status = sqlite3_column_int(st, 0);
         *body = strdup(db_col_text(st, 1));
-        found = 1;
+        found = *body ? 1 : LP_ERR_NOMEM;
     }
     sqlite3_reset(st);
     return found;
@@ -146,6 +146,9 @@ static int book(api_ctx *c, json_t *b, json_t **out, lp_fail *f)
     return rc;
 }
 
+/* Bookings commit in groups (db_group_begin): concurrent bookings share one
+ * transaction, each in its own savepoint, and one fsync; each answers only
+ * once the group is durable. The work runs on the shared writer connection. */
 void h_rsv_create(api_ctx *c)
 {
     const char *key = api_header(c, "Idempotency-Key");
@@ -157,24 +160,26 @@ void h_rsv_create(api_ctx *c)
     if (!b) return;
     json_t *out = NULL;
     lp_fail f = { 0 };
-    int status = 0;
-    char *stored = NULL;
-    int rc = db_begin(c->db);
-    if (rc == 0 && key && c->caller.person_id && idem_lookup(c, key, &status, &stored) == 1) {
-        db_rollback(c->db);
-        json_decref(b);
+    int status = 0, replay = 0;
+    char *stored = NULL, *txt = NULL;
+    db_t *own = c->db;
+    int rc = db_group_begin(own, &c->db);
+    if (rc) { c->db = own; json_decref(b); api_fail(c, rc, NULL); return; }
+    if (key && c->caller.person_id && (rc = idem_lookup(c, key, &status, &stored)) == 1) replay = 1, rc = 0;
+    if (rc == 0 && !replay) rc = book(c, b, &out, &f);
+    if (rc == 0 && !replay && !(out && (txt = jw_dump(out, NULL)))) rc = LP_ERR_NOMEM;
+    if (rc == 0 && !replay && key && c->caller.person_id) rc = idem_store(c, key, 201, txt);
+    int crc = db_group_end(c->db, rc == 0 && !replay);
+    c->db = own;
+    json_decref(b);
+    json_decref(out);
+    if (rc == 0) rc = crc;
+    if (rc) { free(txt); free(stored); api_fail(c, rc, &f); return; }
+    if (replay) {
         api_add_header(c, "Idempotent-Replayed", "true");
         api_reply_raw(c, status, "application/json", stored, strlen(stored));
         return;
     }
-    if (rc == 0) rc = book(c, b, &out, &f);
-    json_decref(b);
-    char *txt = out ? jw_dump(out, NULL) : NULL;
-    if (rc == 0 && key && c->caller.person_id) rc = txt ? idem_store(c, key, 201, txt) : LP_ERR_NOMEM;
-    if (rc == 0) rc = db_commit(c->db);
-    if (rc) db_rollback(c->db);
-    json_decref(out);
-    if (rc) { free(txt); api_fail(c, rc, &f); return; }
     api_reply_raw(c, 201, "application/json", txt, strlen(txt));
 }
 

@@ -203,5 +203,6 @@ int main(int argc, char **argv)
     pthread_mutex_unlock(&w.mu);
     pthread_join(w.th, NULL);
     api_stop(srv);
+    db_shutdown();
     return 0;
 }

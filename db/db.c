@@ -2,23 +2,13 @@
  * Guarantees: every acknowledged commit is durable (WAL + synchronous=FULL);
  * migrations apply all-or-nothing each; no SQL is assembled from input. */
 #include "db/db.h"
+#include "db/internal.h"
 #include "core/log.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define STMT_CACHE 256
-
-struct stmt_slot { const char *sql; sqlite3_stmt *st; };
-
-struct db {
-    sqlite3 *h;
-    char *path;
-    int holds_writer;   /* this connection holds g_writer (between db_begin and commit/rollback) */
-    struct stmt_slot cache[STMT_CACHE];
-};
 
 sqlite3 *db_handle(db_t *db) { return db->h; }
 const char *db_path(db_t *db) { return db->path; }
@@ -79,22 +69,16 @@ static int migrate(db_t *db)
 /* Process-wide SQLite settings, before the library's first use: no
  * memory statistics (they take a global mutex on every allocation). */
 static pthread_once_t g_sqlite_once = PTHREAD_ONCE_INIT;
-/* Writers of this process queue here before BEGIN IMMEDIATE: a thread waiting
- * for the write lock wakes the moment it is released, instead of polling in
- * SQLite's busy handler (which sleeps a millisecond or more per try). Other
- * processes still meet SQLite's own lock and busy timeout. */
-static pthread_mutex_t g_writer = PTHREAD_MUTEX_INITIALIZER;
-static void writer_release(db_t *db);
 static _Atomic uint64_t g_generation;
 
 uint64_t db_generation(void) { return atomic_load(&g_generation); }
 
-/* Runs after each commit in WAL mode: raises the generation, and does the
- * automatic checkpoint that this hook replaces (every 1000 WAL pages). */
+/* Runs after each commit in WAL mode: raises the generation, and replaces
+ * SQLite's automatic checkpoint (see checkpoint.c). */
 static int wal_hook(void *arg, sqlite3 *h, const char *name, int pages)
 {
     atomic_fetch_add(&g_generation, 1);
-    if (pages >= 1000) sqlite3_wal_checkpoint_v2(h, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    db_ckpt_after_commit(h, name, pages);
     return SQLITE_OK;
 }
 static void sqlite_setup(void)
@@ -133,7 +117,7 @@ int db_open(const char *path, db_t **out)
 void db_close(db_t *db)
 {
     if (!db) return;
-    writer_release(db);
+    db_writer_release(db);
     for (int i = 0; i < STMT_CACHE; i++)
         if (db->cache[i].st) sqlite3_finalize(db->cache[i].st);
     if (db->h) sqlite3_close(db->h);
@@ -166,44 +150,6 @@ sqlite3_stmt *db_stmt(db_t *db, const char *sql)
     return NULL;
 }
 
-static void writer_release(db_t *db)
-{
-    if (!db->holds_writer) return;
-    db->holds_writer = 0;
-    pthread_mutex_unlock(&g_writer);
-}
-
-int db_begin(db_t *db)
-{
-    if (db->holds_writer) {
-        if (!sqlite3_get_autocommit(db->h)) return LP_ERR_STATE;   /* already in a transaction */
-        writer_release(db);                                       /* a transaction ended elsewhere */
-    }
-    pthread_mutex_lock(&g_writer);
-    db->holds_writer = 1;
-    sqlite3_stmt *st = db_stmt(db, "BEGIN IMMEDIATE");
-    int rc = st ? db_exec_stmt(st) : LP_ERR_DB;
-    if (rc) writer_release(db);
-    return rc;
-}
-
-int db_commit(db_t *db)
-{
-    sqlite3_stmt *st = db_stmt(db, "COMMIT");
-    int rc = st ? db_exec_stmt(st) : LP_ERR_DB;
-    if (rc == 0 || sqlite3_get_autocommit(db->h)) writer_release(db);
-    return rc;
-}
-
-void db_rollback(db_t *db)
-{
-    if (!sqlite3_get_autocommit(db->h)) {
-        sqlite3_stmt *st = db_stmt(db, "ROLLBACK");
-        if (st && db_exec_stmt(st) != 0) log_error("db", "rollback failed");
-    }
-    writer_release(db);
-}
-
 int db_exec_stmt(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
@@ -213,19 +159,6 @@ int db_exec_stmt(sqlite3_stmt *st)
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return LP_ERR_BUSY;
     log_error("db", "step failed: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
     return LP_ERR_DB;
-}
-
-int db_in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg)
-{
-    int own = sqlite3_get_autocommit(db->h);
-    int rc = own ? db_begin(db) : 0;
-    if (rc) return rc;
-    rc = fn(db, arg);
-    if (own) {
-        if (rc == 0) rc = db_commit(db);
-        if (rc) db_rollback(db);
-    }
-    return rc;
 }
 
 int64_t db_last_id(db_t *db) { return sqlite3_last_insert_rowid(db->h); }

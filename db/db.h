@@ -36,6 +36,21 @@ sqlite3_stmt *db_stmt(db_t *db, const char *sql);
 int db_begin(db_t *db) LP_MUST;
 int db_commit(db_t *db) LP_MUST;
 void db_rollback(db_t *db);
+/* Group commit, for a busy write path (bookings). db_group_begin takes the
+ * writer lock and sets *w to the process's shared writer connection on db's
+ * file, inside a savepoint of a transaction that other writers may share: do
+ * the member's reads and writes on *w, then call db_group_end(*w, keep)
+ * exactly once, which keeps (keep != 0) or undoes the member's writes, and
+ * returns once they are durable: 0 when the group committed, else an error
+ * (the writes are then lost, with the rest of the group's). Everyone queued
+ * for the writer lock meanwhile joins the same transaction, each in its own
+ * savepoint, and the last one commits for all: one fsync for the group. Do
+ * not call db_begin/db_commit/db_rollback on *w. */
+int db_group_begin(db_t *db, db_t **w) LP_MUST;
+int db_group_end(db_t *w, int keep) LP_MUST;
+/* At exit, after the last request: stops the background checkpoint thread,
+ * commits any open group and closes the shared writer connection. */
+void db_shutdown(void);
 /* Runs a statement with no result rows (already bound); maps constraint
  * violations to LP_ERR_CONFLICT. Resets the statement. */
 int db_exec_stmt(sqlite3_stmt *st) LP_MUST;

@@ -1,0 +1,28 @@
+/* internal.h: the connection structure, shared by the files of db/ only.
+ * Nothing outside db/ includes this. */
+#ifndef LP_DB_INTERNAL_H
+#define LP_DB_INTERNAL_H
+#include "db/db.h"
+
+#define STMT_CACHE 256
+
+struct stmt_slot { const char *sql; sqlite3_stmt *st; };
+
+struct db {
+    sqlite3 *h;
+    char *path;
+    int holds_writer;   /* holds the writer lock (between db_begin and commit/rollback) */
+    int grouped;        /* the shared writer connection, inside a group transaction */
+    struct stmt_slot cache[STMT_CACHE];
+};
+
+/* Releases the writer lock if this connection holds it (tx.c). */
+void db_writer_release(db_t *db);
+
+/* Called by every commit in WAL mode with the log's size in pages: asks for
+ * a checkpoint off the commit path once it is large (checkpoint.c). */
+void db_ckpt_after_commit(sqlite3 *h, const char *name, int pages);
+/* Stops the checkpoint thread, if one runs (checkpoint.c). */
+void db_ckpt_stop(void);
+
+#endif

@@ -1,0 +1,279 @@
+/* test_db.c: unit tests for db/ beyond the basics in test_core.c: group
+ * commit (members that keep or undo their writes, writers outside the group,
+ * many threads at once, durability across a reopen), the background WAL
+ * checkpoint, and migration 0005 on a database that holds charge parts. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "db/db.h"
+
+struct tmpdb { char path[64]; };
+
+static void tmp_make(struct tmpdb *t)
+{
+    snprintf(t->path, sizeof t->path, "/tmp/lp-test-db-XXXXXX");
+    int fd = mkstemp(t->path);
+    assert_true(fd >= 0);
+    close(fd);
+    unlink(t->path);
+}
+
+static void tmp_remove(struct tmpdb *t)
+{
+    char p[80];
+    unlink(t->path);
+    snprintf(p, sizeof p, "%s-wal", t->path); unlink(p);
+    snprintf(p, sizeof p, "%s-shm", t->path); unlink(p);
+}
+
+static int64_t count(db_t *db, const char *sql)
+{
+    sqlite3_stmt *st = db_stmt(db, sql);
+    int64_t n = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW) n = sqlite3_column_int64(st, 0);
+    if (st) sqlite3_reset(st);
+    return n;
+}
+
+/* ---- group commit ---- */
+
+struct worker {
+    const char *path;
+    int id, n, fails;
+    int outsider;   /* writes with db_begin/db_commit instead of joining groups */
+};
+
+static int insert_row(db_t *w, int who, int i, int keep)
+{
+    sqlite3_stmt *st = db_stmt(w, "INSERT INTO gc(who, i, kept) VALUES (?1, ?2, ?3)");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, who);
+    db_bind_int(st, 2, i);
+    db_bind_int(st, 3, keep);
+    return db_exec_stmt(st);
+}
+
+static void *work(void *p)
+{
+    struct worker *wk = p;
+    db_t *db = NULL;
+    if (db_open(wk->path, &db) != 0) { wk->fails = wk->n; return NULL; }
+    for (int i = 0; i < wk->n; i++) {
+        int keep = i % 5 != 4;   /* every fifth write is undone */
+        if (wk->outsider) {
+            int rc = db_begin(db);
+            if (rc == 0) rc = insert_row(db, wk->id, i, 1);
+            if (rc == 0) rc = db_commit(db);
+            if (rc) { db_rollback(db); wk->fails++; }
+            continue;
+        }
+        db_t *w = NULL;
+        int rc = db_group_begin(db, &w);
+        if (rc) { wk->fails++; continue; }
+        rc = insert_row(w, wk->id, i, keep);
+        int crc = db_group_end(w, rc == 0 && keep);
+        if (rc || crc) wk->fails++;
+    }
+    db_close(db);
+    return NULL;
+}
+
+static void test_group_commit_threads(void **st)
+{
+    struct tmpdb t;
+    tmp_make(&t);
+    db_t *db = NULL;
+    assert_int_equal(db_open(t.path, &db), 0);
+    assert_int_equal(db_exec(db, "CREATE TABLE gc(who INT, i INT, kept INT, UNIQUE(who, i))"), 0);
+    enum { NT = 8, N = 150 };
+    struct worker wk[NT];
+    pthread_t th[NT];
+    for (int k = 0; k < NT; k++) {
+        wk[k] = (struct worker){ t.path, k, N, 0, k == NT - 1 };
+        assert_int_equal(pthread_create(&th[k], NULL, work, &wk[k]), 0);
+    }
+    for (int k = 0; k < NT; k++) {
+        pthread_join(th[k], NULL);
+        assert_int_equal(wk[k].fails, 0);
+    }
+    /* Kept writes are all there, undone ones none, the outsider's all. */
+    assert_int_equal(count(db, "SELECT count(*) FROM gc WHERE kept = 0"), 0);
+    assert_int_equal(count(db, "SELECT count(*) FROM gc WHERE who < 7"), (NT - 1) * (N - N / 5));
+    assert_int_equal(count(db, "SELECT count(*) FROM gc WHERE who = 7"), N);
+    assert_int_equal(count(db, "SELECT count(*) FROM gc WHERE who = 0 AND i % 5 = 4"), 0);
+    db_close(db);
+    db_shutdown();
+    /* Reopened from the file: everything acknowledged is there. */
+    assert_int_equal(db_open(t.path, &db), 0);
+    assert_int_equal(count(db, "SELECT count(*) FROM gc"), (NT - 1) * (N - N / 5) + N);
+    db_close(db);
+    tmp_remove(&t);
+}
+
+/* A member that reads sees the writes of earlier members of its group, and
+ * the member's own transaction calls are refused instead of ending the group. */
+static void test_group_member_rules(void **st)
+{
+    struct tmpdb t;
+    tmp_make(&t);
+    db_t *db = NULL, *w = NULL;
+    assert_int_equal(db_open(t.path, &db), 0);
+    assert_int_equal(db_exec(db, "CREATE TABLE gc(who INT, i INT, kept INT, UNIQUE(who, i))"), 0);
+    assert_int_equal(db_group_begin(db, &w), 0);
+    assert_non_null(w);
+    assert_ptr_not_equal(w, db);
+    assert_int_equal(insert_row(w, 1, 1, 1), 0);
+    assert_int_equal(db_begin(w), LP_ERR_STATE);
+    assert_int_equal(db_commit(w), LP_ERR_STATE);
+    db_rollback(w);   /* refused: logs, changes nothing */
+    assert_int_equal(count(w, "SELECT count(*) FROM gc"), 1);
+    assert_int_equal(insert_row(w, 1, 1, 1), LP_ERR_CONFLICT);   /* the unique key holds inside the group */
+    assert_int_equal(db_group_end(w, 1), 0);
+    assert_int_equal(count(db, "SELECT count(*) FROM gc"), 1);
+    /* An undone member leaves nothing. */
+    assert_int_equal(db_group_begin(db, &w), 0);
+    assert_int_equal(insert_row(w, 2, 1, 1), 0);
+    assert_int_equal(db_group_end(w, 0), 0);
+    assert_int_equal(count(db, "SELECT count(*) FROM gc"), 1);
+    /* A connection inside its own transaction cannot also join a group. */
+    assert_int_equal(db_begin(db), 0);
+    assert_int_equal(db_group_begin(db, &w), LP_ERR_STATE);
+    assert_null(w);
+    db_rollback(db);
+    db_close(db);
+    db_shutdown();
+    tmp_remove(&t);
+}
+
+/* Two files in one process: a group on one never takes writes for the other. */
+static void test_group_two_files(void **st)
+{
+    struct tmpdb a, b;
+    tmp_make(&a);
+    tmp_make(&b);
+    db_t *da = NULL, *dbb = NULL, *w = NULL;
+    assert_int_equal(db_open(a.path, &da), 0);
+    assert_int_equal(db_open(b.path, &dbb), 0);
+    assert_int_equal(db_exec(da, "CREATE TABLE gc(who INT, i INT, kept INT, UNIQUE(who, i))"), 0);
+    assert_int_equal(db_exec(dbb, "CREATE TABLE gc(who INT, i INT, kept INT, UNIQUE(who, i))"), 0);
+    assert_int_equal(db_group_begin(da, &w), 0);
+    assert_int_equal(insert_row(w, 1, 1, 1), 0);
+    assert_int_equal(db_group_end(w, 1), 0);
+    assert_int_equal(db_group_begin(dbb, &w), 0);
+    assert_string_equal(db_path(w), b.path);
+    assert_int_equal(insert_row(w, 2, 1, 1), 0);
+    assert_int_equal(insert_row(w, 2, 2, 1), 0);
+    assert_int_equal(db_group_end(w, 1), 0);
+    assert_int_equal(count(da, "SELECT count(*) FROM gc"), 1);
+    assert_int_equal(count(dbb, "SELECT count(*) FROM gc"), 2);
+    db_close(da);
+    db_close(dbb);
+    db_shutdown();
+    tmp_remove(&a);
+    tmp_remove(&b);
+}
+
+/* ---- checkpoints ---- */
+
+static off_t file_size(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0 ? sb.st_size : -1;
+}
+
+/* Commits past the threshold leave the checkpoint to the background thread,
+ * which copies the log into the database file while nobody writes. */
+static void test_checkpoint_in_background(void **st)
+{
+    struct tmpdb t;
+    tmp_make(&t);
+    db_t *db = NULL;
+    assert_int_equal(db_open(t.path, &db), 0);
+    assert_int_equal(db_exec(db, "CREATE TABLE big(id INTEGER PRIMARY KEY, pad BLOB)"), 0);
+    off_t before = file_size(t.path);
+    for (int i = 0; i < 300; i++) {   /* 300 commits of 4 pages each: past 1000 WAL pages */
+        assert_int_equal(db_begin(db), 0);
+        sqlite3_stmt *s = db_stmt(db, "INSERT INTO big(pad) VALUES (zeroblob(14000))");
+        assert_non_null(s);
+        assert_int_equal(db_exec_stmt(s), 0);
+        assert_int_equal(db_commit(db), 0);
+    }
+    /* The commits only asked (the inline fallback starts at 8000 pages): the
+     * file grows once the thread has copied the pages in. Wait for it. */
+    off_t after = before;
+    for (int i = 0; i < 500 && after < before + 1000 * 4096; i++) {
+        struct timespec ts = { 0, 10 * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+        after = file_size(t.path);
+    }
+    assert_true(after >= before + 1000 * 4096);
+    assert_int_equal(count(db, "SELECT count(*) FROM big"), 300);
+    db_close(db);
+    db_shutdown();
+    tmp_remove(&t);
+}
+
+/* ---- migration 0005 ---- */
+
+/* A database at version 4 with charge parts keeps them through 0005, which
+ * stores them without a rowid and keeps the invoiced-charge trigger. */
+static void test_migration_charge_parts(void **st)
+{
+    struct tmpdb t;
+    tmp_make(&t);
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(t.path, &h), SQLITE_OK);
+    assert_true(db_migrations_count >= 5);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA foreign_keys=ON", NULL, NULL, NULL), SQLITE_OK);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(sqlite3_exec(h, db_migrations[i].sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h,
+        "PRAGMA user_version = 4;"
+        "INSERT INTO tenants(id, name, status, created_at, updated_at) VALUES (1, 'T', 'active', 0, 0);"
+        "INSERT INTO charges(id, tenant_id, kind, state, at, start, end, description, net_cents, vat_category, "
+        "vat_rate_bp, created_by, created_at, updated_at) VALUES (7, 1, 'usage', 'final', 0, 0, 3600, 'x', 1500, 'S', "
+        "2100, 't', 0, 0);"
+        "INSERT INTO charge_parts VALUES (7, 1, 'peak', 'HUR', 1000000, 1000, 1000);"
+        "INSERT INTO charge_parts VALUES (7, 2, 'offpeak', 'HUR', 1000000, 500, 500);",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    db_t *db = NULL;
+    assert_int_equal(db_open(t.path, &db), 0);
+    assert_int_equal(db_version(db), db_migrations_count);
+    assert_int_equal(count(db, "SELECT count(*) FROM charge_parts WHERE charge_id = 7"), 2);
+    assert_int_equal(count(db, "SELECT sum(net_cents) FROM charge_parts"), 1500);
+    assert_int_equal(count(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'charge_parts' "
+                               "AND sql LIKE '%WITHOUT ROWID%'"), 1);
+    assert_int_equal(count(db, "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' "
+                               "AND name = 'charge_parts_invoiced'"), 1);
+    assert_int_equal(count(db, "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    /* The key and the foreign key still hold. */
+    assert_int_not_equal(db_exec(db, "INSERT INTO charge_parts VALUES (7, 1, 'fee', 'C62', 1, 1, 1)"), 0);
+    assert_int_not_equal(db_exec(db, "INSERT INTO charge_parts VALUES (99, 1, 'fee', 'C62', 1, 1, 1)"), 0);
+    assert_int_equal(db_exec(db, "DELETE FROM charges WHERE id = 7"), 0);
+    assert_int_equal(count(db, "SELECT count(*) FROM charge_parts"), 0);
+    db_close(db);
+    db_shutdown();
+    tmp_remove(&t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_group_commit_threads),
+        cmocka_unit_test(test_group_member_rules),
+        cmocka_unit_test(test_group_two_files),
+        cmocka_unit_test(test_checkpoint_in_background),
+        cmocka_unit_test(test_migration_charge_parts),
+    };
+    return cmocka_run_group_tests_name("db", tests, NULL, NULL);
+}
