@@ -1,5 +1,6 @@
-/* api.h: the labpassd HTTP server (libmicrohttpd thread pool, JSON API,
- * static web assets). One SQLite connection per worker thread. */
+/* api.h: the labpassd HTTP server (libmicrohttpd, a thread per client
+ * connection, JSON API, static web assets). Each request borrows a SQLite
+ * connection from a pool for its duration. */
 #ifndef LP_API_H
 #define LP_API_H
 #include <stddef.h>
@@ -10,7 +11,7 @@ typedef struct api_config {
     const char *address;     /* listen address, e.g. "127.0.0.1" */
     int port;                /* 0 picks a free port (see api_port) */
     const char *db_path;
-    int threads;             /* worker threads, default 4 */
+    int max_connections;     /* client connections served at once (a thread each), default 256 */
     const char *tls_cert;    /* PEM files; both NULL for plain HTTP */
     const char *tls_key;
     const char *web_root;    /* folder of static assets served at /, or NULL */

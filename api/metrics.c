@@ -107,5 +107,12 @@ char *metrics_render(db_t *db)
     bprintf(&b, "# HELP labpass_db_size_bytes Size of the SQLite database file.\n"
                 "# TYPE labpass_db_size_bytes gauge\nlabpass_db_size_bytes %lld\n",
             (long long)db_size_bytes(db));
+    uint64_t commits, writes;
+    db_group_stats(&commits, &writes);
+    bprintf(&b, "# HELP labpass_db_group_commits_total Group commits of bookings (one fsync each).\n"
+                "# TYPE labpass_db_group_commits_total counter\nlabpass_db_group_commits_total %llu\n"
+                "# HELP labpass_db_group_writes_total Bookings made durable by group commits.\n"
+                "# TYPE labpass_db_group_writes_total counter\nlabpass_db_group_writes_total %llu\n",
+            (unsigned long long)commits, (unsigned long long)writes);
     return b.p;
 }

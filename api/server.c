@@ -30,22 +30,9 @@ struct api_server {
     int port;
 };
 
-static pthread_key_t g_db_key;
-static pthread_once_t g_key_once = PTHREAD_ONCE_INIT;
 static const api_config *g_cfg;
-
-static void db_key_free(void *p) { db_close(p); }
-static void make_key(void) { pthread_key_create(&g_db_key, db_key_free); }
-
-/* The calling worker thread's connection, opened on first use. */
-static db_t *thread_db(void)
-{
-    db_t *db = pthread_getspecific(g_db_key);
-    if (db) return db;
-    if (db_open(g_cfg->db_path, &db) != 0) return NULL;
-    pthread_setspecific(g_db_key, db);
-    return db;
-}
+/* Database connections, borrowed for one request each (db_pool_get). */
+static db_pool_t *g_pool;
 
 struct req {
     char *body;
@@ -252,10 +239,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     int route = -1;
     if (r->too_big) {
         api_problem(&c, 413, "too-large", "Request too large", "the body is over the limit of 65536 bytes", NULL);
-    } else if (!(c.db = thread_db())) {
+    } else if (!(c.db = db_pool_get(g_pool))) {
         api_problem(&c, 503, "busy", "Service unavailable", "the database cannot be opened", NULL);
     } else {
         route = dispatch(&c);
+        db_pool_put(g_pool, c.db);
+        c.db = NULL;
     }
     int64_t us = clk_mono_us() - r->start_us;
     metrics_record(route, c.status, us);
@@ -305,33 +294,48 @@ static char *read_file(const char *path)
     return buf;
 }
 
+/* Frees what api_start made before it failed, and returns rc. */
+static int start_failed(api_server *s, int rc)
+{
+    db_pool_free(g_pool);
+    g_pool = NULL;
+    free(s->cert);
+    free(s->key);
+    free(s);
+    return rc;
+}
+
 int api_start(const api_config *cfg, api_server **out)
 {
     api_server *s = calloc(1, sizeof *s);
     if (!s) return LP_ERR_NOMEM;
     s->cfg = *cfg;
     g_cfg = &s->cfg;
-    pthread_once(&g_key_once, make_key);
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port) };
-    if (inet_pton(AF_INET, cfg->address, &sa.sin_addr) != 1) { free(s); return LP_ERR_INVALID; }
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (inet_pton(AF_INET, cfg->address, &sa.sin_addr) != 1) return start_failed(s, LP_ERR_INVALID);
+    if (db_pool_new(cfg->db_path, 32, &g_pool) != 0) return start_failed(s, LP_ERR_NOMEM);
+    /* A thread per client connection: handlers block (an fsync, a group
+     * commit), and with a pool of threads each serving many connections one
+     * blocked handler would stall every other client on its thread. */
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
+                     MHD_USE_ERROR_LOG;
     if (cfg->tls_cert) {
         s->cert = read_file(cfg->tls_cert);
         s->key = read_file(cfg->tls_key);
-        if (!s->cert || !s->key) { free(s->cert); free(s->key); free(s); return LP_ERR_IO; }
+        if (!s->cert || !s->key) return start_failed(s, LP_ERR_IO);
         flags |= MHD_USE_TLS;
     }
     s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 0 ? cfg->threads : 4),
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
                             MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                            MHD_OPTION_CONNECTION_LIMIT, 1000u,
+                            MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)(cfg->max_connections > 0 ? cfg->max_connections : 256),
                             cfg->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
                             MHD_OPTION_HTTPS_MEM_KEY, s->key,
                             MHD_OPTION_END);
-    if (!s->d) { free(s->cert); free(s->key); free(s); return LP_ERR_IO; }
+    if (!s->d) return start_failed(s, LP_ERR_IO);
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : cfg->port;
     *out = s;
@@ -344,6 +348,8 @@ void api_stop(api_server *s)
 {
     if (!s) return;
     MHD_stop_daemon(s->d);
+    db_pool_free(g_pool);
+    g_pool = NULL;
     free(s->cert);
     free(s->key);
     free(s);

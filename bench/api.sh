@@ -1,7 +1,7 @@
 #!/bin/sh
 # api.sh: authenticated GET /api/v1/me per second with wrk, against a plain
 # libmicrohttpd handler returning a constant JSON body (the ceiling), both
-# with the same thread pool, in one run. Target: labpassd >= 0.5x the ceiling.
+# serving each client connection on its own thread, in one run. Target: labpassd >= 0.5x the ceiling.
 set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
@@ -9,10 +9,10 @@ SECS=${BENCH_SECS:-8}
 build_bench ceiling
 dir=$(mktemp -d)
 p1=$(free_port)
-start_labpassd "$dir/bench.db" "$p1" --demo --threads 2
+start_labpassd "$dir/bench.db" "$p1" --demo
 tok=$(login "$p1" lab@novacell.example labpass-member-demo)
 p2=$(free_port)
-"$BENCH_OUT/ceiling" "$p2" 2 &
+"$BENCH_OUT/ceiling" "$p2" &
 BENCH_PIDS="$BENCH_PIDS $!"
 sleep 0.3
 wrk -t2 -c32 -d"${SECS}s" -H "Authorization: Bearer $tok" "http://127.0.0.1:$p2/api/v1/me" > "$BENCH_OUT/ceiling.txt"

@@ -1,6 +1,7 @@
 /* ceiling.c: the benchmark's ceiling for labpassd: a plain libmicrohttpd
- * server (same threading mode and pool size) answering every request with
- * a constant JSON body. Usage: ceiling PORT THREADS; stops on SIGTERM. */
+ * server (same threading mode: a thread per client connection) answering
+ * every request with a constant JSON body. Usage: ceiling PORT; stops on
+ * SIGTERM. */
 #include <microhttpd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,15 +27,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) return 2;
+    if (argc != 2) return 2;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, (uint16_t)atoi(argv[1]),
-                                            NULL, NULL, answer, NULL, MHD_OPTION_THREAD_POOL_SIZE,
-                                            (unsigned)atoi(argv[2]), MHD_OPTION_END);
+    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                                            MHD_USE_POLL, (uint16_t)atoi(argv[1]), NULL, NULL, answer, NULL,
+                                            MHD_OPTION_CONNECTION_LIMIT, 256u, MHD_OPTION_END);
     if (!d) return 1;
     int sig;
     sigwait(&set, &sig);

@@ -8,6 +8,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 SECS=${BENCH_SECS:-8}
+CONNS=${BENCH_CONNS:-8}   # clients booking at once, each on its own keep-alive connection
 build_bench seed_rsv
 build_bench sqlite_loop
 dir=$(mktemp -d)
@@ -20,11 +21,11 @@ run_size() {
   "$BENCH_OUT/seed_rsv" "$db" "$n"
   echo "seeded $n reservations in $(( $(date +%s) - t0 ))s" >&2
   port=$(free_port)
-  start_labpassd "$db" "$port" --threads 4
+  start_labpassd "$db" "$port"
   tok=$(login "$port" lab@novacell.example labpass-member-demo)
   resbase=$(sqlite3 "$db" "SELECT id - 1 FROM resources WHERE name = 'Bench 50'")
   START_EPOCH=$(( $(date +%s) / 86400 * 86400 + 86400 * 3 )) RES_BASE=$resbase TOKEN=$tok \
-    wrk -t2 -c2 -d"${SECS}s" -s bench/book.lua "http://127.0.0.1:$port" > "$BENCH_OUT/book-$n.txt"
+    wrk -t2 -c"$CONNS" -d"${SECS}s" -s bench/book.lua "http://127.0.0.1:$port" > "$BENCH_OUT/book-$n.txt"
   grep -q "Non-2xx" "$BENCH_OUT/book-$n.txt" && { echo "bench: some bookings failed" >&2; cat "$BENCH_OUT/book-$n.txt" >&2; }
   if [ "$n" -ge 1000000 ]; then
     r1=$(sqlite3 "$db" "SELECT id FROM resources WHERE name = 'Bench 1'")

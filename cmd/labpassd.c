@@ -59,7 +59,8 @@ static void usage(FILE *out)
         "  --key-file FILE      key that seals the pass-signing keys (default labpass.key next to the\n"
         "                       database; made, mode 0600, on first start; refused if others may read it)\n"
         "  --demo               seed the demo data into an empty database\n"
-        "  --threads N          worker threads, each with its own database connection (default 4)\n"
+        "  --max-connections N  client connections served at once, each on its own thread\n"
+        "                       (default 256; 4 to 4096)\n"
         "  --web DIR            static web app folder (default web/ when present)\n"
         "  --tls-cert FILE --tls-key FILE   serve HTTPS (cookies then carry Secure)\n"
         "  --session-ttl SECS   session lifetime (default 43200)\n"
@@ -140,7 +141,7 @@ int main(int argc, char **argv)
 {
     static const struct option opts[] = {
         { "listen", required_argument, 0, 'l' }, { "db", required_argument, 0, 'd' },
-        { "demo", no_argument, 0, 'D' }, { "threads", required_argument, 0, 't' },
+        { "demo", no_argument, 0, 'D' }, { "max-connections", required_argument, 0, 't' },
         { "web", required_argument, 0, 'w' }, { "tls-cert", required_argument, 0, 'c' },
         { "tls-key", required_argument, 0, 'k' }, { "session-ttl", required_argument, 0, 's' },
         { "log-level", required_argument, 0, 'L' }, { "help", no_argument, 0, 'h' },
@@ -149,7 +150,7 @@ int main(int argc, char **argv)
     const char *key_file = NULL;
     struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = 30 };
     char addr[64] = "127.0.0.1";
-    api_config cfg = { .address = addr, .port = 8080, .db_path = "var/labpass.db", .threads = 4 };
+    api_config cfg = { .address = addr, .port = 8080, .db_path = "var/labpass.db", .max_connections = 256 };
     acct_policy_default(&cfg.policy);
     int demo = 0, o;
     enum log_level lvl;
@@ -160,7 +161,10 @@ int main(int argc, char **argv)
         case 'l': if (parse_listen(optarg, addr, sizeof addr, &cfg.port)) { usage(stderr); return 2; } break;
         case 'd': cfg.db_path = optarg; break;
         case 'D': demo = 1; break;
-        case 't': cfg.threads = atoi(optarg); if (cfg.threads < 1 || cfg.threads > 64) { usage(stderr); return 2; } break;
+        case 't':
+            cfg.max_connections = atoi(optarg);
+            if (cfg.max_connections < 4 || cfg.max_connections > 4096) { usage(stderr); return 2; }
+            break;
         case 'w': cfg.web_root = optarg; break;
         case 'c': cfg.tls_cert = optarg; break;
         case 'k': cfg.tls_key = optarg; break;

@@ -1,5 +1,5 @@
 /* db.h: SQLite connections for labpass.
- * One db_t per thread. db_open() applies the durability pragmas (WAL,
+ * A db_t is used by one thread at a time. db_open() applies the durability pragmas (WAL,
  * foreign_keys=ON, synchronous=FULL, busy timeout) and runs the numbered
  * migrations, each in its own transaction, tracked in PRAGMA user_version.
  * Statements are prepared once per connection and cached by SQL text address:
@@ -48,8 +48,21 @@ void db_rollback(db_t *db);
  * not call db_begin/db_commit/db_rollback on *w. */
 int db_group_begin(db_t *db, db_t **w) LP_MUST;
 int db_group_end(db_t *w, int keep) LP_MUST;
-/* At exit, after the last request: stops the background checkpoint thread,
- * commits any open group and closes the shared writer connection. */
+/* Since start: groups committed, and the member writes they made durable
+ * (writes / commits is the mean group size). */
+void db_group_stats(uint64_t *commits, uint64_t *writes);
+/* A pool of connections to one file, for servers that serve each client on
+ * its own thread. db_pool_get returns an idle connection or opens one (NULL
+ * on failure); db_pool_put gives it back (rolling back a transaction left
+ * open) and keeps at most max_idle idle. Thread-safe. */
+typedef struct db_pool db_pool_t;
+int db_pool_new(const char *path, int max_idle, db_pool_t **out) LP_MUST;
+db_t *db_pool_get(db_pool_t *p);
+void db_pool_put(db_pool_t *p, db_t *db);
+/* Closes the idle connections; every borrowed one must be back. */
+void db_pool_free(db_pool_t *p);
+/* At exit, after the last request: commits any open group and closes the
+ * shared writer connection. */
 void db_shutdown(void);
 /* Runs a statement with no result rows (already bound); maps constraint
  * violations to LP_ERR_CONFLICT. Resets the statement. */

@@ -19,10 +19,4 @@ struct db {
 /* Releases the writer lock if this connection holds it (tx.c). */
 void db_writer_release(db_t *db);
 
-/* Called by every commit in WAL mode with the log's size in pages: asks for
- * a checkpoint off the commit path once it is large (checkpoint.c). */
-void db_ckpt_after_commit(sqlite3 *h, const char *name, int pages);
-/* Stops the checkpoint thread, if one runs (checkpoint.c). */
-void db_ckpt_stop(void);
-
 #endif

@@ -15,28 +15,44 @@
  * group before it starts, so a group never outlives the queue that fed it. */
 #include "db/internal.h"
 #include "core/log.h"
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <time.h>
 
-#define GROUP_MAX 64   /* members per group at most; then it commits anyway */
+#define GROUP_MAX 64         /* members per group at most; then it commits anyway */
+#define GROUP_LINGER_US 300  /* how long a member may hold the commit open for joiners */
 
 struct member { int rc; int done; struct member *next; };
 
 static pthread_mutex_t g_writer = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_group_done = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t g_group_done;   /* on CLOCK_MONOTONIC, made once */
+static pthread_once_t g_cond_once = PTHREAD_ONCE_INIT;
 static atomic_int g_queued;   /* threads waiting to take g_writer */
+static _Atomic uint64_t g_commits, g_writes;   /* groups committed, members in them */
 
 /* Guarded by g_writer. */
 static struct {
     db_t *conn;               /* the shared writer connection, opened on first use */
     int open;                 /* a group transaction is open on conn */
     int size;                 /* members that have finished their part in it */
+    int target;               /* the last group's size plus those who queued during its commit */
     struct member *waiting;   /* members waiting for its outcome */
 } g_grp;
 
+static void cond_init(void)
+{
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&g_group_done, &ca);
+    pthread_condattr_destroy(&ca);
+}
+
 static void writer_lock(void)
 {
+    pthread_once(&g_cond_once, cond_init);
     atomic_fetch_add(&g_queued, 1);
     pthread_mutex_lock(&g_writer);
     atomic_fetch_sub(&g_queued, 1);
@@ -57,8 +73,15 @@ static int group_finish(int ok)
     if (rc && !sqlite3_get_autocommit(w->h) && run(w, "ROLLBACK") != 0)
         log_error("db", "group rollback failed");
     if (rc) log_error("db", "group commit of %d writes failed", g_grp.size);
+    else {
+        atomic_fetch_add_explicit(&g_commits, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(&g_writes, (uint64_t)g_grp.size, memory_order_relaxed);
+    }
     for (struct member *m = g_grp.waiting; m; m = m->next) { m->rc = rc; m->done = 1; }
     g_grp.waiting = NULL;
+    /* Writers that queued meanwhile arrived during the commit and could have
+     * joined had it waited: the next group aims to include them. */
+    g_grp.target = g_grp.size + atomic_load(&g_queued);
     g_grp.open = 0;
     g_grp.size = 0;
     w->grouped = 0;
@@ -138,6 +161,30 @@ int db_group_begin(db_t *db, db_t **w)
     return 0;
 }
 
+/* Leaves the group open for others and waits (g_writer held) until it is
+ * committed. With linger, nobody is queued yet, but the last group was
+ * larger: the bookings that made it up are likely on their way, so wait up
+ * to GROUP_LINGER_US for them (binlog_group_commit_sync_delay in MySQL,
+ * commit_delay in PostgreSQL), then commit the group if nobody else has. A
+ * lone client never waits: its groups have one member. */
+static int wait_for_commit(int linger)
+{
+    struct member me = { 0, 0, g_grp.waiting };
+    g_grp.waiting = &me;
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_nsec += GROUP_LINGER_US * 1000L;
+    if (until.tv_nsec >= 1000000000L) { until.tv_sec++; until.tv_nsec -= 1000000000L; }
+    while (!me.done) {
+        if (!linger) { pthread_cond_wait(&g_group_done, &g_writer); continue; }
+        if (pthread_cond_timedwait(&g_group_done, &g_writer, &until) == ETIMEDOUT && !me.done) {
+            /* g_writer is ours again, so no member is midway: commit what there is. */
+            group_finish(1);
+        }
+    }
+    return me.rc;
+}
+
 int db_group_end(db_t *w, int keep)
 {
     int rc = keep ? 0 : run(w, "ROLLBACK TO member");
@@ -151,21 +198,21 @@ int db_group_end(db_t *w, int keep)
         return LP_ERR_DB;
     }
     g_grp.size++;
-    if (atomic_load(&g_queued) > 0 && g_grp.size < GROUP_MAX) {
-        struct member me = { 0, 0, g_grp.waiting };
-        g_grp.waiting = &me;
-        while (!me.done) pthread_cond_wait(&g_group_done, &g_writer);
-        rc = me.rc;
-    } else {
-        rc = group_finish(1);
-    }
+    if (atomic_load(&g_queued) > 0 && g_grp.size < GROUP_MAX) rc = wait_for_commit(0);
+    else if (g_grp.size < g_grp.target) rc = wait_for_commit(1);
+    else rc = group_finish(1);
     pthread_mutex_unlock(&g_writer);
     return rc;
 }
 
+void db_group_stats(uint64_t *commits, uint64_t *writes)
+{
+    *commits = atomic_load_explicit(&g_commits, memory_order_relaxed);
+    *writes = atomic_load_explicit(&g_writes, memory_order_relaxed);
+}
+
 void db_shutdown(void)
 {
-    db_ckpt_stop();
     pthread_mutex_lock(&g_writer);
     if (g_grp.open) group_finish(1);
     db_t *w = g_grp.conn;

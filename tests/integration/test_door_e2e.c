@@ -603,7 +603,7 @@ static void restart_server(void)
         dup2(fo, 1);
         dup2(fe, 2);
         setenv("LABPASS_CLOCK_FILE", S.clock, 1);
-        execl(bin, bin, "--listen", listen, "--db", S.db, "--threads", "4", (char *)NULL);
+        execl(bin, bin, "--listen", listen, "--db", S.db, (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 300; i++) {

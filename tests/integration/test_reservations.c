@@ -127,6 +127,57 @@ static void test_race_for_one_slot(void **st)
     }
 }
 
+/* The counter of one metric from /metrics (staff), or -1. */
+static long long metric(const char *name)
+{
+    hx_resp r;
+    long long v = -1;
+    hx_req(&S, "GET", "/metrics", staff, NULL, NULL, &r);
+    char pat[96];
+    snprintf(pat, sizeof pat, "\n%s ", name);
+    const char *at = r.body ? strstr(r.body, pat) : NULL;
+    if (at) v = atoll(at + strlen(pat));
+    hx_free(&r);
+    return v;
+}
+
+/* Bookings arriving together share group commits: every one is answered
+ * 201 only once durable, each is counted once, and none is lost or doubled. */
+static void test_parallel_bookings_grouped(void **st)
+{
+    int64_t res = resource("{\"name\":\"Group bench\",\"kind\":\"equipment\",\"max_advance_days\":365}");
+    long long c0 = metric("labpass_db_group_commits_total"), w0 = metric("labpass_db_group_writes_total");
+    assert_true(c0 >= 0 && w0 >= 0);
+    enum { N = 24 };
+    const char *toks[] = { member_a, admin_a, admin_b, member_b };
+    char starts[N][40], ends[N][40];
+    struct racer rs[N];
+    pthread_t th[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(starts[i], sizeof starts[i], "2026-04-%02dT%02d:00:00+02:00", 1 + i / 8, 9 + i % 8);
+        snprintf(ends[i], sizeof ends[i], "2026-04-%02dT%02d:00:00+02:00", 1 + i / 8, 10 + i % 8);
+        rs[i] = (struct racer){ res, starts[i], ends[i], toks[i % 4], 0 };
+        pthread_create(&th[i], NULL, race_one, &rs[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(rs[i].status, 201);
+    }
+    long long c1 = metric("labpass_db_group_commits_total"), w1 = metric("labpass_db_group_writes_total");
+    assert_int_equal(w1 - w0, N);
+    assert_true(c1 - c0 >= 1 && c1 - c0 <= N);
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/reservations?resource_id=%lld&from=2026-04-01T00:00:00Z&to=2026-04-05T00:00:00Z",
+             (long long)res);
+    hx_resp r;
+    assert_int_equal(hx_req(&S, "GET", path, staff, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    int n = 0;
+    for (const char *p = r.body; (p = strstr(p, "\"resource_id\"")) != NULL; p++) n++;
+    hx_free(&r);
+    assert_int_equal(n, N);
+}
+
 /* ---- rules ---- */
 
 static void test_dates_and_durations(void **st)
@@ -594,6 +645,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_race_for_one_slot),
+        cmocka_unit_test(test_parallel_bookings_grouped),
         cmocka_unit_test(test_dates_and_durations),
         cmocka_unit_test(test_buffers_and_capacity),
         cmocka_unit_test(test_midnight_and_closures),

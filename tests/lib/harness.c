@@ -68,7 +68,7 @@ int hx_start(hx_server *s, int64_t clock_start)
         dup2(fo, 1);
         dup2(fe, 2);
         if (clock_start > 0) setenv("LABPASS_CLOCK_FILE", s->clock, 1);
-        execl(bin, bin, "--listen", "127.0.0.1:0", "--db", s->db, "--demo", "--threads", "4",
+        execl(bin, bin, "--listen", "127.0.0.1:0", "--db", s->db, "--demo",
               "--web", "web", (char *)NULL);
         _exit(127);
     }
