@@ -173,7 +173,7 @@ void h_rsv_create(api_ctx *c)
     c->db = own;
     json_decref(b);
     json_decref(out);
-    if (rc == 0) rc = crc;
+    if (crc) rc = crc;   /* a refusal may rest on group writes that were lost with it */
     if (rc) { free(txt); free(stored); api_fail(c, rc, &f); return; }
     if (replay) {
         api_add_header(c, "Idempotent-Replayed", "true");

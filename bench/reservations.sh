@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 SECS=${BENCH_SECS:-8}
 CONNS=${BENCH_CONNS:-8}   # clients booking at once, each on its own keep-alive connection
+WT=$(( CONNS < 2 ? CONNS : 2 ))
 build_bench seed_rsv
 build_bench sqlite_loop
 dir=$(mktemp -d)
@@ -25,8 +26,12 @@ run_size() {
   tok=$(login "$port" lab@novacell.example labpass-member-demo)
   resbase=$(sqlite3 "$db" "SELECT id - 1 FROM resources WHERE name = 'Bench 50'")
   START_EPOCH=$(( $(date +%s) / 86400 * 86400 + 86400 * 3 )) RES_BASE=$resbase TOKEN=$tok \
-    wrk -t2 -c"$CONNS" -d"${SECS}s" -s bench/book.lua "http://127.0.0.1:$port" > "$BENCH_OUT/book-$n.txt"
+    wrk -t"$WT" -c"$CONNS" -d"${SECS}s" -s bench/book.lua "http://127.0.0.1:$port" > "$BENCH_OUT/book-$n.txt"
   grep -q "Non-2xx" "$BENCH_OUT/book-$n.txt" && { echo "bench: some bookings failed" >&2; cat "$BENCH_OUT/book-$n.txt" >&2; }
+  stok=$(login "$port" staff@medtechfactory.example labpass-staff-demo)
+  curl -sf -H "Authorization: Bearer $stok" "http://127.0.0.1:$port/metrics" |
+    awk -v n="$n" '/^labpass_db_group_commits_total/ {c = $2} /^labpass_db_group_writes_total/ {w = $2}
+      END { if (c > 0) printf "at %d: %d bookings in %d group commits, %.1f per fsync\n", n, w, c, w / c }' >&2
   if [ "$n" -ge 1000000 ]; then
     r1=$(sqlite3 "$db" "SELECT id FROM resources WHERE name = 'Bench 1'")
     from=$(date -u -d '+1 hour' +%Y-%m-%dT%H:00:00Z); to=$(date -u -d '+8 days' +%Y-%m-%dT%H:00:00Z)
@@ -40,7 +45,7 @@ k=$(run_size 1000)
 m=$(run_size 1000000)
 p99=$(awk '$1 == "99%" {print $2}' "$BENCH_OUT/avail.txt")
 echo "SQLite loop, durable insert transactions:        $loop tx/s"
-echo "POST /api/v1/reservations at 1 000 reservations:  $k req/s  ($(ratio "$k" "$loop") x the loop; target >= 0.5)"
+echo "POST /api/v1/reservations at 1 000 reservations:  $k req/s  ($(ratio "$k" "$loop") x the loop; target >= 0.5; wrk -c$CONNS)"
 echo "POST /api/v1/reservations at 1 000 000:          $m req/s  ($(ratio "$m" "$k") x the 1k figure; target >= 0.8)"
 echo "availability of one resource over a week at 1M: p99 $p99 (target < 2 ms)"
 rm -rf "$dir"

@@ -92,7 +92,8 @@ static void sqlite_setup(void)
     sqlite3_initialize();
 }
 
-int db_open(const char *path, db_t **out)
+/* Opens path with the connection settings; migrates it when migrate_it. */
+static int open_conn(const char *path, int migrate_it, db_t **out)
 {
     pthread_once(&g_sqlite_once, sqlite_setup);
     db_t *db = calloc(1, sizeof *db);
@@ -110,7 +111,7 @@ int db_open(const char *path, db_t **out)
     sqlite3_extended_result_codes(db->h, 0);
     int err = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
                           "PRAGMA synchronous=FULL; PRAGMA trusted_schema=OFF;");
-    if (err == 0) err = migrate(db);
+    if (err == 0 && migrate_it) err = migrate(db);
     if (err != 0) {
         db_close(db);
         return err;
@@ -118,6 +119,10 @@ int db_open(const char *path, db_t **out)
     *out = db;
     return 0;
 }
+
+int db_open(const char *path, db_t **out) { return open_conn(path, 1, out); }
+
+int db_open_migrated(const char *path, db_t **out) { return open_conn(path, 0, out); }
 
 void db_close(db_t *db)
 {
@@ -132,6 +137,12 @@ void db_close(db_t *db)
 
 sqlite3_stmt *db_stmt(db_t *db, const char *sql)
 {
+    if (db->grouped && sqlite3_get_autocommit(db->h)) {
+        /* SQLite rolled the group's transaction back (an I/O error, a full
+         * disk): nothing more may run outside it; db_group_end reports it. */
+        log_error("db", "the group transaction was rolled back");
+        return NULL;
+    }
     size_t h = ((uintptr_t)sql >> 3) % STMT_CACHE;
     for (size_t k = 0; k < STMT_CACHE; k++) {
         struct stmt_slot *s = &db->cache[(h + k) % STMT_CACHE];
@@ -157,8 +168,12 @@ sqlite3_stmt *db_stmt(db_t *db, const char *sql)
 
 int db_exec_stmt(sqlite3_stmt *st)
 {
+    /* A write outside any transaction takes the writer lock too, so it
+     * queues with the other writers instead of polling SQLite's lock. */
+    int lock = sqlite3_get_autocommit(sqlite3_db_handle(st)) && !sqlite3_stmt_readonly(st) && db_writer_enter();
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
+    if (lock) db_writer_leave();
     if (rc == SQLITE_DONE || rc == SQLITE_ROW) return 0;
     if (rc == SQLITE_CONSTRAINT) return LP_ERR_CONFLICT;
     if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return LP_ERR_BUSY;

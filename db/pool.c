@@ -47,9 +47,14 @@ db_t *db_pool_get(db_pool_t *p)
 void db_pool_put(db_pool_t *p, db_t *db)
 {
     if (!db) return;
-    if (db->holds_writer || !sqlite3_get_autocommit(db->h)) db_rollback(db);   /* a handler left a transaction */
+    /* A statement left midway would pin its read snapshot for the next
+     * borrower; a transaction left open is rolled back, and a connection
+     * that cannot roll back is closed (which rolls back) instead of kept. */
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st; st = sqlite3_next_stmt(db->h, st))
+        if (sqlite3_stmt_busy(st)) sqlite3_reset(st);
+    if (db->holds_writer || !sqlite3_get_autocommit(db->h)) db_rollback(db);
     pthread_mutex_lock(&p->mu);
-    int kept = p->nidle < p->max_idle;
+    int kept = p->nidle < p->max_idle && sqlite3_get_autocommit(db->h);
     if (kept) p->idle[p->nidle++] = db;
     pthread_mutex_unlock(&p->mu);
     if (!kept) db_close(db);

@@ -30,6 +30,7 @@ static pthread_mutex_t g_writer = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t g_group_done;   /* on CLOCK_MONOTONIC, made once */
 static pthread_once_t g_cond_once = PTHREAD_ONCE_INIT;
 static atomic_int g_queued;   /* threads waiting to take g_writer */
+static _Thread_local int t_writer;   /* this thread holds g_writer */
 static _Atomic uint64_t g_commits, g_writes;   /* groups committed, members in them */
 
 /* Guarded by g_writer. */
@@ -56,6 +57,13 @@ static void writer_lock(void)
     atomic_fetch_add(&g_queued, 1);
     pthread_mutex_lock(&g_writer);
     atomic_fetch_sub(&g_queued, 1);
+    t_writer = 1;
+}
+
+static void writer_unlock(void)
+{
+    t_writer = 0;
+    pthread_mutex_unlock(&g_writer);
 }
 
 static int run(db_t *db, const char *sql)
@@ -70,8 +78,13 @@ static int group_finish(int ok)
 {
     db_t *w = g_grp.conn;
     int rc = ok ? run(w, "COMMIT") : LP_ERR_DB;
-    if (rc && !sqlite3_get_autocommit(w->h) && run(w, "ROLLBACK") != 0)
-        log_error("db", "group rollback failed");
+    if (rc && !sqlite3_get_autocommit(w->h) && run(w, "ROLLBACK") != 0) {
+        /* Closing rolls back; the next group opens a fresh connection. */
+        log_error("db", "group rollback failed; closing the writer connection");
+        w->grouped = 0;
+        db_close(w);
+        g_grp.conn = w = NULL;
+    }
     if (rc) log_error("db", "group commit of %d writes failed", g_grp.size);
     else {
         atomic_fetch_add_explicit(&g_commits, 1, memory_order_relaxed);
@@ -84,7 +97,7 @@ static int group_finish(int ok)
     g_grp.target = g_grp.size + atomic_load(&g_queued);
     g_grp.open = 0;
     g_grp.size = 0;
-    w->grouped = 0;
+    if (w) w->grouped = 0;
     pthread_cond_broadcast(&g_group_done);
     return rc;
 }
@@ -93,7 +106,7 @@ void db_writer_release(db_t *db)
 {
     if (!db->holds_writer) return;
     db->holds_writer = 0;
-    pthread_mutex_unlock(&g_writer);
+    writer_unlock();
 }
 
 int db_begin(db_t *db)
@@ -130,19 +143,19 @@ void db_rollback(db_t *db)
 }
 
 /* Opens the shared writer connection on db's file (closing one left on
- * another file). The file is migrated already, so db_open takes no lock. */
+ * another file). db's own connection migrated the file already. */
 static int writer_conn(db_t *db)
 {
     if (g_grp.conn && strcmp(g_grp.conn->path, db->path) == 0) return 0;
     db_close(g_grp.conn);
     g_grp.conn = NULL;
-    return db_open(db->path, &g_grp.conn);
+    return db_open_migrated(db->path, &g_grp.conn);
 }
 
 int db_group_begin(db_t *db, db_t **w)
 {
     *w = NULL;
-    if (db->holds_writer || db->grouped) return LP_ERR_STATE;
+    if (db->holds_writer || db->grouped || t_writer) return LP_ERR_STATE;
     writer_lock();
     if (g_grp.open && strcmp(g_grp.conn->path, db->path) != 0) group_finish(1);
     int rc = writer_conn(db);
@@ -154,7 +167,7 @@ int db_group_begin(db_t *db, db_t **w)
     if (rc == 0 && (rc = run(g_grp.conn, "SAVEPOINT member")) != 0) group_finish(0);
     if (rc) {
         if (g_grp.open) group_finish(1);
-        pthread_mutex_unlock(&g_writer);
+        writer_unlock();
         return rc;
     }
     *w = g_grp.conn;
@@ -194,16 +207,26 @@ int db_group_end(db_t *w, int keep)
          * whole group failed, this member with it. */
         log_error("db", "group transaction lost");
         group_finish(0);
-        pthread_mutex_unlock(&g_writer);
+        writer_unlock();
         return LP_ERR_DB;
     }
     g_grp.size++;
     if (atomic_load(&g_queued) > 0 && g_grp.size < GROUP_MAX) rc = wait_for_commit(0);
-    else if (g_grp.size < g_grp.target) rc = wait_for_commit(1);
+    else if (g_grp.size < g_grp.target && g_grp.size < GROUP_MAX) rc = wait_for_commit(1);
     else rc = group_finish(1);
-    pthread_mutex_unlock(&g_writer);
+    writer_unlock();
     return rc;
 }
+
+int db_writer_enter(void)
+{
+    if (t_writer) return 0;
+    writer_lock();
+    if (g_grp.open) group_finish(1);
+    return 1;
+}
+
+void db_writer_leave(void) { writer_unlock(); }
 
 void db_group_stats(uint64_t *commits, uint64_t *writes)
 {
