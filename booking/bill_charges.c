@@ -265,7 +265,7 @@ int bill_recompute(db_t *db, int64_t tenant_id, int64_t from, int64_t to, size_t
 {
     if (from >= to) return LP_ERR_INVALID;
     struct recompute_args a = { tenant_id, from, to, n };
-    return bill_in_tx(db, do_recompute, &a);
+    return db_in_tx(db, do_recompute, &a);
 }
 
 /* ---- adjustments ---- */
@@ -329,7 +329,7 @@ int bill_adjust(db_t *db, const actor_t *who, bill_charge *c, lp_fail *f)
     int rc = adjust_validate(db, c, f);
     if (rc) return rc;
     struct adjust_args a = { who, c };
-    rc = bill_in_tx(db, do_adjust, &a);
+    rc = db_in_tx(db, do_adjust, &a);
     return rc ? rc : bill_charge_get(db, c->id, c);
 }
 

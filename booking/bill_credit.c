@@ -153,7 +153,7 @@ int bill_credit_note(db_t *db, const actor_t *who, int64_t invoice_id, const cha
         return lp_failf(f, LP_ERR_INVALID, "reason", "a credit note needs a reason of 1 to 200 characters");
     if (nsel > UBL_MAX_LINES) return lp_failf(f, LP_ERR_INVALID, "lines", "too many lines");
     struct credit_args a = { who, invoice_id, reason, sel, nsel, cn_id, f };
-    return bill_in_tx(db, do_credit, &a);
+    return db_in_tx(db, do_credit, &a);
 }
 
 /* ---- payments ---- */
@@ -197,7 +197,7 @@ int bill_payment_add(db_t *db, const actor_t *who, bill_payment *p, lp_fail *f)
     if (p->reference[0] && !lp_text_ok(p->reference, 200))
         return lp_failf(f, LP_ERR_INVALID, "reference", "reference is not valid text");
     struct pay_args a = { who, p, f };
-    return bill_in_tx(db, do_pay, &a);
+    return db_in_tx(db, do_pay, &a);
 }
 
 int bill_payments(db_t *db, int64_t invoice_id, bill_payment **out, size_t *n)

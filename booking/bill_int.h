@@ -22,9 +22,6 @@ void bill_csv_int(struct sbuf *b, bool sep, int64_t v);
 void bill_csv_money(struct sbuf *b, bool sep, int64_t cents);
 void bill_csv_eol(struct sbuf *b);
 
-/* Runs fn in a BEGIN IMMEDIATE transaction, or inside the open one. */
-int bill_in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg);
-
 void bill_copy(char *dst, size_t cap, const char *src);
 /* "YYYY-MM-DD" of site-local day t plus days (noon arithmetic, DST-safe). */
 void bill_date_plus(int64_t t, int days, char out[BILL_DATE_LEN]);

@@ -322,7 +322,7 @@ static int do_issue(db_t *db, void *arg)
 int bill_issue(db_t *db, const actor_t *who, int64_t id, lp_fail *f)
 {
     struct doc_args a = { who, id, f };
-    return bill_in_tx(db, do_issue, &a);
+    return db_in_tx(db, do_issue, &a);
 }
 
 static int do_discard(db_t *db, void *arg)
@@ -353,5 +353,5 @@ static int do_discard(db_t *db, void *arg)
 int bill_discard(db_t *db, const actor_t *who, int64_t id, lp_fail *f)
 {
     struct doc_args a = { who, id, f };
-    return bill_in_tx(db, do_discard, &a);
+    return db_in_tx(db, do_discard, &a);
 }

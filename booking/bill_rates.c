@@ -303,7 +303,7 @@ int bill_plan_create(db_t *db, const actor_t *who, bill_plan *p, lp_fail *f)
     int rc = plan_validate(db, p, f);
     if (rc) return rc;
     struct plan_args a = { who, p, f };
-    return bill_in_tx(db, do_plan_create, &a);
+    return db_in_tx(db, do_plan_create, &a);
 }
 
 /* ---- policies ---- */
@@ -405,5 +405,5 @@ int bill_policy_set(db_t *db, const actor_t *who, int64_t resource_id, const str
         return lp_failf(f, LP_ERR_INVALID, "policy", "free_cancel_hours must be 0 to 8760, fixed fees 0 or more "
                         "cents, percentage fees 0 to 10000 basis points");
     struct policy_args a = { who, resource_id, p, charge_overrun };
-    return bill_in_tx(db, do_policy_set, &a);
+    return db_in_tx(db, do_policy_set, &a);
 }

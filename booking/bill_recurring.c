@@ -123,7 +123,7 @@ int bill_recurring_create(db_t *db, const actor_t *who, bill_recurring *r, lp_fa
     int rc = fee_validate(db, r, f);
     if (rc) return rc;
     struct fee_args a = { who, r, NULL, f };
-    rc = bill_in_tx(db, do_create, &a);
+    rc = db_in_tx(db, do_create, &a);
     return rc ? rc : bill_recurring_get(db, r->id, r);
 }
 
@@ -165,7 +165,7 @@ int bill_recurring_end(db_t *db, const actor_t *who, int64_t id, const char *unt
 {
     bill_recurring r = { .id = id };
     struct fee_args a = { who, &r, until_month ? until_month : "", f };
-    return bill_in_tx(db, do_end, &a);
+    return db_in_tx(db, do_end, &a);
 }
 
 /* One month's charge of fee r, unless it exists. */

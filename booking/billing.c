@@ -124,19 +124,6 @@ const struct bill_texts *bill_texts(const char *lang)
     return lang && strcmp(lang, "en") == 0 ? &TEXTS_EN : &TEXTS_NL;
 }
 
-int bill_in_tx(db_t *db, int (*fn)(db_t *db, void *arg), void *arg)
-{
-    int own = sqlite3_get_autocommit(db_handle(db));
-    int rc = own ? db_begin(db) : 0;
-    if (rc) return rc;
-    rc = fn(db, arg);
-    if (own) {
-        if (rc == 0) rc = db_commit(db);
-        if (rc) db_rollback(db);
-    }
-    return rc;
-}
-
 int bill_site_ready(db_t *db, site_info *s, lp_fail *f)
 {
     int rc = site_get(db, s);

@@ -102,6 +102,13 @@ static int group_finish(int ok)
     return rc;
 }
 
+/* Takes g_writer for a writer outside the group: commits an open group first. */
+static void writer_lock_alone(void)
+{
+    writer_lock();
+    if (g_grp.open) group_finish(1);
+}
+
 void db_writer_release(db_t *db)
 {
     if (!db->holds_writer) return;
@@ -116,8 +123,7 @@ int db_begin(db_t *db)
         if (!sqlite3_get_autocommit(db->h)) return LP_ERR_STATE;   /* already in a transaction */
         db_writer_release(db);                                    /* a transaction ended elsewhere */
     }
-    writer_lock();
-    if (g_grp.open) group_finish(1);
+    writer_lock_alone();
     db->holds_writer = 1;
     int rc = run(db, "BEGIN IMMEDIATE");
     if (rc) db_writer_release(db);
@@ -221,8 +227,7 @@ int db_group_end(db_t *w, int keep)
 int db_writer_enter(void)
 {
     if (t_writer) return 0;
-    writer_lock();
-    if (g_grp.open) group_finish(1);
+    writer_lock_alone();
     return 1;
 }
 
@@ -236,11 +241,10 @@ void db_group_stats(uint64_t *commits, uint64_t *writes)
 
 void db_shutdown(void)
 {
-    pthread_mutex_lock(&g_writer);
-    if (g_grp.open) group_finish(1);
+    writer_lock_alone();
     db_t *w = g_grp.conn;
     g_grp.conn = NULL;
-    pthread_mutex_unlock(&g_writer);
+    writer_unlock();
     db_close(w);
 }
 

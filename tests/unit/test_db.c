@@ -227,7 +227,7 @@ static off_t file_size(const char *path)
 }
 
 /* The commit hook that replaces SQLite's automatic checkpoint copies the log
- * into the database file once it passes 1 000 pages. */
+ * into the database file once it passes 500 pages (CKPT_PAGES). */
 static void test_checkpoint_after_commits(void **st)
 {
     struct tmpdb t;
@@ -236,7 +236,7 @@ static void test_checkpoint_after_commits(void **st)
     assert_int_equal(db_open(t.path, &db), 0);
     assert_int_equal(db_exec(db, "CREATE TABLE big(id INTEGER PRIMARY KEY, pad BLOB)"), 0);
     off_t before = file_size(t.path);
-    for (int i = 0; i < 300; i++) {   /* 300 commits of 4 pages each: past 1000 log pages */
+    for (int i = 0; i < 300; i++) {   /* 300 commits of 4 pages each: well past 500 log pages */
         assert_int_equal(db_begin(db), 0);
         sqlite3_stmt *s = db_stmt(db, "INSERT INTO big(pad) VALUES (zeroblob(14000))");
         assert_non_null(s);
