@@ -40,18 +40,7 @@ static int name_ok(const char *s)
 
 static int settings_ok(const struct tok_door_settings *s)
 {
-    if (s->n_groups == 0 || s->n_groups > TOK_GROUPS_MAX)
-        return 0;
-    for (size_t i = 0; i < s->n_groups; i++) {
-        size_t n = strnlen(s->groups[i], TOK_GROUP_MAX + 1);
-        if (!tok_text_ok(s->groups[i], n, TOK_GROUP_MAX))
-            return 0;
-        for (size_t j = 0; j < i; j++) {
-            if (strcmp(s->groups[i], s->groups[j]) == 0)
-                return 0;
-        }
-    }
-    return (s->holder_proof == 0 || s->holder_proof == 1) &&
+    return tok_groups_ok(s->groups, s->n_groups) && (s->holder_proof == 0 || s->holder_proof == 1) &&
            (s->bearer_allowed == 0 || s->bearer_allowed == 1) &&
            s->clock_skew >= 0 && s->clock_skew <= TOK_SKEW_MAX &&
            s->pulse_ms >= TOK_PULSE_MIN_MS && s->pulse_ms <= TOK_PULSE_MAX_MS &&
@@ -231,30 +220,12 @@ static int read_map(struct tok_rd *r, const struct field *f, size_t nf, void *ct
     return 0;
 }
 
-static int rd_int(struct tok_rd *r, int64_t *out)
-{
-    struct tok_item it;
-    if (tok_rd_expect(r, TK_UINT, &it) != 0)
-        return LP_ERR_INVALID;
-    return tok_item_int(&it, out);
-}
-
 static int rd_flag(struct tok_rd *r, int *out)
 {
     int64_t v;
-    if (rd_int(r, &v) != 0 || v > 1)
+    if (tok_rd_uint(r, &v) != 0 || v > 1)
         return LP_ERR_INVALID;
     *out = (int)v;
-    return 0;
-}
-
-static int rd_text(struct tok_rd *r, char *out, size_t max)
-{
-    struct tok_item it;
-    if (tok_rd_expect(r, TK_TSTR, &it) != 0 || !tok_text_ok((const char *)it.data, it.val, max))
-        return LP_ERR_INVALID;
-    memcpy(out, it.data, it.val);
-    out[it.val] = '\0';
     return 0;
 }
 
@@ -282,12 +253,12 @@ static int k_pk(struct tok_rd *r, void *c)
     return rd_bytes(r, ((struct tok_trust_key *)c)->key.pk, TOK_PK_LEN, TOK_PK_LEN, &n);
 }
 
-static int k_not_before(struct tok_rd *r, void *c) { return rd_int(r, &((struct tok_trust_key *)c)->not_before); }
+static int k_not_before(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_trust_key *)c)->not_before); }
 
 static int k_not_after(struct tok_rd *r, void *c)
 {
     int64_t *v = &((struct tok_trust_key *)c)->not_after;
-    return rd_int(r, v) == 0 && *v > 0 ? 0 : LP_ERR_INVALID;   /* 0 is written by omission */
+    return tok_rd_uint(r, v) == 0 && *v > 0 ? 0 : LP_ERR_INVALID;   /* 0 is written by omission */
 }
 
 static const struct field key_fields[] = {
@@ -299,23 +270,15 @@ static const struct field key_fields[] = {
 static int s_groups(struct tok_rd *r, void *c)
 {
     struct tok_door_settings *s = c;
-    struct tok_item it;
-    if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val == 0 || it.val > TOK_GROUPS_MAX)
-        return LP_ERR_INVALID;
-    s->n_groups = it.val;
-    for (size_t i = 0; i < s->n_groups; i++) {
-        if (rd_text(r, s->groups[i], TOK_GROUP_MAX) != 0)
-            return LP_ERR_INVALID;
-    }
-    return 0;
+    return tok_rd_groups(r, s->groups, &s->n_groups);
 }
 
 static int s_holder(struct tok_rd *r, void *c) { return rd_flag(r, &((struct tok_door_settings *)c)->holder_proof); }
 static int s_bearer(struct tok_rd *r, void *c) { return rd_flag(r, &((struct tok_door_settings *)c)->bearer_allowed); }
-static int s_skew(struct tok_rd *r, void *c) { return rd_int(r, &((struct tok_door_settings *)c)->clock_skew); }
-static int s_pulse(struct tok_rd *r, void *c) { return rd_int(r, &((struct tok_door_settings *)c)->pulse_ms); }
-static int s_name(struct tok_rd *r, void *c) { return rd_text(r, ((struct tok_door_settings *)c)->name, TOK_DOOR_ID_MAX); }
-static int s_sync(struct tok_rd *r, void *c) { return rd_int(r, &((struct tok_door_settings *)c)->sync_interval); }
+static int s_skew(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_door_settings *)c)->clock_skew); }
+static int s_pulse(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_door_settings *)c)->pulse_ms); }
+static int s_name(struct tok_rd *r, void *c) { return tok_rd_text(r, ((struct tok_door_settings *)c)->name, TOK_DOOR_ID_MAX); }
+static int s_sync(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_door_settings *)c)->sync_interval); }
 
 static const struct field settings_fields[] = {
     { S_GROUPS, 1, s_groups }, { S_HOLDER, 1, s_holder }, { S_BEARER, 1, s_bearer }, { S_SKEW, 1, s_skew },
@@ -327,14 +290,14 @@ static const struct field settings_fields[] = {
 static int b_v(struct tok_rd *r, void *c)
 {
     int64_t v;
-    return rd_int(r, &v) == 0 && v == TOK_BUNDLE_VERSION ? 0 : LP_ERR_INVALID;
+    return tok_rd_uint(r, &v) == 0 && v == TOK_BUNDLE_VERSION ? 0 : LP_ERR_INVALID;
 }
 
-static int b_iss(struct tok_rd *r, void *c) { return rd_text(r, ((struct tok_bundle *)c)->iss, TOK_TEXT_MAX); }
-static int b_door(struct tok_rd *r, void *c) { return rd_int(r, &((struct tok_bundle *)c)->door_id); }
-static int b_now(struct tok_rd *r, void *c) { return rd_int(r, &((struct tok_bundle *)c)->now); }
-static int b_seq(struct tok_rd *r, void *c) { return rd_int(r, &((struct tok_bundle *)c)->seq); }
-static int b_since(struct tok_rd *r, void *c) { return rd_int(r, &((struct tok_bundle *)c)->since); }
+static int b_iss(struct tok_rd *r, void *c) { return tok_rd_text(r, ((struct tok_bundle *)c)->iss, TOK_TEXT_MAX); }
+static int b_door(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_bundle *)c)->door_id); }
+static int b_now(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_bundle *)c)->now); }
+static int b_seq(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_bundle *)c)->seq); }
+static int b_since(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_bundle *)c)->since); }
 static int b_reset(struct tok_rd *r, void *c) { return rd_flag(r, &((struct tok_bundle *)c)->reset); }
 static int b_settings(struct tok_rd *r, void *c)
 {
@@ -378,7 +341,7 @@ static int b_deny(struct tok_rd *r, void *c)
     b->n_deny = it.val;
     for (size_t i = 0; i < b->n_deny; i++) {
         if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val != 2 ||
-            rd_bytes(r, b->deny[i].cti, TOK_CTI_LEN, TOK_CTI_LEN, &n) != 0 || rd_int(r, &b->deny[i].exp) != 0)
+            rd_bytes(r, b->deny[i].cti, TOK_CTI_LEN, TOK_CTI_LEN, &n) != 0 || tok_rd_uint(r, &b->deny[i].exp) != 0)
             return LP_ERR_INVALID;
     }
     return 0;

@@ -97,5 +97,17 @@ int tok_sign1_check(const uint8_t *msg, const struct tok_sign1_view *v,
 int tok_fail(enum tok_reason *why, enum tok_reason r);
 /* True when s[0..n) is 1..max visible ASCII bytes (0x21..0x7e). */
 int tok_text_ok(const char *s, size_t n, size_t max);
+/* True when groups[0..n) are 1..TOK_GROUPS_MAX valid, distinct group names. */
+int tok_groups_ok(const char groups[][TOK_GROUP_MAX + 1], size_t n);
+
+/* ---- field readers shared by the pass and bundle decoders (token.c) ---- */
+
+/* A text string of 1..max visible ASCII bytes, copied NUL-terminated. */
+int tok_rd_text(struct tok_rd *r, char *out, size_t max) LP_MUST;
+/* An unsigned int that fits an int64 (times and ids). */
+int tok_rd_uint(struct tok_rd *r, int64_t *out) LP_MUST;
+/* An array of 1..TOK_GROUPS_MAX group names (duplicates are refused later,
+ * by tok_groups_ok). */
+int tok_rd_groups(struct tok_rd *r, char groups[][TOK_GROUP_MAX + 1], size_t *n) LP_MUST;
 
 #endif

@@ -67,15 +67,15 @@ static int cstr_ok(const char *s, size_t max)
     return n <= max && tok_text_ok(s, n, max);
 }
 
-static int groups_ok(const struct tok_claims *c)
+int tok_groups_ok(const char groups[][TOK_GROUP_MAX + 1], size_t n)
 {
-    if (c->n_groups == 0 || c->n_groups > TOK_GROUPS_MAX)
+    if (n == 0 || n > TOK_GROUPS_MAX)
         return 0;
-    for (size_t i = 0; i < c->n_groups; i++) {
-        if (!cstr_ok(c->groups[i], TOK_GROUP_MAX))
+    for (size_t i = 0; i < n; i++) {
+        if (!cstr_ok(groups[i], TOK_GROUP_MAX))
             return 0;
         for (size_t j = 0; j < i; j++) {
-            if (strcmp(c->groups[i], c->groups[j]) == 0)
+            if (strcmp(groups[i], groups[j]) == 0)
                 return 0;
         }
     }
@@ -84,7 +84,8 @@ static int groups_ok(const struct tok_claims *c)
 
 int tok_claims_check(const struct tok_claims *c)
 {
-    if (!cstr_ok(c->iss, TOK_TEXT_MAX) || !cstr_ok(c->sub, TOK_TEXT_MAX) || !groups_ok(c))
+    if (!cstr_ok(c->iss, TOK_TEXT_MAX) || !cstr_ok(c->sub, TOK_TEXT_MAX) ||
+        !tok_groups_ok(c->groups, c->n_groups))
         return LP_ERR_INVALID;
     if (c->nbf < 0 || c->iat < 0 || c->exp <= c->nbf || c->iat > c->exp)
         return LP_ERR_INVALID;
@@ -172,7 +173,7 @@ int tok_encode(const struct tok_claims *c, const uint8_t sk[TOK_SK_LEN],
 
 /* ---- decoder ---- */
 
-static int get_text(struct tok_rd *r, char *out, size_t max)
+int tok_rd_text(struct tok_rd *r, char *out, size_t max)
 {
     struct tok_item it;
     if (tok_rd_expect(r, TK_TSTR, &it) != 0 || !tok_text_ok((const char *)it.data, it.val, max))
@@ -182,8 +183,7 @@ static int get_text(struct tok_rd *r, char *out, size_t max)
     return 0;
 }
 
-/* Times and ids are unsigned ints that fit an int64. */
-static int get_uint(struct tok_rd *r, int64_t *out)
+int tok_rd_uint(struct tok_rd *r, int64_t *out)
 {
     struct tok_item it;
     if (tok_rd_expect(r, TK_UINT, &it) != 0)
@@ -200,11 +200,11 @@ static int get_int_is(struct tok_rd *r, int64_t want)
     return 0;
 }
 
-static int cl_iss(struct tok_rd *r, struct tok_claims *c) { return get_text(r, c->iss, TOK_TEXT_MAX); }
-static int cl_sub(struct tok_rd *r, struct tok_claims *c) { return get_text(r, c->sub, TOK_TEXT_MAX); }
-static int cl_exp(struct tok_rd *r, struct tok_claims *c) { return get_uint(r, &c->exp); }
-static int cl_nbf(struct tok_rd *r, struct tok_claims *c) { return get_uint(r, &c->nbf); }
-static int cl_iat(struct tok_rd *r, struct tok_claims *c) { return get_uint(r, &c->iat); }
+static int cl_iss(struct tok_rd *r, struct tok_claims *c) { return tok_rd_text(r, c->iss, TOK_TEXT_MAX); }
+static int cl_sub(struct tok_rd *r, struct tok_claims *c) { return tok_rd_text(r, c->sub, TOK_TEXT_MAX); }
+static int cl_exp(struct tok_rd *r, struct tok_claims *c) { return tok_rd_uint(r, &c->exp); }
+static int cl_nbf(struct tok_rd *r, struct tok_claims *c) { return tok_rd_uint(r, &c->nbf); }
+static int cl_iat(struct tok_rd *r, struct tok_claims *c) { return tok_rd_uint(r, &c->iat); }
 
 static int cl_cti(struct tok_rd *r, struct tok_claims *c)
 {
@@ -234,29 +234,31 @@ static int cl_cnf(struct tok_rd *r, struct tok_claims *c)
     return 0;
 }
 
-static int lp_groups(struct tok_rd *r, struct tok_claims *c)
+int tok_rd_groups(struct tok_rd *r, char groups[][TOK_GROUP_MAX + 1], size_t *n)
 {
     struct tok_item it;
     if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val == 0 || it.val > TOK_GROUPS_MAX)
         return LP_ERR_INVALID;
-    c->n_groups = it.val;
-    for (size_t i = 0; i < c->n_groups; i++) {
-        if (get_text(r, c->groups[i], TOK_GROUP_MAX) != 0)
+    *n = it.val;
+    for (size_t i = 0; i < *n; i++) {
+        if (tok_rd_text(r, groups[i], TOK_GROUP_MAX) != 0)
             return LP_ERR_INVALID;
     }
     return 0;
 }
 
+static int lp_groups(struct tok_rd *r, struct tok_claims *c) { return tok_rd_groups(r, c->groups, &c->n_groups); }
+
 static int lp_reservation(struct tok_rd *r, struct tok_claims *c)
 {
     c->has_reservation = 1;
-    return get_uint(r, &c->reservation);
+    return tok_rd_uint(r, &c->reservation);
 }
 
 static int lp_tenant(struct tok_rd *r, struct tok_claims *c)
 {
     c->has_tenant = 1;
-    return get_uint(r, &c->tenant);
+    return tok_rd_uint(r, &c->tenant);
 }
 
 /* The labpass claim's map: groups required, reservation and tenant optional,
