@@ -95,21 +95,6 @@ static void credit_head(const bill_invoice *inv, const char *reason, bill_invoic
     bill_copy(cn->payment_terms, sizeof cn->payment_terms, bill_texts(inv->language)->credit_terms);
 }
 
-static int check_credit(bill_invoice *cn, const bill_line *lines, size_t n)
-{
-    struct bill_doc doc;
-    struct bcalc_totals t;
-    int rc = bill_doc_build(cn, lines, n, &doc);
-    if (rc == 0) rc = ubl_check(&doc.d, &t);
-    bill_doc_free(&doc);
-    if (rc == 0) {
-        cn->line_ext_cents = t.line_ext_cents;
-        cn->tax_cents = t.tax_cents;
-        cn->payable_cents = t.payable_cents;
-    }
-    return rc;
-}
-
 static int do_credit(db_t *db, void *arg)
 {
     struct credit_args *a = arg;
@@ -132,7 +117,7 @@ static int do_credit(db_t *db, void *arg)
     if (rc == 0 && nout == 0) rc = lp_failf(a->f, LP_ERR_STATE, "lines", "everything on the invoice is credited already");
     if (rc == 0) {
         credit_head(&inv, a->reason, &cn);
-        if (check_credit(&cn, out, nout) != 0)
+        if (bill_doc_totals(&cn, out, nout) != 0)
             rc = lp_failf(a->f, LP_ERR_RULE, "lines", "the credit note fails the e-invoice rules");
     }
     if (rc == 0) rc = bill_invoice_insert(db, a->who, &cn);

@@ -59,6 +59,20 @@ int bill_doc_build(const bill_invoice *v, const bill_line *lines, size_t n, stru
     return 0;
 }
 
+int bill_doc_totals(bill_invoice *v, const bill_line *lines, size_t n)
+{
+    struct bill_doc doc;
+    struct bcalc_totals t;
+    int rc = bill_doc_build(v, lines, n, &doc);
+    if (rc == 0) rc = ubl_check(&doc.d, &t);
+    bill_doc_free(&doc);
+    if (rc) return rc;
+    v->line_ext_cents = t.line_ext_cents;
+    v->tax_cents = t.tax_cents;
+    v->payable_cents = t.payable_cents;
+    return 0;
+}
+
 void bill_doc_free(struct bill_doc *doc)
 {
     if (!doc) return;

@@ -65,6 +65,9 @@ struct bill_doc {
  * gets number "DRAFT-<id>" and today's dates. Free with bill_doc_free. */
 int bill_doc_build(const bill_invoice *inv, const bill_line *lines, size_t n, struct bill_doc *doc);
 void bill_doc_free(struct bill_doc *doc);
+/* Builds the document for v and lines, checks it (ubl_check) and, when it
+ * passes, sets v's three totals from it; v is untouched on failure. */
+int bill_doc_totals(bill_invoice *v, const bill_line *lines, size_t n);
 
 /* Reads one invoice row (the columns of BILL_INVOICE_COLS) into out. */
 #define BILL_INVOICE_COLS \

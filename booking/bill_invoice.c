@@ -125,20 +125,6 @@ static void invoice_span(bill_invoice *v, const bill_line *lines, size_t n, cons
 }
 
 /* Checks the document as it will be exported and stores its totals in v. */
-static int check_totals(bill_invoice *v, const bill_line *lines, size_t n)
-{
-    struct bill_doc doc;
-    struct bcalc_totals t;
-    int rc = bill_doc_build(v, lines, n, &doc);
-    if (rc == 0) rc = ubl_check(&doc.d, &t);
-    bill_doc_free(&doc);
-    if (rc) return rc;
-    v->line_ext_cents = t.line_ext_cents;
-    v->tax_cents = t.tax_cents;
-    v->payable_cents = t.payable_cents;
-    return 0;
-}
-
 static int attach_charges(db_t *db, int64_t invoice_id, const bill_charge *cs, size_t n)
 {
     int rc = 0;
@@ -188,7 +174,7 @@ static int invoice_tenant(db_t *db, const struct run_ctx *x, int64_t tenant_id, 
     if (!lines) { rc = LP_ERR_NOMEM; goto done; }
     for (size_t i = 0; i < nc; i++) charge_lines(&cs[i], bill_texts(v.language), lines, &nl);
     invoice_span(&v, lines, nl, cs, nc);
-    if (nl == 0 || check_totals(&v, lines, nl) != 0) {
+    if (nl == 0 || bill_doc_totals(&v, lines, nl) != 0) {
         snprintf(why, whylen, "the invoice fails the e-invoice rules; check the tenant's KvK, VAT number and address");
         goto done;
     }
@@ -311,7 +297,7 @@ static int do_issue(db_t *db, void *arg)
     if (rc) return rc;
     if (strcmp(v.status, "draft")) return lp_failf(a->f, LP_ERR_STATE, "status", "the invoice is issued already");
     rc = bill_invoice_lines(db, a->id, &lines, &n);
-    if (rc == 0 && check_totals(&v, lines, n) != 0)
+    if (rc == 0 && bill_doc_totals(&v, lines, n) != 0)
         rc = lp_failf(a->f, LP_ERR_RULE, "invoice", "the draft fails the e-invoice rules");
     if (rc == 0) rc = bill_issue_number(db, a->id);
     if (rc == 0) rc = audit_change(db, a->who, "issue", "invoice", a->id, BILL_SNAP_INVOICE, NULL);
