@@ -52,6 +52,10 @@ json_t *api_body(api_ctx *c, const struct jv_field *spec);
 /* Query integers and instants; on a bad value the 400 reply is made and -1 returned. */
 int api_query_int(api_ctx *c, const char *name, int64_t def, int64_t min, int64_t max, int64_t *out);
 int api_query_time(api_ctx *c, const char *name, int required, int64_t *out);
+/* Query parameter that must be one of allowed (NULL-terminated): *out is the
+ * value or NULL when absent; any other value, empty included, gets a 400
+ * "<name> must be a, b or c" and returns -1. */
+int api_query_enum(api_ctx *c, const char *name, const char *const *allowed, const char **out);
 
 /* Replies. The json variants steal the reference to j. */
 void api_reply_json(api_ctx *c, int status, json_t *j);

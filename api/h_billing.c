@@ -576,18 +576,13 @@ void h_invoices_run(api_ctx *c)
 
 void h_invoices_list(api_ctx *c)
 {
-    static const char *const STATUSES[] = { "draft", "open", "partly_paid", "paid", "credited", "overdue" };
-    const char *period = api_query(c, "period"), *kind = api_query(c, "kind"), *status = api_query(c, "status");
+    static const char *const KINDS[] = { "invoice", "credit_note", NULL };
+    static const char *const STATUSES[] = { "draft", "open", "partly_paid", "paid", "credited", "overdue", NULL };
+    const char *period = api_query(c, "period"), *kind, *status;
     int64_t a, z, tenant;
     if (tenant_scope(c, 0, &tenant)) return;
     if (period && bill_period_parse(period, &a, &z)) { bad(c, "period must be a month like 2026-11", "period"); return; }
-    if (kind && strcmp(kind, "invoice") && strcmp(kind, "credit_note")) {
-        bad(c, "kind must be invoice or credit_note", "kind");
-        return;
-    }
-    int ok = !status;
-    for (size_t i = 0; status && i < sizeof STATUSES / sizeof STATUSES[0]; i++) ok |= !strcmp(status, STATUSES[i]);
-    if (!ok) { bad(c, "status must be draft, open, partly_paid, paid, credited or overdue", "status"); return; }
+    if (api_query_enum(c, "kind", KINDS, &kind) || api_query_enum(c, "status", STATUSES, &status)) return;
     bill_invoice_filter q = { .tenant_id = tenant, .period = period, .kind = kind, .status = status,
                               .issued_only = !api_is_staff(c) };
     bill_invoice *arr = NULL;
@@ -658,11 +653,11 @@ static void page_csp(api_ctx *c, const char *html)
 void h_invoice_html(api_ctx *c)
 {
     bill_invoice v;
-    const char *lang = api_query(c, "lang");
+    static const char *const LANGS[] = { "nl", "en", NULL };
+    const char *lang;
     char *html = NULL;
     size_t len = 0;
-    if (!load_invoice(c, &v)) return;
-    if (lang && strcmp(lang, "nl") && strcmp(lang, "en")) { bad(c, "lang must be nl or en", "lang"); return; }
+    if (!load_invoice(c, &v) || api_query_enum(c, "lang", LANGS, &lang)) return;
     int rc = bill_export_html(c->db, v.id, lang, &html, &len);
     if (rc) { api_fail(c, rc, NULL); return; }
     page_csp(c, html);

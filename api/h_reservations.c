@@ -185,8 +185,9 @@ void h_rsv_create(api_ctx *c)
 
 void h_rsv_list(api_ctx *c)
 {
+    static const char *const SCOPES[] = { "all", "tenant", "mine", NULL };
     int64_t from = clk_now() - 86400, to = clk_now() + 30 * 86400, res;
-    const char *scope = api_query(c, "scope");
+    const char *scope;
     if (api_query_time(c, "from", 0, &from) || api_query_time(c, "to", 0, &to) ||
         api_query_int(c, "resource_id", 0, 0, INT32_MAX, &res))
         return;
@@ -194,10 +195,7 @@ void h_rsv_list(api_ctx *c)
         api_problem(c, 400, "validation", "Invalid request", "to must be after from, at most 92 days later", "to");
         return;
     }
-    if (scope && strcmp(scope, "all") && strcmp(scope, "tenant") && strcmp(scope, "mine")) {
-        api_problem(c, 400, "validation", "Invalid request", "scope must be all, tenant or mine", "scope");
-        return;
-    }
+    if (api_query_enum(c, "scope", SCOPES, &scope)) return;
     rsv_filter q = { from, to, res, 0, 0, 0, 5000 };
     if (scope && !strcmp(scope, "mine")) q.person_id = c->caller.person_id ? c->caller.person_id : -1;
     if (scope && !strcmp(scope, "tenant")) q.tenant_id = c->caller.tenant_id ? c->caller.tenant_id : -1;

@@ -109,13 +109,12 @@ static int apply_res(json_t *b, res_resource *r, lp_fail *f)
     return 0;
 }
 
+static const char *const RES_KINDS[] = { "lab", "equipment", "room", NULL };
+
 void h_resources_list(api_ctx *c)
 {
-    const char *kind = api_query(c, "kind");
-    if (kind && strcmp(kind, "lab") && strcmp(kind, "equipment") && strcmp(kind, "room")) {
-        api_problem(c, 400, "validation", "Invalid request", "kind must be lab, equipment or room", "kind");
-        return;
-    }
+    const char *kind;
+    if (api_query_enum(c, "kind", RES_KINDS, &kind)) return;
     res_resource *arr = NULL;
     size_t n = 0;
     int rc = res_list(c->db, kind, &arr, &n);
@@ -234,12 +233,9 @@ void h_resource_availability(api_ctx *c)
 
 void h_availability(api_ctx *c)
 {
-    const char *kind = api_query(c, "kind");
+    const char *kind;
     int64_t from, to;
-    if (kind && strcmp(kind, "lab") && strcmp(kind, "equipment") && strcmp(kind, "room")) {
-        api_problem(c, 400, "validation", "Invalid request", "kind must be lab, equipment or room", "kind");
-        return;
-    }
+    if (api_query_enum(c, "kind", RES_KINDS, &kind)) return;
     if (api_query_time(c, "from", 1, &from) || api_query_time(c, "to", 1, &to)) return;
     if (to <= from || to - from > 31 * 86400) {
         api_problem(c, 400, "validation", "Invalid request", "to must be after from, at most 31 days later", "to");

@@ -46,11 +46,9 @@ static void apply_fields(json_t *b, tnt_tenant *t)
 
 void h_tenants_list(api_ctx *c)
 {
-    const char *status = api_query(c, "status");
-    if (status && strcmp(status, "active") && strcmp(status, "suspended") && strcmp(status, "offboarded")) {
-        api_problem(c, 400, "validation", "Invalid request", "status must be active, suspended or offboarded", "status");
-        return;
-    }
+    static const char *const STATUSES[] = { "active", "suspended", "offboarded", NULL };
+    const char *status;
+    if (api_query_enum(c, "status", STATUSES, &status)) return;
     tnt_tenant *arr = NULL;
     size_t n = 0;
     int rc = tnt_list(c->db, status, &arr, &n);

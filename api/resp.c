@@ -142,6 +142,24 @@ int api_query_time(api_ctx *c, const char *name, int required, int64_t *out)
     return 0;
 }
 
+int api_query_enum(api_ctx *c, const char *name, const char *const *allowed, const char **out)
+{
+    const char *v = api_query(c, name);
+    *out = v;
+    if (!v) return 0;
+    size_t n = 0;
+    while (allowed[n]) n++;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v, allowed[i]) == 0) return 0;
+    char msg[200];
+    int len = snprintf(msg, sizeof msg, "%s must be ", name);
+    for (size_t i = 0; i < n && len > 0 && (size_t)len < sizeof msg; i++)
+        len += snprintf(msg + len, sizeof msg - (size_t)len, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                        allowed[i]);
+    api_problem(c, 400, "validation", "Invalid request", msg, name);
+    return -1;
+}
+
 int api_is_staff(const api_ctx *c) { return c->caller.role == ROLE_STAFF; }
 
 int api_sees_tenant(const api_ctx *c, int64_t tenant_id)
