@@ -126,33 +126,22 @@ int iss_door_get(db_t *db, int64_t id, iss_door *out)
     return found ? 0 : LP_ERR_NOTFOUND;
 }
 
+static int door_row_any(sqlite3_stmt *st, void *d)
+{
+    door_row(st, d);
+    return 0;
+}
+
 int iss_door_list(db_t *db, int64_t now, iss_door **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, DOOR_COLS "WHERE ?2 = ?2 ORDER BY d.id");
-    size_t cap = 0;
     *out = NULL;
     *n = 0;
     if (!st)
         return LP_ERR_DB;
     db_bind_int(st, 1, now);
     db_bind_int(st, 2, 0);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            iss_door *nd = realloc(*out, cap * sizeof **out);
-            if (!nd) {
-                sqlite3_reset(st);
-                free(*out);
-                *out = NULL;
-                *n = 0;
-                return LP_ERR_NOMEM;
-            }
-            *out = nd;
-        }
-        door_row(st, &(*out)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    return 0;
+    return db_collect(st, sizeof **out, door_row_any, (void **)out, n);
 }
 
 static int door_insert(db_t *db, const actor_t *who, iss_door *d, int64_t now, lp_fail *f)
@@ -520,6 +509,12 @@ static void event_row(sqlite3_stmt *st, iss_event_row *r)
     r->received_at = sqlite3_column_int64(st, 15);
 }
 
+static int event_row_any(sqlite3_stmt *st, void *r)
+{
+    event_row(st, r);
+    return 0;
+}
+
 int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, size_t limit, iss_event_row **out,
                     size_t *n)
 {
@@ -528,7 +523,6 @@ int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, size_t 
         "COALESCE(e.person_id, 0), COALESCE(e.queue_length, -1), e.alarm, COALESCE(p.name, ''), e.result, e.detail, "
         "e.received_at FROM door_events e JOIN doors d ON d.id = e.door_id LEFT JOIN people p ON p.id = e.person_id "
         "WHERE (?1 = 0 OR e.door_id = ?1) AND e.at >= ?2 AND e.at < ?3 ORDER BY e.at, e.id LIMIT ?4");
-    size_t cap = 0;
     *out = NULL;
     *n = 0;
     if (!st)
@@ -537,23 +531,7 @@ int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, size_t 
     db_bind_int(st, 2, from);
     db_bind_int(st, 3, to);
     db_bind_int(st, 4, (int64_t)limit);
-    int rc = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 32;
-            iss_event_row *nr = realloc(*out, cap * sizeof **out);
-            if (!nr) { rc = LP_ERR_NOMEM; break; }
-            *out = nr;
-        }
-        event_row(st, &(*out)[(*n)++]);
-    }
-    sqlite3_reset(st);
-    if (rc) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
-    }
-    return rc;
+    return db_collect(st, sizeof **out, event_row_any, (void **)out, n);
 }
 
 /* ---- demo ---- */
