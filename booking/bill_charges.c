@@ -395,27 +395,23 @@ int bill_charge_get(db_t *db, int64_t id, bill_charge *out)
     return rc ? rc : load_parts(db, out);
 }
 
+static int charge_row(sqlite3_stmt *st, void *elem)
+{
+    row_to_charge(st, elem);
+    return 0;
+}
+
 int bill_charge_list(db_t *db, const bill_charge_filter *q, bill_charge **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " CHARGE_COLS " FROM charges c LEFT JOIN invoices i ON i.id = c.invoice_id "
                                    "WHERE c.at >= ?1 AND c.at < ?2 AND (?3 = 0 OR c.tenant_id = ?3) "
                                    "AND (?4 = 0 OR c.person_id = ?4) ORDER BY c.at, c.id LIMIT ?5");
-    size_t len = 0, cap = 64;
-    bill_charge *arr = malloc(cap * sizeof *arr);
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, q->from); db_bind_int(st, 2, q->to); db_bind_int(st, 3, q->tenant_id);
     db_bind_int(st, 4, q->person_id); db_bind_int(st, 5, (int64_t)(q->limit ? q->limit : 20000));
-    int rc = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (len == cap) {
-            bill_charge *na = realloc(arr, 2 * cap * sizeof *arr);
-            if (!na) { rc = LP_ERR_NOMEM; break; }
-            arr = na;
-            cap *= 2;
-        }
-        row_to_charge(st, &arr[len++]);
-    }
-    sqlite3_reset(st);
+    bill_charge *arr;
+    size_t len;
+    int rc = db_collect(st, sizeof *arr, charge_row, (void **)&arr, &len);
     for (size_t i = 0; rc == 0 && i < len; i++) rc = load_parts(db, &arr[i]);
     if (rc) { free(arr); return rc; }
     *out = arr;

@@ -185,33 +185,25 @@ int bill_payment_add(db_t *db, const actor_t *who, bill_payment *p, lp_fail *f)
     return db_in_tx(db, do_pay, &a);
 }
 
+static int payment_row(sqlite3_stmt *st, void *elem)
+{
+    bill_payment *p = elem;
+    memset(p, 0, sizeof *p);
+    p->id = sqlite3_column_int64(st, 0);
+    p->invoice_id = sqlite3_column_int64(st, 1);
+    p->amount_cents = sqlite3_column_int64(st, 2);
+    bill_copy(p->paid_on, sizeof p->paid_on, db_col_text(st, 3));
+    bill_copy(p->reference, sizeof p->reference, db_col_text(st, 4));
+    bill_copy(p->created_by, sizeof p->created_by, db_col_text(st, 5));
+    p->created_at = sqlite3_column_int64(st, 6);
+    return 0;
+}
+
 int bill_payments(db_t *db, int64_t invoice_id, bill_payment **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT id, invoice_id, amount_cents, paid_on, reference, created_by, created_at "
                                    "FROM payments WHERE invoice_id = ?1 ORDER BY id LIMIT 10000");
-    size_t len = 0, cap = 8;
-    bill_payment *arr = malloc(cap * sizeof *arr);
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, invoice_id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (len == cap) {
-            bill_payment *na = realloc(arr, 2 * cap * sizeof *arr);
-            if (!na) { free(arr); sqlite3_reset(st); return LP_ERR_NOMEM; }
-            arr = na;
-            cap *= 2;
-        }
-        bill_payment *p = &arr[len++];
-        memset(p, 0, sizeof *p);
-        p->id = sqlite3_column_int64(st, 0);
-        p->invoice_id = sqlite3_column_int64(st, 1);
-        p->amount_cents = sqlite3_column_int64(st, 2);
-        bill_copy(p->paid_on, sizeof p->paid_on, db_col_text(st, 3));
-        bill_copy(p->reference, sizeof p->reference, db_col_text(st, 4));
-        bill_copy(p->created_by, sizeof p->created_by, db_col_text(st, 5));
-        p->created_at = sqlite3_column_int64(st, 6);
-    }
-    sqlite3_reset(st);
-    *out = arr;
-    *n = len;
-    return 0;
+    return db_collect(st, sizeof **out, payment_row, (void **)out, n);
 }

@@ -121,44 +121,34 @@ int bill_invoice_list(db_t *db, const bill_invoice_filter *q, bill_invoice **out
     return 0;
 }
 
+/* One invoice line; a VAT code the database should never hold is an error. */
+static int line_row(sqlite3_stmt *st, void *elem)
+{
+    bill_line *l = elem;
+    memset(l, 0, sizeof *l);
+    l->invoice_id = sqlite3_column_int64(st, 0);
+    l->pos = sqlite3_column_int(st, 1);
+    l->charge_id = sqlite3_column_int64(st, 2);
+    l->corrects_pos = sqlite3_column_int(st, 3);
+    bill_copy(l->name, sizeof l->name, db_col_text(st, 4));
+    bill_copy(l->description, sizeof l->description, db_col_text(st, 5));
+    bill_copy(l->period_start, sizeof l->period_start, db_col_text(st, 6));
+    bill_copy(l->period_end, sizeof l->period_end, db_col_text(st, 7));
+    l->hours = strcmp(db_col_text(st, 8), "HUR") == 0;
+    l->qty_e6 = sqlite3_column_int64(st, 9);
+    l->price_cents = sqlite3_column_int64(st, 10);
+    l->net_cents = sqlite3_column_int64(st, 11);
+    return bill_vat_parse(db_col_text(st, 12), sqlite3_column_int(st, 13), &l->vat) != 0 ? LP_ERR_DB : 0;
+}
+
 int bill_invoice_lines(db_t *db, int64_t id, bill_line **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT invoice_id, pos, COALESCE(charge_id, 0), COALESCE(corrects_pos, 0), name, "
                                    "description, period_start, period_end, unit, qty_e6, price_cents, net_cents, "
                                    "vat_category, vat_rate_bp FROM invoice_lines WHERE invoice_id = ?1 ORDER BY pos");
-    size_t len = 0, cap = 16;
-    bill_line *arr = malloc(cap * sizeof *arr);
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (len == cap) {
-            bill_line *na = realloc(arr, 2 * cap * sizeof *arr);
-            if (!na) { rc = LP_ERR_NOMEM; break; }
-            arr = na;
-            cap *= 2;
-        }
-        bill_line *l = &arr[len++];
-        memset(l, 0, sizeof *l);
-        l->invoice_id = sqlite3_column_int64(st, 0);
-        l->pos = sqlite3_column_int(st, 1);
-        l->charge_id = sqlite3_column_int64(st, 2);
-        l->corrects_pos = sqlite3_column_int(st, 3);
-        bill_copy(l->name, sizeof l->name, db_col_text(st, 4));
-        bill_copy(l->description, sizeof l->description, db_col_text(st, 5));
-        bill_copy(l->period_start, sizeof l->period_start, db_col_text(st, 6));
-        bill_copy(l->period_end, sizeof l->period_end, db_col_text(st, 7));
-        l->hours = strcmp(db_col_text(st, 8), "HUR") == 0;
-        l->qty_e6 = sqlite3_column_int64(st, 9);
-        l->price_cents = sqlite3_column_int64(st, 10);
-        l->net_cents = sqlite3_column_int64(st, 11);
-        if (bill_vat_parse(db_col_text(st, 12), sqlite3_column_int(st, 13), &l->vat) != 0) rc = LP_ERR_DB;
-    }
-    sqlite3_reset(st);
-    if (rc) { free(arr); return rc; }
-    *out = arr;
-    *n = len;
-    return 0;
+    return db_collect(st, sizeof **out, line_row, (void **)out, n);
 }
 
 /* ---- writing ---- */

@@ -133,22 +133,18 @@ static void row_to_plan(sqlite3_stmt *st, bill_plan *p)
     p->created_at = sqlite3_column_int64(st, 16);
 }
 
+static int plan_row(sqlite3_stmt *st, void *elem)
+{
+    row_to_plan(st, elem);
+    return 0;
+}
+
 /* Runs st (bound) and reads the plans it returns, with their windows. */
 static int read_plans(db_t *db, sqlite3_stmt *st, bill_plan **out, size_t *n)
 {
-    size_t len = 0, cap = 16;
-    bill_plan *arr = malloc(cap * sizeof *arr);
-    int rc = arr ? 0 : LP_ERR_NOMEM;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-        if (len == cap) {
-            bill_plan *na = realloc(arr, 2 * cap * sizeof *arr);
-            if (!na) { rc = LP_ERR_NOMEM; break; }
-            arr = na;
-            cap *= 2;
-        }
-        row_to_plan(st, &arr[len++]);
-    }
-    sqlite3_reset(st);
+    bill_plan *arr;
+    size_t len;
+    int rc = db_collect(st, sizeof *arr, plan_row, (void **)&arr, &len);
     for (size_t i = 0; rc == 0 && i < len; i++) rc = load_windows(db, &arr[i]);
     if (rc) { free(arr); return rc; }
     *out = arr;

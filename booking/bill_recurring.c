@@ -47,27 +47,19 @@ int bill_recurring_get(db_t *db, int64_t id, bill_recurring *out)
     return rc;
 }
 
+static int fee_row(sqlite3_stmt *st, void *elem)
+{
+    row_to_fee(st, elem);
+    return 0;
+}
+
 int bill_recurring_list(db_t *db, int64_t tenant_id, bill_recurring **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " FEE_COLS " FROM recurring_fees WHERE ?1 = 0 OR tenant_id = ?1 "
                                    "ORDER BY tenant_id, id LIMIT 5000");
-    size_t len = 0, cap = 16;
-    bill_recurring *arr = malloc(cap * sizeof *arr);
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, tenant_id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (len == cap) {
-            bill_recurring *na = realloc(arr, 2 * cap * sizeof *arr);
-            if (!na) { free(arr); sqlite3_reset(st); return LP_ERR_NOMEM; }
-            arr = na;
-            cap *= 2;
-        }
-        row_to_fee(st, &arr[len++]);
-    }
-    sqlite3_reset(st);
-    *out = arr;
-    *n = len;
-    return 0;
+    return db_collect(st, sizeof **out, fee_row, (void **)out, n);
 }
 
 static int fee_validate(db_t *db, bill_recurring *r, lp_fail *f)

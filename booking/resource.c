@@ -262,30 +262,23 @@ int res_update(db_t *db, const actor_t *who, const res_resource *r, lp_fail *f)
     return rc;
 }
 
+static int interval_row(sqlite3_stmt *st, void *elem)
+{
+    struct slots_iv *v = elem;
+    v->start = sqlite3_column_int64(st, 0);
+    v->end = sqlite3_column_int64(st, 1);
+    return 0;
+}
+
 int res_closures(db_t *db, int64_t resource_id, int64_t from, int64_t to, struct slots_iv **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT start, end FROM closures WHERE end > ?2 AND start < ?3 "
                                    "AND (resource_id IS NULL OR resource_id = ?1) ORDER BY start LIMIT 10000");
-    size_t cap = 8, len = 0;
-    struct slots_iv *v = malloc(cap * sizeof *v);
-    if (!st || !v) { free(v); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, resource_id);
     db_bind_int(st, 2, from);
     db_bind_int(st, 3, to);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (len == cap) {
-            struct slots_iv *nv = realloc(v, 2 * cap * sizeof *v);
-            if (!nv) { free(v); sqlite3_reset(st); return LP_ERR_NOMEM; }
-            v = nv; cap *= 2;
-        }
-        v[len].start = sqlite3_column_int64(st, 0);
-        v[len].end = sqlite3_column_int64(st, 1);
-        len++;
-    }
-    sqlite3_reset(st);
-    *out = v;
-    *n = len;
-    return 0;
+    return db_collect(st, sizeof **out, interval_row, (void **)out, n);
 }
 
 static const char *SNAP_CLOSURE =
