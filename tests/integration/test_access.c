@@ -37,46 +37,6 @@ static char door_key[128], other_door_key[128];
 
 /* ---- helpers ---- */
 
-static int64_t resource_id(const char *name)
-{
-    hx_resp r;
-    int64_t id = 0;
-    hx_req(&S, "GET", "/api/v1/resources", staff, NULL, NULL, &r);
-    json_t *arr = json_object_get(r.json, "resources");
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        json_t *o = json_array_get(arr, i);
-        if (!strcmp(json_string_value(json_object_get(o, "name")), name))
-            id = json_integer_value(json_object_get(o, "id"));
-    }
-    hx_free(&r);
-    return id;
-}
-
-static int64_t me_id(const char *token)
-{
-    hx_resp r;
-    hx_req(&S, "GET", "/api/v1/me", token, NULL, NULL, &r);
-    int64_t id = json_integer_value(json_object_get(r.json, "id"));
-    hx_free(&r);
-    return id;
-}
-
-/* Books resource for [start, end) as token; returns the reservation id and status. */
-static int64_t book(const char *token, int64_t res, const char *start, const char *end, char *status, size_t len)
-{
-    char body[300];
-    hx_resp r;
-    snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"%s\",\"end\":\"%s\"}", (long long)res, start, end);
-    hx_req(&S, "POST", "/api/v1/reservations", token, body, NULL, &r);
-    if (r.status != 201)
-        fail_msg("booking answered %ld: %s", r.status, r.body);
-    int64_t id = json_integer_value(json_object_get(r.json, "id"));
-    if (status)
-        snprintf(status, len, "%s", json_string_value(json_object_get(r.json, "status")));
-    hx_free(&r);
-    return id;
-}
-
 static void register_key(const char *token, const uint8_t pk[32], const char *label, long want)
 {
     char b64[64], body[200];
@@ -220,9 +180,9 @@ static int setup(void **st)
     member_a = hx_login(&S, DEMO_MEMBER_A);
     admin_b = hx_login(&S, DEMO_ADMIN_B);
     crypto_sign_keypair(holder_pk, holder_sk);
-    lab_a = resource_id("ML-1 Lab A");
-    lab_b_autoclave = resource_id("Autoclave AC-1");
-    meeting_room = resource_id("Meeting room Pasteur");
+    lab_a = hx_resource_id(&S, staff, "ML-1 Lab A");
+    lab_b_autoclave = hx_resource_id(&S, staff, "Autoclave AC-1");
+    meeting_room = hx_resource_id(&S, staff, "Meeting room Pasteur");
     return staff && admin_a && member_a && admin_b && lab_a && lab_b_autoclave && meeting_room ? 0 : -1;
 }
 
@@ -283,9 +243,9 @@ static void test_pass_for_confirmed_not_requested(void **st)
     char status[16];
     uint8_t m[TOK_PASS_MAX];
     struct tok_key keys[4];
-    int64_t rid = book(member_a, lab_a, SLOT_START, SLOT_END, status, sizeof status);
+    int64_t rid = hx_book(&S, member_a, lab_a, SLOT_START, SLOT_END, status, sizeof status);
     assert_string_equal(status, "confirmed");
-    int64_t req = book(member_a, lab_b_autoclave, SLOT_START, SLOT_END, status, sizeof status);
+    int64_t req = hx_book(&S, member_a, lab_b_autoclave, SLOT_START, SLOT_END, status, sizeof status);
     assert_string_equal(status, "requested");
     json_t *passes = my_passes(member_a);
     json_t *p = pass_of(passes, rid);
@@ -306,7 +266,7 @@ static void test_pass_for_confirmed_not_requested(void **st)
     assert_memory_equal(tp.claims.cnf_pk, holder_pk, 32);
     assert_string_equal(tp.claims.iss, "mtf");
     char sub[24];
-    snprintf(sub, sizeof sub, "%lld", (long long)me_id(member_a));
+    snprintf(sub, sizeof sub, "%lld", (long long)hx_me_id(&S, member_a));
     assert_string_equal(tp.claims.sub, sub);
     /* the same pass again; approval brings the second one */
     json_t *again = my_passes(member_a);
@@ -368,7 +328,7 @@ static void test_revocation_in_next_sync(void **st)
     uint8_t cti[16];
     assert_int_equal(sync_door(door_key, door_id, 0, &b0, NULL), 200);
     char status[16];
-    int64_t rid = book(member_a, lab_a, "2026-12-01T13:00:00+01:00", "2026-12-01T14:00:00+01:00", status, sizeof status);
+    int64_t rid = hx_book(&S, member_a, lab_a, "2026-12-01T13:00:00+01:00", "2026-12-01T14:00:00+01:00", status, sizeof status);
     json_t *passes = my_passes(member_a);
     json_t *p = pass_of(passes, rid);
     assert_non_null(p);
@@ -412,14 +372,14 @@ static void test_training_withdrawn(void **st)
     struct tok_bundle b0, b1;
     crypto_sign_keypair(anna_pk, anna_sk);
     register_key(admin_a, anna_pk, "Anna's card", 201);
-    int64_t rid = book(admin_a, lab_a, SLOT_START, SLOT_END, status, sizeof status);
+    int64_t rid = hx_book(&S, admin_a, lab_a, SLOT_START, SLOT_END, status, sizeof status);
     json_t *passes = my_passes(admin_a);
     assert_non_null(pass_of(passes, rid));
     cti_of(pass_of(passes, rid), cti);
     assert_int_equal(sync_door(door_key, door_id, 0, &b0, NULL), 200);
     /* staff withdraw Anna's induction */
     hx_resp r;
-    snprintf(path, sizeof path, "/api/v1/qualification-grants?person_id=%lld", (long long)me_id(admin_a));
+    snprintf(path, sizeof path, "/api/v1/qualification-grants?person_id=%lld", (long long)hx_me_id(&S, admin_a));
     hx_req(&S, "GET", path, staff, NULL, NULL, &r);
     json_t *grants = json_object_get(r.json, "grants");
     assert_int_equal(json_array_size(grants), 1);
@@ -574,7 +534,7 @@ static void test_bearer_and_standing(void **st)
     uint8_t m[TOK_PASS_MAX], staff_pk[32], staff_sk[64];
     struct tok_key keys[4];
     hx_resp r;
-    int64_t rid = book(member_a, meeting_room, "2026-12-01T15:00:00+01:00", "2026-12-01T16:00:00+01:00", status,
+    int64_t rid = hx_book(&S, member_a, meeting_room, "2026-12-01T15:00:00+01:00", "2026-12-01T16:00:00+01:00", status,
                        sizeof status);
     snprintf(path, sizeof path, "/api/v1/reservations/%lld/bearer-pass", (long long)rid);
     hx_req(&S, "POST", path, member_a, NULL, NULL, &r);
@@ -588,7 +548,7 @@ static void test_bearer_and_standing(void **st)
     hx_free(&r);
     assert_int_equal(hx_status(&S, "POST", path, admin_b, NULL), 404);
     /* no ml1-a door takes bearer passes */
-    int64_t lab = book(member_a, lab_a, "2026-12-01T16:00:00+01:00", "2026-12-01T17:00:00+01:00", status, sizeof status);
+    int64_t lab = hx_book(&S, member_a, lab_a, "2026-12-01T16:00:00+01:00", "2026-12-01T17:00:00+01:00", status, sizeof status);
     snprintf(path, sizeof path, "/api/v1/reservations/%lld/bearer-pass", (long long)lab);
     assert_int_equal(hx_status(&S, "POST", path, member_a, NULL), 422);
     /* staff: a standing pass for every door, renewed after half its life */
@@ -632,7 +592,7 @@ static void test_key_rotation(void **st)
     assert_int_equal(tok_decode(m, n, &tp, &why), 0);
     assert_int_equal(tok_verify(&tp, after, na, &why), 0);
     /* new passes come from the new key */
-    int64_t rid = book(member_a, lab_a, "2026-12-01T19:00:00+01:00", "2026-12-01T20:00:00+01:00", status, sizeof status);
+    int64_t rid = hx_book(&S, member_a, lab_a, "2026-12-01T19:00:00+01:00", "2026-12-01T20:00:00+01:00", status, sizeof status);
     json_t *now = my_passes(member_a);
     n = pass_bytes(pass_of(now, rid), m);
     assert_int_equal(tok_decode(m, n, &tp, &why), 0);
@@ -656,7 +616,7 @@ static void test_tenant_suspension(void **st)
     struct tok_bundle b0, b1;
     crypto_sign_keypair(pk, sk);
     register_key(admin_b, pk, "Chris's phone", 201);
-    int64_t rid = book(admin_b, lab_a, "2026-12-01T20:00:00+01:00", "2026-12-01T21:00:00+01:00", status, sizeof status);
+    int64_t rid = hx_book(&S, admin_b, lab_a, "2026-12-01T20:00:00+01:00", "2026-12-01T21:00:00+01:00", status, sizeof status);
     json_t *passes = my_passes(admin_b);
     assert_non_null(pass_of(passes, rid));
     cti_of(pass_of(passes, rid), cti);

@@ -94,32 +94,11 @@ static int wait_until(int (*cond)(void *), void *arg, int ms)
     return cond(arg);
 }
 
-static int64_t resource_id(const char *name)
-{
-    hx_resp r;
-    int64_t id = 0;
-    hx_req(&S, "GET", "/api/v1/resources", staff, NULL, NULL, &r);
-    json_t *arr = json_object_get(r.json, "resources");
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        json_t *o = json_array_get(arr, i);
-        if (!strcmp(json_string_value(json_object_get(o, "name")), name))
-            id = json_integer_value(json_object_get(o, "id"));
-    }
-    hx_free(&r);
-    return id;
-}
-
 static int64_t book(int64_t res, const char *start, const char *end)
 {
-    char body[300], path[96];
-    hx_resp r;
-    snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"%s\",\"end\":\"%s\"}", (long long)res, start, end);
-    hx_req(&S, "POST", "/api/v1/reservations", member, body, NULL, &r);
-    if (r.status != 201) fail_msg("booking answered %ld: %s", r.status, r.body);
-    int64_t id = json_integer_value(json_object_get(r.json, "id"));
-    int requested = !strcmp(json_string_value(json_object_get(r.json, "status")), "requested");
-    hx_free(&r);
-    if (requested) {
+    char status[32], path[96];
+    int64_t id = hx_book(&S, member, res, start, end, status, sizeof status);
+    if (!strcmp(status, "requested")) {
         snprintf(path, sizeof path, "/api/v1/reservations/%lld/approve", (long long)id);
         assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 200);
     }
@@ -400,7 +379,7 @@ static void book_and_fetch(void)
 {
     uint8_t cti[16];
     (void)cti;
-    int64_t lab_a = resource_id("ML-1 Lab A"), lab_b = resource_id("ML-1 Lab B");
+    int64_t lab_a = hx_resource_id(&S, staff, "ML-1 Lab A"), lab_b = hx_resource_id(&S, staff, "ML-1 Lab B");
     assert_true(lab_a > 0 && lab_b > 0);
     char b64[64], body[200];
     sodium_bin2base64(b64, sizeof b64, holder_pk, 32, B64U);

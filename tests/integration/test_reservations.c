@@ -22,15 +22,6 @@ static hx_server S;
 static char *staff, *admin_a, *member_a, *admin_b, *member_b;
 static int64_t member_a_id, member_b_id, admin_b_id;
 
-static int64_t me_id(const char *tok)
-{
-    hx_resp r;
-    hx_req(&S, "GET", "/api/v1/me", tok, NULL, NULL, &r);
-    int64_t id = json_integer_value(json_object_get(r.json, "id"));
-    hx_free(&r);
-    return id;
-}
-
 static int setup(void **st)
 {
     if (hx_start(&S, T0) != 0) return -1;
@@ -40,9 +31,9 @@ static int setup(void **st)
     admin_b = hx_login(&S, DEMO_ADMIN_B);
     member_b = hx_login(&S, DEMO_MEMBER_B);
     if (!staff || !admin_a || !member_a || !admin_b || !member_b) return -1;
-    member_a_id = me_id(member_a);
-    member_b_id = me_id(member_b);
-    admin_b_id = me_id(admin_b);
+    member_a_id = hx_me_id(&S, member_a);
+    member_b_id = hx_me_id(&S, member_b);
+    admin_b_id = hx_me_id(&S, admin_b);
     return 0;
 }
 

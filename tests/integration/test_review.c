@@ -78,20 +78,6 @@ static char *new_member(const char *email, int64_t *id)
     return tok;
 }
 
-/* POSTs a booking; returns its id (fails the test unless 201); *status may be NULL. */
-static int64_t book(const char *tok, int64_t res, const char *start, const char *end, char *status, size_t len)
-{
-    char body[300];
-    hx_resp r;
-    snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"%s\",\"end\":\"%s\"}", (long long)res, start, end);
-    hx_req(&S, "POST", "/api/v1/reservations", tok, body, NULL, &r);
-    if (r.status != 201) fail_msg("booking answered %ld: %s", r.status, r.body);
-    int64_t id = id_of(&r);
-    if (status) snprintf(status, len, "%s", json_string_value(json_object_get(r.json, "status")));
-    hx_free(&r);
-    return id;
-}
-
 /* PATCHes reservation id with body as tok; returns the new status (static buffer). */
 static const char *patch(const char *tok, int64_t id, const char *body)
 {
@@ -173,7 +159,7 @@ static void test_moved_booking_needs_approval_again(void **st)
 {
     int64_t res = resource("{\"name\":\"Review autoclave\",\"kind\":\"equipment\",\"approval_required\":true}");
     char status[32];
-    int64_t id = book(member_a, res, "2026-03-03T10:00:00+01:00", "2026-03-03T11:00:00+01:00", status, sizeof status);
+    int64_t id = hx_book(&S, member_a, res, "2026-03-03T10:00:00+01:00", "2026-03-03T11:00:00+01:00", status, sizeof status);
     assert_string_equal(status, "requested");
     assert_int_equal(post_id(staff, "/api/v1/reservations/%lld/approve", id, NULL), 200);
     assert_string_equal(patch(member_a, id, "{\"title\":\"sterilise media\"}"), "confirmed");
@@ -195,8 +181,8 @@ static void test_no_pass_after_leaving_the_tenant(void **st)
     int64_t res = resource("{\"name\":\"Review office\",\"kind\":\"room\",\"door_group\":\"office\"}"), pid;
     char *tok = new_member("leaver@novacell.example", &pid);
     register_key(tok);
-    int64_t rid = book(tok, res, "2026-03-02T10:00:00+01:00", "2026-03-02T11:00:00+01:00", NULL, 0);
-    book(tok, res, "2026-03-04T10:00:00+01:00", "2026-03-04T11:00:00+01:00", NULL, 0);
+    int64_t rid = hx_book(&S, tok, res, "2026-03-02T10:00:00+01:00", "2026-03-02T11:00:00+01:00", NULL, 0);
+    hx_book(&S, tok, res, "2026-03-04T10:00:00+01:00", "2026-03-04T11:00:00+01:00", NULL, 0);
     assert_int_equal(count_of(tok, "/api/v1/me/passes", "passes"), 2);
     assert_int_equal(live_passes_of(pid), 2);
 
@@ -223,7 +209,7 @@ static void test_disabled_person_loses_passes_at_once(void **st)
     int64_t res = resource("{\"name\":\"Review office 2\",\"kind\":\"room\",\"door_group\":\"office\"}"), pid;
     char *tok = new_member("disabled@novacell.example", &pid);
     register_key(tok);
-    book(tok, res, "2026-03-02T12:00:00+01:00", "2026-03-02T13:00:00+01:00", NULL, 0);
+    hx_book(&S, tok, res, "2026-03-02T12:00:00+01:00", "2026-03-02T13:00:00+01:00", NULL, 0);
     assert_int_equal(count_of(tok, "/api/v1/me/passes", "passes"), 1);
     char p[80];
     snprintf(p, sizeof p, "/api/v1/people/%lld", (long long)pid);
@@ -268,7 +254,7 @@ static void test_early_check_out_ends_the_pass(void **st)
     int64_t res = resource("{\"name\":\"Review office 3\",\"kind\":\"room\",\"door_group\":\"office\"}"), pid;
     char *tok = new_member("early@novacell.example", &pid);
     register_key(tok);
-    int64_t rid = book(tok, res, "2026-03-02T09:15:00+01:00", "2026-03-02T10:15:00+01:00", NULL, 0);
+    int64_t rid = hx_book(&S, tok, res, "2026-03-02T09:15:00+01:00", "2026-03-02T10:15:00+01:00", NULL, 0);
     assert_int_equal(count_of(tok, "/api/v1/me/passes", "passes"), 1);
     assert_int_equal(post_id(tok, "/api/v1/reservations/%lld/check-in", rid, NULL), 200);
     assert_int_equal(live_passes_of(pid), 1);
@@ -299,7 +285,7 @@ static void test_no_every_door_pass_for_a_booking(void **st)
     sqlite3_close(db);
     char *tok = new_member("star@novacell.example", &pid);
     register_key(tok);
-    int64_t rid = book(tok, res, "2026-03-02T14:00:00+01:00", "2026-03-02T15:00:00+01:00", NULL, 0);
+    int64_t rid = hx_book(&S, tok, res, "2026-03-02T14:00:00+01:00", "2026-03-02T15:00:00+01:00", NULL, 0);
     assert_int_equal(count_of(tok, "/api/v1/me/passes", "passes"), 0);
     assert_int_equal(post_id(admin_a, "/api/v1/reservations/%lld/bearer-pass", rid, NULL), 422);
     assert_int_equal(live_passes_of(pid), 0);
@@ -313,7 +299,7 @@ static void test_waitlist_skips_disabled_and_departed(void **st)
     int64_t res = resource("{\"name\":\"Review meeting room\",\"kind\":\"room\"}"), w1, w2, ma;
     const char *from = "2026-03-04T10:00:00%2B01:00", *to = "2026-03-04T11:00:00%2B01:00";
     char *t1 = new_member("waiter1@novacell.example", &w1), *t2 = new_member("waiter2@novacell.example", &w2);
-    int64_t taken = book(member_b, res, "2026-03-04T10:00:00+01:00", "2026-03-04T11:00:00+01:00", NULL, 0);
+    int64_t taken = hx_book(&S, member_b, res, "2026-03-04T10:00:00+01:00", "2026-03-04T11:00:00+01:00", NULL, 0);
     char body[300];
     snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"2026-03-04T10:00:00+01:00\","
              "\"end\":\"2026-03-04T11:00:00+01:00\"}", (long long)res);
@@ -357,8 +343,8 @@ static void test_capacity_sees_every_block(void **st)
         long stc = hx_status(&S, "POST", "/api/v1/reservations", k % 2 ? member_a : member_b, body);
         if (stc != 201) fail_msg("series %d answered %ld", k, stc);
     }
-    book(member_a, res, "2026-04-01T20:00:00+02:00", "2026-04-01T21:00:00+02:00", NULL, 0);
-    book(member_b, res, "2026-04-01T20:00:00+02:00", "2026-04-01T21:00:00+02:00", NULL, 0);
+    hx_book(&S, member_a, res, "2026-04-01T20:00:00+02:00", "2026-04-01T21:00:00+02:00", NULL, 0);
+    hx_book(&S, member_b, res, "2026-04-01T20:00:00+02:00", "2026-04-01T21:00:00+02:00", NULL, 0);
     snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"2026-03-02T23:00:00+01:00\","
              "\"end\":\"2026-04-01T23:00:00+02:00\"}", (long long)res);
     assert_int_equal(hx_status(&S, "POST", "/api/v1/reservations", member_a, body), 409);

@@ -1,5 +1,9 @@
 /* harness.c: see harness.h. */
 #include "tests/lib/harness.h"
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -221,4 +225,42 @@ int64_t hx_count(hx_server *s, const char *table)
     sqlite3_finalize(st);
     sqlite3_close(db);
     return n;
+}
+
+int64_t hx_me_id(hx_server *s, const char *token)
+{
+    hx_resp r;
+    hx_req(s, "GET", "/api/v1/me", token, NULL, NULL, &r);
+    int64_t id = json_integer_value(json_object_get(r.json, "id"));
+    hx_free(&r);
+    return id;
+}
+
+int64_t hx_resource_id(hx_server *s, const char *token, const char *name)
+{
+    hx_resp r;
+    int64_t id = 0;
+    hx_req(s, "GET", "/api/v1/resources", token, NULL, NULL, &r);
+    json_t *arr = json_object_get(r.json, "resources");
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        json_t *o = json_array_get(arr, i);
+        if (!strcmp(json_string_value(json_object_get(o, "name")), name))
+            id = json_integer_value(json_object_get(o, "id"));
+    }
+    hx_free(&r);
+    return id;
+}
+
+int64_t hx_book(hx_server *s, const char *token, int64_t res, const char *start, const char *end, char *status,
+                size_t len)
+{
+    char body[300];
+    hx_resp r;
+    snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"%s\",\"end\":\"%s\"}", (long long)res, start, end);
+    hx_req(s, "POST", "/api/v1/reservations", token, body, NULL, &r);
+    if (r.status != 201) fail_msg("booking answered %ld: %s", r.status, r.body);
+    int64_t id = json_integer_value(json_object_get(r.json, "id"));
+    if (status) snprintf(status, len, "%s", json_string_value(json_object_get(r.json, "status")));
+    hx_free(&r);
+    return id;
 }

@@ -52,5 +52,14 @@ long hx_status(hx_server *s, const char *method, const char *path, const char *t
 const char *hx_bin(const char *name, char *buf, size_t len);
 /* Row count of a table in the server's database (opened read-only). */
 int64_t hx_count(hx_server *s, const char *table);
+/* The signed-in person's id (GET /api/v1/me). */
+int64_t hx_me_id(hx_server *s, const char *token);
+/* The id of the resource called name, 0 when none (GET /api/v1/resources as token). */
+int64_t hx_resource_id(hx_server *s, const char *token, const char *name);
+/* Books resource res for [start, end) as token and returns the reservation
+ * id, failing the test unless the answer is 201; copies the booking's
+ * status into status[len] when status is not NULL. */
+int64_t hx_book(hx_server *s, const char *token, int64_t res, const char *start, const char *end, char *status,
+                size_t len);
 
 #endif
