@@ -14,6 +14,7 @@
 #include "booking/account.h"
 #include "booking/person.h"
 #include "core/clock.h"
+#include "tests/lib/tmpdb.h"
 
 static char path[64];
 static db_t *db, *other;
@@ -22,11 +23,7 @@ static int64_t pid;
 static int setup(void **st)
 {
     if (sodium_init() < 0) return -1;
-    snprintf(path, sizeof path, "/tmp/lp-test-account-XXXXXX");
-    int fd = mkstemp(path);
-    if (fd < 0) return -1;
-    close(fd);
-    unlink(path);
+    if (tdb_make(path, sizeof path, "account") != 0) return -1;
     if (db_open(path, &db) != 0 || db_open(path, &other) != 0) return -1;
     clk_set_fixed(1800000000);
     psn_person p = { 0 };
@@ -41,12 +38,9 @@ static int setup(void **st)
 
 static int teardown(void **st)
 {
-    char more[80];
     db_close(db);
     db_close(other);
-    unlink(path);
-    snprintf(more, sizeof more, "%s-wal", path); unlink(more);
-    snprintf(more, sizeof more, "%s-shm", path); unlink(more);
+    tdb_remove(path);
     clk_set_fixed(-1);
     return 0;
 }

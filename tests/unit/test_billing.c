@@ -26,6 +26,7 @@
 #include "booking/tenant.h"
 #include "core/clock.h"
 #include "core/ltime.h"
+#include "tests/lib/tmpdb.h"
 
 #define MAX_DOCS 8
 #define H 3600
@@ -115,12 +116,7 @@ static int fx_teardown(void **state)
 {
     struct fx *x = *state;
     db_close(x->db);
-    char p[160];
-    const char *sfx[] = { "", "-wal", "-shm" };
-    for (int i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s%s", x->path, sfx[i]);
-        unlink(p);
-    }
+    tdb_remove(x->path);
     free(x);
     clk_set_fixed(-1);
     return 0;

@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/ltime.h"
 #include "db/db.h"
+#include "tests/lib/tmpdb.h"
 
 static void test_rfc3339_valid(void **st)
 {
@@ -135,11 +136,8 @@ static void test_clock_fixed(void **st)
 
 static void test_db_migrate_and_audit(void **st)
 {
-    char path[] = "/tmp/lp-test-core-XXXXXX";
-    int fd = mkstemp(path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(path);
+    char path[64];
+    assert_int_equal(tdb_make(path, sizeof path, "core"), 0);
     db_t *db = NULL;
     assert_int_equal(db_open(path, &db), 0);
     assert_int_equal(db_version(db), db_migrations_count);
@@ -160,10 +158,7 @@ static void test_db_migrate_and_audit(void **st)
     assert_int_equal(db_open(path, &db), 0);
     assert_int_equal(db_version(db), db_migrations_count);
     db_close(db);
-    char wal[64];
-    unlink(path);
-    snprintf(wal, sizeof wal, "%s-wal", path); unlink(wal);
-    snprintf(wal, sizeof wal, "%s-shm", path); unlink(wal);
+    tdb_remove(path);
 }
 
 int main(void)

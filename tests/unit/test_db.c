@@ -14,25 +14,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "db/db.h"
+#include "tests/lib/tmpdb.h"
 
 struct tmpdb { char path[64]; };
 
-static void tmp_make(struct tmpdb *t)
-{
-    snprintf(t->path, sizeof t->path, "/tmp/lp-test-db-XXXXXX");
-    int fd = mkstemp(t->path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(t->path);
-}
-
-static void tmp_remove(struct tmpdb *t)
-{
-    char p[80];
-    unlink(t->path);
-    snprintf(p, sizeof p, "%s-wal", t->path); unlink(p);
-    snprintf(p, sizeof p, "%s-shm", t->path); unlink(p);
-}
+static void tmp_make(struct tmpdb *t) { assert_int_equal(tdb_make(t->path, sizeof t->path, "db"), 0); }
+static void tmp_remove(struct tmpdb *t) { tdb_remove(t->path); }
 
 static int64_t count(db_t *db, const char *sql)
 {
