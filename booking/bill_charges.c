@@ -354,8 +354,7 @@ static void row_to_charge(sqlite3_stmt *st, bill_charge *c)
     bill_copy(c->description, sizeof c->description, db_col_text(st, 13));
     bill_copy(c->reason, sizeof c->reason, db_col_text(st, 14));
     c->net_cents = sqlite3_column_int64(st, 15);
-    if (bill_vat_parse(db_col_text(st, 16), sqlite3_column_int(st, 17), &c->vat) != 0)
-        c->vat = (struct bcalc_vat){ BCALC_VAT_S, 2100 };
+    c->vat = bill_vat_col(st, 16);
     bill_copy(c->exempt_reason, sizeof c->exempt_reason, db_col_text(st, 18));
     bill_copy(c->invoice_number, sizeof c->invoice_number, db_col_text(st, 19));
     bill_copy(c->created_by, sizeof c->created_by, db_col_text(st, 20));

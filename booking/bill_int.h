@@ -23,6 +23,9 @@ void bill_csv_money(struct sbuf *b, bool sep, int64_t cents);
 void bill_csv_eol(struct sbuf *b);
 
 void bill_copy(char *dst, size_t cap, const char *src);
+/* The VAT stored in columns col (category code) and col + 1 (rate); standard
+ * 21 % when they do not parse (the database checks them, so never in practice). */
+struct bcalc_vat bill_vat_col(sqlite3_stmt *st, int col);
 /* "YYYY-MM-DD" of site-local day t plus days (noon arithmetic, DST-safe). */
 void bill_date_plus(int64_t t, int days, char out[BILL_DATE_LEN]);
 /* The month after / before period ("2026-12" -> "2027-01"). */

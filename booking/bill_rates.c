@@ -124,8 +124,7 @@ static void row_to_plan(sqlite3_stmt *st, bill_plan *p)
     p->rate.offpeak_cents_per_hour = sqlite3_column_int64(st, 7);
     p->rate.round_minutes = sqlite3_column_int(st, 8);
     p->rate.min_charge_cents = sqlite3_column_int64(st, 9);
-    if (bill_vat_parse(db_col_text(st, 10), sqlite3_column_int(st, 11), &p->vat) != 0)
-        p->vat = (struct bcalc_vat){ BCALC_VAT_S, 2100 };
+    p->vat = bill_vat_col(st, 10);
     bill_copy(p->exempt_reason, sizeof p->exempt_reason, db_col_text(st, 12));
     p->reverse_charge = sqlite3_column_int(st, 13) != 0;
     p->previous_id = sqlite3_column_int64(st, 14);

@@ -28,8 +28,7 @@ static void row_to_fee(sqlite3_stmt *st, bill_recurring *r)
     bill_copy(r->kind, sizeof r->kind, db_col_text(st, 2));
     bill_copy(r->description, sizeof r->description, db_col_text(st, 3));
     r->monthly_cents = sqlite3_column_int64(st, 4);
-    if (bill_vat_parse(db_col_text(st, 5), sqlite3_column_int(st, 6), &r->vat) != 0)
-        r->vat = (struct bcalc_vat){ BCALC_VAT_S, 2100 };
+    r->vat = bill_vat_col(st, 5);
     bill_copy(r->exempt_reason, sizeof r->exempt_reason, db_col_text(st, 7));
     bill_copy(r->from_month, sizeof r->from_month, db_col_text(st, 8));
     bill_copy(r->until_month, sizeof r->until_month, db_col_text(st, 9));

@@ -45,6 +45,14 @@ int bill_vat_parse(const char *code, int32_t rate_bp, struct bcalc_vat *out)
     return LP_ERR_INVALID;
 }
 
+struct bcalc_vat bill_vat_col(sqlite3_stmt *st, int col)
+{
+    struct bcalc_vat v;
+    if (bill_vat_parse(db_col_text(st, col), sqlite3_column_int(st, col + 1), &v) != 0)
+        v = (struct bcalc_vat){ BCALC_VAT_S, 2100 };
+    return v;
+}
+
 void bill_period_of(int64_t t, char out[BILL_PERIOD_LEN])
 {
     struct tm tm;
