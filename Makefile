@@ -21,14 +21,29 @@ OPT := -O2 -g
 endif
 
 CC      ?= gcc
-PKGS    := sqlite3 libmicrohttpd libsodium jansson libcurl libcbor libical inih libnfc libgpiod cmocka libxml-2.0
-PKGCFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKGLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CFLAGS  := -std=c17 -D_GNU_SOURCE $(OPT) -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+# Debian packages by group, asked of pkg-config per group and only when a rule
+# needs them (so `make deps` can install them first). A missing package stops
+# the build with one line naming it.
+SERVER_PKGS := sqlite3 libmicrohttpd libsodium jansson libcurl libcbor libical libxml-2.0
+DOOR_PKGS   := sqlite3 libsodium jansson libcurl libcbor inih libnfc libgpiod
+TEST_PKGS   := cmocka
+pkg_need   = $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(error pkg-config does not know '$(p)': its -dev package is missing; run `make deps` (build) or `make deps-test` (tests) as root)))
+pkg_cflags = $(call pkg_need,$(1))$(shell pkg-config --cflags $(1))
+pkg_libs   = $(call pkg_need,$(1))$(shell pkg-config --libs $(1))
+# Each flag set is computed once, on first use.
+once = $(eval $(1) := $$(call $(2),$$($(3))))$($(1))
+BUILD_CFLAGS = $(call once,BUILD_CFLAGS,pkg_cflags,ALLRUN_PKGS)
+SERVER_LIBS_LD = $(call once,SERVER_LIBS_LD,pkg_libs,SERVER_PKGS)
+DOOR_LIBS_LD = $(call once,DOOR_LIBS_LD,pkg_libs,DOOR_PKGS)
+TEST_LIBS_LD = $(call once,TEST_LIBS_LD,pkg_libs,ALLTEST_PKGS)
+ALLRUN_PKGS  := $(sort $(SERVER_PKGS) $(DOOR_PKGS))
+ALLTEST_PKGS := $(ALLRUN_PKGS) $(TEST_PKGS)
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+CFLAGS  = -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) \
            -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE $(SANFLAGS) \
-           -I. -I$(B)/gen $(PKGCFLAGS)
+           -I. -I$(B)/gen $(BUILD_CFLAGS)
 LDFLAGS := -pie -Wl,-z,relro,-z,now $(SANFLAGS)
-LDLIBS  := $(PKGLIBS) -lpthread -lm
+SYSLIBS := -lpthread -lm
 
 # Libraries, lowest layer last in link order.
 CORE_SRC    := $(wildcard core/*.c)
@@ -58,20 +73,22 @@ GEN_MIG     := $(B)/gen/migrations.c
 
 UNIT_SRC    := $(wildcard tests/unit/test_*.c)
 INTEG_SRC   := $(wildcard tests/integration/test_*.c)
+ATTACK_SRC  := $(wildcard tests/attack/test_*.c)
 TEST_TOOLS  := $(wildcard tests/tools/*.c)
 UNIT_BIN    := $(patsubst tests/unit/%.c,$(BIN)/tests/%,$(UNIT_SRC))
 INTEG_BIN   := $(patsubst tests/integration/%.c,$(BIN)/tests/%,$(INTEG_SRC))
+ATTACK_BIN  := $(patsubst tests/attack/%.c,$(BIN)/tests/%,$(ATTACK_SRC))
 TOOL_BIN    := $(patsubst tests/tools/%.c,$(BIN)/tests/%,$(TEST_TOOLS))
 
 PROGRAMS := $(BIN)/labpassd $(BIN)/labpassctl $(if $(wildcard cmd/labpass-door.c),$(BIN)/labpass-door)
 
 .SECONDARY:
-.PHONY: test-browser
+.DEFAULT_GOAL := all
+.PHONY: all deps deps-test build-tests run test test-one test-browser test-attack test-dates bench fuzz clean
+all: $(PROGRAMS)
+
 test-browser: all
 	@tools/browser-test.sh
-
-.PHONY: all deps run test test-one check-normal check-asan bench fuzz clean demo-db
-all: $(PROGRAMS)
 
 deps:
 	@tools/deps.sh run
@@ -110,25 +127,28 @@ $(B)/lib%.a:
 
 $(BIN)/labpassd: $(B)/cmd/labpassd.o $(SERVER_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS_LD) $(SYSLIBS)
 CTL_OBJ := $(patsubst cmd/%.c,$(B)/cmd/%.o,$(wildcard cmd/ctl_*.c))
 $(BIN)/labpassctl: $(B)/cmd/labpassctl.o $(CTL_OBJ) $(SERVER_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS_LD) $(SYSLIBS)
 $(BIN)/labpass-door: $(B)/cmd/labpass-door.o $(DOOR_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(DOOR_LIBS_LD) $(SYSLIBS)
 $(BIN)/tests/%: $(B)/tests/unit/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS_LD) $(SYSLIBS)
 $(BIN)/tests/%: $(B)/tests/integration/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS_LD) $(SYSLIBS)
+$(BIN)/tests/%: $(B)/tests/attack/%.o $(ALL_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS_LD) $(SYSLIBS)
 $(BIN)/tests/%: $(B)/tests/tools/%.o $(ALL_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS_LD) $(SYSLIBS)
 
-build-tests: $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(TOOL_BIN)
+build-tests: $(PROGRAMS) $(UNIT_BIN) $(INTEG_BIN) $(ATTACK_BIN) $(TOOL_BIN)
 
 # Runs one variant's suite; prints per-suite results and a summary file.
 test-one: build-tests
@@ -143,6 +163,12 @@ test: deps-test
 	 tests/fuzz-smoke.sh; \
 	 tools/browser-test.sh; \
 	 tests/summary.sh build/results-normal build/results-asan build/results-fuzz build/results-browser
+
+# The attack suite alone (tests/attack/, also part of `make test`), normal build.
+test-attack: deps-test
+	@$(MAKE) --no-print-directory -j2 build-tests
+	@RUN_ONLY="$(notdir $(ATTACK_BIN))" tests/run.sh bin build/obj attack; \
+	 tests/summary.sh build/results-attack
 
 run: deps
 	@$(MAKE) --no-print-directory all

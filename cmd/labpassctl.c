@@ -27,11 +27,14 @@ int ctl_fail(const char *what, int rc, const lp_fail *f)
     return 1;
 }
 
-/* Parses --name value options from a table; unknown options are an error. */
+/* Parses --name value options from a table; unknown options are an error.
+ * --help (or -h) anywhere prints usage and exits 0 before anything else, so a
+ * command called for help never reaches its database work. */
 int ctl_opts(int argc, char **argv, struct ctl_opt *opts, const char *usage)
 {
-    for (int i = 0; i < argc; i++) {
+    for (int i = 0; i < argc; i++)
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { printf("%s", usage); exit(0); }
+    for (int i = 0; i < argc; i++) {
         struct ctl_opt *o = opts;
         for (; o->name; o++)
             if (!strcmp(argv[i], o->name)) break;
@@ -231,6 +234,11 @@ int main(int argc, char **argv)
     int uses_sub = 0;
     const struct ctl_cmd *cmd = find_cmd(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &uses_sub);
     if (!cmd) { fprintf(stderr, "labpassctl: unknown command\n"); usage_all(stderr); return 2; }
+    int first = i + 1 + uses_sub;
+    /* Help touches nothing: the command prints its usage from its option
+     * parser before it would use the database, which stays unopened. */
+    for (int k = first; k < argc; k++)
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) return cmd->fn(&e, argc - first, argv + first);
     if (sodium_init() < 0) return 1;
     umask(027);   /* databases and backups are not for other users */
     iss_hooks_register();
@@ -239,7 +247,6 @@ int main(int argc, char **argv)
     site_info site;
     if (site_get(e.db, &site) == 0 && lt_set_zone(site.timezone) != 0)
         fprintf(stderr, "labpassctl: unknown site time zone %s\n", site.timezone);
-    int first = i + 1 + uses_sub;
     rc = cmd->fn(&e, argc - first, argv + first);
     db_close(e.db);
     return rc;

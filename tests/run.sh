@@ -16,15 +16,22 @@ status=0
 for t in "$bin"/tests/test_*; do
   [ -x "$t" ] || continue
   name=$(basename "$t")
+  if [ -n "${RUN_ONLY:-}" ]; then
+    case " $RUN_ONLY " in *" $name "*) ;; *) continue ;; esac
+  fi
   start=$(date +%s)
   timeout 600 "$t" > "$logs/$name.log" 2>&1
   rc=$?
   p=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\./\1/p' "$logs/$name.log" | awk '{s+=$1} END {print s+0}')
   f=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:/\1/p' "$logs/$name.log" | awk '{s+=$1} END {print s+0}')
+  k=$(sed -n 's/^\[  SKIPPED \] \([0-9]*\) test(s), listed below:/\1/p' "$logs/$name.log" | awk '{s+=$1} END {print s+0}')
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed, sanitizer report, or timeout
-  echo "$name $p $f" >> "$results"
+  echo "$name $p $f $k" >> "$results"
   took=$(( $(date +%s) - start ))
-  if [ "$f" -eq 0 ]; then
+  if [ "$f" -eq 0 ] && [ "$k" -gt 0 ]; then
+    printf '  %-7s %-32s %4d passed, %d SKIPPED (%ds):\n' "$label" "$name" "$p" "$k" "$took"
+    grep -E '^SKIPPED: ' "$logs/$name.log" | sort -u | sed 's/^/      /'
+  elif [ "$f" -eq 0 ]; then
     printf '  %-7s %-32s %4d passed (%ds)\n' "$label" "$name" "$p" "$took"
   else
     printf '  %-7s %-32s %4d passed, %d FAILED (%ds) — see %s\n' "$label" "$name" "$p" "$f" "$took" "$logs/$name.log"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # browser-test.sh: the browser tests of the labpass web app.
 # Starts its own labpassd (127.0.0.1, a free port, a fresh temporary database
-# with --demo) and stops it at the end; drives Debian's chromium through
+# with --demo) on the injected clock (tests/clock.sh: LABPASS_TEST_DATE, a
+# fixed default) and stops it at the end; the pages run at the same instant
+# (Playwright's clock). Drives Debian's chromium through
 # playwright-core (installed from package-lock.json with npm ci when
 # node_modules is missing); writes screenshots to build/screenshots/ and
 # "browser PASSED FAILED" to build/results-browser. Ends with the line
@@ -9,6 +11,7 @@
 # Environment: LABPASS_BIN (default bin), CHROMIUM (default /usr/bin/chromium).
 set -u
 cd "$(dirname "$0")/.."
+. tests/clock.sh
 bin=${LABPASS_BIN:-bin}
 chromium=${CHROMIUM:-/usr/bin/chromium}
 shots=build/screenshots
@@ -24,6 +27,9 @@ fail() {
 
 [ -x "$bin/labpassd" ] || fail "$bin/labpassd is missing: build it first (make all)"
 command -v node > /dev/null 2>&1 || fail "node is missing: apt-get install -y nodejs npm"
+# playwright-core (package.json) is pinned to a release that runs on Debian 12's Node.js 18.
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2> /dev/null || echo 0)
+[ "$node_major" -ge 18 ] 2> /dev/null || fail "Node.js $(node --version 2>&1) is too old: the browser tests need 18 or newer"
 [ -x "$chromium" ] || fail "$chromium is missing: apt-get install -y chromium"
 if [ ! -d node_modules/playwright-core ]; then
   command -v npm > /dev/null 2>&1 || fail "npm is missing: apt-get install -y npm"
@@ -55,18 +61,25 @@ done
 
 rm -f "$shots"/*.png
 start=$(date +%s)
-LABPASS_URL=$url CHROMIUM=$chromium SCREENSHOTS=$shots timeout 240 node --test --test-concurrency=1 \
-  --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$tmp/tap" \
-  tests/browser/*.test.mjs
-rc=$?
+echo "browser tests: node $(node --version), playwright-core $(node -p 'require("playwright-core/package.json").version'), $("$chromium" --version 2> /dev/null), at $LABPASS_TEST_DATE"
+# One file at a time, in name order (Node 18 has no --test-concurrency).
+p=0
+f=0
+for file in tests/browser/*.test.mjs; do
+  LABPASS_URL=$url CHROMIUM=$chromium SCREENSHOTS=$shots timeout 240 node --test \
+    --test-reporter=spec --test-reporter-destination=stdout \
+    --test-reporter=tap --test-reporter-destination="$tmp/tap" "$file"
+  rc=$?
+  fp=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$tmp/tap" | tail -n 1)
+  ff=$(sed -n 's/^# fail \([0-9][0-9]*\)$/\1/p' "$tmp/tap" | tail -n 1)
+  fp=${fp:-0}
+  ff=${ff:-0}
+  if [ "$rc" -ne 0 ] && [ "$ff" -eq 0 ]; then ff=1; fi   # crashed or timed out
+  if [ "$fp" -eq 0 ] && [ "$ff" -eq 0 ]; then ff=1; fi   # ran nothing
+  p=$((p + fp))
+  f=$((f + ff))
+done
 took=$(( $(date +%s) - start ))
-p=$(sed -n 's/^# pass \([0-9][0-9]*\)$/\1/p' "$tmp/tap" | tail -n 1)
-f=$(sed -n 's/^# fail \([0-9][0-9]*\)$/\1/p' "$tmp/tap" | tail -n 1)
-p=${p:-0}
-f=${f:-0}
-if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed or timed out
-if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; fi    # ran nothing
 echo "browser $p $f" > "$results"
 echo "browser tests took ${took}s; screenshots in $shots/"
 echo "$p passed, $f failed"

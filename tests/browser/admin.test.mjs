@@ -4,10 +4,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, newPage, signIn, shot, noProblems, apiAs } from './lib.mjs';
+import { BASE, launch, newPage, signIn, shot, noProblems, apiAs, NOW_MS } from './lib.mjs';
 
 let browser, page;
-const email = `eva.${Date.now()}@novacell.example`;
+const email = `eva.${NOW_MS}@novacell.example`;
 let link = '';
 
 before(async () => {

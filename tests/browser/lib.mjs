@@ -1,8 +1,10 @@
 // lib.mjs: what the browser tests share: Debian's chromium driven by
 // playwright-core, a page that records Content-Security-Policy violations
 // and script errors, sign-in, API calls for test set-up, dates relative to
-// now in the site's time zone, and screenshots into build/screenshots/.
-// labpassd is started by tools/browser-test.sh, which passes LABPASS_URL.
+// the suite's date in the site's time zone, and screenshots into
+// build/screenshots/. labpassd is started by tools/browser-test.sh, which
+// passes LABPASS_URL and the injected clock's time (LABPASS_TEST_EPOCH): the
+// server and every page run at that instant, never at the machine's date.
 
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
@@ -13,6 +15,10 @@ export const BASE = process.env.LABPASS_URL || 'http://127.0.0.1:8080';
 const SHOTS = process.env.SCREENSHOTS || 'build/screenshots';
 const EXE = process.env.CHROMIUM || '/usr/bin/chromium';
 export const ZONE = 'Europe/Amsterdam';
+const epoch = Number(process.env.LABPASS_TEST_EPOCH);
+assert.ok(epoch > 0, 'LABPASS_TEST_EPOCH is set (tools/browser-test.sh sets it from LABPASS_TEST_DATE)');
+// The suite's "now" in milliseconds: the server's clock file holds the same instant.
+export const NOW_MS = epoch * 1000;
 
 export const USERS = {
   staff: ['staff@medtechfactory.example', 'labpass-staff-demo'],
@@ -39,6 +45,7 @@ export async function newPage(browser, opts = {}) {
   const context = await browser.newContext({
     viewport: { width: 1280, height: 900 }, locale: 'en-GB', timezoneId: ZONE, ...opts,
   });
+  await context.clock.setFixedTime(NOW_MS);
   const page = await context.newPage();
   page.setDefaultTimeout(8000);
   page.problems = [];
@@ -119,9 +126,9 @@ export function addDays(s, n) {
   const t = new Date(Date.UTC(y, m - 1, d + n));
   return `${t.getUTCFullYear()}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`;
 }
-// A Monday at least 3 days from now (site zone), plus weeks.
+// A Monday at least 3 days after the suite's date (site zone), plus weeks.
 export function futureMonday(weeks = 0) {
-  const p = zparts(Date.now());
+  const p = zparts(NOW_MS);
   let s = `${p.y}-${pad(p.m)}-${pad(p.d)}`;
   s = addDays(s, 3);
   const [y, m, d] = s.split('-').map(Number);

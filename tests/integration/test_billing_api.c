@@ -629,7 +629,9 @@ static void test_validator_batch(void **st)
 {
     char why[400];
     assert_int_equal(g_ndocs, 7);
-    if (ev_validate(g_docs, g_ndocs, why, sizeof why) != 0) fail_msg("%s", why);
+    int vrc = ev_validate(g_docs, g_ndocs, why, sizeof why);
+    if (vrc == EV_SKIP) skip();
+    if (vrc != 0) fail_msg("%s", why);
 }
 
 static int setup(void **st)

@@ -50,11 +50,27 @@ int ev_golden(const char *dir, const char *name, const char *buf, size_t len, ch
     return -1;
 }
 
+/* The validator is mandatory in CI (CI=true) and when LABPASS_REQUIRE_VALIDATOR=1. */
+static int validator_required(void)
+{
+    const char *ci = getenv("CI"), *req = getenv("LABPASS_REQUIRE_VALIDATOR");
+    return (ci && strcmp(ci, "true") == 0) || (req && strcmp(req, "1") == 0);
+}
+
 int ev_validate(char *const files[], size_t n, char *why, size_t whylen)
 {
     if (access(EV_VALIDATOR, X_OK) != 0) {
-        snprintf(why, whylen, "e-invoice validator %s not found: it is a required check; run the tests from "
-                 "the repository root with the shared folder beside the repository", EV_VALIDATOR);
+        if (!validator_required()) {
+            snprintf(why, whylen, "e-invoice conformance (UBL 2.1, EN 16931, Peppol BIS 3): validator %s not "
+                     "found; put the shared folder with einvoice/validate beside the repository to run it",
+                     EV_VALIDATOR);
+            fprintf(stderr, "SKIPPED: %s\n", why);
+            printf("SKIPPED: %s\n", why);
+            return EV_SKIP;
+        }
+        snprintf(why, whylen, "e-invoice validator %s not found: it is a required check in CI (CI=true) "
+                 "and with LABPASS_REQUIRE_VALIDATOR=1; run the tests from the repository root with the "
+                 "shared folder beside the repository", EV_VALIDATOR);
         return -1;
     }
     char **argv = calloc(n + 2, sizeof *argv);

@@ -53,6 +53,13 @@ static int wait_port(hx_server *s, const char *out)
     return -1;
 }
 
+int64_t hx_test_epoch(void)
+{
+    const char *e = getenv("LABPASS_TEST_EPOCH");
+    long long v = e ? atoll(e) : 0;
+    return v > 0 ? (int64_t)v : HX_DEFAULT_EPOCH;
+}
+
 int hx_start(hx_server *s, int64_t clock_start)
 {
     char bin[256], out[256], err[256];
@@ -63,7 +70,8 @@ int hx_start(hx_server *s, int64_t clock_start)
     snprintf(s->clock, sizeof s->clock, "%s/clock", s->dir);
     snprintf(out, sizeof out, "%s/stdout", s->dir);
     snprintf(err, sizeof err, "%s/stderr", s->dir);
-    if (clock_start > 0) hx_set_clock(s, clock_start);
+    if (clock_start <= 0) clock_start = hx_test_epoch();
+    hx_set_clock(s, clock_start);
     hx_bin("labpassd", bin, sizeof bin);
     s->pid = fork();
     if (s->pid < 0) return -1;
@@ -71,7 +79,7 @@ int hx_start(hx_server *s, int64_t clock_start)
         int fo = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600), fe = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(fo, 1);
         dup2(fe, 2);
-        if (clock_start > 0) setenv("LABPASS_CLOCK_FILE", s->clock, 1);
+        setenv("LABPASS_CLOCK_FILE", s->clock, 1);
         execl(bin, bin, "--listen", "127.0.0.1:0", "--db", s->db, "--demo",
               "--web", "web", (char *)NULL);
         _exit(127);

@@ -24,8 +24,13 @@ typedef struct hx_resp {
     json_t *json;        /* parsed body, or NULL */
 } hx_resp;
 
-/* Starts labpassd --demo on a fresh database; extra args are appended. If
- * clock_start > 0 the server's clock is fixed there (hx_set_clock moves it). */
+/* The suite's date when a test names none: $LABPASS_TEST_EPOCH (set by
+ * tests/clock.sh from LABPASS_TEST_DATE), else 2027-03-26T16:30:00+01:00. */
+#define HX_DEFAULT_EPOCH 1806075000
+int64_t hx_test_epoch(void);
+/* Starts labpassd --demo on a fresh database, always on an injected clock:
+ * fixed at clock_start when > 0, else at hx_test_epoch(); hx_set_clock moves
+ * it. The server never reads the machine's date. */
 int hx_start(hx_server *s, int64_t clock_start);
 /* Stops the server; -1 when it did not exit cleanly (crash, sanitizer report). */
 int hx_stop(hx_server *s);

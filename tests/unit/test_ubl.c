@@ -605,7 +605,9 @@ static void test_validator_batch(void **st)
 {
     char why[400];
     assert_true(g_nfiles >= 10);
-    if (ev_validate(g_files, g_nfiles, why, sizeof why) != 0) fail_msg("%s", why);
+    int vrc = ev_validate(g_files, g_nfiles, why, sizeof why);
+    if (vrc == EV_SKIP) skip();
+    if (vrc != 0) fail_msg("%s", why);
 }
 
 int main(void)
