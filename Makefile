@@ -162,7 +162,15 @@ test: deps-test
 	 tests/run.sh build/asan/bin build/asan asan; a=$$?; \
 	 tests/fuzz-smoke.sh; \
 	 tools/browser-test.sh; \
-	 tests/summary.sh build/results-normal build/results-asan build/results-fuzz build/results-browser
+	 tests/runner/check.sh; \
+	 tests/summary.sh build/results-normal build/results-asan build/results-fuzz build/results-browser \
+	   build/results-runner
+
+# The suite at a year end, both DST nights and a leap day (tests/dates.sh);
+# LABPASS_TEST_DATE=... make test runs the whole suite at one chosen date.
+test-dates: deps-test
+	@$(MAKE) --no-print-directory -j2 build-tests
+	@tests/dates.sh
 
 # The attack suite alone (tests/attack/, also part of `make test`), normal build.
 test-attack: deps-test

@@ -1,10 +1,13 @@
 #!/bin/sh
 # run.sh BIN OBJ [LABEL]: runs every test binary of one build variant.
 # Each binary is a cmocka suite (unit or integration); its own output is kept
-# in build/test-logs/LABEL/NAME.log. Appends "NAME passed failed" lines to
-# build/results-LABEL and prints a line per suite.
+# in build/test-logs/LABEL/NAME.log. Appends "NAME passed failed skipped"
+# lines to build/results-LABEL and prints a line per suite. Everything runs on
+# the injected clock at LABPASS_TEST_DATE (tests/clock.sh), never at the
+# machine's date. RUN_ONLY="test_a test_b" limits the run to those suites.
 set -u
 bin=$1; label=${3:-normal}
+. tests/clock.sh
 logs=build/test-logs/$label
 mkdir -p "$logs"
 results=build/results-$label
