@@ -79,30 +79,68 @@ static const struct jv_field RSV_CREATE[] = {
     { "title", JV_STRING, 0, 200, 0 }, { "rrule", JV_STRING, 0, 300, 0 }, { "skip_conflicts", JV_BOOL, 0, 0, 0 },
     { "person_id", JV_INT, 0, INT32_MAX, 1 }, JV_END };
 
-/* Stored answer for an Idempotency-Key of this person, if any. */
-static int idem_lookup(api_ctx *c, const char *key, int *status, char **body)
+/* ---- Idempotency-Key ----
+ * A key is bound to the request that first used it: the SHA-256 of method,
+ * route and the body in canonical form (compact, keys sorted), so the same
+ * JSON however it is spaced or ordered is the same payload. A replay with the
+ * same payload answers the stored 201; with another payload a 422 (IETF
+ * draft "The Idempotency-Key HTTP Header Field", section 2.7). Keys stored
+ * before the hash existed ('' in the table) replay as they did. */
+
+#define IDEM_ROUTE "POST /api/v1/reservations"
+#define IDEM_HASH_HEX (2 * crypto_hash_sha256_BYTES + 1)
+
+static int idem_hash(const json_t *b, char out[IDEM_HASH_HEX])
 {
-    sqlite3_stmt *st = db_stmt(c->db, "SELECT status, body FROM idempotency WHERE person_id = ?1 AND key = ?2");
+    char *canon = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
+    if (!canon) return LP_ERR_NOMEM;
+    crypto_hash_sha256_state h;
+    unsigned char d[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_init(&h);
+    crypto_hash_sha256_update(&h, (const unsigned char *)IDEM_ROUTE, sizeof IDEM_ROUTE);   /* with its NUL */
+    crypto_hash_sha256_update(&h, (const unsigned char *)canon, strlen(canon));
+    crypto_hash_sha256_final(&h, d);
+    sodium_bin2hex(out, IDEM_HASH_HEX, d, sizeof d);
+    free(canon);
+    return 0;
+}
+
+/* Stored answer for an Idempotency-Key of this person: 1 and the answer when
+ * found for the same request, LP_ERR_RULE when found for another, 0 when
+ * not found. */
+static int idem_lookup(api_ctx *c, const char *key, const char *hash, int *status, char **body, lp_fail *f)
+{
+    sqlite3_stmt *st = db_stmt(c->db, "SELECT status, body, request_hash FROM idempotency "
+                                      "WHERE person_id = ?1 AND key = ?2");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, c->caller.person_id);
     db_bind_text(st, 2, key);
     int found = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *status = sqlite3_column_int(st, 0);
-        *body = strdup(db_col_text(st, 1));
-        found = *body ? 1 : LP_ERR_NOMEM;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        const char *stored = db_col_text(st, 2);
+        if (stored[0] && strcmp(stored, hash) != 0) {
+            found = lp_failf(f, LP_ERR_RULE, "Idempotency-Key", "this Idempotency-Key was used with a different "
+                             "request; use a new key for a new request");
+        } else {
+            *status = sqlite3_column_int(st, 0);
+            *body = strdup(db_col_text(st, 1));
+            found = *body ? 1 : LP_ERR_NOMEM;
+        }
+    } else if (rc != SQLITE_DONE) {
+        found = LP_ERR_DB;
     }
     sqlite3_reset(st);
     return found;
 }
 
-static int idem_store(api_ctx *c, const char *key, int status, const char *body)
+static int idem_store(api_ctx *c, const char *key, const char *hash, int status, const char *body)
 {
-    sqlite3_stmt *st = db_stmt(c->db, "INSERT INTO idempotency(key, person_id, route, status, body, created_at) "
-                                      "VALUES (?1, ?2, 'POST /api/v1/reservations', ?3, ?4, ?5)");
+    sqlite3_stmt *st = db_stmt(c->db, "INSERT INTO idempotency(key, person_id, route, status, body, created_at, "
+                                      "request_hash) VALUES (?1, ?2, '" IDEM_ROUTE "', ?3, ?4, ?5, ?6)");
     if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, key); db_bind_int(st, 2, c->caller.person_id); db_bind_int(st, 3, status);
-    db_bind_text(st, 4, body); db_bind_int(st, 5, clk_now());
+    db_bind_text(st, 4, body); db_bind_int(st, 5, clk_now()); db_bind_text(st, 6, hash);
     return db_exec_stmt(st);
 }
 
@@ -165,10 +203,13 @@ void h_rsv_create(api_ctx *c)
     db_t *own = c->db;
     int rc = db_group_begin(own, &c->db);
     if (rc) { c->db = own; json_decref(b); api_fail(c, rc, NULL); return; }
-    if (key && c->caller.person_id && (rc = idem_lookup(c, key, &status, &stored)) == 1) replay = 1, rc = 0;
+    char hash[IDEM_HASH_HEX] = "";
+    int keyed = key && c->caller.person_id;
+    if (keyed) rc = idem_hash(b, hash);
+    if (rc == 0 && keyed && (rc = idem_lookup(c, key, hash, &status, &stored, &f)) == 1) replay = 1, rc = 0;
     if (rc == 0 && !replay) rc = book(c, b, &out, &f);
     if (rc == 0 && !replay && !(out && (txt = jw_dump(out, NULL)))) rc = LP_ERR_NOMEM;
-    if (rc == 0 && !replay && key && c->caller.person_id) rc = idem_store(c, key, 201, txt);
+    if (rc == 0 && !replay && keyed) rc = idem_store(c, key, hash, 201, txt);
     int crc = db_group_end(c->db, rc == 0 && !replay);
     c->db = own;
     json_decref(b);

@@ -99,23 +99,53 @@ static int usage_fact(const rsv_reservation *r, const struct rctx *c, struct fac
     return 0;
 }
 
-static int fee_fact(const rsv_reservation *r, const struct rctx *c, struct fact *ft)
+/* The fee r's state costs on one set of terms: c's resource and policy, the
+ * booked interval [start, end), the cancellation deadline counted from
+ * deadline_start. */
+static int fee_on(const rsv_reservation *r, const struct rctx *c, const char *kind, int64_t start, int64_t end,
+                  int64_t deadline_start, int64_t *fee)
 {
     struct bcalc_price booked = { 0 };
-    int64_t fee = 0;
-    int rc = c->has_plan ? bcalc_price_interval(&c->plan.rate, r->start, r->end, &booked) : 0;
+    *fee = 0;
+    int rc = c->has_plan ? bcalc_price_interval(&c->plan.rate, start, end, &booked) : 0;
     if (rc) return rc;
-    if (strcmp(ft->kind, "cancellation") == 0)
-        rc = bcalc_cancel_fee(&c->pol, booked.total_cents, r->start, r->cancelled_at ? r->cancelled_at : r->updated_at,
-                              &fee);
-    else
-        rc = bcalc_noshow_fee(&c->pol, booked.total_cents, &fee);
+    if (strcmp(kind, "cancellation") == 0)
+        return bcalc_cancel_fee(&c->pol, booked.total_cents, deadline_start,
+                                r->cancelled_at ? r->cancelled_at : r->updated_at, fee);
+    return bcalc_noshow_fee(&c->pol, booked.total_cents, fee);
+}
+
+/* Late-cancellation and no-show fees follow the booking's history
+ * (bill_fees.c): the deadline counts from the earliest start the booking had
+ * since it was first confirmed, and the fee is at least the fee on the basis
+ * (the booking as it entered its late window). When the basis costs more, *c
+ * becomes the basis resource's context and the charge names that booking. */
+static int fee_fact(db_t *db, const rsv_reservation *r, struct rctx *c, struct fact *ft)
+{
+    struct bill_fee_terms t;
+    int64_t fee = 0, basis_fee = 0, s = r->start, e = r->end;
+    int rc = bill_fee_terms_get(db, r->id, &t);
+    if (rc) return rc;
+    int64_t deadline = t.found && t.earliest_start < r->start ? t.earliest_start : r->start;
+    rc = fee_on(r, c, ft->kind, r->start, r->end, deadline, &fee);
+    if (rc == 0 && t.found) {
+        rsv_reservation b = *r;
+        struct rctx bc;
+        memset(&bc, 0, sizeof bc);
+        b.resource_id = t.resource_id;
+        b.start = t.start;
+        b.end = t.end;
+        rc = load_ctx(db, &b, &bc);
+        if (rc == 0) rc = fee_on(r, &bc, ft->kind, t.start, t.end, deadline, &basis_fee);
+        if (rc && rc != LP_ERR_DB && rc != LP_ERR_NOMEM) rc = 0, basis_fee = 0;   /* unpriceable basis: as it is */
+        if (rc == 0 && basis_fee > fee) { fee = basis_fee; *c = bc; s = t.start; e = t.end; }
+    }
     if (rc || fee <= 0) return rc;
     ft->parts[0] = bcalc_fee_part(fee);
     ft->nparts = 1;
     ft->net = fee;
-    ft->start = r->start;
-    ft->end = r->end;
+    ft->start = s;
+    ft->end = e;
     return 0;
 }
 
@@ -134,7 +164,8 @@ static int compute_fact(db_t *db, const rsv_reservation *r, struct fact *ft)
     int rc = load_ctx(db, r, &c);
     if (rc == LP_ERR_NOTFOUND) return 0;
     if (rc) return rc;
-    rc = strcmp(ft->kind, "usage") == 0 ? usage_fact(r, &c, ft) : fee_fact(r, &c, ft);
+    rc = strcmp(ft->kind, "usage") == 0 ? usage_fact(r, &c, ft) : fee_fact(db, r, &c, ft);
+    if (rc == LP_ERR_DB || rc == LP_ERR_NOMEM || rc == LP_ERR_BUSY) return rc;
     if (rc) {   /* data bcalc refuses (e.g. an interval beyond its limits): no charge, but say so */
         log_warn("billing", "reservation %lld cannot be priced (%s); no charge", (long long)r->id, lp_err_name(rc));
         return 0;

@@ -55,6 +55,22 @@ int bill_recurring_materialize(db_t *db, int64_t tenant_id, const char *period);
  * be NULL; parameters sql does not use are ignored); caller's transaction. */
 int bill_recompute_query(db_t *db, const char *sql, int64_t a, int64_t b, int64_t c, const char *s, size_t *n);
 
+/* ---- fee history (bill_fees.c) ---- */
+/* What a reservation's fees follow: the earliest start since it was first
+ * confirmed, and the basis it is charged on at least (see bill_fees.c). */
+struct bill_fee_terms {
+    bool found;                 /* false: never confirmed, no history */
+    bool frozen;                /* the basis was fixed when the late window began */
+    int64_t earliest_start;
+    int64_t resource_id, start, end;   /* the basis */
+};
+int bill_fee_terms_get(db_t *db, int64_t reservation_id, struct bill_fee_terms *out) LP_MUST;
+/* The part of the reservation hook that records history: starts it at the
+ * first confirmation, then lowers earliest_start and moves or freezes the
+ * basis on every change (caller's transaction). Runs before the charge is
+ * recomputed. */
+int bill_fee_track(db_t *db, const rsv_reservation *r) LP_MUST;
+
 /* Reads the site's invoice details; LP_ERR_RULE naming the missing field. */
 int bill_site_ready(db_t *db, site_info *s, lp_fail *f);
 

@@ -16,7 +16,12 @@
 
 /* ---- registration ---- */
 
-static int hook(db_t *db, const rsv_reservation *r) { return bill_on_reservation(db, r); }
+/* The fee history first (it may freeze what the charge follows), then the charge. */
+static int hook(db_t *db, const rsv_reservation *r)
+{
+    int rc = bill_fee_track(db, r);
+    return rc ? rc : bill_on_reservation(db, r);
+}
 
 void bill_register(void)
 {

@@ -1,4 +1,6 @@
-/* feed.c: see feed.h. */
+/* feed.c: calendar feeds (see feed.h): tokens stored as hashes, and the
+ * rendering that shows another tenant's bookings only as busy blocks while
+ * they hold their slot. */
 #include "booking/feed.h"
 #include "booking/ics.h"
 #include "booking/resource.h"
@@ -71,6 +73,16 @@ static int feed_owner(db_t *db, const char *token, int64_t *person, int64_t *res
     return rc;
 }
 
+/* What the feed's owner may see of a booking of another tenant: that the
+ * slot is taken, while it is (requested, confirmed, checked in), as one
+ * confirmed "Busy" block. Nothing else: not its title, state, notes or
+ * changes, and nothing once it was cancelled, rejected, missed or used,
+ * the same rule as the reservation list's busy blocks. */
+static int busy_visible(const char *s)
+{
+    return !strcmp(s, "requested") || !strcmp(s, "confirmed") || !strcmp(s, "checked_in");
+}
+
 static enum ics_status ics_status_of(const char *s)
 {
     if (!strcmp(s, "requested")) return ICS_TENTATIVE;
@@ -95,17 +107,21 @@ int feed_render(db_t *db, const char *token, char **ics, size_t *len)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         int mine = staff || (tenant && arr[i].tenant_id == tenant);
-        if (res_get(db, arr[i].resource_id, &names[k]) != 0) continue;
+        if (!mine && !busy_visible(arr[i].status)) continue;
+        rc = res_get(db, arr[i].resource_id, &names[k]);
+        if (rc == LP_ERR_NOTFOUND) { rc = 0; continue; }
+        if (rc) break;
         ev[k].id = arr[i].id;
         ev[k].start = arr[i].start;
         ev[k].end = arr[i].end;
-        ev[k].status = ics_status_of(arr[i].status);
-        ev[k].sequence = (int)((arr[i].updated_at - arr[i].created_at) > 0 ? 1 : 0);
+        ev[k].status = mine ? ics_status_of(arr[i].status) : ICS_CONFIRMED;
+        ev[k].sequence = mine && arr[i].updated_at > arr[i].created_at ? 1 : 0;
         ev[k].summary = mine ? (arr[i].title[0] ? arr[i].title : names[k].name) : "Busy";
         ev[k].location = names[k].name;
         ev[k].description = mine ? arr[i].status : NULL;
         k++;
     }
+    if (rc) { free(ev); free(names); free(arr); return rc; }
     char cal[400];
     snprintf(cal, sizeof cal, "%s%s%s", site.name, resource ? ": " : " bookings", resource && k ? names[0].name : "");
     if (resource && k == 0) {
