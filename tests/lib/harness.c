@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -140,6 +142,77 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *ud)
     return add;
 }
 
+/* ---- exchange log ------------------------------------------------------
+ * When LABPASS_EXCHANGE_LOG names a file, every exchange hx_req makes is
+ * appended to it as one JSON line: method, path (with query), request content
+ * type and body, status, response content type and body. tests/run.sh checks
+ * the log against docs/openapi.json (tools/check-exchanges.py). */
+
+static pthread_mutex_t g_log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The value of header name (case-insensitive) in "Name: value" lines, the
+ * last one winning; copied into out, "" when absent. */
+static void header_value(const char *lines, const char *name, char *out, size_t outlen)
+{
+    size_t nl = strlen(name);
+    out[0] = '\0';
+    for (const char *p = lines; p && *p;) {
+        const char *end = strpbrk(p, "\r\n");
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > nl && strncasecmp(p, name, nl) == 0 && p[nl] == ':') {
+            const char *v = p + nl + 1;
+            while (*v == ' ' || *v == '\t') v++;
+            size_t vl = (size_t)(p + len - v);
+            if (vl >= outlen) vl = outlen - 1;
+            memcpy(out, v, vl);
+            out[vl] = '\0';
+            /* the last response's headers win (after a 100 Continue) */
+        }
+        p = end ? end + strspn(end, "\r\n") : NULL;
+    }
+}
+
+static json_t *body_json(const char *body, size_t len)
+{
+    if (!body) return json_null();
+    json_t *j = json_stringn(body, len);
+    /* not UTF-8 (an image, a deliberately broken body): keep the length only */
+    return j ? j : json_pack("{s:I}", "binary_bytes", (json_int_t)len);
+}
+
+static void log_exchange(const char *method, const char *path, const char *req_type, const char *body,
+                         const hx_resp *out, int ok)
+{
+    const char *file = getenv("LABPASS_EXCHANGE_LOG");
+    if (!file || !*file) return;
+    char resp_type[256];
+    header_value(out->headers, "Content-Type", resp_type, sizeof resp_type);
+    json_t *j = json_pack("{s:s, s:s, s:o, s:o, s:I, s:o, s:o}", "method", method, "path", path,
+                          "req_type", req_type[0] ? json_string(req_type) : json_null(),
+                          "req_body", body_json(body, body ? strlen(body) : 0),
+                          "status", (json_int_t)(ok ? out->status : 0),
+                          "resp_type", resp_type[0] ? json_string(resp_type) : json_null(),
+                          "resp_body", body_json(out->body, out->len));
+    char *line = j ? json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(j);
+    if (!line) return;
+    size_t n = strlen(line);
+    char *buf = malloc(n + 1);
+    if (buf) {
+        memcpy(buf, line, n);
+        buf[n] = '\n';   /* one write per line: lines of parallel requests never interleave */
+        pthread_mutex_lock(&g_log_mu);
+        int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            if (write(fd, buf, n + 1) != (ssize_t)(n + 1)) fprintf(stderr, "harness: exchange log write failed\n");
+            close(fd);
+        }
+        pthread_mutex_unlock(&g_log_mu);
+        free(buf);
+    }
+    free(line);
+}
+
 int hx_req(hx_server *s, const char *method, const char *path, const char *token, const char *body,
            const char *extra_header, hx_resp *out)
 {
@@ -181,6 +254,14 @@ int hx_req(hx_server *s, const char *method, const char *path, const char *token
     out->body = b.p ? b.p : strdup("");
     out->len = b.len;
     out->json = json_loads(out->body, 0, NULL);
+    char req_type[256] = "";
+    if (body) snprintf(req_type, sizeof req_type, "application/json");
+    if (extra_header) {   /* a test may send its own Content-Type */
+        char t[256];
+        header_value(extra_header, "Content-Type", t, sizeof t);
+        if (t[0]) snprintf(req_type, sizeof req_type, "%s", t);
+    }
+    log_exchange(method, path, req_type, body, out, rc == CURLE_OK);
     return rc == CURLE_OK ? 0 : -1;
 }
 

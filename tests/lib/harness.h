@@ -1,6 +1,8 @@
 /* harness.h: integration-test helpers. Starts the real labpassd on a free
  * loopback port with a fresh SQLite file (and an optional clock file), speaks
- * HTTP to it through libcurl, and stops it at the end. */
+ * HTTP to it through libcurl, and stops it at the end. With
+ * LABPASS_EXCHANGE_LOG set, hx_req appends every exchange to that file as a
+ * JSON line, which tests/run.sh validates against docs/openapi.json. */
 #ifndef LP_HARNESS_H
 #define LP_HARNESS_H
 #include <jansson.h>
