@@ -19,6 +19,8 @@ static const struct ename input_backends[] = {
     { "none", DOOR_IN_NONE }, { "gpiod", DOOR_IN_GPIOD }, { "file", DOOR_IN_FILE }, { NULL, 0 } };
 static const struct ename fail_modes[] = { { "secure", 0 }, { "safe", 1 }, { NULL, 0 } };
 static const struct ename bootstraps[] = { { "config", DOOR_BOOT_CONFIG }, { "tls", DOOR_BOOT_TLS }, { NULL, 0 } };
+static const struct ename stale_modes[] = {
+    { "staff_only", DOOR_STALE_STAFF_ONLY }, { "normal", DOOR_STALE_NORMAL }, { NULL, 0 } };
 
 struct ckey {
     const char *section, *name;
@@ -52,6 +54,8 @@ static const struct ckey keys[] = {
     { "server", "sync_interval", V_I64, F(policy.sync_interval), 1, 86400, NULL },
     { "server", "upload_batch", V_INT, F(upload_batch), 1, DOOR_BATCH_MAX, NULL },
     { "server", "retry_max_s", V_INT, F(retry_max_s), 1, 3600, NULL },
+    { "server", "stale_after", V_I64, F(stale_after), DOOR_STALE_MIN, DOOR_STALE_MAX, NULL },
+    { "server", "stale_mode", V_ENUM, F(stale_mode), 0, 0, stale_modes },
     { "trust", "site_key", V_SITEKEY, 0, 0, 0, 0, NULL },
     { "trust", "bootstrap", V_ENUM, F(bootstrap), 0, 0, bootstraps },
     { "reader", "connstring", V_STR, F(connstring), 0, 0, NULL },
@@ -113,6 +117,8 @@ void door_cfg_default(struct door_cfg *c)
     c->timeout_ms = 20000;
     c->upload_batch = DOOR_BATCH_MAX;
     c->retry_max_s = 300;
+    c->stale_after = 86400;
+    c->stale_mode = DOOR_STALE_STAFF_ONLY;
     c->bootstrap = DOOR_BOOT_CONFIG;
     nfc_rdr_opts_default(&c->rdr);
     c->rdr.poll_gap_ms = 20;
@@ -403,6 +409,8 @@ static int cross_check(struct pctx *p)
     if (p->key_file[0] && read_key_file(p) != 0) return LP_ERR_INVALID;
     if (c->url[0] && !c->api_key[0])
         return lp_failf(p->f, LP_ERR_INVALID, "api_key", "a server url needs an API key");
+    if (c->url[0] && c->stale_after <= c->policy.sync_interval)
+        return lp_failf(p->f, LP_ERR_INVALID, "stale_after", "stale_after must exceed sync_interval");
     if (c->bootstrap == DOOR_BOOT_TLS && (!c->url[0] || strncmp(c->url, "https://", 8) != 0))
         return lp_failf(p->f, LP_ERR_INVALID, "bootstrap", "bootstrap = tls needs an https url");
     if (c->state_db[0] == '\0')

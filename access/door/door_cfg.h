@@ -31,6 +31,13 @@
 enum door_lock_backend { DOOR_LOCK_LOG = 0, DOOR_LOCK_GPIOD, DOOR_LOCK_EXEC };
 enum door_input_backend { DOOR_IN_NONE = 0, DOOR_IN_GPIOD, DOOR_IN_FILE };
 enum door_bootstrap { DOOR_BOOT_CONFIG = 0, DOOR_BOOT_TLS };
+/* What a door with a server does while its last verified sync is older than
+ * stale_after: admit only standing staff passes, or everyone as usual (the
+ * alarm sync_stale is raised either way). */
+enum door_stale_mode { DOOR_STALE_STAFF_ONLY = 0, DOOR_STALE_NORMAL };
+
+#define DOOR_STALE_MIN      300            /* seconds */
+#define DOOR_STALE_MAX      (30 * 86400)
 
 struct door_lock_cfg {
     enum door_lock_backend backend;
@@ -71,6 +78,9 @@ struct door_cfg {
     int connect_timeout_ms, timeout_ms;
     int upload_batch;                        /* 1..DOOR_BATCH_MAX */
     int retry_max_s;                         /* longest back-off between failed requests */
+    int64_t stale_after;                     /* seconds without a verified sync before the
+                                                door counts as stale (url set only) */
+    enum door_stale_mode stale_mode;
 
     enum door_bootstrap bootstrap;
     size_t n_site_keys;

@@ -16,6 +16,7 @@ static const char *const reason_names[DOOR_REASON_COUNT] = {
     [DOOR_MALFORMED] = "malformed",
     [DOOR_INTERNAL_ERROR] = "internal_error",
     [DOOR_WRONG_ISSUER] = "wrong_issuer",
+    [DOOR_SYNC_STALE] = "sync_stale",
 };
 
 const char *door_reason_name(enum door_reason r)
@@ -47,11 +48,17 @@ int64_t door_person_id(const char *sub)
     return v <= ((int64_t)1 << 53) - 1 ? v : 0;
 }
 
-/* One of the pass's groups is one of the door's, or its only group is "*"
- * (a standing staff pass: every door). */
+/* A standing staff pass (docs/access-protocol.md section 17): its only group is "*". */
+static int staff_pass(const struct tok_claims *c)
+{
+    return c->n_groups == 1 && strcmp(c->groups[0], "*") == 0;
+}
+
+/* One of the pass's groups is one of the door's, or it is a standing staff
+ * pass (every door). */
 static int group_match(const struct tok_claims *c, const struct tok_door_settings *p)
 {
-    if (c->n_groups == 1 && strcmp(c->groups[0], "*") == 0) return 1;
+    if (staff_pass(c)) return 1;
     for (size_t i = 0; i < c->n_groups; i++)
         for (size_t j = 0; j < p->n_groups; j++)
             if (strcmp(c->groups[i], p->groups[j]) == 0) return 1;
@@ -85,6 +92,7 @@ static enum door_reason after_verify(const struct tok_pass *p, const struct door
     int denied = 1;
     if (!v->denied || v->denied(v->deny_ctx, p->claims.cti, &denied) != 0) return DOOR_INTERNAL_ERROR;
     if (denied) return DOOR_REVOKED;
+    if (v->staff_only && !staff_pass(&p->claims)) return DOOR_SYNC_STALE;
     if (!group_match(&p->claims, v->policy)) return DOOR_WRONG_DOOR;
     return holder_rule(p, v, t);
 }

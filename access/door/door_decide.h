@@ -14,8 +14,9 @@
  *   decode (malformed), key and signature (unknown_key, bad_signature), the
  *   pass's iat against the clock (clock_invalid), nbf/exp with the policy's
  *   skew (not_yet_valid, expired), issuer (wrong_issuer), denylist
- *   (revoked), door groups (wrong_door), then the holder rule
- *   (holder_proof_failed):
+ *   (revoked), staff only while the door's sync is stale (sync_stale: only a
+ *   standing staff pass, whose only group is "*", passes), door groups
+ *   (wrong_door), then the holder rule (holder_proof_failed):
  *     pass with cnf:    the holder proof must verify (a tag can give none,
  *                       so a copied pass is worth nothing);
  *     pass without cnf: a bearer pass, admitted only where holder_proof = 0
@@ -42,6 +43,7 @@ enum door_reason {
     DOOR_MALFORMED,
     DOOR_INTERNAL_ERROR,       /* the door could not decide (state unreadable): refused */
     DOOR_WRONG_ISSUER,         /* the pass's iss is not this site's */
+    DOOR_SYNC_STALE,           /* no verified sync for too long: staff passes only */
     DOOR_REASON_COUNT
 };
 
@@ -62,6 +64,8 @@ struct door_view {
     int64_t time_floor;
     door_deny_fn denied;
     void *deny_ctx;
+    int staff_only;              /* the door is stale in staff_only mode: only passes
+                                    whose only group is "*" may admit */
 };
 
 /* One presentation. For a credential, challenge is what the door sent and

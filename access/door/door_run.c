@@ -36,6 +36,9 @@ struct door_run {
     struct tok_trust_key keys[TOK_BUNDLE_KEYS_MAX];
     size_t n_keys;
     int64_t floor;
+    int64_t stale_base;                /* door clock of the last verified sync, or of the
+                                          first start while there was none */
+    int stale_alarmed;                 /* the sync_stale latch, as in the state file */
     unsigned seen_gen;
     _Atomic unsigned gen;              /* bumped by the sync thread */
 
@@ -69,6 +72,34 @@ static void stat_add(door_run_t *r, unsigned *field)
 
 /* ---- the view: policy, keys, floor ---- */
 
+#define STALE_FLAG "f:sync_stale"
+#define FIRST_START_FLAG "f:first_start"
+
+/* Where staleness counts from: the last verified sync, else the door's first
+ * start (recorded once), so a new door has the bound to make its first sync. */
+static int stale_load(door_run_t *r)
+{
+    struct door_status ds;
+    int64_t first = 0, latch = 0;
+    int rc = door_store_status(r->st, &ds);
+    if (rc == 0 && ds.last_sync == 0) rc = door_store_flag(r->st, FIRST_START_FLAG, &first);
+    if (rc == 0 && ds.last_sync == 0 && first == 0) rc = door_store_set_flag(r->st, FIRST_START_FLAG, first = clk_now());
+    if (rc == 0) rc = door_store_flag(r->st, STALE_FLAG, &latch);
+    if (rc != 0) return rc;
+    r->stale_base = ds.last_sync ? ds.last_sync : first;
+    r->stale_alarmed = latch != 0;
+    if (r->cfg->url[0] && r->policy.sync_interval >= r->cfg->stale_after)
+        log_warn(COMPONENT, "sync_interval %lld s is not below stale_after %lld s: the door will count as stale "
+                 "between syncs", (long long)r->policy.sync_interval, (long long)r->cfg->stale_after);
+    return 0;
+}
+
+/* A door with a server whose last verified sync is older than stale_after. */
+static int is_stale(const door_run_t *r, int64_t now)
+{
+    return r->cfg->url[0] && now - r->stale_base > r->cfg->stale_after;
+}
+
 int door_run_reload(door_run_t *r)
 {
     if (!r) return LP_ERR_INVALID;
@@ -89,7 +120,7 @@ int door_run_reload(door_run_t *r)
     r->floor = floor;
     r->seen_gen = gen;
     if (r->io) door_io_set_pulse(r->io, r->policy.pulse_ms);
-    return 0;
+    return stale_load(r);
 }
 
 static void reload_if_changed(door_run_t *r)
@@ -114,6 +145,8 @@ static size_t live_keys(const door_run_t *r, int64_t now, struct tok_key *out)
 
 /* ---- one decision ---- */
 
+static int stale_tick(door_run_t *r, int64_t now);
+
 static void log_decision(const struct door_decision *d, enum door_medium m)
 {
     const char *medium = m == DOOR_MEDIUM_CREDENTIAL ? "credential" : "tag";
@@ -126,8 +159,10 @@ static void log_decision(const struct door_decision *d, enum door_medium m)
 static int present_at(door_run_t *r, const struct door_tap *t, int64_t now, struct door_decision *d)
 {
     struct tok_key keys[TOK_BUNDLE_KEYS_MAX];
+    int stale = stale_tick(r, now);
     struct door_view v = { .policy = &r->policy, .issuer = r->issuer, .keys = keys, .n_keys = live_keys(r, now, keys),
-                           .time_floor = r->floor, .denied = store_denied, .deny_ctx = r->st };
+                           .time_floor = r->floor, .denied = store_denied, .deny_ctx = r->st,
+                           .staff_only = stale && r->cfg->stale_mode == DOOR_STALE_STAFF_ONLY };
     int rc = door_decide(&v, t, now, d);
     struct door_event ev;
     door_decision_event(d, now, &ev);
@@ -172,6 +207,21 @@ static void raise_alarm(door_run_t *r, door_store_t *st, const char *name)
     if (door_store_append(st, &ev, 0, r->cfg->queue_max, NULL) != 0)
         log_error(COMPONENT, "could not record alarm %s", name);
     door_sync_kick(r->sync);
+}
+
+/* Staleness at now: raises the alarm sync_stale once when the door turns
+ * stale (latched in the state file, so a restart does not repeat it) and
+ * clears the latch once a verified sync made it fresh again. Returns 1 while
+ * stale. Reader thread only. */
+static int stale_tick(door_run_t *r, int64_t now)
+{
+    int stale = is_stale(r, now);
+    if (stale == r->stale_alarmed) return stale;
+    if (stale) raise_alarm(r, r->st, "sync_stale");
+    else log_info(COMPONENT, "verified sync again: the door is no longer stale");
+    r->stale_alarmed = stale;
+    if (door_store_set_flag(r->st, STALE_FLAG, stale) != 0) log_error(COMPONENT, "could not record the sync_stale latch");
+    return stale;
 }
 
 static void offline_alarm(door_run_t *r)
@@ -353,6 +403,8 @@ int door_run_loop(door_run_t *r)
     atomic_store(&r->beat_ms, mono_ms());
     while (!atomic_load(&r->stop)) {
         atomic_store(&r->beat_ms, mono_ms());
+        reload_if_changed(r);
+        (void)stale_tick(r, clk_now());
         if (!ensure_reader(r)) {
             nap(r, 200);
             continue;

@@ -8,7 +8,8 @@
  * in-process HTTP server, over plain loopback HTTP and over verified TLS;
  * and the whole reader loop through real libnfc against the emulated PN532:
  * a phone credential admitted and the lock pulsed, bearer and foreign
- * media, a reader that keeps failing and is reopened. */
+ * media, a reader that keeps failing and is reopened; a door whose last
+ * verified sync is too old (staff passes only, the sync_stale alarm). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -1812,6 +1813,156 @@ static void test_run_present(void **st)
     emu_stop(x.emu);
 }
 
+/* ---- staleness: no verified sync for longer than stale_after ---- */
+
+struct stale_fx {
+    struct door_cfg cfg;
+    door_run_t *run;
+};
+
+static void stale_start(struct stale_fx *x, const char *file, const char *server)
+{
+    char state[256], text[2048], hex[65];
+    tmp_path(file, state, sizeof state);
+    sodium_bin2hex(hex, sizeof hex, K.site_pk, 32);
+    snprintf(text, sizeof text,
+             "[door]\nid = 7\nname = ml1-a-main\ngroups = ml1-a\nstate_db = %s\npulse_ms = 200\nlog_level = error\n"
+             "%s[trust]\nsite_key = %s\n[reader]\nconnstring = pn532_uart:/dev/null\n[lock]\nbackend = log\n",
+             state, server, hex);
+    memset(x, 0, sizeof *x);
+    lp_fail f = { 0 };
+    if (door_cfg_parse(text, &x->cfg, &f) != 0) fail_msg("config: %s", f.detail);
+    struct door_run_opts o = { .no_sync = 1 };
+    assert_int_equal(door_run_create(&x->cfg, &o, &x->run), 0);
+}
+
+/* A holder-bound pass of group `group`, valid for days around now, through
+ * the software path; returns the reason. */
+static enum door_reason stale_tap(struct stale_fx *x, const char *group, uint8_t cti)
+{
+    struct popt o = pdefault();
+    o.group = group;
+    o.cti = cti;
+    o.iat = clk_now() - 60;
+    o.nbf = clk_now() - 3600;
+    o.exp = clk_now() + 3 * 86400;
+    uint8_t pass[TOK_PASS_MAX], sig[64];
+    size_t len = mkpass(&o, pass);
+    struct tok_challenge ch;
+    assert_int_equal(door_run_challenge(x->run, &ch), 0);
+    assert_int_equal(tok_holder_sign(&ch, K.holder_sk, sig), 0);
+    struct door_tap t = { DOOR_MEDIUM_CREDENTIAL, pass, len, &ch, sig };
+    struct door_decision d;
+    assert_int_equal(door_run_present(x->run, &t, &d), 0);
+    assert_int_equal(d.granted, d.reason == DOOR_GRANTED);
+    return d.reason;
+}
+
+/* Queued sync_stale alarms in the state file, and its latch. */
+static int stale_alarms(const struct stale_fx *x, int64_t *latch)
+{
+    door_store_t *s = NULL;
+    static struct door_queued q[64];
+    size_t n = 0;
+    int count = 0;
+    assert_int_equal(door_store_open(x->cfg.state_db, &s), 0);
+    assert_int_equal(door_store_batch(s, 64, q, &n), 0);
+    assert_int_equal(door_store_flag(s, "f:sync_stale", latch), 0);
+    door_store_close(s);
+    for (size_t i = 0; i < n; i++)
+        count += q[i].ev.kind == DOOR_EV_ALARM && strcmp(q[i].ev.alarm, "sync_stale") == 0;
+    return count;
+}
+
+/* A verified bundle applied at now, as a sync round would. */
+static void stale_sync(struct stale_fx *x, int64_t now, int64_t seq)
+{
+    door_store_t *s = NULL;
+    struct tok_bundle b;
+    struct tok_trust_key k;
+    bundle_base(&b, &k, now, seq, seq - 1);
+    assert_int_equal(door_store_open(x->cfg.state_db, &s), 0);
+    assert_int_equal(door_store_apply(s, &b, now), 0);
+    door_store_close(s);
+    assert_int_equal(door_run_reload(x->run), 0);
+}
+
+static const char *STALE_SERVER =
+    "[server]\nurl = http://127.0.0.1:9/\napi_key = lpk_3_abcdef\nsync_interval = 60\nstale_after = 3600\n";
+
+/* Staff only while stale (the default stale_mode): a member's pass is refused
+ * as sync_stale and a standing staff pass ("*") admits; the alarm is queued
+ * once, also across a restart; a verified sync ends it; the bound counts from
+ * the first start until the first sync. */
+static void test_stale_staff_only(void **st)
+{
+    struct stale_fx x;
+    int64_t latch = -1;
+    clk_set_fixed(T0);
+    stale_start(&x, "stale.db", STALE_SERVER);
+    assert_int_equal(stale_tap(&x, "ml1-a", 1), DOOR_GRANTED);            /* never synced, within the bound */
+    clk_set_fixed(T0 + 3600);
+    assert_int_equal(stale_tap(&x, "ml1-a", 2), DOOR_GRANTED);            /* exactly the bound: still fresh */
+    clk_set_fixed(T0 + 3601);
+    assert_int_equal(stale_tap(&x, "ml1-a", 3), DOOR_SYNC_STALE);
+    assert_string_equal(door_reason_name(DOOR_SYNC_STALE), "sync_stale");
+    assert_int_equal(stale_tap(&x, "*", 4), DOOR_GRANTED);
+    assert_int_equal(stale_alarms(&x, &latch), 1);
+    assert_int_equal(latch, 1);
+    door_run_destroy(x.run);                                              /* a restart keeps the latch */
+    stale_start(&x, "stale.db", STALE_SERVER);
+    assert_int_equal(stale_tap(&x, "ml1-a", 5), DOOR_SYNC_STALE);
+    assert_int_equal(stale_alarms(&x, &latch), 1);
+    stale_sync(&x, T0 + 4000, 1);                                         /* a verified sync */
+    clk_set_fixed(T0 + 4000);
+    assert_int_equal(stale_tap(&x, "ml1-a", 6), DOOR_GRANTED);
+    assert_int_equal(stale_alarms(&x, &latch), 1);
+    assert_int_equal(latch, 0);
+    clk_set_fixed(T0 + 4000 + 3601);                                      /* the bound counts from that sync */
+    assert_int_equal(stale_tap(&x, "ml1-a", 7), DOOR_SYNC_STALE);
+    assert_int_equal(stale_alarms(&x, &latch), 2);
+    door_run_destroy(x.run);
+    clk_set_fixed(-1);
+}
+
+/* stale_mode = normal: the alarm, and admissions as usual. A door without a
+ * server never counts as stale. Bad settings are refused. */
+static void test_stale_normal_and_config(void **st)
+{
+    struct stale_fx x;
+    int64_t latch = 0;
+    char server[256];
+    snprintf(server, sizeof server, "%sstale_mode = normal\n", STALE_SERVER);
+    clk_set_fixed(T0);
+    stale_start(&x, "stale-normal.db", server);
+    clk_set_fixed(T0 + 7200);
+    assert_int_equal(stale_tap(&x, "ml1-a", 1), DOOR_GRANTED);
+    assert_int_equal(stale_alarms(&x, &latch), 1);
+    door_run_destroy(x.run);
+    clk_set_fixed(T0);
+    stale_start(&x, "stale-offline.db", "");
+    clk_set_fixed(T0 + 30 * 86400);
+    assert_int_equal(stale_tap(&x, "ml1-a", 2), DOOR_GRANTED);
+    assert_int_equal(stale_alarms(&x, &latch), 0);
+    door_run_destroy(x.run);
+    clk_set_fixed(-1);
+    struct door_cfg c;
+    lp_fail f = { 0 };
+    assert_int_equal(x.cfg.stale_after, 86400);                           /* the default */
+    assert_int_equal(x.cfg.stale_mode, DOOR_STALE_STAFF_ONLY);
+    static const char *bad[] = {
+        "[server]\nurl = http://127.0.0.1:9/\napi_key = lpk_3_abcdef\nsync_interval = 600\nstale_after = 600\n",
+        "[server]\nstale_after = 299\n",
+        "[server]\nstale_after = 2592001\n",
+        "[server]\nstale_mode = off\n",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, "[door]\nid = 7\nname = d\ngroups = g\n[reader]\nconnstring = x\n%s", bad[i]);
+        assert_int_equal(door_cfg_parse(text, &c, &f), LP_ERR_INVALID);
+    }
+}
+
 static int group_setup(void **st)
 {
     keys_init();
@@ -1853,6 +2004,8 @@ int main(void)
         cmocka_unit_test(test_loop_credential_admitted),
         cmocka_unit_test(test_loop_reader_faults_reopen),
         cmocka_unit_test(test_run_present),
+        cmocka_unit_test(test_stale_staff_only),
+        cmocka_unit_test(test_stale_normal_and_config),
     };
     return cmocka_run_group_tests_name("door", tests, group_setup, group_teardown);
 }
