@@ -104,13 +104,6 @@ export async function resourceId(name) {
   return x.id;
 }
 
-export async function hasRoute(route) {
-  const r = await fetch(`${BASE}/api/v1/openapi.json`);
-  const doc = await r.json();
-  const [m, p] = route.split(' ');
-  return !!(doc.paths[p] && doc.paths[p][m.toLowerCase()]);
-}
-
 // ---- dates in the site zone ----
 const partsFmt = new Intl.DateTimeFormat('en-US', {
   timeZone: ZONE, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',

@@ -1,8 +1,15 @@
-// api.js: the one way the app talks to labpassd.
+// api.js: the one way the app talks to labpassd: one function per
+// operation of docs/openapi.json, with the server's exact paths and field
+// names. Views import these functions, never a path.
+//
 // Same origin, signed in by the HttpOnly lp_session cookie (the app never
 // sees or stores a token). Every state-changing request carries the lp_csrf
-// cookie's value in X-CSRF-Token. Errors arrive as problem+json and are
-// thrown as ApiError {status, type, title, detail, field}.
+// cookie's value in X-CSRF-Token. Errors arrive as RFC 9457 problem+json
+// {type, title, status, detail, field} and are thrown as ApiError.
+//
+// A list answer is read by its documented key ({"reservations": [...]});
+// an answer without that list is a broken contract and throws, so a renamed
+// field shows up as an error instead of an empty page.
 
 export class ApiError extends Error {
   constructor(status, problem, retryAfter) {
@@ -21,28 +28,115 @@ export class ApiError extends Error {
 let onUnauthorized = () => {};
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
 
+// ---- the operations ----
+// name -> [method, path as written in docs/openapi.json, and for a list
+// answer the key of its list]. tests/browser/contract.test.mjs checks every
+// entry against the document and the server's route tables.
+export const OPERATIONS = Object.freeze({
+  login: ['POST', '/api/v1/auth/login'],
+  logout: ['POST', '/api/v1/auth/logout'],
+  setupPassword: ['POST', '/api/v1/auth/setup'],
+  getMe: ['GET', '/api/v1/me'],
+  changePassword: ['POST', '/api/v1/me/password'],
+  getSite: ['GET', '/api/v1/site'],
+
+  listTenants: ['GET', '/api/v1/tenants', 'tenants'],
+  createTenant: ['POST', '/api/v1/tenants'],
+  getTenant: ['GET', '/api/v1/tenants/{id}'],
+  suspendTenant: ['POST', '/api/v1/tenants/{id}/suspend'],
+  offboardTenant: ['POST', '/api/v1/tenants/{id}/offboard'],
+  activateTenant: ['POST', '/api/v1/tenants/{id}/activate'],
+  listMembers: ['GET', '/api/v1/tenants/{id}/members', 'members'],
+  addMember: ['POST', '/api/v1/tenants/{id}/members'],
+  updateMember: ['PATCH', '/api/v1/tenants/{id}/members/{pid}'],
+  removeMember: ['DELETE', '/api/v1/tenants/{id}/members/{pid}'],
+  listPeople: ['GET', '/api/v1/people', 'people'],
+  createPerson: ['POST', '/api/v1/people'],
+
+  listResources: ['GET', '/api/v1/resources', 'resources'],
+  createResource: ['POST', '/api/v1/resources'],
+  updateResource: ['PATCH', '/api/v1/resources/{id}'],
+  listFreeTimes: ['GET', '/api/v1/resources/{id}/availability', 'free'],
+  listClosures: ['GET', '/api/v1/closures', 'closures'],
+  createClosure: ['POST', '/api/v1/closures'],
+  deleteClosure: ['DELETE', '/api/v1/closures/{id}'],
+
+  listQualifications: ['GET', '/api/v1/qualifications', 'qualifications'],
+  createQualification: ['POST', '/api/v1/qualifications'],
+  grantQualification: ['POST', '/api/v1/qualifications/{id}/grants'],
+  listGrants: ['GET', '/api/v1/qualification-grants', 'grants'],
+  withdrawGrant: ['POST', '/api/v1/qualification-grants/{id}/withdraw'],
+
+  listReservations: ['GET', '/api/v1/reservations', 'reservations'],
+  createReservation: ['POST', '/api/v1/reservations'],
+  cancelReservation: ['POST', '/api/v1/reservations/{id}/cancel'],
+  approveReservation: ['POST', '/api/v1/reservations/{id}/approve'],
+  rejectReservation: ['POST', '/api/v1/reservations/{id}/reject'],
+  checkIn: ['POST', '/api/v1/reservations/{id}/check-in'],
+  checkOut: ['POST', '/api/v1/reservations/{id}/check-out'],
+  joinWaitlist: ['POST', '/api/v1/waitlist'],
+  listWaitlist: ['GET', '/api/v1/waitlist', 'waitlist'],
+  leaveWaitlist: ['POST', '/api/v1/waitlist/{id}/cancel'],
+  createCalendarFeed: ['POST', '/api/v1/me/calendar-feeds'],
+  listCalendarFeeds: ['GET', '/api/v1/me/calendar-feeds', 'feeds'],
+  revokeCalendarFeed: ['POST', '/api/v1/me/calendar-feeds/{id}/revoke'],
+
+  listMyCredentials: ['GET', '/api/v1/me/credentials', 'credentials'],
+  revokeMyCredential: ['POST', '/api/v1/me/credentials/{id}/revoke'],
+  listMyPasses: ['GET', '/api/v1/me/passes', 'passes'],
+  listDoors: ['GET', '/api/v1/doors', 'doors'],
+  createDoor: ['POST', '/api/v1/doors'],
+  listDoorEvents: ['GET', '/api/v1/door-events', 'events'],
+
+  listRatePlans: ['GET', '/api/v1/rate-plans', 'rate_plans'],
+  addRatePlanVersion: ['POST', '/api/v1/rate-plans/{id}/versions'],
+  getCharges: ['GET', '/api/v1/charges'],
+  chargesCsvUrl: ['GET', '/api/v1/charges.csv'],
+  getBillingSummary: ['GET', '/api/v1/billing/summary'],
+  runInvoices: ['POST', '/api/v1/invoices/run'],
+  listInvoices: ['GET', '/api/v1/invoices', 'invoices'],
+  issueInvoice: ['POST', '/api/v1/invoices/{id}/issue'],
+  invoiceHtmlUrl: ['GET', '/api/v1/invoices/{id}/html'],
+  invoiceUblUrl: ['GET', '/api/v1/invoices/{id}/ubl'],
+});
+
+// ---- the request ----
 function csrfToken() {
-  const m = document.cookie.match(/(?:^|;\s*)lp_csrf=([^;]*)/);
-  return m ? decodeURIComponent(m[1]) : '';
+  for (const part of document.cookie.split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === 'lp_csrf') return decodeURIComponent(v.join('='));
+  }
+  return '';
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export async function api(method, path, body, opts = {}) {
+// The URL of operation op: path parameters filled in, query appended
+// (empty values left out).
+function url(op, params = {}, query) {
+  let path = OPERATIONS[op][1];
+  for (const [k, v] of Object.entries(params)) path = path.replace(`{${k}}`, encodeURIComponent(v));
+  if (path.includes('{')) throw new Error(`${op}: a path parameter is missing (${path})`);
+  const q = query ? Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== '') : [];
+  return q.length ? `${path}?${new URLSearchParams(q)}` : path;
+}
+
+async function call(op, { params, query, body, headers: extra, quiet401 = false } = {}) {
+  const method = OPERATIONS[op][0];
   const headers = { Accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   if (UNSAFE.has(method)) {
-    const t = csrfToken();
-    if (t) headers['X-CSRF-Token'] = t;
+    const tok = csrfToken();
+    if (tok) headers['X-CSRF-Token'] = tok;
   }
-  Object.assign(headers, opts.headers || {});
+  Object.assign(headers, extra);
   let res;
   try {
-    res = await fetch(path, {
+    res = await fetch(url(op, params, query), {
       method, headers, credentials: 'same-origin', cache: 'no-store',
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-  } catch (e) {
+  } catch {
     throw new ApiError(0, { type: 'urn:labpass:problem:network', title: 'Network error' });
   }
   if (res.status === 204) return null;
@@ -50,19 +144,20 @@ export async function api(method, path, body, opts = {}) {
   const data = type.includes('json') ? await res.json().catch(() => null) : await res.text();
   if (!res.ok) {
     const err = new ApiError(res.status, data, res.headers.get('Retry-After'));
-    if (res.status === 401 && !opts.quiet401) onUnauthorized(err);
+    if (res.status === 401 && !quiet401) onUnauthorized(err);
     throw err;
   }
   return data;
 }
 
-export const get = (path, query, opts) => {
-  const q = query ? Object.entries(query).filter(([, v]) => v !== undefined && v !== null && v !== '') : [];
-  return api('GET', q.length ? `${path}?${new URLSearchParams(q)}` : path, undefined, opts);
-};
-export const post = (path, body, opts) => api('POST', path, body, opts);
-export const patch = (path, body, opts) => api('PATCH', path, body, opts);
-export const del = (path, opts) => api('DELETE', path, undefined, opts);
+// The list of a list answer, under the key its OPERATIONS entry names;
+// an answer without it is a broken contract.
+async function list(op, opts) {
+  const [method, path, key] = OPERATIONS[op];
+  const data = await call(op, opts);
+  if (!data || !Array.isArray(data[key])) throw new Error(`${method} ${path}: the answer has no "${key}" list`);
+  return data[key];
+}
 
 // A fresh key for Idempotency-Key: a retried booking returns the first answer.
 export function idempotencyKey() {
@@ -71,38 +166,81 @@ export function idempotencyKey() {
   return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
-// ---- which routes this server has (read from its OpenAPI document) ----
-let routes = new Set();
-let schemas = {};
+// ---- sign-in and the caller ----
+export const login = (body) => call('login', { body, quiet401: true });
+export const logout = () => call('logout');
+export const setupPassword = (body) => call('setupPassword', { body, quiet401: true });
+export const getMe = ({ quiet401 = false } = {}) => call('getMe', { quiet401 });
+export const changePassword = (body) => call('changePassword', { body });
+export const getSite = () => call('getSite');
 
-export async function loadFeatures() {
-  try {
-    const doc = await api('GET', '/api/v1/openapi.json');
-    routes = new Set();
-    for (const [p, ops] of Object.entries(doc.paths || {}))
-      for (const m of Object.keys(ops)) if (m !== 'parameters') routes.add(`${m.toUpperCase()} ${p}`);
-    schemas = (doc.components && doc.components.schemas) || {};
-  } catch {
-    routes = new Set();
-  }
-}
+// ---- tenants and people ----
+export const listTenants = (query) => list('listTenants', { query });
+export const createTenant = (body) => call('createTenant', { body });
+export const getTenant = (id) => call('getTenant', { params: { id } });
+export const suspendTenant = (id) => call('suspendTenant', { params: { id } });
+export const offboardTenant = (id) => call('offboardTenant', { params: { id } });
+export const activateTenant = (id) => call('activateTenant', { params: { id } });
+export const listMembers = (id) => list('listMembers', { params: { id } });
+export const addMember = (id, body) => call('addMember', { params: { id }, body });
+export const updateMember = (id, pid, body) => call('updateMember', { params: { id, pid }, body });
+export const removeMember = (id, pid) => call('removeMember', { params: { id, pid } });
+export const listPeople = (query) => list('listPeople', { query });
+export const createPerson = (body) => call('createPerson', { body });
 
-// True when the server offers "METHOD /path" (path as written in the document).
-export function has(route) { return routes.has(route); }
+// ---- resources, closures, trainings ----
+export const listResources = () => list('listResources');
+export const createResource = (body) => call('createResource', { body });
+export const updateResource = (id, body) => call('updateResource', { params: { id }, body });
+// The free intervals of a resource between query.from and query.to.
+export const listFreeTimes = (id, query) => list('listFreeTimes', { params: { id }, query });
+export const listClosures = (query) => list('listClosures', { query });
+export const createClosure = (body) => call('createClosure', { body });
+export const deleteClosure = (id) => call('deleteClosure', { params: { id } });
+export const listQualifications = () => list('listQualifications');
+export const createQualification = (body) => call('createQualification', { body });
+export const grantQualification = (id, body) => call('grantQualification', { params: { id }, body });
+export const listGrants = (query) => list('listGrants', { query });
+export const withdrawGrant = (id) => call('withdrawGrant', { params: { id } });
 
-// The first offered route whose "METHOD /path" matches re, or null.
-export function find(re) {
-  for (const r of routes) if (re.test(r)) return r.slice(r.indexOf(' ') + 1);
-  return null;
-}
+// ---- reservations, waitlist, calendar feeds ----
+export const listReservations = (query) => list('listReservations', { query });
+// One reservation, or a series {series_id, reservations, skipped} for a body with rrule.
+export const createReservation = (body, { idempotency = idempotencyKey() } = {}) =>
+  call('createReservation', { body, headers: { 'Idempotency-Key': idempotency } });
+// body: {scope: this|following|all} for a reservation of a series, else none.
+export const cancelReservation = (id, body) => call('cancelReservation', { params: { id }, body });
+export const approveReservation = (id) => call('approveReservation', { params: { id } });
+export const rejectReservation = (id, body) => call('rejectReservation', { params: { id }, body });
+export const checkIn = (id) => call('checkIn', { params: { id } });
+export const checkOut = (id) => call('checkOut', { params: { id } });
+export const joinWaitlist = (body) => call('joinWaitlist', { body });
+export const listWaitlist = () => list('listWaitlist');
+export const leaveWaitlist = (id) => call('leaveWaitlist', { params: { id } });
+export const createCalendarFeed = (body) => call('createCalendarFeed', { body });
+export const listCalendarFeeds = () => list('listCalendarFeeds');
+export const revokeCalendarFeed = (id) => call('revokeCalendarFeed', { params: { id } });
 
-export function schema(name) { return schemas[name] || null; }
+// ---- access: credentials, passes, doors ----
+export const listMyCredentials = () => list('listMyCredentials');
+// The revoked credential with passes_revoked.
+export const revokeMyCredential = (id) => call('revokeMyCredential', { params: { id } });
+export const listMyPasses = () => list('listMyPasses');
+export const listDoors = () => list('listDoors');
+// {door, api_key, trust_keys}: the door's API key is shown this once.
+export const createDoor = (body) => call('createDoor', { body });
+export const listDoorEvents = (query) => list('listDoorEvents', { query });
 
-// The list inside a list answer: {"things": [...]} or a bare array.
-export function listOf(data, key) {
-  if (Array.isArray(data)) return data;
-  if (!data || typeof data !== 'object') return [];
-  if (key && Array.isArray(data[key])) return data[key];
-  for (const v of Object.values(data)) if (Array.isArray(v)) return v;
-  return [];
-}
+// ---- billing ----
+export const listRatePlans = (query) => list('listRatePlans', { query });
+export const addRatePlanVersion = (id, body) => call('addRatePlanVersion', { params: { id }, body });
+// {period, charges, net_cents}: a month's charges and their net total.
+export const getCharges = (query) => call('getCharges', { query });
+export const chargesCsvUrl = (query) => url('chargesCsvUrl', {}, query);
+export const getBillingSummary = (query) => call('getBillingSummary', { query });
+// {period, created: [invoice], existing: n, skipped: [{tenant_id, reason}]}
+export const runInvoices = ({ period, draft, tenant_id }) => call('runInvoices', { body: { period, draft, tenant_id } });
+export const listInvoices = (query) => list('listInvoices', { query });
+export const issueInvoice = (id) => call('issueInvoice', { params: { id } });
+export const invoiceHtmlUrl = (id) => url('invoiceHtmlUrl', { id });
+export const invoiceUblUrl = (id) => url('invoiceUblUrl', { id });

@@ -1,7 +1,7 @@
 // app.js: the labpass web app shell: who is signed in, the navigation for
 // their role, the language switch and a small history-based router.
 
-import * as api from './api.js';
+import { ApiError, getMe, getSite, logout, setUnauthorizedHandler } from './api.js';
 import { h, clear, toast } from './dom.js';
 import { t, lang, setLang, onLangChange } from './i18n.js';
 import { setZone } from './time.js';
@@ -63,15 +63,14 @@ function homeFor(me) { return me && me.role === 'staff' ? '/approvals' : '/calen
 
 async function loadMe() {
   try {
-    state.me = await api.get('/api/v1/me', null, { quiet401: true });
+    state.me = await getMe({ quiet401: true });
     if (state.me.role === 'door') state.me = null;
   } catch {
     state.me = null;
   }
   if (state.me) {
-    try { state.site = await api.get('/api/v1/site'); } catch { state.site = null; }
+    try { state.site = await getSite(); } catch { state.site = null; }
     if (state.site && state.site.timezone) setZone(state.site.timezone);
-    await api.loadFeatures();
   }
 }
 
@@ -87,7 +86,6 @@ function renderTopbar(current) {
     const nav = h('nav', { class: `nav ${state.menuOpen ? '' : 'collapsed'}`, id: 'main-nav', 'aria-label': t('nav.label') });
     for (const r of ROUTES) {
       if (!r.nav || !r.roles.includes(state.me.role)) continue;
-      if (r.path === '/billing' && !api.find(/ \/api\/v1\/(invoices|charges)/) && state.me.role !== 'staff') continue;
       const label = r.path === '/reservations' && state.me.role !== 'member' ? t('nav.reservationsAll') : t(r.nav);
       nav.append(h('a', { href: r.path, 'data-link': '', 'aria-current': r.path === current ? 'page' : null }, label));
     }
@@ -122,7 +120,7 @@ function langSwitch() {
 }
 
 async function signOut() {
-  try { await api.post('/api/v1/auth/logout'); } catch { /* the session may be gone already */ }
+  try { await logout(); } catch { /* the session may be gone already */ }
   state.me = null;
   navigate('/login', { replace: true });
 }
@@ -174,7 +172,7 @@ async function render(moveFocus) {
     state.cleanup = typeof cleanup === 'function' ? cleanup : null;
   } catch (e) {
     if (seq !== renderSeq) return;
-    if (e instanceof api.ApiError && e.status === 401) return;
+    if (e instanceof ApiError && e.status === 401) return;
     clear(main);
     main.append(h('div', { class: 'msg msg-error', role: 'alert' }, h('p', { class: 'msg-title' }, t('err.pageFailed')),
       h('p', null, e && e.message ? e.message : String(e))));
@@ -197,7 +195,7 @@ function onLinkClick(e) {
 async function boot() {
   document.documentElement.lang = lang();
   document.getElementById('skip-link').textContent = t('nav.skip');
-  api.setUnauthorizedHandler(() => {
+  setUnauthorizedHandler(() => {
     if (!state.me) return;
     state.me = null;
     toast(t('err.signedOut'), 'error');

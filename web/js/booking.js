@@ -2,7 +2,7 @@
 // the answer shown in plain words, the waitlist offer on a taken slot, and
 // the reservation details dialog with cancel, check-in and check-out.
 
-import * as api from './api.js';
+import { createReservation, joinWaitlist, checkIn, checkOut, cancelReservation } from './api.js';
 import * as data from './data.js';
 import { h, field, select, button, message, showIn, modal, toast, badge, nextId } from './dom.js';
 import { t, tn } from './i18n.js';
@@ -110,8 +110,8 @@ export async function openBooking(ctx, init, onDone) {
     showIn(out, message('info', null, t('book.sending')));
     const resName = resSel.selectedOptions[0].textContent;
     try {
-      const res = await api.post('/api/v1/reservations', rq.body, { headers: { 'Idempotency-Key': api.idempotencyKey() } });
-      form.replaceWith(successView(res, resName, m, ctx));
+      const res = await createReservation(rq.body);
+      form.replaceWith(successView(res, !!rq.body.rrule, resName, m));
       m.body.querySelector('.msg').focus();
       if (onDone) onDone();
     } catch (err) {
@@ -125,11 +125,12 @@ export async function openBooking(ctx, init, onDone) {
   return m;
 }
 
-function successView(res, resName, m, ctx) {
+// res: the reservation, or for a repeating booking {series_id, reservations, skipped}.
+function successView(res, series, resName, m) {
   const wrap = h('div', { class: 'stack' });
-  if (res && Array.isArray(res.reservations)) {
+  if (series) {
     const booked = res.reservations;
-    const skipped = res.skipped || [];
+    const skipped = res.skipped;
     const total = booked.length + skipped.length;
     const anyReq = booked.some((r) => r.status === 'requested');
     const body = [
@@ -170,7 +171,7 @@ function failureView(err, body, resName, ctx, onDone) {
       if (body.title) wl.title = body.title;
       if (body.person_id) wl.person_id = body.person_id;
       try {
-        await api.post('/api/v1/waitlist', wl);
+        await joinWaitlist(wl);
         showIn(slot, message('ok', t('wait.joined.title'), t('wait.joined', { resource: resName, range: fmtRange(parseTime(body.start), parseTime(body.end)) })));
         if (onDone) onDone();
       } catch (e2) {
@@ -212,16 +213,16 @@ export async function openReservation(ctx, r, onChange) {
     acts.append(button(t('rsv.cancel'), () => { m.close(); openCancel(ctx, r, onChange); }, 'btn-danger'));
   }
   if (mayChange && r.status === 'confirmed' && now >= s - 30 * 60000 && now < e) {
-    acts.append(button(t('rsv.checkIn'), () => lifecycle('check-in'), ''));
+    acts.append(button(t('rsv.checkIn'), () => lifecycle(checkIn, t('rsv.checkedIn')), ''));
   }
-  if (mayChange && r.status === 'checked_in') acts.append(button(t('rsv.checkOut'), () => lifecycle('check-out'), ''));
+  if (mayChange && r.status === 'checked_in') acts.append(button(t('rsv.checkOut'), () => lifecycle(checkOut, t('rsv.checkedOut')), ''));
   acts.append(button(t('common.close'), () => m.close(), 'btn-primary'));
   m.body.append(acts);
 
-  async function lifecycle(what) {
+  async function lifecycle(step, done) {
     try {
-      await api.post(`/api/v1/reservations/${r.id}/${what}`);
-      toast(what === 'check-in' ? t('rsv.checkedIn') : t('rsv.checkedOut'));
+      await step(r.id);
+      toast(done);
       m.close();
       if (onChange) onChange();
     } catch (err) {
@@ -253,7 +254,7 @@ export function openCancel(ctx, r, onChange) {
     const scope = (form.querySelector(`input[name="${name}"]:checked`) || { value: 'this' }).value;
     confirmBtn.disabled = true;
     try {
-      await api.post(`/api/v1/reservations/${r.id}/cancel`, r.series_id ? { scope } : undefined);
+      await cancelReservation(r.id, r.series_id ? { scope } : undefined);
       toast(t('rsv.cancelled'));
       m.close();
       if (onChange) onChange();

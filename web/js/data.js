@@ -13,7 +13,7 @@ async function once(key, fn) {
 }
 
 export const resources = () => once('resources', async () =>
-  api.listOf(await api.get('/api/v1/resources'), 'resources').sort((a, b) => kindOrder(a) - kindOrder(b) || a.name.localeCompare(b.name)));
+  (await api.listResources()).sort((a, b) => kindOrder(a) - kindOrder(b) || a.name.localeCompare(b.name)));
 
 const KIND_ORDER = { lab: 0, equipment: 1, room: 2 };
 function kindOrder(r) { return KIND_ORDER[r.kind] ?? 3; }
@@ -28,10 +28,10 @@ export async function labs() {
   }));
 }
 
-export const tenants = () => once('tenants', async () => api.listOf(await api.get('/api/v1/tenants'), 'tenants'));
-export const people = () => once('people', async () => api.listOf(await api.get('/api/v1/people'), 'people'));
-export const qualifications = () => once('quals', async () => api.listOf(await api.get('/api/v1/qualifications'), 'qualifications'));
-export const members = (tid) => once(`members-${tid}`, async () => api.listOf(await api.get(`/api/v1/tenants/${tid}/members`), 'members'));
+export const tenants = () => once('tenants', () => api.listTenants());
+export const people = () => once('people', () => api.listPeople());
+export const qualifications = () => once('quals', () => api.listQualifications());
+export const members = (tid) => once(`members-${tid}`, () => api.listMembers(tid));
 
 export function byId(list) { const m = new Map(); for (const x of list) m.set(x.id, x); return m; }
 

@@ -255,7 +255,6 @@ export const STRINGS = {
   'access.passes': ['Door passes', 'Deurpassen'],
   'access.noPasses': ['No current passes', 'Geen geldige passen'],
   'access.noPassesHint': ['A pass is issued to your phone or card when you have a booking and the needed trainings.', 'Je telefoon of pas krijgt een pass als je een reservering en de nodige trainingen hebt.'],
-  'access.notYet': ['This server does not show them yet. The facility desk can tell you what is enrolled.', 'Deze server toont ze nog niet. De facilitaire balie kan je vertellen wat er gekoppeld is.'],
   'access.enrol': ['How to enroll a phone or card', 'Zo koppel je een telefoon of pas'],
   'access.enrolCard': ['A card', 'Een pas'],
   'access.enrolCard1': ['Bring your card (or ask for a new one) to the facility desk.', 'Breng je pas naar de facilitaire balie (of vraag daar een nieuwe).'],
@@ -518,7 +517,6 @@ export const STRINGS = {
   'clo.toTime': ['Until time', 'Tot tijd'],
 
   'price.title': ['Prices', 'Prijzen'],
-  'price.notYet': ['Prices are not available on this server yet', 'Prijzen zijn nog niet beschikbaar op deze server'],
   'price.none': ['No prices set', 'Geen prijzen vastgelegd'],
   'price.lead': ['Hourly rates per resource or kind and rate tier, excl. VAT. A price change starts on a date; earlier bookings keep the old price.', 'Uurtarieven per ruimte of soort en tariefgroep, excl. btw. Een prijswijziging gaat in op een datum; eerdere reserveringen houden de oude prijs.'],
   'price.plan': ['Rate plan', 'Tariefplan'],
@@ -545,8 +543,6 @@ export const STRINGS = {
   'billing.title': ['Billing', 'Facturatie'],
   'billing.leadAdmin': ['This month\'s running charges and your invoices.', 'De lopende kosten van deze maand en je facturen.'],
   'billing.leadStaff': ['Run the monthly invoices and look them up.', 'Maak de maandfacturen en zoek ze op.'],
-  'billing.notYet': ['Billing is not available on this server yet', 'Facturatie is nog niet beschikbaar op deze server'],
-  'billing.notYetHint': ['This page fills itself as soon as the server offers charges and invoices.', 'Deze pagina vult zich zodra de server kosten en facturen aanbiedt.'],
   'billing.runTitle': ['Monthly invoice run', 'Maandelijkse facturatie'],
   'billing.runLead': ['Creates one invoice per company for the chosen month. Running it again for the same month does not bill twice.', 'Maakt per bedrijf één factuur voor de gekozen maand. Opnieuw draaien voor dezelfde maand factureert niet dubbel.'],
   'billing.month': ['Month', 'Maand'],
@@ -592,8 +588,6 @@ export const STRINGS = {
   // ---- doors ----
   'doors.title': ['Doors', 'Deuren'],
   'doors.lead': ['Door readers, what they report, and who entered where.', 'Deurlezers, wat ze melden, en wie waar binnenkwam.'],
-  'doors.notYet': ['Door data is not available on this server yet', 'Deurgegevens zijn nog niet beschikbaar op deze server'],
-  'doors.notYetHint': ['This page fills itself as soon as the server offers doors and door events.', 'Deze pagina vult zich zodra de server deuren en deurgebeurtenissen aanbiedt.'],
   'doors.list': ['Door readers', 'Deurlezers'],
   'doors.none': ['No doors registered', 'Geen deuren geregistreerd'],
   'doors.door': ['Door', 'Deur'],

@@ -1,9 +1,11 @@
 // access.js: "my access": trainings and when they expire, enrolled phones
 // and cards, current door passes, how to enroll, the personal calendar
 // feed to subscribe to in Outlook, Google Calendar or Thunderbird, and the
-// password. Credential and pass routes are used when the server offers them.
+// password.
 
-import * as api from '../api.js';
+import {
+  listGrants, listMyCredentials, revokeMyCredential, listMyPasses, createCalendarFeed, listCalendarFeeds, revokeCalendarFeed, changePassword,
+} from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, badge, copyBox, select, field, table, toast, confirmDialog } from '../dom.js';
 import { t } from '../i18n.js';
@@ -37,7 +39,7 @@ export default async function access(root, ctx) {
 async function trainings(card, ctx) {
   card.append(h('h2', { id: 'acc-train' }, t('access.trainings')));
   try {
-    const grants = api.listOf(await api.get('/api/v1/qualification-grants', { person_id: ctx.me.id }), 'grants')
+    const grants = (await listGrants({ person_id: ctx.me.id }))
       .filter((g) => !g.withdrawn_at);
     if (!grants.length) { card.append(empty(t('access.noTrainings'), t('access.noTrainingsHint'))); return; }
     card.append(table([
@@ -50,26 +52,21 @@ async function trainings(card, ctx) {
   }
 }
 
-function notYet(card, title) {
-  card.append(empty(title, t('access.notYet')));
-}
-
 async function credentials(card) {
   card.append(h('h2', { id: 'acc-cred' }, t('access.credentials')));
-  if (!api.has('GET /api/v1/me/credentials')) { notYet(card, t('access.noCredentials')); return; }
   const box = h('div');
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
   card.append(box, out);
   async function draw() {
     clear(box);
     try {
-      const list = api.listOf(await api.get('/api/v1/me/credentials'), 'credentials');
+      const list = await listMyCredentials();
       if (!list.length) { box.append(empty(t('access.noCredentials'), t('access.noCredentialsHint'))); return; }
       box.append(table([
-        { label: t('cred.name'), render: (c) => h('span', null, h('strong', null, c.label || `#${c.id}`), h('br'), h('span', { class: 'muted small' }, t(`cred.kind.${c.kind === 'phone' ? 'phone' : 'card'}`))) },
-        { label: t('cred.enrolled'), render: (c) => (c.created_at ? fmtDate(parseTime(c.created_at)) : '—') },
+        { label: t('cred.name'), render: (c) => h('span', null, h('strong', null, c.label), h('br'), h('span', { class: 'muted small' }, t(`cred.kind.${c.kind === 'phone' ? 'phone' : 'card'}`))) },
+        { label: t('cred.enrolled'), render: (c) => fmtDate(parseTime(c.created_at)) },
         { label: t('grant.state'), render: (c) => (c.revoked_at ? badge(t('cred.revoked'), 'danger') : badge(t('cred.active'), 'ok')) },
-        { label: '', cls: 'actions', render: (c) => (c.revoked_at || !api.has('POST /api/v1/me/credentials/{id}/revoke') ? null
+        { label: '', cls: 'actions', render: (c) => (c.revoked_at ? null
           : button(t('cred.block'), () => block(c), 'btn-small btn-danger', { 'aria-label': `${t('cred.block')}: ${c.label}` })) },
       ], list, { caption: t('access.credentials') }));
     } catch (err) {
@@ -80,8 +77,8 @@ async function credentials(card) {
     const ok = await confirmDialog(t('cred.blockTitle', { name: c.label }), t('cred.blockText'), t('cred.block'));
     if (!ok) return;
     try {
-      const res = await api.post(`/api/v1/me/credentials/${c.id}/revoke`);
-      showIn(out, message('ok', t('cred.blocked.title'), t('cred.blocked', { name: c.label, n: res && res.passes_revoked ? res.passes_revoked : 0 })));
+      const res = await revokeMyCredential(c.id);
+      showIn(out, message('ok', t('cred.blocked.title'), t('cred.blocked', { name: c.label, n: res.passes_revoked })));
       draw();
     } catch (err) {
       const x = explain(err);
@@ -93,15 +90,14 @@ async function credentials(card) {
 
 async function passes(card) {
   card.append(h('h2', { id: 'acc-pass' }, t('access.passes')));
-  if (!api.has('GET /api/v1/me/passes')) { notYet(card, t('access.noPasses')); return; }
   try {
-    const list = api.listOf(await api.get('/api/v1/me/passes'), 'passes').filter((p) => !p.revoked_at);
+    const list = (await listMyPasses()).filter((p) => !p.revoked_at);
     if (!list.length) { card.append(empty(t('access.noPasses'), t('access.noPassesHint'))); return; }
     card.append(table([
-      { label: t('pass.doors'), render: (p) => [].concat(p.door_groups || []).join(', ') || '—' },
+      { label: t('pass.doors'), render: (p) => p.door_groups.join(', ') || '—' },
       { label: t('pass.kind'), render: (p) => t(`pass.kind.${['phone', 'card', 'bearer'].includes(p.kind) ? p.kind : 'other'}`) },
-      { label: t('pass.from'), render: (p) => (p.nbf ? fmtDateTime(parseTime(p.nbf)) : '—') },
-      { label: t('pass.until'), render: (p) => (p.exp ? fmtDateTime(parseTime(p.exp)) : '—') },
+      { label: t('pass.from'), render: (p) => fmtDateTime(parseTime(p.nbf)) },
+      { label: t('pass.until'), render: (p) => fmtDateTime(parseTime(p.exp)) },
     ], list, { caption: t('access.passes') }));
   } catch (err) {
     card.append(message('error', explain(err).title, explain(err).text));
@@ -127,7 +123,7 @@ async function feeds(card, ctx) {
     create.disabled = true;
     try {
       const body = which.value ? { resource_id: Number(which.value) } : undefined;
-      const f = await api.post('/api/v1/me/calendar-feeds', body);
+      const f = await createCalendarFeed(body);
       const url = new URL(f.url, location.origin).href;
       showIn(out, message('ok', t('feed.created.title'), [
         h('p', null, t('feed.created')),
@@ -153,13 +149,13 @@ async function feeds(card, ctx) {
   async function drawList() {
     clear(listBox);
     try {
-      const list = api.listOf(await api.get('/api/v1/me/calendar-feeds'), 'feeds');
+      const list = await listCalendarFeeds();
       if (!list.length) return;
       listBox.append(h('h3', null, t('feed.active')), table([
         { label: t('feed.contents'), render: (f) => (f.resource_id ? (resById.get(f.resource_id) || {}).name || `#${f.resource_id}` : t('feed.mine')) },
         { label: t('feed.createdAt'), render: (f) => fmtDateTime(parseTime(f.created_at)) },
         { label: '', cls: 'actions', render: (f) => button(t('feed.revoke'), async () => {
-          try { await api.post(`/api/v1/me/calendar-feeds/${f.id}/revoke`); toast(t('feed.revoked')); drawList(); } catch (err) { const x = explain(err); showIn(out, message('error', x.title, x.text)); }
+          try { await revokeCalendarFeed(f.id); toast(t('feed.revoked')); drawList(); } catch (err) { const x = explain(err); showIn(out, message('error', x.title, x.text)); }
         }, 'btn-small btn-danger') },
       ], list, { caption: t('feed.active') }));
     } catch (err) {
@@ -180,7 +176,7 @@ function password(card) {
     e.preventDefault();
     if (nw.value.length < 10) { showIn(out, message('error', t('setup.short.title'), t('setup.passwordHint'))); nw.focus(); return; }
     try {
-      await api.post('/api/v1/me/password', { current_password: cur.value, new_password: nw.value });
+      await changePassword({ current_password: cur.value, new_password: nw.value });
       showIn(out, message('ok', t('pw.changed.title'), t('pw.changed')));
       cur.value = ''; nw.value = '';
     } catch (err) {

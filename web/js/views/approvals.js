@@ -2,7 +2,7 @@
 // resources that need approval), approved or rejected with a reason.
 // Also shows trainings that expire soon, as a reminder.
 
-import * as api from '../api.js';
+import { listReservations, approveReservation, rejectReservation, listGrants } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, field, toast, modal } from '../dom.js';
 import { t, tn } from '../i18n.js';
@@ -27,7 +27,7 @@ export default async function approvals(root, ctx) {
     let list;
     try {
       const now = Date.now();
-      list = api.listOf(await api.get('/api/v1/reservations', { from: rfc3339(now - DAY), to: rfc3339(now + 90 * DAY), scope: 'all' }), 'reservations')
+      list = (await listReservations({ from: rfc3339(now - DAY), to: rfc3339(now + 90 * DAY), scope: 'all' }))
         .filter((r) => r.status === 'requested');
     } catch (err) {
       card.append(message('error', explain(err).title, explain(err).text));
@@ -53,7 +53,7 @@ export default async function approvals(root, ctx) {
 
   async function approve(r, label) {
     try {
-      await api.post(`/api/v1/reservations/${r.id}/approve`);
+      await approveReservation(r.id);
       showIn(out, message('ok', t('appr.approved.title'), t('appr.approved', { what: label })));
       toast(t('appr.approved.title'));
       load();
@@ -75,7 +75,7 @@ export default async function approvals(root, ctx) {
       e.preventDefault();
       if (!reason.value.trim()) { showIn(res, message('error', t('appr.reasonMissing'), '')); reason.focus(); return; }
       try {
-        await api.post(`/api/v1/reservations/${r.id}/reject`, { reason: reason.value.trim() });
+        await rejectReservation(r.id, { reason: reason.value.trim() });
         m.close();
         showIn(out, message('ok', t('appr.rejected.title'), t('appr.rejected', { what: label })));
         load();
@@ -92,7 +92,7 @@ export default async function approvals(root, ctx) {
     clear(soonCard);
     soonCard.append(h('div', { class: 'card-head' }, h('h2', { id: 'soon-h' }, t('appr.expiring')), h('a', { href: '/trainings', 'data-link': '' }, t('nav.trainings'))));
     try {
-      const grants = api.listOf(await api.get('/api/v1/qualification-grants', { expiring_within_days: 30 }), 'grants')
+      const grants = (await listGrants({ expiring_within_days: 30 }))
         .filter((g) => !g.withdrawn_at && parseTime(g.expires_at) > Date.now());
       if (!grants.length) { soonCard.append(empty(t('appr.expiringNone'))); return; }
       soonCard.append(h('p', null, tn('appr.expiringCount', grants.length)),

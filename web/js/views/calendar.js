@@ -4,7 +4,7 @@
 // Shift+arrows stretch, Enter books), or with the form. Other tenants'
 // bookings arrive from the server as bare "busy" blocks and are drawn so.
 
-import * as api from '../api.js';
+import { listReservations, listFreeTimes } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, select, field, button, pageHead, message, showIn, announce, nextId } from '../dom.js';
 import { t } from '../i18n.js';
@@ -163,13 +163,13 @@ export default async function calendar(root, ctx) {
     const shown = shownResources();
     try {
       const [rs, ...free] = await Promise.all([
-        api.get('/api/v1/reservations', { from: rfc3339(from), to: rfc3339(to) }),
-        ...shown.map((r) => api.get(`/api/v1/resources/${r.id}/availability`, { from: rfc3339(from), to: rfc3339(to) })),
+        listReservations({ from: rfc3339(from), to: rfc3339(to) }),
+        ...shown.map((r) => listFreeTimes(r.id, { from: rfc3339(from), to: rfc3339(to) })),
       ]);
       const ids = new Set(shown.map((r) => r.id));
       st.data = {
-        rsv: api.listOf(rs, 'reservations').filter((x) => ids.has(x.resource_id) && SHOWN.has(x.status)),
-        free: new Map(shown.map((r, i) => [r.id, (free[i].free || []).map((f) => [parseTime(f.start), parseTime(f.end)])])),
+        rsv: rs.filter((x) => ids.has(x.resource_id) && SHOWN.has(x.status)),
+        free: new Map(shown.map((r, i) => [r.id, free[i].map((f) => [parseTime(f.start), parseTime(f.end)])])),
       };
       showIn(out, null);
     } catch (err) {

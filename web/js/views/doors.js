@@ -1,9 +1,8 @@
 // doors.js: for staff: every door (last seen, events waiting to upload,
 // alarms), the live stream of door events (polled every few seconds), and
-// a presence report: who entered a lab between two times. The door routes
-// are found in the server's OpenAPI document.
+// a presence report: who entered a lab between two times.
 
-import * as api from '../api.js';
+import { listDoors, createDoor, listDoorEvents } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, pageHead, message, showIn, empty, badge, select, field, table, copyBox } from '../dom.js';
 import { t, locale } from '../i18n.js';
@@ -11,12 +10,6 @@ import { explain } from '../problem.js';
 import { rfc3339, parseTime, fmtDateTime, fmtTime, today, at, parseHHMM, validDate, addDays } from '../time.js';
 
 const POLL_MS = 5000;
-
-const pathOf = {
-  create: () => api.find(/^POST \/api\/v1\/doors$/),
-  doors: () => api.find(/^GET \/api\/v1\/doors$/),
-  events: () => api.find(/^GET \/api\/v1\/door-events$/),
-};
 
 function ago(ms) {
   if (!ms) return t('doors.never');
@@ -28,44 +21,38 @@ function ago(ms) {
   return rtf.format(-Math.round(s / 86400), 'day');
 }
 
-const evTime = (e) => parseTime(e.time || e.at || e.received_at);
+const evTime = (e) => parseTime(e.time);
 // Door event kinds: admission, exit, denied, alarm.
 const admitted = (e) => e.kind === 'admission';
 const EV_DOT = { admission: 'dot-ok', exit: '', denied: 'dot-bad', alarm: 'dot-warn' };
 
 export default async function doors(root, ctx) {
   root.append(pageHead(t('doors.title'), t('doors.lead')));
-  if (!pathOf.doors() && !pathOf.events()) {
-    root.append(h('section', { class: 'card', 'data-doors': 'absent' }, empty(t('doors.notYet'), t('doors.notYetHint'))));
-    return undefined;
-  }
-  const [ppl, resources] = await Promise.all([data.people(), data.resources()]);
-  const personById = data.byId(ppl);
+  const resources = await data.resources();
   const doorCard = h('section', { class: 'card', 'aria-labelledby': 'door-h' });
   const liveCard = h('section', { class: 'card', 'aria-labelledby': 'live-h' });
   const presCard = h('section', { class: 'card', 'aria-labelledby': 'pres-h' });
   root.append(doorCard, h('div', { class: 'grid-2' }, liveCard, presCard));
   let doorList = [];
   const groupName = (g) => { const lab = resources.find((r) => r.kind === 'lab' && r.door_group === g); return lab ? lab.name : g; };
-  const doorName = (e) => { const d = doorList.find((x) => x.id === e.door_id); return e.door || (d ? d.name : `#${e.door_id}`); };
-  const personName = (e) => { const p = personById.get(e.person_id); return e.person || (p ? p.name || p.email : t('doors.unknownPerson')); };
+  // An event names its door and person (null when the person is not known).
+  const personName = (e) => e.person ?? t('doors.unknownPerson');
 
   async function loadDoors() {
     clear(doorCard);
     doorCard.append(h('h2', { id: 'door-h' }, t('doors.list')));
-    if (!pathOf.doors()) { doorCard.append(empty(t('doors.notYet'))); return; }
     try {
-      doorList = api.listOf(await api.get(pathOf.doors()), 'doors');
+      doorList = await listDoors();
       if (!doorList.length) { doorCard.append(empty(t('doors.none'))); return; }
       doorCard.append(table([
         { label: t('doors.door'), render: (d) => h('span', null, h('strong', null, d.name), h('br'), h('span', { class: 'muted small' }, groupName(d.group))) },
         { label: t('doors.lastSeen'), render: (d) => {
           const ms = parseTime(d.last_seen_at);
-          const late = Math.max(2 * (d.sync_interval || 300), 600) * 1000;
+          const late = Math.max(2 * d.sync_interval, 600) * 1000;
           const stale = !ms || Date.now() - ms > late;
           return h('span', null, h('i', { class: `dot ${stale ? 'dot-bad' : 'dot-ok'}`, 'aria-hidden': 'true' }), ms ? ago(ms) : t('doors.never'), stale && ms ? h('span', { class: 'sr-only' }, ` (${t('doors.stale')})`) : null);
         } },
-        { label: t('doors.queue'), cls: 'num', render: (d) => (d.queue_length === null || d.queue_length === undefined ? '—' : String(d.queue_length)) },
+        { label: t('doors.queue'), cls: 'num', render: (d) => (d.queue_length === null ? '—' : String(d.queue_length)) },
         { label: t('doors.alarms'), render: (d) => (d.alarms_24h
           ? h('span', null, badge(t('doors.alarms24', { n: d.alarms_24h }), 'danger'), d.last_alarm ? h('span', { class: 'muted small' }, ` ${d.last_alarm.kind}, ${ago(parseTime(d.last_alarm.at))}`) : null)
           : badge(t('doors.noAlarms'), 'ok')) },
@@ -76,7 +63,7 @@ export default async function doors(root, ctx) {
   }
 
   await loadDoors();
-  if (pathOf.create()) doorCard.after(addDoorCard());
+  doorCard.after(addDoorCard());
 
   // ---- live events ----
   const liveList = h('ul', { class: 'events', 'aria-live': 'off' });
@@ -88,18 +75,18 @@ export default async function doors(root, ctx) {
 
   function eventRow(e) {
     const kind = ['admission', 'exit', 'denied', 'alarm'].includes(e.kind) ? e.kind : 'other';
-    const who = kind === 'alarm' ? (e.alarm || e.reason || '') : personName(e);
-    return h('li', null, h('time', { datetime: e.time || '' }, fmtTime(evTime(e))),
+    const who = kind === 'alarm' ? e.alarm ?? '' : personName(e);
+    return h('li', null, h('time', { datetime: e.time }, fmtTime(evTime(e))),
       h('span', null, h('i', { class: `dot ${EV_DOT[kind] || ''}`, 'aria-hidden': 'true' }),
-        `${doorName(e)}: ${who} — ${t(`doors.ev.${kind}`)}${kind === 'denied' && e.reason ? ` (${e.reason})` : ''}`));
+        `${e.door}: ${who} — ${t(`doors.ev.${kind}`)}${kind === 'denied' && e.reason ? ` (${e.reason})` : ''}`));
   }
 
   async function poll() {
-    if (stopped || !pathOf.events()) return;
+    if (stopped) return;
     try {
       const since = Date.now() - 24 * 3600000;
-      const list = api.listOf(await api.get(pathOf.events(), { from: rfc3339(since), to: rfc3339(Date.now() + 60000), limit: 200 }), 'events');
-      list.sort((a, b) => (evTime(b) || 0) - (evTime(a) || 0));
+      const list = await listDoorEvents({ from: rfc3339(since), to: rfc3339(Date.now() + 60000), limit: 200 });
+      list.sort((a, b) => evTime(b) - evTime(a));
       const fresh = list.filter((e) => !seen.has(e.id));
       for (const e of fresh.reverse()) { seen.add(e.id); liveList.prepend(eventRow(e)); }
       if (!liveList.children.length) liveState.textContent = t('doors.noEvents');
@@ -123,9 +110,9 @@ export default async function doors(root, ctx) {
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       try {
-        const res = await api.post(pathOf.create(), { name: name.value.trim(), group: group.value });
-        showIn(out, message('ok', t('doors.added.title', { name: res.door ? res.door.name : name.value }), [
-          h('p', null, t('doors.added')), copyBox(res.api_key || '', t('doors.apiKey'))]));
+        const res = await createDoor({ name: name.value.trim(), group: group.value });
+        showIn(out, message('ok', t('doors.added.title', { name: res.door.name }), [
+          h('p', null, t('doors.added')), copyBox(res.api_key, t('doors.apiKey'))]));
         name.value = '';
         loadDoors();
       } catch (err) {
@@ -153,15 +140,14 @@ export default async function doors(root, ctx) {
   presCard.append(h('h2', { id: 'pres-h' }, t('doors.presence')), h('p', { class: 'muted small' }, t('doors.presenceLead')), form, pout);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
-    if (!pathOf.events()) { showIn(pout, empty(t('doors.notYet'))); return; }
     if (!validDate(d1.value) || !validDate(d2.value)) { showIn(pout, message('error', t('book.badDate'), '')); return; }
     const from = at(d1.value, parseHHMM(t1.value) ?? 0);
     const to = t2.value === '23:59' ? at(addDays(d2.value, 1), 0) : at(d2.value, parseHHMM(t2.value) ?? 1440);
     const ids = doorList.filter((d) => d.group === where.value).map((d) => d.id);
     if (!ids.length) { showIn(pout, empty(t('doors.noDoorHere'))); return; }
     try {
-      const lists = await Promise.all(ids.map((id) => api.get(pathOf.events(), { door_id: id, from: rfc3339(from), to: rfc3339(to), limit: 5000 })));
-      const list = lists.flatMap((l) => api.listOf(l, 'events'))
+      const lists = await Promise.all(ids.map((id) => listDoorEvents({ door_id: id, from: rfc3339(from), to: rfc3339(to), limit: 5000 })));
+      const list = lists.flat()
         .filter((x) => admitted(x))
         .filter((x) => { const tm = evTime(x); return tm >= from && tm < to; });
       const byPerson = new Map();

@@ -1,7 +1,7 @@
 // login.js: sign in with e-mail and password. The session lives in an
 // HttpOnly cookie set by the server; the page keeps no token.
 
-import * as api from '../api.js';
+import { login as startSession } from '../api.js';
 import { h, field, showIn, message } from '../dom.js';
 import { t } from '../i18n.js';
 import { explain } from '../problem.js';
@@ -25,7 +25,7 @@ export default async function login(root, ctx) {
     }
     submit.disabled = true;
     try {
-      await api.post('/api/v1/auth/login', { email: email.value.trim(), password: password.value }, { quiet401: true });
+      await startSession({ email: email.value.trim(), password: password.value });
       password.value = '';
       await ctx.signedIn();
     } catch (err) {

@@ -2,7 +2,9 @@
 // e-mail with a one-time setup link, change role, remove); staff see
 // everybody, add people and grant or withdraw trainings.
 
-import * as api from '../api.js';
+import {
+  getTenant, addMember, listMembers, updateMember, removeMember, listGrants, withdrawGrant, grantQualification, createPerson,
+} from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, badge, copyBox, select, field, table, toast, modal, confirmDialog } from '../dom.js';
 import { t } from '../i18n.js';
@@ -13,7 +15,7 @@ import { parseTime, fmtDate, rfc3339, at, validDate } from '../time.js';
 export default async function people(root, ctx) {
   if (ctx.me.role === 'staff') return staffPeople(root, ctx);
   const tid = ctx.me.tenant_id;
-  const tenant = await api.get(`/api/v1/tenants/${tid}`);
+  const tenant = await getTenant(tid);
   root.append(pageHead(t('people.title'), t('people.leadAdmin', { tenant: tenant.name })));
   const membersCard = h('section', { class: 'card' });
   root.append(membersCard);
@@ -38,7 +40,7 @@ export async function membersPanel(card, ctx, tenant) {
     try {
       const body = { email: email.value.trim(), role: role.value };
       if (name.value.trim()) body.name = name.value.trim();
-      const p = await api.post(`/api/v1/tenants/${tenant.id}/members`, body);
+      const p = await addMember(tenant.id, body);
       data.forget();
       if (p.setup_token) {
         const link = `${location.origin}/setup?token=${encodeURIComponent(p.setup_token)}`;
@@ -65,7 +67,7 @@ export async function membersPanel(card, ctx, tenant) {
     clear(listBox);
     let list;
     try {
-      list = api.listOf(await api.get(`/api/v1/tenants/${tenant.id}/members`), 'members');
+      list = await listMembers(tenant.id);
     } catch (err) {
       listBox.append(message('error', explain(err).title, explain(err).text));
       return;
@@ -87,7 +89,7 @@ export async function membersPanel(card, ctx, tenant) {
       { 'aria-label': t('people.roleOf', { name: p.name || p.email }), disabled: p.id === ctx.me.id });
     s.addEventListener('change', async () => {
       try {
-        await api.patch(`/api/v1/tenants/${tenant.id}/members/${p.id}`, { role: s.value });
+        await updateMember(tenant.id, p.id, { role: s.value });
         toast(t('people.roleChanged', { name: p.name || p.email }));
       } catch (err) {
         const x = explain(err);
@@ -102,7 +104,7 @@ export async function membersPanel(card, ctx, tenant) {
     const ok = await confirmDialog(t('people.removeTitle'), t('people.removeText', { name: p.name || p.email, tenant: tenant.name }), t('people.remove'));
     if (!ok) return;
     try {
-      await api.del(`/api/v1/tenants/${tenant.id}/members/${p.id}`);
+      await removeMember(tenant.id, p.id);
       toast(t('people.removed', { name: p.name || p.email }));
       data.forget();
       drawList();
@@ -126,14 +128,14 @@ export async function openTrainings(ctx, p, onChange) {
   async function drawList() {
     clear(listBox);
     try {
-      const grants = api.listOf(await api.get('/api/v1/qualification-grants', { person_id: p.id }), 'grants');
+      const grants = await listGrants({ person_id: p.id });
       if (!grants.length) { listBox.append(empty(t('access.noTrainings'))); return; }
       listBox.append(table([
         { label: t('grant.training'), render: (g) => g.name },
         { label: t('grant.validUntil'), render: (g) => (g.expires_at ? fmtDate(parseTime(g.expires_at)) : '—') },
         { label: t('grant.state'), render: grantBadge },
         { label: '', cls: 'actions', render: (g) => (staff && !g.withdrawn_at ? button(t('grant.withdraw'), async () => {
-          try { await api.post(`/api/v1/qualification-grants/${g.id}/withdraw`); toast(t('grant.withdrawn')); drawList(); if (onChange) onChange(); } catch (err) { const x = explain(err); showIn(out, message('error', x.title, x.text)); }
+          try { await withdrawGrant(g.id); toast(t('grant.withdrawn')); drawList(); if (onChange) onChange(); } catch (err) { const x = explain(err); showIn(out, message('error', x.title, x.text)); }
         }, 'btn-small btn-danger') : null) },
       ], grants, { responsive: false }));
     } catch (err) {
@@ -167,7 +169,7 @@ export async function grantForm(ctx, out, onDone, fixedPerson) {
     if (until.value) body.expires_at = rfc3339(at(until.value, 23 * 60 + 59));
     submit.disabled = true;
     try {
-      const g = await api.post(`/api/v1/qualifications/${qSel.value}/grants`, body);
+      const g = await grantQualification(qSel.value, body);
       const who = fixedPerson || (await data.people()).find((x) => x.id === pid) || {};
       showIn(out, message('ok', t('grant.granted.title'), t('grant.granted', { training: g.name, name: who.name || who.email || '', date: fmtDate(parseTime(g.expires_at)) })));
       if (onDone) onDone();
@@ -222,7 +224,7 @@ async function staffPeople(root, ctx) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      const p = await api.post('/api/v1/people', { email: email.value.trim(), name: name.value.trim(), is_staff: isStaff.checked });
+      const p = await createPerson({ email: email.value.trim(), name: name.value.trim(), is_staff: isStaff.checked });
       showIn(out, message('ok', t('people.added.title'), t('people.addedStaff', { name: p.name })));
       email.value = ''; name.value = ''; isStaff.checked = false;
       load();

@@ -2,7 +2,7 @@
 // tenant's; for staff, everybody's), upcoming or past, with cancel,
 // check-in and check-out, and the caller's waitlist entries.
 
-import * as api from '../api.js';
+import { listReservations, checkIn, checkOut, listWaitlist, leaveWaitlist } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, tabs, select, field, toast } from '../dom.js';
 import { t } from '../i18n.js';
@@ -67,7 +67,7 @@ export default async function reservations(root, ctx) {
     listCard.append(h('h2', { id: 'rsv-list-h' }, st.when === 'past' ? t('rsv.pastTitle') : t('rsv.upcomingTitle')));
     let list;
     try {
-      list = api.listOf(await api.get('/api/v1/reservations', { from: rfc3339(from), to: rfc3339(to), scope: st.scope }), 'reservations');
+      list = await listReservations({ from: rfc3339(from), to: rfc3339(to), scope: st.scope });
     } catch (err) {
       const x = explain(err);
       showIn(out, message('error', x.title, x.text));
@@ -94,10 +94,10 @@ export default async function reservations(root, ctx) {
     const mayChange = r.person_id === me.id || me.role !== 'member';
     const now = Date.now();
     if (mayChange && (r.status === 'confirmed' || r.status === 'requested') && e > now) {
-      if (r.status === 'confirmed' && now >= s - 30 * 60000) acts.append(button(t('rsv.checkIn'), () => act(r, 'check-in'), 'btn-small'));
+      if (r.status === 'confirmed' && now >= s - 30 * 60000) acts.append(button(t('rsv.checkIn'), () => act(r, checkIn, t('rsv.checkedIn')), 'btn-small'));
       acts.append(button(t('rsv.cancel'), () => openCancel(ctx, r, load), 'btn-small btn-danger', { 'aria-label': `${t('rsv.cancel')}: ${res ? res.name : ''} ${fmtRange(s, e)}` }));
     }
-    if (mayChange && r.status === 'checked_in') acts.append(button(t('rsv.checkOut'), () => act(r, 'check-out'), 'btn-small'));
+    if (mayChange && r.status === 'checked_in') acts.append(button(t('rsv.checkOut'), () => act(r, checkOut, t('rsv.checkedOut')), 'btn-small'));
     acts.append(button(t('rsv.details'), () => openReservation(ctx, r, load), 'btn-small'));
     return h('li', { dataset: { rsv: r.id } },
       h('div', { class: 'when' }, h('strong', null, fmtDay(s)), `${fmtTime(s)}–${fmtTime(e)}`),
@@ -106,10 +106,10 @@ export default async function reservations(root, ctx) {
       statusBadge(r.status), acts);
   }
 
-  async function act(r, what) {
+  async function act(r, step, done) {
     try {
-      await api.post(`/api/v1/reservations/${r.id}/${what}`);
-      toast(what === 'check-in' ? t('rsv.checkedIn') : t('rsv.checkedOut'));
+      await step(r.id);
+      toast(done);
       load();
     } catch (err) {
       const x = explain(err);
@@ -122,7 +122,7 @@ export default async function reservations(root, ctx) {
     waitCard.append(h('h2', { id: 'wait-h' }, t('wait.title')), h('p', { class: 'muted small' }, t('wait.lead')));
     let list;
     try {
-      list = api.listOf(await api.get('/api/v1/waitlist'), 'waitlist').filter((w) => w.status === 'waiting');
+      list = (await listWaitlist()).filter((w) => w.status === 'waiting');
     } catch (err) {
       waitCard.append(message('error', explain(err).title, explain(err).text));
       return;
@@ -139,7 +139,7 @@ export default async function reservations(root, ctx) {
         statusBadge('waiting'),
         h('div', { class: 'acts' }, button(t('wait.leave'), async () => {
           try {
-            await api.post(`/api/v1/waitlist/${w.id}/cancel`);
+            await leaveWaitlist(w.id);
             toast(t('wait.left'));
             loadWaitlist();
           } catch (err) {

@@ -1,8 +1,10 @@
 // resources.js: staff manage resources and their rules (opening hours,
 // grid, durations, notice, buffers, approval, quotas, required trainings,
-// out of service), closures, and prices once the server offers billing.
+// out of service), closures, and prices (rate plans and their versions).
 
-import * as api from '../api.js';
+import {
+  createResource, updateResource, listClosures, createClosure, deleteClosure, listRatePlans, addRatePlanVersion,
+} from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, badge, select, field, table, toast, modal, money } from '../dom.js';
 import { t } from '../i18n.js';
@@ -113,7 +115,7 @@ export default async function resources(root, ctx) {
       if (always.checked) body.opening_hours = {};
       else { body.opening_hours = {}; for (const d of DAYS) body.opening_hours[d] = hours[d].value.trim(); }
       try {
-        const saved = r ? await api.patch(`/api/v1/resources/${r.id}`, body) : await api.post('/api/v1/resources', body);
+        const saved = r ? await updateResource(r.id, body) : await createResource(body);
         toast(t('res.saved', { name: saved.name }));
         m.close();
         load();
@@ -138,14 +140,14 @@ export default async function resources(root, ctx) {
     const cout = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
     try {
       const now = Date.now();
-      const cl = api.listOf(await api.get('/api/v1/closures', { from: rfc3339(now), to: rfc3339(now + 365 * 86400000) }), 'closures');
+      const cl = await listClosures({ from: rfc3339(now), to: rfc3339(now + 365 * 86400000) });
       if (!cl.length) box.append(empty(t('clo.none')));
       else box.append(table([
         { label: t('clo.when'), render: (c) => fmtRange(parseTime(c.start), parseTime(c.end)) },
         { label: t('clo.what'), render: (c) => (c.resource_id ? (resById.get(c.resource_id) || {}).name || `#${c.resource_id}` : t('clo.everything')) },
         { label: t('clo.reason'), render: (c) => c.reason || '—' },
         { label: '', cls: 'actions', render: (c) => button(t('clo.remove'), async () => {
-          try { await api.del(`/api/v1/closures/${c.id}`); toast(t('clo.removed')); loadClosures(); } catch (err) { const x = explain(err); showIn(cout, message('error', x.title, x.text)); }
+          try { await deleteClosure(c.id); toast(t('clo.removed')); loadClosures(); } catch (err) { const x = explain(err); showIn(cout, message('error', x.title, x.text)); }
         }, 'btn-small btn-danger') },
       ], cl, { caption: t('clo.title') }));
     } catch (err) {
@@ -171,7 +173,7 @@ export default async function resources(root, ctx) {
       if (which.value) body.resource_id = Number(which.value);
       if (reason.value.trim()) body.reason = reason.value.trim();
       try {
-        await api.post('/api/v1/closures', body);
+        await createClosure(body);
         toast(t('clo.added'));
         loadClosures();
       } catch (err) {
@@ -182,27 +184,24 @@ export default async function resources(root, ctx) {
     closCard.append(box, h('h3', null, t('clo.add')), form, cout);
   }
 
-  // ---- prices (rate plans, when the server has billing) ----
+  // ---- prices (rate plans) ----
   async function loadPrices() {
     clear(priceCard);
     priceCard.append(h('h2', { id: 'price-h' }, t('price.title')), h('p', { class: 'muted small' }, t('price.lead')));
-    const path = api.find(/^GET \/api\/v1\/(rate-plans|rates|prices)$/);
-    if (!path) { priceCard.append(empty(t('price.notYet'), t('billing.notYetHint'))); return; }
     try {
-      const plans = api.listOf(await api.get(path), 'rate_plans');
+      const plans = await listRatePlans();
       const resById = data.byId(await data.resources());
       if (!plans.length) { priceCard.append(empty(t('price.none'))); return; }
       const superseded = new Set(plans.map((p) => p.previous_id).filter(Boolean));
       const current = plans.filter((p) => !superseded.has(p.id));
       priceCard.append(table([
-        { label: t('price.plan'), render: (x) => h('span', null, h('strong', null, x.name || `#${x.id}`), h('br'), h('span', { class: 'muted small' }, t('price.since', { date: x.effective_from || '—' }))) },
+        { label: t('price.plan'), render: (x) => h('span', null, h('strong', null, x.name), h('br'), h('span', { class: 'muted small' }, t('price.since', { date: x.effective_from }))) },
         { label: t('price.appliesTo'), render: (x) => (x.resource_id ? (resById.get(x.resource_id) || {}).name || `#${x.resource_id}` : x.resource_kind ? t(`price.kind.${x.resource_kind}`) : t('price.everything')) },
         { label: t('price.tier'), render: (x) => (x.tier ? t(`tier.${x.tier}`) : t('price.allTiers')) },
         { label: t('price.peak'), cls: 'num', render: (x) => money(x.peak_cents_per_hour) },
         { label: t('price.offpeak'), cls: 'num', render: (x) => money(x.offpeak_cents_per_hour) },
-        { label: t('price.peakHours'), render: (x) => (x.peak_windows || []).map((w) => `${w.days} ${w.from}–${w.to}`).join(', ') || '—' },
-        { label: '', cls: 'actions', render: (x) => (api.has('POST /api/v1/rate-plans/{id}/versions')
-          ? button(t('price.change'), () => changePrice(x), 'btn-small', { 'aria-label': `${t('price.change')}: ${x.name}` }) : null) },
+        { label: t('price.peakHours'), render: (x) => x.peak_windows.map((w) => `${w.days} ${w.from}–${w.to}`).join(', ') || '—' },
+        { label: '', cls: 'actions', render: (x) => button(t('price.change'), () => changePrice(x), 'btn-small', { 'aria-label': `${t('price.change')}: ${x.name}` }) },
       ], current, { caption: t('price.title') }));
     } catch (err) {
       priceCard.append(message('error', explain(err).title, explain(err).text));
@@ -227,7 +226,7 @@ export default async function resources(root, ctx) {
       if (!validDate(from.value)) { showIn(res, message('error', t('book.badDate'), '')); from.focus(); return; }
       const cents = (el) => Math.round(Number(String(el.value).replace(',', '.')) * 100);
       try {
-        await api.post(`/api/v1/rate-plans/${plan.id}/versions`, {
+        await addRatePlanVersion(plan.id, {
           effective_from: from.value, peak_cents_per_hour: cents(peak), offpeak_cents_per_hour: cents(off) });
         toast(t('price.changed', { name: plan.name }));
         m.close();

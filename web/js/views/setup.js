@@ -2,7 +2,7 @@
 // person chooses a password with the one-time token. The token is taken out
 // of the address bar at once so it stays in no history or screenshot.
 
-import * as api from '../api.js';
+import { setupPassword } from '../api.js';
 import { h, field, showIn, message } from '../dom.js';
 import { t } from '../i18n.js';
 import { explain } from '../problem.js';
@@ -37,7 +37,7 @@ export default async function setup(root, ctx) {
     if (pw.value !== pw2.value) { showIn(out, message('error', t('setup.mismatch.title'), t('setup.mismatch'))); pw2.focus(); return; }
     submit.disabled = true;
     try {
-      await api.post('/api/v1/auth/setup', { token: heldToken, password: pw.value }, { quiet401: true });
+      await setupPassword({ token: heldToken, password: pw.value });
       heldToken = '';
       form.remove();
       showIn(out, message('ok', t('setup.done.title'), t('setup.done'),

@@ -1,7 +1,7 @@
 // tenants.js: staff create, suspend, reactivate and offboard tenants and
 // manage each tenant's people.
 
-import * as api from '../api.js';
+import { listTenants, createTenant, suspendTenant, activateTenant, offboardTenant } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, badge, select, field, table, toast, modal, confirmDialog } from '../dom.js';
 import { t } from '../i18n.js';
@@ -9,6 +9,7 @@ import { explain } from '../problem.js';
 import { membersPanel } from './people.js';
 
 const STATUS_KIND = { active: 'ok', suspended: 'warn', offboarded: 'danger' };
+const STATUS_CHANGE = { suspend: suspendTenant, activate: activateTenant, offboard: offboardTenant };
 
 export default async function tenants(root, ctx) {
   const filterSel = select([{ value: '', label: t('tenants.all') }, ...['active', 'suspended', 'offboarded'].map((s) => ({ value: s, label: t(`status.${s}`) }))], ctx.params.get('status') || '');
@@ -24,7 +25,7 @@ export default async function tenants(root, ctx) {
     clear(box);
     let list;
     try {
-      list = api.listOf(await api.get('/api/v1/tenants', { status: filterSel.value }), 'tenants');
+      list = await listTenants({ status: filterSel.value });
     } catch (err) {
       box.append(message('error', explain(err).title, explain(err).text));
       return;
@@ -51,7 +52,7 @@ export default async function tenants(root, ctx) {
     const ok = await confirmDialog(t(`tenants.${what}Title`, { name: x.name }), t(`tenants.${what}Text`, { name: x.name }), t(`tenants.${what}`), what !== 'activate');
     if (!ok) return;
     try {
-      await api.post(`/api/v1/tenants/${x.id}/${what}`);
+      await STATUS_CHANGE[what](x.id);
       toast(t(`tenants.${what}Done`, { name: x.name }));
       data.forget();
       load();
@@ -94,7 +95,7 @@ export default async function tenants(root, ctx) {
       const body = {};
       for (const [k, el] of Object.entries(f)) if (el.value.trim()) body[k] = el.value.trim();
       try {
-        const x = await api.post('/api/v1/tenants', body);
+        const x = await createTenant(body);
         toast(t('tenants.created', { name: x.name }));
         m.close();
         data.forget();

@@ -1,7 +1,7 @@
 // trainings.js: staff manage trainings (qualifications), grant them to
 // people, and see which grants expire soon (withdraw if needed).
 
-import * as api from '../api.js';
+import { listGrants, withdrawGrant, createQualification } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, select, field, table, toast } from '../dom.js';
 import { t } from '../i18n.js';
@@ -30,7 +30,7 @@ export default async function trainings(root, ctx) {
   async function loadSoon() {
     clear(soonBox);
     try {
-      const grants = api.listOf(await api.get('/api/v1/qualification-grants', { expiring_within_days: within.value }), 'grants')
+      const grants = (await listGrants({ expiring_within_days: within.value }))
         .filter((g) => !g.withdrawn_at);
       if (!grants.length) { soonBox.append(empty(t('train.noneExpiring'))); return; }
       soonBox.append(table([
@@ -39,7 +39,7 @@ export default async function trainings(root, ctx) {
         { label: t('grant.validUntil'), render: (g) => fmtDate(parseTime(g.expires_at)) },
         { label: t('grant.state'), render: grantBadge },
         { label: '', cls: 'actions', render: (g) => button(t('grant.withdraw'), async () => {
-          try { await api.post(`/api/v1/qualification-grants/${g.id}/withdraw`); toast(t('grant.withdrawn')); loadSoon(); } catch (err) { const x = explain(err); showIn(grantOut, message('error', x.title, x.text)); }
+          try { await withdrawGrant(g.id); toast(t('grant.withdrawn')); loadSoon(); } catch (err) { const x = explain(err); showIn(grantOut, message('error', x.title, x.text)); }
         }, 'btn-small btn-danger') },
       ], grants, { caption: t('train.expiring') }));
     } catch (err) {
@@ -60,7 +60,7 @@ export default async function trainings(root, ctx) {
     try {
       const body = { name: qName.value.trim(), validity_days: Number(qDays.value) || 365 };
       if (qDesc.value.trim()) body.description = qDesc.value.trim();
-      await api.post('/api/v1/qualifications', body);
+      await createQualification(body);
       showIn(qOut, message('ok', t('train.created', { name: body.name }), ''));
       qName.value = ''; qDesc.value = '';
       data.forget('quals');
