@@ -100,6 +100,10 @@ static int print_status(const struct door_cfg *cfg)
     printf("door %lld (%s), policy from %s\n", (long long)cfg->door_id, p.name, found ? "last sync" : "config");
     printf("seq %lld, last sync %s\n", (long long)s.seq, s.last_sync ? last : "never");
     printf("time floor %s\n", floor);
+    int64_t stale = 0;
+    if (cfg->url[0] && door_store_flag(st, "f:sync_stale", &stale) == 0)
+        printf("stale %s (after %lld s without a verified sync: %s)\n", stale ? "yes" : "no",
+               (long long)cfg->stale_after, cfg->stale_mode == DOOR_STALE_STAFF_ONLY ? "staff passes only" : "alarm only");
     printf("trusted keys %lld, denylist %lld\n", (long long)s.n_keys, (long long)s.deny_count);
     printf("queue %lld (alarms %lld, refused %lld), dropped %lld\n", (long long)s.queue_len,
            (long long)s.alarms_queued, (long long)s.rejected_queued, (long long)s.dropped);
