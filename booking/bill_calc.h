@@ -28,7 +28,10 @@
  *
  * Fees: cancelling at least free_cancel_hours before the booked start is free
  * (exactly on the boundary is free); later, including after the start, the
- * cancellation fee applies. Percent fees are basis points of the booked price
+ * cancellation fee applies. Billing passes as the start the earliest start
+ * the booking had since it was first confirmed, and takes the larger of the
+ * fees on the booking as it is and as it entered its late window (fees
+ * follow the booking's history, booking/bill_fees.c). Percent fees are basis points of the booked price
  * (bcalc_price_interval of the booked slot), rounded half up. A no-show (no
  * check-in) is billed with the no-show fee only; the caller decides that a
  * booking is a no-show.
@@ -168,7 +171,8 @@ int bcalc_price_usage(const struct bcalc_rate *r, const struct bcalc_policy *p,
                       const struct bcalc_usage *u, struct bcalc_price *out) LP_MUST;
 
 /* Cancellation fee for cancelling at cancelled_at a booking starting at
- * start whose booked price is booked_cents. 0 when free. */
+ * start (the deadline's start: see "Fees" above) whose booked price is
+ * booked_cents. 0 when free. */
 int bcalc_cancel_fee(const struct bcalc_policy *p, int64_t booked_cents, int64_t start,
                      int64_t cancelled_at, int64_t *fee_cents) LP_MUST;
 
