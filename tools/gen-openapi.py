@@ -15,6 +15,7 @@ response schema, options]; options (optional) may hold
   "type":    the success media type when it is not application/json,
   "body_optional": true when the request body may be left out,
   "headers": {name: description} request headers the operation reads,
+  "ok_description": what the success answer holds,
   "example": {"request": ..., "response": ...}.
 Schemas are written in a short notation that expand() turns into JSON
 Schema 2020-12:
@@ -246,7 +247,7 @@ def operation(route, request_names):
     for q, (sch, desc) in opts.get("query", {}).items():
         params.append({"name": q, "in": "query", "required": False, "description": desc, "schema": expand(sch)})
     for h, desc in opts.get("headers", {}).items():
-        params.append({"name": h, "in": "header", "required": False, "description": desc, "schema": {"type": "string", "maxLength": 100}})
+        params.append({"name": h, "in": "header", "required": False, "description": desc, "schema": {"type": "string", "minLength": 1, "maxLength": 100}})
     if params:
         op["parameters"] = params
     ex = opts.get("example", {})
@@ -256,7 +257,7 @@ def operation(route, request_names):
         if "request" in ex:
             media["example"] = ex["request"]
         op["requestBody"] = {"required": not opts.get("body_optional"), "content": {"application/json": media}}
-    ok = {"description": "Success"}
+    ok = {"description": opts.get("ok_description", "Success")}
     if opts.get("type"):
         ok["content"] = {opts["type"]: {"schema": {"type": "string"}}}
     elif resp:
