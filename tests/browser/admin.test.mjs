@@ -1,10 +1,11 @@
 // admin.test.mjs: a tenant admin invites a colleague by e-mail, the
 // one-time setup link sets the password, the new person signs in; the
-// admin removes them again and sees the tenant's reservations.
+// admin removes them again, sees the tenant's reservations, and the month's
+// charges and the company's invoices on the billing page.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, newPage, signIn, shot, noProblems, apiAs, NOW_MS } from './lib.mjs';
+import { BASE, ZONE, launch, newPage, signIn, shot, noProblems, apiAs, NOW_MS } from './lib.mjs';
 
 let browser, page;
 const email = `eva.${NOW_MS}@novacell.example`;
@@ -67,5 +68,36 @@ test('the admin sees the company\'s reservations', async () => {
   await page.getByRole('tab', { name: 'My company' }).click();
   await page.getByRole('heading', { name: 'Upcoming' }).waitFor();
   await shot(page, 'reservations-company');
+  noProblems(page);
+});
+
+test('the admin sees the month\'s charges and the company\'s invoices', async () => {
+  // An invoice of two months ago for the admin's company only, for a manual charge
+  // (staff bill last month in staff.test.mjs).
+  const [y, m] = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit' })
+    .format(new Date(NOW_MS)).split('-').map(Number);
+  const back = new Date(Date.UTC(y, m - 3, 1));
+  const period = `${back.getUTCFullYear()}-${String(back.getUTCMonth() + 1).padStart(2, '0')}`;
+  const me = await apiAs('novaAdmin', 'GET', '/api/v1/me');
+  const adj = await apiAs('staff', 'POST', '/api/v1/charges', { tenant_id: me.body.tenant_id, amount_cents: 4500,
+    description: 'Extra autoclave cycle', reason: 'browser test', date: `${period}-15` });
+  assert.equal(adj.status, 201);
+  const run = await apiAs('staff', 'POST', '/api/v1/invoices/run', { period, tenant_id: me.body.tenant_id });
+  assert.equal(run.status, 200);
+  assert.equal(run.body.created.length, 1, 'one invoice for the company');
+  const number = run.body.created[0].number;
+
+  await page.goto(`${BASE}/billing`);
+  await page.getByRole('heading', { level: 1, name: 'Billing' }).waitFor();
+  const charges = page.locator('section[aria-labelledby="chg-h"]');
+  await charges.getByText('Including VAT (estimate)').waitFor();
+  await charges.getByText(/Includes monthly fees of €\d/).waitFor();
+  const row = page.locator('section[aria-labelledby="inv-h"]').getByRole('row', { name: new RegExp(number) });
+  await row.waitFor();
+  for (const name of ['View', 'UBL', 'CSV']) await row.getByRole('link', { name: new RegExp(`^${name}`) }).waitFor();
+  await row.getByText('Open').waitFor();
+  const text = await page.locator('#main').textContent();
+  assert.ok(!/undefined|NaN|null/.test(text), 'no missing field shows');
+  await shot(page, 'billing-admin');
   noProblems(page);
 });
