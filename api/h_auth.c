@@ -1,6 +1,9 @@
-/* h_auth.c: sign-in, sign-out, the caller's own record, passwords, sessions
- * and API keys. Tokens and keys appear in a response once and never in logs. */
+/* h_auth.c: sign-in, sign-out, sign-in links, the caller's own record,
+ * passwords, sessions and API keys. Tokens and keys appear in a response once
+ * and never in logs. A full hashing pool answers 503 with Retry-After; a
+ * throttled attempt 429 with Retry-After (booking/acct_signin.c has the rule). */
 #include "api/handlers.h"
+#include "api/h_account.h"
 #include "booking/person.h"
 #include "core/clock.h"
 #include <sodium.h>
@@ -11,7 +14,10 @@
 extern const acct_policy *api_policy(void);
 
 static const struct jv_field LOGIN[] = {
-    { "email", JV_STRING, 1, 254, 0 }, { "password", JV_STRING, 1, 256, 0 }, JV_END };
+    { "email", JV_STRING, 1, 254, 0 }, { "password", JV_STRING, 1, 256, 0 },
+    { "device_token", JV_STRING, 0, 100, 0 }, JV_END };
+
+#define DEVICE_COOKIE "lp_device"
 
 static void set_cookies(api_ctx *c, const char *token, int64_t ttl)
 {
@@ -25,36 +31,102 @@ static void set_cookies(api_ctx *c, const char *token, int64_t ttl)
     snprintf(v, sizeof v, "lp_csrf=%s; Path=/; Max-Age=%lld; SameSite=Strict%s", csrf, (long long)ttl,
              c->tls ? "; Secure" : "");
     api_add_header(c, "Set-Cookie", v);
+    sodium_memzero(v, sizeof v);
+}
+
+/* Copies the value of cookie name from the Cookie header into out ("" when absent). */
+static void cookie_value(api_ctx *c, const char *name, char *out, size_t outlen)
+{
+    const char *h = api_header(c, "Cookie");
+    size_t nl = strlen(name);
+    out[0] = '\0';
+    for (const char *p = h; p && *p;) {
+        while (*p == ' ' || *p == ';') p++;
+        const char *end = strchr(p, ';');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=' && len - nl - 1 < outlen) {
+            memcpy(out, p + nl + 1, len - nl - 1);
+            out[len - nl - 1] = '\0';
+            return;
+        }
+        p = end ? end + 1 : NULL;
+    }
+}
+
+/* The known-device token of this request: an e-mailed link's token in the
+ * body wins over the cookie. */
+static void device_of(api_ctx *c, json_t *b, char *out, size_t outlen)
+{
+    const char *link = b ? jv_str(b, "device_token", NULL) : NULL;
+    if (link) snprintf(out, outlen, "%s", link);
+    else cookie_value(c, DEVICE_COOKIE, out, outlen);
+}
+
+static void set_device_cookie(api_ctx *c, const char *device)
+{
+    char v[200];
+    snprintf(v, sizeof v, DEVICE_COOKIE "=%s; Path=/api/v1; Max-Age=%lld; HttpOnly; SameSite=Strict%s", device,
+             (long long)api_policy()->device_ttl, c->tls ? "; Secure" : "");
+    api_add_header(c, "Set-Cookie", v);
+}
+
+void api_reply_busy(api_ctx *c, int64_t seconds)
+{
+    char ra[24];
+    snprintf(ra, sizeof ra, "%lld", (long long)(seconds > 0 ? seconds : 1));
+    api_add_header(c, "Retry-After", ra);
+    api_problem(c, 503, "busy", "Busy, try again", "too many sign-ins at once; try again in a moment", NULL);
+}
+
+static void reply_throttled(api_ctx *c, int64_t seconds)
+{
+    char ra[24];
+    snprintf(ra, sizeof ra, "%lld", (long long)(seconds > 0 ? seconds : 1));
+    api_add_header(c, "Retry-After", ra);
+    api_problem(c, 429, "throttled", "Too many attempts",
+                "too many sign-in attempts; wait, sign in from a device you used before, or ask for a sign-in link",
+                NULL);
 }
 
 void h_login(api_ctx *c)
 {
     json_t *b = api_body(c, LOGIN);
     if (!b) return;
-    char token[ACCT_TOKEN_LEN];
-    int64_t exp = 0, pid = 0, retry = 0;
-    int rc = acct_login(c->db, api_policy(), jv_str(b, "email", ""), jv_str(b, "password", ""),
-                        c->client_ip, token, &exp, &pid, &retry);
+    char device[ACCT_TOKEN_LEN + 40];
+    device_of(c, b, device, sizeof device);
+    acct_attempt a = { jv_str(b, "email", ""), jv_str(b, "password", ""), c->client_ip, device };
+    acct_outcome o;
+    int rc = acct_signin(c->db, api_policy(), &a, &o);
     json_decref(b);
-    if (rc == LP_ERR_THROTTLED) {
-        char ra[24];
-        snprintf(ra, sizeof ra, "%lld", (long long)retry);
-        api_add_header(c, "Retry-After", ra);
-        api_problem(c, 429, "throttled", "Too many attempts", "too many failed sign-ins; try again later", NULL);
-        return;
-    }
+    sodium_memzero(device, sizeof device);
+    if (rc == LP_ERR_THROTTLED) { reply_throttled(c, o.retry_after); return; }
+    if (rc == LP_ERR_BUSY) { api_reply_busy(c, o.retry_after); return; }
     if (rc == LP_ERR_UNAUTH) {
         api_problem(c, 401, "bad-credentials", "Sign-in failed", "unknown e-mail address or wrong password", NULL);
         return;
     }
-    if (rc) { api_fail(c, rc, NULL); return; }
     psn_person p;
-    if (psn_get(c->db, pid, &p) != 0) { api_fail(c, LP_ERR_INTERNAL, NULL); return; }
-    set_cookies(c, token, exp - clk_now());
-    json_t *j = json_pack("{s:s, s:o, s:o}", "token", token, "expires_at", api_time_json(exp),
+    if (rc == 0) rc = psn_get(c->db, o.person_id, &p);
+    if (rc) { sodium_memzero(&o, sizeof o); api_fail(c, rc, NULL); return; }
+    set_cookies(c, o.token, o.expires_at - clk_now());
+    if (o.device[0]) set_device_cookie(c, o.device);
+    json_t *j = json_pack("{s:s, s:o, s:o}", "token", o.token, "expires_at", api_time_json(o.expires_at),
                           "person", json_person(&p));
-    sodium_memzero(token, sizeof token);
+    sodium_memzero(&o, sizeof o);
     api_reply_json(c, 200, j);
+}
+
+static const struct jv_field SIGNIN_LINK[] = { { "email", JV_STRING, 1, 254, 0 }, JV_END };
+
+/* Always the same answer: whether the address is known is not told. */
+void h_signin_link(api_ctx *c)
+{
+    json_t *b = api_body(c, SIGNIN_LINK);
+    if (!b) return;
+    int rc = acct_unlock_request(c->db, api_policy(), jv_str(b, "email", ""));
+    json_decref(b);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    api_reply_json(c, 202, json_pack("{s:s}", "status", "sent if the address may sign in"));
 }
 
 void h_logout(api_ctx *c)
@@ -97,33 +169,60 @@ void h_me(api_ctx *c)
 }
 
 static const struct jv_field PASSWORD[] = {
-    { "current_password", JV_STRING, 1, 256, 0 }, { "new_password", JV_STRING, 1, 256, 0 }, JV_END };
+    { "current_password", JV_STRING, 1, 256, 0 }, { "new_password", JV_STRING, 1, 256, 0 },
+    { "revoke_api_keys", JV_BOOL, 0, 0, 0 }, { "revoke_feeds", JV_BOOL, 0, 0, 0 }, JV_END };
+
+/* Re-authentication with the current password, throttled like a sign-in. */
+static int recheck(api_ctx *c, json_t *b, int64_t *retry)
+{
+    psn_person p;
+    char device[ACCT_TOKEN_LEN + 40];
+    acct_outcome o = { 0 };
+    int rc = psn_get(c->db, c->caller.person_id, &p);
+    cookie_value(c, DEVICE_COOKIE, device, sizeof device);
+    acct_attempt a = { p.email, jv_str(b, "current_password", ""), c->client_ip, device };
+    if (rc == 0) rc = acct_check(c->db, api_policy(), &a, &o);
+    if (rc == 0 && o.person_id != c->caller.person_id) rc = LP_ERR_UNAUTH;
+    *retry = rc ? o.retry_after : 0;
+    sodium_memzero(device, sizeof device);
+    return rc;
+}
+
+/* New hash stored; sessions end; keys and feeds too when asked. In one transaction. */
+static int change_password(api_ctx *c, json_t *b, const char *hash)
+{
+    int64_t pid = c->caller.person_id;
+    int rc = db_begin(c->db);
+    if (rc) return rc;
+    rc = acct_store_password(c->db, &c->actor, pid, hash);
+    if (rc == 0 && jv_bool(b, "revoke_api_keys", 0)) rc = acct_revoke_person_keys(c->db, &c->actor, pid);
+    if (rc == 0 && jv_bool(b, "revoke_feeds", 0)) rc = acct_revoke_person_feeds(c->db, &c->actor, pid);
+    if (rc == 0) rc = db_commit(c->db);
+    if (rc) db_rollback(c->db);
+    return rc;
+}
 
 void h_me_password(api_ctx *c)
 {
     json_t *b = api_body(c, PASSWORD);
     if (!b) return;
-    psn_person p;
-    int64_t pid, retry;
-    int rc = psn_get(c->db, c->caller.person_id, &p);
-    if (rc == 0) rc = acct_verify(c->db, api_policy(), p.email, jv_str(b, "current_password", ""),
-                                  c->client_ip, &pid, &retry);
+    char hash[crypto_pwhash_STRBYTES];
+    int64_t retry = 0;
+    lp_fail f = { 0 };
+    int rc = recheck(c, b, &retry);
     if (rc == LP_ERR_UNAUTH || rc == LP_ERR_THROTTLED) {
         json_decref(b);
         api_problem(c, 403, "bad-credentials", "Wrong password", "current_password is not right", "current_password");
         return;
     }
-    lp_fail f = { 0 };
     if (rc == 0 && acct_password_ok(jv_str(b, "new_password", "")) != 0)
         rc = lp_failf(&f, LP_ERR_INVALID, "new_password", "new_password must be %d to %d characters",
                       ACCT_PASSWORD_MIN, ACCT_PASSWORD_MAX);
-    if (rc == 0) rc = db_begin(c->db);
-    if (rc == 0) {
-        rc = acct_set_password(c->db, &c->actor, c->caller.person_id, jv_str(b, "new_password", ""));
-        if (rc == 0) rc = db_commit(c->db);
-        if (rc) db_rollback(c->db);
-    }
+    if (rc == 0) rc = acct_hash_password(jv_str(b, "new_password", ""), hash, sizeof hash);
+    if (rc == 0) rc = change_password(c, b, hash);
+    sodium_memzero(hash, sizeof hash);
     json_decref(b);
+    if (rc == LP_ERR_BUSY) { api_reply_busy(c, retry); return; }
     if (rc) { api_fail(c, rc, &f); return; }
     api_reply_empty(c, 204);
 }
@@ -147,6 +246,7 @@ void h_setup_password(api_ctx *c)
         api_problem(c, 401, "bad-token", "Invalid token", "the setup link is unknown, used or expired", "token");
         return;
     }
+    if (rc == LP_ERR_BUSY) { api_reply_busy(c, 1); return; }
     if (rc) { api_fail(c, rc, NULL); return; }
     api_reply_empty(c, 204);
 }

@@ -85,24 +85,6 @@ void h_person_get(api_ctx *c)
     if (load_person(c, &p)) api_reply_json(c, 200, json_person(&p));
 }
 
-/* Revokes person's live staff API keys, audited, in the caller's transaction. */
-static int revoke_staff_keys(api_ctx *c, int64_t person)
-{
-    int64_t ids[64];
-    size_t n;
-    int rc = 0;
-    do {
-        sqlite3_stmt *st = db_stmt(c->db, "SELECT id FROM api_keys WHERE person_id = ?1 AND role = 'staff' "
-                                          "AND revoked_at IS NULL ORDER BY id LIMIT 64");
-        if (!st) return LP_ERR_DB;
-        db_bind_int(st, 1, person);
-        for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++) ids[n] = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        for (size_t i = 0; rc == 0 && i < n; i++) rc = acct_apikey_revoke(c->db, &c->actor, ids[i]);
-    } while (rc == 0 && n == 64);
-    return rc;
-}
-
 /* What a person loses with their status or staff role, in the caller's
  * transaction: the door passes at once (not at the next sweep), and the staff
  * API keys, which would otherwise still act as staff. */
@@ -113,7 +95,7 @@ static int take_back(api_ctx *c, const psn_person *p, int was_staff)
         rc = iss_revoke(c->db, &c->actor, ISS_PERSON, p->id, "person_disabled", clk_now(), NULL);
     if (rc == 0 && was_staff && !p->is_staff)
         rc = iss_revoke(c->db, &c->actor, ISS_PERSON, p->id, "no_longer_staff", clk_now(), NULL);
-    if (rc == 0 && was_staff && !p->is_staff) rc = revoke_staff_keys(c, p->id);
+    if (rc == 0 && was_staff && !p->is_staff) rc = acct_revoke_person_keys(c->db, &c->actor, p->id);
     return rc;
 }
 

@@ -1,10 +1,14 @@
 /* h_tenants.c: tenants (staff manage; members see their own) and their
  * memberships (staff and the tenant's admins). Another tenant's objects
- * answer 404 to a non-staff caller. */
+ * answer 404 to a non-staff caller. A tenant admin adding someone by e-mail
+ * gets one answer whoever the address belongs to and never a token: people
+ * who have an account are invited and accept themselves (booking/invite.h). */
 #include "api/handlers.h"
 #include "access/issuer/issuer.h"
 #include "booking/tenant.h"
 #include "booking/person.h"
+#include "booking/invite.h"
+#include "booking/outbox.h"
 #include "core/clock.h"
 #include <sodium.h>
 #include <stdio.h>
@@ -166,13 +170,12 @@ static const struct jv_field MEMBER_ADD[] = {
     { "person_id", JV_INT, 0, INT32_MAX, 1 }, { "email", JV_STRING, 0, 254, 0 },
     { "name", JV_STRING, 0, 200, 0 }, { "role", JV_STRING, 1, 16, 0 }, JV_END };
 
-/* Finds the person to add: by id (staff only), else by e-mail, creating an
- * invited person (no password yet) when the address is new. */
+/* Staff: finds the person to add by id, else by e-mail, creating an invited
+ * person (no password yet) when the address is new. */
 static int member_person(api_ctx *c, json_t *b, psn_person *p, int *created, lp_fail *f)
 {
     *created = 0;
     if (jv_has(b, "person_id")) {
-        if (!api_is_staff(c)) return lp_failf(f, LP_ERR_INVALID, "person_id", "tenant admins add people by email");
         if (psn_get(c->db, jv_int(b, "person_id", 0), p) != 0)
             return lp_failf(f, LP_ERR_NOTFOUND, "person_id", "no such person");
         return 0;
@@ -187,34 +190,89 @@ static int member_person(api_ctx *c, json_t *b, psn_person *p, int *created, lp_
     return psn_create(c->db, &c->actor, p, NULL, f);
 }
 
-void h_member_add(api_ctx *c)
+/* Staff add people directly (they see and manage everyone anyway). */
+static void member_add_staff(api_ctx *c, json_t *b)
 {
-    if (!admin_gate(c)) return;
-    json_t *b = api_body(c, MEMBER_ADD);
-    if (!b) return;
     psn_person p;
     lp_fail f = { 0 };
     int created = 0;
     char setup[ACCT_TOKEN_LEN] = "";
     int rc = db_begin(c->db);
     if (rc == 0) rc = member_person(c, b, &p, &created, &f);
-    if (rc == 0 && p.tenant_id && p.tenant_id != c->params[0])
-        rc = LP_ERR_CONFLICT;
-    if (rc == 0 && p.is_staff) rc = LP_ERR_CONFLICT;
-    /* One answer for both, so a tenant admin learns nothing about other tenants or staff. */
-    if (rc == LP_ERR_CONFLICT && !f.detail[0])
-        lp_failf(&f, rc, "email", "this person cannot join this tenant; ask the facility staff");
+    if (rc == 0 && ((p.tenant_id && p.tenant_id != c->params[0]) || p.is_staff))
+        rc = lp_failf(&f, LP_ERR_CONFLICT, "email", "this person cannot join this tenant (staff, or of another tenant)");
     if (rc == 0) rc = psn_set_membership(c->db, &c->actor, p.id, c->params[0], jv_str(b, "role", ""), &f);
     if (rc == 0 && created) rc = acct_setup_token(c->db, p.id, 7 * 86400, setup);
     if (rc == 0) rc = db_commit(c->db);
     if (rc) db_rollback(c->db);
-    json_decref(b);
     if (rc == 0) rc = psn_get(c->db, p.id, &p);
     if (rc) { api_fail(c, rc, &f); return; }
     json_t *j = json_person(&p);
     if (created) json_object_set_new(j, "setup_token", json_string(setup));
     sodium_memzero(setup, sizeof setup);
     api_reply_json(c, created ? 201 : 200, j);
+}
+
+/* A new address: the person is created as a member and gets the link to set
+ * a first password by e-mail (never in the answer). */
+static int invite_new(api_ctx *c, psn_person *p, const char *role, lp_fail *f)
+{
+    char setup[ACCT_TOKEN_LEN], body[500];
+    int rc = psn_create(c->db, &c->actor, p, NULL, f);
+    if (rc == 0) rc = psn_set_membership(c->db, &c->actor, p->id, c->params[0], role, f);
+    if (rc == 0) rc = acct_setup_token(c->db, p->id, 7 * 86400, setup);
+    if (rc == 0) {
+        snprintf(body, sizeof body, "You have been added to labpass. Choose your password within 7 days at\n\n"
+                 "  /#/setup?token=%s\n", setup);
+        rc = obx_to_person(c->db, "setup_link", p->id, "Welcome to labpass: choose your password", body);
+    }
+    sodium_memzero(setup, sizeof setup);
+    sodium_memzero(body, sizeof body);
+    return rc;
+}
+
+/* Tenant admins: one answer whatever the address belongs to (202, the same
+ * body), and nothing in it that acts for the person. A new address becomes a
+ * member with a setup link mailed to it; an existing person of another or no
+ * tenant is sent an invitation to accept; staff and members already of this
+ * tenant get nothing. */
+static void member_add_admin(api_ctx *c, json_t *b)
+{
+    psn_person p = { 0 }, cur;
+    lp_fail f = { 0 };
+    const char *role = jv_str(b, "role", "");
+    int rc = 0;
+    if (jv_has(b, "person_id")) rc = lp_failf(&f, LP_ERR_INVALID, "person_id", "tenant admins add people by email");
+    else if (!jv_has(b, "email")) rc = lp_failf(&f, LP_ERR_INVALID, "email", "give email and name");
+    else if (strcmp(role, "tenant_admin") && strcmp(role, "member"))
+        rc = lp_failf(&f, LP_ERR_INVALID, "role", "role must be tenant_admin or member");
+    jv_copy(b, "email", p.email, sizeof p.email);
+    jv_copy(b, "name", p.name, sizeof p.name);
+    snprintf(p.status, sizeof p.status, "active");
+    for (char *q = p.email; *q; q++)
+        if (*q >= 'A' && *q <= 'Z') *q = (char)(*q - 'A' + 'a');
+    if (rc == 0) rc = psn_validate(&p, &f);   /* name required either way: no hint from it */
+    if (rc) { api_fail(c, rc, &f); return; }
+    rc = db_begin(c->db);
+    int found = rc == 0 ? psn_get_by_email(c->db, p.email, &cur) : rc;
+    if (rc == 0 && found == LP_ERR_NOTFOUND) rc = invite_new(c, &p, role, &f);
+    else if (rc == 0 && found) rc = found;
+    else if (rc == 0 && !cur.is_staff && cur.tenant_id != c->params[0])
+        rc = inv_create(c->db, &c->actor, cur.id, c->params[0], role);
+    if (rc == 0) rc = db_commit(c->db);
+    if (rc) db_rollback(c->db);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    api_reply_json(c, 202, json_pack("{s:s, s:s}", "status", "invited", "email", p.email));
+}
+
+void h_member_add(api_ctx *c)
+{
+    if (!admin_gate(c)) return;
+    json_t *b = api_body(c, MEMBER_ADD);
+    if (!b) return;
+    if (api_is_staff(c)) member_add_staff(c, b);
+    else member_add_admin(c, b);
+    json_decref(b);
 }
 
 static const struct jv_field MEMBER_UPDATE[] = { { "role", JV_STRING, 1, 16, 0 }, JV_END };

@@ -1,8 +1,11 @@
-/* account.c: passwords, sessions, API keys and login throttling (see account.h).
- * Guarantees: no secret is stored or logged in clear; a failed login costs the
- * same argon2id work whether or not the account exists; a locked account or
- * address is refused before any password is checked. */
+/* account.c: passwords, sessions, API keys and revocation (see account.h;
+ * sign-in and its throttling are in acct_signin.c).
+ * Guarantees: no secret is stored or logged in clear; every argon2id
+ * computation runs in the bounded pool (pwhash.h); a credential of a person of
+ * an offboarded tenant does not authenticate. */
 #include "booking/account.h"
+#include "booking/acct_int.h"
+#include "booking/pwhash.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include <pthread.h>
@@ -11,24 +14,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HASH_LEN 32
-
 void acct_policy_default(acct_policy *p)
 {
     p->session_ttl = 12 * 3600;
-    p->account_max_failures = 5;
-    p->address_max_failures = 30;
-    p->window = 15 * 60;
-    p->lockout = 15 * 60;
+    p->pair_free = 5;
+    p->account_free = 10;
+    p->address_free = 100;
+    p->delay_base = 1;
+    p->delay_cap = 15 * 60;
+    p->window = 3600;
+    p->device_ttl = 180 * 86400;
+    p->unlock_ttl = 3600;
+    p->alert_every = 3600;
+    p->hash_workers = PWH_WORKERS_DEFAULT;
+    p->hash_wait_ms = PWH_WAIT_MS_DEFAULT;
 }
 
-static void token_hash(const char *token, unsigned char out[HASH_LEN])
+void acct_token_hash(const char *token, unsigned char out[HASH_LEN])
 {
     crypto_generichash(out, HASH_LEN, (const unsigned char *)token, strlen(token), NULL, 0);
 }
 
-/* prefix + 32 random bytes in base64url without padding. */
-static void new_token(const char *prefix, char *out, size_t outlen)
+void acct_new_token(const char *prefix, char *out, size_t outlen)
 {
     unsigned char raw[32];
     char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
@@ -46,62 +53,18 @@ int acct_password_ok(const char *password)
 
 int acct_hash_password(const char *password, char *out, size_t outlen)
 {
-    if (outlen < crypto_pwhash_STRBYTES) return LP_ERR_INTERNAL;
-    if (crypto_pwhash_str(out, password, strlen(password), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        return LP_ERR_NOMEM;
-    return 0;
+    return pwh_hash(password, out, outlen);
 }
 
-/* ---- throttling ---- */
+/* ---- sessions ---- */
 
-/* Seconds the key stays locked, 0 when not locked. */
-static int64_t throttle_locked(db_t *db, const char *key, int64_t now)
-{
-    sqlite3_stmt *st = db_stmt(db, "SELECT locked_until FROM login_throttle WHERE key = ?1");
-    int64_t until = 0;
-    if (!st) return 0;
-    db_bind_text(st, 1, key);
-    if (sqlite3_step(st) == SQLITE_ROW) until = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return until > now ? until - now : 0;
-}
-
-static int throttle_fail(db_t *db, const acct_policy *pol, const char *key, int max, int64_t now)
-{
-    sqlite3_stmt *st = db_stmt(db,
-        "INSERT INTO login_throttle(key, failures, window_start, locked_until) VALUES (?1, 1, ?2, 0) "
-        "ON CONFLICT(key) DO UPDATE SET "
-        "  failures = CASE WHEN window_start <= ?2 - ?3 THEN 1 ELSE failures + 1 END, "
-        "  window_start = CASE WHEN window_start <= ?2 - ?3 THEN ?2 ELSE window_start END, "
-        "  locked_until = CASE WHEN window_start > ?2 - ?3 AND failures + 1 >= ?4 THEN ?2 + ?5 "
-        "                 ELSE locked_until END");
-    if (!st) return LP_ERR_DB;
-    db_bind_text(st, 1, key);
-    db_bind_int(st, 2, now);
-    db_bind_int(st, 3, pol->window);
-    db_bind_int(st, 4, max);
-    db_bind_int(st, 5, pol->lockout);
-    return db_exec_stmt(st);
-}
-
-static int throttle_clear(db_t *db, const char *key)
-{
-    sqlite3_stmt *st = db_stmt(db, "DELETE FROM login_throttle WHERE key = ?1");
-    if (!st) return LP_ERR_DB;
-    db_bind_text(st, 1, key);
-    return db_exec_stmt(st);
-}
-
-/* ---- login ---- */
-
-static int create_session(db_t *db, const acct_policy *pol, int64_t person_id, const char *ip,
-                          char token[ACCT_TOKEN_LEN], int64_t *expires_at)
+int acct_create_session(db_t *db, const acct_policy *pol, int64_t person_id, const char *ip,
+                        char *token, int64_t *expires_at)
 {
     unsigned char h[HASH_LEN];
     int64_t now = clk_now();
-    new_token("lps_", token, ACCT_TOKEN_LEN);
-    token_hash(token, h);
+    acct_new_token("lps_", token, ACCT_TOKEN_LEN);
+    acct_token_hash(token, h);
     sqlite3_stmt *st = db_stmt(db,
         "INSERT INTO sessions(token_hash, person_id, created_at, expires_at, client_ip) "
         "VALUES (?1, ?2, ?3, ?4, ?5)");
@@ -110,83 +73,9 @@ static int create_session(db_t *db, const acct_policy *pol, int64_t person_id, c
     db_bind_int(st, 2, person_id);
     db_bind_int(st, 3, now);
     db_bind_int(st, 4, now + pol->session_ttl);
-    db_bind_text(st, 5, ip);
+    db_bind_text(st, 5, ip ? ip : "");
     *expires_at = now + pol->session_ttl;
     return db_exec_stmt(st);
-}
-
-/* Looks up the stored hash of an active person; *found = 0 when none. */
-static int find_login(db_t *db, const char *email, int64_t *pid, char *hash, size_t hlen, int *found)
-{
-    sqlite3_stmt *st = db_stmt(db,
-        "SELECT id, password_hash FROM people WHERE email = ?1 AND status = 'active' "
-        "AND password_hash IS NOT NULL");
-    if (!st) return LP_ERR_DB;
-    db_bind_text(st, 1, email);
-    *found = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *pid = sqlite3_column_int64(st, 0);
-        snprintf(hash, hlen, "%s", db_col_text(st, 1));
-        *found = 1;
-    }
-    sqlite3_reset(st);
-    return 0;
-}
-
-static char g_dummy[crypto_pwhash_STRBYTES];
-static pthread_once_t g_dummy_once = PTHREAD_ONCE_INIT;
-
-static void dummy_init(void)
-{
-    if (acct_hash_password("labpass-dummy-password", g_dummy, sizeof g_dummy) != 0)
-        g_dummy[0] = '\0';
-}
-
-/* A real hash to verify against when the account does not exist. */
-static const char *dummy_hash(void)
-{
-    pthread_once(&g_dummy_once, dummy_init);
-    return g_dummy[0] ? g_dummy : NULL;
-}
-
-int acct_verify(db_t *db, const acct_policy *pol, const char *email, const char *password,
-                const char *client_ip, int64_t *person_id, int64_t *retry_after)
-{
-    char akey[300], ikey[80], hash[crypto_pwhash_STRBYTES + 1];
-    int64_t now = clk_now(), pid = 0;
-    int found = 0, rc;
-    snprintf(akey, sizeof akey, "acct:%s", email);
-    snprintf(ikey, sizeof ikey, "addr:%s", client_ip ? client_ip : "");
-    for (char *p = akey; *p; p++)
-        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
-    int64_t la = throttle_locked(db, akey, now), li = throttle_locked(db, ikey, now);
-    if (la > 0 || li > 0) {
-        *retry_after = la > li ? la : li;
-        return LP_ERR_THROTTLED;
-    }
-    if ((rc = find_login(db, email, &pid, hash, sizeof hash, &found)) != 0) return rc;
-    const char *check = found ? hash : dummy_hash();
-    int ok = check && crypto_pwhash_str_verify(check, password, strlen(password)) == 0 && found;
-    sodium_memzero(hash, sizeof hash);
-    if (ok) {
-        *person_id = pid;
-        return throttle_clear(db, akey);
-    }
-    if ((rc = db_begin(db)) != 0) return rc;
-    rc = throttle_fail(db, pol, akey, pol->account_max_failures, now);
-    if (rc == 0) rc = throttle_fail(db, pol, ikey, pol->address_max_failures, now);
-    if (rc == 0) rc = db_commit(db);
-    if (rc != 0) db_rollback(db);
-    return rc != 0 ? rc : LP_ERR_UNAUTH;
-}
-
-int acct_login(db_t *db, const acct_policy *pol, const char *email, const char *password,
-               const char *client_ip, char token_out[ACCT_TOKEN_LEN], int64_t *expires_at,
-               int64_t *person_id, int64_t *retry_after)
-{
-    int rc = acct_verify(db, pol, email, password, client_ip, person_id, retry_after);
-    if (rc == 0) rc = create_session(db, pol, *person_id, client_ip, token_out, expires_at);
-    return rc;
 }
 
 /* ---- authentication of requests ---- */
@@ -211,14 +100,15 @@ static void fill_profile(acct_profile *pr, sqlite3_stmt *st, int col)
 static int auth_session(db_t *db, const char *token, acct_caller *out)
 {
     unsigned char h[HASH_LEN];
-    token_hash(token, h);
+    acct_token_hash(token, h);
     sqlite3_stmt *st = db_stmt(db,
         "SELECT s.id, p.id, p.is_staff, COALESCE(m.role, ''), COALESCE(m.tenant_id, 0), s.expires_at, "
         "p.email, p.name, p.password_hash IS NOT NULL, p.created_at "
         "FROM sessions s JOIN people p ON p.id = s.person_id "
         "LEFT JOIN memberships m ON m.person_id = p.id "
+        "LEFT JOIN tenants t ON t.id = m.tenant_id "
         "WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 "
-        "AND p.status = 'active'");
+        "AND p.status = 'active' AND COALESCE(t.status, '') <> 'offboarded'");
     if (!st) return LP_ERR_DB;
     db_bind_blob(st, 1, h, HASH_LEN);
     db_bind_int(st, 2, clk_now());
@@ -242,13 +132,14 @@ static int auth_apikey(db_t *db, const char *token, acct_caller *out)
     long long id = strtoll(token + 4, &end, 10);
     if (id <= 0 || !end || *end != '_' || strlen(end + 1) < 20) return LP_ERR_UNAUTH;
     unsigned char h[HASH_LEN];
-    token_hash(end + 1, h);
+    acct_token_hash(end + 1, h);
     sqlite3_stmt *st = db_stmt(db,
         "SELECT k.secret_hash, k.role, COALESCE(k.person_id, 0), COALESCE(k.door_id, 0), "
         "COALESCE(p.status, 'active'), COALESCE(p.email, ''), COALESCE(p.name, ''), "
         "p.password_hash IS NOT NULL, COALESCE(p.created_at, 0), COALESCE(p.is_staff, 0) "
         "FROM api_keys k LEFT JOIN people p ON p.id = k.person_id "
-        "WHERE k.id = ?1 AND k.revoked_at IS NULL");
+        "WHERE k.id = ?1 AND k.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM memberships m "
+        "JOIN tenants t ON t.id = m.tenant_id WHERE m.person_id = k.person_id AND t.status = 'offboarded')");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
     int rc = LP_ERR_UNAUTH;
@@ -286,7 +177,7 @@ int acct_authenticate(db_t *db, const char *token, acct_caller *out)
     memset(out, 0, sizeof *out);
     size_t n = strlen(token);
     if (n < 10 || n > 200) return LP_ERR_UNAUTH;
-    token_hash(token, key);
+    acct_token_hash(token, key);
     uint64_t gen = db_generation();   /* read before the query: a commit during it invalidates */
     int64_t now = clk_now();
     struct auth_entry *e = &g_auth_cache[key[0] % AUTH_CACHE];
@@ -346,7 +237,80 @@ int acct_revoke_person_sessions(db_t *db, int64_t person_id)
     return db_exec_stmt(st);
 }
 
+/* Feed tokens are credentials too: a password change or an offboarding ends
+ * them here with the other credentials (calendar_feeds is created by feed.c). */
+int acct_revoke_person_feeds(db_t *db, const actor_t *who, int64_t person_id)
+{
+    sqlite3_stmt *st = db_stmt(db, "UPDATE calendar_feeds SET revoked_at = ?2 "
+                                   "WHERE person_id = ?1 AND revoked_at IS NULL");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, person_id);
+    db_bind_int(st, 2, clk_now());
+    int rc = db_exec_stmt(st);
+    if (rc == 0 && db_changes(db) > 0)
+        rc = audit_add(db, who, "revoke_all", "calendar_feed", person_id, NULL, NULL);
+    return rc;
+}
+
+/* Runs one statement with ?1 = tenant id and ?2 = now. */
+static int tenant_exec(db_t *db, const char *sql, int64_t tenant_id)
+{
+    sqlite3_stmt *st = db_stmt(db, sql);
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, tenant_id);
+    db_bind_int(st, 2, clk_now());
+    return db_exec_stmt(st);
+}
+
+#define OF_TENANT "person_id IN (SELECT person_id FROM memberships WHERE tenant_id = ?1)"
+static const char *const TENANT_REVOKES[] = {
+    "UPDATE sessions SET revoked_at = ?2 WHERE revoked_at IS NULL AND " OF_TENANT,
+    "UPDATE calendar_feeds SET revoked_at = ?2 WHERE revoked_at IS NULL AND " OF_TENANT,
+    "UPDATE known_devices SET revoked_at = ?2 WHERE revoked_at IS NULL AND " OF_TENANT,
+    "UPDATE setup_tokens SET used_at = ?2 WHERE used_at IS NULL AND " OF_TENANT,
+    "UPDATE tenant_invitations SET revoked_at = ?2 WHERE accepted_at IS NULL AND revoked_at IS NULL "
+    "AND (tenant_id = ?1 OR " OF_TENANT ")",
+};
+
+int acct_revoke_tenant(db_t *db, const actor_t *who, int64_t tenant_id)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof TENANT_REVOKES / sizeof TENANT_REVOKES[0]; i++)
+        rc = tenant_exec(db, TENANT_REVOKES[i], tenant_id);
+    int64_t ids[64];
+    size_t n;
+    do {   /* API keys one by one, each audited */
+        sqlite3_stmt *st = rc ? NULL : db_stmt(db, "SELECT id FROM api_keys WHERE revoked_at IS NULL AND "
+                                                   OF_TENANT " ORDER BY id LIMIT 64");
+        if (!st) return rc ? rc : LP_ERR_DB;
+        db_bind_int(st, 1, tenant_id);
+        for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++) ids[n] = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        for (size_t i = 0; rc == 0 && i < n; i++) rc = acct_apikey_revoke(db, who, ids[i]);
+    } while (rc == 0 && n == 64);
+    if (rc == 0) rc = audit_add(db, who, "revoke_credentials", "tenant", tenant_id, NULL, NULL);
+    return rc;
+}
+
 /* ---- API keys ---- */
+
+/* Live API keys of person, in pages; revokes each (audited). */
+int acct_revoke_person_keys(db_t *db, const actor_t *who, int64_t person_id)
+{
+    int64_t ids[64];
+    size_t n;
+    int rc = 0;
+    do {
+        sqlite3_stmt *st = db_stmt(db, "SELECT id FROM api_keys WHERE person_id = ?1 "
+                                       "AND revoked_at IS NULL ORDER BY id LIMIT 64");
+        if (!st) return LP_ERR_DB;
+        db_bind_int(st, 1, person_id);
+        for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++) ids[n] = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        for (size_t i = 0; rc == 0 && i < n; i++) rc = acct_apikey_revoke(db, who, ids[i]);
+    } while (rc == 0 && n == 64);
+    return rc;
+}
 
 static const char *SNAP_APIKEY =
     "SELECT json_object('id', id, 'name', name, 'role', role, 'person_id', person_id, "
@@ -358,8 +322,8 @@ int acct_apikey_create(db_t *db, const actor_t *who, const char *name, const cha
 {
     char secret[ACCT_TOKEN_LEN];
     unsigned char h[HASH_LEN];
-    new_token("", secret, sizeof secret);
-    token_hash(secret, h);
+    acct_new_token("", secret, sizeof secret);
+    acct_token_hash(secret, h);
     sqlite3_stmt *st = db_stmt(db,
         "INSERT INTO api_keys(name, secret_hash, role, person_id, door_id, created_at) "
         "VALUES (?1, ?2, ?3, NULLIF(?4, 0), NULLIF(?5, 0), ?6)");
@@ -401,30 +365,36 @@ int acct_apikey_revoke(db_t *db, const actor_t *who, int64_t id)
 
 /* ---- passwords ---- */
 
-int acct_set_password(db_t *db, const actor_t *who, int64_t person_id, const char *password)
+int acct_store_password(db_t *db, const actor_t *who, int64_t person_id, const char *hash)
 {
-    char hash[crypto_pwhash_STRBYTES];
-    int rc = acct_password_ok(password);
-    if (rc == 0) rc = acct_hash_password(password, hash, sizeof hash);
-    if (rc) return rc;
     sqlite3_stmt *st = db_stmt(db,
         "UPDATE people SET password_hash = ?2, updated_at = ?3 WHERE id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, person_id);
     db_bind_text(st, 2, hash);
     db_bind_int(st, 3, clk_now());
-    rc = db_exec_stmt(st);
+    int rc = db_exec_stmt(st);
     if (rc == 0 && db_changes(db) == 0) rc = LP_ERR_NOTFOUND;
     if (rc == 0) rc = acct_revoke_person_sessions(db, person_id);
     if (rc == 0) rc = audit_add(db, who, "set_password", "person", person_id, NULL, NULL);
     return rc;
 }
 
+int acct_set_password(db_t *db, const actor_t *who, int64_t person_id, const char *password)
+{
+    char hash[crypto_pwhash_STRBYTES];
+    int rc = acct_password_ok(password);
+    if (rc == 0) rc = acct_hash_password(password, hash, sizeof hash);
+    if (rc == 0) rc = acct_store_password(db, who, person_id, hash);
+    sodium_memzero(hash, sizeof hash);
+    return rc;
+}
+
 int acct_setup_token(db_t *db, int64_t person_id, int64_t ttl, char token_out[ACCT_TOKEN_LEN])
 {
     unsigned char h[HASH_LEN];
-    new_token("lpsetup_", token_out, ACCT_TOKEN_LEN);
-    token_hash(token_out, h);
+    acct_new_token("lpsetup_", token_out, ACCT_TOKEN_LEN);
+    acct_token_hash(token_out, h);
     sqlite3_stmt *st = db_stmt(db,
         "INSERT INTO setup_tokens(token_hash, person_id, expires_at) VALUES (?1, ?2, ?3)");
     if (!st) return LP_ERR_DB;
@@ -437,11 +407,14 @@ int acct_setup_token(db_t *db, int64_t person_id, int64_t ttl, char token_out[AC
 int acct_setup_consume(db_t *db, const char *token, const char *password)
 {
     unsigned char h[HASH_LEN];
+    char hash[crypto_pwhash_STRBYTES];
     int64_t pid = 0;
     if (strlen(token) > 100) return LP_ERR_UNAUTH;
     int rc = acct_password_ok(password);
+    /* the hash first: the write lock is not held while argon2id runs */
+    if (rc == 0) rc = acct_hash_password(password, hash, sizeof hash);
     if (rc) return rc;
-    token_hash(token, h);
+    acct_token_hash(token, h);
     if ((rc = db_begin(db)) != 0) return rc;
     sqlite3_stmt *st = db_stmt(db,
         "UPDATE setup_tokens SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL "
@@ -455,8 +428,9 @@ int acct_setup_consume(db_t *db, const char *token, const char *password)
         if (pid == 0) rc = LP_ERR_UNAUTH;
     }
     actor_t self = { pid, "setup-token" };
-    if (rc == 0) rc = acct_set_password(db, &self, pid, password);
+    if (rc == 0) rc = acct_store_password(db, &self, pid, hash);
     if (rc == 0) rc = db_commit(db);
     if (rc) db_rollback(db);
+    sodium_memzero(hash, sizeof hash);
     return rc;
 }

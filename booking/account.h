@@ -1,7 +1,8 @@
 /* account.h: sign-in for people and machines.
  * Passwords are argon2id hashes (crypto_pwhash_str). Session tokens and API
  * key secrets are random, shown once, and stored only as BLAKE2b hashes.
- * Login is throttled per account and per client address. A caller resolved
+ * Sign-in is throttled before any hash is computed (see acct_policy) and
+ * hashing runs in a bounded pool (pwhash.h). A caller resolved
  * from a token is an acct_caller with its role and tenant scope. */
 #ifndef LP_ACCOUNT_H
 #define LP_ACCOUNT_H
@@ -35,33 +36,74 @@ typedef struct acct_caller {
 #define ACCT_PASSWORD_MIN 10
 #define ACCT_PASSWORD_MAX 256
 
-/* Login policy (seconds and counts). */
+/* Sign-in policy (seconds and counts). Throttling never locks an account:
+ * every key below slows attempts down with an exponential delay, and the
+ * account-wide and address-wide keys apply only to devices the person has
+ * not signed in from (or confirmed by e-mail), so a stranger cannot keep the
+ * owner out. An attempt counts the moment it starts (see acct_signin). */
 typedef struct acct_policy {
     int64_t session_ttl;        /* default 12 h */
-    int account_max_failures;   /* default 5 per window */
-    int address_max_failures;   /* default 30 per window */
-    int64_t window;             /* default 15 min */
-    int64_t lockout;            /* default 15 min */
+    int pair_free;              /* attempts per account+client pair before delays, default 5 */
+    int account_free;           /* per account from unknown devices, default 10 */
+    int address_free;           /* per client address from unknown devices, default 100 */
+    int64_t delay_base;         /* first delay, default 1 s; doubles per further attempt */
+    int64_t delay_cap;          /* longest delay, default 15 min */
+    int64_t window;             /* counts reset after this long without attempts, default 1 h */
+    int64_t device_ttl;         /* a known-device cookie lasts this long, default 180 days */
+    int64_t unlock_ttl;         /* an e-mailed sign-in link lasts this long, default 1 h */
+    int64_t alert_every;        /* at most one staff alert per account or address per this, default 1 h */
+    int hash_workers;           /* argon2id computations at once, default PWH_WORKERS_DEFAULT */
+    int hash_wait_ms;           /* wait for a free slot before 503, default PWH_WAIT_MS_DEFAULT */
 } acct_policy;
 void acct_policy_default(acct_policy *p);
 
-/* argon2id hash of password into out (crypto_pwhash_STRBYTES). */
+/* argon2id hash of password into out (crypto_pwhash_STRBYTES), through the
+ * bounded pool (booking/pwhash.h): LP_ERR_BUSY when it is full. */
 int acct_hash_password(const char *password, char *out, size_t outlen) LP_MUST;
 /* Checks the password rules (length). */
 int acct_password_ok(const char *password) LP_MUST;
 
-/* Verifies email/password, honouring throttling. On success creates a session
- * and writes its token (shown once) to token_out, and its expiry.
- * Errors: LP_ERR_UNAUTH (bad email/password or disabled), LP_ERR_THROTTLED
- * (with *retry_after seconds). */
+/* One sign-in attempt. device is the known-device cookie or an e-mailed
+ * sign-in link token (NULL or "" when none). */
+typedef struct acct_attempt {
+    const char *email;
+    const char *password;
+    const char *client_ip;
+    const char *device;
+} acct_attempt;
+
+typedef struct acct_outcome {
+    int64_t person_id;
+    int64_t expires_at;              /* session expiry (acct_signin) */
+    int64_t retry_after;             /* seconds, with LP_ERR_THROTTLED or LP_ERR_BUSY */
+    char token[ACCT_TOKEN_LEN];      /* session token, shown once (acct_signin) */
+    char device[ACCT_TOKEN_LEN];     /* new known-device token to set, "" when unchanged */
+} acct_outcome;
+
+/* Checks email/password. The attempt is reserved first, in one write
+ * transaction (every throttle key counts it, or it is refused with
+ * LP_ERR_THROTTLED and o->retry_after), and only then is the hash computed,
+ * so parallel guesses cannot pass the limits. On success the pair's count is
+ * cleared and a known-device token is issued when the attempt came without a
+ * valid one. Errors: LP_ERR_UNAUTH (bad e-mail/password, disabled person or
+ * offboarded tenant; one answer for all), LP_ERR_THROTTLED, LP_ERR_BUSY (the
+ * hashing pool is full; o->retry_after set). Caller wipes o->token. */
+int acct_check(db_t *db, const acct_policy *pol, const acct_attempt *a, acct_outcome *o) LP_MUST;
+/* acct_check, then a new session (token in o->token, shown once). */
+int acct_signin(db_t *db, const acct_policy *pol, const acct_attempt *a, acct_outcome *o) LP_MUST;
+
+/* Compatibility wrappers: an attempt without a device. */
 int acct_login(db_t *db, const acct_policy *pol, const char *email, const char *password,
                const char *client_ip, char token_out[ACCT_TOKEN_LEN], int64_t *expires_at,
                int64_t *person_id, int64_t *retry_after) LP_MUST;
-
-/* Checks email/password with the same throttling as a login, without
- * creating a session (re-authentication before a password change). */
 int acct_verify(db_t *db, const acct_policy *pol, const char *email, const char *password,
                 const char *client_ip, int64_t *person_id, int64_t *retry_after) LP_MUST;
+
+/* Sends a one-time sign-in link (a device token valid pol->unlock_ttl) to
+ * the address when it belongs to a person who may sign in; does nothing
+ * otherwise, and at most once per pol->delay_cap per address. Always 0 unless
+ * the database fails, so the answer tells nothing about the address. */
+int acct_unlock_request(db_t *db, const acct_policy *pol, const char *email) LP_MUST;
 
 /* Resolves a bearer token (session "lps_…" or API key "lpk_…"). Results are
  * cached per thread while nothing was committed to the database by this
@@ -76,6 +118,14 @@ int acct_logout(db_t *db, int64_t session_id) LP_MUST;
 int acct_revoke_session(db_t *db, const actor_t *who, int64_t session_id) LP_MUST;
 /* Revokes every session of a person (disable, password change). */
 int acct_revoke_person_sessions(db_t *db, int64_t person_id) LP_MUST;
+/* Revokes the person's API keys (audited each), calendar feed tokens and
+ * known devices, in the caller's transaction. */
+int acct_revoke_person_keys(db_t *db, const actor_t *who, int64_t person_id) LP_MUST;
+int acct_revoke_person_feeds(db_t *db, const actor_t *who, int64_t person_id) LP_MUST;
+/* Ends everything the people of a tenant sign in or read with: sessions, API
+ * keys, calendar feeds, known devices, setup tokens and open invitations, in
+ * the caller's transaction (offboarding). */
+int acct_revoke_tenant(db_t *db, const actor_t *who, int64_t tenant_id) LP_MUST;
 
 /* Creates an API key; the full key "lpk_<id>_<secret>" goes to key_out once.
  * role is "staff" (person_id set) or "door" (door_id set). */
@@ -84,8 +134,12 @@ int acct_apikey_create(db_t *db, const actor_t *who, const char *name, const cha
                        int64_t *id_out) LP_MUST;
 int acct_apikey_revoke(db_t *db, const actor_t *who, int64_t id) LP_MUST;
 
-/* Sets a person's password (hashes it) and revokes their sessions. */
+/* Sets a person's password (hashes it) and revokes their sessions. The hash
+ * takes a pool slot: call it before opening a transaction, or use
+ * acct_store_password with a hash made beforehand. */
 int acct_set_password(db_t *db, const actor_t *who, int64_t person_id, const char *password) LP_MUST;
+/* Stores an acct_hash_password result and revokes the person's sessions. */
+int acct_store_password(db_t *db, const actor_t *who, int64_t person_id, const char *hash) LP_MUST;
 
 /* Creates a one-time setup token for a person without a password (invites);
  * token shown once; valid for ttl seconds. */

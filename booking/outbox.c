@@ -15,6 +15,15 @@ int obx_to_person(db_t *db, const char *kind, int64_t person_id, const char *sub
     return db_exec_stmt(st);
 }
 
+int obx_to_staff(db_t *db, const char *kind, const char *subject, const char *body)
+{
+    sqlite3_stmt *st = db_stmt(db, "INSERT INTO outbox(kind, recipient, subject, body, created_at) "
+                                   "SELECT ?1, email, ?2, ?3, ?4 FROM people WHERE is_staff = 1 AND status = 'active'");
+    if (!st) return LP_ERR_DB;
+    db_bind_text(st, 1, kind); db_bind_text(st, 2, subject); db_bind_text(st, 3, body); db_bind_int(st, 4, clk_now());
+    return db_exec_stmt(st);
+}
+
 int obx_pending(db_t *db, size_t max, obx_msg **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, recipient, subject, body, attempts FROM outbox "

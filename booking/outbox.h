@@ -11,6 +11,8 @@ typedef struct obx_msg { int64_t id; char kind[32]; char recipient[255]; char su
 
 /* Queues a message to the person's e-mail address. */
 int obx_to_person(db_t *db, const char *kind, int64_t person_id, const char *subject, const char *body) LP_MUST;
+/* Queues one message to every active staff member (alerts). */
+int obx_to_staff(db_t *db, const char *kind, const char *subject, const char *body) LP_MUST;
 /* Up to max pending messages, oldest first. Caller frees. */
 int obx_pending(db_t *db, size_t max, obx_msg **out, size_t *n) LP_MUST;
 int obx_mark(db_t *db, int64_t id, int ok, const char *error) LP_MUST;

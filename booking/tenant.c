@@ -1,5 +1,8 @@
-/* tenant.c: tenants (see tenant.h). */
+/* tenant.c: tenants (see tenant.h). Offboarding ends, in its transaction,
+ * every credential of the tenant's people (acct_revoke_tenant); the issuer's
+ * hook revokes their door passes. */
 #include "booking/tenant.h"
+#include "booking/account.h"
 #include "core/clock.h"
 #include <ctype.h>
 #include <stdio.h>
@@ -194,6 +197,8 @@ int tnt_set_status(db_t *db, const actor_t *who, int64_t id, const char *status,
         rc = db_exec_stmt(st);
     }
     for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, who, id, status);
+    /* Offboarded is final: its people's sessions, keys, feeds and links end now. */
+    if (rc == 0 && strcmp(status, "offboarded") == 0) rc = acct_revoke_tenant(db, who, id);
     if (rc == 0) rc = audit_change(db, who, status, "tenant", id, SNAP_TENANT, before);
     if (rc == 0) rc = db_commit(db);
     if (rc) db_rollback(db);

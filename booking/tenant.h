@@ -1,6 +1,8 @@
 /* tenant.h: tenants, the startups that rent lab time.
  * A tenant is active, suspended (no new bookings, passes revoked) or
- * offboarded (final). Every change is audited in the same transaction. */
+ * offboarded (final: its people can no longer sign in, and their sessions,
+ * API keys, calendar feeds and sign-in links end with it). Every change is
+ * audited in the same transaction. */
 #ifndef LP_TENANT_H
 #define LP_TENANT_H
 #include <stddef.h>

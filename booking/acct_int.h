@@ -1,0 +1,21 @@
+/* acct_int.h: what account.c and acct_signin.c share (inside booking/ only):
+ * token making and hashing. Not for other modules. */
+#ifndef LP_ACCT_INT_H
+#define LP_ACCT_INT_H
+#include <stddef.h>
+#include <stdint.h>
+#include "db/db.h"
+
+#define HASH_LEN 32
+
+/* BLAKE2b-256 of a token: what the database stores instead of the token. */
+void acct_token_hash(const char *token, unsigned char out[HASH_LEN]);
+/* prefix + 32 random bytes in base64url without padding. */
+void acct_new_token(const char *prefix, char *out, size_t outlen);
+
+struct acct_policy;
+/* Inserts a session for person_id (token to token, shown once). */
+int acct_create_session(db_t *db, const struct acct_policy *pol, int64_t person_id, const char *ip,
+                        char *token, int64_t *expires_at);
+
+#endif
