@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "tests/lib/harness.h"
 
 #define T0 1772438400LL   /* 2026-03-02T08:00:00Z = 09:00 local */
@@ -61,17 +62,38 @@ static int64_t priced_resource(const char *name)
     return id;
 }
 
-/* Sets the server's clock to t and signs everyone in again (sessions expire
- * when the clock moves a day). */
+/* Moves the server's clock forward to t. Sessions last 12 h, so when the
+ * clock has moved 11 h or more since the last sign-in everyone signs in again
+ * (the sign-in throttle's window has passed by then too). Every case runs in
+ * its own week, so the clock only moves forward. */
 static int at(int64_t t)
 {
+    static int64_t signed_in_at = -1;
     hx_set_clock(&S, t);
+    if (signed_in_at >= 0 && t >= signed_in_at && t - signed_in_at < 11 * HOUR) return 0;
     free(staff); free(member_a); free(member_b);
     staff = hx_login(&S, DEMO_STAFF);
     member_a = hx_login(&S, DEMO_MEMBER_A);
     member_b = hx_login(&S, DEMO_MEMBER_B);
+    signed_in_at = t;
     return staff && member_a && member_b ? 0 : -1;
 }
+
+/* RFC 3339 (UTC) of t; one of four rotating buffers. */
+static const char *ts(int64_t t)
+{
+    static char buf[4][32];
+    static int k;
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    k = (k + 1) % 4;
+    strftime(buf[k], sizeof buf[k], "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf[k];
+}
+
+/* Monday 09:00 (site time) of week k of the suite; March 2026 for k < 4. */
+static int64_t week(int k) { return T0 + (int64_t)k * 7 * 24 * HOUR; }
 
 static int setup(void **st)
 {
@@ -136,56 +158,67 @@ static int64_t charge(int64_t id, const char *kind)
 
 static void test_fee_move_later_then_cancel(void **st)
 {
-    assert_int_equal(at(T0), 0);
+    int64_t b = week(0);
+    assert_int_equal(at(b), 0);
     /* Tuesday 10:00-12:00, 25 h ahead: outside the 24 h window. */
-    int64_t id = book(member_a, bench, "2026-03-03T10:00:00+01:00", "2026-03-03T12:00:00+01:00", "late");
+    int64_t id = book(member_a, bench, ts(b + 25 * HOUR), ts(b + 27 * HOUR), "late");
     assert_int_equal(charge(id, "usage"), 12000);
     /* Monday 12:00: 22 h ahead, inside the window. Moved to Friday and cut
      * to 30 minutes, then cancelled 94 h "ahead". */
-    assert_int_equal(at(T0 + 3 * HOUR), 0);
-    move(member_a, id, "2026-03-06T10:00:00+01:00", "2026-03-06T10:30:00+01:00");
+    assert_int_equal(at(b + 3 * HOUR), 0);
+    move(member_a, id, ts(b + 97 * HOUR), ts(b + 97 * HOUR + 1800));
     cancel(member_a, id);
     /* The fee is by the earliest start and on the booking as it entered the
      * late window: half of 2 h at 60.00. Before the fix: no charge at all. */
     assert_int_equal(charge(id, "cancellation"), 6000);
 }
 
+/* The same finding, the other side (a control: passes before and after the
+ * fix): a move made well ahead of the window, then a cancellation well
+ * ahead of the earliest start, costs nothing. */
 static void test_fee_moved_outside_window_then_cancelled_early(void **st)
 {
-    assert_int_equal(at(T0), 0);
+    int64_t b = week(1);
+    assert_int_equal(at(b), 0);
     /* Thursday 10:00, moved on Monday (73 h ahead) to Friday; cancelled on
      * Tuesday 09:00, 25 h before the earliest start: free. */
-    int64_t id = book(member_a, bench, "2026-03-05T10:00:00+01:00", "2026-03-05T12:00:00+01:00", "free");
-    move(member_a, id, "2026-03-06T13:00:00+01:00", "2026-03-06T15:00:00+01:00");
-    assert_int_equal(at(T0 + 24 * HOUR), 0);
+    int64_t id = book(member_a, bench, ts(b + 73 * HOUR), ts(b + 75 * HOUR), "free");
+    move(member_a, id, ts(b + 100 * HOUR), ts(b + 102 * HOUR));
+    assert_int_equal(at(b + 24 * HOUR), 0);
     cancel(member_a, id);
     assert_int_equal(charge(id, "cancellation"), -1);
 }
 
+/* The same finding: the deadline follows the earliest start since the
+ * booking was confirmed, not its latest one. */
 static void test_fee_deadline_by_earliest_start(void **st)
 {
-    assert_int_equal(at(T0), 0);
+    int64_t b = week(2);
+    assert_int_equal(at(b), 0);
     /* Friday 16:00; on Monday moved to Wednesday 16:00 and back to Friday
      * (both outside the window); cancelled Tuesday 17:00, 23 h before
      * Wednesday: late, by the earliest start the booking had. */
-    int64_t id = book(member_a, bench, "2026-03-06T16:00:00+01:00", "2026-03-06T17:00:00+01:00", "earliest");
-    move(member_a, id, "2026-03-04T16:00:00+01:00", "2026-03-04T17:00:00+01:00");
-    move(member_a, id, "2026-03-06T16:00:00+01:00", "2026-03-06T17:00:00+01:00");
-    assert_int_equal(at(T0 + 32 * HOUR), 0);
+    int64_t id = book(member_a, bench, ts(b + 103 * HOUR), ts(b + 104 * HOUR), "earliest");
+    move(member_a, id, ts(b + 55 * HOUR), ts(b + 56 * HOUR));
+    move(member_a, id, ts(b + 103 * HOUR), ts(b + 104 * HOUR));
+    assert_int_equal(at(b + 32 * HOUR), 0);
     cancel(member_a, id);
     assert_int_equal(charge(id, "cancellation"), 3000);
 }
 
+/* The same finding for the no-show fee: shrinking a booking inside the late
+ * window does not shrink what a no-show costs. */
 static void test_noshow_fee_not_cut_inside_window(void **st)
 {
-    assert_int_equal(at(T0), 0);
+    int64_t b = week(3);
+    assert_int_equal(at(b), 0);
     /* Wednesday 14:00-16:00; cut to 30 minutes an hour before the start,
      * then nobody comes: the no-show fee is on the 2 h booked when the
      * window began (before the fix: on 30 minutes, 1500). */
-    int64_t id = book(member_a, bench, "2026-03-04T14:00:00+01:00", "2026-03-04T16:00:00+01:00", "noshow");
-    assert_int_equal(at(T0 + 52 * HOUR), 0);                               /* Wednesday 13:00 */
-    move(member_a, id, "2026-03-04T14:00:00+01:00", "2026-03-04T14:30:00+01:00");
-    assert_int_equal(at(T0 + 54 * HOUR), 0);                               /* Wednesday 15:00 */
+    int64_t id = book(member_a, bench, ts(b + 53 * HOUR), ts(b + 55 * HOUR), "noshow");
+    assert_int_equal(at(b + 52 * HOUR), 0);                           /* Wednesday 13:00 */
+    move(member_a, id, ts(b + 53 * HOUR), ts(b + 53 * HOUR + 1800));
+    assert_int_equal(at(b + 54 * HOUR), 0);                           /* Wednesday 15:00 */
     json_decref(call("POST", "/api/v1/maintenance/run", staff, NULL, 200));
     assert_int_equal(charge(id, "no_show"), 6000);
 }
@@ -195,15 +228,21 @@ static void test_noshow_fee_not_cut_inside_window(void **st)
 
 static void test_idempotency_key_other_payload(void **st)
 {
-    assert_int_equal(at(T0), 0);
+    int64_t w = week(4);
+    assert_int_equal(at(w), 0);
     char a[300], a2[300], b[300];
-    snprintf(a, sizeof a, "{\"resource_id\":%lld,\"start\":\"2026-03-10T09:00:00+01:00\","
-             "\"end\":\"2026-03-10T10:00:00+01:00\",\"title\":\"idem\"}", (long long)bench);
+    char s1[32], e1[32], s2[32], e2[32];
+    snprintf(s1, sizeof s1, "%s", ts(w + 24 * HOUR));
+    snprintf(e1, sizeof e1, "%s", ts(w + 25 * HOUR));
+    snprintf(s2, sizeof s2, "%s", ts(w + 48 * HOUR));
+    snprintf(e2, sizeof e2, "%s", ts(w + 49 * HOUR));
+    snprintf(a, sizeof a, "{\"resource_id\":%lld,\"start\":\"%s\",\"end\":\"%s\",\"title\":\"idem\"}",
+             (long long)bench, s1, e1);
     /* The same JSON, spaced and ordered differently: the same payload. */
-    snprintf(a2, sizeof a2, "{ \"title\": \"idem\", \"end\": \"2026-03-10T10:00:00+01:00\", "
-             "\"start\": \"2026-03-10T09:00:00+01:00\", \"resource_id\": %lld }", (long long)bench);
-    snprintf(b, sizeof b, "{\"resource_id\":%lld,\"start\":\"2026-03-11T09:00:00+01:00\","
-             "\"end\":\"2026-03-11T10:00:00+01:00\",\"title\":\"idem\"}", (long long)bench);
+    snprintf(a2, sizeof a2, "{ \"title\": \"idem\", \"end\": \"%s\", \"start\": \"%s\", \"resource_id\": %lld }",
+             e1, s1, (long long)bench);
+    snprintf(b, sizeof b, "{\"resource_id\":%lld,\"start\":\"%s\",\"end\":\"%s\",\"title\":\"idem\"}",
+             (long long)bench, s2, e2);
     const char *key = "Idempotency-Key: attack-key-1";
     hx_resp r1, r2, r3;
     assert_int_equal(hx_req(&S, "POST", "/api/v1/reservations", member_a, a, key, &r1), 0);
@@ -238,19 +277,19 @@ static int count(const char *hay, const char *needle)
 
 static void test_feed_hides_other_tenants_history(void **st)
 {
-    assert_int_equal(at(T0), 0);
+    int64_t w = week(5);
+    assert_int_equal(at(w), 0);
     char body[80], path[200];
     snprintf(body, sizeof body, "{\"resource_id\":%lld}", (long long)feedlab);
     json_t *f = call("POST", "/api/v1/me/calendar-feeds", member_a, body, 201);
     snprintf(path, sizeof path, "%s", json_string_value(json_object_get(f, "url")));
     json_decref(f);
-    /* BioSense: one booking cancelled, one kept, one completed. */
-    int64_t gone = book(member_b, feedlab, "2026-03-12T09:00:00+01:00", "2026-03-12T10:00:00+01:00",
-                        "Secret BioSense assay");
+    /* BioSense: one booking cancelled, one kept. */
+    int64_t gone = book(member_b, feedlab, ts(w + 24 * HOUR), ts(w + 25 * HOUR), "Secret BioSense assay");
     cancel(member_b, gone);
-    book(member_b, feedlab, "2026-03-13T09:00:00+01:00", "2026-03-13T10:00:00+01:00", "Secret BioSense run");
+    book(member_b, feedlab, ts(w + 48 * HOUR), ts(w + 49 * HOUR), "Secret BioSense run");
     /* NovaCell's own cancelled booking stays visible to NovaCell. */
-    int64_t own = book(member_a, feedlab, "2026-03-16T09:00:00+01:00", "2026-03-16T10:00:00+01:00", "Our run");
+    int64_t own = book(member_a, feedlab, ts(w + 72 * HOUR), ts(w + 73 * HOUR), "Our run");
     cancel(member_a, own);
     hx_resp r;
     assert_int_equal(hx_req(&S, "GET", path, NULL, NULL, NULL, &r), 0);
@@ -269,13 +308,16 @@ static void test_feed_hides_other_tenants_history(void **st)
 
 static void test_odd_inputs_no_5xx(void **st)
 {
-    assert_int_equal(at(T0), 0);
+    int64_t w = week(6);
+    assert_int_equal(at(w), 0);
     char long_key[400], hdr[450], badres[200];
     memset(long_key, 'k', sizeof long_key - 1);
     long_key[sizeof long_key - 1] = '\0';
     snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", long_key);
-    snprintf(badres, sizeof badres, "{\"resource_id\":%lld,\"start\":\"2026-03-20T09:00:00+01:00\","
-             "\"end\":\"2026-03-20T08:00:00+01:00\"}", (long long)bench);
+    char s1[32];
+    snprintf(s1, sizeof s1, "%s", ts(w + 24 * HOUR));
+    snprintf(badres, sizeof badres, "{\"resource_id\":%lld,\"start\":\"%s\",\"end\":\"%s\"}",
+             (long long)bench, s1, ts(w + 23 * HOUR));
     static const struct { const char *method, *path, *body, *hdr; } odd[] = {
         { "POST", "/api/v1/reservations", "{\"resource_id\":1}", "Idempotency-Key: x" },
         { "POST", "/api/v1/reservations", "[]", "Idempotency-Key: y" },
