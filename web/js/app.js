@@ -2,6 +2,7 @@
 // their role, the language switch and a small history-based router.
 
 import { ApiError, getMe, getSite, logout, setUnauthorizedHandler } from './api.js';
+import { displayName } from './data.js';
 import { h, clear, toast } from './dom.js';
 import { t, lang, setLang, onLangChange } from './i18n.js';
 import { setZone } from './time.js';
@@ -96,13 +97,13 @@ function renderTopbar(current) {
         nav.classList.toggle('collapsed', !state.menuOpen);
         toggle.setAttribute('aria-expanded', String(state.menuOpen));
       } }, '☰ ', t('nav.menu'));
-    nav.append(h('button', { type: 'button', class: 'nav-signout', onclick: signOut }, t('nav.signOutAs', { name: state.me.name || state.me.email })));
+    nav.append(h('button', { type: 'button', class: 'nav-signout', onclick: signOut }, t('nav.signOutAs', { name: displayName(state.me) })));
     inner.append(nav);
   }
   const right = h('div', { class: 'topbar-right' });
   right.append(langSwitch());
   if (state.me) {
-    right.append(h('span', { class: 'user-name', title: state.me.email }, state.me.name || state.me.email),
+    right.append(h('span', { class: 'user-name', title: state.me.email }, displayName(state.me)),
       h('button', { type: 'button', class: 'btn btn-small btn-signout', onclick: signOut }, t('nav.signOut')));
   }
   inner.append(right);

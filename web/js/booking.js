@@ -55,7 +55,7 @@ export async function openBooking(ctx, init, onDone) {
   function syncRules() {
     const r = resources.find((x) => String(x.id) === resSel.value);
     if (!r) return;
-    const g = r.granularity_min || 15;
+    const g = r.granularity_min;
     start.step = String(g * 60);
     end.step = String(g * 60);
     const parts = [t('book.grid', { n: g })];

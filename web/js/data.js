@@ -1,7 +1,7 @@
 // data.js: small shared look-ups (resources, labs, tenants, people,
 // trainings) loaded once per page view and reused by the views.
 
-import * as api from './api.js';
+import { listResources, listTenants, listPeople, listQualifications, listMembers } from './api.js';
 import { t } from './i18n.js';
 
 let cache = {};
@@ -13,7 +13,7 @@ async function once(key, fn) {
 }
 
 export const resources = () => once('resources', async () =>
-  (await api.listResources()).sort((a, b) => kindOrder(a) - kindOrder(b) || a.name.localeCompare(b.name)));
+  (await listResources()).sort((a, b) => kindOrder(a) - kindOrder(b) || a.name.localeCompare(b.name)));
 
 const KIND_ORDER = { lab: 0, equipment: 1, room: 2 };
 function kindOrder(r) { return KIND_ORDER[r.kind] ?? 3; }
@@ -28,10 +28,14 @@ export async function labs() {
   }));
 }
 
-export const tenants = () => once('tenants', () => api.listTenants());
-export const people = () => once('people', () => api.listPeople());
-export const qualifications = () => once('quals', () => api.listQualifications());
-export const members = (tid) => once(`members-${tid}`, () => api.listMembers(tid));
+export const tenants = () => once('tenants', () => listTenants());
+export const people = () => once('people', () => listPeople());
+export const qualifications = () => once('quals', () => listQualifications());
+export const members = (tid) => once(`members-${tid}`, () => listMembers(tid));
+
+// How a person is named on screen: the name, or the e-mail address of
+// someone invited without a name (the server sends name "" then).
+export function displayName(p) { return p.name === '' ? p.email : p.name; }
 
 export function byId(list) { const m = new Map(); for (const x of list) m.set(x.id, x); return m; }
 

@@ -43,7 +43,7 @@ export default async function approvals(root, ctx) {
         h('div', { class: 'what' },
           h('div', null, h('strong', null, res ? res.name : `#${r.resource_id}`), r.title ? ` — ${r.title}` : ''),
           h('div', null, fmtRange(parseTime(r.start), parseTime(r.end))),
-          h('div', { class: 'sub' }, [p ? p.name || p.email : '', tn2 ? tn2.name : ''].filter(Boolean).join(' · '))),
+          h('div', { class: 'sub' }, [p ? data.displayName(p) : '', tn2 ? tn2.name : ''].filter(Boolean).join(' · '))),
         h('div', { class: 'acts' },
           button(t('appr.approve'), () => approve(r, label), 'btn-small btn-primary', { 'aria-label': `${t('appr.approve')}: ${label}` }),
           button(t('appr.reject'), () => reject(r, label), 'btn-small btn-danger', { 'aria-label': `${t('appr.reject')}: ${label}` }))));
@@ -98,7 +98,7 @@ export default async function approvals(root, ctx) {
       soonCard.append(h('p', null, tn('appr.expiringCount', grants.length)),
         h('ul', null, grants.slice(0, 8).map((g) => {
           const p = personById.get(g.person_id);
-          return h('li', null, `${p ? p.name || p.email : `#${g.person_id}`}: ${g.name} — ${fmtDate(parseTime(g.expires_at))}`);
+          return h('li', null, `${p ? data.displayName(p) : `#${g.person_id}`}: ${g.name} — ${fmtDate(parseTime(g.expires_at))}`);
         })));
     } catch (err) {
       soonCard.append(message('error', explain(err).title, explain(err).text));

@@ -21,7 +21,7 @@ const SHOWN = new Set(['requested', 'confirmed', 'checked_in', 'completed', 'bus
 // Opening hours of r on weekday wd as [[from, to], ...] minutes; null hours = always open.
 function openIntervals(r, wd) {
   if (!r.opening_hours) return [[0, 1440]];
-  const txt = r.opening_hours[DAY_KEYS[wd]] || '';
+  const txt = r.opening_hours[DAY_KEYS[wd]];
   return txt.split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
     const m = /^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$/.exec(p);
     return m ? [+m[1] * 60 + +m[2], +m[3] * 60 + +m[4] || 1440] : null;
@@ -35,7 +35,7 @@ function shortName(r) {
 }
 
 function snapOf(r) {
-  const g = r.granularity_min || 15;
+  const g = r.granularity_min;
   return g > 0 && g <= 240 ? g : 15;
 }
 
@@ -360,7 +360,7 @@ export default async function calendar(root, ctx) {
 
   function defaultLen(r) {
     const snap = snapOf(r);
-    const want = Math.max(r.min_minutes || 0, 60);
+    const want = Math.max(r.min_minutes, 60);
     return Math.ceil(want / snap) * snap;
   }
 

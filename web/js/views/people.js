@@ -44,11 +44,11 @@ export async function membersPanel(card, ctx, tenant) {
       data.forget();
       if (p.setup_token) {
         const link = `${location.origin}/setup?token=${encodeURIComponent(p.setup_token)}`;
-        showIn(out, message('ok', t('people.invited.title', { name: p.name || p.email }), [
+        showIn(out, message('ok', t('people.invited.title', { name: data.displayName(p) }), [
           h('p', null, t('people.invited')), copyBox(link, t('people.setupLink')), h('p', { class: 'small' }, t('people.invitedOnce'))]));
         out.querySelector('input').focus();
       } else {
-        showIn(out, message('ok', t('people.added.title'), t('people.added', { name: p.name || p.email })));
+        showIn(out, message('ok', t('people.added.title'), t('people.added', { name: data.displayName(p) })));
       }
       email.value = ''; name.value = '';
       drawList();
@@ -79,18 +79,18 @@ export async function membersPanel(card, ctx, tenant) {
       { label: t('people.account'), render: (p) => (p.status !== 'active' ? badge(t('people.disabled'), 'danger') : p.has_password ? badge(t('people.active'), 'ok') : badge(t('people.invitedBadge'), 'warn')) },
       { label: '', cls: 'actions', render: (p) => [
         button(t('people.trainings'), () => openTrainings(ctx, p), 'btn-small'),
-        p.id === ctx.me.id ? null : button(t('people.remove'), () => remove(p), 'btn-small btn-danger', { 'aria-label': `${t('people.remove')}: ${p.name || p.email}` }),
+        p.id === ctx.me.id ? null : button(t('people.remove'), () => remove(p), 'btn-small btn-danger', { 'aria-label': `${t('people.remove')}: ${data.displayName(p)}` }),
       ] },
     ], list, { caption: t('people.members', { tenant: tenant.name }) }));
   }
 
   function roleSelect(p) {
     const s = select([{ value: 'member', label: t('role.member') }, { value: 'tenant_admin', label: t('role.tenant_admin') }], p.role || 'member',
-      { 'aria-label': t('people.roleOf', { name: p.name || p.email }), disabled: p.id === ctx.me.id });
+      { 'aria-label': t('people.roleOf', { name: data.displayName(p) }), disabled: p.id === ctx.me.id });
     s.addEventListener('change', async () => {
       try {
         await updateMember(tenant.id, p.id, { role: s.value });
-        toast(t('people.roleChanged', { name: p.name || p.email }));
+        toast(t('people.roleChanged', { name: data.displayName(p) }));
       } catch (err) {
         const x = explain(err);
         showIn(out, message('error', x.title, x.text));
@@ -101,11 +101,11 @@ export async function membersPanel(card, ctx, tenant) {
   }
 
   async function remove(p) {
-    const ok = await confirmDialog(t('people.removeTitle'), t('people.removeText', { name: p.name || p.email, tenant: tenant.name }), t('people.remove'));
+    const ok = await confirmDialog(t('people.removeTitle'), t('people.removeText', { name: data.displayName(p), tenant: tenant.name }), t('people.remove'));
     if (!ok) return;
     try {
       await removeMember(tenant.id, p.id);
-      toast(t('people.removed', { name: p.name || p.email }));
+      toast(t('people.removed', { name: data.displayName(p) }));
       data.forget();
       drawList();
     } catch (err) {
@@ -119,7 +119,7 @@ export async function membersPanel(card, ctx, tenant) {
 
 // A person's trainings; staff may grant and withdraw here.
 export async function openTrainings(ctx, p, onChange) {
-  const m = modal(t('grant.titleFor', { name: p.name || p.email }));
+  const m = modal(t('grant.titleFor', { name: data.displayName(p) }));
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
   const listBox = h('div');
   m.body.append(listBox, out);
@@ -154,7 +154,7 @@ export async function grantForm(ctx, out, onDone, fixedPerson) {
   if (!fixedPerson) {
     const ppl = (await data.people()).filter((x) => !x.is_staff);
     const tns = data.byId(await data.tenants());
-    pSel = select([{ value: '', label: t('grant.choosePerson') }, ...ppl.map((x) => ({ value: x.id, label: `${x.name || x.email}${x.tenant_id && tns.get(x.tenant_id) ? ` — ${tns.get(x.tenant_id).name}` : ''}` }))], '');
+    pSel = select([{ value: '', label: t('grant.choosePerson') }, ...ppl.map((x) => ({ value: x.id, label: `${data.displayName(x)}${x.tenant_id && tns.get(x.tenant_id) ? ` — ${tns.get(x.tenant_id).name}` : ''}` }))], '');
   }
   const until = h('input', { type: 'date' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('grant.grant'));
@@ -170,8 +170,8 @@ export async function grantForm(ctx, out, onDone, fixedPerson) {
     submit.disabled = true;
     try {
       const g = await grantQualification(qSel.value, body);
-      const who = fixedPerson || (await data.people()).find((x) => x.id === pid) || {};
-      showIn(out, message('ok', t('grant.granted.title'), t('grant.granted', { training: g.name, name: who.name || who.email || '', date: fmtDate(parseTime(g.expires_at)) })));
+      const who = fixedPerson || (await data.people()).find((x) => x.id === pid);
+      showIn(out, message('ok', t('grant.granted.title'), t('grant.granted', { training: g.name, name: who ? data.displayName(who) : '', date: fmtDate(parseTime(g.expires_at)) })));
       if (onDone) onDone();
     } catch (err) {
       const x = explain(err);
@@ -209,7 +209,7 @@ async function staffPeople(root, ctx) {
       { label: t('people.tenant'), render: (p) => (p.is_staff ? badge(t('role.staff'), 'info') : p.tenant_id && tns.get(p.tenant_id) ? tns.get(p.tenant_id).name : '—') },
       { label: t('people.role'), render: (p) => (p.role ? t(`role.${p.role}`) : '—') },
       { label: t('people.account'), render: (p) => (p.status !== 'active' ? badge(t('people.disabled'), 'danger') : p.has_password ? badge(t('people.active'), 'ok') : badge(t('people.invitedBadge'), 'warn')) },
-      { label: '', cls: 'actions', render: (p) => (p.is_staff ? null : button(t('people.trainings'), () => openTrainings(ctx, p), 'btn-small', { 'aria-label': `${t('people.trainings')}: ${p.name || p.email}` })) },
+      { label: '', cls: 'actions', render: (p) => (p.is_staff ? null : button(t('people.trainings'), () => openTrainings(ctx, p), 'btn-small', { 'aria-label': `${t('people.trainings')}: ${data.displayName(p)}` })) },
     ], list, { caption: t('people.everybody') }));
   }
   filter.addEventListener('input', draw);

@@ -53,7 +53,7 @@ export default async function reservations(root, ctx) {
 
   function who(r) {
     const p = personById.get(r.person_id);
-    const name = p ? p.name || p.email : '';
+    const name = p ? data.displayName(p) : '';
     const tn = tenantById.get(r.tenant_id);
     return [name, tn ? tn.name : ''].filter(Boolean).join(' · ');
   }

@@ -34,7 +34,7 @@ export default async function trainings(root, ctx) {
         .filter((g) => !g.withdrawn_at);
       if (!grants.length) { soonBox.append(empty(t('train.noneExpiring'))); return; }
       soonBox.append(table([
-        { label: t('grant.person'), render: (g) => { const p = personById.get(g.person_id); return p ? p.name || p.email : `#${g.person_id}`; } },
+        { label: t('grant.person'), render: (g) => { const p = personById.get(g.person_id); return p ? data.displayName(p) : `#${g.person_id}`; } },
         { label: t('grant.training'), render: (g) => g.name },
         { label: t('grant.validUntil'), render: (g) => fmtDate(parseTime(g.expires_at)) },
         { label: t('grant.state'), render: grantBadge },
