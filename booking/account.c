@@ -288,7 +288,7 @@ int acct_revoke_tenant(db_t *db, const actor_t *who, int64_t tenant_id)
         sqlite3_reset(st);
         for (size_t i = 0; rc == 0 && i < n; i++) rc = acct_apikey_revoke(db, who, ids[i]);
     } while (rc == 0 && n == 64);
-    if (rc == 0) rc = audit_add(db, who, "revoke_credentials", "tenant", tenant_id, NULL, NULL);
+    if (rc == 0) rc = audit_add(db, who, "revoke", "tenant_credentials", tenant_id, NULL, NULL);
     return rc;
 }
 

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "tests/lib/harness.h"
+#include "tests/lib/mailbox.h"
 
 #define T0 1772438400LL   /* 2026-03-02T08:00:00Z */
 #define B64U sodium_base64_VARIANT_URLSAFE_NO_PADDING
@@ -63,18 +64,19 @@ static int64_t resource(const char *body)
  * token (caller frees) and the person's id in *id. */
 static char *new_member(const char *email, int64_t *id)
 {
-    char body[300];
+    char body[300], setup[128];
     hx_resp r;
     snprintf(body, sizeof body, "{\"email\":\"%s\",\"name\":\"Review %s\",\"role\":\"member\"}", email, email);
     hx_req(&S, "POST", "/api/v1/tenants/1/members", admin_a, body, NULL, &r);
-    if (r.status != 201) fail_msg("member add: %ld %s", r.status, r.body);
-    *id = id_of(&r);
-    snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"review-password-1\"}",
-             json_string_value(json_object_get(r.json, "setup_token")));
+    if (r.status != 202) fail_msg("member add: %ld %s", r.status, r.body);
     hx_free(&r);
+    /* the setup link goes to the new person's address, not to the admin */
+    assert_int_equal(mb_token(&S, email, "setup_link", "lpsetup_", setup, sizeof setup), 0);
+    snprintf(body, sizeof body, "{\"token\":\"%s\",\"password\":\"review-password-1\"}", setup);
     assert_int_equal(hx_status(&S, "POST", "/api/v1/auth/setup", NULL, body), 204);
     char *tok = hx_login(&S, email, "review-password-1");
     assert_non_null(tok);
+    *id = hx_me_id(&S, tok);
     return tok;
 }
 
