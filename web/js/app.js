@@ -208,6 +208,8 @@ async function boot() {
   });
   document.addEventListener('click', onLinkClick);
   window.addEventListener('popstate', () => render(true));
+  // Links in the server's e-mails name the page after "#" (/#/setup?token=...).
+  if (location.hash.startsWith('#/')) history.replaceState(null, '', location.hash.slice(1));
   await loadMe();
   render(false);
 }

@@ -25,10 +25,11 @@ export default async function people(root, ctx) {
 
 // The members of one tenant with invite, role change and removal.
 export async function membersPanel(card, ctx, tenant) {
+  const staff = ctx.me.role === 'staff';
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
   const listBox = h('div');
   const email = h('input', { type: 'email', required: true, autocomplete: 'off', autocapitalize: 'none' });
-  const name = h('input', { type: 'text', autocomplete: 'off' });
+  const name = h('input', { type: 'text', autocomplete: 'off', required: !staff });
   const role = select([{ value: 'member', label: t('role.member') }, { value: 'tenant_admin', label: t('role.tenant_admin') }], 'member');
   const inviteBtn = h('button', { type: 'submit', class: 'btn btn-primary' }, t('people.invite'));
   const form = h('form', { class: 'inline-form', novalidate: true },
@@ -36,13 +37,18 @@ export async function membersPanel(card, ctx, tenant) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!email.value.trim()) { showIn(out, message('error', t('people.emailMissing.title'), t('people.emailMissing'))); email.focus(); return; }
+    if (!staff && !name.value.trim()) { showIn(out, message('error', t('people.nameMissing.title'), t('people.nameMissing'))); name.focus(); return; }
     inviteBtn.disabled = true;
     try {
       const body = { email: email.value.trim(), role: role.value };
       if (name.value.trim()) body.name = name.value.trim();
       const p = await addMember(tenant.id, body);
       data.forget();
-      if (p.setup_token) {
+      if (!staff) {
+        // Tenant admins get the same answer for any address ({status, email}):
+        // the server e-mails a setup link or an invitation to the person.
+        showIn(out, message('ok', t('people.invited.title', { name: body.name }), t('people.invitedByMail', { email: p.email })));
+      } else if (p.setup_token) {
         const link = `${location.origin}/setup?token=${encodeURIComponent(p.setup_token)}`;
         showIn(out, message('ok', t('people.invited.title', { name: data.displayName(p) }), [
           h('p', null, t('people.invited')), copyBox(link, t('people.setupLink')), h('p', { class: 'small' }, t('people.invitedOnce'))]));
