@@ -18,6 +18,7 @@ LABPASS_TEST_EPOCH=$(date -u -d "$LABPASS_TEST_DATE" +%s 2> /dev/null) || {
 }
 export LABPASS_TEST_DATE LABPASS_TEST_EPOCH
 mkdir -p build
-LABPASS_CLOCK_FILE=${LABPASS_CLOCK_FILE:-$PWD/build/test-clock}
+# One file per instant, so runs at different dates at once never share one.
+LABPASS_CLOCK_FILE=${LABPASS_CLOCK_FILE:-$PWD/build/test-clock-$LABPASS_TEST_EPOCH}
 echo "$LABPASS_TEST_EPOCH" > "$LABPASS_CLOCK_FILE"
 export LABPASS_CLOCK_FILE
