@@ -166,19 +166,67 @@ sqlite3_stmt *db_stmt(db_t *db, const char *sql)
     return NULL;
 }
 
+/* ---- stepping: row, done and error kept apart ---- */
+
+/* Fault injection (tests): the n-th step from now fails with code. */
+static _Atomic int g_fault_code, g_fault_after;
+
+void db_fault_inject(int sqlite_code, int nth)
+{
+    atomic_store(&g_fault_after, sqlite_code ? nth : 0);
+    atomic_store(&g_fault_code, sqlite_code);
+}
+
+int db_fault_pending(void) { return atomic_load(&g_fault_code) != 0; }
+
+/* The SQLite result of one step, or the injected fault when it is due. */
+static int raw_step(sqlite3_stmt *st)
+{
+    if (atomic_load(&g_fault_code) && atomic_fetch_sub(&g_fault_after, 1) == 1) {
+        int code = atomic_exchange(&g_fault_code, 0);
+        return code;
+    }
+    return sqlite3_step(st);
+}
+
+/* Maps a failed step's SQLite code to an lp_err, logging the failures that
+ * are not the caller's (busy is expected under load and is not logged). */
+static int step_error(sqlite3_stmt *st, int rc)
+{
+    int prim = rc & 0xff;
+    if (prim == SQLITE_CONSTRAINT) return LP_ERR_CONFLICT;
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) return LP_ERR_BUSY;
+    log_error("db", "step failed (SQLite %d: %s): %s", rc, sqlite3_errstr(rc),
+              sqlite3_sql(st) ? sqlite3_sql(st) : "?");
+    return LP_ERR_DB;
+}
+
+int db_step(sqlite3_stmt *st)
+{
+    int rc = raw_step(st);
+    if (rc == SQLITE_ROW) return DB_ROW;
+    if (rc == SQLITE_DONE) return DB_DONE;
+    return step_error(st, rc);
+}
+
+int db_get(sqlite3_stmt *st)
+{
+    int rc = db_step(st);
+    if (rc == DB_ROW) return 0;
+    sqlite3_reset(st);
+    return rc == DB_DONE ? LP_ERR_NOTFOUND : rc;
+}
+
 int db_exec_stmt(sqlite3_stmt *st)
 {
     /* A write outside any transaction takes the writer lock too, so it
      * queues with the other writers instead of polling SQLite's lock. */
     int lock = sqlite3_get_autocommit(sqlite3_db_handle(st)) && !sqlite3_stmt_readonly(st) && db_writer_enter();
-    int rc = sqlite3_step(st);
+    int rc = raw_step(st);
+    int err = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : step_error(st, rc);
     sqlite3_reset(st);
     if (lock) db_writer_leave();
-    if (rc == SQLITE_DONE || rc == SQLITE_ROW) return 0;
-    if (rc == SQLITE_CONSTRAINT) return LP_ERR_CONFLICT;
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) return LP_ERR_BUSY;
-    log_error("db", "step failed: %s", sqlite3_errmsg(sqlite3_db_handle(st)));
-    return LP_ERR_DB;
+    return err;
 }
 
 int64_t db_last_id(db_t *db) { return sqlite3_last_insert_rowid(db->h); }
@@ -221,7 +269,9 @@ int db_collect(sqlite3_stmt *st, size_t size, int (*row)(sqlite3_stmt *st, void 
     size_t cap = 0, len = 0;
     char *arr = NULL;
     int rc = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while (rc == 0 && (step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
         if (len == cap) {
             cap = cap ? 2 * cap : 8;
             char *na = realloc(arr, cap * size);

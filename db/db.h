@@ -64,9 +64,30 @@ void db_pool_free(db_pool_t *p);
 /* At exit, after the last request: commits any open group and closes the
  * shared writer connection. */
 void db_shutdown(void);
-/* Runs a statement with no result rows (already bound); maps constraint
- * violations to LP_ERR_CONFLICT. Resets the statement. */
+/* Stepping keeps three outcomes apart: a row, no (more) rows, and an error.
+ * Never compare sqlite3_step() with SQLITE_ROW alone: a busy, full or failing
+ * database must not read as "no row".
+ *
+ * db_step: DB_ROW when a row is ready, DB_DONE when there are no more rows,
+ * or a negative lp_err: LP_ERR_BUSY (SQLITE_BUSY/LOCKED; the API answers
+ * 503), LP_ERR_CONFLICT (a constraint), LP_ERR_DB (anything else, logged with
+ * the SQLite code; the API answers 500). The caller resets the statement. */
+#define DB_ROW 1
+#define DB_DONE 0
+int db_step(sqlite3_stmt *st) LP_MUST;
+/* A query that yields at most one row: 0 with the row ready (the caller
+ * reads columns, then resets), LP_ERR_NOTFOUND when there is none, or the
+ * error as db_step. On any non-zero return the statement is already reset. */
+int db_get(sqlite3_stmt *st) LP_MUST;
+/* Runs a statement with no result rows (already bound); maps errors as
+ * db_step (constraint violations to LP_ERR_CONFLICT). Resets the statement. */
 int db_exec_stmt(sqlite3_stmt *st) LP_MUST;
+/* Tests only: makes the nth db_step/db_get/db_exec_stmt from now (in any
+ * thread of this process) fail as if SQLite had returned sqlite_code
+ * (SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR...); 0 disarms. db_fault_pending
+ * tells whether the fault has not fired yet. */
+void db_fault_inject(int sqlite_code, int nth);
+int db_fault_pending(void);
 /* Runs SQL text with no parameters (schema, pragmas). */
 int db_exec(db_t *db, const char *sql) LP_MUST;
 /* Runs fn(db, arg) in one transaction (BEGIN IMMEDIATE ... COMMIT, rolled

@@ -77,6 +77,62 @@ static void *work(void *p)
     return NULL;
 }
 
+/* Stepping keeps row, no row and error apart; an injected SQLite failure
+ * (busy, disk full, I/O error) is an error for db_step, db_get, db_collect
+ * and db_exec_stmt, never "no row" or a short list. */
+static int collect_id(sqlite3_stmt *st, void *elem)
+{
+    *(int64_t *)elem = sqlite3_column_int64(st, 0);
+    return 0;
+}
+
+static void test_step_outcomes_and_faults(void **st)
+{
+    struct tmpdb t;
+    db_t *db;
+    tmp_make(&t);
+    assert_int_equal(db_open(t.path, &db), 0);
+    assert_int_equal(db_exec(db, "CREATE TABLE t(id INTEGER PRIMARY KEY); INSERT INTO t VALUES (1), (2), (3)"), 0);
+    sqlite3_stmt *one = db_stmt(db, "SELECT id FROM t WHERE id = ?1");
+    db_bind_int(one, 1, 2);
+    assert_int_equal(db_get(one), 0);
+    assert_int_equal(sqlite3_column_int64(one, 0), 2);
+    sqlite3_reset(one);
+    db_bind_int(one, 1, 9);
+    assert_int_equal(db_get(one), LP_ERR_NOTFOUND);
+
+    const int codes[] = { SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR, SQLITE_IOERR_READ, SQLITE_CORRUPT };
+    const int want[] = { LP_ERR_BUSY, LP_ERR_DB, LP_ERR_DB, LP_ERR_DB, LP_ERR_DB };
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        db_bind_int(one, 1, 2);
+        db_fault_inject(codes[i], 1);
+        assert_int_equal(db_get(one), want[i]);
+        assert_false(db_fault_pending());
+        /* A list that fails on its third step is an error, not two rows. */
+        sqlite3_stmt *all = db_stmt(db, "SELECT id FROM t ORDER BY id");
+        int64_t *ids = NULL;
+        size_t n = 99;
+        db_fault_inject(codes[i], 3);
+        assert_int_equal(db_collect(all, sizeof *ids, collect_id, (void **)&ids, &n), want[i]);
+        assert_null(ids);
+        assert_int_equal(n, 0);
+        sqlite3_stmt *ins = db_stmt(db, "INSERT INTO t VALUES (100)");
+        db_fault_inject(codes[i], 1);
+        assert_int_equal(db_exec_stmt(ins), want[i]);
+    }
+    /* Nothing was written by the failed inserts; the real path still works. */
+    sqlite3_stmt *cnt = db_stmt(db, "SELECT count(*) FROM t");
+    assert_int_equal(db_step(cnt), DB_ROW);
+    assert_int_equal(sqlite3_column_int64(cnt, 0), 3);
+    assert_int_equal(db_step(cnt), DB_DONE);
+    sqlite3_reset(cnt);
+    /* A real constraint failure from SQLite itself. */
+    sqlite3_stmt *dup = db_stmt(db, "INSERT INTO t VALUES (1)");
+    assert_int_equal(db_exec_stmt(dup), LP_ERR_CONFLICT);
+    db_close(db);
+    tdb_remove(t.path);
+}
+
 static void test_group_commit_threads(void **st)
 {
     struct tmpdb t;
@@ -283,6 +339,7 @@ static void test_migration_charge_parts(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_step_outcomes_and_faults),
         cmocka_unit_test(test_group_commit_threads),
         cmocka_unit_test(test_group_member_rules),
         cmocka_unit_test(test_group_two_files),
