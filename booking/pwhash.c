@@ -32,8 +32,9 @@ void pwh_configure(int workers, int wait_ms)
     if (workers > PWH_WORKERS_MAX) workers = PWH_WORKERS_MAX;
     if (wait_ms < 0) wait_ms = 0;
     if (wait_ms > 60000) wait_ms = 60000;
-    atomic_store(&g_workers, workers);
     atomic_store(&g_wait_ms, wait_ms);
+    if (atomic_load(&g_workers) == workers) return;   /* called at every sign-in: usually nothing to do */
+    atomic_store(&g_workers, workers);
     pthread_once(&g_once, cv_init);
     pthread_mutex_lock(&g_mu);
     pthread_cond_broadcast(&g_cv);   /* a larger pool admits waiters at once */
