@@ -15,6 +15,10 @@ typedef struct api_config {
     const char *tls_cert;    /* PEM files; both NULL for plain HTTP */
     const char *tls_key;
     const char *web_root;    /* folder of static assets served at /, or NULL */
+    int max_per_client;      /* connections at once per client address (default 64; api/edge.h) */
+    int request_timeout;     /* seconds for each request head and body, and idle keep-alive (default 10) */
+    const char *trusted_proxies[8]; /* numeric addresses whose X-Forwarded-For is believed */
+    int ntrusted;
     acct_policy policy;
 } api_config;
 

@@ -1,5 +1,7 @@
 /* server.c: libmicrohttpd glue for labpassd.
- * Collects the request body (bounded: 413 beyond API_BODY_MAX), resolves the
+ * Checks the head at the edge first (api/edge.h: request-target, framing,
+ * JSON bodies, deadlines, connections per client), then
+ * collects the request body (bounded: 413 beyond API_BODY_MAX), resolves the
  * caller from a bearer token or the session cookie, checks the route's roles
  * and CSRF rule, runs the handler with the worker thread's own SQLite
  * connection, adds the security headers, logs one line and counts metrics.
@@ -7,6 +9,7 @@
  * internal reason answers 500 without details. */
 #include "api/api.h"
 #include "api/ctx.h"
+#include "api/edge.h"
 #include "api/metrics.h"
 #include "api/router.h"
 #include "api/static.h"
@@ -38,6 +41,7 @@ struct req {
     char *body;
     size_t len, cap;
     int too_big;
+    int close;          /* answered before the body was read: close the connection after */
     int64_t start_us;
 };
 
@@ -56,17 +60,6 @@ static int append_body(struct req *r, const char *data, size_t n)
     r->len += n;
     r->body[r->len] = '\0';
     return 0;
-}
-
-static void client_ip(struct MHD_Connection *conn, char *out, size_t outlen)
-{
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    snprintf(out, outlen, "unknown");
-    if (!ci || !ci->client_addr) return;
-    if (ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, out, (socklen_t)outlen);
-    else if (ci->client_addr->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out, (socklen_t)outlen);
 }
 
 /* The bearer token, or the session cookie (then *via_cookie = 1). */
@@ -181,13 +174,14 @@ static void add_headers(struct MHD_Response *resp, api_ctx *c)
     }
 }
 
-static enum MHD_Result respond(struct MHD_Connection *conn, api_ctx *c, int route)
+static enum MHD_Result respond(struct MHD_Connection *conn, api_ctx *c, int close)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(c->resp_len, c->resp_body,
                                                                 MHD_RESPMEM_MUST_FREE);
     if (!resp) { free(c->resp_body); return MHD_NO; }
     c->resp_body = NULL;
     add_headers(resp, c);
+    if (close) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(conn, (unsigned)c->status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -202,6 +196,19 @@ static void log_request(api_ctx *c, int route, int64_t us)
     log_info("http", "%s %s %d %.3fms", c->method, shown, c->status, (double)us / 1000.0);
 }
 
+static void log_request(api_ctx *c, int route, int64_t us);
+static enum MHD_Result respond(struct MHD_Connection *conn, api_ctx *c, int close);
+
+/* Records, logs and sends the answer in c. */
+static enum MHD_Result finish(struct MHD_Connection *conn, api_ctx *c, struct req *r, int route)
+{
+    int64_t us = clk_mono_us() - r->start_us;
+    metrics_record(route, c->status, us);
+    log_request(c, route, us);
+    r->too_big = 0;
+    return respond(conn, c, r->close);
+}
+
 static void init_ctx(api_ctx *c, struct MHD_Connection *conn, const char *url, const char *method,
                      struct req *r)
 {
@@ -212,7 +219,54 @@ static void init_ctx(api_ctx *c, struct MHD_Connection *conn, const char *url, c
     c->body = r->body ? r->body : "";
     c->body_len = r->len;
     c->tls = g_cfg->tls_cert != NULL;
-    client_ip(conn, c->client_ip, sizeof c->client_ip);
+}
+
+/* Checks made once the head has arrived, before any body is read: the
+ * request-target, the framing headers, the body's type and its declared
+ * size. 1 when the request may go on; 0 when c holds the answer. */
+static int check_head(api_ctx *c, struct MHD_Connection *conn, const char *method, const char *url,
+                      struct req *r)
+{
+    char why[96];
+    int t = edge_target(method, url);
+    if (t != 0) {
+        c->path = "/";   /* never echo a malformed target */
+        if (t == 1) {
+            api_add_header(c, "Allow", "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS");
+            api_reply_raw(c, 204, NULL, NULL, 0);
+        } else {
+            api_problem(c, 400, "bad-target", "Bad request-target",
+                        "the request-target must be a path starting with /", NULL);
+        }
+        return 0;
+    }
+    int st = edge_headers(conn, method, why, sizeof why);
+    if (st) {
+        api_problem(c, st, st == 415 ? "unsupported-media-type" : "bad-framing",
+                    st == 415 ? "Unsupported media type" : "Bad request framing", why, NULL);
+        return 0;
+    }
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX) r->too_big = 1;
+    return 1;
+}
+
+/* Runs the request: a pooled database connection, the router, the handler. */
+static int serve(api_ctx *c, struct MHD_Connection *conn)
+{
+    if (edge_client(conn, c->client_ip, sizeof c->client_ip) && edge_forwarded_begin(conn, c->client_ip) != 0) {
+        api_add_header(c, "Retry-After", "1");
+        api_problem(c, 503, "busy", "Service unavailable", "too many requests of this client at once", NULL);
+        return -1;
+    }
+    if (!(c->db = db_pool_get(g_pool))) {
+        api_problem(c, 503, "busy", "Service unavailable", "the database cannot be opened", NULL);
+        return -1;
+    }
+    int route = dispatch(c);
+    db_pool_put(g_pool, c->db);
+    c->db = NULL;
+    return route;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -226,31 +280,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r) return MHD_NO;
         r->start_us = clk_mono_us();
         *con_cls = r;
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-        if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX) r->too_big = 1;
+        edge_head_done(conn);
+        init_ctx(&c, conn, url, method, r);
+        if (!check_head(&c, conn, method, url, r)) {
+            r->close = 1;
+            return finish(conn, &c, r, -1);
+        }
         if (!r->too_big) return MHD_YES;
     }
     if (*upload_size) {
+        /* Past the limit the rest is read and dropped (libmicrohttpd cannot
+         * answer in the middle of a body); the body deadline bounds it. */
         append_body(r, upload, *upload_size);
         *upload_size = 0;
-        if (!r->too_big) return MHD_YES;
+        return MHD_YES;
     }
     init_ctx(&c, conn, url, method, r);
     int route = -1;
     if (r->too_big) {
+        /* A declared size over the limit is answered before the body; a
+         * chunked body is counted and answered at its end. Either way the
+         * connection then closes. */
+        r->close = 1;
         api_problem(&c, 413, "too-large", "Request too large", "the body is over the limit of 65536 bytes", NULL);
-    } else if (!(c.db = db_pool_get(g_pool))) {
-        api_problem(&c, 503, "busy", "Service unavailable", "the database cannot be opened", NULL);
     } else {
-        route = dispatch(&c);
-        db_pool_put(g_pool, c.db);
-        c.db = NULL;
+        edge_handling(conn);
+        route = serve(&c, conn);
     }
-    int64_t us = clk_mono_us() - r->start_us;
-    metrics_record(route, c.status, us);
-    log_request(&c, route, us);
-    r->too_big = 0;
-    return respond(conn, &c, route);
+    return finish(conn, &c, r, route);
 }
 
 /* Percent-decoding of paths and query values, as libmicrohttpd's own but
@@ -278,6 +335,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct req *r = *con_cls;
     if (r) { free(r->body); free(r); }
     *con_cls = NULL;
+    edge_answered(conn);
 }
 
 static char *read_file(const char *path)
@@ -297,6 +355,7 @@ static char *read_file(const char *path)
 /* Frees what api_start made before it failed, and returns rc. */
 static int start_failed(api_server *s, int rc)
 {
+    edge_stop();
     db_pool_free(g_pool);
     g_pool = NULL;
     free(s->cert);
@@ -314,6 +373,12 @@ int api_start(const api_config *cfg, api_server **out)
     struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)cfg->port) };
     if (inet_pton(AF_INET, cfg->address, &sa.sin_addr) != 1) return start_failed(s, LP_ERR_INVALID);
     if (db_pool_new(cfg->db_path, 32, &g_pool) != 0) return start_failed(s, LP_ERR_NOMEM);
+    unsigned max_conn = (unsigned)(cfg->max_connections > 0 ? cfg->max_connections : 256);
+    unsigned timeout = (unsigned)(cfg->request_timeout > 0 ? cfg->request_timeout : 10);
+    edge_config ec = { .max_connections = (int)max_conn, .max_per_client = cfg->max_per_client,
+                       .request_timeout = (int)timeout, .ntrusted = cfg->ntrusted };
+    for (int i = 0; i < cfg->ntrusted && i < EDGE_MAX_PROXIES; i++) ec.trusted_proxies[i] = cfg->trusted_proxies[i];
+    if (edge_start(&ec) != 0) return start_failed(s, LP_ERR_INVALID);
     /* A thread per client connection: handlers block (an fsync, a group
      * commit), and with a pool of threads each serving many connections one
      * blocked handler would stall every other client on its thread. */
@@ -325,13 +390,13 @@ int api_start(const api_config *cfg, api_server **out)
         if (!s->cert || !s->key) return start_failed(s, LP_ERR_IO);
         flags |= MHD_USE_TLS;
     }
-    s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+    s->d = MHD_start_daemon(flags, 0, edge_accept, NULL, on_request, s,
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+                            MHD_OPTION_NOTIFY_CONNECTION, edge_notify, NULL,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
-                            MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                            MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned)(cfg->max_connections > 0 ? cfg->max_connections : 256),
+                            MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+                            MHD_OPTION_CONNECTION_LIMIT, max_conn,
                             cfg->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
                             MHD_OPTION_HTTPS_MEM_KEY, s->key,
                             MHD_OPTION_END);
@@ -348,6 +413,7 @@ void api_stop(api_server *s)
 {
     if (!s) return;
     MHD_stop_daemon(s->d);
+    edge_stop();
     db_pool_free(g_pool);
     g_pool = NULL;
     free(s->cert);

@@ -59,8 +59,13 @@ void static_serve(api_ctx *c, const char *root)
 {
     char full[512];
     const char *p = c->path;
+    const char *last = strrchr(p, '/');
+    if (!last) {   /* not a path: the edge refuses these before routing, this stays safe anyway */
+        api_problem(c, 404, "not-found", "Not found", "no such file", NULL);
+        return;
+    }
     /* Client-side routes all load the app shell. */
-    if (strcmp(p, "/") == 0 || !strchr(strrchr(p, '/'), '.')) p = "/index.html";
+    if (strcmp(p, "/") == 0 || !strchr(last, '.')) p = "/index.html";
     const char *type = path_ok(p) ? mime_of(p) : NULL;
     if (!type) {
         api_problem(c, 404, "not-found", "Not found", "no such file", NULL);

@@ -7,10 +7,12 @@
 #include "booking/rsv.h"
 #include "core/clock.h"
 #include "booking/demo.h"
+#include "booking/pwhash.h"
 #include "booking/site.h"
 #include "core/log.h"
 #include "core/ltime.h"
 #include "db/db.h"
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -61,9 +63,16 @@ static void usage(FILE *out)
         "  --demo               seed the demo data into an empty database\n"
         "  --max-connections N  client connections served at once, each on its own thread\n"
         "                       (default 256; 4 to 4096)\n"
+        "  --max-per-client N   connections at once from one client address (default 64; 1 to 4096)\n"
+        "  --request-timeout S  seconds a client has for each request head, for its body, and\n"
+        "                       to start the next request on a kept-alive connection (default 10)\n"
+        "  --trusted-proxy ADDR a proxy (numeric address) whose X-Forwarded-For names the client;\n"
+        "                       repeat for several (at most 8); none by default\n"
         "  --web DIR            static web app folder (default web/ when present)\n"
         "  --tls-cert FILE --tls-key FILE   serve HTTPS (cookies then carry Secure)\n"
         "  --session-ttl SECS   session lifetime (default 43200)\n"
+        "  --hash-workers N     argon2id hashes at once, 64 MiB each (default 2; 1 to 64)\n"
+        "  --hash-wait-ms MS    wait for a free hashing slot before answering 503 (default 2000)\n"
         "  --log-level LEVEL    debug, info, warn, error or off (default info)\n"
         "  --notify SENDER      log (default), command:/path/to/program or webhook:http(s)://host/path\n"
         "  --sweep-interval S   seconds between no-show sweeps and outbox runs (default 30)\n"
@@ -146,11 +155,16 @@ int main(int argc, char **argv)
         { "tls-key", required_argument, 0, 'k' }, { "session-ttl", required_argument, 0, 's' },
         { "log-level", required_argument, 0, 'L' }, { "help", no_argument, 0, 'h' },
         { "notify", required_argument, 0, 'n' }, { "sweep-interval", required_argument, 0, 'i' },
-        { "key-file", required_argument, 0, 'K' }, { 0, 0, 0, 0 } };
+        { "key-file", required_argument, 0, 'K' }, { "max-per-client", required_argument, 0, 'P' },
+        { "request-timeout", required_argument, 0, 'T' }, { "trusted-proxy", required_argument, 0, 'X' },
+        { "hash-workers", required_argument, 0, 'H' }, { "hash-wait-ms", required_argument, 0, 'W' },
+        { 0, 0, 0, 0 } };
     const char *key_file = NULL;
     struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = 30 };
     char addr[64] = "127.0.0.1";
-    api_config cfg = { .address = addr, .port = 8080, .db_path = "var/labpass.db", .max_connections = 256 };
+    api_config cfg = { .address = addr, .port = 8080, .db_path = "var/labpass.db", .max_connections = 256,
+                       .max_per_client = 64, .request_timeout = 10 };
+    unsigned char ipbuf[16];
     acct_policy_default(&cfg.policy);
     int demo = 0, o;
     enum log_level lvl;
@@ -173,12 +187,36 @@ int main(int argc, char **argv)
         case 'h': usage(stdout); return 0;
         case 'n': if (notify_configure(optarg)) { usage(stderr); return 2; } break;
         case 'K': key_file = optarg; break;
+        case 'P':
+            cfg.max_per_client = atoi(optarg);
+            if (cfg.max_per_client < 1 || cfg.max_per_client > 4096) { usage(stderr); return 2; }
+            break;
+        case 'T':
+            cfg.request_timeout = atoi(optarg);
+            if (cfg.request_timeout < 1 || cfg.request_timeout > 600) { usage(stderr); return 2; }
+            break;
+        case 'H':
+            cfg.policy.hash_workers = atoi(optarg);
+            if (cfg.policy.hash_workers < 1 || cfg.policy.hash_workers > PWH_WORKERS_MAX) { usage(stderr); return 2; }
+            break;
+        case 'W':
+            cfg.policy.hash_wait_ms = atoi(optarg);
+            if (cfg.policy.hash_wait_ms < 0 || cfg.policy.hash_wait_ms > 60000) { usage(stderr); return 2; }
+            break;
+        case 'X':
+            if (cfg.ntrusted >= 8 || (inet_pton(AF_INET, optarg, ipbuf) != 1 && inet_pton(AF_INET6, optarg, ipbuf) != 1)) {
+                fprintf(stderr, "labpassd: --trusted-proxy takes a numeric address (at most 8)\n");
+                return 2;
+            }
+            cfg.trusted_proxies[cfg.ntrusted++] = optarg;
+            break;
         case 'i': w.interval = atoi(optarg); if (w.interval < 1 || w.interval > 3600) { usage(stderr); return 2; } break;
         default: usage(stderr); return 2;
         }
     }
     if (optind != argc || (!cfg.tls_cert != !cfg.tls_key)) { usage(stderr); return 2; }
     if (sodium_init() < 0) { fprintf(stderr, "labpassd: libsodium failed to start\n"); return 1; }
+    pwh_configure(cfg.policy.hash_workers, cfg.policy.hash_wait_ms);   /* before the demo seeds passwords */
     umask(027);   /* the database, its WAL and the key file are not for other users */
     iss_hooks_register();
     if (prepare_db(cfg.db_path, demo) != 0) return 1;

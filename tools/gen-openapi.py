@@ -43,7 +43,9 @@ ERR = {"400": "Malformed JSON (malformed-json), an unknown field, a wrong type o
        "404": "No such object, or not visible to the caller", "409": "Conflict with the current state (conflict, state)",
        "413": "Request body over 65536 bytes (too-large)", "422": "A rule refuses this (rule; field names the rule)",
        "429": "Too many attempts (throttled); Retry-After says when to try again",
-       "503": "The database is busy or cannot be opened (busy); retry"}
+       "503": "The database is busy or cannot be opened (busy); retry",
+       "400-edge": "A malformed request-target (bad-target) or framing (bad-framing: two Content-Length headers, Content-Length with Transfer-Encoding)",
+       "415": "A request body that is not JSON (unsupported-media-type): bodies must be sent as Content-Type: application/json"}
 
 PROBLEM = {"type": "object", "additionalProperties": False,
            "description": "RFC 9457 problem details. type is a stable URN per error kind (" + P +
@@ -77,10 +79,11 @@ SCHEMAS = {
                       "role": {"enum": ["staff", "tenant_admin", "member"]}, "created_at": {"$ref": "#/components/schemas/Time"}}},
       {"type": "object", "additionalProperties": False, "required": ["role", "door_id"], "description": "a door (its API key)",
        "properties": {"role": {"const": "door"}, "door_id": {"type": "integer"}}}]}},
-  "Login": {"email": "str<=254", "password": "str<=256"},
+  "Login": {"email": "str<=254", "password": "str<=256", "device_token?": "str<=100"},
   "LoginResult": {"token": "str", "expires_at": "time", "person": "#Person"},
   "Setup": {"token": "str<=100", "password": "str<=256"},
-  "PasswordChange": {"current_password": "str<=256", "new_password": "str<=256"},
+  "PasswordChange": {"current_password": "str<=256", "new_password": "str<=256", "revoke_api_keys?": "bool",
+                     "revoke_feeds?": "bool"},
   "Health": {"status": "enum:ok", "schema_version": "int"},
   "Site": {"name": "str", "timezone": "str", "currency": "str", "language": "str", "legal_name": "str", "kvk_number": "str",
            "vat_number": "str", "iban": "str", "bic": "str", "street": "str", "postal_code": "str", "city": "str",
@@ -149,7 +152,8 @@ ROUTES = [
   ("GET", "/api/v1/tenants/{id}/members", "staff, tenant_admin", "The tenant's people", None, "200", "Members",
    {"errors": {"403": "A member of the tenant who is not its admin"}}),
   ("POST", "/api/v1/tenants/{id}/members", "staff, tenant_admin", "Adds a person by email (a new address invites a new person: 201 with a one-time setup_token) or by person_id (staff); an existing person answers 200", "MemberInput", "201", "PersonInvited",
-   {"also": {"200": ["PersonInvited", "An existing person joined (no setup_token)"]},
+   {"also": {"200": ["PersonInvited", "An existing person joined (staff; no setup_token)"],
+             "202": ["Accepted", "Invited (tenant admins; the same answer for any address; the link goes to the person by e-mail)"]},
     "errors": {"403": "A member of the tenant who is not its admin", "409": "The person belongs to another tenant or is staff"}}),
   ("PATCH", "/api/v1/tenants/{id}/members/{pid}", "staff, tenant_admin", "Changes a member's role (tenant_admin or member)", "MemberRole", "200", "Person",
    {"errors": {"403": "A member of the tenant who is not its admin", "409": ERR["409"]}}),
@@ -269,8 +273,9 @@ def operation(route, request_names):
         op["responses"][c] = {"description": desc, "content": {"application/json": {"schema": schema_ref(sch)}}}
     # the refusals every route can give, then the handler's own
     errs = {}
-    if req or opts.get("query") or opts.get("headers"):
-        errs["400"] = ERR["400"]
+    errs["400"] = ERR["400"] + "; " + ERR["400-edge"] if req or opts.get("query") or opts.get("headers") else ERR["400-edge"]
+    if method in ("POST", "PUT", "PATCH", "DELETE"):
+        errs["415"] = ERR["415"]
     if roles != "public":
         errs["401"] = ERR["401"]
         errs["403"] = ERR["403"]

@@ -62,7 +62,9 @@ int64_t hx_test_epoch(void)
     return v > 0 ? (int64_t)v : HX_DEFAULT_EPOCH;
 }
 
-int hx_start(hx_server *s, int64_t clock_start)
+int hx_start(hx_server *s, int64_t clock_start) { return hx_start_args(s, clock_start, NULL); }
+
+int hx_start_args(hx_server *s, int64_t clock_start, const char *const *extra)
 {
     char bin[256], out[256], err[256];
     memset(s, 0, sizeof *s);
@@ -75,6 +77,14 @@ int hx_start(hx_server *s, int64_t clock_start)
     if (clock_start <= 0) clock_start = hx_test_epoch();
     hx_set_clock(s, clock_start);
     hx_bin("labpassd", bin, sizeof bin);
+    /* Every test client comes from 127.0.0.1, where real clients would each
+     * have an address of their own: the per-client cap is lifted unless the
+     * test sets its own (a later option wins). */
+    const char *argv[32] = { bin, "--listen", "127.0.0.1:0", "--db", s->db, "--demo", "--web", "web",
+                             "--max-per-client", "1024" };
+    size_t n = 10;
+    for (size_t i = 0; extra && extra[i] && n < 31; i++) argv[n++] = extra[i];
+    argv[n] = NULL;
     s->pid = fork();
     if (s->pid < 0) return -1;
     if (s->pid == 0) {
@@ -82,8 +92,7 @@ int hx_start(hx_server *s, int64_t clock_start)
         dup2(fo, 1);
         dup2(fe, 2);
         setenv("LABPASS_CLOCK_FILE", s->clock, 1);
-        execl(bin, bin, "--listen", "127.0.0.1:0", "--db", s->db, "--demo",
-              "--web", "web", (char *)NULL);
+        execv(bin, (char *const *)argv);
         _exit(127);
     }
     if (wait_port(s, out) != 0) {

@@ -34,6 +34,11 @@ int64_t hx_test_epoch(void);
  * fixed at clock_start when > 0, else at hx_test_epoch(); hx_set_clock moves
  * it. The server never reads the machine's date. */
 int hx_start(hx_server *s, int64_t clock_start);
+/* As hx_start, with extra labpassd options (a NULL-terminated list, may be
+ * NULL). Servers started here lift the per-client connection cap
+ * (--max-per-client 1024), since every test client shares 127.0.0.1; extra
+ * options come later and win. */
+int hx_start_args(hx_server *s, int64_t clock_start, const char *const *extra);
 /* Stops the server; -1 when it did not exit cleanly (crash, sanitizer report). */
 int hx_stop(hx_server *s);
 void hx_set_clock(hx_server *s, int64_t t);
