@@ -5,9 +5,9 @@
  * tenant's charges and issued documents; members only their own usage and
  * no documents. Another tenant's objects answer 404. Money is integer cents. */
 #include "api/handlers.h"
-#include "booking/billing.h"
+#include "billing/billing.h"
 #include "booking/resource.h"
-#include "booking/ubl.h"
+#include "billing/ubl.h"
 #include "core/clock.h"
 #include "core/ltime.h"
 #include <sodium.h>

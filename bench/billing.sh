@@ -13,7 +13,7 @@ PER=${BENCH_PER_TENANT:-200}
 period=$(date -d "$(date +%Y-%m-01) -1 month" +%Y-%m)
 pkgs="sqlite3 libsodium libxml-2.0 libical jansson libcbor"
 cc -std=c17 -D_GNU_SOURCE -O2 -I. $(pkg-config --cflags $pkgs) -o "$BENCH_OUT/seed_bill" bench/seed_bill.c \
-   build/obj/libbooking.a build/obj/libdb.a build/obj/libtoken.a build/obj/libcore.a \
+   build/obj/libbilling.a build/obj/libbooking.a build/obj/libdb.a build/obj/libtoken.a build/obj/libcore.a \
    $(pkg-config --libs $pkgs) -lpthread -lm
 dir=$(mktemp -d -p "$BENCH_OUT")   # on the disk the project lives on, not tmpfs
 db="$dir/bill.db"

@@ -5,7 +5,7 @@
  * straight into the tables in large transactions; then computes their
  * charges with bill_recompute (timed separately).
  * Usage: seed_bill DB PERIOD TENANTS RESERVATIONS_PER_TENANT */
-#include "booking/billing.h"
+#include "billing/billing.h"
 #include "booking/site.h"
 #include "core/clock.h"
 #include "core/ltime.h"

@@ -2,7 +2,7 @@
  * exports of a document (UBL, HTML, CSV), the list of documents, and
  * recomputing the open charges of a month (after a bulk import). */
 #include "cmd/ctl.h"
-#include "booking/billing.h"
+#include "billing/billing.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "booking/bill_int.h"
-#include "booking/billing.h"
+#include "billing/bill_int.h"
+#include "billing/billing.h"
 #include "booking/demo.h"
 #include "booking/person.h"
 #include "booking/resource.h"

@@ -1,4 +1,4 @@
-/* test_billing_calc.c: unit tests for booking/bill_calc (rates, peak split
+/* test_billing_calc.c: unit tests for billing/bill_calc (rates, peak split
  * across midnight and DST, rounding, minimum charge, billing basis,
  * cancellation and no-show fees, VAT per rate and the EN 16931 totals). */
 #include <stdarg.h>
@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
-#include "booking/bill_calc.h"
+#include "billing/bill_calc.h"
 #include "core/ltime.h"
 
 #define H 3600

@@ -1,5 +1,5 @@
-/* test_ubl.c: UBL invoices and credit notes (booking/ubl) and the HTML
- * invoice page (booking/invhtml), built from booking/bill_calc prices.
+/* test_ubl.c: UBL invoices and credit notes (billing/ubl) and the HTML
+ * invoice page (billing/invhtml), built from billing/bill_calc prices.
  * Golden cases are compared byte for byte with tests/golden/invoices/; run
  * with LABPASS_UPDATE_GOLDEN=1 to rewrite them, then review the diff. Every
  * UBL document produced (golden and hostile) is checked at the end in one
@@ -16,9 +16,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "booking/bill_calc.h"
-#include "booking/invhtml.h"
-#include "booking/ubl.h"
+#include "billing/bill_calc.h"
+#include "billing/invhtml.h"
+#include "billing/ubl.h"
 #include "core/ltime.h"
 
 #define GOLDEN_DIR "tests/golden/invoices/"

@@ -34,7 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "booking/audit.h"
-#include "booking/bill_calc.h"
+#include "billing/bill_calc.h"
 #include "booking/rsv.h"
 #include "core/fail.h"
 #include "db/db.h"

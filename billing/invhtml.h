@@ -16,7 +16,7 @@
 #ifndef LP_INVHTML_H
 #define LP_INVHTML_H
 #include <stddef.h>
-#include "booking/ubl.h"
+#include "billing/ubl.h"
 #include "core/err.h"
 
 /* Renders doc in lang ("nl" or "en"). On success *out is a NUL-terminated

@@ -20,8 +20,8 @@
  *    approval) has no history: its fee, if any, follows its current times.
  * Guarantees: rows change only inside the reservation's own transaction (the
  * rsv_on_change hook); recomputation reads them and never writes them. */
-#include "booking/billing.h"
-#include "booking/bill_int.h"
+#include "billing/billing.h"
+#include "billing/bill_int.h"
 #include "core/clock.h"
 #include <string.h>
 

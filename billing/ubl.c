@@ -3,7 +3,7 @@
  * completely before ubl_write() emits a byte, so a refused document never
  * produces partial output. The writer is libxml2's xmlTextWriter: all text
  * goes through it, escaped, after ubl_text_clean(). */
-#include "booking/ubl.h"
+#include "billing/ubl.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -38,7 +38,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "booking/bill_calc.h"
+#include "billing/bill_calc.h"
 #include "core/err.h"
 
 #define UBL_SHORT_TEXT 256   /* bytes kept of names, addresses, references */

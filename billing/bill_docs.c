@@ -4,8 +4,8 @@
  * max + 1 of (kind, year) taken inside the caller's BEGIN IMMEDIATE
  * transaction; issued rows can be neither changed nor deleted (triggers in
  * 0004), so every series stays gapless and unique. */
-#include "booking/billing.h"
-#include "booking/bill_int.h"
+#include "billing/billing.h"
+#include "billing/bill_int.h"
 #include "core/clock.h"
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
  * recorded by staff (never beyond the balance). Both are made in one
  * BEGIN IMMEDIATE transaction; a credit note takes the next number of its
  * own series (CN-YYYY-NNNN) only after it passes the e-invoice checks. */
-#include "booking/billing.h"
-#include "booking/bill_int.h"
+#include "billing/billing.h"
+#include "billing/bill_int.h"
 #include "core/clock.h"
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,8 +3,8 @@
  * shares (see bill_int.h). Linking the module registers its hooks through a
  * constructor, so every program that can change reservations keeps their
  * charges current; bill_register() does the same explicitly. */
-#include "booking/billing.h"
-#include "booking/bill_int.h"
+#include "billing/billing.h"
+#include "billing/bill_int.h"
 #include "booking/demo.h"
 #include "booking/resource.h"
 #include "booking/tenant.h"

@@ -2,7 +2,7 @@
  * the rules). Guarantees: integer arithmetic only, every input range-checked
  * before use so no intermediate can overflow, one rounding point per price,
  * and totals that satisfy the EN 16931 sum rules by construction. */
-#include "booking/bill_calc.h"
+#include "billing/bill_calc.h"
 #include <string.h>
 #include "core/ltime.h"
 

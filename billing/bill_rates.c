@@ -3,8 +3,8 @@
  * 0004); a new version recomputes the open charges it affects in the same
  * transaction, so a price change applies from its date and never touches an
  * invoiced charge. */
-#include "booking/billing.h"
-#include "booking/bill_int.h"
+#include "billing/billing.h"
+#include "billing/bill_int.h"
 #include "booking/resource.h"
 #include "core/clock.h"
 #include "core/ltime.h"

@@ -1,5 +1,5 @@
-/* bill_int.h: helpers shared by the billing files (booking/billing.c and
- * booking/bill_*.c) and by nothing else: a growing buffer with RFC 4180 CSV
+/* bill_int.h: helpers shared by the billing files (billing/billing.c and
+ * billing/bill_*.c) and by nothing else: a growing buffer with RFC 4180 CSV
  * cells, the own-transaction wrapper, the texts of invoice lines in the
  * document's language, and the step from stored invoice data to a UBL
  * document. Not part of the public billing API. */
@@ -7,9 +7,9 @@
 #define LP_BILL_INT_H
 #include <stdbool.h>
 #include <stddef.h>
-#include "booking/billing.h"
+#include "billing/billing.h"
 #include "booking/site.h"
-#include "booking/ubl.h"
+#include "billing/ubl.h"
 
 #include "core/sbuf.h"
 

@@ -1,7 +1,7 @@
 /* invhtml.c: the printable HTML invoice page (see invhtml.h). Texts come from
  * one label table per language; every caller string passes through
  * esc(), which cleans it to valid UTF-8 and escapes & < > " '. */
-#include "booking/invhtml.h"
+#include "billing/invhtml.h"
 #include "core/sbuf.h"
 #include <stdio.h>
 #include <stdlib.h>

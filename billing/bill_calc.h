@@ -31,7 +31,7 @@
  * cancellation fee applies. Billing passes as the start the earliest start
  * the booking had since it was first confirmed, and takes the larger of the
  * fees on the booking as it is and as it entered its late window (fees
- * follow the booking's history, booking/bill_fees.c). Percent fees are basis points of the booked price
+ * follow the booking's history, billing/bill_fees.c). Percent fees are basis points of the booked price
  * (bcalc_price_interval of the booked slot), rounded half up. A no-show (no
  * check-in) is billed with the no-show fee only; the caller decides that a
  * booking is a no-show.

@@ -1,7 +1,7 @@
 /* bill_report.c: what staff and tenants read about charges: the CSV of a
  * period's charges and the running total of a tenant's month. Read-only. */
-#include "booking/billing.h"
-#include "booking/bill_int.h"
+#include "billing/billing.h"
+#include "billing/bill_int.h"
 #include "core/ltime.h"
 #include <stdio.h>
 #include <stdlib.h>

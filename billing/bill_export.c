@@ -2,9 +2,9 @@
  * document (ubl_write), the HTML page (invhtml_render) and the lines as CSV.
  * All three are built from the stored snapshot of the document, so an
  * export made today equals the one made when it was issued. */
-#include "booking/billing.h"
-#include "booking/bill_int.h"
-#include "booking/invhtml.h"
+#include "billing/billing.h"
+#include "billing/bill_int.h"
+#include "billing/invhtml.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

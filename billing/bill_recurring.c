@@ -2,8 +2,8 @@
  * their charges: one per fee and month, made by the invoice run (in its
  * transaction) for every month up to the one being invoiced. A unique index
  * keeps a month from being charged twice. */
-#include "booking/billing.h"
-#include "booking/bill_int.h"
+#include "billing/billing.h"
+#include "billing/bill_int.h"
 #include "booking/tenant.h"
 #include "core/clock.h"
 #include <stdio.h>

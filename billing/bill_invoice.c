@@ -5,8 +5,8 @@
  * charges the month's recurring fees, collects the settled open charges,
  * checks the document against the e-invoice rules, and only then takes the
  * next number of the series: a refused or failed invoice consumes none. */
-#include "booking/billing.h"
-#include "booking/bill_int.h"
+#include "billing/billing.h"
+#include "billing/bill_int.h"
 #include "booking/tenant.h"
 #include "core/clock.h"
 #include <stdio.h>

@@ -5,8 +5,8 @@
  * Guarantees: a charge on an invoice is never recomputed (and the database
  * refuses to change it); amounts are integer cents from bill_calc; pending
  * charges (reservations not settled) are never invoiced. */
-#include "booking/billing.h"
-#include "booking/bill_int.h"
+#include "billing/billing.h"
+#include "billing/bill_int.h"
 #include "booking/person.h"
 #include "booking/tenant.h"
 #include "core/clock.h"
