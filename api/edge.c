@@ -1,8 +1,10 @@
 /* edge.c: see edge.h. One table of open connections (slot per connection,
  * found again through libmicrohttpd's socket context), guarded by one mutex,
  * and a watchdog thread that shuts down the sockets whose deadline passed;
- * libmicrohttpd's own thread for that connection then sees the end of the
- * stream and closes it. */
+ * when the table is full, the accept policy shuts down the connection that
+ * has waited longest instead of refusing the new one. libmicrohttpd's own
+ * thread for a connection shut down so then sees the end of the stream and
+ * closes it. */
 #include "api/edge.h"
 #include "core/clock.h"
 #include "core/err.h"
@@ -94,19 +96,40 @@ void edge_head_done(struct MHD_Connection *conn) { set_phase(conn, PH_BODY); }
 void edge_handling(struct MHD_Connection *conn) { set_phase(conn, PH_RUN); }
 void edge_answered(struct MHD_Connection *conn) { set_phase(conn, PH_HEAD); }
 
+/* When every slot is taken: shuts down the connection that has waited
+ * longest for its request (head or body incomplete, or idle between
+ * requests). 0 when one was cut, -1 when all are being served. Called with
+ * E.mu held. */
+static int cut_longest_waiting(void)
+{
+    struct slot *old = NULL;
+    for (int i = 0; i < E.nslots; i++) {
+        struct slot *s = &E.slots[i];
+        if ((s->phase == PH_HEAD || s->phase == PH_BODY) && s->fd >= 0 && (!old || s->since_us < old->since_us))
+            old = s;
+    }
+    if (!old) return -1;
+    shutdown(old->fd, SHUT_RDWR);
+    old->phase = PH_CUT;
+    return 0;
+}
+
 enum MHD_Result edge_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
     char ip[INET6_ADDRSTRLEN];
     addr_text(addr, ip, sizeof ip);
-    if (is_trusted(ip)) return MHD_YES;
-    int n = 0;
+    int trusted = is_trusted(ip), n = 0, live = 0, ok;
     pthread_mutex_lock(&E.mu);
-    for (int i = 0; i < E.nslots; i++)
-        if (E.slots[i].phase != PH_FREE && strcmp(E.slots[i].ip, ip) == 0) n++;
+    for (int i = 0; i < E.nslots; i++) {
+        if (E.slots[i].phase == PH_FREE || E.slots[i].phase == PH_CUT) continue;
+        live++;
+        if (strcmp(E.slots[i].ip, ip) == 0) n++;
+    }
+    ok = trusted || n < E.cfg.max_per_client;
+    if (ok && live >= E.cfg.max_connections && cut_longest_waiting() != 0) ok = 0;
     pthread_mutex_unlock(&E.mu);
-    if (n < E.cfg.max_per_client) return MHD_YES;
-    log_debug("http", "refused a connection from %s: %d open", ip, n);
-    return MHD_NO;
+    if (!ok) log_debug("http", "refused a connection from %s: %d of its own, %d in all", ip, n, live);
+    return ok ? MHD_YES : MHD_NO;
 }
 
 static void conn_started(struct MHD_Connection *conn, void **socket_context)
@@ -188,7 +211,7 @@ int edge_start(const edge_config *cfg)
         if (canon_ip(cfg->trusted_proxies[i], g_trusted[i], sizeof g_trusted[i]) != 0) return LP_ERR_INVALID;
     if (E.cfg.max_per_client < 1) E.cfg.max_per_client = 64;
     if (E.cfg.request_timeout < 1) E.cfg.request_timeout = 10;
-    E.nslots = cfg->max_connections + 8;
+    E.nslots = cfg->max_connections + EDGE_SLACK;
     E.slots = calloc((size_t)E.nslots, sizeof *E.slots);
     if (!E.slots) return LP_ERR_NOMEM;
     E.stop = 0;
@@ -217,11 +240,14 @@ void edge_stop(void)
 
 /* ---- request checks ---- */
 
-int edge_target(const char *method, const char *url)
+int edge_target(const char *target)
 {
-    if (url && url[0] == '/') return 0;
-    if (url && strcmp(url, "*") == 0 && method && strcmp(method, "OPTIONS") == 0) return 1;
-    return -1;
+    if (!target) return -1;
+    if (strcmp(target, "*") == 0) return 1;
+    if (target[0] != '/') return -1;
+    for (const unsigned char *p = (const unsigned char *)target; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f) return -1;   /* controls, spaces, raw non-ASCII */
+    return 0;
 }
 
 struct hdr_scan { int ncl, nte, bad_cl, chunked_only; unsigned long long cl; const char *ctype; };

@@ -14,7 +14,13 @@
  * - Connections: at most max_per_client at once from one address. A
  *   configured trusted proxy is exempt; behind it the client is the
  *   rightmost X-Forwarded-For address that is not itself a trusted proxy,
- *   and at most max_per_client of its requests run at once (503 beyond).
+ *   and at most max_per_client of its requests are in progress at once, from
+ *   the end of the head to the answer (429 beyond).
+ * - A full table: when all max_connections slots are taken, a new
+ *   connection closes the one that has waited longest for its request (head
+ *   or body incomplete, or idle between requests); only connections whose
+ *   request is being served are never cut. So slow clients from many
+ *   addresses cannot keep a prompt client out either.
  */
 #ifndef LP_API_EDGE_H
 #define LP_API_EDGE_H
@@ -23,6 +29,9 @@
 #include <microhttpd.h>
 
 #define EDGE_MAX_PROXIES 8
+/* Connections libmicrohttpd may hold beyond max_connections: those cut to
+ * make room for a new one, until their threads have closed them. */
+#define EDGE_SLACK 8
 
 typedef struct edge_config {
     int max_connections;                          /* size of the connection table */
@@ -53,8 +62,11 @@ void edge_head_done(struct MHD_Connection *conn);
 void edge_handling(struct MHD_Connection *conn);
 void edge_answered(struct MHD_Connection *conn);
 
-/* The request-target check: 0 for a path, 1 for "OPTIONS *", -1 otherwise. */
-int edge_target(const char *method, const char *url);
+/* The request-target as the client sent it (before percent-decoding): 0
+ * for origin-form (a path starting with '/', printable ASCII only), 1 for
+ * "*" (which only OPTIONS may use), -1 for anything else, absolute-form
+ * included. */
+int edge_target(const char *target);
 /* Header checks before the body is read. 0 when the request may go on;
  * otherwise the HTTP status to answer (400 or 415) and a sentence in why. */
 int edge_headers(struct MHD_Connection *conn, const char *method, char *why, size_t len);
@@ -62,9 +74,9 @@ int edge_headers(struct MHD_Connection *conn, const char *method, char *why, siz
  * client. Writes a numeric address (or "unknown") into out[len]. Returns 1
  * when the request came through a trusted proxy. */
 int edge_client(struct MHD_Connection *conn, char *out, size_t len);
-/* Counts a request of a client behind a trusted proxy; -1 when that client
- * already has max_per_client requests running (answer 503). edge_answered
- * releases it. */
+/* Counts a request of a client behind a trusted proxy from the end of its
+ * head; -1 when that client already has max_per_client requests in progress
+ * (answer 429). edge_answered releases it. */
 int edge_forwarded_begin(struct MHD_Connection *conn, const char *client);
 
 #endif

@@ -42,6 +42,9 @@ struct req {
     size_t len, cap;
     int too_big;
     int close;          /* answered before the body was read: close the connection after */
+    int head_seen;      /* the head was checked (the first call for this request) */
+    int target;         /* edge_target() of the request-target as sent */
+    char client[64];    /* the client's address (behind a trusted proxy: the forwarded one) */
     int64_t start_us;
 };
 
@@ -196,9 +199,6 @@ static void log_request(api_ctx *c, int route, int64_t us)
     log_info("http", "%s %s %d %.3fms", c->method, shown, c->status, (double)us / 1000.0);
 }
 
-static void log_request(api_ctx *c, int route, int64_t us);
-static enum MHD_Result respond(struct MHD_Connection *conn, api_ctx *c, int close);
-
 /* Records, logs and sends the answer in c. */
 static enum MHD_Result finish(struct MHD_Connection *conn, api_ctx *c, struct req *r, int route)
 {
@@ -219,16 +219,18 @@ static void init_ctx(api_ctx *c, struct MHD_Connection *conn, const char *url, c
     c->body = r->body ? r->body : "";
     c->body_len = r->len;
     c->tls = g_cfg->tls_cert != NULL;
+    snprintf(c->client_ip, sizeof c->client_ip, "%s", r->client[0] ? r->client : "unknown");
 }
 
 /* Checks made once the head has arrived, before any body is read: the
  * request-target, the framing headers, the body's type and its declared
- * size. 1 when the request may go on; 0 when c holds the answer. */
-static int check_head(api_ctx *c, struct MHD_Connection *conn, const char *method, const char *url,
-                      struct req *r)
+ * size, and the requests in progress of a client behind a trusted proxy.
+ * 1 when the request may go on; 0 when c holds the answer. */
+static int check_head(api_ctx *c, struct MHD_Connection *conn, const char *method, struct req *r)
 {
     char why[96];
-    int t = edge_target(method, url);
+    int t = r->target;
+    if (t == 1 && strcmp(method, "OPTIONS") != 0) t = -1;
     if (t != 0) {
         c->path = "/";   /* never echo a malformed target */
         if (t == 1) {
@@ -246,19 +248,21 @@ static int check_head(api_ctx *c, struct MHD_Connection *conn, const char *metho
                     st == 415 ? "Unsupported media type" : "Bad request framing", why, NULL);
         return 0;
     }
+    if (edge_client(conn, r->client, sizeof r->client) && edge_forwarded_begin(conn, r->client) != 0) {
+        snprintf(c->client_ip, sizeof c->client_ip, "%s", r->client);
+        api_add_header(c, "Retry-After", "1");
+        api_problem(c, 429, "too-many-requests", "Too many requests at once",
+                    "this client has too many requests in progress", NULL);
+        return 0;
+    }
     const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl && strtoull(cl, NULL, 10) > API_BODY_MAX) r->too_big = 1;
     return 1;
 }
 
 /* Runs the request: a pooled database connection, the router, the handler. */
-static int serve(api_ctx *c, struct MHD_Connection *conn)
+static int serve(api_ctx *c)
 {
-    if (edge_client(conn, c->client_ip, sizeof c->client_ip) && edge_forwarded_begin(conn, c->client_ip) != 0) {
-        api_add_header(c, "Retry-After", "1");
-        api_problem(c, 503, "busy", "Service unavailable", "too many requests of this client at once", NULL);
-        return -1;
-    }
     if (!(c->db = db_pool_get(g_pool))) {
         api_problem(c, 503, "busy", "Service unavailable", "the database cannot be opened", NULL);
         return -1;
@@ -269,20 +273,39 @@ static int serve(api_ctx *c, struct MHD_Connection *conn)
     return route;
 }
 
+static struct req *new_req(const char *target)
+{
+    struct req *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->start_us = clk_mono_us();
+    r->target = edge_target(target);
+    return r;
+}
+
+/* Called once a request line has arrived, with the request-target exactly
+ * as sent (before percent-decoding and splitting off the query), so that
+ * "%2Fhealthz" is refused as the non-path it is. The request's state
+ * starts here; libmicrohttpd hands it to on_request and on_completed. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    return new_req(uri);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload,
                                   size_t *upload_size, void **con_cls)
 {
     struct req *r = *con_cls;
     api_ctx c;
-    if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r) return MHD_NO;
-        r->start_us = clk_mono_us();
+    if (!r) {   /* on_uri could not allocate: check the decoded path instead */
+        if (!(r = new_req(url))) return MHD_NO;
         *con_cls = r;
+    }
+    if (!r->head_seen) {
+        r->head_seen = 1;
         edge_head_done(conn);
         init_ctx(&c, conn, url, method, r);
-        if (!check_head(&c, conn, method, url, r)) {
+        if (!check_head(&c, conn, method, r)) {
             r->close = 1;
             return finish(conn, &c, r, -1);
         }
@@ -305,7 +328,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         api_problem(&c, 413, "too-large", "Request too large", "the body is over the limit of 65536 bytes", NULL);
     } else {
         edge_handling(conn);
-        route = serve(&c, conn);
+        route = serve(&c);
     }
     return finish(conn, &c, r, route);
 }
@@ -394,9 +417,10 @@ int api_start(const api_config *cfg, api_server **out)
                             MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                             MHD_OPTION_NOTIFY_CONNECTION, edge_notify, NULL,
+                            MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
                             MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
                             MHD_OPTION_CONNECTION_TIMEOUT, timeout,
-                            MHD_OPTION_CONNECTION_LIMIT, max_conn,
+                            MHD_OPTION_CONNECTION_LIMIT, max_conn + EDGE_SLACK,
                             cfg->tls_cert ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, s->cert,
                             MHD_OPTION_HTTPS_MEM_KEY, s->key,
                             MHD_OPTION_END);
