@@ -9,7 +9,8 @@
  *     normal client signs in and books; the booking's time is printed and
  *     must stay within a generous bound.
  * Attackers connect from 127.0.0.2 (and a proxy from 127.0.0.3), so the
- * per-client limits meet them and not the normal client on 127.0.0.1. */
+ * per-client limits meet them and not the normal client on 127.0.0.1; the
+ * crowd of slow clients from many addresses uses 127.0.0.10 to 127.0.0.49. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -96,6 +97,29 @@ static int raw(const char *req, size_t len, int ms)
 
 static int raw_s(const char *req) { return raw(req, strlen(req), 3000); }
 
+/* One raw request from src, half-closed; the whole answer (until the server
+ * closes) into out. Returns the first status, 0 without one. */
+static int raw_full(const char *src, const char *req, char *out, size_t cap)
+{
+    size_t n = 0;
+    int fd = dial(src);
+    out[0] = '\0';
+    if (fd < 0) return -2;
+    send_all(fd, req, strlen(req));
+    shutdown(fd, SHUT_WR);
+    int64_t end = clk_mono_us() + 3000000;
+    while (n < cap - 1 && clk_mono_us() < end) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 100) <= 0) continue;
+        ssize_t k = recv(fd, out + n, cap - 1 - n, 0);
+        if (k <= 0) break;
+        n += (size_t)k;
+        out[n] = '\0';
+    }
+    close(fd);
+    return strncmp(out, "HTTP/1.", 7) == 0 ? atoi(out + 9) : 0;
+}
+
 static void alive(void)
 {
     if (hx_status(&S, "GET", "/healthz", NULL, NULL) != 200) fail_msg("the server stopped answering /healthz");
@@ -107,14 +131,19 @@ static void alive(void)
  * the static file handler. */
 static void test_request_targets(void **st)
 {
-    const char *targets[] = { "x", "*", "index.html", "http://evil.example/api/v1/me", "?a=b", "%2e%2e/etc" };
-    char req[256];
+    /* "%2Fhealthz" decodes to a path but is none as sent */
+    const char *targets[] = { "x", "*", "index.html", "http://evil.example/api/v1/me", "?a=b", "%2e%2e/etc",
+                              "%2Fhealthz", "/\x80" };
+    char req[256], out[4096];
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
         snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", targets[i]);
-        int s = raw_s(req);
+        int s = raw_full("127.0.0.2", req, out, sizeof out);
         if (s != 400) fail_msg("GET %s answered %d, not 400", targets[i], s);
+        assert_non_null(strstr(out, "Content-Type: application/problem+json"));
         alive();
     }
+    assert_int_equal(raw_s("HEAD x HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    assert_int_equal(raw_s("POST * HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"), 400);
     assert_int_equal(raw_s("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"), 204);
     assert_int_equal(raw_s("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
 }
@@ -130,6 +159,17 @@ static void test_framing(void **st)
     assert_int_equal(raw_s("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                            "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400);
     assert_int_equal(raw_s("GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx"), 400);
+    assert_int_equal(raw_s("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"), 400);
+    assert_int_equal(raw_s("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n"), 400);
+    /* What a front proxy that went by the other Content-Length would pass on
+     * as a second request: never read, the one answer is the 400. */
+    char out[8192];
+    assert_int_equal(raw_full("127.0.0.2", "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\n"
+                              "Content-Type: application/json\r\nContent-Length: 2\r\nContent-Length: 45\r\n\r\n{}"
+                              "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", out, sizeof out), 400);
+    assert_null(strstr(out + 8, "HTTP/1."));
     alive();
 }
 
@@ -149,6 +189,10 @@ static void test_chunked_over_limit(void **st)
     send_all(fd, "0\r\n\r\n", 5);
     assert_int_equal(read_status(fd, 5000), 413);
     close(fd);
+    /* a chunked body within the limit is read as any other */
+    assert_int_equal(raw_s("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Transfer-Encoding: chunked\r\n\r\n20\r\n{\"email\":\"lab@novacell.example\",\r\n"
+                           "25\r\n\"password\":\"labpass-member-demo\"}   \r\n0\r\n\r\n"), 200);
     alive();
 }
 
@@ -168,9 +212,56 @@ static void test_json_only(void **st)
     snprintf(req, sizeof req, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n\r\n%s",
              strlen(json), json);
     assert_int_equal(raw_s(req), 415);   /* no Content-Type at all */
+    /* the form a cross-site page can really send: text/plain whose body is
+     * exactly the JSON; refused, and no session cookie is set */
+    char out[8192];
+    snprintf(req, sizeof req, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n"
+             "Content-Length: %zu\r\n\r\n%s", strlen(json), json);
+    assert_int_equal(raw_full("127.0.0.2", req, out, sizeof out), 415);
+    assert_null(strstr(out, "lp_session="));
     snprintf(req, sizeof req, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json; "
              "charset=utf-8\r\nContent-Length: %zu\r\n\r\n%s", strlen(json), json);
     assert_int_equal(raw_s(req), 200);
+    /* every other state-changing route with a body, with a bearer token too */
+    char *tok = hx_login(&S, DEMO_MEMBER_A);
+    assert_non_null(tok);
+    const char *book = "{\"resource_id\":1,\"start\":\"2030-01-07T10:00:00Z\",\"end\":\"2030-01-07T11:00:00Z\"}";
+    snprintf(req, sizeof req, "POST /api/v1/reservations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+             "Content-Type: text/plain\r\nContent-Length: %zu\r\n\r\n%s", tok, strlen(book), book);
+    assert_int_equal(raw_s(req), 415);
+    snprintf(req, sizeof req, "PATCH /api/v1/people/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", tok);
+    assert_int_equal(raw_s(req), 415);
+    free(tok);
+}
+
+/* Bodiless changes: the session cookie alone (what a cross-site form or a
+ * no-cors fetch carries) is refused without X-CSRF-Token. */
+static void test_bodiless_changes_need_the_csrf_header(void **st)
+{
+    hx_resp r;
+    const char *json = "{\"email\":\"lab@novacell.example\",\"password\":\"labpass-member-demo\"}";
+    assert_int_equal(hx_req(&S, "POST", "/api/v1/auth/login", NULL, json, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    const char *tok = json_string_value(json_object_get(r.json, "token"));
+    const char *csrf = strstr(r.headers, "lp_csrf=");
+    assert_non_null(tok);
+    assert_non_null(csrf);
+    char csrf_val[128], cookie[512], hdr[700], req[1024];
+    snprintf(csrf_val, sizeof csrf_val, "%.*s", (int)strcspn(csrf + 8, ";\r\n"), csrf + 8);
+    snprintf(cookie, sizeof cookie, "Cookie: lp_session=%s; lp_csrf=%s", tok, csrf_val);
+    hx_free(&r);
+    snprintf(req, sizeof req, "POST /api/v1/auth/logout HTTP/1.1\r\nHost: x\r\n%s\r\nContent-Length: 0\r\n\r\n",
+             cookie);
+    assert_int_equal(raw_s(req), 403);
+    snprintf(req, sizeof req, "POST /api/v1/auth/logout HTTP/1.1\r\nHost: x\r\n%s\r\n"
+             "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 0\r\n\r\n", cookie);
+    int form = raw_s(req);
+    assert_true(form == 403 || form == 415);
+    snprintf(hdr, sizeof hdr, "%s\nX-CSRF-Token: %s", cookie, csrf_val);
+    assert_int_equal(hx_req(&S, "POST", "/api/v1/auth/logout", NULL, NULL, hdr, &r), 0);
+    assert_true(r.status == 200 || r.status == 204);
+    hx_free(&r);
 }
 
 /* ---- slow clients ---- */
@@ -261,6 +352,167 @@ static void test_per_client_cap(void **st)
     }
     print_message("from the trusted proxy: %d of 20 served\n", proxied);
     assert_int_equal(proxied, 20);
+    usleep(300000);
+    alive();
+}
+
+/* Sends first (a whole request, answered, when answered is set), then one
+ * byte of drip every 200 ms, from 127.0.0.4, until the server closes the
+ * connection or 8 s pass; the milliseconds it lasted. */
+static int64_t trickle(const char *first, int answered, const char *drip)
+{
+    int fd = dial("127.0.0.4");
+    assert_true(fd >= 0);
+    int64_t t0 = clk_mono_us();
+    char buf[4096];
+    if (first[0]) assert_int_equal(send_all(fd, first, strlen(first)), 0);
+    if (answered) assert_int_equal(read_status(fd, 1000), 200);   /* and kept alive */
+    for (size_t i = 0; clk_mono_us() - t0 < 8000000; i++) {
+        if (send_all(fd, drip + i % strlen(drip), 1) != 0) break;
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, 200) > 0 && recv(fd, buf, sizeof buf, MSG_DONTWAIT) <= 0) break;
+    }
+    close(fd);
+    return (clk_mono_us() - t0) / 1000;
+}
+
+/* High: no deadline for the head. Each phase has its own deadline (2 s
+ * here), and one byte every 200 ms extends none of them. */
+static void test_deadlines_per_phase(void **st)
+{
+    int64_t head = trickle("GET /healthz HTTP/1.1\r\nHost: x\r\n", 0, "X-Slow: abcdefgh\r\n");
+    int64_t line = trickle("", 0, "GET /healthz?aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+    int64_t body = trickle("POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 500\r\n\r\n", 0, "          ");
+    int64_t idle = trickle("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 1, "GET /healthz?aaaaaaaaaaaaaaaaaaaaaaaaa");
+    print_message("trickled head %lld ms, request line %lld ms, body %lld ms, next request on a kept-alive "
+                  "connection %lld ms (deadline 2 s)\n", (long long)head, (long long)line, (long long)body,
+                  (long long)idle);
+    assert_in_range(head, 1500, 3500);
+    assert_in_range(line, 1500, 3500);
+    assert_in_range(body, 1500, 3500);
+    assert_in_range(idle, 1500, 3500);
+    /* a kept-alive connection that goes on promptly is served */
+    int fd = dial("127.0.0.4");
+    const char *get = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(send_all(fd, get, strlen(get)), 0);
+        assert_int_equal(read_status(fd, 1000), 200);
+        char rest[2048];
+        while (recv(fd, rest, sizeof rest, MSG_DONTWAIT) > 0) {}
+        usleep(300000);
+    }
+    close(fd);
+}
+
+/* A sign-in through the trusted proxy (127.0.0.3) for the client list xff,
+ * whose body stops halfway: a request in progress. */
+static int held_through_proxy(const char *xff)
+{
+    char req[512];
+    int fd = dial("127.0.0.3");
+    snprintf(req, sizeof req, "POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: %s\r\n"
+             "Content-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"email\":", xff);
+    if (fd >= 0) send_all(fd, req, strlen(req));
+    return fd;
+}
+
+static int via_proxy(const char *xff)
+{
+    char req[512];
+    int fd = dial("127.0.0.3");
+    if (fd < 0) return -2;
+    snprintf(req, sizeof req, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: %s\r\n\r\n", xff);
+    send_all(fd, req, strlen(req));
+    int st_ = read_status(fd, 3000);
+    close(fd);
+    return st_;
+}
+
+/* Behind a trusted proxy the cap (8 here) applies to each forwarded client,
+ * counted from the end of its head, slow bodies included; past it 429. */
+static void test_clients_behind_the_proxy_are_capped_one_by_one(void **st)
+{
+    int held[8];
+    for (int i = 0; i < 8; i++) held[i] = held_through_proxy(i % 2 ? "198.51.100.7" : "203.0.113.1, 198.51.100.7");
+    usleep(300000);
+    assert_int_equal(via_proxy("198.51.100.7"), 429);
+    assert_int_equal(via_proxy("198.51.100.8"), 200);
+    /* the rightmost address that is not a trusted proxy is the client: made-up
+     * addresses on the left change nothing, trusted ones on the right are skipped */
+    assert_int_equal(via_proxy("10.9.9.9, 198.51.100.7"), 429);
+    assert_int_equal(via_proxy("198.51.100.7, 127.0.0.3"), 429);
+    for (int i = 0; i < 8; i++)
+        if (held[i] >= 0) close(held[i]);
+    usleep(300000);
+    assert_int_equal(via_proxy("198.51.100.7"), 200);
+    /* an untrusted peer's X-Forwarded-For is ignored: 127.0.0.5 is the client */
+    int fds[8];
+    for (int i = 0; i < 8; i++) {
+        fds[i] = dial("127.0.0.5");
+        if (fds[i] >= 0) send_all(fds[i], "GET /healthz HTTP/1.1\r\nHost: x\r\n", 32);
+    }
+    usleep(200000);
+    char out[2048];
+    assert_int_equal(raw_full("127.0.0.5", "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 198.51.100.50\r\n\r\n",
+                              out, sizeof out), 0);
+    for (int i = 0; i < 8; i++)
+        if (fds[i] >= 0) close(fds[i]);
+}
+
+struct crowd { int fds[300]; volatile int stop; };
+
+static void *crowd_drip(void *arg)
+{
+    struct crowd *c = arg;
+    while (!c->stop) {
+        for (int i = 0; i < 300; i++)
+            if (c->fds[i] >= 0 && send(c->fds[i], "a", 1, MSG_NOSIGNAL | MSG_DONTWAIT) < 0 && errno != EAGAIN) {
+                close(c->fds[i]);
+                c->fds[i] = -1;
+            }
+        usleep(300000);
+    }
+    return NULL;
+}
+
+/* 300 slow connections from 40 addresses, each under the per-address cap,
+ * more than --max-connections in all: a full table cuts the connection that
+ * has waited longest, so the normal client still signs in and books. */
+static void test_slow_crowd_from_many_addresses(void **st)
+{
+    static struct crowd c;
+    char src[32];
+    for (int i = 0; i < 300; i++) {
+        snprintf(src, sizeof src, "127.0.0.%d", 10 + i % 40);
+        c.fds[i] = dial(src);
+        if (c.fds[i] >= 0 && send_all(c.fds[i], "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ", 41) != 0) {
+            close(c.fds[i]);
+            c.fds[i] = -1;
+        }
+    }
+    c.stop = 0;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, crowd_drip, &c), 0);
+    usleep(500000);
+    int64_t t0 = clk_mono_us();
+    char *tok = hx_login(&S, DEMO_MEMBER_A);
+    int64_t res = tok ? hx_resource_id(&S, tok, "Meeting room Pasteur") : 0;
+    char from[LT_RFC3339_LEN], to[LT_RFC3339_LEN];
+    next_weekday_10(from, to);
+    int64_t id = res > 0 ? hx_book(&S, tok, res, from, to, NULL, 0) : 0;
+    double ms = (double)(clk_mono_us() - t0) / 1000.0;
+    c.stop = 1;
+    pthread_join(th, NULL);
+    int open = 0;
+    for (int i = 0; i < 300; i++)
+        if (c.fds[i] >= 0) { open++; close(c.fds[i]); }
+    print_message("sign-in and booking with 300 slow connections from 40 addresses: %.0f ms (%d still open)\n", ms,
+                  open);
+    assert_non_null(tok);
+    assert_true(id > 0);
+    free(tok);
+    if (ms > 5000) fail_msg("the normal client took %.0f ms", ms);
     usleep(300000);
     alive();
 }
@@ -361,8 +613,12 @@ int main(void)
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_chunked_over_limit),
         cmocka_unit_test(test_json_only),
+        cmocka_unit_test(test_bodiless_changes_need_the_csrf_header),
+        cmocka_unit_test(test_deadlines_per_phase),
         cmocka_unit_test(test_slowloris),
+        cmocka_unit_test(test_slow_crowd_from_many_addresses),
         cmocka_unit_test(test_per_client_cap),
+        cmocka_unit_test(test_clients_behind_the_proxy_are_capped_one_by_one),
         cmocka_unit_test(test_thousand_malformed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
