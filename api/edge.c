@@ -307,23 +307,28 @@ static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *
 }
 
 /* From the right of a forwarded list: the first address that is not a
- * trusted proxy. 0 with it in out, -1 when the list is malformed. */
+ * trusted proxy, into out. 0 when found, 1 when every entry is a trusted
+ * proxy, -1 when an entry on the way is not a numeric address. The list is
+ * read in place from its end, so however long a client makes the part it
+ * sent, the entry its proxy appended stays in view. */
 static int forwarded_client(const char *list, char *out, size_t len)
 {
-    char buf[512], ip[INET6_ADDRSTRLEN];
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *end = buf + strlen(buf); end > buf;) {
-        char *comma = end;
-        while (comma > buf && comma[-1] != ',') comma--;
-        char *s = comma, *e = end;
+    char one[INET6_ADDRSTRLEN + 8], ip[INET6_ADDRSTRLEN];
+    const char *end = list + strlen(list);
+    while (end > list) {
+        const char *start = end;
+        while (start > list && start[-1] != ',') start--;
+        const char *s = start, *e = end;
         while (s < e && isspace((unsigned char)*s)) s++;
         while (e > s && isspace((unsigned char)e[-1])) e--;
-        *e = '\0';
-        if (canon_ip(s, ip, sizeof ip) != 0) return -1;
+        if ((size_t)(e - s) >= sizeof one) return -1;
+        memcpy(one, s, (size_t)(e - s));
+        one[e - s] = '\0';
+        if (canon_ip(one, ip, sizeof ip) != 0) return -1;
         if (!is_trusted(ip)) { snprintf(out, len, "%s", ip); return 0; }
-        end = comma > buf ? comma - 1 : buf;
+        end = start > list ? start - 1 : list;
     }
-    return -1;
+    return 1;
 }
 
 int edge_client(struct MHD_Connection *conn, char *out, size_t len)
@@ -333,9 +338,9 @@ int edge_client(struct MHD_Connection *conn, char *out, size_t len)
     if (!is_trusted(out)) return 0;
     const char *xff = NULL;
     MHD_get_connection_values(conn, MHD_HEADER_KIND, last_xff, &xff);
-    if (!xff) return 0;                                 /* the proxy itself */
-    if (forwarded_client(xff, out, len) != 0) return 0; /* keep the proxy's address */
-    return 1;
+    if (!xff) return 0;                    /* the proxy itself */
+    int rc = forwarded_client(xff, out, len);
+    return rc == 0 ? 1 : rc == 1 ? 0 : -1; /* -1: never fall back to the proxy's address */
 }
 
 int edge_forwarded_begin(struct MHD_Connection *conn, const char *client)

@@ -72,7 +72,10 @@ int edge_target(const char *target);
 int edge_headers(struct MHD_Connection *conn, const char *method, char *why, size_t len);
 /* The client's address: the peer, or behind a trusted proxy the forwarded
  * client. Writes a numeric address (or "unknown") into out[len]. Returns 1
- * when the request came through a trusted proxy. */
+ * when the request came through a trusted proxy, 0 when the peer is the
+ * client, -1 when a trusted proxy's X-Forwarded-For holds something other
+ * than addresses where the client should be (answer 400: falling back to
+ * the proxy's address would let one client pass as all of them). */
 int edge_client(struct MHD_Connection *conn, char *out, size_t len);
 /* Counts a request of a client behind a trusted proxy from the end of its
  * head; -1 when that client already has max_per_client requests in progress

@@ -248,7 +248,13 @@ static int check_head(api_ctx *c, struct MHD_Connection *conn, const char *metho
                     st == 415 ? "Unsupported media type" : "Bad request framing", why, NULL);
         return 0;
     }
-    if (edge_client(conn, r->client, sizeof r->client) && edge_forwarded_begin(conn, r->client) != 0) {
+    int fwd = edge_client(conn, r->client, sizeof r->client);
+    if (fwd < 0) {
+        api_problem(c, 400, "bad-forwarded-for", "Bad X-Forwarded-For",
+                    "X-Forwarded-For must be a list of numeric addresses", NULL);
+        return 0;
+    }
+    if (fwd && edge_forwarded_begin(conn, r->client) != 0) {
         snprintf(c->client_ip, sizeof c->client_ip, "%s", r->client);
         api_add_header(c, "Retry-After", "1");
         api_problem(c, 429, "too-many-requests", "Too many requests at once",

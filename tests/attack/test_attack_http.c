@@ -419,14 +419,14 @@ static int held_through_proxy(const char *xff)
 
 static int via_proxy(const char *xff)
 {
-    char req[512];
+    char req[4096];
     int fd = dial("127.0.0.3");
     if (fd < 0) return -2;
     snprintf(req, sizeof req, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: %s\r\n\r\n", xff);
     send_all(fd, req, strlen(req));
-    int st_ = read_status(fd, 3000);
+    int status = read_status(fd, 3000);
     close(fd);
-    return st_;
+    return status;
 }
 
 /* Behind a trusted proxy the cap (8 here) applies to each forwarded client,
@@ -442,6 +442,15 @@ static void test_clients_behind_the_proxy_are_capped_one_by_one(void **st)
      * addresses on the left change nothing, trusted ones on the right are skipped */
     assert_int_equal(via_proxy("10.9.9.9, 198.51.100.7"), 429);
     assert_int_equal(via_proxy("198.51.100.7, 127.0.0.3"), 429);
+    /* a long list the client sent does not push its real address (appended
+     * by the proxy) out of view; an address-less list is refused, never read
+     * as the proxy itself (which would make one client pass as all) */
+    static char longlist[3000];
+    memset(longlist, 'z', 2000);
+    snprintf(longlist + 2000, sizeof longlist - 2000, ", 198.51.100.7");
+    assert_int_equal(via_proxy(longlist), 429);
+    assert_int_equal(via_proxy("unknown"), 400);
+    assert_int_equal(via_proxy("not-an-address, 127.0.0.3"), 400);
     for (int i = 0; i < 8; i++)
         if (held[i] >= 0) close(held[i]);
     usleep(300000);
