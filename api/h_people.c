@@ -12,7 +12,7 @@
 json_t *json_person(const psn_person *p)
 {
     json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:b, s:b}", "id", (json_int_t)p->id, "email", p->email,
-                          "name", p->name, "status", p->status, "is_staff", p->is_staff,
+                          "name", p->name, "status", psn_state_name(p->state), "is_staff", p->is_staff,
                           "has_password", p->has_password);
     json_object_set_new(j, "tenant_id", p->tenant_id ? json_integer(p->tenant_id) : json_null());
     json_object_set_new(j, "role", p->role[0] ? json_string(p->role) : json_null());
@@ -38,7 +38,9 @@ void h_people_list(api_ctx *c)
         rc = psn_list(c->db, c->caller.tenant_id, &arr, &n);
     else {
         psn_person me;
-        if (psn_get(c->db, c->caller.person_id, &me) == 0) json_array_append_new(out, json_person(&me));
+        rc = psn_get(c->db, c->caller.person_id, &me);
+        if (rc == 0) json_array_append_new(out, json_person(&me));
+        if (rc == LP_ERR_NOTFOUND) rc = 0;
     }
     if (rc) { json_decref(out); api_fail(c, rc, NULL); return; }
     for (size_t i = 0; i < n; i++)
@@ -72,7 +74,9 @@ void h_person_create(api_ctx *c)
 
 static int load_person(api_ctx *c, psn_person *p)
 {
-    if (psn_get(c->db, c->params[0], p) != 0 || !sees_person(c, p)) {
+    int rc = psn_get(c->db, c->params[0], p);
+    if (rc && rc != LP_ERR_NOTFOUND) { api_fail(c, rc, NULL); return 0; }   /* a failing database is no 404 */
+    if (rc || !sees_person(c, p)) {
         api_problem(c, 404, "not-found", "Not found", "no such person", NULL);
         return 0;
     }
@@ -91,7 +95,7 @@ void h_person_get(api_ctx *c)
 static int take_back(api_ctx *c, const psn_person *p, int was_staff)
 {
     int rc = 0;
-    if (!strcmp(p->status, "disabled"))
+    if (p->state == PSN_DISABLED)
         rc = iss_revoke(c->db, &c->actor, ISS_PERSON, p->id, "person_disabled", clk_now(), NULL);
     if (rc == 0 && was_staff && !p->is_staff)
         rc = iss_revoke(c->db, &c->actor, ISS_PERSON, p->id, "no_longer_staff", clk_now(), NULL);
@@ -114,15 +118,18 @@ void h_person_update(api_ctx *c)
     /* Only staff change e-mail, status and the staff flag; others only names. */
     if (!api_is_staff(c) && (jv_has(b, "email") || jv_has(b, "status") || jv_has(b, "is_staff")))
         rc = lp_failf(&f, LP_ERR_FORBIDDEN, "", "only staff may change e-mail, status or staff role");
+    enum psn_state to = p.state;
+    if (rc == 0 && jv_has(b, "status") && psn_state_parse(jv_str(b, "status", ""), &to) != 0)
+        rc = lp_failf(&f, LP_ERR_INVALID, "status", "status must be active or disabled");
     if (rc == 0 && api_is_staff(c) && p.id == c->caller.person_id &&
-        (!jv_bool(b, "is_staff", 1) || strcmp(jv_str(b, "status", "active"), "active")))
+        (!jv_bool(b, "is_staff", 1) || to != PSN_ACTIVE))
         rc = lp_failf(&f, LP_ERR_STATE, "is_staff", "staff cannot demote or disable themselves");
     if (rc == 0 && jv_bool(b, "is_staff", 0) && p.tenant_id)
         rc = lp_failf(&f, LP_ERR_CONFLICT, "is_staff", "a tenant member cannot be staff");
     int was_staff = p.is_staff;
     jv_copy(b, "email", p.email, sizeof p.email);
     jv_copy(b, "name", p.name, sizeof p.name);
-    jv_copy(b, "status", p.status, sizeof p.status);
+    p.state = to;
     p.is_staff = jv_bool(b, "is_staff", p.is_staff);
     json_decref(b);
     int tx = rc == 0 && (rc = db_begin(c->db)) == 0;

@@ -25,7 +25,7 @@ json_t *json_resource(const res_resource *r)
     for (int i = 0; i < r->n_quals; i++) json_array_append_new(quals, json_integer(r->quals[i]));
     json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s}", "id", (json_int_t)r->id, "kind", r->kind,
                           "name", r->name, "description", r->description, "door_group", r->door_group,
-                          "capacity", r->capacity, "status", r->status, "out_of_service_reason", r->oos_reason);
+                          "capacity", r->capacity, "status", res_state_name(r->state), "out_of_service_reason", r->oos_reason);
     json_object_set_new(j, "out_of_service_until", api_time_json(r->oos_until));
     json_object_set_new(j, "min_minutes", json_integer(r->min_minutes));
     json_object_set_new(j, "max_minutes", json_integer(r->max_minutes));
@@ -80,7 +80,8 @@ static int apply_res(json_t *b, res_resource *r, lp_fail *f)
     jv_copy(b, "name", r->name, sizeof r->name);
     jv_copy(b, "description", r->description, sizeof r->description);
     jv_copy(b, "door_group", r->door_group, sizeof r->door_group);
-    jv_copy(b, "status", r->status, sizeof r->status);
+    if (jv_has(b, "status") && res_state_parse(jv_str(b, "status", ""), &r->state) != 0)
+        return lp_failf(f, LP_ERR_INVALID, "status", "status must be available or out_of_service");
     jv_copy(b, "out_of_service_reason", r->oos_reason, sizeof r->oos_reason);
     struct { const char *k; int *v; } ints[] = {
         { "capacity", &r->capacity }, { "min_minutes", &r->min_minutes }, { "max_minutes", &r->max_minutes },
@@ -201,7 +202,7 @@ int avail_free(db_t *db, const res_resource *r, int64_t from, int64_t to, struct
         busy[i].start -= (int64_t)r->buffer_after_min * 60;
         busy[i].end += (int64_t)r->buffer_before_min * 60;
     }
-    if (rc == 0 && !strcmp(r->status, "out_of_service")) {
+    if (rc == 0 && r->state == RES_OUT_OF_SERVICE) {
         cl[nc].start = from;
         cl[nc].end = r->oos_until ? r->oos_until : to;
         if (cl[nc].end > cl[nc].start) nc++;
@@ -376,7 +377,9 @@ void h_grants_list(api_ctx *c)
     if (!api_is_staff(c)) {
         psn_person p;
         if (pid == 0) pid = c->caller.person_id;
-        int ok = psn_get(c->db, pid, &p) == 0 &&
+        int prc = psn_get(c->db, pid, &p);
+        if (prc && prc != LP_ERR_NOTFOUND) { api_fail(c, prc, NULL); return; }
+        int ok = prc == 0 &&
                  (p.id == c->caller.person_id || (c->caller.role == ROLE_TENANT_ADMIN && p.tenant_id == c->caller.tenant_id));
         if (!ok) { api_problem(c, 404, "not-found", "Not found", "no such person", "person_id"); return; }
     } else if (pid == 0 && within == 0) {

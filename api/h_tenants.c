@@ -21,7 +21,7 @@ static json_t *json_tenant(const tnt_tenant *t)
         "id", (json_int_t)t->id, "name", t->name, "kvk_number", t->kvk_number, "vat_number", t->vat_number,
         "billing_email", t->billing_email, "street", t->street, "postal_code", t->postal_code,
         "city", t->city, "country", t->country, "buyer_reference", t->buyer_reference,
-        "rate_tier", t->rate_tier, "status", t->status);
+        "rate_tier", t->rate_tier, "status", tnt_state_name(t->state));
     json_object_set_new(j, "created_at", api_time_json(t->created_at));
     json_object_set_new(j, "updated_at", api_time_json(t->updated_at));
     return j;
@@ -55,7 +55,9 @@ void h_tenants_list(api_ctx *c)
     if (api_query_enum(c, "status", STATUSES, &status)) return;
     tnt_tenant *arr = NULL;
     size_t n = 0;
-    int rc = tnt_list(c->db, status, &arr, &n);
+    enum tnt_state only = TNT_ACTIVE;
+    if (status && tnt_state_parse(status, &only) != 0) { api_fail(c, LP_ERR_INVALID, NULL); return; }
+    int rc = tnt_list(c->db, status ? &only : NULL, &arr, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++)
@@ -90,7 +92,9 @@ void h_tenant_create(api_ctx *c)
 /* Loads the tenant in params[0] if the caller may see it; else replies 404. */
 static int load_visible(api_ctx *c, tnt_tenant *t)
 {
-    if (!api_sees_tenant(c, c->params[0]) || tnt_get(c->db, c->params[0], t) != 0) {
+    int rc = api_sees_tenant(c, c->params[0]) ? tnt_get(c->db, c->params[0], t) : LP_ERR_NOTFOUND;
+    if (rc && rc != LP_ERR_NOTFOUND) { api_fail(c, rc, NULL); return 0; }   /* a failing database is no 404 */
+    if (rc) {
         api_problem(c, 404, "not-found", "Not found", "no such tenant", NULL);
         return 0;
     }
@@ -118,20 +122,20 @@ void h_tenant_update(api_ctx *c)
     api_reply_json(c, 200, json_tenant(&t));
 }
 
-static void set_status(api_ctx *c, const char *status)
+static void set_state(api_ctx *c, enum tnt_state to)
 {
     tnt_tenant t;
     if (!load_visible(c, &t)) return;
     lp_fail f = { 0 };
-    int rc = tnt_set_status(c->db, &c->actor, t.id, status, &f);
+    int rc = tnt_set_state(c->db, &c->actor, t.id, to, &f);
     if (rc == 0) rc = tnt_get(c->db, t.id, &t);
     if (rc) { api_fail(c, rc, &f); return; }
     api_reply_json(c, 200, json_tenant(&t));
 }
 
-void h_tenant_suspend(api_ctx *c) { set_status(c, "suspended"); }
-void h_tenant_offboard(api_ctx *c) { set_status(c, "offboarded"); }
-void h_tenant_activate(api_ctx *c) { set_status(c, "active"); }
+void h_tenant_suspend(api_ctx *c) { set_state(c, TNT_SUSPENDED); }
+void h_tenant_offboard(api_ctx *c) { set_state(c, TNT_OFFBOARDED); }
+void h_tenant_activate(api_ctx *c) { set_state(c, TNT_ACTIVE); }
 
 /* ---- memberships ---- */
 
@@ -146,7 +150,9 @@ static int admin_gate(api_ctx *c)
         return 0;
     }
     tnt_tenant t;
-    if (tnt_get(c->db, c->params[0], &t) != 0) {
+    int rc = tnt_get(c->db, c->params[0], &t);
+    if (rc && rc != LP_ERR_NOTFOUND) { api_fail(c, rc, NULL); return 0; }
+    if (rc) {
         api_problem(c, 404, "not-found", "Not found", "no such tenant", NULL);
         return 0;
     }
@@ -176,9 +182,9 @@ static int member_person(api_ctx *c, json_t *b, psn_person *p, int *created, lp_
 {
     *created = 0;
     if (jv_has(b, "person_id")) {
-        if (psn_get(c->db, jv_int(b, "person_id", 0), p) != 0)
-            return lp_failf(f, LP_ERR_NOTFOUND, "person_id", "no such person");
-        return 0;
+        int rc = psn_get(c->db, jv_int(b, "person_id", 0), p);
+        if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "person_id", "no such person");
+        return rc;
     }
     const char *email = jv_str(b, "email", NULL);
     if (!email) return lp_failf(f, LP_ERR_INVALID, "email", "give email (and name) or person_id");
@@ -248,7 +254,7 @@ static void member_add_admin(api_ctx *c, json_t *b)
         rc = lp_failf(&f, LP_ERR_INVALID, "role", "role must be tenant_admin or member");
     jv_copy(b, "email", p.email, sizeof p.email);
     jv_copy(b, "name", p.name, sizeof p.name);
-    snprintf(p.status, sizeof p.status, "active");
+    p.state = PSN_ACTIVE;
     for (char *q = p.email; *q; q++)
         if (*q >= 'A' && *q <= 'Z') *q = (char)(*q - 'A' + 'a');
     if (rc == 0) rc = psn_validate(&p, &f);   /* name required either way: no hint from it */
@@ -280,7 +286,9 @@ static const struct jv_field MEMBER_UPDATE[] = { { "role", JV_STRING, 1, 16, 0 }
 /* The member in params[1] of the tenant in params[0], or a 404 reply. */
 static int load_member(api_ctx *c, psn_person *p)
 {
-    if (psn_get(c->db, c->params[1], p) != 0 || p->tenant_id != c->params[0]) {
+    int rc = psn_get(c->db, c->params[1], p);
+    if (rc && rc != LP_ERR_NOTFOUND) { api_fail(c, rc, NULL); return 0; }   /* a failing database is no 404 */
+    if (rc || p->tenant_id != c->params[0]) {
         api_problem(c, 404, "not-found", "Not found", "no such member of this tenant", NULL);
         return 0;
     }

@@ -2,9 +2,12 @@
  * sign-in and its throttling are in acct_signin.c).
  * Guarantees: no secret is stored or logged in clear; every argon2id
  * computation runs in the bounded pool (pwhash.h); a credential of a person of
- * an offboarded tenant does not authenticate. */
+ * an offboarded tenant does not authenticate; a database that fails while a
+ * credential is resolved answers with its error, never "unauthenticated";
+ * every write of several statements runs in one transaction. */
 #include "booking/account.h"
 #include "booking/acct_int.h"
+#include "booking/person.h"
 #include "booking/pwhash.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -28,6 +31,20 @@ void acct_policy_default(acct_policy *p)
     p->alert_every = 3600;
     p->hash_workers = PWH_WORKERS_DEFAULT;
     p->hash_wait_ms = PWH_WAIT_MS_DEFAULT;
+}
+
+int acct_tx_begin(db_t *db, int *own)
+{
+    *own = sqlite3_get_autocommit(db_handle(db));
+    return *own ? db_begin(db) : 0;
+}
+
+int acct_tx_end(db_t *db, int own, int rc)
+{
+    if (!own) return rc;
+    if (rc == 0) rc = db_commit(db);
+    if (rc) db_rollback(db);
+    return rc;
 }
 
 void acct_token_hash(const char *token, unsigned char out[HASH_LEN])
@@ -112,18 +129,15 @@ static int auth_session(db_t *db, const char *token, acct_caller *out)
     if (!st) return LP_ERR_DB;
     db_bind_blob(st, 1, h, HASH_LEN);
     db_bind_int(st, 2, clk_now());
-    int rc = LP_ERR_UNAUTH;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        out->session_id = sqlite3_column_int64(st, 0);
-        out->person_id = sqlite3_column_int64(st, 1);
-        fill_person_role(out, sqlite3_column_int(st, 2), db_col_text(st, 3),
-                         sqlite3_column_int64(st, 4));
-        out->expires_at = sqlite3_column_int64(st, 5);
-        fill_profile(&out->profile, st, 6);
-        rc = 0;
-    }
+    int rc = db_get(st);
+    if (rc) return rc == LP_ERR_NOTFOUND ? LP_ERR_UNAUTH : rc;
+    out->session_id = sqlite3_column_int64(st, 0);
+    out->person_id = sqlite3_column_int64(st, 1);
+    fill_person_role(out, sqlite3_column_int(st, 2), db_col_text(st, 3), sqlite3_column_int64(st, 4));
+    out->expires_at = sqlite3_column_int64(st, 5);
+    fill_profile(&out->profile, st, 6);
     sqlite3_reset(st);
-    return rc;
+    return 0;
 }
 
 static int auth_apikey(db_t *db, const char *token, acct_caller *out)
@@ -142,10 +156,12 @@ static int auth_apikey(db_t *db, const char *token, acct_caller *out)
         "JOIN tenants t ON t.id = m.tenant_id WHERE m.person_id = k.person_id AND t.status = 'offboarded')");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = LP_ERR_UNAUTH;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_bytes(st, 0) == HASH_LEN &&
-        sodium_memcmp(sqlite3_column_blob(st, 0), h, HASH_LEN) == 0 &&
-        strcmp(db_col_text(st, 4), "active") == 0 &&
+    int rc = db_get(st);
+    if (rc) return rc == LP_ERR_NOTFOUND ? LP_ERR_UNAUTH : rc;
+    enum psn_state owner = PSN_DISABLED;
+    rc = LP_ERR_UNAUTH;
+    if (sqlite3_column_bytes(st, 0) == HASH_LEN && sodium_memcmp(sqlite3_column_blob(st, 0), h, HASH_LEN) == 0 &&
+        psn_state_parse(db_col_text(st, 4), &owner) == 0 && owner == PSN_ACTIVE &&
         /* a staff key works only while its owner is still staff */
         (strcmp(db_col_text(st, 1), "staff") != 0 || sqlite3_column_int(st, 9) == 1)) {
         out->apikey_id = id;
@@ -246,10 +262,13 @@ int acct_revoke_person_feeds(db_t *db, const actor_t *who, int64_t person_id)
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, person_id);
     db_bind_int(st, 2, clk_now());
-    int rc = db_exec_stmt(st);
+    int own;
+    int rc = acct_tx_begin(db, &own);
+    if (rc) return rc;
+    rc = db_exec_stmt(st);
     if (rc == 0 && db_changes(db) > 0)
         rc = audit_add(db, who, "revoke_all", "calendar_feed", person_id, NULL, NULL);
-    return rc;
+    return acct_tx_end(db, own, rc);
 }
 
 /* Runs one statement with ?1 = tenant id and ?2 = now. */
@@ -272,44 +291,50 @@ static const char *const TENANT_REVOKES[] = {
     "AND (tenant_id = ?1 OR " OF_TENANT ")",
 };
 
+/* Revokes the live API keys that sql (a literal: ids of live keys with ?1 =
+ * owner, at most KEY_PAGE) finds, a page at a time, each audited. */
+#define KEY_PAGE 64
+static int revoke_keys(db_t *db, const actor_t *who, const char *sql, int64_t owner)
+{
+    int64_t ids[KEY_PAGE];
+    size_t n;
+    int rc = 0;
+    do {
+        sqlite3_stmt *st = db_stmt(db, sql);
+        if (!st) return LP_ERR_DB;
+        db_bind_int(st, 1, owner);
+        int step = DB_DONE;
+        for (n = 0; n < KEY_PAGE && (step = db_step(st)) == DB_ROW; n++) ids[n] = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        if (step < 0) return step;
+        for (size_t i = 0; rc == 0 && i < n; i++) rc = acct_apikey_revoke(db, who, ids[i]);
+    } while (rc == 0 && n == KEY_PAGE);
+    return rc;
+}
+
 int acct_revoke_tenant(db_t *db, const actor_t *who, int64_t tenant_id)
 {
-    int rc = 0;
+    int own;
+    int rc = acct_tx_begin(db, &own);
     for (size_t i = 0; rc == 0 && i < sizeof TENANT_REVOKES / sizeof TENANT_REVOKES[0]; i++)
         rc = tenant_exec(db, TENANT_REVOKES[i], tenant_id);
-    int64_t ids[64];
-    size_t n;
-    do {   /* API keys one by one, each audited */
-        sqlite3_stmt *st = rc ? NULL : db_stmt(db, "SELECT id FROM api_keys WHERE revoked_at IS NULL AND "
-                                                   OF_TENANT " ORDER BY id LIMIT 64");
-        if (!st) return rc ? rc : LP_ERR_DB;
-        db_bind_int(st, 1, tenant_id);
-        for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++) ids[n] = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        for (size_t i = 0; rc == 0 && i < n; i++) rc = acct_apikey_revoke(db, who, ids[i]);
-    } while (rc == 0 && n == 64);
+    if (rc == 0)   /* API keys one by one, each audited */
+        rc = revoke_keys(db, who, "SELECT id FROM api_keys WHERE revoked_at IS NULL AND " OF_TENANT
+                                  " ORDER BY id LIMIT 64", tenant_id);
     if (rc == 0) rc = audit_add(db, who, "revoke", "tenant_credentials", tenant_id, NULL, NULL);
-    return rc;
+    return acct_tx_end(db, own, rc);
 }
 
 /* ---- API keys ---- */
 
-/* Live API keys of person, in pages; revokes each (audited). */
 int acct_revoke_person_keys(db_t *db, const actor_t *who, int64_t person_id)
 {
-    int64_t ids[64];
-    size_t n;
-    int rc = 0;
-    do {
-        sqlite3_stmt *st = db_stmt(db, "SELECT id FROM api_keys WHERE person_id = ?1 "
-                                       "AND revoked_at IS NULL ORDER BY id LIMIT 64");
-        if (!st) return LP_ERR_DB;
-        db_bind_int(st, 1, person_id);
-        for (n = 0; n < 64 && sqlite3_step(st) == SQLITE_ROW; n++) ids[n] = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        for (size_t i = 0; rc == 0 && i < n; i++) rc = acct_apikey_revoke(db, who, ids[i]);
-    } while (rc == 0 && n == 64);
-    return rc;
+    int own;
+    int rc = acct_tx_begin(db, &own);
+    if (rc == 0)
+        rc = revoke_keys(db, who, "SELECT id FROM api_keys WHERE person_id = ?1 AND revoked_at IS NULL "
+                                  "ORDER BY id LIMIT 64", person_id);
+    return acct_tx_end(db, own, rc);
 }
 
 static const char *SNAP_APIKEY =
@@ -334,13 +359,18 @@ int acct_apikey_create(db_t *db, const actor_t *who, const char *name, const cha
     db_bind_int(st, 4, person_id);
     db_bind_int(st, 5, door_id);
     db_bind_int(st, 6, clk_now());
-    int rc = db_exec_stmt(st);
-    if (rc == LP_ERR_CONFLICT) rc = LP_ERR_INVALID;
+    int own;
+    int rc = acct_tx_begin(db, &own);
+    if (rc == 0) {
+        rc = db_exec_stmt(st);
+        if (rc == LP_ERR_CONFLICT) rc = LP_ERR_INVALID;
+    }
     if (rc == 0) {
         *id_out = db_last_id(db);
-        snprintf(key_out, keylen, "lpk_%lld_%s", (long long)*id_out, secret);
         rc = audit_change(db, who, "create", "api_key", *id_out, SNAP_APIKEY, NULL);
     }
+    rc = acct_tx_end(db, own, rc);
+    if (rc == 0) snprintf(key_out, keylen, "lpk_%lld_%s", (long long)*id_out, secret);
     sodium_memzero(secret, sizeof secret);
     return rc;
 }
@@ -348,7 +378,10 @@ int acct_apikey_create(db_t *db, const actor_t *who, const char *name, const cha
 int acct_apikey_revoke(db_t *db, const actor_t *who, int64_t id)
 {
     char *before = NULL;
-    int rc = audit_snapshot(db, SNAP_APIKEY, id, &before);
+    int own;
+    int rc = acct_tx_begin(db, &own);
+    if (rc) return rc;
+    rc = audit_snapshot(db, SNAP_APIKEY, id, &before);
     if (rc == 0 && !before) rc = LP_ERR_NOTFOUND;
     sqlite3_stmt *st = rc ? NULL : db_stmt(db,
         "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL");
@@ -360,7 +393,7 @@ int acct_apikey_revoke(db_t *db, const actor_t *who, int64_t id)
     }
     if (rc == 0) rc = audit_change(db, who, "revoke", "api_key", id, SNAP_APIKEY, before);
     free(before);
-    return rc;
+    return acct_tx_end(db, own, rc);
 }
 
 /* ---- passwords ---- */
@@ -373,11 +406,14 @@ int acct_store_password(db_t *db, const actor_t *who, int64_t person_id, const c
     db_bind_int(st, 1, person_id);
     db_bind_text(st, 2, hash);
     db_bind_int(st, 3, clk_now());
-    int rc = db_exec_stmt(st);
+    int own;
+    int rc = acct_tx_begin(db, &own);
+    if (rc) return rc;
+    rc = db_exec_stmt(st);
     if (rc == 0 && db_changes(db) == 0) rc = LP_ERR_NOTFOUND;
     if (rc == 0) rc = acct_revoke_person_sessions(db, person_id);
     if (rc == 0) rc = audit_add(db, who, "set_password", "person", person_id, NULL, NULL);
-    return rc;
+    return acct_tx_end(db, own, rc);
 }
 
 int acct_set_password(db_t *db, const actor_t *who, int64_t person_id, const char *password)
@@ -423,9 +459,12 @@ int acct_setup_consume(db_t *db, const char *token, const char *password)
     if (rc == 0) {
         db_bind_blob(st, 1, h, HASH_LEN);
         db_bind_int(st, 2, clk_now());
-        if (sqlite3_step(st) == SQLITE_ROW) pid = sqlite3_column_int64(st, 0);
-        sqlite3_reset(st);
-        if (pid == 0) rc = LP_ERR_UNAUTH;
+        rc = db_get(st);
+        if (rc == 0) {
+            pid = sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+        }
+        if (rc == LP_ERR_NOTFOUND || (rc == 0 && pid == 0)) rc = LP_ERR_UNAUTH;
     }
     actor_t self = { pid, "setup-token" };
     if (rc == 0) rc = acct_store_password(db, &self, pid, hash);

@@ -13,9 +13,15 @@ void acct_token_hash(const char *token, unsigned char out[HASH_LEN]);
 /* prefix + 32 random bytes in base64url without padding. */
 void acct_new_token(const char *prefix, char *out, size_t outlen);
 
+/* A transaction for a write of several statements: opened unless the
+ * caller has one (*own tells), and closed by acct_tx_end, which commits when
+ * rc is 0 and rolls back otherwise, returning the outcome. */
+int acct_tx_begin(db_t *db, int *own) LP_MUST;
+int acct_tx_end(db_t *db, int own, int rc) LP_MUST;
+
 struct acct_policy;
 /* Inserts a session for person_id (token to token, shown once). */
 int acct_create_session(db_t *db, const struct acct_policy *pol, int64_t person_id, const char *ip,
-                        char *token, int64_t *expires_at);
+                        char *token, int64_t *expires_at) LP_MUST;
 
 #endif

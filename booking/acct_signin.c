@@ -16,7 +16,9 @@
  * Nothing is ever locked for good, and an attempt with a known device (a
  * cookie from an earlier sign-in, or a link e-mailed to the person) meets only
  * its own pair key, which strangers cannot raise. Crossing the account or
- * address allowance queues a staff alert, at most once per alert_every. */
+ * address allowance queues a staff alert, at most once per alert_every.
+ * An attempt that was never checked (the hashing pool was full, or the
+ * database failed before the password was compared) gives its count back. */
 #include "booking/account.h"
 #include "booking/acct_int.h"
 #include "booking/outbox.h"
@@ -65,10 +67,10 @@ static int device_find(db_t *db, const char *token, const char *email, struct de
     db_bind_blob(st, 1, h, HASH_LEN);
     db_bind_text(st, 2, email);
     db_bind_int(st, 3, clk_now());
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        d->id = sqlite3_column_int64(st, 0);
-        d->by_email = sqlite3_column_int(st, 1);
-    }
+    int rc = db_get(st);
+    if (rc) return rc == LP_ERR_NOTFOUND ? 0 : rc;
+    d->id = sqlite3_column_int64(st, 0);
+    d->by_email = sqlite3_column_int(st, 1);
     sqlite3_reset(st);
     return 0;
 }
@@ -109,7 +111,9 @@ static int key_read(db_t *db, const acct_policy *pol, const char *key, int64_t n
     if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, key);
     *count = *next = 0;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int64(st, 1) > now - pol->window) {
+    int rc = db_get(st);
+    if (rc) return rc == LP_ERR_NOTFOUND ? 0 : rc;
+    if (sqlite3_column_int64(st, 1) > now - pol->window) {
         *count = sqlite3_column_int64(st, 0);
         *next = sqlite3_column_int64(st, 2);
     }
@@ -203,7 +207,8 @@ static int give_back(db_t *db, const struct keyset *k)
 }
 
 /* The stored hash of a person who may sign in: active, with a password, not
- * of an offboarded tenant. *found = 0 when none. */
+ * of an offboarded tenant. *found = 0 when none; a failing database is an
+ * error. */
 static int find_login(db_t *db, const char *email, int64_t *pid, char *hash, size_t hlen, int *found)
 {
     sqlite3_stmt *st = db_stmt(db,
@@ -213,11 +218,11 @@ static int find_login(db_t *db, const char *email, int64_t *pid, char *hash, siz
     if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, email);
     *found = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *pid = sqlite3_column_int64(st, 0);
-        snprintf(hash, hlen, "%s", db_col_text(st, 1));
-        *found = 1;
-    }
+    int rc = db_get(st);
+    if (rc) return rc == LP_ERR_NOTFOUND ? 0 : rc;
+    *pid = sqlite3_column_int64(st, 0);
+    snprintf(hash, hlen, "%s", db_col_text(st, 1));
+    *found = 1;
     sqlite3_reset(st);
     return 0;
 }
@@ -285,8 +290,8 @@ int acct_check(db_t *db, const acct_policy *pol, const acct_attempt *a, acct_out
     keys_for(&k, pol, email, a->client_ip ? a->client_ip : "", &d);
     if ((rc = reserve(db, pol, &k, now, &o->retry_after)) != 0) return rc;
     rc = check_password(db, email, a->password, &pid);
-    if (rc == LP_ERR_BUSY) {   /* not checked, so it does not count */
-        o->retry_after = 1;
+    if (rc != 0 && rc != LP_ERR_UNAUTH) {   /* not checked, so it does not count */
+        if (rc == LP_ERR_BUSY) o->retry_after = 1;
         int grc = give_back(db, &k);
         if (grc) rc = grc;
     }

@@ -1,4 +1,5 @@
-/* audit.c: see audit.h. */
+/* audit.c: the audit log (see audit.h). A snapshot that cannot be read is an
+ * error, never an absent object. */
 #include "booking/audit.h"
 #include "core/clock.h"
 #include <stdlib.h>
@@ -28,14 +29,12 @@ int audit_snapshot(db_t *db, const char *snap_sql, int64_t object_id, char **out
     sqlite3_stmt *st = db_stmt(db, snap_sql);
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, object_id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        *out = strdup(db_col_text(st, 0));
-        sqlite3_reset(st);
-        return *out ? 0 : LP_ERR_NOMEM;
-    }
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND) return 0;
+    if (rc) return rc;
+    *out = strdup(db_col_text(st, 0));
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : LP_ERR_DB;
+    return *out ? 0 : LP_ERR_NOMEM;
 }
 
 int audit_change(db_t *db, const actor_t *who, const char *action, const char *object_type,

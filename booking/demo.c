@@ -1,4 +1,5 @@
-/* demo.c: demo data (see demo.h). Idempotent: seeds only an empty database. */
+/* demo.c: demo data (see demo.h). Idempotent: seeds only an empty database;
+ * a database that cannot be read is an error, never "empty". */
 #include "booking/demo.h"
 #include "booking/person.h"
 #include "booking/qual.h"
@@ -22,7 +23,8 @@ void demo_on_seed(demo_hook hook)
 int demo_init_site(db_t *db)
 {
     site_info s;
-    if (site_get(db, &s) == 0) return 0;
+    int rc = site_get(db, &s);
+    if (rc != LP_ERR_NOTFOUND) return rc;   /* there is one already, or the database failed */
     memset(&s, 0, sizeof s);
     snprintf(s.name, sizeof s.name, "MedTech Factory");
     snprintf(s.timezone, sizeof s.timezone, "Europe/Amsterdam");

@@ -1,6 +1,7 @@
 /* feed.c: calendar feeds (see feed.h): tokens stored as hashes, and the
  * rendering that shows another tenant's bookings only as busy blocks while
- * they hold their slot. */
+ * they hold their slot. A feed that cannot be read from the database is an
+ * error, never an unknown token or an empty calendar. */
 #include "booking/feed.h"
 #include "booking/ics.h"
 #include "booking/resource.h"
@@ -29,10 +30,17 @@ int feed_create(db_t *db, const actor_t *who, int64_t person_id, int64_t resourc
     if (!st) return LP_ERR_DB;
     db_bind_blob(st, 1, h, 32); db_bind_int(st, 2, person_id); db_bind_int(st, 3, resource_id);
     db_bind_int(st, 4, clk_now());
-    int rc = db_exec_stmt(st);
+    int own = sqlite3_get_autocommit(db_handle(db));
+    int rc = own ? db_begin(db) : 0;
+    if (rc) return rc;
+    rc = db_exec_stmt(st);
     if (rc == 0) {
         *id_out = db_last_id(db);
         rc = audit_add(db, who, "create", "calendar_feed", *id_out, NULL, NULL);
+    }
+    if (own) {
+        if (rc == 0) rc = db_commit(db);
+        if (rc) db_rollback(db);
     }
     return rc;
 }
@@ -43,9 +51,16 @@ int feed_revoke(db_t *db, const actor_t *who, int64_t person_id, int64_t id)
                                    "AND (?2 = 0 OR person_id = ?2) AND revoked_at IS NULL");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id); db_bind_int(st, 2, person_id); db_bind_int(st, 3, clk_now());
-    int rc = db_exec_stmt(st);
+    int own = sqlite3_get_autocommit(db_handle(db));
+    int rc = own ? db_begin(db) : 0;
+    if (rc) return rc;
+    rc = db_exec_stmt(st);
     if (rc == 0 && db_changes(db) == 0) rc = LP_ERR_NOTFOUND;
     if (rc == 0) rc = audit_add(db, who, "revoke", "calendar_feed", id, NULL, NULL);
+    if (own) {
+        if (rc == 0) rc = db_commit(db);
+        if (rc) db_rollback(db);
+    }
     return rc;
 }
 
@@ -61,16 +76,14 @@ static int feed_owner(db_t *db, const char *token, int64_t *person, int64_t *res
                                    "WHERE f.token_hash = ?1 AND f.revoked_at IS NULL AND p.status = 'active'");
     if (!st) return LP_ERR_DB;
     db_bind_blob(st, 1, h, 32);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *person = sqlite3_column_int64(st, 0);
-        *resource = sqlite3_column_int64(st, 1);
-        *tenant = sqlite3_column_int64(st, 2);
-        *staff = sqlite3_column_int(st, 3);
-        rc = 0;
-    }
+    int rc = db_get(st);
+    if (rc) return rc;
+    *person = sqlite3_column_int64(st, 0);
+    *resource = sqlite3_column_int64(st, 1);
+    *tenant = sqlite3_column_int64(st, 2);
+    *staff = sqlite3_column_int(st, 3);
     sqlite3_reset(st);
-    return rc;
+    return 0;
 }
 
 /* What the feed's owner may see of a booking of another tenant: that the
@@ -78,15 +91,19 @@ static int feed_owner(db_t *db, const char *token, int64_t *person, int64_t *res
  * confirmed "Busy" block. Nothing else: not its title, state, notes or
  * changes, and nothing once it was cancelled, rejected, missed or used,
  * the same rule as the reservation list's busy blocks. */
-static int busy_visible(const char *s)
-{
-    return !strcmp(s, "requested") || !strcmp(s, "confirmed") || !strcmp(s, "checked_in");
-}
+static int busy_visible(enum rsv_state s) { return rsv_state_holds_slot(s); }
 
-static enum ics_status ics_status_of(const char *s)
+static enum ics_status ics_status_of(enum rsv_state s)
 {
-    if (!strcmp(s, "requested")) return ICS_TENTATIVE;
-    if (!strcmp(s, "cancelled") || !strcmp(s, "rejected")) return ICS_CANCELLED;
+    switch (s) {
+    case RSV_REQUESTED: return ICS_TENTATIVE;
+    case RSV_CANCELLED:
+    case RSV_REJECTED: return ICS_CANCELLED;
+    case RSV_CONFIRMED:
+    case RSV_CHECKED_IN:
+    case RSV_COMPLETED:
+    case RSV_NO_SHOW: return ICS_CONFIRMED;
+    }
     return ICS_CONFIRMED;
 }
 
@@ -107,18 +124,18 @@ int feed_render(db_t *db, const char *token, char **ics, size_t *len)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         int mine = staff || (tenant && arr[i].tenant_id == tenant);
-        if (!mine && !busy_visible(arr[i].status)) continue;
+        if (!mine && !busy_visible(arr[i].state)) continue;
         rc = res_get(db, arr[i].resource_id, &names[k]);
         if (rc == LP_ERR_NOTFOUND) { rc = 0; continue; }
         if (rc) break;
         ev[k].id = arr[i].id;
         ev[k].start = arr[i].start;
         ev[k].end = arr[i].end;
-        ev[k].status = mine ? ics_status_of(arr[i].status) : ICS_CONFIRMED;
+        ev[k].status = mine ? ics_status_of(arr[i].state) : ICS_CONFIRMED;
         ev[k].sequence = mine && arr[i].updated_at > arr[i].created_at ? 1 : 0;
         ev[k].summary = mine ? (arr[i].title[0] ? arr[i].title : names[k].name) : "Busy";
         ev[k].location = names[k].name;
-        ev[k].description = mine ? arr[i].status : NULL;
+        ev[k].description = mine ? rsv_state_name(arr[i].state) : NULL;
         k++;
     }
     if (rc) { free(ev); free(names); free(arr); return rc; }
@@ -126,7 +143,10 @@ int feed_render(db_t *db, const char *token, char **ics, size_t *len)
     snprintf(cal, sizeof cal, "%s%s%s", site.name, resource ? ": " : " bookings", resource && k ? names[0].name : "");
     if (resource && k == 0) {
         res_resource r;
-        if (res_get(db, resource, &r) == 0) snprintf(cal, sizeof cal, "%s: %s", site.name, r.name);
+        rc = res_get(db, resource, &r);
+        if (rc == 0) snprintf(cal, sizeof cal, "%s: %s", site.name, r.name);
+        if (rc == LP_ERR_NOTFOUND) rc = 0;
+        if (rc) { free(ev); free(names); free(arr); return rc; }
     }
     /* ORGANIZER only with an address the feed writer accepts as it is. */
     int mail_ok = site.email[0] && strspn(site.email, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"

@@ -1,5 +1,6 @@
 /* invite.c: invitations to a tenant (see invite.h). Tokens are random,
- * stored as hashes, shown only in the message to the invited person. */
+ * stored as hashes, shown only in the message to the invited person. An
+ * invitation that cannot be looked up is an error, never an unknown token. */
 #include "booking/invite.h"
 #include "booking/acct_int.h"
 #include "booking/outbox.h"
@@ -42,7 +43,10 @@ int inv_create(db_t *db, const actor_t *who, int64_t person_id, int64_t tenant_i
     char tok[ACCT_TOKEN_LEN], body[900];
     tnt_tenant t;
     int64_t id = 0;
-    int rc = tnt_get(db, tenant_id, &t);
+    int own = sqlite3_get_autocommit(db_handle(db));
+    int rc = own ? db_begin(db) : 0;
+    if (rc) return rc;
+    rc = tnt_get(db, tenant_id, &t);
     if (rc == 0) rc = insert(db, who, person_id, tenant_id, role, tok, &id);
     if (rc == 0) rc = audit_change(db, who, "create", "tenant_invitation", id, SNAP_INVITE, NULL);
     if (rc == 0) {
@@ -53,12 +57,16 @@ int inv_create(db_t *db, const actor_t *who, int64_t person_id, int64_t tenant_i
                  strcmp(role, "tenant_admin") == 0 ? "an administrator" : "a member", tok);
         rc = obx_to_person(db, "invitation", person_id, "Invitation to join a tenant in labpass", body);
     }
+    if (own) {
+        if (rc == 0) rc = db_commit(db);
+        if (rc) db_rollback(db);
+    }
     sodium_memzero(tok, sizeof tok);
     sodium_memzero(body, sizeof body);
     return rc;
 }
 
-/* The open invitation by token or by (id, person); *found = 0 when none. */
+/* The open invitation by token or by (id, person); LP_ERR_NOTFOUND when none. */
 static int find_open(db_t *db, const char *token, int64_t id, int64_t person, int64_t *inv_id,
                      int64_t *pid, int64_t *tenant, char role[16])
 {
@@ -74,16 +82,14 @@ static int find_open(db_t *db, const char *token, int64_t id, int64_t person, in
     db_bind_int(st, 2, id);
     db_bind_int(st, 3, person);
     db_bind_int(st, 4, clk_now());
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        *inv_id = sqlite3_column_int64(st, 0);
-        *pid = sqlite3_column_int64(st, 1);
-        *tenant = sqlite3_column_int64(st, 2);
-        snprintf(role, 16, "%s", db_col_text(st, 3));
-        rc = 0;
-    }
+    int rc = db_get(st);
+    if (rc) return rc;
+    *inv_id = sqlite3_column_int64(st, 0);
+    *pid = sqlite3_column_int64(st, 1);
+    *tenant = sqlite3_column_int64(st, 2);
+    snprintf(role, 16, "%s", db_col_text(st, 3));
     sqlite3_reset(st);
-    return rc;
+    return 0;
 }
 
 /* May person join tenant now? */
@@ -94,8 +100,11 @@ static int may_join(db_t *db, int64_t person, int64_t tenant, lp_fail *f)
     int rc = psn_get(db, person, &p);
     if (rc == 0) rc = tnt_get(db, tenant, &t);
     if (rc) return rc;
-    if (strcmp(t.status, "offboarded") == 0)
-        return lp_failf(f, LP_ERR_STATE, "", "this tenant no longer uses labpass");
+    switch (t.state) {
+    case TNT_OFFBOARDED: return lp_failf(f, LP_ERR_STATE, "", "this tenant no longer uses labpass");
+    case TNT_ACTIVE:
+    case TNT_SUSPENDED: break;
+    }
     if (p.is_staff) return lp_failf(f, LP_ERR_CONFLICT, "", "staff cannot join a tenant");
     if (p.tenant_id && p.tenant_id != tenant)
         return lp_failf(f, LP_ERR_CONFLICT, "", "you belong to another tenant; leave it first (ask the facility staff)");
@@ -157,6 +166,8 @@ int inv_list(db_t *db, int64_t person_id, inv_invitation **out, size_t *n)
         "SELECT i.id, i.tenant_id, t.name, i.role, i.created_at, i.expires_at FROM tenant_invitations i "
         "JOIN tenants t ON t.id = i.tenant_id WHERE i.person_id = ?1 AND i.accepted_at IS NULL "
         "AND i.revoked_at IS NULL AND i.expires_at > ?2 AND t.status <> 'offboarded' ORDER BY i.id");
+    *out = NULL;
+    *n = 0;
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, person_id);
     db_bind_int(st, 2, clk_now());

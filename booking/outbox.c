@@ -1,4 +1,5 @@
-/* outbox.c: see outbox.h. */
+/* outbox.c: the notification outbox (see outbox.h). Reading the pending
+ * messages fails as a whole when a step fails: never a short list. */
 #include "booking/outbox.h"
 #include "core/clock.h"
 #include <stdio.h>
@@ -24,27 +25,28 @@ int obx_to_staff(db_t *db, const char *kind, const char *subject, const char *bo
     return db_exec_stmt(st);
 }
 
+static int msg_row(sqlite3_stmt *st, void *elem)
+{
+    obx_msg *m = elem;
+    memset(m, 0, sizeof *m);
+    m->id = sqlite3_column_int64(st, 0);
+    snprintf(m->kind, sizeof m->kind, "%s", db_col_text(st, 1));
+    snprintf(m->recipient, sizeof m->recipient, "%s", db_col_text(st, 2));
+    snprintf(m->subject, sizeof m->subject, "%s", db_col_text(st, 3));
+    snprintf(m->body, sizeof m->body, "%s", db_col_text(st, 4));
+    m->attempts = sqlite3_column_int(st, 5);
+    return 0;
+}
+
 int obx_pending(db_t *db, size_t max, obx_msg **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, recipient, subject, body, attempts FROM outbox "
                                    "WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT ?1");
-    obx_msg *arr = calloc(max ? max : 1, sizeof *arr);
-    size_t len = 0;
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, (int64_t)max);
-    while (len < max && sqlite3_step(st) == SQLITE_ROW) {
-        obx_msg *m = &arr[len++];
-        m->id = sqlite3_column_int64(st, 0);
-        snprintf(m->kind, sizeof m->kind, "%s", db_col_text(st, 1));
-        snprintf(m->recipient, sizeof m->recipient, "%s", db_col_text(st, 2));
-        snprintf(m->subject, sizeof m->subject, "%s", db_col_text(st, 3));
-        snprintf(m->body, sizeof m->body, "%s", db_col_text(st, 4));
-        m->attempts = sqlite3_column_int(st, 5);
-    }
-    sqlite3_reset(st);
-    *out = arr;
-    *n = len;
-    return 0;
+    return db_collect(st, sizeof **out, msg_row, (void **)out, n);
 }
 
 int obx_mark(db_t *db, int64_t id, int ok, const char *error)

@@ -1,5 +1,7 @@
-/* person.c: people and memberships (see person.h). */
+/* person.c: people and memberships (see person.h). Reads keep "no such
+ * person" apart from a failing database; every write runs in a transaction. */
 #include "booking/person.h"
+#include "booking/spell.h"
 #include "booking/account.h"
 #include "core/clock.h"
 #include <sodium.h>
@@ -15,6 +17,24 @@ static const char *SNAP_PERSON =
 #define PERSON_COLS "p.id, p.email, p.name, p.status, p.is_staff, p.password_hash IS NOT NULL, " \
                     "COALESCE(m.tenant_id, 0), COALESCE(m.role, ''), p.created_at, p.updated_at"
 
+/* The one table of person state spellings (stored and JSON alike). */
+static const char *const PSN_STATE_NAMES[PSN_STATE_COUNT] = {
+    [PSN_ACTIVE] = "active", [PSN_DISABLED] = "disabled",
+};
+
+const char *psn_state_name(enum psn_state s)
+{
+    return (unsigned)s < PSN_STATE_COUNT ? PSN_STATE_NAMES[s] : "";
+}
+
+int psn_state_parse(const char *text, enum psn_state *out)
+{
+    int i = spell_find(PSN_STATE_NAMES, PSN_STATE_COUNT, text);
+    if (i < 0) return LP_ERR_INVALID;
+    *out = (enum psn_state)i;
+    return 0;
+}
+
 static void lower_ascii(char *s)
 {
     for (; *s; s++)
@@ -25,12 +45,12 @@ int psn_validate(const psn_person *p, lp_fail *f)
 {
     if (!lp_email_ok(p->email)) return lp_failf(f, LP_ERR_INVALID, "email", "email is not an e-mail address");
     if (!lp_text_ok(p->name, 200)) return lp_failf(f, LP_ERR_INVALID, "name", "name must be 1 to 200 characters of text");
-    if (strcmp(p->status, "active") && strcmp(p->status, "disabled"))
+    if ((unsigned)p->state >= PSN_STATE_COUNT)
         return lp_failf(f, LP_ERR_INVALID, "status", "status must be active or disabled");
     return 0;
 }
 
-static void row_to_person(sqlite3_stmt *st, psn_person *p)
+static int row_to_person(sqlite3_stmt *st, psn_person *p)
 {
     memset(p, 0, sizeof *p);
     p->id = sqlite3_column_int64(st, 0);
@@ -43,6 +63,7 @@ static void row_to_person(sqlite3_stmt *st, psn_person *p)
     snprintf(p->role, sizeof p->role, "%s", db_col_text(st, 7));
     p->created_at = sqlite3_column_int64(st, 8);
     p->updated_at = sqlite3_column_int64(st, 9);
+    return psn_state_parse(p->status, &p->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
 struct create_args { const actor_t *who; psn_person *p; const char *hash; lp_fail *f; };
@@ -56,7 +77,7 @@ static int do_create(db_t *db, void *arg)
     if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, a->p->email);
     db_bind_text(st, 2, a->p->name);
-    db_bind_text(st, 3, a->p->status);
+    db_bind_text(st, 3, psn_state_name(a->p->state));
     db_bind_int(st, 4, a->p->is_staff ? 1 : 0);
     db_bind_text(st, 5, a->hash);
     db_bind_int(st, 6, clk_now());
@@ -71,7 +92,6 @@ static int do_create(db_t *db, void *arg)
 int psn_create(db_t *db, const actor_t *who, psn_person *p, const char *password, lp_fail *f)
 {
     char hash[crypto_pwhash_STRBYTES];
-    if (!p->status[0]) snprintf(p->status, sizeof p->status, "active");
     lower_ascii(p->email);
     int rc = psn_validate(p, f);
     if (rc) return rc;
@@ -84,14 +104,17 @@ int psn_create(db_t *db, const actor_t *who, psn_person *p, const char *password
     struct create_args a = { who, p, password ? hash : NULL, f };
     rc = db_in_tx(db, do_create, &a);
     sodium_memzero(hash, sizeof hash);
+    if (rc == 0) snprintf(p->status, sizeof p->status, "%s", psn_state_name(p->state));
     return rc;
 }
 
-static int get_where(db_t *db, sqlite3_stmt *st, psn_person *out)
+static int get_where(sqlite3_stmt *st, psn_person *out)
 {
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { row_to_person(st, out); rc = 0; }
-    sqlite3_reset(st);
+    int rc = db_get(st);
+    if (rc == 0) {
+        rc = row_to_person(st, out);
+        sqlite3_reset(st);
+    }
     return rc;
 }
 
@@ -101,7 +124,7 @@ int psn_get(db_t *db, int64_t id, psn_person *out)
                                    "LEFT JOIN memberships m ON m.person_id = p.id WHERE p.id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    return get_where(db, st, out);
+    return get_where(st, out);
 }
 
 int psn_get_by_email(db_t *db, const char *email, psn_person *out)
@@ -110,16 +133,18 @@ int psn_get_by_email(db_t *db, const char *email, psn_person *out)
                                    "LEFT JOIN memberships m ON m.person_id = p.id WHERE p.email = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, email);
-    return get_where(db, st, out);
+    return get_where(st, out);
 }
 
-static int person_row(sqlite3_stmt *st, void *p) { row_to_person(st, p); return 0; }
+static int person_row(sqlite3_stmt *st, void *p) { return row_to_person(st, p); }
 
 int psn_list(db_t *db, int64_t tenant_id, psn_person **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " PERSON_COLS " FROM people p "
                                    "LEFT JOIN memberships m ON m.person_id = p.id "
                                    "WHERE ?1 = 0 OR m.tenant_id = ?1 ORDER BY p.name, p.id");
+    *out = NULL;
+    *n = 0;
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, tenant_id);
     return db_collect(st, sizeof **out, person_row, (void **)out, n);
@@ -140,14 +165,14 @@ static int do_update(db_t *db, void *arg)
         db_bind_int(st, 1, a->p->id);
         db_bind_text(st, 2, a->p->email);
         db_bind_text(st, 3, a->p->name);
-        db_bind_text(st, 4, a->p->status);
+        db_bind_text(st, 4, psn_state_name(a->p->state));
         db_bind_int(st, 5, a->p->is_staff ? 1 : 0);
         db_bind_int(st, 6, clk_now());
         rc = db_exec_stmt(st);
         if (rc == LP_ERR_CONFLICT)
             rc = lp_failf(a->f, rc, "email", "a person with this e-mail address exists already");
     }
-    if (rc == 0 && strcmp(a->p->status, "disabled") == 0) rc = acct_revoke_person_sessions(db, a->p->id);
+    if (rc == 0 && a->p->state == PSN_DISABLED) rc = acct_revoke_person_sessions(db, a->p->id);
     if (rc == 0) rc = audit_change(db, a->who, "update", "person", a->p->id, SNAP_PERSON, before);
     free(before);
     return rc;

@@ -10,11 +10,21 @@
 #include "db/db.h"
 #include "booking/audit.h"
 
+/* A person's state. Stored and sent as psn_state_name(): "active", "disabled". */
+enum psn_state { PSN_ACTIVE = 0, PSN_DISABLED };
+#define PSN_STATE_COUNT 2
+/* The spelling of s (static; "" out of range). */
+const char *psn_state_name(enum psn_state s);
+/* Parses a spelling; LP_ERR_INVALID for anything else. */
+int psn_state_parse(const char *text, enum psn_state *out) LP_MUST;
+
 typedef struct psn_person {
     int64_t id;
     char email[255];
     char name[201];
-    char status[16];      /* active | disabled */
+    enum psn_state state; /* the zero value, PSN_ACTIVE, is what a new person gets */
+    char status[16];      /* deprecated: psn_state_name(state), filled on every read and
+                           * ignored on input; kept until every caller reads state */
     int is_staff;
     int has_password;
     int64_t tenant_id;    /* 0 when none */
@@ -30,7 +40,7 @@ int psn_get(db_t *db, int64_t id, psn_person *out) LP_MUST;
 int psn_get_by_email(db_t *db, const char *email, psn_person *out) LP_MUST;
 /* People of one tenant (tenant_id > 0), or everybody (tenant_id == 0). Caller frees. */
 int psn_list(db_t *db, int64_t tenant_id, psn_person **out, size_t *n) LP_MUST;
-/* Saves name, email, status and is_staff; disabling revokes sessions. */
+/* Saves name, email, state and is_staff; disabling revokes sessions. */
 int psn_update(db_t *db, const actor_t *who, const psn_person *p, lp_fail *f) LP_MUST;
 /* Makes the person a member of tenant with role (replacing any other membership). */
 int psn_set_membership(db_t *db, const actor_t *who, int64_t person_id, int64_t tenant_id,

@@ -1,4 +1,5 @@
-/* qual.c: qualifications and grants (see qual.h). */
+/* qual.c: qualifications and grants (see qual.h). Reads keep "none" apart
+ * from a failing database; every write runs in a transaction. */
 #include "booking/qual.h"
 #include "core/clock.h"
 #include "core/ltime.h"
@@ -39,13 +40,15 @@ int qual_create(db_t *db, const actor_t *who, qual_def *q, lp_fail *f)
     return rc;
 }
 
-static void row_to_qual(sqlite3_stmt *st, qual_def *q)
+static int row_to_qual(sqlite3_stmt *st, void *elem)
 {
+    qual_def *q = elem;
     memset(q, 0, sizeof *q);
     q->id = sqlite3_column_int64(st, 0);
     snprintf(q->name, sizeof q->name, "%s", db_col_text(st, 1));
     snprintf(q->description, sizeof q->description, "%s", db_col_text(st, 2));
     q->validity_days = sqlite3_column_int(st, 3);
+    return 0;
 }
 
 int qual_get(db_t *db, int64_t id, qual_def *out)
@@ -53,29 +56,28 @@ int qual_get(db_t *db, int64_t id, qual_def *out)
     sqlite3_stmt *st = db_stmt(db, "SELECT id, name, description, validity_days FROM qualifications WHERE id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { row_to_qual(st, out); rc = 0; }
-    sqlite3_reset(st);
+    int rc = db_get(st);
+    if (rc == 0) {
+        row_to_qual(st, out);
+        sqlite3_reset(st);
+    }
     return rc;
 }
 
 int qual_list(db_t *db, qual_def **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT id, name, description, validity_days FROM qualifications ORDER BY name LIMIT 500");
-    qual_def *arr = calloc(500, sizeof *arr);
-    size_t len = 0;
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
-    while (len < 500 && sqlite3_step(st) == SQLITE_ROW) row_to_qual(st, &arr[len++]);
-    sqlite3_reset(st);
-    *out = arr;
-    *n = len;
-    return 0;
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
+    return db_collect(st, sizeof **out, row_to_qual, (void **)out, n);
 }
 
 #define GRANT_COLS "g.id, g.person_id, g.qualification_id, q.name, g.granted_at, g.expires_at, COALESCE(g.withdrawn_at, 0)"
 
-static void row_to_grant(sqlite3_stmt *st, qual_grant *g)
+static int row_to_grant(sqlite3_stmt *st, void *elem)
 {
+    qual_grant *g = elem;
     memset(g, 0, sizeof *g);
     g->id = sqlite3_column_int64(st, 0);
     g->person_id = sqlite3_column_int64(st, 1);
@@ -84,6 +86,7 @@ static void row_to_grant(sqlite3_stmt *st, qual_grant *g)
     g->granted_at = sqlite3_column_int64(st, 4);
     g->expires_at = sqlite3_column_int64(st, 5);
     g->withdrawn_at = sqlite3_column_int64(st, 6);
+    return 0;
 }
 
 int qual_grant_get(db_t *db, int64_t grant_id, qual_grant *out)
@@ -92,9 +95,11 @@ int qual_grant_get(db_t *db, int64_t grant_id, qual_grant *out)
                                    "JOIN qualifications q ON q.id = g.qualification_id WHERE g.id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, grant_id);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { row_to_grant(st, out); rc = 0; }
-    sqlite3_reset(st);
+    int rc = db_get(st);
+    if (rc == 0) {
+        row_to_grant(st, out);
+        sqlite3_reset(st);
+    }
     return rc;
 }
 
@@ -103,14 +108,16 @@ int qual_grant_add(db_t *db, const actor_t *who, int64_t person_id, int64_t qual
 {
     qual_def q;
     int64_t now = clk_now();
-    if (qual_get(db, qual_id, &q) != 0) return lp_failf(f, LP_ERR_NOTFOUND, "qualification_id", "no such qualification");
+    int rc = qual_get(db, qual_id, &q);
+    if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "qualification_id", "no such qualification");
+    if (rc) return rc;
     if (expires_at == 0) expires_at = now + (int64_t)q.validity_days * 86400;
     if (expires_at <= now) return lp_failf(f, LP_ERR_INVALID, "expires_at", "expires_at must be in the future");
     sqlite3_stmt *st = db_stmt(db, "INSERT INTO qualification_grants(person_id, qualification_id, granted_at, "
                                    "expires_at, granted_by) VALUES (?1, ?2, ?3, ?4, ?5)");
     if (!st) return LP_ERR_DB;
     int own = sqlite3_get_autocommit(db_handle(db));
-    int rc = own ? db_begin(db) : 0;
+    rc = own ? db_begin(db) : 0;
     if (rc) return rc;
     db_bind_int(st, 1, person_id); db_bind_int(st, 2, qual_id); db_bind_int(st, 3, now);
     db_bind_int(st, 4, expires_at); db_bind_text(st, 5, who && who->label ? who->label : "system");
@@ -118,11 +125,12 @@ int qual_grant_add(db_t *db, const actor_t *who, int64_t person_id, int64_t qual
     if (rc == LP_ERR_CONFLICT) rc = lp_failf(f, LP_ERR_NOTFOUND, "person_id", "no such person");
     int64_t gid = rc == 0 ? db_last_id(db) : 0;
     if (rc == 0) rc = audit_change(db, who, "grant", "qualification_grant", gid, SNAP_GRANT, NULL);
+    if (rc == 0) rc = qual_grant_get(db, gid, out);   /* inside: an error leaves nothing behind */
     if (own) {
         if (rc == 0) rc = db_commit(db);
         if (rc) db_rollback(db);
     }
-    return rc ? rc : qual_grant_get(db, gid, out);
+    return rc;
 }
 
 int qual_grant_withdraw(db_t *db, const actor_t *who, int64_t grant_id)
@@ -154,17 +162,13 @@ int qual_grants(db_t *db, int64_t person_id, int64_t expiring_before, qual_grant
                                    "JOIN qualifications q ON q.id = g.qualification_id "
                                    "WHERE (?1 > 0 AND g.person_id = ?1) OR (?1 = 0 AND g.withdrawn_at IS NULL "
                                    "AND g.expires_at < ?2 AND g.expires_at > ?3) ORDER BY g.expires_at LIMIT 1000");
-    qual_grant *arr = calloc(1000, sizeof *arr);
-    size_t len = 0;
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, person_id);
     db_bind_int(st, 2, expiring_before);
     db_bind_int(st, 3, clk_now());
-    while (len < 1000 && sqlite3_step(st) == SQLITE_ROW) row_to_grant(st, &arr[len++]);
-    sqlite3_reset(st);
-    *out = arr;
-    *n = len;
-    return 0;
+    return db_collect(st, sizeof **out, row_to_grant, (void **)out, n);
 }
 
 int qual_check(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, int64_t end, lp_fail *f)
@@ -179,8 +183,9 @@ int qual_check(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, 
     db_bind_int(st, 1, person_id);
     db_bind_int(st, 2, resource_id);
     db_bind_int(st, 3, start > clk_now() ? clk_now() : start);
-    int rc = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = 0, step;
+    while (rc == 0 && (step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
         const char *name = db_col_text(st, 0);
         int64_t exp = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
         char when[LT_RFC3339_LEN];

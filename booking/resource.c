@@ -1,5 +1,8 @@
-/* resource.c: resources, their rules, opening hours and closures (see resource.h). */
+/* resource.c: resources, their rules, opening hours and closures (see
+ * resource.h). Reads keep "no such resource" apart from a failing database;
+ * every write runs in a transaction. */
 #include "booking/resource.h"
+#include "booking/spell.h"
 #include "core/clock.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,11 +21,30 @@ static const char *SNAP_RESOURCE =
     "'qualifications', (SELECT json_group_array(qualification_id) FROM resource_qualifications "
     "          WHERE resource_id = ?1)) FROM resources WHERE id = ?1";
 
+/* The one table of resource state spellings (stored and JSON alike). */
+static const char *const RES_STATE_NAMES[RES_STATE_COUNT] = {
+    [RES_AVAILABLE] = "available", [RES_OUT_OF_SERVICE] = "out_of_service",
+};
+
+const char *res_state_name(enum res_state s)
+{
+    return (unsigned)s < RES_STATE_COUNT ? RES_STATE_NAMES[s] : "";
+}
+
+int res_state_parse(const char *text, enum res_state *out)
+{
+    int i = spell_find(RES_STATE_NAMES, RES_STATE_COUNT, text);
+    if (i < 0) return LP_ERR_INVALID;
+    *out = (enum res_state)i;
+    return 0;
+}
+
 void res_defaults(res_resource *r)
 {
     memset(r, 0, sizeof *r);
     snprintf(r->kind, sizeof r->kind, "lab");
-    snprintf(r->status, sizeof r->status, "available");
+    r->state = RES_AVAILABLE;
+    snprintf(r->status, sizeof r->status, "%s", res_state_name(r->state));
     r->capacity = 1;
     r->min_minutes = 15;
     r->max_minutes = 480;
@@ -62,7 +84,7 @@ int res_validate(db_t *db, const res_resource *r, lp_fail *f)
         return lp_failf(f, LP_ERR_INVALID, "min_minutes", "min_minutes must not exceed max_minutes");
     if ((int64_t)(r->max_minutes + r->buffer_before_min + r->buffer_after_min) * 60 > RES_MAX_BLOCK)
         return lp_failf(f, LP_ERR_INVALID, "max_minutes", "a booking plus buffers may last at most 31 days");
-    if (strcmp(r->status, "available") && strcmp(r->status, "out_of_service"))
+    if ((unsigned)r->state >= RES_STATE_COUNT)
         return lp_failf(f, LP_ERR_INVALID, "status", "status must be available or out_of_service");
     if (r->oos_reason[0] && !lp_text_ok(r->oos_reason, 200))
         return lp_failf(f, LP_ERR_INVALID, "out_of_service_reason", "the reason is not valid text");
@@ -72,11 +94,12 @@ int res_validate(db_t *db, const res_resource *r, lp_fail *f)
         sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM qualifications WHERE id = ?1");
         if (!st) return LP_ERR_DB;
         db_bind_int(st, 1, r->quals[i]);
-        int found = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_reset(st);
-        if (!found)
+        int rc = db_get(st);
+        if (rc == LP_ERR_NOTFOUND)
             return lp_failf(f, LP_ERR_INVALID, "required_qualifications", "no qualification with id %lld",
                             (long long)r->quals[i]);
+        if (rc) return rc;
+        sqlite3_reset(st);
     }
     return 0;
 }
@@ -85,7 +108,7 @@ int res_validate(db_t *db, const res_resource *r, lp_fail *f)
     "min_minutes, max_minutes, granularity_min, min_notice_min, max_advance_days, buffer_before_min, " \
     "buffer_after_min, approval_required, quota_week_min, quota_month_min, longest_block, created_at, updated_at"
 
-static void row_to_res(sqlite3_stmt *st, res_resource *r)
+static int row_to_res(sqlite3_stmt *st, res_resource *r)
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(st, 0);
@@ -104,6 +127,7 @@ static void row_to_res(sqlite3_stmt *st, res_resource *r)
     r->longest_block = sqlite3_column_int64(st, 19);
     r->created_at = sqlite3_column_int64(st, 20);
     r->updated_at = sqlite3_column_int64(st, 21);
+    return res_state_parse(r->status, &r->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
 static int load_extras(db_t *db, res_resource *r)
@@ -112,7 +136,8 @@ static int load_extras(db_t *db, res_resource *r)
                                    "WHERE resource_id = ?1 ORDER BY weekday, open_min");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, r->id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
         int d = sqlite3_column_int(st, 0) - 1;
         if (d < 0 || d > 6 || r->hours.n[d] >= SLOTS_DAY_MAX) continue;
         r->hours.day[d][r->hours.n[d]].from = (uint16_t)sqlite3_column_int(st, 1);
@@ -121,14 +146,15 @@ static int load_extras(db_t *db, res_resource *r)
         r->has_hours = 1;
     }
     sqlite3_reset(st);
+    if (rc < 0) return rc;
     st = db_stmt(db, "SELECT qualification_id FROM resource_qualifications WHERE resource_id = ?1 "
                      "ORDER BY qualification_id");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, r->id);
-    while (sqlite3_step(st) == SQLITE_ROW && r->n_quals < RES_MAX_QUALS)
+    while ((rc = db_step(st)) == DB_ROW && r->n_quals < RES_MAX_QUALS)
         r->quals[r->n_quals++] = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    return 0;
+    return rc < 0 ? rc : 0;
 }
 
 int res_get(db_t *db, int64_t id, res_resource *out)
@@ -136,30 +162,32 @@ int res_get(db_t *db, int64_t id, res_resource *out)
     sqlite3_stmt *st = db_stmt(db, "SELECT " RES_COLS " FROM resources WHERE id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { row_to_res(st, out); rc = 0; }
+    int rc = db_get(st);
+    if (rc) return rc;
+    rc = row_to_res(st, out);
     sqlite3_reset(st);
     return rc == 0 ? load_extras(db, out) : rc;
+}
+
+static int id_row(sqlite3_stmt *st, void *elem)
+{
+    *(int64_t *)elem = sqlite3_column_int64(st, 0);
+    return 0;
 }
 
 int res_list(db_t *db, const char *kind, res_resource **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT id FROM resources WHERE ?1 IS NULL OR kind = ?1 ORDER BY kind, name");
-    size_t cap = 8, len = 0;
-    int64_t *ids = malloc(cap * sizeof *ids);
-    if (!st || !ids) { free(ids); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    int64_t *ids = NULL;
+    size_t len = 0;
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, kind);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        if (len == cap) {
-            int64_t *ni = realloc(ids, 2 * cap * sizeof *ids);
-            if (!ni) { free(ids); sqlite3_reset(st); return LP_ERR_NOMEM; }
-            ids = ni; cap *= 2;
-        }
-        ids[len++] = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_reset(st);
+    int rc = db_collect(st, sizeof *ids, id_row, (void **)&ids, &len);
+    if (rc) return rc;
     res_resource *arr = calloc(len ? len : 1, sizeof *arr);
-    int rc = arr ? 0 : LP_ERR_NOMEM;
+    rc = arr ? 0 : LP_ERR_NOMEM;
     for (size_t i = 0; rc == 0 && i < len; i++) rc = res_get(db, ids[i], &arr[i]);
     free(ids);
     if (rc) { free(arr); return rc; }
@@ -171,7 +199,8 @@ int res_list(db_t *db, const char *kind, res_resource **out, size_t *n)
 static void bind_res(sqlite3_stmt *st, const res_resource *r)
 {
     db_bind_text(st, 1, r->kind); db_bind_text(st, 2, r->name); db_bind_text(st, 3, r->description);
-    db_bind_text(st, 4, r->door_group); db_bind_int(st, 5, r->capacity); db_bind_text(st, 6, r->status);
+    db_bind_text(st, 4, r->door_group); db_bind_int(st, 5, r->capacity);
+    db_bind_text(st, 6, res_state_name(r->state));
     db_bind_text(st, 7, r->oos_reason); db_bind_int(st, 8, r->oos_until);
     const int ints[] = { r->min_minutes, r->max_minutes, r->granularity_min, r->min_notice_min,
                          r->max_advance_days, r->buffer_before_min, r->buffer_after_min,
@@ -232,6 +261,7 @@ int res_create(db_t *db, const actor_t *who, res_resource *r, lp_fail *f)
         if (rc == 0) rc = db_commit(db);
         if (rc) db_rollback(db);
     }
+    if (rc == 0) snprintf(r->status, sizeof r->status, "%s", res_state_name(r->state));
     return rc;
 }
 
@@ -274,6 +304,8 @@ int res_closures(db_t *db, int64_t resource_id, int64_t from, int64_t to, struct
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT start, end FROM closures WHERE end > ?2 AND start < ?3 "
                                    "AND (resource_id IS NULL OR resource_id = ?1) ORDER BY start LIMIT 10000");
+    *out = NULL;
+    *n = 0;
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, resource_id);
     db_bind_int(st, 2, from);
@@ -290,11 +322,12 @@ int res_closure_add(db_t *db, const actor_t *who, res_closure *c, lp_fail *f)
     if (c->end <= c->start) return lp_failf(f, LP_ERR_INVALID, "end", "end must be after start");
     if (c->reason[0] && !lp_text_ok(c->reason, 200)) return lp_failf(f, LP_ERR_INVALID, "reason", "reason is not valid text");
     res_resource r;
-    if (c->resource_id && res_get(db, c->resource_id, &r) != 0)
-        return lp_failf(f, LP_ERR_NOTFOUND, "resource_id", "no such resource");
+    int rc = c->resource_id ? res_get(db, c->resource_id, &r) : 0;
+    if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "resource_id", "no such resource");
+    if (rc) return rc;
     sqlite3_stmt *st = db_stmt(db, "INSERT INTO closures(resource_id, start, end, reason) VALUES (NULLIF(?1, 0), ?2, ?3, ?4)");
     if (!st) return LP_ERR_DB;
-    int rc = db_begin(db);
+    rc = db_begin(db);
     if (rc) return rc;
     db_bind_int(st, 1, c->resource_id); db_bind_int(st, 2, c->start); db_bind_int(st, 3, c->end);
     db_bind_text(st, 4, c->reason);
@@ -322,27 +355,28 @@ int res_closure_delete(db_t *db, const actor_t *who, int64_t id)
     return rc;
 }
 
+static int closure_row(sqlite3_stmt *st, void *elem)
+{
+    res_closure *c = elem;
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(st, 0);
+    c->resource_id = sqlite3_column_int64(st, 1);
+    c->start = sqlite3_column_int64(st, 2);
+    c->end = sqlite3_column_int64(st, 3);
+    snprintf(c->reason, sizeof c->reason, "%s", db_col_text(st, 4));
+    return 0;
+}
+
 int res_closure_list(db_t *db, int64_t from, int64_t to, res_closure **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT id, COALESCE(resource_id, 0), start, end, reason FROM closures "
                                    "WHERE end > ?1 AND start < ?2 ORDER BY start LIMIT 1000");
-    res_closure *arr = calloc(1000, sizeof *arr);
-    size_t len = 0;
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, from);
     db_bind_int(st, 2, to);
-    while (len < 1000 && sqlite3_step(st) == SQLITE_ROW) {
-        arr[len].id = sqlite3_column_int64(st, 0);
-        arr[len].resource_id = sqlite3_column_int64(st, 1);
-        arr[len].start = sqlite3_column_int64(st, 2);
-        arr[len].end = sqlite3_column_int64(st, 3);
-        snprintf(arr[len].reason, sizeof arr[len].reason, "%s", db_col_text(st, 4));
-        len++;
-    }
-    sqlite3_reset(st);
-    *out = arr;
-    *n = len;
-    return 0;
+    return db_collect(st, sizeof **out, closure_row, (void **)out, n);
 }
 
 void res_hours_text(const res_resource *r, int wday, char *out, size_t outlen)

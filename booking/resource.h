@@ -14,6 +14,15 @@
 #define RES_MAX_QUALS 8
 #define RES_MAX_BLOCK (31LL * 86400)   /* longest booking plus buffers */
 
+/* A resource's service state. Stored and sent as res_state_name():
+ * "available", "out_of_service". */
+enum res_state { RES_AVAILABLE = 0, RES_OUT_OF_SERVICE };
+#define RES_STATE_COUNT 2
+/* The spelling of s (static; "" out of range). */
+const char *res_state_name(enum res_state s);
+/* Parses a spelling; LP_ERR_INVALID for anything else. */
+int res_state_parse(const char *text, enum res_state *out) LP_MUST;
+
 typedef struct res_resource {
     int64_t id;
     char kind[12];               /* lab | equipment | room */
@@ -21,7 +30,9 @@ typedef struct res_resource {
     char description[1001];
     char door_group[65];
     int capacity;
-    char status[16];             /* available | out_of_service */
+    enum res_state state;
+    char status[16];             /* deprecated: res_state_name(state), filled on every read and
+                                  * ignored on input; kept until every caller reads state */
     char oos_reason[201];
     int64_t oos_until;           /* 0: until further notice */
     int min_minutes, max_minutes, granularity_min, min_notice_min, max_advance_days;

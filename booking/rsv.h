@@ -16,12 +16,34 @@
 #include "booking/audit.h"
 #include "booking/resource.h"
 
+/* A reservation's state. Stored and sent (JSON) as rsv_state_name():
+ * "requested", "confirmed", "checked_in", "completed", "cancelled",
+ * "rejected", "no_show". */
+enum rsv_state {
+    RSV_REQUESTED = 0, RSV_CONFIRMED, RSV_CHECKED_IN, RSV_COMPLETED, RSV_CANCELLED, RSV_REJECTED, RSV_NO_SHOW
+};
+#define RSV_STATE_COUNT 7
+/* The spelling of s (static; "" out of range). */
+const char *rsv_state_name(enum rsv_state s);
+/* Parses a spelling; LP_ERR_INVALID for anything else. */
+int rsv_state_parse(const char *text, enum rsv_state *out) LP_MUST;
+/* True for the states that hold the slot: requested, confirmed, checked_in. */
+int rsv_state_holds_slot(enum rsv_state s);
+
+/* True when rc refuses a request (bad input, a rule, a conflict, a state,
+ * not found, not allowed) rather than reports a failure to carry it out
+ * (database, memory, busy): a series with skip, or the waitlist, moves on to
+ * the next occurrence or entry only after a refusal. */
+int rsv_is_refusal(int rc);
+
 typedef struct rsv_reservation {
     int64_t id, resource_id, person_id, tenant_id, series_id;
     char booked_by[40];
     char title[201];
     int64_t start, end, block_start, block_end;
-    char status[16];
+    enum rsv_state state;
+    char status[16];   /* deprecated: rsv_state_name(state), filled on every read; kept until
+                        * every caller reads state */
     char reason[201];
     int64_t checked_in_at, checked_out_at, cancelled_at, created_at, updated_at;
 } rsv_reservation;

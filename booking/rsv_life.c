@@ -2,8 +2,10 @@
  * (one occurrence, this and the following, or the whole series), cancel,
  * approve, reject, check-in and check-out, and the periodic sweep (no-shows,
  * completion, expiry). Freed time is offered to the waitlist in the same
- * transaction. */
+ * transaction. Every read inside keeps "none" apart from a failing
+ * database, so a busy or failing step aborts the whole change. */
 #include "booking/rsv.h"
+#include "booking/rsv_int.h"
 #include "booking/outbox.h"
 #include "booking/waitlist.h"
 #include "core/clock.h"
@@ -12,13 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *rsv_snapshot_sql(void);
-
-/* Sets status (and reason, timestamps) of one reservation, audited.
+/* Sets the state (and reason, timestamps) of one reservation, audited.
  * r->checked_in_at carries the instant of the event: written as
- * checked_in_at for "checked_in" and as checked_out_at for "completed". */
-static int set_status(db_t *db, const actor_t *who, const rsv_reservation *r, const char *status,
-                      const char *reason, const char *action)
+ * checked_in_at for checked_in and as checked_out_at for completed. */
+static int set_state(db_t *db, const actor_t *who, const rsv_reservation *r, enum rsv_state to,
+                     const char *reason, const char *action)
 {
     char *before = NULL;
     int rc = audit_snapshot(db, rsv_snapshot_sql(), r->id, &before);
@@ -29,7 +29,7 @@ static int set_status(db_t *db, const actor_t *who, const rsv_reservation *r, co
         "checked_out_at = CASE WHEN ?2 = 'completed' AND ?5 > 0 THEN ?5 ELSE checked_out_at END WHERE id = ?1");
     if (rc == 0 && !st) rc = LP_ERR_DB;
     if (rc == 0) {
-        db_bind_int(st, 1, r->id); db_bind_text(st, 2, status); db_bind_text(st, 3, reason);
+        db_bind_int(st, 1, r->id); db_bind_text(st, 2, rsv_state_name(to)); db_bind_text(st, 3, reason);
         db_bind_int(st, 4, clk_now()); db_bind_int(st, 5, r->checked_in_at);
         rc = db_exec_stmt(st);
     }
@@ -37,6 +37,27 @@ static int set_status(db_t *db, const actor_t *who, const rsv_reservation *r, co
     if (rc == 0) rc = rsv_notify(db, r->id);
     free(before);
     return rc;
+}
+
+static int id_row(sqlite3_stmt *st, void *elem)
+{
+    *(int64_t *)elem = sqlite3_column_int64(st, 0);
+    return 0;
+}
+
+/* May a reservation in state s be changed or cancelled? */
+static int changeable(enum rsv_state s)
+{
+    switch (s) {
+    case RSV_REQUESTED:
+    case RSV_CONFIRMED: return 1;
+    case RSV_CHECKED_IN:
+    case RSV_COMPLETED:
+    case RSV_CANCELLED:
+    case RSV_REJECTED:
+    case RSV_NO_SHOW: return 0;
+    }
+    return 0;
 }
 
 /* Ids of the series members the scope covers (this one alone without a series). */
@@ -52,16 +73,12 @@ static int scope_ids(db_t *db, const rsv_reservation *r, enum rsv_scope scope, i
         return 0;
     }
     sqlite3_stmt *st = db_stmt(db, "SELECT id FROM reservations WHERE series_id = ?1 AND (?2 = 0 OR start >= ?3) "
-                                   "AND status IN ('requested','confirmed') ORDER BY start");
+                                   "AND status IN ('requested','confirmed') ORDER BY start LIMIT 512");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, r->series_id);
     db_bind_int(st, 2, scope == RSV_FOLLOWING);
     db_bind_int(st, 3, r->start);
-    *ids = malloc(512 * sizeof **ids);
-    if (!*ids) { sqlite3_reset(st); return LP_ERR_NOMEM; }
-    while (*n < 512 && sqlite3_step(st) == SQLITE_ROW) (*ids)[(*n)++] = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return 0;
+    return db_collect(st, sizeof **ids, id_row, (void **)ids, n);
 }
 
 /* ---- cancel ---- */
@@ -75,13 +92,13 @@ static int do_cancel(db_t *db, void *p)
     int64_t *ids = NULL;
     size_t n = 0;
     int rc = rsv_get(db, a->id, &r);
-    if (rc == 0 && strcmp(r.status, "requested") && strcmp(r.status, "confirmed"))
-        rc = lp_failf(a->f, LP_ERR_STATE, "status", "a %s reservation cannot be cancelled", r.status);
+    if (rc == 0 && !changeable(r.state))
+        rc = lp_failf(a->f, LP_ERR_STATE, "status", "a %s reservation cannot be cancelled", rsv_state_name(r.state));
     if (rc == 0) rc = scope_ids(db, &r, a->scope, &ids, &n);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rsv_reservation one;
         rc = rsv_get(db, ids[i], &one);
-        if (rc == 0) rc = set_status(db, a->who, &one, "cancelled", NULL, "cancel");
+        if (rc == 0) rc = set_state(db, a->who, &one, RSV_CANCELLED, NULL, "cancel");
         if (rc == 0) rc = wl_promote(db, one.resource_id, one.block_start, one.block_end);
     }
     free(ids);
@@ -103,17 +120,17 @@ static int do_decide(db_t *db, void *p)
     struct decide_args *a = p;
     rsv_reservation r;
     int rc = rsv_get(db, a->id, &r);
-    if (rc == 0 && strcmp(r.status, "requested"))
-        return lp_failf(a->f, LP_ERR_STATE, "status", "only requested reservations can be %s; this one is %s",
-                        a->approve ? "approved" : "rejected", r.status);
     if (rc) return rc;
+    if (r.state != RSV_REQUESTED)
+        return lp_failf(a->f, LP_ERR_STATE, "status", "only requested reservations can be %s; this one is %s",
+                        a->approve ? "approved" : "rejected", rsv_state_name(r.state));
     if (a->approve) {
-        rc = set_status(db, a->who, &r, "confirmed", NULL, "approve");
+        rc = set_state(db, a->who, &r, RSV_CONFIRMED, NULL, "approve");
         if (rc == 0) rc = obx_to_person(db, "reservation_approved", r.person_id, "Your booking is approved",
                                         "A booking you requested has been approved.");
         return rc;
     }
-    rc = set_status(db, a->who, &r, "rejected", a->reason, "reject");
+    rc = set_state(db, a->who, &r, RSV_REJECTED, a->reason, "reject");
     char body[400];
     snprintf(body, sizeof body, "A booking you requested was rejected: %s", a->reason);
     if (rc == 0) rc = obx_to_person(db, "reservation_rejected", r.person_id, "Your booking was rejected", body);
@@ -136,16 +153,66 @@ int rsv_reject(db_t *db, const actor_t *who, int64_t id, const char *reason, lp_
 
 /* ---- check-in / check-out ---- */
 
-static int early_margin(db_t *db)
+/* One integer setting of the site row (sql: a literal), or def without a site. */
+static int site_minutes(db_t *db, const char *sql, int def, int *out)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT early_checkin_min FROM site WHERE id = 1");
-    int v = 15;
-    if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
-    if (st) sqlite3_reset(st);
-    return v;
+    sqlite3_stmt *st = db_stmt(db, sql);
+    if (!st) return LP_ERR_DB;
+    *out = def;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND) return 0;
+    if (rc) return rc;
+    *out = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return 0;
 }
 
 struct checkin_args { const actor_t *who; int64_t id, at; int in; lp_fail *f; };
+
+static int check_in(db_t *db, const struct checkin_args *a, rsv_reservation *r)
+{
+    int early = 0;
+    switch (r->state) {
+    case RSV_CHECKED_IN: return 0;   /* idempotent: a second tap changes nothing */
+    case RSV_CONFIRMED: break;
+    case RSV_REQUESTED:
+    case RSV_COMPLETED:
+    case RSV_CANCELLED:
+    case RSV_REJECTED:
+    case RSV_NO_SHOW:
+        return lp_failf(a->f, LP_ERR_STATE, "status", "a %s reservation cannot be checked in",
+                        rsv_state_name(r->state));
+    }
+    int rc = site_minutes(db, "SELECT early_checkin_min FROM site WHERE id = 1", 15, &early);
+    if (rc) return rc;
+    if (a->at < r->start - (int64_t)early * 60 || a->at >= r->end)
+        return lp_failf(a->f, LP_ERR_STATE, "time", "check-in is possible from %d minutes before the start "
+                        "until the end", early);
+    r->checked_in_at = a->at;
+    return set_state(db, a->who, r, RSV_CHECKED_IN, NULL, "check_in");
+}
+
+static int check_out(db_t *db, const struct checkin_args *a, rsv_reservation *r)
+{
+    switch (r->state) {
+    case RSV_COMPLETED:
+        if (r->checked_out_at) return 0;   /* idempotent */
+        break;
+    case RSV_CHECKED_IN: {
+        r->checked_in_at = a->at;   /* set_state writes it as checked_out_at for completed */
+        int rc = set_state(db, a->who, r, RSV_COMPLETED, NULL, "check_out");
+        /* Leaving early frees the rest of the slot. */
+        if (rc == 0 && a->at < r->end) rc = wl_promote(db, r->resource_id, a->at, r->block_end);
+        return rc;
+    }
+    case RSV_REQUESTED:
+    case RSV_CONFIRMED:
+    case RSV_CANCELLED:
+    case RSV_REJECTED:
+    case RSV_NO_SHOW: break;
+    }
+    return lp_failf(a->f, LP_ERR_STATE, "status", "only a checked-in reservation can be checked out");
+}
 
 static int do_check(db_t *db, void *p)
 {
@@ -153,24 +220,7 @@ static int do_check(db_t *db, void *p)
     rsv_reservation r;
     int rc = rsv_get(db, a->id, &r);
     if (rc) return rc;
-    if (a->in) {
-        if (!strcmp(r.status, "checked_in")) return 0;   /* idempotent: a second tap changes nothing */
-        if (strcmp(r.status, "confirmed"))
-            return lp_failf(a->f, LP_ERR_STATE, "status", "a %s reservation cannot be checked in", r.status);
-        if (a->at < r.start - (int64_t)early_margin(db) * 60 || a->at >= r.end)
-            return lp_failf(a->f, LP_ERR_STATE, "time", "check-in is possible from %d minutes before the start "
-                            "until the end", early_margin(db));
-        r.checked_in_at = a->at;
-        return set_status(db, a->who, &r, "checked_in", NULL, "check_in");
-    }
-    if (!strcmp(r.status, "completed") && r.checked_out_at) return 0;
-    if (strcmp(r.status, "checked_in"))
-        return lp_failf(a->f, LP_ERR_STATE, "status", "only a checked-in reservation can be checked out");
-    r.checked_in_at = a->at;   /* set_status writes it as checked_out_at for completed */
-    rc = set_status(db, a->who, &r, "completed", NULL, "check_out");
-    /* Leaving early frees the rest of the slot. */
-    if (rc == 0 && a->at < r.end) rc = wl_promote(db, r.resource_id, a->at, r.block_end);
-    return rc;
+    return a->in ? check_in(db, a, &r) : check_out(db, a, &r);
 }
 
 int rsv_check_in(db_t *db, const actor_t *who, int64_t id, int64_t at, lp_fail *f)
@@ -199,17 +249,21 @@ static int64_t wall_shift(int64_t t, int64_t from, int64_t to)
     return lt_from_local(x.tm_year + 1900, x.tm_mon + 1, x.tm_mday + (int)days, x.tm_hour, x.tm_min + mins, x.tm_sec);
 }
 
-/* True when who is an active staff member: staff approve bookings, so a move
+/* *yes = who is an active staff member: staff approve bookings, so a move
  * they make needs no second approval. */
-static int actor_is_staff(db_t *db, const actor_t *who)
+static int actor_is_staff(db_t *db, const actor_t *who, int *yes)
 {
+    *yes = 0;
     if (!who || who->person_id <= 0) return 0;
     sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM people WHERE id = ?1 AND is_staff = 1 AND status = 'active'");
-    if (!st) return 0;
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, who->person_id);
-    int yes = sqlite3_step(st) == SQLITE_ROW;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND) return 0;
+    if (rc) return rc;
     sqlite3_reset(st);
-    return yes;
+    *yes = 1;
+    return 0;
 }
 
 static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int64_t start, int64_t end,
@@ -224,7 +278,9 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
     /* An approval covers the slot it was given for (or a part of it): another
      * resource or more time is a new request. */
     int within = resource_id == r->resource_id && start >= r->start && end <= r->end;
-    int again = res.approval_required && !within && !actor_is_staff(db, who);
+    int staff = 0;
+    if (res.approval_required && !within && (rc = actor_is_staff(db, who, &staff)) != 0) return rc;
+    int again = res.approval_required && !within && !staff;
     char *before = NULL;
     rc = audit_snapshot(db, rsv_snapshot_sql(), r->id, &before);
     sqlite3_stmt *st = rc ? NULL : db_stmt(db,
@@ -240,7 +296,8 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
         rc = db_exec_stmt(st);
     }
     st = rc ? NULL : db_stmt(db, "UPDATE resources SET longest_block = ?2 WHERE id = ?1 AND longest_block < ?2");
-    if (rc == 0 && st) {
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
         db_bind_int(st, 1, resource_id);
         db_bind_int(st, 2, end - start + (int64_t)(res.buffer_before_min + res.buffer_after_min) * 60);
         rc = db_exec_stmt(st);
@@ -263,8 +320,8 @@ static int do_change(db_t *db, void *p)
     int64_t *ids = NULL;
     size_t n = 0;
     int rc = rsv_get(db, a->id, &r);
-    if (rc == 0 && strcmp(r.status, "requested") && strcmp(r.status, "confirmed"))
-        return lp_failf(a->f, LP_ERR_STATE, "status", "a %s reservation cannot be changed", r.status);
+    if (rc == 0 && !changeable(r.state))
+        return lp_failf(a->f, LP_ERR_STATE, "status", "a %s reservation cannot be changed", rsv_state_name(r.state));
     if (rc == 0 && a->scope != RSV_THIS && a->resource_id != r.resource_id)
         return lp_failf(a->f, LP_ERR_INVALID, "resource_id", "only a single occurrence can move to another resource");
     if (rc == 0) rc = scope_ids(db, &r, a->scope, &ids, &n);
@@ -303,18 +360,10 @@ static int sweep_ids(db_t *db, const char *sql, int64_t now, int64_t *ids, size_
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, now);
     *n = 0;
-    while (*n < max && sqlite3_step(st) == SQLITE_ROW) ids[(*n)++] = sqlite3_column_int64(st, 0);
+    int rc = DB_DONE;
+    while (*n < max && (rc = db_step(st)) == DB_ROW) ids[(*n)++] = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
-    return 0;
-}
-
-static int grace_min(db_t *db)
-{
-    sqlite3_stmt *st = db_stmt(db, "SELECT no_show_grace_min FROM site WHERE id = 1");
-    int v = 15;
-    if (st && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
-    if (st) sqlite3_reset(st);
-    return v;
+    return *n < max && rc < 0 ? rc : 0;
 }
 
 int rsv_sweep(db_t *db, int64_t now, int *changed)
@@ -322,17 +371,19 @@ int rsv_sweep(db_t *db, int64_t now, int *changed)
     static const actor_t SWEEP = { 0, "sweeper" };
     int64_t ids[256];
     size_t n = 0;
+    int grace_m = 15;
+    *changed = 0;
     int rc = db_begin(db);
     if (rc) return rc;
-    *changed = 0;
-    int64_t grace = (int64_t)grace_min(db) * 60;
+    rc = site_minutes(db, "SELECT no_show_grace_min FROM site WHERE id = 1", 15, &grace_m);
+    int64_t grace = (int64_t)grace_m * 60;
     /* No-shows: confirmed, not checked in, the grace after the start has passed. */
-    rc = sweep_ids(db, "SELECT id FROM reservations WHERE status = 'confirmed' AND start <= ?1 "
+    if (rc == 0) rc = sweep_ids(db, "SELECT id FROM reservations WHERE status = 'confirmed' AND start <= ?1 "
                        "AND start > ?1 - 62 * 86400 ORDER BY start", now - grace, ids, 256, &n);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rsv_reservation r;
         rc = rsv_get(db, ids[i], &r);
-        if (rc == 0) rc = set_status(db, &SWEEP, &r, "no_show", "not checked in within the grace period", "no_show");
+        if (rc == 0) rc = set_state(db, &SWEEP, &r, RSV_NO_SHOW, "not checked in within the grace period", "no_show");
         if (rc == 0 && r.end > now) rc = wl_promote(db, r.resource_id, now, r.block_end);
         (*changed)++;
     }
@@ -343,7 +394,7 @@ int rsv_sweep(db_t *db, int64_t now, int *changed)
         rsv_reservation r;
         rc = rsv_get(db, ids[i], &r);
         r.checked_in_at = 0;
-        if (rc == 0) rc = set_status(db, &SWEEP, &r, "completed", "no check-out recorded", "complete");
+        if (rc == 0) rc = set_state(db, &SWEEP, &r, RSV_COMPLETED, "no check-out recorded", "complete");
         (*changed)++;
     }
     /* Requests nobody approved before their start lapse. */
@@ -352,11 +403,11 @@ int rsv_sweep(db_t *db, int64_t now, int *changed)
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rsv_reservation r;
         rc = rsv_get(db, ids[i], &r);
-        if (rc == 0) rc = set_status(db, &SWEEP, &r, "rejected", "not approved before the start", "expire");
+        if (rc == 0) rc = set_state(db, &SWEEP, &r, RSV_REJECTED, "not approved before the start", "expire");
         (*changed)++;
     }
     if (rc == 0) rc = wl_expire(db, now);
     if (rc == 0) rc = db_commit(db);
-    if (rc) db_rollback(db);
+    if (rc) { db_rollback(db); *changed = 0; }
     return rc;
 }

@@ -1,4 +1,5 @@
-/* site.c: the site row (see site.h). */
+/* site.c: the site row (see site.h). No site row (LP_ERR_NOTFOUND) is kept
+ * apart from a database that cannot be read. */
 #include "booking/site.h"
 #include "core/clock.h"
 #include "core/ltime.h"
@@ -20,8 +21,8 @@ int site_get(db_t *db, site_info *s)
         "SELECT name, timezone, currency, language, legal_name, kvk_number, vat_number, iban, bic, "
         "street, postal_code, city, country, email, payment_terms_days FROM site WHERE id = 1");
     if (!st) return LP_ERR_DB;
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = db_get(st);
+    if (rc == 0) {
         memset(s, 0, sizeof *s);
 #define COPY(field, col) snprintf(s->field, sizeof s->field, "%s", db_col_text(st, col))
         COPY(name, 0); COPY(timezone, 1); COPY(currency, 2); COPY(language, 3); COPY(legal_name, 4);
@@ -29,9 +30,8 @@ int site_get(db_t *db, site_info *s)
         COPY(postal_code, 10); COPY(city, 11); COPY(country, 12); COPY(email, 13);
 #undef COPY
         s->payment_terms_days = sqlite3_column_int(st, 14);
-        rc = 0;
+        sqlite3_reset(st);
     }
-    sqlite3_reset(st);
     return rc;
 }
 

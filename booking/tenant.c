@@ -1,7 +1,9 @@
 /* tenant.c: tenants (see tenant.h). Offboarding ends, in its transaction,
  * every credential of the tenant's people (acct_revoke_tenant); the issuer's
- * hook revokes their door passes. */
+ * hook revokes their door passes. Every read keeps "no such tenant" apart
+ * from a failing database (db_get). */
 #include "booking/tenant.h"
+#include "booking/spell.h"
 #include "booking/account.h"
 #include "core/clock.h"
 #include <ctype.h>
@@ -14,6 +16,24 @@ static const char *SNAP_TENANT =
     "'billing_email', billing_email, 'street', street, 'postal_code', postal_code, 'city', city, "
     "'country', country, 'buyer_reference', buyer_reference, 'rate_tier', rate_tier, "
     "'status', status) FROM tenants WHERE id = ?1";
+
+/* The one table of tenant state spellings (stored and JSON alike). */
+static const char *const TNT_STATE_NAMES[TNT_STATE_COUNT] = {
+    [TNT_ACTIVE] = "active", [TNT_SUSPENDED] = "suspended", [TNT_OFFBOARDED] = "offboarded",
+};
+
+const char *tnt_state_name(enum tnt_state s)
+{
+    return (unsigned)s < TNT_STATE_COUNT ? TNT_STATE_NAMES[s] : "";
+}
+
+int tnt_state_parse(const char *text, enum tnt_state *out)
+{
+    int i = spell_find(TNT_STATE_NAMES, TNT_STATE_COUNT, text);
+    if (i < 0) return LP_ERR_INVALID;
+    *out = (enum tnt_state)i;
+    return 0;
+}
 
 #define MAX_HOOKS 4
 static tnt_status_hook g_hooks[MAX_HOOKS];
@@ -70,7 +90,7 @@ int tnt_validate(const tnt_tenant *t, lp_fail *f)
     return 0;
 }
 
-static void row_to_tenant(sqlite3_stmt *st, tnt_tenant *t)
+static int row_to_tenant(sqlite3_stmt *st, tnt_tenant *t)
 {
     memset(t, 0, sizeof *t);
     t->id = sqlite3_column_int64(st, 0);
@@ -81,6 +101,7 @@ static void row_to_tenant(sqlite3_stmt *st, tnt_tenant *t)
 #undef COPY
     t->created_at = sqlite3_column_int64(st, 12);
     t->updated_at = sqlite3_column_int64(st, 13);
+    return tnt_state_parse(t->status, &t->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
 #define TENANT_COLS "id, name, kvk_number, vat_number, billing_email, street, postal_code, city, " \
@@ -118,9 +139,10 @@ int tnt_create(db_t *db, const actor_t *who, tnt_tenant *t, lp_fail *f)
         t->id = db_last_id(db);
         rc = audit_change(db, who, "create", "tenant", t->id, SNAP_TENANT, NULL);
     }
+    if (rc == 0) rc = tnt_get(db, t->id, t);   /* inside: an error leaves nothing behind */
     if (rc == 0) rc = db_commit(db);
-    if (rc) { db_rollback(db); return rc; }
-    return tnt_get(db, t->id, t);
+    if (rc) db_rollback(db);
+    return rc;
 }
 
 int tnt_get(db_t *db, int64_t id, tnt_tenant *out)
@@ -128,20 +150,24 @@ int tnt_get(db_t *db, int64_t id, tnt_tenant *out)
     sqlite3_stmt *st = db_stmt(db, "SELECT " TENANT_COLS " FROM tenants WHERE id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { row_to_tenant(st, out); rc = 0; }
-    sqlite3_reset(st);
+    int rc = db_get(st);
+    if (rc == 0) {
+        rc = row_to_tenant(st, out);
+        sqlite3_reset(st);
+    }
     return rc;
 }
 
-static int tenant_row(sqlite3_stmt *st, void *t) { row_to_tenant(st, t); return 0; }
+static int tenant_row(sqlite3_stmt *st, void *t) { return row_to_tenant(st, t); }
 
-int tnt_list(db_t *db, const char *status, tnt_tenant **out, size_t *n)
+int tnt_list(db_t *db, const enum tnt_state *only, tnt_tenant **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " TENANT_COLS " FROM tenants "
                                    "WHERE ?1 IS NULL OR status = ?1 ORDER BY name COLLATE NOCASE, id");
+    *out = NULL;
+    *n = 0;
     if (!st) return LP_ERR_DB;
-    db_bind_text(st, 1, status);
+    db_bind_text(st, 1, only ? tnt_state_name(*only) : NULL);
     return db_collect(st, sizeof **out, tenant_row, (void **)out, n);
 }
 
@@ -170,38 +196,55 @@ int tnt_update(db_t *db, const actor_t *who, const tnt_tenant *t, lp_fail *f)
 }
 
 /* Allowed moves: active <-> suspended; active|suspended -> offboarded. */
-static int transition_ok(const char *from, const char *to)
+static int transition_ok(enum tnt_state from, enum tnt_state to)
 {
-    if (strcmp(from, "offboarded") == 0) return 0;
-    if (strcmp(to, "active") == 0) return strcmp(from, "suspended") == 0;
-    if (strcmp(to, "suspended") == 0) return strcmp(from, "active") == 0;
-    return strcmp(to, "offboarded") == 0;
+    switch (from) {
+    case TNT_OFFBOARDED: return 0;
+    case TNT_ACTIVE: return to == TNT_SUSPENDED || to == TNT_OFFBOARDED;
+    case TNT_SUSPENDED: return to == TNT_ACTIVE || to == TNT_OFFBOARDED;
+    }
+    return 0;
+}
+
+struct state_args { const actor_t *who; int64_t id; enum tnt_state to; lp_fail *f; };
+
+static int do_set_state(db_t *db, void *arg)
+{
+    struct state_args *a = arg;
+    const char *name = tnt_state_name(a->to);
+    tnt_tenant cur;
+    char *before = NULL;
+    int rc = tnt_get(db, a->id, &cur);
+    if (rc == 0 && !transition_ok(cur.state, a->to))
+        rc = lp_failf(a->f, LP_ERR_STATE, "status", "a %s tenant cannot become %s", tnt_state_name(cur.state), name);
+    if (rc == 0) rc = audit_snapshot(db, SNAP_TENANT, a->id, &before);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db, "UPDATE tenants SET status = ?2, updated_at = ?3 WHERE id = ?1");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, a->id);
+        db_bind_text(st, 2, name);
+        db_bind_int(st, 3, clk_now());
+        rc = db_exec_stmt(st);
+    }
+    for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, a->who, a->id, name);
+    /* Offboarded is final: its people's sessions, keys, feeds and links end now. */
+    if (rc == 0 && a->to == TNT_OFFBOARDED) rc = acct_revoke_tenant(db, a->who, a->id);
+    if (rc == 0) rc = audit_change(db, a->who, name, "tenant", a->id, SNAP_TENANT, before);
+    free(before);
+    return rc;
+}
+
+int tnt_set_state(db_t *db, const actor_t *who, int64_t id, enum tnt_state to, lp_fail *f)
+{
+    struct state_args a = { who, id, to, f };
+    if ((unsigned)to >= TNT_STATE_COUNT) return lp_failf(f, LP_ERR_INVALID, "status", "no such tenant state");
+    return db_in_tx(db, do_set_state, &a);
 }
 
 int tnt_set_status(db_t *db, const actor_t *who, int64_t id, const char *status, lp_fail *f)
 {
-    tnt_tenant cur;
-    char *before = NULL;
-    int rc = db_begin(db);
-    if (rc) return rc;
-    rc = tnt_get(db, id, &cur);
-    if (rc == 0 && !transition_ok(cur.status, status))
-        rc = lp_failf(f, LP_ERR_STATE, "status", "a %s tenant cannot become %s", cur.status, status);
-    if (rc == 0) rc = audit_snapshot(db, SNAP_TENANT, id, &before);
-    sqlite3_stmt *st = rc ? NULL : db_stmt(db, "UPDATE tenants SET status = ?2, updated_at = ?3 WHERE id = ?1");
-    if (rc == 0 && !st) rc = LP_ERR_DB;
-    if (rc == 0) {
-        db_bind_int(st, 1, id);
-        db_bind_text(st, 2, status);
-        db_bind_int(st, 3, clk_now());
-        rc = db_exec_stmt(st);
-    }
-    for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, who, id, status);
-    /* Offboarded is final: its people's sessions, keys, feeds and links end now. */
-    if (rc == 0 && strcmp(status, "offboarded") == 0) rc = acct_revoke_tenant(db, who, id);
-    if (rc == 0) rc = audit_change(db, who, status, "tenant", id, SNAP_TENANT, before);
-    if (rc == 0) rc = db_commit(db);
-    if (rc) db_rollback(db);
-    free(before);
-    return rc;
+    enum tnt_state to;
+    if (tnt_state_parse(status, &to) != 0)
+        return lp_failf(f, LP_ERR_INVALID, "status", "status must be active, suspended or offboarded");
+    return tnt_set_state(db, who, id, to, f);
 }

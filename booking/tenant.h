@@ -11,6 +11,15 @@
 #include "db/db.h"
 #include "booking/audit.h"
 
+/* The tenant's state. Stored and sent (JSON) as tnt_state_name(): "active",
+ * "suspended", "offboarded". */
+enum tnt_state { TNT_ACTIVE = 0, TNT_SUSPENDED, TNT_OFFBOARDED };
+#define TNT_STATE_COUNT 3
+/* The spelling of s (a static string; "" for a value out of range). */
+const char *tnt_state_name(enum tnt_state s);
+/* Parses a spelling; LP_ERR_INVALID for anything else. */
+int tnt_state_parse(const char *text, enum tnt_state *out) LP_MUST;
+
 typedef struct tnt_tenant {
     int64_t id;
     char name[201];
@@ -23,7 +32,9 @@ typedef struct tnt_tenant {
     char country[3];           /* ISO 3166-1 alpha-2 */
     char buyer_reference[101];
     char rate_tier[16];        /* startup | academic | corporate */
-    char status[16];           /* active | suspended | offboarded */
+    enum tnt_state state;
+    char status[16];           /* deprecated: tnt_state_name(state), filled on every read and
+                                * ignored on input; kept until every caller reads state */
     int64_t created_at, updated_at;
 } tnt_tenant;
 
@@ -32,15 +43,19 @@ int tnt_validate(const tnt_tenant *t, lp_fail *f) LP_MUST;
 /* Inserts t (status active); sets t->id and timestamps. */
 int tnt_create(db_t *db, const actor_t *who, tnt_tenant *t, lp_fail *f) LP_MUST;
 int tnt_get(db_t *db, int64_t id, tnt_tenant *out) LP_MUST;
-/* All tenants, or those with status (NULL = any). Caller frees *out. */
-int tnt_list(db_t *db, const char *status, tnt_tenant **out, size_t *n) LP_MUST;
+/* All tenants, or those in state *only (only NULL = any). Caller frees *out. */
+int tnt_list(db_t *db, const enum tnt_state *only, tnt_tenant **out, size_t *n) LP_MUST;
 /* Saves the editable fields of t (not status). */
 int tnt_update(db_t *db, const actor_t *who, const tnt_tenant *t, lp_fail *f) LP_MUST;
-/* Moves to status "active", "suspended" or "offboarded" (offboarded is final). */
+/* Moves the tenant to state to: active <-> suspended, active|suspended ->
+ * offboarded (final); LP_ERR_STATE otherwise. */
+int tnt_set_state(db_t *db, const actor_t *who, int64_t id, enum tnt_state to, lp_fail *f) LP_MUST;
+/* Deprecated: tnt_set_state with a spelled state (LP_ERR_INVALID when it is none). */
 int tnt_set_status(db_t *db, const actor_t *who, int64_t id, const char *status, lp_fail *f) LP_MUST;
 
-/* Hooks that run inside the status-change transaction (e.g. pass revocation);
- * registered by higher modules at start-up. */
+/* Hooks that run inside the state-change transaction (e.g. pass revocation);
+ * registered by higher modules at start-up. status is tnt_state_name() of
+ * the new state. */
 typedef int (*tnt_status_hook)(db_t *db, const actor_t *who, int64_t tenant_id, const char *status);
 void tnt_on_status(tnt_status_hook hook);
 

@@ -1,5 +1,8 @@
-/* waitlist.c: see waitlist.h. */
+/* waitlist.c: joining, leaving and promoting the waitlist (see waitlist.h).
+ * Reads keep "none" apart from a failing database, and promotion stops at
+ * the first database error instead of skipping the entry. */
 #include "booking/waitlist.h"
+#include "booking/spell.h"
 #include "booking/outbox.h"
 #include "booking/rsv.h"
 #include "core/clock.h"
@@ -14,14 +17,34 @@ static const char *SNAP_WL =
 
 #define WL_COLS "id, resource_id, person_id, tenant_id, start, end, COALESCE(reservation_id, 0), created_at, title, status"
 
-static void row_to_wl(sqlite3_stmt *st, wl_entry *e)
+/* The one table of waitlist state spellings (stored and JSON alike). */
+static const char *const WL_STATE_NAMES[WL_STATE_COUNT] = {
+    [WL_WAITING] = "waiting", [WL_FULFILLED] = "fulfilled", [WL_CANCELLED] = "cancelled", [WL_EXPIRED] = "expired",
+};
+
+const char *wl_state_name(enum wl_state s)
 {
+    return (unsigned)s < WL_STATE_COUNT ? WL_STATE_NAMES[s] : "";
+}
+
+int wl_state_parse(const char *text, enum wl_state *out)
+{
+    int i = spell_find(WL_STATE_NAMES, WL_STATE_COUNT, text);
+    if (i < 0) return LP_ERR_INVALID;
+    *out = (enum wl_state)i;
+    return 0;
+}
+
+static int row_to_wl(sqlite3_stmt *st, void *elem)
+{
+    wl_entry *e = elem;
     memset(e, 0, sizeof *e);
     int64_t *v[] = { &e->id, &e->resource_id, &e->person_id, &e->tenant_id, &e->start, &e->end,
                      &e->reservation_id, &e->created_at };
     for (int i = 0; i < 8; i++) *v[i] = sqlite3_column_int64(st, i);
     snprintf(e->title, sizeof e->title, "%s", db_col_text(st, 8));
     snprintf(e->status, sizeof e->status, "%s", db_col_text(st, 9));
+    return wl_state_parse(e->status, &e->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
 int wl_get(db_t *db, int64_t id, wl_entry *out)
@@ -29,9 +52,11 @@ int wl_get(db_t *db, int64_t id, wl_entry *out)
     sqlite3_stmt *st = db_stmt(db, "SELECT " WL_COLS " FROM waitlist WHERE id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { row_to_wl(st, out); rc = 0; }
-    sqlite3_reset(st);
+    int rc = db_get(st);
+    if (rc == 0) {
+        rc = row_to_wl(st, out);
+        sqlite3_reset(st);
+    }
     return rc;
 }
 
@@ -60,9 +85,10 @@ int wl_join(db_t *db, const actor_t *who, wl_entry *e, lp_fail *f)
         rc = db_exec_stmt(st);
     }
     if (rc == 0) { e->id = db_last_id(db); rc = audit_change(db, who, "join", "waitlist", e->id, SNAP_WL, NULL); }
+    if (rc == 0) rc = wl_get(db, e->id, e);   /* inside: an error leaves nothing behind */
     if (rc == 0) rc = db_commit(db);
-    if (rc) { db_rollback(db); return rc; }
-    return wl_get(db, e->id, e);
+    if (rc) db_rollback(db);
+    return rc;
 }
 
 int wl_cancel(db_t *db, const actor_t *who, int64_t id)
@@ -86,16 +112,12 @@ int wl_list(db_t *db, int64_t tenant_id, int64_t person_id, wl_entry **out, size
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " WL_COLS " FROM waitlist WHERE (?1 = 0 OR tenant_id = ?1) "
                                    "AND (?2 = 0 OR person_id = ?2) ORDER BY id DESC LIMIT 500");
-    wl_entry *arr = calloc(500, sizeof *arr);
-    size_t len = 0;
-    if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, tenant_id);
     db_bind_int(st, 2, person_id);
-    while (len < 500 && sqlite3_step(st) == SQLITE_ROW) row_to_wl(st, &arr[len++]);
-    sqlite3_reset(st);
-    *out = arr;
-    *n = len;
-    return 0;
+    return db_collect(st, sizeof **out, row_to_wl, (void **)out, n);
 }
 
 static int fulfil(db_t *db, const wl_entry *e, int64_t rsv_id)
@@ -119,19 +141,20 @@ int wl_promote(db_t *db, int64_t resource_id, int64_t from, int64_t to)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " WL_COLS " FROM waitlist WHERE resource_id = ?1 AND status = 'waiting' "
                                    "AND start < ?3 AND end > ?2 ORDER BY created_at, id LIMIT 100");
-    wl_entry cand[100];
+    wl_entry *cand = NULL;
     size_t n = 0;
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, resource_id);
     db_bind_int(st, 2, from);
     db_bind_int(st, 3, to);
-    while (n < 100 && sqlite3_step(st) == SQLITE_ROW) row_to_wl(st, &cand[n++]);
-    sqlite3_reset(st);
+    int rc = db_collect(st, sizeof *cand, row_to_wl, (void **)&cand, &n);
+    if (rc || n == 0) return rc;
     actor_t who = { 0, "waitlist" };
     res_resource r0;
     int64_t now = clk_now();
-    if (n && res_get(db, resource_id, &r0) != 0) return 0;
-    for (size_t i = 0; i < n; i++) {
+    rc = res_get(db, resource_id, &r0);
+    if (rc) { free(cand); return rc == LP_ERR_NOTFOUND ? 0 : rc; }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         rsv_request rq = { cand[i].resource_id, cand[i].person_id, cand[i].tenant_id, cand[i].start,
                            cand[i].end, cand[i].title, 0 };
         /* A slot freed after it began (no-show) is offered from the next grid point on. */
@@ -142,11 +165,12 @@ int wl_promote(db_t *db, int64_t resource_id, int64_t from, int64_t to)
         }
         rsv_reservation r;
         lp_fail f = { 0 };
-        int rc = rsv_create(db, &who, &rq, &r, &f);   /* inside our transaction: no own commit */
-        if (rc == LP_ERR_DB || rc == LP_ERR_NOMEM) return rc;
-        if (rc == 0 && (rc = fulfil(db, &cand[i], r.id)) != 0) return rc;
+        rc = rsv_create(db, &who, &rq, &r, &f);   /* inside our transaction: no own commit */
+        if (rc == 0) rc = fulfil(db, &cand[i], r.id);
+        else if (rsv_is_refusal(rc)) rc = 0;       /* this one cannot have it: the next may */
     }
-    return 0;
+    free(cand);
+    return rc;
 }
 
 int wl_expire(db_t *db, int64_t now)

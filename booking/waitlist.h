@@ -11,10 +11,21 @@
 #include "db/db.h"
 #include "booking/audit.h"
 
+/* A waitlist entry's state. Stored and sent as wl_state_name(): "waiting",
+ * "fulfilled", "cancelled", "expired". */
+enum wl_state { WL_WAITING = 0, WL_FULFILLED, WL_CANCELLED, WL_EXPIRED };
+#define WL_STATE_COUNT 4
+/* The spelling of s (static; "" out of range). */
+const char *wl_state_name(enum wl_state s);
+/* Parses a spelling; LP_ERR_INVALID for anything else. */
+int wl_state_parse(const char *text, enum wl_state *out) LP_MUST;
+
 typedef struct wl_entry {
     int64_t id, resource_id, person_id, tenant_id, start, end, reservation_id, created_at;
     char title[201];
-    char status[16];
+    enum wl_state state;
+    char status[16];   /* deprecated: wl_state_name(state), filled on every read; kept until
+                        * every caller reads state */
 } wl_entry;
 
 /* Joins the waitlist; the slot must be taken now (LP_ERR_STATE otherwise: book it). */
