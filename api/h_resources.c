@@ -14,7 +14,7 @@
 
 static const char *DAYS[7] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun" };
 
-json_t *json_resource(const res_resource *r)
+static json_t *json_resource(const res_resource *r)
 {
     json_t *hours = json_object(), *quals = json_array();
     for (int d = 0; d < 7 && r->has_hours; d++) {
@@ -180,7 +180,7 @@ static int range(api_ctx *c, int64_t *from, int64_t *to, int64_t max)
 }
 
 /* Free intervals of r in [from, to) for one more booking, honouring its rules. */
-int avail_free(db_t *db, const res_resource *r, int64_t from, int64_t to, struct slots_iv **out, size_t *n)
+static int avail_free(db_t *db, const res_resource *r, int64_t from, int64_t to, struct slots_iv **out, size_t *n)
 {
     int64_t now = clk_now(), wid = (int64_t)(r->buffer_before_min + r->buffer_after_min) * 60;
     int64_t lo = now + (int64_t)r->min_notice_min * 60, hi = now + (int64_t)r->max_advance_days * 86400;

@@ -246,9 +246,11 @@ static int device_issue(db_t *db, int64_t person_id, const char *by, int64_t ttl
 }
 
 /* After a success: the pair is cleared; an e-mailed link is used up and, like
- * a sign-in without a device, replaced by a long-lived device cookie. */
+ * a sign-in without a device, replaced by a long-lived device cookie; with
+ * ip (a sign-in) the session is made in the same transaction, so a failure
+ * leaves neither. */
 static int after_success(db_t *db, const acct_policy *pol, const struct keyset *k, const struct device *d,
-                         int64_t pid, acct_outcome *o)
+                         int64_t pid, const char *ip, acct_outcome *o)
 {
     int rc = db_begin(db);
     if (rc) return rc;
@@ -259,8 +261,14 @@ static int after_success(db_t *db, const acct_policy *pol, const struct keyset *
         else { db_bind_int(st, 1, d->id); db_bind_int(st, 2, clk_now()); rc = db_exec_stmt(st); }
     }
     if (rc == 0 && (!d->id || d->by_email)) rc = device_issue(db, pid, "signin", pol->device_ttl, o->device);
+    if (rc == 0 && ip) rc = acct_create_session(db, pol, pid, ip, o->token, &o->expires_at);
     if (rc == 0) rc = db_commit(db);
-    if (rc) db_rollback(db);
+    if (rc) {
+        db_rollback(db);
+        sodium_memzero(o->token, sizeof o->token);
+        o->device[0] = '\0';
+        o->expires_at = 0;
+    }
     return rc;
 }
 
@@ -276,7 +284,8 @@ static int check_password(db_t *db, const char *email, const char *password, int
     return rc;
 }
 
-int acct_check(db_t *db, const acct_policy *pol, const acct_attempt *a, acct_outcome *o)
+/* acct_check; with session set, acct_signin. */
+static int attempt(db_t *db, const acct_policy *pol, const acct_attempt *a, int session, acct_outcome *o)
 {
     char email[260];
     struct device d;
@@ -295,16 +304,20 @@ int acct_check(db_t *db, const acct_policy *pol, const acct_attempt *a, acct_out
         int grc = give_back(db, &k);
         if (grc) rc = grc;
     }
-    if (rc == 0) rc = after_success(db, pol, &k, &d, pid, o);
+    const char *ip = session ? (a->client_ip ? a->client_ip : "") : NULL;
+    if (rc == 0) rc = after_success(db, pol, &k, &d, pid, ip, o);
     if (rc == 0) o->person_id = pid;
     return rc;
 }
 
+int acct_check(db_t *db, const acct_policy *pol, const acct_attempt *a, acct_outcome *o)
+{
+    return attempt(db, pol, a, 0, o);
+}
+
 int acct_signin(db_t *db, const acct_policy *pol, const acct_attempt *a, acct_outcome *o)
 {
-    int rc = acct_check(db, pol, a, o);
-    if (rc == 0) rc = acct_create_session(db, pol, o->person_id, a->client_ip, o->token, &o->expires_at);
-    return rc;
+    return attempt(db, pol, a, 1, o);
 }
 
 int acct_verify(db_t *db, const acct_policy *pol, const char *email, const char *password,
