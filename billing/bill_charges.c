@@ -51,16 +51,13 @@ static int load_ctx(db_t *db, const rsv_reservation *r, struct rctx *c)
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, r->resource_id);
     db_bind_int(st, 2, r->tenant_id);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        char *dst[] = { c->kind, c->name, c->tier, c->country, c->vat_number, c->site_country };
-        size_t cap[] = { sizeof c->kind, sizeof c->name, sizeof c->tier, sizeof c->country, sizeof c->vat_number,
-                         sizeof c->site_country };
-        for (int i = 0; i < 6; i++) bill_copy(dst[i], cap[i], db_col_text(st, i));
-        rc = 0;
-    }
-    sqlite3_reset(st);
+    int rc = db_get(st);
     if (rc) return rc;
+    char *dst[] = { c->kind, c->name, c->tier, c->country, c->vat_number, c->site_country };
+    size_t cap[] = { sizeof c->kind, sizeof c->name, sizeof c->tier, sizeof c->country, sizeof c->vat_number,
+                     sizeof c->site_country };
+    for (int i = 0; i < 6; i++) bill_copy(dst[i], cap[i], db_col_text(st, i));
+    sqlite3_reset(st);
     rc = bill_plan_find(db, r->resource_id, c->kind, c->tier, r->start, &c->plan);
     c->has_plan = rc == 0;
     if (rc && rc != LP_ERR_NOTFOUND) return rc;
@@ -137,7 +134,7 @@ static int fee_fact(db_t *db, const rsv_reservation *r, struct rctx *c, struct f
         b.end = t.end;
         rc = load_ctx(db, &b, &bc);
         if (rc == 0) rc = fee_on(r, &bc, ft->kind, t.start, t.end, deadline, &basis_fee);
-        if (rc && rc != LP_ERR_DB && rc != LP_ERR_NOMEM) rc = 0, basis_fee = 0;   /* unpriceable basis: as it is */
+        if (rc && !bill_is_failure(rc)) rc = 0, basis_fee = 0;   /* unpriceable basis: as it is */
         if (rc == 0 && basis_fee > fee) { fee = basis_fee; *c = bc; s = t.start; e = t.end; }
     }
     if (rc || fee <= 0) return rc;
@@ -165,7 +162,7 @@ static int compute_fact(db_t *db, const rsv_reservation *r, struct fact *ft)
     if (rc == LP_ERR_NOTFOUND) return 0;
     if (rc) return rc;
     rc = strcmp(ft->kind, "usage") == 0 ? usage_fact(r, &c, ft) : fee_fact(db, r, &c, ft);
-    if (rc == LP_ERR_DB || rc == LP_ERR_NOMEM || rc == LP_ERR_BUSY) return rc;
+    if (bill_is_failure(rc)) return rc;
     if (rc) {   /* data bcalc refuses (e.g. an interval beyond its limits): no charge, but say so */
         log_warn("billing", "reservation %lld cannot be priced (%s); no charge", (long long)r->id, lp_err_name(rc));
         return 0;
@@ -241,14 +238,17 @@ int bill_on_reservation(db_t *db, const rsv_reservation *r)
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, r->id);
     int64_t id = 0, invoice = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = db_get(st);
+    if (rc == 0) {
         id = sqlite3_column_int64(st, 0);
         invoice = sqlite3_column_int64(st, 1);
+        sqlite3_reset(st);
+    } else if (rc != LP_ERR_NOTFOUND) {
+        return rc;
     }
-    sqlite3_reset(st);
     if (invoice) return 0;   /* invoiced: never changes again; corrections are credit notes */
     struct fact ft;
-    int rc = compute_fact(db, r, &ft);
+    rc = compute_fact(db, r, &ft);
     return rc ? rc : store_fact(db, r, &ft, id);
 }
 
@@ -261,8 +261,8 @@ int bill_recompute_query(db_t *db, const char *sql, int64_t a, int64_t b, int64_
     int64_t *ids = malloc(cap * sizeof *ids);
     if (!st || !ids) { free(ids); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
     db_bind_int(st, 1, a); db_bind_int(st, 2, b); db_bind_int(st, 3, c); db_bind_text(st, 4, s);
-    int rc = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
         if (len == cap) {
             int64_t *ni = realloc(ids, 2 * cap * sizeof *ids);
             if (!ni) { rc = LP_ERR_NOMEM; break; }
@@ -272,6 +272,7 @@ int bill_recompute_query(db_t *db, const char *sql, int64_t a, int64_t b, int64_
         ids[len++] = sqlite3_column_int64(st, 0);
     }
     sqlite3_reset(st);
+    if (rc > 0) rc = 0;
     for (size_t i = 0; rc == 0 && i < len; i++) {
         rsv_reservation r;
         rc = rsv_get(db, ids[i], &r);
@@ -310,7 +311,9 @@ static int adjust_validate(db_t *db, bill_charge *c, lp_fail *f)
 {
     tnt_tenant t;
     psn_person p;
-    if (tnt_get(db, c->tenant_id, &t) != 0) return lp_failf(f, LP_ERR_NOTFOUND, "tenant_id", "no such tenant");
+    int rc = tnt_get(db, c->tenant_id, &t);
+    if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "tenant_id", "no such tenant");
+    if (rc) return rc;
     if (c->net_cents == 0 || c->net_cents > BCALC_MAX_CENTS / 100 || c->net_cents < -BCALC_MAX_CENTS / 100)
         return lp_failf(f, LP_ERR_INVALID, "amount_cents", "amount_cents must be non-zero, at most 10000000.00 either way");
     if (!lp_text_ok(c->description, 200))
@@ -322,7 +325,9 @@ static int adjust_validate(db_t *db, bill_charge *c, lp_fail *f)
         return lp_failf(f, LP_ERR_INVALID, "vat_category", "VAT must be S with a rate, or Z or E with rate 0");
     if (c->vat.cat == BCALC_VAT_E && !lp_text_ok(c->exempt_reason, 200))
         return lp_failf(f, LP_ERR_INVALID, "exempt_reason", "exempt VAT needs the exemption reason");
-    if (c->person_id && (psn_get(db, c->person_id, &p) != 0 || p.tenant_id != c->tenant_id))
+    rc = c->person_id ? psn_get(db, c->person_id, &p) : 0;
+    if (rc && rc != LP_ERR_NOTFOUND) return rc;
+    if (c->person_id && (rc || p.tenant_id != c->tenant_id))
         return lp_failf(f, LP_ERR_NOTFOUND, "person_id", "no such person in the tenant");
     if (c->at < 0 || c->at > BCALC_MAX_INSTANT) return lp_failf(f, LP_ERR_INVALID, "date", "date out of range");
     return 0;
@@ -351,6 +356,7 @@ static int do_adjust(db_t *db, void *arg)
     struct bcalc_part part = { BCALC_PART_FEE, false, c->net_cents < 0 ? -1000000 : 1000000, mag, c->net_cents };
     rc = insert_parts(db, c->id, &part, 1);
     if (rc == 0) rc = audit_change(db, a->who, "create", "charge", c->id, SNAP_CHARGE, NULL);
+    if (rc == 0) rc = bill_charge_get(db, c->id, c);   /* read back inside: an error leaves nothing behind */
     return rc;
 }
 
@@ -360,8 +366,7 @@ int bill_adjust(db_t *db, const actor_t *who, bill_charge *c, lp_fail *f)
     int rc = adjust_validate(db, c, f);
     if (rc) return rc;
     struct adjust_args a = { who, c };
-    rc = db_in_tx(db, do_adjust, &a);
-    return rc ? rc : bill_charge_get(db, c->id, c);
+    return db_in_tx(db, do_adjust, &a);
 }
 
 /* ---- reading ---- */
@@ -400,8 +405,9 @@ static int load_parts(db_t *db, bill_charge *c)
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, c->id);
     c->nparts = 0;
-    int rc = 0;
-    while (c->nparts < BILL_MAX_PARTS && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = 0, step;
+    while (c->nparts < BILL_MAX_PARTS && (step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
         struct bcalc_part *p = &c->parts[c->nparts++];
         if (bill_part_parse(db_col_text(st, 0), &p->kind) != 0) rc = LP_ERR_DB;
         p->hours = strcmp(db_col_text(st, 1), "HUR") == 0;
@@ -419,10 +425,11 @@ int bill_charge_get(db_t *db, int64_t id, bill_charge *out)
                                    "WHERE c.id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { row_to_charge(st, out); rc = 0; }
+    int rc = db_get(st);
+    if (rc) return rc;
+    row_to_charge(st, out);
     sqlite3_reset(st);
-    return rc ? rc : load_parts(db, out);
+    return load_parts(db, out);
 }
 
 static int charge_row(sqlite3_stmt *st, void *elem)

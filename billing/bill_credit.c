@@ -29,12 +29,13 @@ static int credited_so_far(db_t *db, int64_t invoice_id, int64_t *credited, size
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, invoice_id);
     memset(credited, 0, n * sizeof *credited);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW) {
         int64_t pos = sqlite3_column_int64(st, 0);
         if (pos >= 1 && (size_t)pos <= n) credited[pos - 1] = sqlite3_column_int64(st, 1);
     }
     sqlite3_reset(st);
-    return 0;
+    return rc;
 }
 
 /* The credit line for amount of line l (the whole line when nothing of it

@@ -76,10 +76,11 @@ int bill_invoice_get(db_t *db, int64_t id, bill_invoice *out)
     sqlite3_stmt *st = db_stmt(db, "SELECT " BILL_INVOICE_COLS " FROM invoices i WHERE i.id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { bill_invoice_row(st, out); rc = 0; }
+    int rc = db_get(st);
+    if (rc) return rc;
+    bill_invoice_row(st, out);
     sqlite3_reset(st);
-    return rc;
+    return 0;
 }
 
 static bool status_matches(const bill_invoice *o, const char *status)
@@ -103,8 +104,9 @@ int bill_invoice_list(db_t *db, const bill_invoice_filter *q, bill_invoice **out
     db_bind_text(st, 3, q->kind);
     db_bind_int(st, 4, q->corrects_id);
     db_bind_int(st, 5, q->issued_only);
-    int rc = 0;
-    while (len < limit && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = 0, step;
+    while (len < limit && (step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
         if (len == cap) {
             bill_invoice *na = realloc(arr, 2 * cap * sizeof *arr);
             if (!na) { rc = LP_ERR_NOMEM; break; }
@@ -221,7 +223,9 @@ int bill_issue_number(db_t *db, int64_t invoice_id)
     if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, inv.kind);
     db_bind_int(st, 2, year);
-    int64_t seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    rc = db_get(st);
+    if (rc) return rc == LP_ERR_NOTFOUND ? LP_ERR_DB : rc;   /* an aggregate always has its row */
+    int64_t seq = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
     if (seq <= 0 || seq > 99999999 || year < 2000 || year > 9999) return LP_ERR_DB;
     snprintf(number, sizeof number, "%s%04u-%04u", credit ? "CN-" : "", (unsigned)year % 10000u,

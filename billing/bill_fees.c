@@ -37,17 +37,17 @@ int bill_fee_terms_get(db_t *db, int64_t reservation_id, struct bill_fee_terms *
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, reservation_id);
     memset(out, 0, sizeof *out);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        out->found = true;
-        out->earliest_start = sqlite3_column_int64(st, 0);
-        out->resource_id = sqlite3_column_int64(st, 1);
-        out->start = sqlite3_column_int64(st, 2);
-        out->end = sqlite3_column_int64(st, 3);
-        out->frozen = sqlite3_column_int(st, 4) != 0;
-    }
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND) return 0;
+    if (rc) return rc;
+    out->found = true;
+    out->earliest_start = sqlite3_column_int64(st, 0);
+    out->resource_id = sqlite3_column_int64(st, 1);
+    out->start = sqlite3_column_int64(st, 2);
+    out->end = sqlite3_column_int64(st, 3);
+    out->frozen = sqlite3_column_int(st, 4) != 0;
     sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : LP_ERR_DB;
+    return 0;
 }
 
 /* The history starts when the booking is first confirmed. */

@@ -23,6 +23,10 @@ void bill_csv_money(struct sbuf *b, bool sep, int64_t cents);
 void bill_csv_eol(struct sbuf *b);
 
 void bill_copy(char *dst, size_t cap, const char *src);
+/* True when rc reports a failure to do the work (database, busy, memory...)
+ * rather than a refusal of bad data: a failure is passed up, never read as
+ * "nothing to charge". */
+static inline int bill_is_failure(int rc) { return rc != 0 && !rsv_is_refusal(rc); }
 /* The VAT stored in columns col (category code) and col + 1 (rate); standard
  * 21 % when they do not parse (the database checks them, so never in practice). */
 struct bcalc_vat bill_vat_col(sqlite3_stmt *st, int col);

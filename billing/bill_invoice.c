@@ -67,10 +67,14 @@ static int open_charges(db_t *db, int64_t tenant_id, int64_t to, bill_charge **o
     int64_t *ids = malloc(3000 * sizeof *ids);
     size_t len = 0;
     if (!ids) { sqlite3_reset(st); return LP_ERR_NOMEM; }
-    while (len < 3000 && sqlite3_step(st) == SQLITE_ROW) ids[len++] = sqlite3_column_int64(st, 0);
+    int rc = 0, step;
+    while (len < 3000 && (step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
+        ids[len++] = sqlite3_column_int64(st, 0);
+    }
     sqlite3_reset(st);
-    bill_charge *arr = calloc(len ? len : 1, sizeof *arr);
-    int rc = arr ? 0 : LP_ERR_NOMEM;
+    bill_charge *arr = rc ? NULL : calloc(len ? len : 1, sizeof *arr);
+    if (rc == 0 && !arr) rc = LP_ERR_NOMEM;
     for (size_t i = 0; rc == 0 && i < len; i++) rc = bill_charge_get(db, ids[i], &arr[i]);
     free(ids);
     if (rc) { free(arr); return rc; }
@@ -145,9 +149,10 @@ static int exists_for_period(db_t *db, int64_t tenant_id, const char *period, bo
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, tenant_id);
     db_bind_text(st, 2, period);
-    *found = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return 0;
+    int rc = db_get(st);
+    *found = rc == 0;
+    if (rc == 0) sqlite3_reset(st);
+    return rc == LP_ERR_NOTFOUND ? 0 : rc;
 }
 
 /* Makes the tenant's invoice inside the open transaction. *made = 0 when
@@ -235,8 +240,9 @@ static int candidates(db_t *db, const char *period, int64_t to, int64_t only, in
     db_bind_int(st, 1, to); db_bind_text(st, 2, period); db_bind_int(st, 3, only); db_bind_text(st, 4, year_ago);
     size_t len = 0, cap = 64;
     int64_t *arr = malloc(cap * sizeof *arr);
-    int rc = arr ? 0 : LP_ERR_NOMEM;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = arr ? 0 : LP_ERR_NOMEM, step;
+    while (rc == 0 && (step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
         if (len == cap) {
             int64_t *na = realloc(arr, 2 * cap * sizeof *arr);
             if (!na) { rc = LP_ERR_NOMEM; break; }

@@ -101,14 +101,16 @@ static int load_windows(db_t *db, bill_plan *p)
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, p->id);
     p->rate.nwindows = 0;
-    while (p->rate.nwindows < BCALC_MAX_WINDOWS && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = 0, step;
+    while (p->rate.nwindows < BCALC_MAX_WINDOWS && (step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
         struct bcalc_window *w = &p->rate.windows[p->rate.nwindows++];
         w->days = (uint8_t)sqlite3_column_int(st, 0);
         w->from_min = (uint16_t)sqlite3_column_int(st, 1);
         w->to_min = (uint16_t)sqlite3_column_int(st, 2);
     }
     sqlite3_reset(st);
-    return 0;
+    return rc;
 }
 
 static void row_to_plan(sqlite3_stmt *st, bill_plan *p)
@@ -156,10 +158,11 @@ int bill_plan_get(db_t *db, int64_t id, bill_plan *out)
     sqlite3_stmt *st = db_stmt(db, "SELECT " PLAN_COLS " FROM rate_plans WHERE id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { row_to_plan(st, out); rc = 0; }
+    int rc = db_get(st);
+    if (rc) return rc;
+    row_to_plan(st, out);
     sqlite3_reset(st);
-    return rc ? rc : load_windows(db, out);
+    return load_windows(db, out);
 }
 
 int bill_plan_list(db_t *db, int64_t resource_id, bill_plan **out, size_t *n)
@@ -185,10 +188,11 @@ int bill_plan_find(db_t *db, int64_t resource_id, const char *kind, const char *
     db_bind_text(st, 2, kind);
     db_bind_text(st, 3, tier);
     db_bind_int(st, 4, at);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { row_to_plan(st, out); rc = 0; }
+    int rc = db_get(st);
+    if (rc) return rc;
+    row_to_plan(st, out);
     sqlite3_reset(st);
-    return rc ? rc : load_windows(db, out);
+    return load_windows(db, out);
 }
 
 static int one_of(const char *s, const char *const *set, size_t n)
@@ -208,8 +212,9 @@ static int plan_validate(db_t *db, const bill_plan *p, lp_fail *f)
         return lp_failf(f, LP_ERR_INVALID, "resource_kind", "resource_kind must be lab, equipment or room");
     if (p->resource_id && p->resource_kind[0])
         return lp_failf(f, LP_ERR_INVALID, "resource_kind", "give resource_id or resource_kind, not both");
-    if (p->resource_id && res_get(db, p->resource_id, &r) != 0)
-        return lp_failf(f, LP_ERR_NOTFOUND, "resource_id", "no such resource");
+    int rc = p->resource_id ? res_get(db, p->resource_id, &r) : 0;
+    if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "resource_id", "no such resource");
+    if (rc) return rc;
     if (!one_of(p->tier, TIERS, 4))
         return lp_failf(f, LP_ERR_INVALID, "tier", "tier must be startup, academic or corporate");
     if (p->effective_from <= 0 || p->effective_from > BCALC_MAX_INSTANT)
@@ -333,7 +338,9 @@ int bill_policy_get(db_t *db, int64_t resource_id, struct bcalc_policy *out, boo
     db_bind_int(st, 1, resource_id);
     *out = (struct bcalc_policy){ .basis = BCALC_BASIS_BOOKED, .free_cancel_hours = 24 };
     bool overrun = true, def = true;
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = db_get(st);
+    if (rc && rc != LP_ERR_NOTFOUND) return rc;
+    if (rc == 0) {
         def = false;
         int bad = bill_basis_parse(db_col_text(st, 0), &out->basis);
         overrun = sqlite3_column_int(st, 1) != 0;
@@ -342,9 +349,9 @@ int bill_policy_get(db_t *db, int64_t resource_id, struct bcalc_policy *out, boo
         out->cancel_fee.amount = sqlite3_column_int64(st, 4);
         bad |= bill_fee_kind_parse(db_col_text(st, 5), &out->noshow_fee.kind);
         out->noshow_fee.amount = sqlite3_column_int64(st, 6);
-        if (bad) { sqlite3_reset(st); return LP_ERR_DB; }
+        sqlite3_reset(st);
+        if (bad) return LP_ERR_DB;
     }
-    sqlite3_reset(st);
     if (charge_overrun) *charge_overrun = overrun;
     if (is_default) *is_default = def;
     return 0;
@@ -395,7 +402,9 @@ int bill_policy_set(db_t *db, const actor_t *who, int64_t resource_id, const str
                     bool charge_overrun, lp_fail *f)
 {
     res_resource r;
-    if (res_get(db, resource_id, &r) != 0) return lp_failf(f, LP_ERR_NOTFOUND, "resource_id", "no such resource");
+    int rc = res_get(db, resource_id, &r);
+    if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "resource_id", "no such resource");
+    if (rc) return rc;
     if (bcalc_policy_check(p))
         return lp_failf(f, LP_ERR_INVALID, "policy", "free_cancel_hours must be 0 to 8760, fixed fees 0 or more "
                         "cents, percentage fees 0 to 10000 basis points");

@@ -40,10 +40,11 @@ int bill_recurring_get(db_t *db, int64_t id, bill_recurring *out)
     sqlite3_stmt *st = db_stmt(db, "SELECT " FEE_COLS " FROM recurring_fees WHERE id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) { row_to_fee(st, out); rc = 0; }
+    int rc = db_get(st);
+    if (rc) return rc;
+    row_to_fee(st, out);
     sqlite3_reset(st);
-    return rc;
+    return 0;
 }
 
 static int fee_row(sqlite3_stmt *st, void *elem)
@@ -68,7 +69,9 @@ static int fee_validate(db_t *db, bill_recurring *r, lp_fail *f)
     char now[BILL_PERIOD_LEN], oldest[BILL_PERIOD_LEN];
     bill_period_of(clk_now(), now);
     bill_month_step(now, -12, oldest);
-    if (tnt_get(db, r->tenant_id, &t) != 0) return lp_failf(f, LP_ERR_NOTFOUND, "tenant_id", "no such tenant");
+    int rc = tnt_get(db, r->tenant_id, &t);
+    if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "tenant_id", "no such tenant");
+    if (rc) return rc;
     if (strcmp(r->kind, "membership") && strcmp(r->kind, "bench"))
         return lp_failf(f, LP_ERR_INVALID, "kind", "kind must be membership or bench");
     if (!lp_text_ok(r->description, 200))
@@ -106,7 +109,8 @@ static int do_create(db_t *db, void *arg)
     int rc = db_exec_stmt(st);
     if (rc) return rc;
     r->id = db_last_id(db);
-    return audit_change(db, a->who, "create", "recurring_fee", r->id, SNAP_FEE, NULL);
+    rc = audit_change(db, a->who, "create", "recurring_fee", r->id, SNAP_FEE, NULL);
+    return rc ? rc : bill_recurring_get(db, r->id, r);   /* read back inside: an error leaves nothing behind */
 }
 
 int bill_recurring_create(db_t *db, const actor_t *who, bill_recurring *r, lp_fail *f)
@@ -114,8 +118,7 @@ int bill_recurring_create(db_t *db, const actor_t *who, bill_recurring *r, lp_fa
     int rc = fee_validate(db, r, f);
     if (rc) return rc;
     struct fee_args a = { who, r, NULL, f };
-    rc = db_in_tx(db, do_create, &a);
-    return rc ? rc : bill_recurring_get(db, r->id, r);
+    return db_in_tx(db, do_create, &a);
 }
 
 static int do_end(db_t *db, void *arg)
@@ -134,11 +137,12 @@ static int do_end(db_t *db, void *arg)
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, a->r->id);
     db_bind_int(st, 2, from);
-    int charged = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+    rc = db_get(st);
+    if (rc) return rc == LP_ERR_NOTFOUND ? LP_ERR_DB : rc;   /* a count always has its row */
+    int charged = sqlite3_column_int(st, 0);
     sqlite3_reset(st);
     if (charged != 0)
-        return charged < 0 ? LP_ERR_DB
-                           : lp_failf(a->f, LP_ERR_STATE, "until_month", "months after until_month are charged already");
+        return lp_failf(a->f, LP_ERR_STATE, "until_month", "months after until_month are charged already");
     rc = audit_snapshot(db, SNAP_FEE, a->r->id, &before);
     st = rc ? NULL : db_stmt(db, "UPDATE recurring_fees SET until_month = ?2 WHERE id = ?1");
     if (rc == 0 && !st) rc = LP_ERR_DB;

@@ -55,8 +55,10 @@ int bill_charges_csv(db_t *db, const bill_charge_filter *q, char **csv, size_t *
     db_bind_int(st, 1, q->from); db_bind_int(st, 2, q->to); db_bind_int(st, 3, q->tenant_id);
     db_bind_int(st, 4, q->person_id); db_bind_int(st, 5, (int64_t)(q->limit ? q->limit : 200000));
     sb_puts(&b, CSV_HEADER);
-    while (!b.oom && sqlite3_step(st) == SQLITE_ROW) csv_row(&b, st);
+    int rc = 0;
+    while (!b.oom && (rc = db_step(st)) == DB_ROW) csv_row(&b, st);
     sqlite3_reset(st);
+    if (rc < 0) { free(b.p); return rc; }
     return sb_take(&b, csv, len);
 }
 
@@ -68,8 +70,9 @@ static int sum_charges(db_t *db, int64_t tenant_id, int64_t from, int64_t to, bi
                                    "FROM charges WHERE tenant_id = ?1 AND at >= ?2 AND at < ?3");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, tenant_id); db_bind_int(st, 2, from); db_bind_int(st, 3, to);
-    int rc = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = 0, step;
+    while (rc == 0 && (step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
         int64_t net = sqlite3_column_int64(st, 2);
         struct bcalc_vat v;
         s->ncharges++;
@@ -91,8 +94,9 @@ static int sum_recurring(db_t *db, int64_t tenant_id, const char *period, int64_
                                    "AND NOT EXISTS (SELECT 1 FROM charges c WHERE c.recurring_id = f.id AND c.at = ?3)");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, tenant_id); db_bind_text(st, 2, period); db_bind_int(st, 3, from);
-    int rc = 0;
-    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+    int rc = 0, step;
+    while (rc == 0 && (step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
         struct bcalc_vat v;
         s->recurring_cents += sqlite3_column_int64(st, 0);
         if (bill_vat_parse(db_col_text(st, 1), sqlite3_column_int(st, 2), &v) == 0)
