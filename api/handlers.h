@@ -79,6 +79,34 @@ void h_calendar(api_ctx *c);
 void h_maintenance_run(api_ctx *c);
 void h_outbox_list(api_ctx *c);
 
+/* h_rates.c */
+void h_plans_list(api_ctx *c);
+void h_plan_create(api_ctx *c);
+void h_plan_get(api_ctx *c);
+void h_plan_version(api_ctx *c);
+void h_policy_get(api_ctx *c);
+void h_policy_put(api_ctx *c);
+
+/* h_charges.c */
+void h_charges_list(api_ctx *c);
+void h_charges_csv(api_ctx *c);
+void h_charge_create(api_ctx *c);
+void h_billing_summary(api_ctx *c);
+void h_fees_list(api_ctx *c);
+void h_fee_create(api_ctx *c);
+void h_fee_end(api_ctx *c);
+
+/* h_invoices.c */
+void h_invoices_run(api_ctx *c);
+void h_invoices_list(api_ctx *c);
+void h_invoice_get(api_ctx *c);
+void h_invoice_issue(api_ctx *c);
+void h_invoice_discard(api_ctx *c);
+void h_invoice_ubl(api_ctx *c);
+void h_invoice_html(api_ctx *c);
+void h_invoice_credit(api_ctx *c);
+void h_invoice_payment(api_ctx *c);
+
 /* Shared JSON shapes. */
 json_t *json_person(const psn_person *p);
 

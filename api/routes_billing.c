@@ -1,31 +1,8 @@
 /* routes_billing.c: routes of the billing part: rate plans, billing
  * policies, charges, recurring fees, invoices and credit notes, payments.
- * The handlers live in h_billing.c. */
+ * The handlers live in h_rates.c, h_charges.c and h_invoices.c. */
 #include "api/router.h"
 #include "api/handlers.h"
-
-void h_plans_list(api_ctx *c);
-void h_plan_create(api_ctx *c);
-void h_plan_get(api_ctx *c);
-void h_plan_version(api_ctx *c);
-void h_policy_get(api_ctx *c);
-void h_policy_put(api_ctx *c);
-void h_charges_list(api_ctx *c);
-void h_charges_csv(api_ctx *c);
-void h_charge_create(api_ctx *c);
-void h_billing_summary(api_ctx *c);
-void h_fees_list(api_ctx *c);
-void h_fee_create(api_ctx *c);
-void h_fee_end(api_ctx *c);
-void h_invoices_run(api_ctx *c);
-void h_invoices_list(api_ctx *c);
-void h_invoice_get(api_ctx *c);
-void h_invoice_issue(api_ctx *c);
-void h_invoice_discard(api_ctx *c);
-void h_invoice_ubl(api_ctx *c);
-void h_invoice_html(api_ctx *c);
-void h_invoice_credit(api_ctx *c);
-void h_invoice_payment(api_ctx *c);
 
 const struct api_route billing_routes[] = {
     { "GET", "/api/v1/rate-plans", R_PERSON, h_plans_list, 0 },

@@ -18,7 +18,8 @@
 /* What a reservation costs now. */
 struct fact {
     bool none;
-    const char *kind, *state;
+    enum bill_charge_kind kind;
+    enum bill_charge_state state;
     int64_t at, start, end, plan_id, net;
     struct bcalc_part parts[BILL_MAX_PARTS];
     size_t nparts;
@@ -36,12 +37,21 @@ struct rctx {
     struct bcalc_vat vat;
 };
 
-/* The charge each settled or unsettled state leads to. */
-static const struct { const char *status, *kind, *state; } STATE_CHARGE[] = {
-    { "confirmed", "usage", "pending" },   { "checked_in", "usage", "pending" },
-    { "completed", "usage", "final" },     { "cancelled", "cancellation", "final" },
-    { "no_show", "no_show", "final" },
-};
+/* The charge a reservation's state leads to: 0 and *kind, *state set, or
+ * -1 for a state that costs nothing (a request, a rejection). */
+static int state_charge(enum rsv_state s, enum bill_charge_kind *kind, enum bill_charge_state *state)
+{
+    switch (s) {
+    case RSV_CONFIRMED:
+    case RSV_CHECKED_IN: *kind = BILL_CHARGE_USAGE; *state = BILL_CHARGE_PENDING; return 0;
+    case RSV_COMPLETED: *kind = BILL_CHARGE_USAGE; *state = BILL_CHARGE_FINAL; return 0;
+    case RSV_CANCELLED: *kind = BILL_CHARGE_CANCELLATION; *state = BILL_CHARGE_FINAL; return 0;
+    case RSV_NO_SHOW: *kind = BILL_CHARGE_NO_SHOW; *state = BILL_CHARGE_FINAL; return 0;
+    case RSV_REQUESTED:
+    case RSV_REJECTED: return -1;
+    }
+    return -1;
+}
 
 static int load_ctx(db_t *db, const rsv_reservation *r, struct rctx *c)
 {
@@ -99,17 +109,24 @@ static int usage_fact(const rsv_reservation *r, const struct rctx *c, struct fac
 /* The fee r's state costs on one set of terms: c's resource and policy, the
  * booked interval [start, end), the cancellation deadline counted from
  * deadline_start. */
-static int fee_on(const rsv_reservation *r, const struct rctx *c, const char *kind, int64_t start, int64_t end,
+static int fee_on(const rsv_reservation *r, const struct rctx *c, enum bill_charge_kind kind, int64_t start, int64_t end,
                   int64_t deadline_start, int64_t *fee)
 {
     struct bcalc_price booked = { 0 };
     *fee = 0;
     int rc = c->has_plan ? bcalc_price_interval(&c->plan.rate, start, end, &booked) : 0;
     if (rc) return rc;
-    if (strcmp(kind, "cancellation") == 0)
+    switch (kind) {
+    case BILL_CHARGE_CANCELLATION:
         return bcalc_cancel_fee(&c->pol, booked.total_cents, deadline_start,
                                 r->cancelled_at ? r->cancelled_at : r->updated_at, fee);
-    return bcalc_noshow_fee(&c->pol, booked.total_cents, fee);
+    case BILL_CHARGE_NO_SHOW: return bcalc_noshow_fee(&c->pol, booked.total_cents, fee);
+    case BILL_CHARGE_USAGE:
+    case BILL_CHARGE_MEMBERSHIP:
+    case BILL_CHARGE_BENCH:
+    case BILL_CHARGE_ADJUSTMENT: break;
+    }
+    return LP_ERR_INTERNAL;   /* only the two fees are priced here */
 }
 
 /* Late-cancellation and no-show fees follow the booking's history
@@ -152,16 +169,11 @@ static int compute_fact(db_t *db, const rsv_reservation *r, struct fact *ft)
     memset(ft, 0, sizeof *ft);
     memset(&c, 0, sizeof c);
     ft->none = true;
-    for (size_t i = 0; i < sizeof STATE_CHARGE / sizeof STATE_CHARGE[0]; i++)
-        if (strcmp(r->status, STATE_CHARGE[i].status) == 0) {
-            ft->kind = STATE_CHARGE[i].kind;
-            ft->state = STATE_CHARGE[i].state;
-        }
-    if (!ft->kind) return 0;
+    if (state_charge(r->state, &ft->kind, &ft->state) != 0) return 0;
     int rc = load_ctx(db, r, &c);
     if (rc == LP_ERR_NOTFOUND) return 0;
     if (rc) return rc;
-    rc = strcmp(ft->kind, "usage") == 0 ? usage_fact(r, &c, ft) : fee_fact(db, r, &c, ft);
+    rc = ft->kind == BILL_CHARGE_USAGE ? usage_fact(r, &c, ft) : fee_fact(db, r, &c, ft);
     if (bill_is_failure(rc)) return rc;
     if (rc) {   /* data bcalc refuses (e.g. an interval beyond its limits): no charge, but say so */
         log_warn("billing", "reservation %lld cannot be priced (%s); no charge", (long long)r->id, lp_err_name(rc));
@@ -213,8 +225,8 @@ static int store_fact(db_t *db, const rsv_reservation *r, const struct fact *ft,
                       "?13, ?14, ?15, 'billing', ?16, ?16)");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id); db_bind_int(st, 2, r->tenant_id); db_bind_int(st, 3, r->person_id);
-    db_bind_int(st, 4, r->resource_id); db_bind_int(st, 5, ft->plan_id); db_bind_text(st, 6, ft->kind);
-    db_bind_text(st, 7, ft->state); db_bind_int(st, 8, ft->at); db_bind_int(st, 9, ft->start);
+    db_bind_int(st, 4, r->resource_id); db_bind_int(st, 5, ft->plan_id);
+    db_bind_text(st, 6, bill_charge_kind_name(ft->kind)); db_bind_text(st, 7, bill_charge_state_name(ft->state)); db_bind_int(st, 8, ft->at); db_bind_int(st, 9, ft->start);
     db_bind_int(st, 10, ft->end); db_bind_text(st, 11, ft->description); db_bind_int(st, 12, ft->net);
     db_bind_text(st, 13, bcalc_vat_code(ft->vat.cat)); db_bind_int(st, 14, ft->vat.rate_bp);
     db_bind_text(st, 15, ft->exempt_reason); db_bind_int(st, 16, clk_now());
@@ -376,14 +388,15 @@ int bill_adjust(db_t *db, const actor_t *who, bill_charge *c, lp_fail *f)
     "c.kind, c.state, c.at, c.start, c.end, c.description, c.reason, c.net_cents, c.vat_category, c.vat_rate_bp, " \
     "c.exempt_reason, CASE WHEN i.status = 'issued' THEN i.number ELSE '' END, c.created_by, c.created_at, c.updated_at"
 
-static void row_to_charge(sqlite3_stmt *st, bill_charge *c)
+/* One charge row; a kind or state the database should never hold is an error. */
+static int row_to_charge(sqlite3_stmt *st, bill_charge *c)
 {
     memset(c, 0, sizeof *c);
     int64_t *ids[] = { &c->id, &c->tenant_id, &c->person_id, &c->reservation_id, &c->resource_id, &c->recurring_id,
                        &c->rate_plan_id, &c->invoice_id };
     for (int i = 0; i < 8; i++) *ids[i] = sqlite3_column_int64(st, i);
-    bill_copy(c->kind, sizeof c->kind, db_col_text(st, 8));
-    bill_copy(c->state, sizeof c->state, db_col_text(st, 9));
+    int bad = bill_charge_kind_parse(db_col_text(st, 8), &c->kind);
+    bad |= bill_charge_state_parse(db_col_text(st, 9), &c->state);
     c->at = sqlite3_column_int64(st, 10);
     c->start = sqlite3_column_int64(st, 11);
     c->end = sqlite3_column_int64(st, 12);
@@ -396,6 +409,7 @@ static void row_to_charge(sqlite3_stmt *st, bill_charge *c)
     bill_copy(c->created_by, sizeof c->created_by, db_col_text(st, 20));
     c->created_at = sqlite3_column_int64(st, 21);
     c->updated_at = sqlite3_column_int64(st, 22);
+    return bad ? LP_ERR_DB : 0;
 }
 
 static int load_parts(db_t *db, bill_charge *c)
@@ -427,16 +441,12 @@ int bill_charge_get(db_t *db, int64_t id, bill_charge *out)
     db_bind_int(st, 1, id);
     int rc = db_get(st);
     if (rc) return rc;
-    row_to_charge(st, out);
+    rc = row_to_charge(st, out);
     sqlite3_reset(st);
-    return load_parts(db, out);
+    return rc ? rc : load_parts(db, out);
 }
 
-static int charge_row(sqlite3_stmt *st, void *elem)
-{
-    row_to_charge(st, elem);
-    return 0;
-}
+static int charge_row(sqlite3_stmt *st, void *elem) { return row_to_charge(st, elem); }
 
 int bill_charge_list(db_t *db, const bill_charge_filter *q, bill_charge **out, size_t *n)
 {

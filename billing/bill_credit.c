@@ -84,8 +84,8 @@ static int select_lines(const struct credit_args *a, const bill_line *lines, siz
 static void credit_head(const bill_invoice *inv, const char *reason, bill_invoice *cn)
 {
     *cn = *inv;
-    bill_copy(cn->kind, sizeof cn->kind, "credit_note");
-    bill_copy(cn->status, sizeof cn->status, "draft");
+    cn->kind = BILL_DOC_CREDIT_NOTE;
+    cn->status = BILL_DOC_DRAFT;
     cn->corrects_id = inv->id;
     bill_copy(cn->corrects_number, sizeof cn->corrects_number, inv->number);
     bill_copy(cn->corrects_date, sizeof cn->corrects_date, inv->issue_date);
@@ -106,7 +106,7 @@ static int do_credit(db_t *db, void *arg)
     int rc = bill_invoice_get(db, a->invoice_id, &inv);
     if (rc == LP_ERR_NOTFOUND) return lp_failf(a->f, rc, "id", "no such invoice");
     if (rc) return rc;
-    if (strcmp(inv.kind, "invoice") || strcmp(inv.status, "issued"))
+    if (inv.kind != BILL_DOC_INVOICE || inv.status != BILL_DOC_ISSUED)
         return lp_failf(a->f, LP_ERR_STATE, "status", "only an issued invoice can be credited");
     rc = bill_invoice_lines(db, inv.id, &lines, &n);
     if (rc == 0) {
@@ -157,7 +157,7 @@ static int do_pay(db_t *db, void *arg)
     int rc = bill_invoice_get(db, a->p->invoice_id, &inv);
     if (rc == LP_ERR_NOTFOUND) return lp_failf(a->f, rc, "id", "no such invoice");
     if (rc) return rc;
-    if (strcmp(inv.kind, "invoice") || strcmp(inv.status, "issued"))
+    if (inv.kind != BILL_DOC_INVOICE || inv.status != BILL_DOC_ISSUED)
         return lp_failf(a->f, LP_ERR_STATE, "status", "payments are recorded against issued invoices");
     if (a->p->amount_cents > inv.balance_cents)
         return lp_failf(a->f, LP_ERR_RULE, "amount_cents", "the payment exceeds the balance of %lld cents",

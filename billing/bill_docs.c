@@ -24,23 +24,31 @@ static void payment_state(bill_invoice *o)
     char today[BILL_DATE_LEN];
     ubl_date_of(clk_now(), today);
     o->balance_cents = o->payable_cents - o->paid_cents - o->credited_cents;
-    const char *s = "open";
-    if (strcmp(o->status, "draft") == 0) s = "draft";
-    else if (strcmp(o->kind, "credit_note") == 0) s = "issued";
-    else if (o->balance_cents <= 0) s = o->paid_cents > 0 ? "paid" : "credited";
-    else if (o->paid_cents > 0) s = "partly_paid";
-    bill_copy(o->payment_status, sizeof o->payment_status, s);
-    o->overdue = (!strcmp(s, "open") || !strcmp(s, "partly_paid")) && strcmp(o->due_date, today) < 0;
+    enum bill_pay_status s = BILL_PAY_OPEN;
+    if (o->status == BILL_DOC_DRAFT) s = BILL_PAY_DRAFT;
+    else if (o->kind == BILL_DOC_CREDIT_NOTE) s = BILL_PAY_ISSUED;
+    else if (o->balance_cents <= 0) s = o->paid_cents > 0 ? BILL_PAY_PAID : BILL_PAY_CREDITED;
+    else if (o->paid_cents > 0) s = BILL_PAY_PARTLY_PAID;
+    o->payment_status = s;
+    o->overdue = false;
+    switch (s) {
+    case BILL_PAY_OPEN:
+    case BILL_PAY_PARTLY_PAID: o->overdue = strcmp(o->due_date, today) < 0; break;
+    case BILL_PAY_DRAFT:
+    case BILL_PAY_PAID:
+    case BILL_PAY_CREDITED:
+    case BILL_PAY_ISSUED: break;
+    }
 }
 
-void bill_invoice_row(sqlite3_stmt *st, bill_invoice *o)
+int bill_invoice_row(sqlite3_stmt *st, bill_invoice *o)
 {
     memset(o, 0, sizeof *o);
     o->id = sqlite3_column_int64(st, 0);
-    bill_copy(o->kind, sizeof o->kind, db_col_text(st, 1));
+    int bad = bill_doc_kind_parse(db_col_text(st, 1), &o->kind);
     o->tenant_id = sqlite3_column_int64(st, 2);
     bill_copy(o->period, sizeof o->period, db_col_text(st, 3));
-    bill_copy(o->status, sizeof o->status, db_col_text(st, 4));
+    bad |= bill_doc_status_parse(db_col_text(st, 4), &o->status);
     bill_copy(o->number, sizeof o->number, db_col_text(st, 5));
     o->corrects_id = sqlite3_column_int64(st, 6);
     struct { char *dst; size_t cap; } t[] = {
@@ -69,6 +77,7 @@ void bill_invoice_row(sqlite3_stmt *st, bill_invoice *o)
     bill_copy(o->corrects_number, sizeof o->corrects_number, db_col_text(st, 42));
     bill_copy(o->corrects_date, sizeof o->corrects_date, db_col_text(st, 43));
     payment_state(o);
+    return bad ? LP_ERR_DB : 0;
 }
 
 int bill_invoice_get(db_t *db, int64_t id, bill_invoice *out)
@@ -78,16 +87,15 @@ int bill_invoice_get(db_t *db, int64_t id, bill_invoice *out)
     db_bind_int(st, 1, id);
     int rc = db_get(st);
     if (rc) return rc;
-    bill_invoice_row(st, out);
+    rc = bill_invoice_row(st, out);
     sqlite3_reset(st);
-    return 0;
+    return rc;
 }
 
-static bool status_matches(const bill_invoice *o, const char *status)
+static bool status_matches(const bill_invoice *o, const bill_invoice_filter *q)
 {
-    if (!status) return true;
-    if (strcmp(status, "overdue") == 0) return o->overdue;
-    return strcmp(status, o->payment_status) == 0;
+    if (q->overdue_only && !o->overdue) return false;
+    return !q->by_status || o->payment_status == q->status;
 }
 
 int bill_invoice_list(db_t *db, const bill_invoice_filter *q, bill_invoice **out, size_t *n)
@@ -101,7 +109,7 @@ int bill_invoice_list(db_t *db, const bill_invoice_filter *q, bill_invoice **out
     if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
     db_bind_int(st, 1, q->tenant_id);
     db_bind_text(st, 2, q->period);
-    db_bind_text(st, 3, q->kind);
+    db_bind_text(st, 3, q->by_kind ? bill_doc_kind_name(q->kind) : NULL);
     db_bind_int(st, 4, q->corrects_id);
     db_bind_int(st, 5, q->issued_only);
     int rc = 0, step;
@@ -113,8 +121,8 @@ int bill_invoice_list(db_t *db, const bill_invoice_filter *q, bill_invoice **out
             arr = na;
             cap *= 2;
         }
-        bill_invoice_row(st, &arr[len]);
-        if (status_matches(&arr[len], q->status)) len++;
+        if ((rc = bill_invoice_row(st, &arr[len])) != 0) break;
+        if (status_matches(&arr[len], q)) len++;
     }
     sqlite3_reset(st);
     if (rc) { free(arr); return rc; }
@@ -166,7 +174,7 @@ int bill_invoice_insert(db_t *db, const actor_t *who, bill_invoice *v)
         "NULLIF(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
         "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)");
     if (!st) return LP_ERR_DB;
-    db_bind_text(st, 1, v->kind); db_bind_int(st, 2, v->tenant_id); db_bind_text(st, 3, v->period);
+    db_bind_text(st, 1, bill_doc_kind_name(v->kind)); db_bind_int(st, 2, v->tenant_id); db_bind_text(st, 3, v->period);
     db_bind_int(st, 4, v->corrects_id);
     const char *t[] = { v->issue_date, v->due_date, v->period_start, v->period_end, v->language, v->seller_name,
                         v->seller_kvk, v->seller_vat, v->seller_street, v->seller_city, v->seller_postal,
@@ -210,8 +218,8 @@ int bill_issue_number(db_t *db, int64_t invoice_id)
     int rc = bill_invoice_get(db, invoice_id, &inv);
     if (rc == 0) rc = site_get(db, &site);
     if (rc) return rc;
-    if (strcmp(inv.status, "draft")) return LP_ERR_STATE;
-    bool credit = strcmp(inv.kind, "credit_note") == 0;
+    if (inv.status != BILL_DOC_DRAFT) return LP_ERR_STATE;
+    bool credit = inv.kind == BILL_DOC_CREDIT_NOTE;
     int64_t now = clk_now();
     ubl_date_of(now, issue);
     if (!credit) bill_date_plus(now, site.payment_terms_days, due);
@@ -221,7 +229,7 @@ int bill_issue_number(db_t *db, int64_t invoice_id)
     int year = atoi(issue);
     sqlite3_stmt *st = db_stmt(db, "SELECT COALESCE(max(seq), 0) + 1 FROM invoices WHERE kind = ?1 AND year = ?2");
     if (!st) return LP_ERR_DB;
-    db_bind_text(st, 1, inv.kind);
+    db_bind_text(st, 1, bill_doc_kind_name(inv.kind));
     db_bind_int(st, 2, year);
     rc = db_get(st);
     if (rc) return rc == LP_ERR_NOTFOUND ? LP_ERR_DB : rc;   /* an aggregate always has its row */

@@ -30,9 +30,11 @@ int bill_doc_build(const bill_invoice *v, const bill_line *lines, size_t n, stru
                                         .description = opt(l->description), .period_start = opt(l->period_start),
                                         .period_end = opt(l->period_end), .vat = l->vat };
     }
-    bool credit = strcmp(v->kind, "credit_note") == 0;
-    if (strcmp(v->status, "issued") == 0) bill_copy(doc->number, sizeof doc->number, v->number);
-    else snprintf(doc->number, sizeof doc->number, "DRAFT-%lld", (long long)v->id);
+    bool credit = v->kind == BILL_DOC_CREDIT_NOTE;
+    switch (v->status) {
+    case BILL_DOC_ISSUED: bill_copy(doc->number, sizeof doc->number, v->number); break;
+    case BILL_DOC_DRAFT: snprintf(doc->number, sizeof doc->number, "DRAFT-%lld", (long long)v->id); break;
+    }
     struct ubl_doc *d = &doc->d;
     d->kind = credit ? UBL_CREDIT_NOTE : UBL_INVOICE;
     d->number = doc->number;
@@ -94,7 +96,7 @@ int bill_export_ubl(db_t *db, int64_t id, char **xml, size_t *len)
     size_t n = 0;
     struct bill_doc doc = { 0 };
     int rc = load(db, id, &v, &lines, &n);
-    if (rc == 0 && strcmp(v.status, "issued")) rc = LP_ERR_STATE;
+    if (rc == 0 && v.status != BILL_DOC_ISSUED) rc = LP_ERR_STATE;
     if (rc == 0) rc = bill_doc_build(&v, lines, n, &doc);
     if (rc == 0) rc = ubl_write(&doc.d, xml, len);
     bill_doc_free(&doc);

@@ -25,10 +25,6 @@
 #include "core/clock.h"
 #include <string.h>
 
-static int holds_slot(const char *status)
-{
-    return !strcmp(status, "requested") || !strcmp(status, "confirmed") || !strcmp(status, "checked_in");
-}
 
 int bill_fee_terms_get(db_t *db, int64_t reservation_id, struct bill_fee_terms *out)
 {
@@ -83,11 +79,11 @@ static int late_window(db_t *db, int64_t resource_id, int64_t *secs)
 
 int bill_fee_track(db_t *db, const rsv_reservation *r)
 {
-    if (!holds_slot(r->status)) return 0;   /* settled: the history is complete */
+    if (!rsv_state_holds_slot(r->state)) return 0;   /* settled: the history is complete */
     struct bill_fee_terms t;
     int rc = bill_fee_terms_get(db, r->id, &t);
     if (rc) return rc;
-    if (!t.found) return strcmp(r->status, "requested") ? terms_start(db, r) : 0;
+    if (!t.found) return r->state == RSV_REQUESTED ? 0 : terms_start(db, r);
     if (!t.frozen) {
         int64_t window = 0;
         if ((rc = late_window(db, t.resource_id, &window)) != 0) return rc;

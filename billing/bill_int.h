@@ -92,7 +92,8 @@ void bill_doc_free(struct bill_doc *doc);
  * passes, sets v's three totals from it; v is untouched on failure. */
 int bill_doc_totals(bill_invoice *v, const bill_line *lines, size_t n);
 
-/* Reads one invoice row (the columns of BILL_INVOICE_COLS) into out. */
+/* Reads one invoice row (the columns of BILL_INVOICE_COLS) into out;
+ * LP_ERR_DB for a kind or status the database should never hold. */
 #define BILL_INVOICE_COLS \
     "i.id, i.kind, i.tenant_id, i.period, i.status, COALESCE(i.number, ''), COALESCE(i.corrects_id, 0), " \
     "i.issue_date, i.due_date, i.period_start, i.period_end, i.language, i.seller_name, i.seller_kvk, " \
@@ -104,7 +105,7 @@ int bill_doc_totals(bill_invoice *v, const bill_line *lines, size_t n);
     "(SELECT COALESCE(sum(payable_cents), 0) FROM invoices c WHERE c.corrects_id = i.id AND c.status = 'issued'), " \
     "COALESCE((SELECT number FROM invoices o WHERE o.id = i.corrects_id), ''), " \
     "COALESCE((SELECT issue_date FROM invoices o WHERE o.id = i.corrects_id), '')"
-void bill_invoice_row(sqlite3_stmt *st, bill_invoice *out);
+int bill_invoice_row(sqlite3_stmt *st, bill_invoice *out);
 
 /* Writing documents (caller's transaction). insert stores inv as a draft and
  * sets inv->id; issue gives a draft its number and dates (max + 1 of the

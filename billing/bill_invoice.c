@@ -34,15 +34,16 @@ static void charge_lines(const bill_charge *c, const struct bill_texts *tx, bill
         bill_line *l = &out[(*n)++];
         const struct bcalc_part *p = &c->parts[k];
         memset(l, 0, sizeof *l);
-        if (!strcmp(c->kind, "usage")) {
-            const char *sfx[] = { [BCALC_PART_HOURS] = tx->hours, [BCALC_PART_PEAK] = tx->peak,
-                                  [BCALC_PART_OFFPEAK] = tx->offpeak, [BCALC_PART_MINIMUM] = tx->minimum,
-                                  [BCALC_PART_FEE] = "" };
-            snprintf(l->name, sizeof l->name, "%.120s%s", c->description, sfx[p->kind]);
-        } else if (!strcmp(c->kind, "cancellation") || !strcmp(c->kind, "no_show")) {
-            snprintf(l->name, sizeof l->name, !strcmp(c->kind, "no_show") ? tx->noshow : tx->cancel, c->description);
-        } else {
-            bill_copy(l->name, sizeof l->name, c->description);
+        const char *sfx[] = { [BCALC_PART_HOURS] = tx->hours, [BCALC_PART_PEAK] = tx->peak,
+                              [BCALC_PART_OFFPEAK] = tx->offpeak, [BCALC_PART_MINIMUM] = tx->minimum,
+                              [BCALC_PART_FEE] = "" };
+        switch (c->kind) {
+        case BILL_CHARGE_USAGE: snprintf(l->name, sizeof l->name, "%.120s%s", c->description, sfx[p->kind]); break;
+        case BILL_CHARGE_CANCELLATION: snprintf(l->name, sizeof l->name, tx->cancel, c->description); break;
+        case BILL_CHARGE_NO_SHOW: snprintf(l->name, sizeof l->name, tx->noshow, c->description); break;
+        case BILL_CHARGE_MEMBERSHIP:
+        case BILL_CHARGE_BENCH:
+        case BILL_CHARGE_ADJUSTMENT: bill_copy(l->name, sizeof l->name, c->description); break;
         }
         bill_copy(l->description, sizeof l->description, reservation ? span : c->reason);
         ubl_date_of(c->start, l->period_start);
@@ -96,7 +97,8 @@ static void invoice_head(const struct run_ctx *x, const tnt_tenant *t, bill_invo
 {
     const site_info *s = x->site;
     memset(v, 0, sizeof *v);
-    bill_copy(v->kind, sizeof v->kind, "invoice");
+    v->kind = BILL_DOC_INVOICE;
+    v->status = BILL_DOC_DRAFT;
     v->tenant_id = t->id;
     bill_copy(v->period, sizeof v->period, x->period);
     bill_copy(v->language, sizeof v->language, strcmp(s->language, "en") ? "nl" : "en");
@@ -301,7 +303,7 @@ static int do_issue(db_t *db, void *arg)
     int rc = bill_invoice_get(db, a->id, &v);
     if (rc == LP_ERR_NOTFOUND) return lp_failf(a->f, rc, "id", "no such invoice");
     if (rc) return rc;
-    if (strcmp(v.status, "draft")) return lp_failf(a->f, LP_ERR_STATE, "status", "the invoice is issued already");
+    if (v.status != BILL_DOC_DRAFT) return lp_failf(a->f, LP_ERR_STATE, "status", "the invoice is issued already");
     rc = bill_invoice_lines(db, a->id, &lines, &n);
     if (rc == 0 && bill_doc_totals(&v, lines, n) != 0)
         rc = lp_failf(a->f, LP_ERR_RULE, "invoice", "the draft fails the e-invoice rules");
@@ -328,7 +330,7 @@ static int do_discard(db_t *db, void *arg)
     int rc = bill_invoice_get(db, a->id, &v);
     if (rc == LP_ERR_NOTFOUND) return lp_failf(a->f, rc, "id", "no such invoice");
     if (rc) return rc;
-    if (strcmp(v.status, "draft"))
+    if (v.status != BILL_DOC_DRAFT)
         return lp_failf(a->f, LP_ERR_STATE, "status", "an issued invoice is kept; correct it with a credit note");
     rc = audit_snapshot(db, BILL_SNAP_INVOICE, a->id, &before);
     for (size_t i = 0; rc == 0 && i < sizeof SQL / sizeof SQL[0]; i++) {

@@ -325,8 +325,11 @@ int bill_basis_parse(const char *s, enum bcalc_basis *out)
 
 int bill_fee_kind_parse(const char *s, enum bcalc_fee_kind *out)
 {
-    for (int i = 0; s && i < 3; i++)
-        if (strcmp(s, FEES[i]) == 0) { *out = (enum bcalc_fee_kind)i; return 0; }
+    for (int i = 0; s && i < 3; i++) {
+        if (strcmp(s, FEES[i]) != 0) continue;
+        *out = (enum bcalc_fee_kind)i;
+        return 0;
+    }
     return LP_ERR_INVALID;
 }
 

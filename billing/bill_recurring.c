@@ -12,6 +12,19 @@
 
 #define MAX_MONTHS 240   /* months one fee can be charged for at once */
 
+bool bill_recurring_kind_ok(enum bill_charge_kind k)
+{
+    switch (k) {
+    case BILL_CHARGE_MEMBERSHIP:
+    case BILL_CHARGE_BENCH: return true;
+    case BILL_CHARGE_USAGE:
+    case BILL_CHARGE_CANCELLATION:
+    case BILL_CHARGE_NO_SHOW:
+    case BILL_CHARGE_ADJUSTMENT: return false;
+    }
+    return false;
+}
+
 static const char *SNAP_FEE =
     "SELECT json_object('id', id, 'tenant_id', tenant_id, 'kind', kind, 'description', description, "
     "'monthly_cents', monthly_cents, 'vat_category', vat_category, 'vat_rate_bp', vat_rate_bp, "
@@ -20,12 +33,13 @@ static const char *SNAP_FEE =
 #define FEE_COLS "id, tenant_id, kind, description, monthly_cents, vat_category, vat_rate_bp, exempt_reason, " \
     "from_month, COALESCE(until_month, ''), created_at"
 
-static void row_to_fee(sqlite3_stmt *st, bill_recurring *r)
+/* One fee row; a kind the database should never hold is an error. */
+static int row_to_fee(sqlite3_stmt *st, bill_recurring *r)
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(st, 0);
     r->tenant_id = sqlite3_column_int64(st, 1);
-    bill_copy(r->kind, sizeof r->kind, db_col_text(st, 2));
+    int bad = bill_charge_kind_parse(db_col_text(st, 2), &r->kind);
     bill_copy(r->description, sizeof r->description, db_col_text(st, 3));
     r->monthly_cents = sqlite3_column_int64(st, 4);
     r->vat = bill_vat_col(st, 5);
@@ -33,6 +47,7 @@ static void row_to_fee(sqlite3_stmt *st, bill_recurring *r)
     bill_copy(r->from_month, sizeof r->from_month, db_col_text(st, 8));
     bill_copy(r->until_month, sizeof r->until_month, db_col_text(st, 9));
     r->created_at = sqlite3_column_int64(st, 10);
+    return bad ? LP_ERR_DB : 0;
 }
 
 int bill_recurring_get(db_t *db, int64_t id, bill_recurring *out)
@@ -42,16 +57,12 @@ int bill_recurring_get(db_t *db, int64_t id, bill_recurring *out)
     db_bind_int(st, 1, id);
     int rc = db_get(st);
     if (rc) return rc;
-    row_to_fee(st, out);
+    rc = row_to_fee(st, out);
     sqlite3_reset(st);
-    return 0;
+    return rc;
 }
 
-static int fee_row(sqlite3_stmt *st, void *elem)
-{
-    row_to_fee(st, elem);
-    return 0;
-}
+static int fee_row(sqlite3_stmt *st, void *elem) { return row_to_fee(st, elem); }
 
 int bill_recurring_list(db_t *db, int64_t tenant_id, bill_recurring **out, size_t *n)
 {
@@ -72,7 +83,7 @@ static int fee_validate(db_t *db, bill_recurring *r, lp_fail *f)
     int rc = tnt_get(db, r->tenant_id, &t);
     if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "tenant_id", "no such tenant");
     if (rc) return rc;
-    if (strcmp(r->kind, "membership") && strcmp(r->kind, "bench"))
+    if (!bill_recurring_kind_ok(r->kind))
         return lp_failf(f, LP_ERR_INVALID, "kind", "kind must be membership or bench");
     if (!lp_text_ok(r->description, 200))
         return lp_failf(f, LP_ERR_INVALID, "description", "description must be 1 to 200 characters");
@@ -101,7 +112,8 @@ static int do_create(db_t *db, void *arg)
         "exempt_reason, from_month, until_month, created_by, created_at) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF(?9, ''), ?10, ?11)");
     if (!st) return LP_ERR_DB;
-    db_bind_int(st, 1, r->tenant_id); db_bind_text(st, 2, r->kind); db_bind_text(st, 3, r->description);
+    db_bind_int(st, 1, r->tenant_id); db_bind_text(st, 2, bill_charge_kind_name(r->kind));
+    db_bind_text(st, 3, r->description);
     db_bind_int(st, 4, r->monthly_cents); db_bind_text(st, 5, bcalc_vat_code(r->vat.cat));
     db_bind_int(st, 6, r->vat.rate_bp); db_bind_text(st, 7, r->vat.cat == BCALC_VAT_E ? r->exempt_reason : "");
     db_bind_text(st, 8, r->from_month); db_bind_text(st, 9, r->until_month);
@@ -173,7 +185,7 @@ static int charge_month(db_t *db, const bill_recurring *r, const char *month)
         "vat_category, vat_rate_bp, exempt_reason, created_by, created_at, updated_at) "
         "VALUES (?1, ?2, ?3, 'final', ?4, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'billing', ?11, ?11)");
     if (!st) return LP_ERR_DB;
-    db_bind_int(st, 1, r->tenant_id); db_bind_int(st, 2, r->id); db_bind_text(st, 3, r->kind);
+    db_bind_int(st, 1, r->tenant_id); db_bind_int(st, 2, r->id); db_bind_text(st, 3, bill_charge_kind_name(r->kind));
     db_bind_int(st, 4, from); db_bind_int(st, 5, to); db_bind_text(st, 6, r->description);
     db_bind_int(st, 7, r->monthly_cents); db_bind_text(st, 8, bcalc_vat_code(r->vat.cat));
     db_bind_int(st, 9, r->vat.rate_bp); db_bind_text(st, 10, r->exempt_reason); db_bind_int(st, 11, clk_now());

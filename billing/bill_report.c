@@ -77,8 +77,12 @@ static int sum_charges(db_t *db, int64_t tenant_id, int64_t from, int64_t to, bi
         struct bcalc_vat v;
         s->ncharges++;
         if (sqlite3_column_int(st, 1)) s->invoiced_cents += net;
-        if (strcmp(db_col_text(st, 0), "final") == 0) s->final_cents += net;
-        else s->pending_cents += net;
+        enum bill_charge_state state;
+        if (bill_charge_state_parse(db_col_text(st, 0), &state) != 0) { rc = LP_ERR_DB; break; }
+        switch (state) {
+        case BILL_CHARGE_FINAL: s->final_cents += net; break;
+        case BILL_CHARGE_PENDING: s->pending_cents += net; break;
+        }
         if (bill_vat_parse(db_col_text(st, 3), sqlite3_column_int(st, 4), &v) == 0) rc = bcalc_totals_add(t, net, v);
     }
     sqlite3_reset(st);

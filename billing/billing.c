@@ -31,6 +31,45 @@ void bill_register(void)
 
 __attribute__((constructor)) static void bill_autoregister(void) { bill_register(); }
 
+/* ---- states and kinds: one table of spellings each (stored and JSON) ---- */
+
+static const char *const CHARGE_KINDS[BILL_CHARGE_KIND_COUNT] = {
+    [BILL_CHARGE_USAGE] = "usage", [BILL_CHARGE_CANCELLATION] = "cancellation", [BILL_CHARGE_NO_SHOW] = "no_show",
+    [BILL_CHARGE_MEMBERSHIP] = "membership", [BILL_CHARGE_BENCH] = "bench", [BILL_CHARGE_ADJUSTMENT] = "adjustment" };
+static const char *const CHARGE_STATES[BILL_CHARGE_STATE_COUNT] = {
+    [BILL_CHARGE_PENDING] = "pending", [BILL_CHARGE_FINAL] = "final" };
+static const char *const DOC_KINDS[BILL_DOC_KIND_COUNT] = {
+    [BILL_DOC_INVOICE] = "invoice", [BILL_DOC_CREDIT_NOTE] = "credit_note" };
+static const char *const DOC_STATUSES[BILL_DOC_STATUS_COUNT] = {
+    [BILL_DOC_DRAFT] = "draft", [BILL_DOC_ISSUED] = "issued" };
+static const char *const PAY_STATUSES[BILL_PAY_STATUS_COUNT] = {
+    [BILL_PAY_DRAFT] = "draft", [BILL_PAY_OPEN] = "open", [BILL_PAY_PARTLY_PAID] = "partly_paid",
+    [BILL_PAY_PAID] = "paid", [BILL_PAY_CREDITED] = "credited", [BILL_PAY_ISSUED] = "issued" };
+
+/* The index of text in names[0..n), or -1. */
+static int spelling(const char *const *names, int n, const char *text)
+{
+    for (int i = 0; text && i < n; i++)
+        if (strcmp(text, names[i]) == 0) return i;
+    return -1;
+}
+
+#define SPELLING(type, fn, TABLE, COUNT)                                          \
+    const char *fn##_name(enum type v) { return (unsigned)v < COUNT ? TABLE[v] : ""; } \
+    int fn##_parse(const char *text, enum type *out)                              \
+    {                                                                             \
+        int i = spelling(TABLE, COUNT, text);                                     \
+        if (i < 0) return LP_ERR_INVALID;                                         \
+        *out = (enum type)i;                                                      \
+        return 0;                                                                 \
+    }
+SPELLING(bill_charge_kind, bill_charge_kind, CHARGE_KINDS, BILL_CHARGE_KIND_COUNT)
+SPELLING(bill_charge_state, bill_charge_state, CHARGE_STATES, BILL_CHARGE_STATE_COUNT)
+SPELLING(bill_doc_kind, bill_doc_kind, DOC_KINDS, BILL_DOC_KIND_COUNT)
+SPELLING(bill_doc_status, bill_doc_status, DOC_STATUSES, BILL_DOC_STATUS_COUNT)
+SPELLING(bill_pay_status, bill_pay_status, PAY_STATUSES, BILL_PAY_STATUS_COUNT)
+#undef SPELLING
+
 /* ---- shared helpers ---- */
 
 void bill_copy(char *dst, size_t cap, const char *src)
@@ -118,8 +157,11 @@ const char *bill_part_name(enum bcalc_part_kind k)
 
 int bill_part_parse(const char *s, enum bcalc_part_kind *out)
 {
-    for (size_t i = 0; i < sizeof PART_NAMES / sizeof PART_NAMES[0]; i++)
-        if (strcmp(s, PART_NAMES[i]) == 0) { *out = (enum bcalc_part_kind)i; return 0; }
+    for (size_t i = 0; i < sizeof PART_NAMES / sizeof PART_NAMES[0]; i++) {
+        if (strcmp(s, PART_NAMES[i]) != 0) continue;
+        *out = (enum bcalc_part_kind)i;
+        return 0;
+    }
     return LP_ERR_INVALID;
 }
 
@@ -258,7 +300,7 @@ static int demo_membership(db_t *db, const actor_t *who)
         bill_recurring r = { .tenant_id = arr[first].id, .monthly_cents = 25000, .vat = { BCALC_VAT_S, 2100 } };
         bill_period_of(clk_now(), now);
         bill_month_step(now, -1, r.from_month);
-        bill_copy(r.kind, sizeof r.kind, "membership");
+        r.kind = BILL_CHARGE_MEMBERSHIP;
         bill_copy(r.description, sizeof r.description, "MedTech Factory membership");
         lp_fail f;
         rc = bill_recurring_create(db, who, &r, &f);

@@ -56,6 +56,47 @@ void bill_register(void);
  * membership fee for the first demo tenant (a demo_hook, runs inside demo_seed). */
 int bill_demo_seed(db_t *db, const actor_t *who) LP_MUST;
 
+/* ---- states and kinds ----
+ * Each is an enum with one table of spellings, used both in the database
+ * and in JSON: *_name gives the spelling (static; "" out of range), *_parse
+ * reads one (LP_ERR_INVALID for anything else). */
+
+/* What a charge is for. Recurring fees are membership or bench. */
+enum bill_charge_kind {
+    BILL_CHARGE_USAGE = 0, BILL_CHARGE_CANCELLATION, BILL_CHARGE_NO_SHOW, BILL_CHARGE_MEMBERSHIP, BILL_CHARGE_BENCH,
+    BILL_CHARGE_ADJUSTMENT
+};
+#define BILL_CHARGE_KIND_COUNT 6
+const char *bill_charge_kind_name(enum bill_charge_kind k);
+int bill_charge_kind_parse(const char *text, enum bill_charge_kind *out) LP_MUST;
+
+/* pending: the reservation is not settled; final: it is (and may be invoiced). */
+enum bill_charge_state { BILL_CHARGE_PENDING = 0, BILL_CHARGE_FINAL };
+#define BILL_CHARGE_STATE_COUNT 2
+const char *bill_charge_state_name(enum bill_charge_state s);
+int bill_charge_state_parse(const char *text, enum bill_charge_state *out) LP_MUST;
+
+/* "invoice" or "credit_note". */
+enum bill_doc_kind { BILL_DOC_INVOICE = 0, BILL_DOC_CREDIT_NOTE };
+#define BILL_DOC_KIND_COUNT 2
+const char *bill_doc_kind_name(enum bill_doc_kind k);
+int bill_doc_kind_parse(const char *text, enum bill_doc_kind *out) LP_MUST;
+
+/* "draft" or "issued". */
+enum bill_doc_status { BILL_DOC_DRAFT = 0, BILL_DOC_ISSUED };
+#define BILL_DOC_STATUS_COUNT 2
+const char *bill_doc_status_name(enum bill_doc_status s);
+int bill_doc_status_parse(const char *text, enum bill_doc_status *out) LP_MUST;
+
+/* Where a document stands with its money (derived on read, never stored):
+ * draft, open, partly_paid, paid, credited; a credit note is issued. */
+enum bill_pay_status {
+    BILL_PAY_DRAFT = 0, BILL_PAY_OPEN, BILL_PAY_PARTLY_PAID, BILL_PAY_PAID, BILL_PAY_CREDITED, BILL_PAY_ISSUED
+};
+#define BILL_PAY_STATUS_COUNT 6
+const char *bill_pay_status_name(enum bill_pay_status s);
+int bill_pay_status_parse(const char *text, enum bill_pay_status *out) LP_MUST;
+
 /* ---- small shared helpers ---- */
 
 /* VAT category codes as stored and shown: "S", "Z", "E", "AE". */
@@ -123,8 +164,8 @@ int bill_fee_kind_parse(const char *s, enum bcalc_fee_kind *out) LP_MUST;
 
 typedef struct bill_charge {
     int64_t id, tenant_id, person_id, reservation_id, resource_id, recurring_id, rate_plan_id, invoice_id;
-    char kind[16];              /* usage | cancellation | no_show | membership | bench | adjustment */
-    char state[8];              /* pending | final */
+    enum bill_charge_kind kind;
+    enum bill_charge_state state;
     int64_t at, start, end;     /* period by at (site month); service [start, end) */
     char description[BILL_TEXT];
     char reason[BILL_TEXT];     /* adjustments: why */
@@ -178,7 +219,7 @@ int bill_summary_get(db_t *db, int64_t tenant_id, const char *period, bill_summa
 
 typedef struct bill_recurring {
     int64_t id, tenant_id;
-    char kind[16];              /* membership | bench */
+    enum bill_charge_kind kind; /* BILL_CHARGE_MEMBERSHIP or BILL_CHARGE_BENCH */
     char description[BILL_TEXT];
     int64_t monthly_cents;
     struct bcalc_vat vat;
@@ -187,6 +228,8 @@ typedef struct bill_recurring {
     int64_t created_at;
 } bill_recurring;
 
+/* True for the kinds a recurring fee may have (membership, bench). */
+bool bill_recurring_kind_ok(enum bill_charge_kind k);
 int bill_recurring_create(db_t *db, const actor_t *who, bill_recurring *r, lp_fail *f) LP_MUST;
 /* Ends a fee after until_month (>= its from_month, and no month after it charged). */
 int bill_recurring_end(db_t *db, const actor_t *who, int64_t id, const char *until_month, lp_fail *f) LP_MUST;
@@ -198,8 +241,8 @@ int bill_recurring_list(db_t *db, int64_t tenant_id, bill_recurring **out, size_
 
 typedef struct bill_invoice {
     int64_t id, tenant_id, corrects_id;
-    char kind[12];              /* invoice | credit_note */
-    char status[8];             /* draft | issued */
+    enum bill_doc_kind kind;
+    enum bill_doc_status status;
     char number[BILL_NUMBER_LEN];
     char period[BILL_PERIOD_LEN];
     char issue_date[BILL_DATE_LEN], due_date[BILL_DATE_LEN];
@@ -214,7 +257,7 @@ typedef struct bill_invoice {
     /* derived on read */
     char corrects_number[BILL_NUMBER_LEN], corrects_date[BILL_DATE_LEN];
     int64_t paid_cents, credited_cents, balance_cents;
-    char payment_status[16];    /* draft | open | partly_paid | paid | credited (credit notes: issued) */
+    enum bill_pay_status payment_status;
     bool overdue;
     char created_by[40];
     int64_t created_at, issued_at;
@@ -266,8 +309,11 @@ int bill_invoice_lines(db_t *db, int64_t id, bill_line **out, size_t *n) LP_MUST
 typedef struct bill_invoice_filter {
     int64_t tenant_id;          /* 0: all */
     const char *period;         /* NULL: all */
-    const char *kind;           /* NULL: both */
-    const char *status;         /* NULL, draft, open, partly_paid, paid, credited, overdue */
+    bool by_kind;               /* only documents of kind */
+    enum bill_doc_kind kind;
+    bool by_status;             /* only documents whose payment_status is status */
+    enum bill_pay_status status;
+    bool overdue_only;          /* only overdue invoices */
     int64_t corrects_id;        /* > 0: the credit notes of that invoice */
     bool issued_only;           /* leave drafts out */
     size_t limit;               /* 0: 1000 */

@@ -106,8 +106,13 @@ static int cmd_invoice_list(ctl_env *e, int argc, char **argv)
                            { 0 } };
     const char *usage = "usage: labpassctl [--json] invoice list [--period YYYY-MM] [--tenant ID]\n"
                         "         [--status draft|open|partly_paid|paid|credited|overdue]\n";
+    bill_invoice_filter q = { 0 };
     if (ctl_opts(argc, argv, o, usage) || (tenant && !parse_id(tenant))) { fprintf(stderr, "%s", usage); return 2; }
-    bill_invoice_filter q = { .period = period, .status = status, .tenant_id = tenant ? parse_id(tenant) : 0 };
+    q.tenant_id = tenant ? parse_id(tenant) : 0;
+    q.period = period;
+    if (status && strcmp(status, "overdue") == 0) q.overdue_only = true;
+    else if (status && bill_pay_status_parse(status, &q.status) == 0) q.by_status = true;
+    else if (status) { fprintf(stderr, "%s", usage); return 2; }
     bill_invoice *arr = NULL;
     size_t n = 0;
     int rc = bill_invoice_list(e->db, &q, &arr, &n);
@@ -121,13 +126,14 @@ static int cmd_invoice_list(ctl_env *e, int argc, char **argv)
         if (e->json)
             printf("%s{\"id\":%lld,\"number\":\"%s\",\"kind\":\"%s\",\"tenant_id\":%lld,\"period\":\"%s\","
                    "\"payable_cents\":%lld,\"balance_cents\":%lld,\"payment_status\":\"%s\",\"overdue\":%s}",
-                   i ? "," : "", (long long)v->id, v->number, v->kind, (long long)v->tenant_id, v->period,
-                   (long long)v->payable_cents, (long long)v->balance_cents, v->payment_status,
+                   i ? "," : "", (long long)v->id, v->number, bill_doc_kind_name(v->kind), (long long)v->tenant_id,
+                   v->period, (long long)v->payable_cents, (long long)v->balance_cents,
+                   bill_pay_status_name(v->payment_status),
                    v->overdue ? "true" : "false");
         else
             printf("%-5lld %-14s %-7s tenant %-5lld %12s  balance %12s  %s%s\n", (long long)v->id,
                    v->number[0] ? v->number : "draft", v->period, (long long)v->tenant_id, total, bal,
-                   v->payment_status, v->overdue ? ", overdue" : "");
+                   bill_pay_status_name(v->payment_status), v->overdue ? ", overdue" : "");
     }
     if (e->json) printf("]\n");
     free(arr);
