@@ -159,8 +159,10 @@ void h_invoices_list(api_ctx *c)
     if (api_query_enum(c, "kind", KINDS, &kind) || api_query_enum(c, "status", STATUSES, &status)) return;
     bill_invoice_filter q = { .tenant_id = tenant, .period = period, .issued_only = !api_is_staff(c) };
     q.by_kind = kind && bill_doc_kind_parse(kind, &q.kind) == 0;
-    q.overdue_only = status && strcmp(status, "overdue") == 0;
-    q.by_status = status && !q.overdue_only && bill_pay_status_parse(status, &q.status) == 0;
+    if (status && bill_invoice_filter_status(&q, status) != 0) {   /* api_query_enum allows only the spellings */
+        hb_bad(c, "unknown status", "status");
+        return;
+    }
     bill_invoice *arr = NULL;
     size_t n = 0;
     int rc = bill_invoice_list(c->db, &q, &arr, &n);

@@ -98,6 +98,17 @@ static bool status_matches(const bill_invoice *o, const bill_invoice_filter *q)
     return !q->by_status || o->payment_status == q->status;
 }
 
+int bill_invoice_filter_status(bill_invoice_filter *q, const char *text)
+{
+    if (text && strcmp(text, "overdue") == 0) {
+        q->overdue_only = true;
+        return 0;
+    }
+    int rc = bill_pay_status_parse(text, &q->status);
+    if (rc == 0) q->by_status = true;
+    return rc;
+}
+
 int bill_invoice_list(db_t *db, const bill_invoice_filter *q, bill_invoice **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " BILL_INVOICE_COLS " FROM invoices i WHERE (?1 = 0 OR i.tenant_id = ?1) "

@@ -318,6 +318,9 @@ typedef struct bill_invoice_filter {
     bool issued_only;           /* leave drafts out */
     size_t limit;               /* 0: 1000 */
 } bill_invoice_filter;
+/* Narrows q to a status as the API and CLI spell it: a payment status, or
+ * "overdue". LP_ERR_INVALID for anything else. */
+int bill_invoice_filter_status(bill_invoice_filter *q, const char *text) LP_MUST;
 /* Newest first. Caller frees *out. */
 int bill_invoice_list(db_t *db, const bill_invoice_filter *q, bill_invoice **out, size_t *n) LP_MUST;
 

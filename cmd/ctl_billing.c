@@ -110,9 +110,7 @@ static int cmd_invoice_list(ctl_env *e, int argc, char **argv)
     if (ctl_opts(argc, argv, o, usage) || (tenant && !parse_id(tenant))) { fprintf(stderr, "%s", usage); return 2; }
     q.tenant_id = tenant ? parse_id(tenant) : 0;
     q.period = period;
-    if (status && strcmp(status, "overdue") == 0) q.overdue_only = true;
-    else if (status && bill_pay_status_parse(status, &q.status) == 0) q.by_status = true;
-    else if (status) { fprintf(stderr, "%s", usage); return 2; }
+    if (status && bill_invoice_filter_status(&q, status) != 0) { fprintf(stderr, "%s", usage); return 2; }
     bill_invoice *arr = NULL;
     size_t n = 0;
     int rc = bill_invoice_list(e->db, &q, &arr, &n);
