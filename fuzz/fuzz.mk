@@ -4,7 +4,7 @@
 # with ASan/UBSan and coverage. Used by tests/fuzz-smoke.sh.
 PKGS := sqlite3 libsodium jansson libcbor inih libnfc libgpiod libcurl libical
 SRC  := $(wildcard core/*.c db/*.c access/token/*.c access/credential/*.c access/door/*.c access/nfc/*.c) \
-        booking/recur.c booking/ics.c
+        booking/recur.c booking/recur_rule.c booking/ics.c
 GEN  := build/fuzz/gen/migrations.c
 CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. $(shell pkg-config --cflags $(PKGS))
 $(FUZZ_BIN): $(FUZZ_SRC) $(SRC) $(GEN)
