@@ -255,19 +255,17 @@ void h_sessions_list(api_ctx *c)
 {
     int64_t pid;
     if (api_query_int(c, "person_id", 0, 0, INT64_MAX / 2, &pid)) return;
-    sqlite3_stmt *st = db_stmt(c->db,
-        "SELECT id, person_id, created_at, expires_at, client_ip FROM sessions "
-        "WHERE revoked_at IS NULL AND expires_at > ?1 AND (?2 = 0 OR person_id = ?2) ORDER BY id LIMIT 1000");
-    if (!st) { api_fail(c, LP_ERR_DB, NULL); return; }
-    db_bind_int(st, 1, clk_now());
-    db_bind_int(st, 2, pid);
+    acct_session_info *s = NULL;
+    size_t n = 0;
+    int rc = acct_list_sessions(c->db, pid, clk_now(), 1000, &s, &n);
+    if (rc) { api_fail(c, rc, NULL); return; }
     json_t *arr = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW)
+    for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, json_pack("{s:I, s:I, s:o, s:o, s:s}",
-            "id", (json_int_t)sqlite3_column_int64(st, 0), "person_id", (json_int_t)sqlite3_column_int64(st, 1),
-            "created_at", api_time_json(sqlite3_column_int64(st, 2)),
-            "expires_at", api_time_json(sqlite3_column_int64(st, 3)), "client_ip", db_col_text(st, 4)));
-    sqlite3_reset(st);
+            "id", (json_int_t)s[i].id, "person_id", (json_int_t)s[i].person_id,
+            "created_at", api_time_json(s[i].created_at),
+            "expires_at", api_time_json(s[i].expires_at), "client_ip", s[i].client_ip));
+    free(s);
     api_reply_json(c, 200, json_pack("{s:o}", "sessions", arr));
 }
 
@@ -278,24 +276,28 @@ void h_session_revoke(api_ctx *c)
     api_reply_empty(c, 204);
 }
 
+/* An optional id: null when 0. */
+static json_t *id_or_null(int64_t id)
+{
+    return id ? json_integer(id) : json_null();
+}
+
 void h_apikeys_list(api_ctx *c)
 {
-    sqlite3_stmt *st = db_stmt(c->db,
-        "SELECT id, name, role, person_id, door_id, created_at, revoked_at FROM api_keys ORDER BY id");
-    if (!st) { api_fail(c, LP_ERR_DB, NULL); return; }
+    acct_apikey_info *k = NULL;
+    size_t n = 0;
+    int rc = acct_list_apikeys(c->db, &k, &n);
+    if (rc) { api_fail(c, rc, NULL); return; }
     json_t *arr = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *k = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                              "name", db_col_text(st, 1), "role", db_col_text(st, 2));
-        json_object_set_new(k, "person_id", sqlite3_column_type(st, 3) == SQLITE_NULL ? json_null()
-                                            : json_integer(sqlite3_column_int64(st, 3)));
-        json_object_set_new(k, "door_id", sqlite3_column_type(st, 4) == SQLITE_NULL ? json_null()
-                                          : json_integer(sqlite3_column_int64(st, 4)));
-        json_object_set_new(k, "created_at", api_time_json(sqlite3_column_int64(st, 5)));
-        json_object_set_new(k, "revoked_at", api_time_json(sqlite3_column_int64(st, 6)));
-        json_array_append_new(arr, k);
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)k[i].id, "name", k[i].name, "role", k[i].role);
+        json_object_set_new(j, "person_id", id_or_null(k[i].person_id));
+        json_object_set_new(j, "door_id", id_or_null(k[i].door_id));
+        json_object_set_new(j, "created_at", api_time_json(k[i].created_at));
+        json_object_set_new(j, "revoked_at", api_time_json(k[i].revoked_at));
+        json_array_append_new(arr, j);
     }
-    sqlite3_reset(st);
+    free(k);
     api_reply_json(c, 200, json_pack("{s:o}", "api_keys", arr));
 }
 

@@ -3,6 +3,8 @@
  * their own name; tenant admins and staff on behalf of a person of the
  * tenant. Other tenants' bookings appear only as busy blocks. */
 #include "api/handlers.h"
+#include "api/idem.h"
+#include "db/idem.h"
 #include "api/jsonw.h"
 #include "api/notify.h"
 #include "booking/feed.h"
@@ -23,7 +25,7 @@ static json_t *json_rsv(const rsv_reservation *r)
     json_t *j = json_pack("{s:I, s:I, s:I, s:I, s:s, s:o, s:o, s:s, s:s, s:s}", "id", (json_int_t)r->id,
                           "resource_id", (json_int_t)r->resource_id, "person_id", (json_int_t)r->person_id,
                           "tenant_id", (json_int_t)r->tenant_id, "title", r->title, "start", api_time_json(r->start),
-                          "end", api_time_json(r->end), "status", r->status, "reason", r->reason,
+                          "end", api_time_json(r->end), "status", rsv_state_name(r->state), "reason", r->reason,
                           "booked_by", r->booked_by);
     json_object_set_new(j, "series_id", r->series_id ? json_integer(r->series_id) : json_null());
     json_object_set_new(j, "checked_in_at", api_time_json(r->checked_in_at));
@@ -68,7 +70,7 @@ static int booking_person(api_ctx *c, json_t *b, int64_t *person, int64_t *tenan
         return lp_failf(f, LP_ERR_NOTFOUND, "person_id", "no such person in your tenant");
     if (!p.tenant_id)
         return lp_failf(f, LP_ERR_INVALID, "person_id", "bookings are made for a person of a tenant; staff book on behalf of one");
-    if (strcmp(p.status, "active")) return lp_failf(f, LP_ERR_FORBIDDEN, "person_id", "the person is disabled");
+    if (p.state != PSN_ACTIVE) return lp_failf(f, LP_ERR_FORBIDDEN, "person_id", "the person is disabled");
     *person = pid;
     *tenant = p.tenant_id;
     return 0;
@@ -79,70 +81,7 @@ static const struct jv_field RSV_CREATE[] = {
     { "title", JV_STRING, 0, 200, 0 }, { "rrule", JV_STRING, 0, 300, 0 }, { "skip_conflicts", JV_BOOL, 0, 0, 0 },
     { "person_id", JV_INT, 0, INT32_MAX, 1 }, JV_END };
 
-/* ---- Idempotency-Key ----
- * A key is bound to the request that first used it: the SHA-256 of method,
- * route and the body in canonical form (compact, keys sorted), so the same
- * JSON however it is spaced or ordered is the same payload. A replay with the
- * same payload answers the stored 201; with another payload a 422 (IETF
- * draft "The Idempotency-Key HTTP Header Field", section 2.7). Keys stored
- * before the hash existed ('' in the table) replay as they did. */
-
-#define IDEM_ROUTE "POST /api/v1/reservations"
-#define IDEM_HASH_HEX (2 * crypto_hash_sha256_BYTES + 1)
-
-static int idem_hash(const json_t *b, char out[IDEM_HASH_HEX])
-{
-    char *canon = json_dumps(b, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENSURE_ASCII);
-    if (!canon) return LP_ERR_NOMEM;
-    crypto_hash_sha256_state h;
-    unsigned char d[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_init(&h);
-    crypto_hash_sha256_update(&h, (const unsigned char *)IDEM_ROUTE, sizeof IDEM_ROUTE);   /* with its NUL */
-    crypto_hash_sha256_update(&h, (const unsigned char *)canon, strlen(canon));
-    crypto_hash_sha256_final(&h, d);
-    sodium_bin2hex(out, IDEM_HASH_HEX, d, sizeof d);
-    free(canon);
-    return 0;
-}
-
-/* Stored answer for an Idempotency-Key of this person: 1 and the answer when
- * found for the same request, LP_ERR_RULE when found for another, 0 when
- * not found. */
-static int idem_lookup(api_ctx *c, const char *key, const char *hash, int *status, char **body, lp_fail *f)
-{
-    sqlite3_stmt *st = db_stmt(c->db, "SELECT status, body, request_hash FROM idempotency "
-                                      "WHERE person_id = ?1 AND key = ?2");
-    if (!st) return LP_ERR_DB;
-    db_bind_int(st, 1, c->caller.person_id);
-    db_bind_text(st, 2, key);
-    int found = 0;
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        const char *stored = db_col_text(st, 2);
-        if (stored[0] && strcmp(stored, hash) != 0) {
-            found = lp_failf(f, LP_ERR_RULE, "Idempotency-Key", "this Idempotency-Key was used with a different "
-                             "request; use a new key for a new request");
-        } else {
-            *status = sqlite3_column_int(st, 0);
-            *body = strdup(db_col_text(st, 1));
-            found = *body ? 1 : LP_ERR_NOMEM;
-        }
-    } else if (rc != SQLITE_DONE) {
-        found = LP_ERR_DB;
-    }
-    sqlite3_reset(st);
-    return found;
-}
-
-static int idem_store(api_ctx *c, const char *key, const char *hash, int status, const char *body)
-{
-    sqlite3_stmt *st = db_stmt(c->db, "INSERT INTO idempotency(key, person_id, route, status, body, created_at, "
-                                      "request_hash) VALUES (?1, ?2, '" IDEM_ROUTE "', ?3, ?4, ?5, ?6)");
-    if (!st) return LP_ERR_DB;
-    db_bind_text(st, 1, key); db_bind_int(st, 2, c->caller.person_id); db_bind_int(st, 3, status);
-    db_bind_text(st, 4, body); db_bind_int(st, 5, clk_now()); db_bind_text(st, 6, hash);
-    return db_exec_stmt(st);
-}
+#define IDEM_ROUTE "POST /api/v1/reservations"   /* the Idempotency-Key scope, see api/idem.h */
 
 static json_t *series_json(api_ctx *c, int64_t sid, const int64_t *ids, size_t n, const rsv_skip *sk, size_t ns)
 {
@@ -203,13 +142,13 @@ void h_rsv_create(api_ctx *c)
     db_t *own = c->db;
     int rc = db_group_begin(own, &c->db);
     if (rc) { c->db = own; json_decref(b); api_fail(c, rc, NULL); return; }
-    char hash[IDEM_HASH_HEX] = "";
+    char hash[API_IDEM_HASH_HEX] = "";
     int keyed = key && c->caller.person_id;
-    if (keyed) rc = idem_hash(b, hash);
-    if (rc == 0 && keyed && (rc = idem_lookup(c, key, hash, &status, &stored, &f)) == 1) replay = 1, rc = 0;
+    if (keyed) rc = api_idem_hash(IDEM_ROUTE, b, hash);
+    if (rc == 0 && keyed && (rc = api_idem_lookup(c, key, hash, &status, &stored, &f)) == 1) replay = 1, rc = 0;
     if (rc == 0 && !replay) rc = book(c, b, &out, &f);
     if (rc == 0 && !replay && !(out && (txt = jw_dump(out, NULL)))) rc = LP_ERR_NOMEM;
-    if (rc == 0 && !replay && keyed) rc = idem_store(c, key, hash, 201, txt);
+    if (rc == 0 && !replay && keyed) rc = api_idem_store(c, IDEM_ROUTE, key, hash, 201, txt);
     int crc = db_group_end(c->db, rc == 0 && !replay);
     c->db = own;
     json_decref(b);
@@ -247,8 +186,7 @@ void h_rsv_list(api_ctx *c)
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) {
         if (api_sees_tenant(c, arr[i].tenant_id)) json_array_append_new(out, json_rsv(&arr[i]));
-        else if (!strcmp(arr[i].status, "requested") || !strcmp(arr[i].status, "confirmed") ||
-                 !strcmp(arr[i].status, "checked_in"))
+        else if (rsv_state_holds_slot(arr[i].state))
             json_array_append_new(out, json_busy(&arr[i]));
     }
     free(arr);
@@ -368,7 +306,7 @@ static json_t *json_wl(const wl_entry *e)
 {
     json_t *j = json_pack("{s:I, s:I, s:I, s:o, s:o, s:s, s:s}", "id", (json_int_t)e->id, "resource_id",
                           (json_int_t)e->resource_id, "person_id", (json_int_t)e->person_id, "start",
-                          api_time_json(e->start), "end", api_time_json(e->end), "title", e->title, "status", e->status);
+                          api_time_json(e->start), "end", api_time_json(e->end), "title", e->title, "status", wl_state_name(e->state));
     json_object_set_new(j, "reservation_id", e->reservation_id ? json_integer(e->reservation_id) : json_null());
     return j;
 }
@@ -454,19 +392,17 @@ void h_feed_create(api_ctx *c)
 
 void h_feeds_list(api_ctx *c)
 {
-    sqlite3_stmt *st = db_stmt(c->db, "SELECT id, COALESCE(resource_id, 0), created_at FROM calendar_feeds "
-                                      "WHERE person_id = ?1 AND revoked_at IS NULL ORDER BY id");
-    if (!st) { api_fail(c, LP_ERR_DB, NULL); return; }
-    db_bind_int(st, 1, c->caller.person_id);
+    feed_info *f = NULL;
+    size_t n = 0;
+    int rc = feed_list(c->db, c->caller.person_id, &f, &n);
+    if (rc) { api_fail(c, rc, NULL); return; }
     json_t *out = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *j = json_pack("{s:I, s:o}", "id", (json_int_t)sqlite3_column_int64(st, 0), "created_at",
-                              api_time_json(sqlite3_column_int64(st, 2)));
-        int64_t r = sqlite3_column_int64(st, 1);
-        json_object_set_new(j, "resource_id", r ? json_integer(r) : json_null());
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = json_pack("{s:I, s:o}", "id", (json_int_t)f[i].id, "created_at", api_time_json(f[i].created_at));
+        json_object_set_new(j, "resource_id", f[i].resource_id ? json_integer(f[i].resource_id) : json_null());
         json_array_append_new(out, j);
     }
-    sqlite3_reset(st);
+    free(f);
     api_reply_json(c, 200, json_pack("{s:o}", "feeds", out));
 }
 
@@ -502,22 +438,24 @@ void h_maintenance_run(api_ctx *c)
     int changed = 0, sent = 0;
     int rc = rsv_sweep(c->db, clk_now(), &changed);
     if (rc == 0) rc = notify_drain(c->db, &sent);
+    if (rc == 0) rc = idem_prune(c->db, clk_now() - IDEM_TTL, NULL);
     if (rc) { api_fail(c, rc, NULL); return; }
     api_reply_json(c, 200, json_pack("{s:i, s:i}", "reservations_changed", changed, "notifications_sent", sent));
 }
 
 void h_outbox_list(api_ctx *c)
 {
-    sqlite3_stmt *st = db_stmt(c->db, "SELECT id, kind, recipient, subject, created_at, COALESCE(sent_at, 0), attempts, "
-                                      "last_error FROM outbox ORDER BY id DESC LIMIT 200");
-    if (!st) { api_fail(c, LP_ERR_DB, NULL); return; }
+    obx_entry *e = NULL;
+    size_t n = 0;
+    int rc = obx_list(c->db, 200, &e, &n);
+    if (rc) { api_fail(c, rc, NULL); return; }
     json_t *out = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW)
+    for (size_t i = 0; i < n; i++)
         json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:i, s:s}",
-            "id", (json_int_t)sqlite3_column_int64(st, 0), "kind", db_col_text(st, 1), "recipient", db_col_text(st, 2),
-            "subject", db_col_text(st, 3), "created_at", api_time_json(sqlite3_column_int64(st, 4)),
-            "sent_at", api_time_json(sqlite3_column_int64(st, 5)), "attempts", sqlite3_column_int(st, 6),
-            "last_error", db_col_text(st, 7)));
-    sqlite3_reset(st);
+            "id", (json_int_t)e[i].id, "kind", e[i].kind, "recipient", e[i].recipient,
+            "subject", e[i].subject, "created_at", api_time_json(e[i].created_at),
+            "sent_at", api_time_json(e[i].sent_at), "attempts", e[i].attempts,
+            "last_error", e[i].last_error));
+    free(e);
     api_reply_json(c, 200, json_pack("{s:o}", "messages", out));
 }

@@ -11,10 +11,7 @@ extern const char api_openapi_json[];
 
 void h_healthz(api_ctx *c)
 {
-    sqlite3_stmt *st = db_stmt(c->db, "SELECT count(*) FROM site");
-    int ok = st && sqlite3_step(st) == SQLITE_ROW;
-    if (st) sqlite3_reset(st);
-    if (!ok) {
+    if (db_check(c->db) != 0) {
         api_problem(c, 503, "unhealthy", "Unhealthy", "the database does not answer", NULL);
         return;
     }
@@ -48,28 +45,23 @@ void h_audit_list(api_ctx *c)
         api_problem(c, 400, "validation", "Invalid request", "object_type is not valid", "object_type");
         return;
     }
-    sqlite3_stmt *st = db_stmt(c->db,
-        "SELECT id, at, actor, action, object_type, object_id, before_json, after_json FROM audit_log "
-        "WHERE (?1 IS NULL OR object_type = ?1) AND (?2 = 0 OR object_id = ?2) AND (?3 = 0 OR id < ?3) "
-        "ORDER BY id DESC LIMIT ?4");
-    if (!st) { api_fail(c, LP_ERR_DB, NULL); return; }
-    db_bind_text(st, 1, otype);
-    db_bind_int(st, 2, oid);
-    db_bind_int(st, 3, before);
-    db_bind_int(st, 4, limit);
+    audit_filter q = { otype, oid, before, limit };
+    audit_entry *e = NULL;
+    size_t n = 0;
+    int rc = audit_list(c->db, &q, &e, &n);
+    if (rc) { api_fail(c, rc, NULL); return; }
     json_t *arr = json_array();
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        json_t *e = json_pack("{s:I, s:o, s:s, s:s, s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
-                              "at", api_time_json(sqlite3_column_int64(st, 1)), "actor", db_col_text(st, 2),
-                              "action", db_col_text(st, 3), "object_type", db_col_text(st, 4));
-        json_object_set_new(e, "object_id", json_integer(sqlite3_column_int64(st, 5)));
-        json_object_set_new(e, "before", json_loads(db_col_text(st, 6), JSON_DECODE_ANY, NULL));
-        json_object_set_new(e, "after", json_loads(db_col_text(st, 7), JSON_DECODE_ANY, NULL));
-        if (!json_object_get(e, "before")) json_object_set_new(e, "before", json_null());
-        if (!json_object_get(e, "after")) json_object_set_new(e, "after", json_null());
-        json_array_append_new(arr, e);
+    for (size_t i = 0; i < n; i++) {
+        json_t *j = json_pack("{s:I, s:o, s:s, s:s, s:s, s:I}", "id", (json_int_t)e[i].id,
+                              "at", api_time_json(e[i].at), "actor", e[i].actor, "action", e[i].action,
+                              "object_type", e[i].object_type, "object_id", (json_int_t)e[i].object_id);
+        json_t *was = json_loads(e[i].before, JSON_DECODE_ANY, NULL);
+        json_t *now = json_loads(e[i].after, JSON_DECODE_ANY, NULL);
+        json_object_set_new(j, "before", was ? was : json_null());
+        json_object_set_new(j, "after", now ? now : json_null());
+        json_array_append_new(arr, j);
     }
-    sqlite3_reset(st);
+    audit_free(e, n);
     api_reply_json(c, 200, json_pack("{s:o}", "entries", arr));
 }
 

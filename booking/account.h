@@ -134,6 +134,24 @@ int acct_apikey_create(db_t *db, const actor_t *who, const char *name, const cha
                        int64_t *id_out) LP_MUST;
 int acct_apikey_revoke(db_t *db, const actor_t *who, int64_t id) LP_MUST;
 
+/* Listings for staff (acct_list.c). Each fails as a whole when a step fails,
+ * never a short list; on success the caller frees *out. */
+typedef struct acct_session_info {
+    int64_t id, person_id, created_at, expires_at;
+    char client_ip[64];
+} acct_session_info;
+/* Sessions alive at now (not revoked, not expired), of person_id or of
+ * everybody when person_id is 0; at most max, oldest first. */
+int acct_list_sessions(db_t *db, int64_t person_id, int64_t now, size_t max, acct_session_info **out,
+                       size_t *n) LP_MUST;
+typedef struct acct_apikey_info {
+    int64_t id, person_id, door_id, created_at, revoked_at;   /* 0: none */
+    char name[101], role[16];
+} acct_apikey_info;
+/* Every API key, revoked ones included, oldest first (the secret is never
+ * stored, so never listed). */
+int acct_list_apikeys(db_t *db, acct_apikey_info **out, size_t *n) LP_MUST;
+
 /* Sets a person's password (hashes it) and revokes their sessions. The hash
  * takes a pool slot: call it before opening a transaction, or use
  * acct_store_password with a hash made beforehand. */

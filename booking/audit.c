@@ -2,6 +2,7 @@
  * error, never an absent object. */
 #include "booking/audit.h"
 #include "core/clock.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,4 +46,65 @@ int audit_change(db_t *db, const actor_t *who, const char *action, const char *o
     if (rc == 0) rc = audit_add(db, who, action, object_type, object_id, before_json, after);
     free(after);
     return rc;
+}
+
+static int entry_row(sqlite3_stmt *st, void *elem)
+{
+    audit_entry *e = elem;
+    memset(e, 0, sizeof *e);
+    e->id = sqlite3_column_int64(st, 0);
+    e->at = sqlite3_column_int64(st, 1);
+    snprintf(e->actor, sizeof e->actor, "%s", db_col_text(st, 2));
+    snprintf(e->action, sizeof e->action, "%s", db_col_text(st, 3));
+    snprintf(e->object_type, sizeof e->object_type, "%s", db_col_text(st, 4));
+    e->object_id = sqlite3_column_int64(st, 5);
+    e->before = strdup(db_col_text(st, 6));
+    e->after = strdup(db_col_text(st, 7));
+    if (e->before && e->after) return 0;
+    free(e->before);
+    free(e->after);
+    return LP_ERR_NOMEM;
+}
+
+void audit_free(audit_entry *e, size_t n)
+{
+    for (size_t i = 0; e && i < n; i++) {
+        free(e[i].before);
+        free(e[i].after);
+    }
+    free(e);
+}
+
+int audit_list(db_t *db, const audit_filter *q, audit_entry **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db,
+        "SELECT id, at, actor, action, object_type, object_id, before_json, after_json FROM audit_log "
+        "WHERE (?1 IS NULL OR object_type = ?1) AND (?2 = 0 OR object_id = ?2) AND (?3 = 0 OR id < ?3) "
+        "ORDER BY id DESC LIMIT ?4");
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
+    db_bind_text(st, 1, q->object_type);
+    db_bind_int(st, 2, q->object_id);
+    db_bind_int(st, 3, q->before_id);
+    db_bind_int(st, 4, q->limit);
+    audit_entry *all = NULL;   /* not db_collect: the entries own strings to free on failure */
+    size_t count = 0, cap = 0;
+    int rc = 0, step;
+    while ((step = db_step(st)) == DB_ROW) {
+        if (count == cap) {
+            cap = cap ? 2 * cap : 16;
+            audit_entry *grown = realloc(all, cap * sizeof *all);
+            if (!grown) { rc = LP_ERR_NOMEM; break; }
+            all = grown;
+        }
+        if ((rc = entry_row(st, &all[count])) != 0) break;
+        count++;
+    }
+    if (rc == 0 && step < 0) rc = step;
+    sqlite3_reset(st);
+    if (rc) { audit_free(all, count); return rc; }
+    *out = all;
+    *n = count;
+    return 0;
 }

@@ -4,6 +4,7 @@
  * the change. The table refuses UPDATE and DELETE (triggers in 0001). */
 #ifndef LP_AUDIT_H
 #define LP_AUDIT_H
+#include <stddef.h>
 #include <stdint.h>
 #include "db/db.h"
 
@@ -26,5 +27,23 @@ int audit_change(db_t *db, const actor_t *who, const char *action, const char *o
 
 /* Runs snap_sql for object_id. Caller frees *out (NULL when no row). */
 int audit_snapshot(db_t *db, const char *snap_sql, int64_t object_id, char **out) LP_MUST;
+
+/* One audit entry as read back. before/after are JSON texts owned by the
+ * entry ("" when there is none); free a list with audit_free. */
+typedef struct audit_entry {
+    int64_t id, at, object_id;
+    char actor[64], action[64], object_type[41];
+    char *before, *after;
+} audit_entry;
+/* Which entries: object_type NULL for any, object_id 0 for any, before_id 0
+ * for the newest; at most limit entries. */
+typedef struct audit_filter {
+    const char *object_type;
+    int64_t object_id, before_id, limit;
+} audit_filter;
+/* The entries matching q, newest first. Fails as a whole when a step fails
+ * (never a short list); on success free *out with audit_free(*out, *n). */
+int audit_list(db_t *db, const audit_filter *q, audit_entry **out, size_t *n) LP_MUST;
+void audit_free(audit_entry *e, size_t n);
 
 #endif

@@ -45,6 +45,26 @@ int feed_create(db_t *db, const actor_t *who, int64_t person_id, int64_t resourc
     return rc;
 }
 
+static int feed_row(sqlite3_stmt *st, void *elem)
+{
+    feed_info *f = elem;
+    f->id = sqlite3_column_int64(st, 0);
+    f->resource_id = sqlite3_column_int64(st, 1);
+    f->created_at = sqlite3_column_int64(st, 2);
+    return 0;
+}
+
+int feed_list(db_t *db, int64_t person_id, feed_info **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, COALESCE(resource_id, 0), created_at FROM calendar_feeds "
+                                   "WHERE person_id = ?1 AND revoked_at IS NULL ORDER BY id");
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, person_id);
+    return db_collect(st, sizeof **out, feed_row, (void **)out, n);
+}
+
 int feed_revoke(db_t *db, const actor_t *who, int64_t person_id, int64_t id)
 {
     sqlite3_stmt *st = db_stmt(db, "UPDATE calendar_feeds SET revoked_at = ?3 WHERE id = ?1 "

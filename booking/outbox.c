@@ -49,6 +49,32 @@ int obx_pending(db_t *db, size_t max, obx_msg **out, size_t *n)
     return db_collect(st, sizeof **out, msg_row, (void **)out, n);
 }
 
+static int entry_row(sqlite3_stmt *st, void *elem)
+{
+    obx_entry *e = elem;
+    memset(e, 0, sizeof *e);
+    e->id = sqlite3_column_int64(st, 0);
+    snprintf(e->kind, sizeof e->kind, "%s", db_col_text(st, 1));
+    snprintf(e->recipient, sizeof e->recipient, "%s", db_col_text(st, 2));
+    snprintf(e->subject, sizeof e->subject, "%s", db_col_text(st, 3));
+    e->created_at = sqlite3_column_int64(st, 4);
+    e->sent_at = sqlite3_column_int64(st, 5);
+    e->attempts = sqlite3_column_int(st, 6);
+    snprintf(e->last_error, sizeof e->last_error, "%s", db_col_text(st, 7));
+    return 0;
+}
+
+int obx_list(db_t *db, size_t max, obx_entry **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, recipient, subject, created_at, COALESCE(sent_at, 0), attempts, "
+                                   "last_error FROM outbox ORDER BY id DESC LIMIT ?1");
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, (int64_t)max);
+    return db_collect(st, sizeof **out, entry_row, (void **)out, n);
+}
+
 int obx_mark(db_t *db, int64_t id, int ok, const char *error)
 {
     sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET attempts = attempts + 1, "

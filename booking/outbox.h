@@ -17,4 +17,15 @@ int obx_to_staff(db_t *db, const char *kind, const char *subject, const char *bo
 int obx_pending(db_t *db, size_t max, obx_msg **out, size_t *n) LP_MUST;
 int obx_mark(db_t *db, int64_t id, int ok, const char *error) LP_MUST;
 
+/* One message as staff see it in the outbox list (no body: it may hold a
+ * link token). sent_at is 0 while the message waits. */
+typedef struct obx_entry {
+    int64_t id, created_at, sent_at;
+    char kind[32], recipient[255], subject[201], last_error[201];
+    int attempts;
+} obx_entry;
+/* The newest max messages, newest first. Fails as a whole (never a short
+ * list) when a step fails; on success the caller frees *out. */
+int obx_list(db_t *db, size_t max, obx_entry **out, size_t *n) LP_MUST;
+
 #endif

@@ -49,10 +49,10 @@ static int cmd_resource_list(ctl_env *e, int argc, char **argv)
     for (size_t i = 0; i < n; i++) {
         if (e->json)
             printf("%s{\"id\":%lld,\"kind\":\"%s\",\"capacity\":%d,\"status\":\"%s\"}", i ? "," : "",
-                   (long long)arr[i].id, arr[i].kind, arr[i].capacity, arr[i].status);
+                   (long long)arr[i].id, arr[i].kind, arr[i].capacity, res_state_name(arr[i].state));
         else
             printf("%-5lld %-10s %-36s cap %-3d %s\n", (long long)arr[i].id, arr[i].kind, arr[i].name, arr[i].capacity,
-                   arr[i].status);
+                   res_state_name(arr[i].state));
     }
     if (e->json) printf("]\n");
     free(arr);

@@ -151,9 +151,9 @@ static int cmd_tenant_list(ctl_env *e, int argc, char **argv)
         if (e->json) {
             printf("%s{\"id\":%lld,\"name\":", i ? "," : "", (long long)arr[i].id);
             json_str(arr[i].name);
-            printf(",\"status\":\"%s\",\"rate_tier\":\"%s\"}", arr[i].status, arr[i].rate_tier);
+            printf(",\"status\":\"%s\",\"rate_tier\":\"%s\"}", tnt_state_name(arr[i].state), arr[i].rate_tier);
         } else {
-            printf("%-5lld %-40s %-10s %s\n", (long long)arr[i].id, arr[i].name, arr[i].status, arr[i].rate_tier);
+            printf("%-5lld %-40s %-10s %s\n", (long long)arr[i].id, arr[i].name, tnt_state_name(arr[i].state), arr[i].rate_tier);
         }
     }
     if (e->json) printf("]\n");

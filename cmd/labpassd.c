@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "core/ltime.h"
 #include "db/db.h"
+#include "db/idem.h"
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -44,6 +45,7 @@ static void *worker_main(void *p)
         if (iss_sweep(db, clk_now(), &revoked) != 0) log_warn("worker", "pass sweep failed; retrying later");
         if (revoked) log_info("worker", "pass sweep revoked %d passes", revoked);
         if (notify_drain(db, &sent) != 0) log_warn("worker", "outbox drain failed; retrying later");
+        if (idem_prune(db, clk_now() - IDEM_TTL, NULL) != 0) log_warn("worker", "idempotency pruning failed; retrying later");
         if (changed || sent) log_info("worker", "sweep changed %d reservations, sent %d notifications", changed, sent);
         pthread_mutex_lock(&w->mu);
     }

@@ -288,6 +288,15 @@ int db_collect(sqlite3_stmt *st, size_t size, int (*row)(sqlite3_stmt *st, void 
     return rc;
 }
 
+int db_check(db_t *db)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT count(*) FROM sqlite_schema");
+    if (!st) return LP_ERR_DB;
+    int rc = db_get(st);
+    if (rc == 0) sqlite3_reset(st);
+    return rc == LP_ERR_NOTFOUND ? LP_ERR_DB : rc;
+}
+
 int db_backup(db_t *db, const char *dest)
 {
     sqlite3 *out = NULL;

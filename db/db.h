@@ -116,6 +116,10 @@ const char *db_col_text(sqlite3_stmt *st, int i);
 int db_collect(sqlite3_stmt *st, size_t size, int (*row)(sqlite3_stmt *st, void *elem), void **out,
                size_t *n) LP_MUST;
 
+/* Whether the database answers a read (health checks): 0 or the error as
+ * db_step. Reads the schema page only, so it costs the same at any size. */
+int db_check(db_t *db) LP_MUST;
+
 /* Online, consistent copy to dest using the SQLite backup API. */
 int db_backup(db_t *db, const char *dest) LP_MUST;
 

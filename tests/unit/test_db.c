@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "db/db.h"
+#include "db/idem.h"
 #include "tests/lib/tmpdb.h"
 
 struct tmpdb { char path[64]; };
@@ -336,6 +337,44 @@ static void test_migration_charge_parts(void **st)
     tmp_remove(&t);
 }
 
+/* Stored Idempotency-Key answers: found, unused, a failed read is an error
+ * (never "unused", which would book twice), a second store of a key is a
+ * conflict, and pruning removes only what is older than the cut. */
+static void test_idempotency_store(void **st)
+{
+    struct tmpdb t;
+    db_t *db;
+    idem_record r;
+    tmp_make(&t);
+    assert_int_equal(db_open(t.path, &db), 0);
+    assert_int_equal(idem_get(db, 7, "k1", &r), LP_ERR_NOTFOUND);
+    assert_int_equal(idem_put(db, 7, "k1", "POST /x", "ab12", 201, "{\"id\":1}", 1000), 0);
+    assert_int_equal(idem_put(db, 8, "k1", "POST /x", "cd34", 201, "{\"id\":2}", 5000), 0);
+    assert_int_equal(idem_put(db, 7, "k1", "POST /x", "ab12", 201, "{}", 1001), LP_ERR_CONFLICT);
+    assert_int_equal(idem_get(db, 7, "k1", &r), 0);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(r.body, "{\"id\":1}");
+    assert_string_equal(r.request_hash, "ab12");
+    free(r.body);
+    const int codes[] = { SQLITE_BUSY, SQLITE_IOERR };
+    for (size_t i = 0; i < 2; i++) {
+        db_fault_inject(codes[i], 1);
+        int rc = idem_get(db, 7, "k1", &r);
+        assert_true(rc < 0 && rc != LP_ERR_NOTFOUND);
+        db_fault_inject(codes[i], 1);
+        assert_true(db_check(db) < 0);
+    }
+    assert_int_equal(db_check(db), 0);
+    int removed = -1;
+    assert_int_equal(idem_prune(db, 2000, &removed), 0);
+    assert_int_equal(removed, 1);
+    assert_int_equal(idem_get(db, 7, "k1", &r), LP_ERR_NOTFOUND);
+    assert_int_equal(idem_get(db, 8, "k1", &r), 0);
+    free(r.body);
+    db_close(db);
+    tdb_remove(t.path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -346,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_pool),
         cmocka_unit_test(test_checkpoint_after_commits),
         cmocka_unit_test(test_migration_charge_parts),
+        cmocka_unit_test(test_idempotency_store),
     };
     return cmocka_run_group_tests_name("db", tests, NULL, NULL);
 }

@@ -254,6 +254,24 @@ static int prep_session(void)
     g_id = db_last_id(db);
     return rc;
 }
+static int op_list_sessions(void)
+{
+    acct_session_info *arr = NULL;
+    size_t n = 0;
+    int rc = acct_list_sessions(db, 0, clk_now(), 1000, &arr, &n);
+    if (rc == 0 && n < 1) rc = -100;
+    free(arr);
+    return rc;
+}
+static int op_list_apikeys(void)
+{
+    acct_apikey_info *arr = NULL;
+    size_t n = 0;
+    int rc = acct_list_apikeys(db, &arr, &n);
+    if (rc == 0 && n < 1) rc = -100;
+    free(arr);
+    return rc;
+}
 static int op_revoke_session(void) { return acct_revoke_session(db, &WHO, g_id); }
 static int op_store_password(void) { return acct_store_password(db, &WHO, p_spare, g_hash); }
 static int op_revoke_keys(void) { return acct_revoke_person_keys(db, &WHO, p_staff); }
@@ -475,6 +493,15 @@ static int op_obx_pending(void)
     free(arr);
     return rc;
 }
+static int op_obx_list(void)
+{
+    obx_entry *arr = NULL;
+    size_t n = 0;
+    int rc = obx_list(db, 200, &arr, &n);
+    if (rc == 0 && n < 1) rc = -100;
+    free(arr);
+    return rc;
+}
 static int op_obx_to_person(void) { return obx_to_person(db, "test", p_nova, "Subject", "Body"); }
 static int op_obx_to_staff(void) { return obx_to_staff(db, "test", "Subject", "Body"); }
 static int op_obx_mark(void) { return obx_mark(db, 1, 0, "sender failed"); }
@@ -500,6 +527,15 @@ static int prep_feed(void)
     char tok[FEED_TOKEN_LEN];
     return feed_create(db, &WHO, p_nova, r_room, tok, &g_id);
 }
+static int op_feed_list(void)
+{
+    feed_info *arr = NULL;
+    size_t n = 0;
+    int rc = feed_list(db, p_nova, &arr, &n);
+    if (rc == 0 && n < 1) rc = -100;
+    free(arr);
+    return rc;
+}
 static int op_feed_revoke(void) { return feed_revoke(db, &WHO, p_nova, g_id); }
 
 /* site */
@@ -521,6 +557,16 @@ static int op_audit_snapshot(void)
     int rc = audit_snapshot(db, SNAP, tnt_nova, &out);
     if (rc == 0 && !out) rc = -100;
     free(out);
+    return rc;
+}
+static int op_audit_list(void)
+{
+    audit_filter q = { "tenant", 0, 0, 1000 };
+    audit_entry *arr = NULL;
+    size_t n = 0;
+    int rc = audit_list(db, &q, &arr, &n);
+    if (rc == 0 && n < 2) rc = -100;
+    audit_free(arr, n);
     return rc;
 }
 static int op_audit_change(void) { return audit_change(db, &WHO, "touch", "tenant", tnt_nova, SNAP, NULL); }
@@ -554,6 +600,8 @@ static const struct op OPS[] = {
     { "acct_apikey_create", 1, NULL, op_apikey_create, NULL, NULL },
     { "acct_revoke_person_keys", 1, NULL, op_revoke_keys, NULL, NULL },
     { "acct_revoke_session", 1, prep_session, op_revoke_session, NULL, NULL },
+    { "acct_list_sessions", 0, NULL, op_list_sessions, NULL, NULL },
+    { "acct_list_apikeys", 0, NULL, op_list_apikeys, NULL, NULL },
     { "acct_store_password", 1, NULL, op_store_password, NULL, NULL },
     { "res_get", 0, NULL, op_res_get, NULL, NULL },
     { "res_list", 0, NULL, op_res_list, NULL, NULL },
@@ -583,16 +631,19 @@ static const struct op OPS[] = {
     { "wl_promote (cancel)", 1, prep_waiting, op_wl_promote_by_cancel, NULL, NULL },
     { "rsv_sweep", 1, prep_sweep, op_sweep, back_to_t0, NULL },
     { "obx_pending", 0, NULL, op_obx_pending, NULL, NULL },
+    { "obx_list", 0, NULL, op_obx_list, NULL, NULL },
     { "obx_to_person", 1, NULL, op_obx_to_person, NULL, NULL },
     { "obx_to_staff", 1, NULL, op_obx_to_staff, NULL, NULL },
     { "obx_mark", 1, NULL, op_obx_mark, NULL, NULL },
     { "feed_create", 1, NULL, op_feed_create, NULL, NULL },
     { "feed_render", 0, NULL, op_feed_render, NULL, NULL },
     { "feed_revoke", 1, prep_feed, op_feed_revoke, NULL, NULL },
+    { "feed_list", 0, NULL, op_feed_list, NULL, NULL },
     { "site_get", 0, NULL, op_site_get, NULL, NULL },
     { "site_save", 1, NULL, op_site_save, NULL, NULL },
     { "audit_snapshot", 0, NULL, op_audit_snapshot, NULL, NULL },
     { "audit_change", 1, NULL, op_audit_change, NULL, NULL },
+    { "audit_list", 0, NULL, op_audit_list, NULL, NULL },
     { "inv_create", 1, NULL, op_inv_create, NULL, NULL },
     { "inv_list", 0, NULL, op_inv_list, NULL, NULL },
 };

@@ -1,0 +1,55 @@
+/* acct_list.c: what staff see of sign-in: live sessions and API keys.
+ * Secrets and token hashes never leave the database. */
+#include "booking/account.h"
+#include <stdio.h>
+#include <string.h>
+
+static int session_row(sqlite3_stmt *st, void *elem)
+{
+    acct_session_info *s = elem;
+    memset(s, 0, sizeof *s);
+    s->id = sqlite3_column_int64(st, 0);
+    s->person_id = sqlite3_column_int64(st, 1);
+    s->created_at = sqlite3_column_int64(st, 2);
+    s->expires_at = sqlite3_column_int64(st, 3);
+    snprintf(s->client_ip, sizeof s->client_ip, "%s", db_col_text(st, 4));
+    return 0;
+}
+
+int acct_list_sessions(db_t *db, int64_t person_id, int64_t now, size_t max, acct_session_info **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db,
+        "SELECT id, person_id, created_at, expires_at, client_ip FROM sessions "
+        "WHERE revoked_at IS NULL AND expires_at > ?1 AND (?2 = 0 OR person_id = ?2) ORDER BY id LIMIT ?3");
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, now);
+    db_bind_int(st, 2, person_id);
+    db_bind_int(st, 3, (int64_t)max);
+    return db_collect(st, sizeof **out, session_row, (void **)out, n);
+}
+
+static int apikey_row(sqlite3_stmt *st, void *elem)
+{
+    acct_apikey_info *k = elem;
+    memset(k, 0, sizeof *k);
+    k->id = sqlite3_column_int64(st, 0);
+    snprintf(k->name, sizeof k->name, "%s", db_col_text(st, 1));
+    snprintf(k->role, sizeof k->role, "%s", db_col_text(st, 2));
+    k->person_id = sqlite3_column_int64(st, 3);
+    k->door_id = sqlite3_column_int64(st, 4);
+    k->created_at = sqlite3_column_int64(st, 5);
+    k->revoked_at = sqlite3_column_int64(st, 6);
+    return 0;
+}
+
+int acct_list_apikeys(db_t *db, acct_apikey_info **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, name, role, COALESCE(person_id, 0), COALESCE(door_id, 0), "
+                                   "created_at, COALESCE(revoked_at, 0) FROM api_keys ORDER BY id");
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
+    return db_collect(st, sizeof **out, apikey_row, (void **)out, n);
+}
