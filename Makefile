@@ -38,7 +38,7 @@ DOOR_LIBS_LD = $(call once,DOOR_LIBS_LD,pkg_libs,DOOR_PKGS)
 TEST_LIBS_LD = $(call once,TEST_LIBS_LD,pkg_libs,ALLTEST_PKGS)
 ALLRUN_PKGS  := $(sort $(SERVER_PKGS) $(DOOR_PKGS))
 ALLTEST_PKGS := $(ALLRUN_PKGS) $(TEST_PKGS)
-WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+WARN    := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wmissing-prototypes -Wstrict-prototypes -Wswitch-enum
 CFLAGS  = -std=c17 -D_GNU_SOURCE $(OPT) $(WARN) \
            -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE $(SANFLAGS) \
            -I. -I$(B)/gen $(BUILD_CFLAGS)

@@ -2,6 +2,7 @@
  * person's credentials and passes, bearer passes and revocation. Doors and
  * their sync and events are h_doors.c. Another tenant's objects answer 404. */
 #include "api/handlers.h"
+#include "api/h_access.h"
 #include "api/access_json.h"
 #include "access/issuer/issuer.h"
 #include "booking/rsv.h"

@@ -3,9 +3,12 @@
 #ifndef LP_H_ACCOUNT_H
 #define LP_H_ACCOUNT_H
 #include "api/ctx.h"
+#include "booking/account.h"
 
 /* h_auth.c */
 void h_signin_link(api_ctx *c);
+/* The sign-in policy labpassd runs with (server.c). */
+const acct_policy *api_policy(void);
 /* Answers 503 "busy" with Retry-After: seconds (the hashing pool is full). */
 void api_reply_busy(api_ctx *c, int64_t seconds);
 

@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-extern const acct_policy *api_policy(void);
 
 static const struct jv_field LOGIN[] = {
     { "email", JV_STRING, 1, 254, 0 }, { "password", JV_STRING, 1, 256, 0 },
@@ -147,8 +146,9 @@ static const char *role_name(enum acct_role r)
     case ROLE_TENANT_ADMIN: return "tenant_admin";
     case ROLE_MEMBER: return "member";
     case ROLE_DOOR: return "door";
-    default: return "none";
+    case ROLE_NONE: return "none";
     }
+    return "none";   /* a value outside the enum */
 }
 
 /* The caller's own record, as resolved with their credential (no second query). */

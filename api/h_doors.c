@@ -4,6 +4,7 @@
  * by the route table). docs/access-protocol.md sections 11, 15 and 16
  * describe the door API. */
 #include "api/handlers.h"
+#include "api/h_access.h"
 #include "api/access_json.h"
 #include "access/issuer/issuer.h"
 #include "core/clock.h"

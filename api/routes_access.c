@@ -1,22 +1,9 @@
 /* routes_access.c: routes of the access part: pass keys, credentials and
  * passes, revocation, doors, the door sync bundle and event upload, the
- * presence report. Handlers live in h_access.c. */
+ * presence report. Handlers live in h_access.c and h_doors.c. */
+#include "api/h_access.h"
 #include "api/router.h"
 
-void h_pass_keys(api_ctx *c);
-void h_cred_create(api_ctx *c);
-void h_creds_list(api_ctx *c);
-void h_cred_revoke(api_ctx *c);
-void h_me_passes(api_ctx *c);
-void h_passes_list(api_ctx *c);
-void h_pass_revoke(api_ctx *c);
-void h_bearer_pass(api_ctx *c);
-void h_person_revoke_passes(api_ctx *c);
-void h_doors_list(api_ctx *c);
-void h_door_create(api_ctx *c);
-void h_door_sync(api_ctx *c);
-void h_door_events_upload(api_ctx *c);
-void h_door_events_list(api_ctx *c);
 
 const struct api_route access_routes[] = {
     { "GET", "/api/v1/pass-keys", 0, h_pass_keys, 0 },

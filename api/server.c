@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "api/ctx.h"
 #include "api/edge.h"
+#include "api/h_account.h"
 #include "api/metrics.h"
 #include "api/router.h"
 #include "api/static.h"

@@ -296,7 +296,8 @@ int main(int argc, char **argv)
     case M_SYNC: rc = net_round(&cfg, 1, 1) ? 1 : 0; break;
     case M_ROUND: rc = net_round(&cfg, strcmp(round, "sync") == 0, 0); break;
     case M_RESET: rc = reset_floor(&cfg); break;
-    default: rc = run_door(&cfg, config); break;
+    case M_RUN: rc = run_door(&cfg, config); break;
+    default: rc = EXIT_USAGE; break;   /* not reached: every mode is above */
     }
     door_cfg_wipe(&cfg);
     return rc;

@@ -674,7 +674,9 @@ static void answer(emu_t *e, enum emu_fault_kind k, uint8_t *f, size_t n, unsign
         memcpy(e->pend.buf, f, n);
         e->pend.len = n;
         return;
-    default:
+    case EMU_FAULT_NONE:
+    case EMU_FAULT_NO_ACK:     /* on_command sends nothing at all for these two */
+    case EMU_FAULT_VANISH:
         break;
     }
     send_bytes(e, f, n);
