@@ -38,7 +38,7 @@ typedef struct api_ctx {
     char *resp_body;                  /* malloc'd */
     size_t resp_len;
     const char *resp_type;
-    char resp_headers[512];           /* extra "Name: value\n" lines */
+    char resp_headers[2048];          /* extra "Name: value\n" lines (a Link header is up to 1.5 KB) */
 } api_ctx;
 
 typedef void (*api_handler)(api_ctx *c);

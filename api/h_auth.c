@@ -4,6 +4,7 @@
  * throttled attempt 429 with Retry-After (booking/acct_signin.c has the rule). */
 #include "api/handlers.h"
 #include "api/h_account.h"
+#include "api/page.h"
 #include "booking/person.h"
 #include "core/clock.h"
 #include <sodium.h>
@@ -254,19 +255,24 @@ void h_setup_password(api_ctx *c)
 void h_sessions_list(api_ctx *c)
 {
     int64_t pid;
-    if (api_query_int(c, "person_id", 0, 0, INT64_MAX / 2, &pid)) return;
+    api_page pg;
+    if (api_query_int(c, "person_id", 0, 0, INT64_MAX / 2, &pid) || api_page_read(c, 500, 1000, 1, &pg)) return;
     acct_session_info *s = NULL;
     size_t n = 0;
-    int rc = acct_list_sessions(c->db, pid, clk_now(), 1000, &s, &n);
+    int rc = acct_list_sessions(c->db, pid, clk_now(), pg.after[0], (size_t)pg.limit + 1, &s, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
+    size_t shown = n > (size_t)pg.limit ? (size_t)pg.limit : n;
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < shown; i++)
         json_array_append_new(arr, json_pack("{s:I, s:I, s:o, s:o, s:s}",
             "id", (json_int_t)s[i].id, "person_id", (json_int_t)s[i].person_id,
             "created_at", api_time_json(s[i].created_at),
             "expires_at", api_time_json(s[i].expires_at), "client_ip", s[i].client_ip));
+    json_t *body = json_pack("{s:o}", "sessions", arr);
+    int64_t last = shown ? s[shown - 1].id : 0;
+    api_page_finish(c, &pg, body, n > shown ? &last : NULL);
     free(s);
-    api_reply_json(c, 200, json_pack("{s:o}", "sessions", arr));
+    api_reply_json(c, 200, body);
 }
 
 void h_session_revoke(api_ctx *c)

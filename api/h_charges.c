@@ -3,6 +3,7 @@
  * h_billing.h). Members see their own usage, tenant admins their tenant's,
  * staff everything. */
 #include "api/h_billing.h"
+#include "api/page.h"
 #include "billing/ubl.h"
 #include "core/clock.h"
 #include "core/ltime.h"
@@ -52,19 +53,27 @@ void h_charges_list(api_ctx *c)
 {
     bill_charge_filter q;
     char period[BILL_PERIOD_LEN];
-    if (charge_filter(c, &q, period)) return;
+    api_page pg;
+    if (charge_filter(c, &q, period) || api_page_read(c, 1000, 20000, 2, &pg)) return;
+    int64_t total = 0, count = 0;
+    int rc = bill_charge_total(c->db, &q, &total, &count);
+    q.limit = (size_t)pg.limit + 1;
+    q.after_at = pg.after[0];
+    q.after_id = pg.after[1];
     bill_charge *arr = NULL;
     size_t n = 0;
-    int rc = bill_charge_list(c->db, &q, &arr, &n);
+    if (rc == 0) rc = bill_charge_list(c->db, &q, &arr, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
+    size_t shown = n > (size_t)pg.limit ? (size_t)pg.limit : n;
     json_t *out = json_array();
-    int64_t total = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < shown; i++)
         json_array_append_new(out, json_charge(&arr[i]));
-        total += arr[i].net_cents;
-    }
+    json_t *body = json_pack("{s:s, s:o, s:I, s:I}", "period", period, "charges", out, "net_cents", (json_int_t)total,
+                             "count", (json_int_t)count);
+    int64_t last[2] = { shown ? arr[shown - 1].at : 0, shown ? arr[shown - 1].id : 0 };
+    api_page_finish(c, &pg, body, n > shown ? last : NULL);
     free(arr);
-    api_reply_json(c, 200, json_pack("{s:s, s:o, s:I}", "period", period, "charges", out, "net_cents", (json_int_t)total));
+    api_reply_json(c, 200, body);
 }
 
 void h_charges_csv(api_ctx *c)

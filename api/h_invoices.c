@@ -3,6 +3,7 @@
  * h_billing.h). Tenant admins see their tenant's issued documents; staff
  * see and change everything; a draft or another tenant's document is 404. */
 #include "api/h_billing.h"
+#include "api/page.h"
 #include "billing/ubl.h"
 #include <sodium.h>
 #include <stdio.h>
@@ -157,7 +158,10 @@ void h_invoices_list(api_ctx *c)
     if (hb_tenant_scope(c, 0, &tenant)) return;
     if (period && bill_period_parse(period, &a, &z)) { hb_bad(c, "period must be a month like 2026-11", "period"); return; }
     if (api_query_enum(c, "kind", KINDS, &kind) || api_query_enum(c, "status", STATUSES, &status)) return;
-    bill_invoice_filter q = { .tenant_id = tenant, .period = period, .issued_only = !api_is_staff(c) };
+    api_page pg;
+    if (api_page_read(c, 200, 1000, 1, &pg)) return;
+    bill_invoice_filter q = { .tenant_id = tenant, .period = period, .issued_only = !api_is_staff(c),
+                              .limit = (size_t)pg.limit + 1, .before_id = pg.after[0] };
     q.by_kind = kind && bill_doc_kind_parse(kind, &q.kind) == 0;
     if (status && bill_invoice_filter_status(&q, status) != 0) {   /* api_query_enum allows only the spellings */
         hb_bad(c, "unknown status", "status");
@@ -167,10 +171,14 @@ void h_invoices_list(api_ctx *c)
     size_t n = 0;
     int rc = bill_invoice_list(c->db, &q, &arr, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
+    size_t shown = n > (size_t)pg.limit ? (size_t)pg.limit : n;
     json_t *out = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(out, json_invoice(&arr[i]));
+    for (size_t i = 0; i < shown; i++) json_array_append_new(out, json_invoice(&arr[i]));
+    json_t *body = json_pack("{s:o}", "invoices", out);
+    int64_t last = shown ? arr[shown - 1].id : 0;
+    api_page_finish(c, &pg, body, n > shown ? &last : NULL);
     free(arr);
-    api_reply_json(c, 200, json_pack("{s:o}", "invoices", out));
+    api_reply_json(c, 200, body);
 }
 
 void h_invoice_get(api_ctx *c)

@@ -4,6 +4,7 @@
  * tenant. Other tenants' bookings appear only as busy blocks. */
 #include "api/handlers.h"
 #include "api/idem.h"
+#include "api/page.h"
 #include "db/idem.h"
 #include "api/jsonw.h"
 #include "api/notify.h"
@@ -176,21 +177,27 @@ void h_rsv_list(api_ctx *c)
         return;
     }
     if (api_query_enum(c, "scope", SCOPES, &scope)) return;
-    rsv_filter q = { from, to, res, 0, 0, 0, 5000 };
+    api_page pg;
+    if (api_page_read(c, 500, 5000, 2, &pg)) return;
+    rsv_filter q = { from, to, res, 0, 0, 0, (size_t)pg.limit + 1 };
     if (scope && !strcmp(scope, "mine")) q.person_id = c->caller.person_id ? c->caller.person_id : -1;
     if (scope && !strcmp(scope, "tenant")) q.tenant_id = c->caller.tenant_id ? c->caller.tenant_id : -1;
     rsv_reservation *arr = NULL;
     size_t n = 0;
-    int rc = rsv_list(c->db, &q, &arr, &n);
+    int rc = rsv_list_page(c->db, &q, pg.has_after ? pg.after : NULL, &arr, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
+    size_t shown = n > (size_t)pg.limit ? (size_t)pg.limit : n;
     json_t *out = json_array();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < shown; i++) {
         if (api_sees_tenant(c, arr[i].tenant_id)) json_array_append_new(out, json_rsv(&arr[i]));
         else if (rsv_state_holds_slot(arr[i].state))
             json_array_append_new(out, json_busy(&arr[i]));
     }
+    json_t *body = json_pack("{s:o}", "reservations", out);
+    int64_t last[2] = { shown ? arr[shown - 1].start : 0, shown ? arr[shown - 1].id : 0 };
+    api_page_finish(c, &pg, body, n > shown ? last : NULL);
     free(arr);
-    api_reply_json(c, 200, json_pack("{s:o}", "reservations", out));
+    api_reply_json(c, 200, body);
 }
 
 void h_rsv_get(api_ctx *c)
@@ -445,17 +452,23 @@ void h_maintenance_run(api_ctx *c)
 
 void h_outbox_list(api_ctx *c)
 {
+    api_page pg;
+    if (api_page_read(c, 200, 1000, 1, &pg)) return;
     obx_entry *e = NULL;
     size_t n = 0;
-    int rc = obx_list(c->db, 200, &e, &n);
+    int rc = obx_list(c->db, pg.after[0], (size_t)pg.limit + 1, &e, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
+    size_t shown = n > (size_t)pg.limit ? (size_t)pg.limit : n;
     json_t *out = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < shown; i++)
         json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:i, s:s}",
             "id", (json_int_t)e[i].id, "kind", e[i].kind, "recipient", e[i].recipient,
             "subject", e[i].subject, "created_at", api_time_json(e[i].created_at),
             "sent_at", api_time_json(e[i].sent_at), "attempts", e[i].attempts,
             "last_error", e[i].last_error));
+    json_t *body = json_pack("{s:o}", "messages", out);
+    int64_t last = shown ? e[shown - 1].id : 0;
+    api_page_finish(c, &pg, body, n > shown ? &last : NULL);
     free(e);
-    api_reply_json(c, 200, json_pack("{s:o}", "messages", out));
+    api_reply_json(c, 200, body);
 }

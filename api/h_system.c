@@ -2,6 +2,7 @@
  * site's settings. */
 #include "api/handlers.h"
 #include "api/metrics.h"
+#include "api/page.h"
 #include "booking/site.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,23 +36,24 @@ void h_openapi(api_ctx *c)
 
 void h_audit_list(api_ctx *c)
 {
-    int64_t oid, before, limit;
+    int64_t oid, before;
     const char *otype = api_query(c, "object_type");
+    api_page pg;
     if (api_query_int(c, "object_id", 0, 0, INT64_MAX / 2, &oid) ||
-        api_query_int(c, "before_id", 0, 0, INT64_MAX / 2, &before) ||
-        api_query_int(c, "limit", 100, 1, 1000, &limit))
+        api_query_int(c, "before_id", 0, 0, INT64_MAX / 2, &before) || api_page_read(c, 100, 1000, 1, &pg))
         return;
     if (otype && !lp_text_ok(otype, 40)) {
         api_problem(c, 400, "validation", "Invalid request", "object_type is not valid", "object_type");
         return;
     }
-    audit_filter q = { otype, oid, before, limit };
+    audit_filter q = { otype, oid, pg.has_after ? pg.after[0] : before, pg.limit + 1 };
     audit_entry *e = NULL;
     size_t n = 0;
     int rc = audit_list(c->db, &q, &e, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
+    size_t shown = n > (size_t)pg.limit ? (size_t)pg.limit : n;
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < shown; i++) {
         json_t *j = json_pack("{s:I, s:o, s:s, s:s, s:s, s:I}", "id", (json_int_t)e[i].id,
                               "at", api_time_json(e[i].at), "actor", e[i].actor, "action", e[i].action,
                               "object_type", e[i].object_type, "object_id", (json_int_t)e[i].object_id);
@@ -61,8 +63,11 @@ void h_audit_list(api_ctx *c)
         json_object_set_new(j, "after", now ? now : json_null());
         json_array_append_new(arr, j);
     }
+    json_t *body = json_pack("{s:o}", "entries", arr);
+    int64_t last = shown ? e[shown - 1].id : 0;
+    api_page_finish(c, &pg, body, n > shown ? &last : NULL);
     audit_free(e, n);
-    api_reply_json(c, 200, json_pack("{s:o}", "entries", arr));
+    api_reply_json(c, 200, body);
 }
 
 static json_t *json_site(const site_info *s)

@@ -117,9 +117,9 @@ int api_query_int(api_ctx *c, const char *name, int64_t def, int64_t min, int64_
     const char *v = api_query(c, name);
     char *end = NULL, msg[160];
     *out = def;
-    if (!v || !*v) return 0;
+    if (!v) return 0;
     long long x = strtoll(v, &end, 10);
-    if (*end || x < min || x > max) {
+    if (!*v || *v == ' ' || *end || x < min || x > max) {   /* empty is not a number */
         snprintf(msg, sizeof msg, "query parameter '%s' must be an integer from %lld to %lld", name,
                  (long long)min, (long long)max);
         api_problem(c, 400, "validation", "Invalid request", msg, name);

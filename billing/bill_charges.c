@@ -448,14 +448,31 @@ int bill_charge_get(db_t *db, int64_t id, bill_charge *out)
 
 static int charge_row(sqlite3_stmt *st, void *elem) { return row_to_charge(st, elem); }
 
+int bill_charge_total(db_t *db, const bill_charge_filter *q, int64_t *net_cents, int64_t *count)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT COALESCE(sum(net_cents), 0), count(*) FROM charges "
+                                   "WHERE at >= ?1 AND at < ?2 AND (?3 = 0 OR tenant_id = ?3) AND (?4 = 0 OR person_id = ?4)");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, q->from); db_bind_int(st, 2, q->to); db_bind_int(st, 3, q->tenant_id);
+    db_bind_int(st, 4, q->person_id);
+    int rc = db_get(st);
+    if (rc) return rc == LP_ERR_NOTFOUND ? LP_ERR_DB : rc;   /* an aggregate always has its row */
+    *net_cents = sqlite3_column_int64(st, 0);
+    *count = sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    return 0;
+}
+
 int bill_charge_list(db_t *db, const bill_charge_filter *q, bill_charge **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " CHARGE_COLS " FROM charges c LEFT JOIN invoices i ON i.id = c.invoice_id "
                                    "WHERE c.at >= ?1 AND c.at < ?2 AND (?3 = 0 OR c.tenant_id = ?3) "
-                                   "AND (?4 = 0 OR c.person_id = ?4) ORDER BY c.at, c.id LIMIT ?5");
+                                   "AND (?4 = 0 OR c.person_id = ?4) AND (?7 = 0 OR c.at > ?6 OR (c.at = ?6 AND c.id > ?7)) "
+                                   "ORDER BY c.at, c.id LIMIT ?5");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, q->from); db_bind_int(st, 2, q->to); db_bind_int(st, 3, q->tenant_id);
     db_bind_int(st, 4, q->person_id); db_bind_int(st, 5, (int64_t)(q->limit ? q->limit : 20000));
+    db_bind_int(st, 6, q->after_at); db_bind_int(st, 7, q->after_id);
     bill_charge *arr;
     size_t len;
     int rc = db_collect(st, sizeof *arr, charge_row, (void **)&arr, &len);

@@ -114,7 +114,7 @@ int bill_invoice_list(db_t *db, const bill_invoice_filter *q, bill_invoice **out
     sqlite3_stmt *st = db_stmt(db, "SELECT " BILL_INVOICE_COLS " FROM invoices i WHERE (?1 = 0 OR i.tenant_id = ?1) "
                                    "AND (?2 IS NULL OR i.period = ?2) AND (?3 IS NULL OR i.kind = ?3) "
                                    "AND (?4 = 0 OR i.corrects_id = ?4) AND (?5 = 0 OR i.status = 'issued') "
-                                   "ORDER BY i.id DESC LIMIT 100000");
+                                   "AND (?6 = 0 OR i.id < ?6) ORDER BY i.id DESC");
     size_t len = 0, cap = 16, limit = q->limit ? q->limit : 1000;
     bill_invoice *arr = malloc(cap * sizeof *arr);
     if (!st || !arr) { free(arr); return st ? LP_ERR_NOMEM : LP_ERR_DB; }
@@ -123,6 +123,7 @@ int bill_invoice_list(db_t *db, const bill_invoice_filter *q, bill_invoice **out
     db_bind_text(st, 3, q->by_kind ? bill_doc_kind_name(q->kind) : NULL);
     db_bind_int(st, 4, q->corrects_id);
     db_bind_int(st, 5, q->issued_only);
+    db_bind_int(st, 6, q->before_id);
     int rc = 0, step;
     while (len < limit && (step = db_step(st)) != DB_DONE) {
         if (step < 0) { rc = step; break; }

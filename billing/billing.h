@@ -198,9 +198,12 @@ typedef struct bill_charge_filter {
     int64_t tenant_id;          /* 0: all */
     int64_t person_id;          /* 0: all */
     size_t limit;               /* 0: 20000 */
+    int64_t after_at, after_id; /* after_id > 0: only charges after (after_at, after_id) (the next page) */
 } bill_charge_filter;
 /* Charges by at, id. Caller frees *out. */
 int bill_charge_list(db_t *db, const bill_charge_filter *q, bill_charge **out, size_t *n) LP_MUST;
+/* The net sum and count of every charge q selects (limit and after ignored). */
+int bill_charge_total(db_t *db, const bill_charge_filter *q, int64_t *net_cents, int64_t *count) LP_MUST;
 /* The same as RFC 4180 CSV (CRLF, quoted as needed, text cells that start
  * with = + - @ tab or CR prefixed with ' against formula injection).
  * Caller frees *csv. */
@@ -317,6 +320,7 @@ typedef struct bill_invoice_filter {
     int64_t corrects_id;        /* > 0: the credit notes of that invoice */
     bool issued_only;           /* leave drafts out */
     size_t limit;               /* 0: 1000 */
+    int64_t before_id;          /* > 0: only documents with a smaller id (the next page) */
 } bill_invoice_filter;
 /* Narrows q to a status as the API and CLI spell it: a payment status, or
  * "overdue". LP_ERR_INVALID for anything else. */

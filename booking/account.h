@@ -141,9 +141,10 @@ typedef struct acct_session_info {
     char client_ip[64];
 } acct_session_info;
 /* Sessions alive at now (not revoked, not expired), of person_id or of
- * everybody when person_id is 0; at most max, oldest first. */
-int acct_list_sessions(db_t *db, int64_t person_id, int64_t now, size_t max, acct_session_info **out,
-                       size_t *n) LP_MUST;
+ * everybody when person_id is 0, with an id above after_id; at most max,
+ * oldest first. */
+int acct_list_sessions(db_t *db, int64_t person_id, int64_t now, int64_t after_id, size_t max,
+                       acct_session_info **out, size_t *n) LP_MUST;
 typedef struct acct_apikey_info {
     int64_t id, person_id, door_id, created_at, revoked_at;   /* 0: none */
     char name[101], role[16];

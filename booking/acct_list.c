@@ -16,17 +16,20 @@ static int session_row(sqlite3_stmt *st, void *elem)
     return 0;
 }
 
-int acct_list_sessions(db_t *db, int64_t person_id, int64_t now, size_t max, acct_session_info **out, size_t *n)
+int acct_list_sessions(db_t *db, int64_t person_id, int64_t now, int64_t after_id, size_t max,
+                       acct_session_info **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db,
         "SELECT id, person_id, created_at, expires_at, client_ip FROM sessions "
-        "WHERE revoked_at IS NULL AND expires_at > ?1 AND (?2 = 0 OR person_id = ?2) ORDER BY id LIMIT ?3");
+        "WHERE revoked_at IS NULL AND expires_at > ?1 AND (?2 = 0 OR person_id = ?2) AND id > ?4 "
+        "ORDER BY id LIMIT ?3");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, now);
     db_bind_int(st, 2, person_id);
     db_bind_int(st, 3, (int64_t)max);
+    db_bind_int(st, 4, after_id);
     return db_collect(st, sizeof **out, session_row, (void **)out, n);
 }
 

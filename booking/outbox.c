@@ -64,14 +64,15 @@ static int entry_row(sqlite3_stmt *st, void *elem)
     return 0;
 }
 
-int obx_list(db_t *db, size_t max, obx_entry **out, size_t *n)
+int obx_list(db_t *db, int64_t before_id, size_t max, obx_entry **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, recipient, subject, created_at, COALESCE(sent_at, 0), attempts, "
-                                   "last_error FROM outbox ORDER BY id DESC LIMIT ?1");
+                                   "last_error FROM outbox WHERE (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?1");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, (int64_t)max);
+    db_bind_int(st, 2, before_id);
     return db_collect(st, sizeof **out, entry_row, (void **)out, n);
 }
 

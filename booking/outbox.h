@@ -24,8 +24,9 @@ typedef struct obx_entry {
     char kind[32], recipient[255], subject[201], last_error[201];
     int attempts;
 } obx_entry;
-/* The newest max messages, newest first. Fails as a whole (never a short
- * list) when a step fails; on success the caller frees *out. */
-int obx_list(db_t *db, size_t max, obx_entry **out, size_t *n) LP_MUST;
+/* The newest max messages with an id below before_id (0: any), newest
+ * first. Fails as a whole (never a short list) when a step fails; on success
+ * the caller frees *out. */
+int obx_list(db_t *db, int64_t before_id, size_t max, obx_entry **out, size_t *n) LP_MUST;
 
 #endif

@@ -278,6 +278,8 @@ int rsv_get(db_t *db, int64_t id, rsv_reservation *out)
  * resource's reservations through its (resource_id, start) index; or
  * everything in the window through the start index. The last two read at
  * most the 31 days (the longest possible block) before `from`. */
+/* (start, id) after (?8, ?9); ids start at 1, so ?9 = 0 means "from the first" */
+#define RSV_AFTER "AND (?9 = 0 OR start > ?8 OR (start = ?8 AND id > ?9))"
 static sqlite3_stmt *list_stmt(db_t *db, const rsv_filter *q)
 {
     /* Slot holders of one resource whose block overlaps the window: the
@@ -286,29 +288,37 @@ static sqlite3_stmt *list_stmt(db_t *db, const rsv_filter *q)
         return db_stmt(db, "SELECT " RSV_COLS " FROM reservations WHERE resource_id = ?3 "
                            "AND status IN ('requested','confirmed','checked_in') "
                            "AND block_start > ?1 - (SELECT longest_block FROM resources WHERE id = ?3) - 1 "
-                           "AND block_start < ?2 AND block_end > ?1 AND ?4 = 0 AND ?5 = 0 AND ?6 = 1 "
+                           "AND block_start < ?2 AND block_end > ?1 AND ?4 = 0 AND ?5 = 0 AND ?6 = 1 AND ?8 = 0 AND ?9 = 0 "
                            "ORDER BY block_start, id LIMIT ?7");
     if (q->resource_id)
         return db_stmt(db, "SELECT " RSV_COLS " FROM reservations WHERE resource_id = ?3 AND start < ?2 "
                            "AND start > ?1 - 31 * 86400 AND end > ?1 AND (?4 = 0 OR tenant_id = ?4) "
                            "AND (?5 = 0 OR person_id = ?5) "
-                           "AND (?6 = 0 OR status IN ('requested','confirmed','checked_in')) ORDER BY start, id LIMIT ?7");
+                           "AND (?6 = 0 OR status IN ('requested','confirmed','checked_in')) " RSV_AFTER " ORDER BY start, id LIMIT ?7");
     return db_stmt(db, "SELECT " RSV_COLS " FROM reservations WHERE start < ?2 AND start > ?1 - 31 * 86400 "
                        "AND end > ?1 AND (?4 = 0 OR tenant_id = ?4) AND (?5 = 0 OR person_id = ?5) "
-                       "AND (?6 = 0 OR status IN ('requested','confirmed','checked_in')) ORDER BY start, id LIMIT ?7");
+                       "AND (?6 = 0 OR status IN ('requested','confirmed','checked_in')) " RSV_AFTER " ORDER BY start, id LIMIT ?7");
 }
 
 static int rsv_row(sqlite3_stmt *st, void *r) { return row_to_rsv(st, r); }
 
 int rsv_list(db_t *db, const rsv_filter *q, rsv_reservation **out, size_t *n)
 {
-    sqlite3_stmt *st = list_stmt(db, q);
+    return rsv_list_page(db, q, NULL, out, n);
+}
+
+int rsv_list_page(db_t *db, const rsv_filter *q, const int64_t *after, rsv_reservation **out, size_t *n)
+{
     *out = NULL;
     *n = 0;
+    if (after && q->resource_id && q->holding_only && !q->tenant_id && !q->person_id)
+        return LP_ERR_INVALID;   /* that plan is sorted by block: no (start, id) paging */
+    sqlite3_stmt *st = list_stmt(db, q);
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, q->from); db_bind_int(st, 2, q->to); db_bind_int(st, 3, q->resource_id);
     db_bind_int(st, 4, q->tenant_id); db_bind_int(st, 5, q->person_id); db_bind_int(st, 6, q->holding_only);
     db_bind_int(st, 7, (int64_t)(q->limit ? q->limit : 5000));
+    db_bind_int(st, 8, after ? after[0] : 0); db_bind_int(st, 9, after ? after[1] : 0);
     return db_collect(st, sizeof **out, rsv_row, (void **)out, n);
 }
 

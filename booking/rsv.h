@@ -89,8 +89,15 @@ int rsv_blocks(db_t *db, const res_resource *r, int64_t from, int64_t to, struct
  * one tenant (0 = all) or one person (0 = all); cap on count. With
  * holding_only and a resource alone, the window applies to the blocks
  * (booking plus buffers). Caller frees. */
+/* Which reservations rsv_list reads: those overlapping [from, to), of one
+ * resource, tenant or person when set (0: any), slot holders only when
+ * holding_only; at most limit (0: 5000). */
 typedef struct rsv_filter { int64_t from, to, resource_id, tenant_id, person_id; int holding_only; size_t limit; } rsv_filter;
 int rsv_list(db_t *db, const rsv_filter *flt, rsv_reservation **out, size_t *n) LP_MUST;
+/* The same sorted by (start, id), only those after after[0] = start,
+ * after[1] = id when after is not NULL: the next page of a list.
+ * LP_ERR_INVALID with holding_only for one resource (sorted by block). */
+int rsv_list_page(db_t *db, const rsv_filter *flt, const int64_t *after, rsv_reservation **out, size_t *n) LP_MUST;
 
 enum rsv_scope { RSV_THIS = 0, RSV_FOLLOWING = 1, RSV_ALL = 2 };
 int rsv_parse_scope(const char *s, enum rsv_scope *out) LP_MUST;

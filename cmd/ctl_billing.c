@@ -106,7 +106,7 @@ static int cmd_invoice_list(ctl_env *e, int argc, char **argv)
                            { 0 } };
     const char *usage = "usage: labpassctl [--json] invoice list [--period YYYY-MM] [--tenant ID]\n"
                         "         [--status draft|open|partly_paid|paid|credited|overdue]\n";
-    bill_invoice_filter q = { 0 };
+    bill_invoice_filter q = { .limit = SIZE_MAX };   /* the CLI lists every document */
     if (ctl_opts(argc, argv, o, usage) || (tenant && !parse_id(tenant))) { fprintf(stderr, "%s", usage); return 2; }
     q.tenant_id = tenant ? parse_id(tenant) : 0;
     q.period = period;

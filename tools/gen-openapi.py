@@ -59,6 +59,8 @@ PROBLEM = {"type": "object", "additionalProperties": False,
 
 SCHEMAS = {
   "Time": {"$raw": {"type": "string", "format": "date-time", "description": "RFC 3339 with offset; output in the site time zone"}},
+  "Next": {"$raw": {"type": ["string", "null"], "pattern": "^/api/v1/[^ ]*[?&]cursor=[A-Za-z0-9_-]+$",
+                    "description": "the next page: the same request with its cursor (also in the Link header), null on the last page"}},
   "Tenant": {"id": "int", "name": "str", "kvk_number": "str", "vat_number": "str", "billing_email": "str", "street": "str",
              "postal_code": "str", "city": "str", "country": "str", "buyer_reference": "str",
              "rate_tier": "enum:startup|academic|corporate", "status": "enum:active|suspended|offboarded",
@@ -92,7 +94,7 @@ SCHEMAS = {
                 "vat_number?": "str<=15", "iban?": "str<=34", "bic?": "str<=11", "street?": "str<=200",
                 "postal_code?": "str<=16", "city?": "str<=100", "country?": "str<=2", "email?": "str<=254",
                 "payment_terms_days?": "int[0..120]"},
-  "Sessions": {"sessions": ["{Session}"]},
+  "Sessions": {"sessions": ["{Session}"], "next": "#Next"},
   "Session": {"id": "int", "person_id": "int", "created_at": "time", "expires_at": "time", "client_ip": "str"},
   "ApiKeys": {"api_keys": ["{ApiKey}"]},
   "ApiKey": {"id": "int", "name": "str", "role": "enum:staff|door", "person_id": "int?", "door_id": "int?",
@@ -106,7 +108,7 @@ SCHEMAS = {
   "People": {"people": "[#Person]"},
   "PersonInput": {"email": "str<=254", "name": "str<=200", "password?": "str<=256", "is_staff?": "bool"},
   "PersonUpdate": {"email?": "str<=254", "name?": "str<=200", "status?": "str<=16", "is_staff?": "bool"},
-  "Audit": {"entries": ["{AuditEntry}"]},
+  "Audit": {"entries": ["{AuditEntry}"], "next": "#Next"},
   "AuditEntry": {"id": "int", "at": "time", "actor": "str", "action": "str", "object_type": "str", "object_id": "int",
                  "before": {"$raw": {"description": "the object before the change (SQLite json_object), or null"}},
                  "after": {"$raw": {"description": "the object after the change, or null"}}},
@@ -134,7 +136,7 @@ ROUTES = [
   ("GET", "/api/v1/site", "person", "The site: name, time zone, currency and invoice details", None, "200", "Site"),
   ("PATCH", "/api/v1/site", "staff", "Updates the site's details", "SiteInput", "200", "Site"),
   ("GET", "/api/v1/sessions", "staff", "Active sessions", None, "200", "Sessions",
-   {"query": {"person_id": ["int[0..4611686018427387903]", "only this person's sessions"]}}),
+   {"query": {"person_id": ["int[0..4611686018427387903]", "only this person's sessions"]}, "paged": [500, 1000]}),
   ("POST", "/api/v1/sessions/{id}/revoke", "staff", "Revokes a session", None, "204", None),
   ("GET", "/api/v1/api-keys", "staff", "API keys (never their secrets)", None, "200", "ApiKeys"),
   ("POST", "/api/v1/api-keys", "staff", "Creates a staff API key; the key is in the response once", "ApiKeyInput", "201", "ApiKeyCreated"),
@@ -167,7 +169,7 @@ ROUTES = [
    {"errors": {"403": "Only staff change e-mail, status or the staff role", "409": "Staff cannot demote or disable themselves; a tenant member cannot be staff; the e-mail address is taken"}}),
   ("GET", "/api/v1/audit", "staff", "The append-only audit log, newest first", None, "200", "Audit",
    {"query": {"object_type": ["str<=40", "only this kind of object"], "object_id": ["int[0..4611686018427387903]", "only this object"],
-              "before_id": ["int[0..4611686018427387903]", "entries older than this id (paging)"], "limit": ["int[1..1000]", "at most this many (default 100)"]}}),
+              "before_id": ["int[0..4611686018427387903]", "entries older than this id (the cursor takes precedence)"]}, "paged": [100, 1000]}),
 ]
 
 EXTRA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "openapi")
@@ -250,6 +252,14 @@ def operation(route, request_names):
               for p in names]
     for q, (sch, desc) in opts.get("query", {}).items():
         params.append({"name": q, "in": "query", "required": False, "description": desc, "schema": expand(sch)})
+    if "paged" in opts:   # [default, maximum]: cursor pagination (api/page.h)
+        dflt, most = opts["paged"]
+        params.append({"name": "limit", "in": "query", "required": False,
+                       "description": "at most this many rows in the page (default %d)" % dflt,
+                       "schema": {"type": "integer", "minimum": 1, "maximum": most}})
+        params.append({"name": "cursor", "in": "query", "required": False,
+                       "description": "where the page starts: copied from a previous answer's next link, never made by hand",
+                       "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,100}$"}})
     for h, desc in opts.get("headers", {}).items():
         params.append({"name": h, "in": "header", "required": False, "description": desc, "schema": {"type": "string", "minLength": 1, "maxLength": 100}})
     if params:
@@ -268,6 +278,9 @@ def operation(route, request_names):
         ok["content"] = {"application/json": {"schema": schema_ref(resp)}}
         if "response" in ex:
             ok["content"]["application/json"]["example"] = ex["response"]
+    if "paged" in opts:
+        ok["headers"] = {"Link": {"description": "RFC 8288 <next URL>; rel=\"next\" while there is a next page",
+                                  "schema": {"type": "string"}}}
     op["responses"][code] = ok
     for c, (sch, desc) in opts.get("also", {}).items():
         op["responses"][c] = {"description": desc, "content": {"application/json": {"schema": schema_ref(sch)}}}

@@ -225,13 +225,14 @@ static void log_exchange(const char *method, const char *path, const char *req_t
 int hx_req(hx_server *s, const char *method, const char *path, const char *token, const char *body,
            const char *extra_header, hx_resp *out)
 {
-    char url[1024], auth[300];
+    char url[8192], auth[300];
     struct sink b = { 0 };
     memset(out, 0, sizeof *out);
+    int len = snprintf(url, sizeof url, "%s%s", s->base, path);
+    if (len < 0 || (size_t)len >= sizeof url) return -1;   /* never send a silently shortened path */
     CURL *c = curl_easy_init();
     if (!c) return -1;
     struct curl_slist *h = NULL;
-    snprintf(url, sizeof url, "%s%s", s->base, path);
     if (token) {
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
         h = curl_slist_append(h, auth);

@@ -258,7 +258,7 @@ static int op_list_sessions(void)
 {
     acct_session_info *arr = NULL;
     size_t n = 0;
-    int rc = acct_list_sessions(db, 0, clk_now(), 1000, &arr, &n);
+    int rc = acct_list_sessions(db, 0, clk_now(), 0, 1000, &arr, &n);
     if (rc == 0 && n < 1) rc = -100;
     free(arr);
     return rc;
@@ -497,7 +497,7 @@ static int op_obx_list(void)
 {
     obx_entry *arr = NULL;
     size_t n = 0;
-    int rc = obx_list(db, 200, &arr, &n);
+    int rc = obx_list(db, 0, 200, &arr, &n);
     if (rc == 0 && n < 1) rc = -100;
     free(arr);
     return rc;

@@ -90,7 +90,7 @@ export const OPERATIONS = Object.freeze({
 
   listRatePlans: ['GET', '/api/v1/rate-plans', 'rate_plans'],
   addRatePlanVersion: ['POST', '/api/v1/rate-plans/{id}/versions'],
-  getCharges: ['GET', '/api/v1/charges'],
+  getCharges: ['GET', '/api/v1/charges', 'charges'],
   chargesCsvUrl: ['GET', '/api/v1/charges.csv'],
   getBillingSummary: ['GET', '/api/v1/billing/summary'],
   runInvoices: ['POST', '/api/v1/invoices/run'],
@@ -121,7 +121,7 @@ function url(op, params = {}, query) {
   return q.length ? `${path}?${new URLSearchParams(q)}` : path;
 }
 
-async function call(op, { params, query, body, headers: extra, quiet401 = false } = {}) {
+async function call(op, { params, query, body, headers: extra, quiet401 = false, href } = {}) {
   const method = OPERATIONS[op][0];
   const headers = { Accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -132,7 +132,7 @@ async function call(op, { params, query, body, headers: extra, quiet401 = false 
   Object.assign(headers, extra);
   let res;
   try {
-    res = await fetch(url(op, params, query), {
+    res = await fetch(href || url(op, params, query), {
       method, headers, credentials: 'same-origin', cache: 'no-store',
       body: body === undefined ? undefined : JSON.stringify(body),
     });
@@ -151,12 +151,25 @@ async function call(op, { params, query, body, headers: extra, quiet401 = false 
 }
 
 // The list of a list answer, under the key its OPERATIONS entry names;
-// an answer without it is a broken contract.
-async function list(op, opts) {
-  const [method, path, key] = OPERATIONS[op];
-  const data = await call(op, opts);
-  if (!data || !Array.isArray(data[key])) throw new Error(`${method} ${path}: the answer has no "${key}" list`);
-  return data[key];
+// an answer without it is a broken contract. A paged answer names its next
+// page in "next" (docs/openapi.json, components.schemas.Next): the pages are
+// fetched in turn and joined; more than MAX_PAGES of them is an error, never
+// a silently shortened list.
+const MAX_PAGES = 50;
+async function list(op, opts = {}) {
+  const [method, path] = OPERATIONS[op];
+  const key = OPERATIONS[op][2];
+  const items = [];
+  let data = opts.first || await call(op, opts);
+  for (let page = 1; ; page++) {
+    if (!data || !Array.isArray(data[key])) throw new Error(`${method} ${path}: the answer has no "${key}" list`);
+    items.push(...data[key]);
+    if (typeof data.next !== 'string') break;
+    if (page >= MAX_PAGES) throw new Error(`${method} ${path}: more than ${MAX_PAGES} pages; narrow the query`);
+    if (!data.next.startsWith(`${url(op, opts && opts.params)}?`)) throw new Error(`${method} ${path}: the next page is not on the same route`);
+    data = await call(op, { ...opts, href: data.next });
+  }
+  return items;
 }
 
 // A fresh key for Idempotency-Key: a retried booking returns the first answer.
@@ -235,7 +248,12 @@ export const listDoorEvents = (query) => list('listDoorEvents', { query });
 export const listRatePlans = (query) => list('listRatePlans', { query });
 export const addRatePlanVersion = (id, body) => call('addRatePlanVersion', { params: { id }, body });
 // {period, charges, net_cents}: a month's charges and their net total.
-export const getCharges = (query) => call('getCharges', { query });
+// A month's charges with their totals; every page's charges joined.
+export async function getCharges(query) {
+  const first = await call('getCharges', { query });
+  const charges = await list('getCharges', { query, first });
+  return { ...first, charges, next: null };
+}
 export const chargesCsvUrl = (query) => url('chargesCsvUrl', {}, query);
 export const getBillingSummary = (query) => call('getBillingSummary', { query });
 // {period, created: [invoice], existing: n, skipped: [{tenant_id, reason}]}
