@@ -127,14 +127,20 @@ void h_invoices_run(api_ctx *c)
     lp_fail f = { 0 };
     int rc = bill_run(c->db, &c->actor, period, &o, &res, &f);
     if (rc) { bill_run_result_free(&res); api_fail(c, rc, &f); return; }
-    json_t *created = json_array(), *skipped = json_array();
+    json_t *created = json_array(), *refreshed = json_array(), *skipped = json_array();
     for (size_t i = 0; rc == 0 && i < res.ncreated; i++) {
         bill_invoice v;
         rc = bill_invoice_get(c->db, res.created[i], &v);
         if (rc == 0) json_array_append_new(created, json_invoice(&v));
     }
+    for (size_t i = 0; rc == 0 && i < res.nrefreshed; i++) {
+        bill_invoice v;
+        rc = bill_invoice_get(c->db, res.refreshed[i], &v);
+        if (rc == 0) json_array_append_new(refreshed, json_invoice(&v));
+    }
     if (rc) {   /* the run is done; only reading it back failed */
         json_decref(created);
+        json_decref(refreshed);
         json_decref(skipped);
         bill_run_result_free(&res);
         api_fail(c, rc, NULL);
@@ -143,8 +149,9 @@ void h_invoices_run(api_ctx *c)
     for (size_t i = 0; i < res.nskipped; i++)
         json_array_append_new(skipped, json_pack("{s:I, s:s}", "tenant_id", (json_int_t)res.skipped[i].tenant_id,
                                                  "reason", res.skipped[i].reason));
-    json_t *j = json_pack("{s:s, s:o, s:I, s:o}", "period", res.period, "created", created, "existing",
-                          (json_int_t)res.nexisting, "skipped", skipped);
+    json_t *j = json_pack("{s:s, s:o, s:o, s:I, s:I, s:o}", "period", res.period, "created", created, "refreshed",
+                          refreshed, "removed", (json_int_t)res.nremoved, "existing", (json_int_t)res.nexisting,
+                          "skipped", skipped);
     bill_run_result_free(&res);
     api_reply_json(c, 200, j);
 }
@@ -195,6 +202,63 @@ void h_invoice_issue(api_ctx *c)
     int rc = bill_issue(c->db, &c->actor, v.id, &f);
     if (rc) { api_fail(c, rc, &f); return; }
     reply_invoice(c, 200, v.id);
+}
+
+static const struct jv_field EXCLUDE_FIELDS[] = { { "charge_id", JV_INT, 1, INT32_MAX, 1 }, JV_END };
+
+void h_invoice_exclude(api_ctx *c)
+{
+    bill_invoice v;
+    lp_fail f = { 0 };
+    if (!load_invoice(c, &v)) return;
+    json_t *b = api_body(c, EXCLUDE_FIELDS);
+    if (!b) return;
+    int64_t charge = jv_int(b, "charge_id", 0);
+    json_decref(b);
+    int rc = bill_exclude(c->db, &c->actor, v.id, charge, &f);
+    if (rc) { api_fail(c, rc, &f); return; }
+    reply_invoice(c, 200, v.id);
+}
+
+void h_invoice_refresh(api_ctx *c)
+{
+    bill_invoice v;
+    lp_fail f = { 0 };
+    bool gone = false;
+    if (!load_invoice(c, &v)) return;
+    int rc = bill_refresh(c->db, &c->actor, v.id, &gone, &f);
+    if (rc) { api_fail(c, rc, &f); return; }
+    if (gone) { api_reply_empty(c, 204); return; }
+    reply_invoice(c, 200, v.id);
+}
+
+static const struct jv_field ISSUE_ALL_FIELDS[] = { { "period", JV_STRING, 1, 7, 0 }, JV_END };
+
+void h_invoices_issue_all(api_ctx *c)
+{
+    json_t *b = api_body(c, ISSUE_ALL_FIELDS);
+    if (!b) return;
+    char period[BILL_PERIOD_LEN];
+    snprintf(period, sizeof period, "%s", jv_str(b, "period", ""));
+    json_decref(b);
+    int64_t *issued = NULL;
+    bill_issue_fail *failed = NULL;
+    size_t ni = 0, nf = 0;
+    lp_fail f = { 0 };
+    int rc = bill_issue_all(c->db, &c->actor, period, &issued, &ni, &failed, &nf, &f);
+    if (rc) { api_fail(c, rc, &f); return; }
+    json_t *ij = json_array(), *fj = json_array();
+    for (size_t i = 0; rc == 0 && i < ni; i++) {
+        bill_invoice v;
+        rc = bill_invoice_get(c->db, issued[i], &v);
+        if (rc == 0) json_array_append_new(ij, json_invoice(&v));
+    }
+    for (size_t i = 0; i < nf; i++)
+        json_array_append_new(fj, json_pack("{s:I, s:s}", "id", (json_int_t)failed[i].id, "reason", failed[i].reason));
+    free(issued);
+    free(failed);
+    if (rc) { json_decref(ij); json_decref(fj); api_fail(c, rc, NULL); return; }
+    api_reply_json(c, 200, json_pack("{s:s, s:o, s:o}", "period", period, "issued", ij, "failed", fj));
 }
 
 void h_invoice_discard(api_ctx *c)
@@ -248,6 +312,41 @@ void h_invoice_html(api_ctx *c)
     if (rc) { api_fail(c, rc, NULL); return; }
     page_csp(c, html);
     api_reply_raw(c, 200, "text/html; charset=utf-8", html, len);
+}
+
+/* The file name of a download: the number, or "draft-<id>". */
+static void attachment(api_ctx *c, const bill_invoice *v, const char *ext)
+{
+    char disp[96];
+    if (v->number[0]) snprintf(disp, sizeof disp, "attachment; filename=\"%s.%s\"", v->number, ext);
+    else snprintf(disp, sizeof disp, "attachment; filename=\"draft-%lld.%s\"", (long long)v->id, ext);
+    api_add_header(c, "Content-Disposition", disp);
+}
+
+void h_invoice_pdf(api_ctx *c)
+{
+    bill_invoice v;
+    static const char *const LANGS[] = { "nl", "en", NULL };
+    const char *lang;
+    char *pdf = NULL;
+    size_t len = 0;
+    if (!load_invoice(c, &v) || api_query_enum(c, "lang", LANGS, &lang)) return;
+    int rc = bill_export_pdf(c->db, v.id, lang, &pdf, &len);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    attachment(c, &v, "pdf");
+    api_reply_raw(c, 200, "application/pdf", pdf, len);
+}
+
+void h_invoice_csv(api_ctx *c)
+{
+    bill_invoice v;
+    char *csv = NULL;
+    size_t len = 0;
+    if (!load_invoice(c, &v)) return;
+    int rc = bill_export_csv(c->db, v.id, &csv, &len);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    attachment(c, &v, "csv");
+    api_reply_raw(c, 200, "text/csv; charset=utf-8", csv, len);
 }
 
 static const struct jv_field CREDIT_FIELDS[] = {

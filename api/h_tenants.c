@@ -22,6 +22,7 @@ static json_t *json_tenant(const tnt_tenant *t)
         "billing_email", t->billing_email, "street", t->street, "postal_code", t->postal_code,
         "city", t->city, "country", t->country, "buyer_reference", t->buyer_reference,
         "rate_tier", t->rate_tier, "status", tnt_state_name(t->state));
+    json_object_set_new(j, "language", json_string(t->language));
     json_object_set_new(j, "created_at", api_time_json(t->created_at));
     json_object_set_new(j, "updated_at", api_time_json(t->updated_at));
     return j;
@@ -32,7 +33,8 @@ static const struct jv_field TENANT_FIELDS[] = {
     { "vat_number", JV_STRING, 0, 15, 0 }, { "billing_email", JV_STRING, 0, 254, 0 },
     { "street", JV_STRING, 0, 200, 0 }, { "postal_code", JV_STRING, 0, 16, 0 },
     { "city", JV_STRING, 0, 100, 0 }, { "country", JV_STRING, 0, 2, 0 },
-    { "buyer_reference", JV_STRING, 0, 100, 0 }, { "rate_tier", JV_STRING, 0, 15, 0 }, JV_END };
+    { "buyer_reference", JV_STRING, 0, 100, 0 }, { "rate_tier", JV_STRING, 0, 15, 0 },
+    { "language", JV_STRING, 0, 2, 0 }, JV_END };
 
 static void apply_fields(json_t *b, tnt_tenant *t)
 {
@@ -46,6 +48,7 @@ static void apply_fields(json_t *b, tnt_tenant *t)
     jv_copy(b, "country", t->country, sizeof t->country);
     jv_copy(b, "buyer_reference", t->buyer_reference, sizeof t->buyer_reference);
     jv_copy(b, "rate_tier", t->rate_tier, sizeof t->rate_tier);
+    jv_copy(b, "language", t->language, sizeof t->language);
 }
 
 void h_tenants_list(api_ctx *c)

@@ -104,6 +104,11 @@ void h_invoice_issue(api_ctx *c);
 void h_invoice_discard(api_ctx *c);
 void h_invoice_ubl(api_ctx *c);
 void h_invoice_html(api_ctx *c);
+void h_invoice_pdf(api_ctx *c);
+void h_invoice_exclude(api_ctx *c);
+void h_invoice_refresh(api_ctx *c);
+void h_invoices_issue_all(api_ctx *c);
+void h_invoice_csv(api_ctx *c);
 void h_invoice_credit(api_ctx *c);
 void h_invoice_payment(api_ctx *c);
 

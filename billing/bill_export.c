@@ -1,10 +1,15 @@
 /* bill_export.c: invoices and credit notes out of the database: the UBL 2.1
- * document (ubl_write), the HTML page (invhtml_render) and the lines as CSV.
- * All three are built from the stored snapshot of the document, so an
- * export made today equals the one made when it was issued. */
+ * document (ubl_write), the HTML page (invhtml_render), the PDF
+ * (invpdf_render) and the CSV (bill_csv_render). All four are made from one
+ * source, bill_doc_load: the stored snapshot of the document and its lines
+ * as one struct ubl_doc with its checked totals, so they carry the same
+ * lines, names, amounts and totals, and an export made today equals the one
+ * made when it was issued. */
 #include "billing/billing.h"
 #include "billing/bill_int.h"
 #include "billing/invhtml.h"
+#include "billing/invpdf.h"
+#include "billing/invtext.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,70 +87,135 @@ void bill_doc_free(struct bill_doc *doc)
     doc->ul = NULL;
 }
 
-/* Loads a document and its lines; caller frees *lines. */
-static int load(db_t *db, int64_t id, bill_invoice *v, bill_line **lines, size_t *n)
+/* ---- the one source: every rendering of a document starts here ---- */
+
+int bill_doc_load(db_t *db, int64_t id, struct bill_source *src)
 {
-    int rc = bill_invoice_get(db, id, v);
-    return rc ? rc : bill_invoice_lines(db, id, lines, n);
+    memset(src, 0, sizeof *src);
+    int rc = bill_invoice_get(db, id, &src->v);
+    if (rc == 0) rc = bill_invoice_lines(db, id, &src->lines, &src->n);
+    if (rc == 0) rc = bill_doc_build(&src->v, src->lines, src->n, &src->doc);
+    if (rc == 0 && ubl_check(&src->doc.d, &src->totals) != 0) rc = LP_ERR_DB;   /* stored documents passed it */
+    if (rc) bill_source_free(src);
+    return rc;
+}
+
+void bill_source_free(struct bill_source *src)
+{
+    if (!src) return;
+    bill_doc_free(&src->doc);
+    free(src->lines);
+    src->lines = NULL;
+    src->n = 0;
 }
 
 int bill_export_ubl(db_t *db, int64_t id, char **xml, size_t *len)
 {
-    bill_invoice v;
-    bill_line *lines = NULL;
-    size_t n = 0;
-    struct bill_doc doc = { 0 };
-    int rc = load(db, id, &v, &lines, &n);
-    if (rc == 0 && v.status != BILL_DOC_ISSUED) rc = LP_ERR_STATE;
-    if (rc == 0) rc = bill_doc_build(&v, lines, n, &doc);
-    if (rc == 0) rc = ubl_write(&doc.d, xml, len);
-    bill_doc_free(&doc);
-    free(lines);
+    struct bill_source src;
+    int rc = bill_doc_load(db, id, &src);
+    if (rc) return rc;
+    rc = src.v.status != BILL_DOC_ISSUED ? LP_ERR_STATE : ubl_write(&src.doc.d, xml, len);
+    bill_source_free(&src);
     return rc;
 }
 
 int bill_export_html(db_t *db, int64_t id, const char *lang, char **html, size_t *len)
 {
-    bill_invoice v;
-    bill_line *lines = NULL;
-    size_t n = 0;
-    struct bill_doc doc = { 0 };
-    int rc = load(db, id, &v, &lines, &n);
-    if (rc == 0) rc = bill_doc_build(&v, lines, n, &doc);
-    if (rc == 0) rc = invhtml_render(&doc.d, lang ? lang : v.language, html, len);
-    bill_doc_free(&doc);
-    free(lines);
+    struct bill_source src;
+    int rc = bill_doc_load(db, id, &src);
+    if (rc) return rc;
+    rc = invhtml_render(&src.doc.d, lang ? lang : src.v.language, html, len);
+    bill_source_free(&src);
     return rc;
+}
+
+int bill_export_pdf(db_t *db, int64_t id, const char *lang, char **pdf, size_t *len)
+{
+    struct bill_source src;
+    int rc = bill_doc_load(db, id, &src);
+    if (rc) return rc;
+    rc = invpdf_render(&src.doc.d, lang ? lang : src.v.language, pdf, len);
+    bill_source_free(&src);
+    return rc;
+}
+
+/* A text made by one of the invtext writers, as a CSV cell. */
+static void csv_label(struct sbuf *b, struct sbuf *tmp)
+{
+    char *s = NULL;
+    size_t n;
+    if (sb_take(tmp, &s, &n) == 0) bill_csv_text(b, true, s);
+    else bill_csv_raw(b, true, "");
+    free(s);
+}
+
+int bill_csv_render(const struct ubl_doc *d, const struct bcalc_totals *t, const char *lang, char **csv, size_t *len)
+{
+    const struct inv_labels *l = inv_labels(lang);
+    struct sbuf b = { 0 }, tmp = { 0 };
+    if (!l) return LP_ERR_INVALID;
+    sb_puts(&b, "document,row,line,name,description,period_start,period_end,quantity,unit,price,net,"
+                "vat_category,vat_rate,vat\r\n");
+    for (size_t i = 0; i < d->nlines; i++) {
+        const struct ubl_line *ln = &d->lines[i];
+        char qty[32], pct[32];
+        ubl_fmt_qty(ln->qty_e6, qty);
+        ubl_fmt_percent(ln->vat.rate_bp, pct);
+        bill_csv_text(&b, false, d->number);
+        bill_csv_raw(&b, true, "line");
+        bill_csv_int(&b, true, (int64_t)i + 1);
+        bill_csv_text(&b, true, ln->name);
+        bill_csv_text(&b, true, ln->description ? ln->description : "");
+        bill_csv_raw(&b, true, ln->period_start ? ln->period_start : "");
+        bill_csv_raw(&b, true, ln->period_end ? ln->period_end : "");
+        bill_csv_raw(&b, true, qty);
+        bill_csv_raw(&b, true, ln->unit == UBL_UNIT_HOUR ? "HUR" : "C62");
+        bill_csv_money(&b, true, ln->price_cents);
+        bill_csv_money(&b, true, ln->net_cents);
+        bill_csv_raw(&b, true, bcalc_vat_code(ln->vat.cat));
+        bill_csv_raw(&b, true, pct);
+        bill_csv_raw(&b, true, "");
+        bill_csv_eol(&b);
+    }
+    for (size_t i = 0; i < t->ngroups; i++) {   /* the VAT breakdown: taxable amount and VAT per rate */
+        char pct[32];
+        ubl_fmt_percent(t->groups[i].vat.rate_bp, pct);
+        bill_csv_text(&b, false, d->number);
+        bill_csv_raw(&b, true, "vat");
+        bill_csv_raw(&b, true, "");
+        sb_puts(&tmp, l->vat);
+        sb_puts(&tmp, " ");
+        inv_rate(&tmp, l, t->groups[i].vat);
+        csv_label(&b, &tmp);
+        for (int k = 0; k < 6; k++) bill_csv_raw(&b, true, "");
+        bill_csv_money(&b, true, t->groups[i].taxable_cents);
+        bill_csv_raw(&b, true, bcalc_vat_code(t->groups[i].vat.cat));
+        bill_csv_raw(&b, true, pct);
+        bill_csv_money(&b, true, t->groups[i].tax_cents);
+        bill_csv_eol(&b);
+    }
+    const struct { const char *label; int64_t cents; } rows[] = {
+        { l->total_excl, t->tax_excl_cents }, { l->total_vat, t->tax_cents },
+        { l->total_incl, t->tax_incl_cents }, { l->payable, t->payable_cents } };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        bill_csv_text(&b, false, d->number);
+        bill_csv_raw(&b, true, "total");
+        bill_csv_raw(&b, true, "");
+        bill_csv_text(&b, true, rows[i].label);
+        for (int k = 0; k < 6; k++) bill_csv_raw(&b, true, "");
+        bill_csv_money(&b, true, rows[i].cents);
+        for (int k = 0; k < 3; k++) bill_csv_raw(&b, true, "");
+        bill_csv_eol(&b);
+    }
+    return sb_take(&b, csv, len);
 }
 
 int bill_export_csv(db_t *db, int64_t id, char **csv, size_t *len)
 {
-    bill_invoice v;
-    bill_line *lines = NULL;
-    size_t n = 0;
-    struct sbuf b = { 0 };
-    int rc = load(db, id, &v, &lines, &n);
+    struct bill_source src;
+    int rc = bill_doc_load(db, id, &src);
     if (rc) return rc;
-    sb_puts(&b, "document,line,name,description,period_start,period_end,quantity,unit,price,net,"
-                     "vat_category,vat_rate\r\n");
-    for (size_t i = 0; i < n; i++) {
-        char qty[32], pct[32];
-        ubl_fmt_qty(lines[i].qty_e6, qty);
-        ubl_fmt_percent(lines[i].vat.rate_bp, pct);
-        bill_csv_text(&b, false, v.number[0] ? v.number : "draft");
-        bill_csv_int(&b, true, lines[i].pos);
-        bill_csv_text(&b, true, lines[i].name);
-        bill_csv_text(&b, true, lines[i].description);
-        bill_csv_raw(&b, true, lines[i].period_start);
-        bill_csv_raw(&b, true, lines[i].period_end);
-        bill_csv_raw(&b, true, qty);
-        bill_csv_raw(&b, true, lines[i].hours ? "HUR" : "C62");
-        bill_csv_money(&b, true, lines[i].price_cents);
-        bill_csv_money(&b, true, lines[i].net_cents);
-        bill_csv_raw(&b, true, bcalc_vat_code(lines[i].vat.cat));
-        bill_csv_raw(&b, true, pct);
-        bill_csv_eol(&b);
-    }
-    free(lines);
-    return sb_take(&b, csv, len);
+    rc = bill_csv_render(&src.doc.d, &src.totals, src.v.language, csv, len);
+    bill_source_free(&src);
+    return rc;
 }

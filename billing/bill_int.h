@@ -34,9 +34,12 @@ struct bcalc_vat bill_vat_col(sqlite3_stmt *st, int col);
 void bill_date_plus(int64_t t, int days, char out[BILL_DATE_LEN]);
 /* The month after / before period ("2026-12" -> "2027-01"). */
 void bill_month_step(const char *period, int delta, char out[BILL_PERIOD_LEN]);
-/* A service interval for a line description: "2026-10-05 16:30-19:30" or
- * "2026-10-24 20:00 - 2026-10-25 08:00" (site time). */
-void bill_span_text(int64_t start, int64_t end, char *out, size_t len);
+/* A service interval for a line description in lang ("nl", "en"; else
+ * "nl"), site time: "5 oktober 2026, 16:30-19:30" or
+ * "24 October 2026 20:00 - 25 October 2026 08:00". */
+void bill_span_text(int64_t start, int64_t end, const char *lang, char *out, size_t len);
+/* The site-local month of t in lang: "oktober 2026", "October 2026". */
+void bill_month_text(int64_t t, const char *lang, char *out, size_t len);
 
 /* Part kinds as stored ("hours", "peak", ...). */
 const char *bill_part_name(enum bcalc_part_kind k);
@@ -88,6 +91,23 @@ struct bill_doc {
  * gets number "DRAFT-<id>" and today's dates. Free with bill_doc_free. */
 int bill_doc_build(const bill_invoice *inv, const bill_line *lines, size_t n, struct bill_doc *doc);
 void bill_doc_free(struct bill_doc *doc);
+/* The one source of every rendering of a stored document (UBL, HTML, PDF,
+ * CSV): the invoice row, its lines, the UBL document built from them and its
+ * totals (ubl_check). Free with bill_source_free. */
+struct bill_source {
+    bill_invoice v;
+    bill_line *lines;
+    size_t n;
+    struct bill_doc doc;
+    struct bcalc_totals totals;
+};
+int bill_doc_load(db_t *db, int64_t id, struct bill_source *src);
+void bill_source_free(struct bill_source *src);
+/* The document as CSV (RFC 4180, CRLF): a "line" row per line (name,
+ * description, period, quantity, unit, price, net, VAT category and rate),
+ * a "vat" row per VAT rate (taxable amount in net, VAT in vat) and "total"
+ * rows (excl. VAT, VAT, incl. VAT, payable), labels in lang. */
+int bill_csv_render(const struct ubl_doc *d, const struct bcalc_totals *t, const char *lang, char **csv, size_t *len);
 /* Builds the document for v and lines, checks it (ubl_check) and, when it
  * passes, sets v's three totals from it; v is untouched on failure. */
 int bill_doc_totals(bill_invoice *v, const bill_line *lines, size_t n);

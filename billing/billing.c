@@ -4,6 +4,7 @@
  * constructor, so every program that can change reservations keeps their
  * charges current; bill_register() does the same explicitly. */
 #include "billing/billing.h"
+#include "billing/invtext.h"
 #include "billing/bill_int.h"
 #include "booking/demo.h"
 #include "booking/resource.h"
@@ -132,18 +133,27 @@ void bill_month_step(const char *period, int delta, char out[BILL_PERIOD_LEN])
     snprintf(out, BILL_PERIOD_LEN, "%04u-%02u", (unsigned)y % 10000u, (unsigned)(m + 1) % 100u);
 }
 
-void bill_span_text(int64_t start, int64_t end, char *out, size_t len)
+void bill_span_text(int64_t start, int64_t end, const char *lang, char *out, size_t len)
 {
     struct tm a, b;
+    const struct inv_labels *l = inv_labels(lang) ? inv_labels(lang) : inv_labels("nl");
     lt_local(start, &a);
     lt_local(end, &b);
     if (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday)
-        snprintf(out, len, "%04d-%02d-%02d %02d:%02d-%02d:%02d", a.tm_year + 1900, a.tm_mon + 1, a.tm_mday,
+        snprintf(out, len, "%d %s %04d, %02d:%02d-%02d:%02d", a.tm_mday, l->months[a.tm_mon], a.tm_year + 1900,
                  a.tm_hour, a.tm_min, b.tm_hour, b.tm_min);
     else
-        snprintf(out, len, "%04d-%02d-%02d %02d:%02d - %04d-%02d-%02d %02d:%02d", a.tm_year + 1900,
-                 a.tm_mon + 1, a.tm_mday, a.tm_hour, a.tm_min, b.tm_year + 1900, b.tm_mon + 1, b.tm_mday,
+        snprintf(out, len, "%d %s %04d %02d:%02d - %d %s %04d %02d:%02d", a.tm_mday, l->months[a.tm_mon],
+                 a.tm_year + 1900, a.tm_hour, a.tm_min, b.tm_mday, l->months[b.tm_mon], b.tm_year + 1900,
                  b.tm_hour, b.tm_min);
+}
+
+void bill_month_text(int64_t t, const char *lang, char *out, size_t len)
+{
+    struct tm a;
+    const struct inv_labels *l = inv_labels(lang) ? inv_labels(lang) : inv_labels("nl");
+    lt_local(t, &a);
+    snprintf(out, len, "%s %04d", l->months[a.tm_mon], a.tm_year + 1900);
 }
 
 static const char *const PART_NAMES[] = { [BCALC_PART_HOURS] = "hours", [BCALC_PART_PEAK] = "peak",

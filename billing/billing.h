@@ -288,7 +288,11 @@ typedef struct bill_run_result {
     char period[BILL_PERIOD_LEN];
     int64_t *created;           /* ids of invoices made by this run; caller frees */
     size_t ncreated;
-    size_t nexisting;           /* tenants whose invoice for the period exists already */
+    int64_t *refreshed;         /* draft runs: ids of the month's drafts rebuilt; caller frees */
+    size_t nrefreshed;
+    size_t nremoved;            /* draft runs: drafts left with nothing to bill, removed */
+    size_t nexisting;           /* tenants whose invoice for the period exists already (issued,
+                                 * or a draft in a run that is not a draft run) */
     bill_run_skip *skipped;     /* tenants that cannot be invoiced, with why; caller frees */
     size_t nskipped;
 } bill_run_result;
@@ -296,7 +300,13 @@ typedef struct bill_run_result {
 /* Runs the invoices of period "YYYY-MM": one transaction per tenant (the
  * check for an existing invoice, the recurring fees of the month, the lines,
  * the number). LP_ERR_INVALID for a bad period; LP_ERR_RULE when the site's
- * invoice details (KvK, VAT number, IBAN, address) are incomplete. */
+ * invoice details (KvK, VAT number, IBAN, address) are incomplete.
+ * A draft run (o->draft) leaves the invoices as drafts and rebuilds the
+ * month's existing drafts (their charges released and the open charges
+ * collected again, parties and language as they are now): staff correct the
+ * charges (hold one back with bill_exclude, add an adjustment) and run
+ * again, then issue. A draft that cannot be rebuilt stays as it was and is
+ * listed in skipped. */
 int bill_run(db_t *db, const actor_t *who, const char *period, const bill_run_opts *o,
              bill_run_result *res, lp_fail *f) LP_MUST;
 void bill_run_result_free(bill_run_result *res);
@@ -304,6 +314,24 @@ void bill_run_result_free(bill_run_result *res);
 int bill_issue(db_t *db, const actor_t *who, int64_t id, lp_fail *f) LP_MUST;
 /* Deletes a draft and releases its charges. */
 int bill_discard(db_t *db, const actor_t *who, int64_t id, lp_fail *f) LP_MUST;
+/* Takes charge charge_id off draft id and holds it for the next month (no
+ * invoice of the draft's month or earlier takes it again; the next month's
+ * run does); the draft's lines and totals are rebuilt from its other
+ * charges. LP_ERR_STATE for an issued document (credit it instead) or the
+ * draft's last charge (discard the draft instead); LP_ERR_INVALID when the
+ * charge is not on the draft; LP_ERR_RULE when the rest is a credit. */
+int bill_exclude(db_t *db, const actor_t *who, int64_t id, int64_t charge_id, lp_fail *f) LP_MUST;
+/* Rebuilds draft id as a draft run of its month and tenant does (new open
+ * charges such as adjustments join it). LP_ERR_STATE for an issued
+ * document; LP_ERR_RULE (reason in f) when it cannot be rebuilt. *gone is
+ * set when the draft had nothing left to bill and was removed. */
+int bill_refresh(db_t *db, const actor_t *who, int64_t id, bool *gone, lp_fail *f) LP_MUST;
+
+typedef struct bill_issue_fail { int64_t id; char reason[200]; } bill_issue_fail;
+/* Issues every draft invoice of period, oldest first, each in its own
+ * transaction (numbers in that order). *issued and *failed: caller frees. */
+int bill_issue_all(db_t *db, const actor_t *who, const char *period, int64_t **issued, size_t *nissued,
+                   bill_issue_fail **failed, size_t *nfailed, lp_fail *f) LP_MUST;
 
 int bill_invoice_get(db_t *db, int64_t id, bill_invoice *out) LP_MUST;
 /* Lines in order. Caller frees *out. */
@@ -356,7 +384,11 @@ int bill_export_ubl(db_t *db, int64_t id, char **xml, size_t *len) LP_MUST;
 /* The HTML page in lang ("nl", "en"; NULL: the document's language). A
  * draft shows "DRAFT-<id>" and today's dates. */
 int bill_export_html(db_t *db, int64_t id, const char *lang, char **html, size_t *len) LP_MUST;
-/* The lines as RFC 4180 CSV. */
+/* The PDF in lang ("nl", "en"; NULL: the document's language); a draft as
+ * for the HTML page. */
+int bill_export_pdf(db_t *db, int64_t id, const char *lang, char **pdf, size_t *len) LP_MUST;
+/* The document as RFC 4180 CSV: its lines, VAT per rate and totals, the
+ * same as the UBL, HTML and PDF (all four from one source). */
 int bill_export_csv(db_t *db, int64_t id, char **csv, size_t *len) LP_MUST;
 
 #endif

@@ -15,7 +15,7 @@ static const char *SNAP_TENANT =
     "SELECT json_object('id', id, 'name', name, 'kvk_number', kvk_number, 'vat_number', vat_number, "
     "'billing_email', billing_email, 'street', street, 'postal_code', postal_code, 'city', city, "
     "'country', country, 'buyer_reference', buyer_reference, 'rate_tier', rate_tier, "
-    "'status', status) FROM tenants WHERE id = ?1";
+    "'language', language, 'status', status) FROM tenants WHERE id = ?1";
 
 /* The one table of tenant state spellings (stored and JSON alike). */
 static const char *const TNT_STATE_NAMES[TNT_STATE_COUNT] = {
@@ -87,6 +87,8 @@ int tnt_validate(const tnt_tenant *t, lp_fail *f)
         return lp_failf(f, LP_ERR_INVALID, "country", "country must be an ISO 3166 code like NL");
     if (strcmp(t->rate_tier, "startup") && strcmp(t->rate_tier, "academic") && strcmp(t->rate_tier, "corporate"))
         return lp_failf(f, LP_ERR_INVALID, "rate_tier", "rate_tier must be startup, academic or corporate");
+    if (t->language[0] && strcmp(t->language, "nl") && strcmp(t->language, "en"))
+        return lp_failf(f, LP_ERR_INVALID, "language", "language must be nl or en (or empty: the site's language)");
     return 0;
 }
 
@@ -97,7 +99,7 @@ static int row_to_tenant(sqlite3_stmt *st, tnt_tenant *t)
 #define COPY(field, col) snprintf(t->field, sizeof t->field, "%s", db_col_text(st, col))
     COPY(name, 1); COPY(kvk_number, 2); COPY(vat_number, 3); COPY(billing_email, 4);
     COPY(street, 5); COPY(postal_code, 6); COPY(city, 7); COPY(country, 8);
-    COPY(buyer_reference, 9); COPY(rate_tier, 10); COPY(status, 11);
+    COPY(buyer_reference, 9); COPY(rate_tier, 10); COPY(status, 11); COPY(language, 14);
 #undef COPY
     t->created_at = sqlite3_column_int64(st, 12);
     t->updated_at = sqlite3_column_int64(st, 13);
@@ -105,7 +107,7 @@ static int row_to_tenant(sqlite3_stmt *st, tnt_tenant *t)
 }
 
 #define TENANT_COLS "id, name, kvk_number, vat_number, billing_email, street, postal_code, city, " \
-                    "country, buyer_reference, rate_tier, status, created_at, updated_at"
+                    "country, buyer_reference, rate_tier, status, created_at, updated_at, language"
 
 static void bind_fields(sqlite3_stmt *st, const tnt_tenant *t)
 {
@@ -115,6 +117,7 @@ static void bind_fields(sqlite3_stmt *st, const tnt_tenant *t)
     db_bind_text(st, 7, t->city); db_bind_text(st, 8, t->country);
     db_bind_text(st, 9, t->buyer_reference); db_bind_text(st, 10, t->rate_tier);
     db_bind_int(st, 11, clk_now());
+    db_bind_text(st, 13, t->language);
 }
 
 static int conflict_or(int rc, lp_fail *f)
@@ -130,8 +133,8 @@ int tnt_create(db_t *db, const actor_t *who, tnt_tenant *t, lp_fail *f)
     if (rc) return rc;
     sqlite3_stmt *st = db_stmt(db,
         "INSERT INTO tenants(name, kvk_number, vat_number, billing_email, street, postal_code, city, "
-        "country, buyer_reference, rate_tier, status, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'active', ?11, ?11)");
+        "country, buyer_reference, rate_tier, status, created_at, updated_at, language) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'active', ?11, ?11, ?13)");
     if (!st || (rc = db_begin(db)) != 0) return st ? rc : LP_ERR_DB;
     bind_fields(st, t);
     rc = conflict_or(db_exec_stmt(st), f);
@@ -179,7 +182,7 @@ int tnt_update(db_t *db, const actor_t *who, const tnt_tenant *t, lp_fail *f)
     sqlite3_stmt *st = db_stmt(db,
         "UPDATE tenants SET name = ?1, kvk_number = ?2, vat_number = ?3, billing_email = ?4, "
         "street = ?5, postal_code = ?6, city = ?7, country = ?8, buyer_reference = ?9, "
-        "rate_tier = ?10, updated_at = ?11 WHERE id = ?12");
+        "rate_tier = ?10, updated_at = ?11, language = ?13 WHERE id = ?12");
     if (!st || (rc = db_begin(db)) != 0) return st ? rc : LP_ERR_DB;
     rc = audit_snapshot(db, SNAP_TENANT, t->id, &before);
     if (rc == 0 && !before) rc = LP_ERR_NOTFOUND;

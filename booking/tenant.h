@@ -32,6 +32,7 @@ typedef struct tnt_tenant {
     char country[3];           /* ISO 3166-1 alpha-2 */
     char buyer_reference[101];
     char rate_tier[16];        /* startup | academic | corporate */
+    char language[3];          /* nl | en: the language of its invoices; "" follows the site */
     enum tnt_state state;
     char status[16];           /* deprecated: tnt_state_name(state), filled on every read and
                                 * ignored on input; kept until every caller reads state */

@@ -203,7 +203,8 @@ static void test_setup_and_bookings(void **st)
     new_tenant(TB, "Afronding B.V.", "\"kvk_number\":\"10000002\"");
     new_tenant(TC, "Annulering B.V.", "\"kvk_number\":\"10000003\"");
     new_tenant(TD, "Gebruik B.V.", "\"kvk_number\":\"10000004\"");
-    new_tenant(TE, "Mediwave BV", "\"vat_number\":\"BE0412345614\",\"country\":\"BE\",\"rate_tier\":\"corporate\"");
+    new_tenant(TE, "Mediwave BV", "\"vat_number\":\"BE0412345614\",\"country\":\"BE\",\"rate_tier\":\"corporate\","
+               "\"language\":\"en\"");
     tenant[TN] = 1;
     lab = create("/api/v1/resources", "{\"name\":\"Golden lab\",\"kind\":\"lab\",\"max_minutes\":1440,\"max_advance_days\":365}");
     cabinet = create("/api/v1/resources", "{\"name\":\"Golden cabinet\",\"kind\":\"equipment\",\"max_advance_days\":365}");
@@ -497,6 +498,251 @@ static void test_csv_and_html(void **st)
     hx_free(&r);
 }
 
+/* ---- one source: the UBL, HTML, PDF and CSV of an invoice agree ---- */
+
+/* GET path as tok; must answer 200 with Content-Type type. Caller frees. */
+static char *get_raw(const char *path, const char *tok, const char *type, size_t *len)
+{
+    hx_resp r;
+    assert_int_equal(hx_req(&S, "GET", path, tok, NULL, NULL, &r), 0);
+    if (r.status != 200) fail_msg("%s: %ld %.300s", path, r.status, r.body);
+    if (!strstr(r.headers, type)) fail_msg("%s: not %s: %s", path, type, r.headers);
+    char *body = r.body;
+    *len = r.len;
+    r.body = NULL;
+    hx_free(&r);
+    return body;
+}
+
+static char *get_doc(int64_t id, const char *what, const char *type, size_t *len)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/invoices/%lld/%s", (long long)id, what);
+    return get_raw(path, staff, type, len);
+}
+
+static size_t occurrences(const char *hay, const char *needle)
+{
+    size_t n = 0, k = strlen(needle);
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += k) n++;
+    return n;
+}
+
+/* An amount as the documents for people write it (invtext.c), the no-break
+ * space after the euro sign written as a space. */
+static void money_for(int64_t cents, const char *lang, char out[64])
+{
+    int nl = strcmp(lang, "nl") == 0;
+    char digits[32], grouped[48];
+    long long a = cents < 0 ? -cents : cents;
+    int n = snprintf(digits, sizeof digits, "%lld", a / 100), o = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0) grouped[o++] = nl ? '.' : ',';
+        grouped[o++] = digits[i];
+    }
+    grouped[o] = '\0';
+    snprintf(out, 64, "%s\xE2\x82\xAC%s%s%c%02lld", cents < 0 ? "-" : "", nl ? " " : "", grouped, nl ? ',' : '.', a % 100);
+}
+
+static void amount(int64_t cents, char out[32])
+{
+    long long a = cents < 0 ? -cents : cents;
+    snprintf(out, 32, "%s%lld.%02lld", cents < 0 ? "-" : "", a / 100, a % 100);
+}
+
+/* Replaces each no-break space (U+00A0) with a space, in place. */
+static void nbsp_to_space(char *s)
+{
+    char *o = s;
+    for (char *p = s; *p;) {
+        if ((unsigned char)p[0] == 0xC2 && (unsigned char)p[1] == 0xA0) { *o++ = ' '; p += 2; }
+        else *o++ = *p++;
+    }
+    *o = '\0';
+}
+
+/* The text of a PDF by pdftotext (poppler-utils); caller frees. */
+static char *pdf_text(const char *pdf, size_t len, const char *name)
+{
+    char in[200], out[200], cmd[500];
+    snprintf(in, sizeof in, "%s/%s.pdf", g_dir, name);
+    snprintf(out, sizeof out, "%s/%s.txt", g_dir, name);
+    spill(in, pdf, len);
+    snprintf(cmd, sizeof cmd, "pdftotext -enc UTF-8 '%s' '%s' 2>&1", in, out);
+    if (system(cmd) != 0) fail_msg("pdftotext could not read %s (poppler-utils is a test dependency)", in);
+    FILE *f = fopen(out, "rb");
+    assert_non_null(f);
+    char *txt = calloc(1, 1 << 20);
+    size_t n = fread(txt, 1, (1 << 20) - 1, f);
+    fclose(f);
+    txt[n] = '\0';
+    unlink(in);
+    unlink(out);
+    nbsp_to_space(txt);
+    return txt;
+}
+
+/* The CSV cell of s as bill_csv_text writes it (quoted when it holds , or "). */
+static void csv_cell(const char *s, char *out, size_t cap)
+{
+    if (!strpbrk(s, ",\"\r\n")) { snprintf(out, cap, "%s", s); return; }
+    size_t o = 0;
+    out[o++] = '"';
+    for (; *s && o + 3 < cap; s++) {
+        if (*s == '"') out[o++] = '"';
+        out[o++] = *s;
+    }
+    out[o++] = '"';
+    out[o] = '\0';
+}
+
+/* The CSV row that starts with prefix (NULL when none), as its own string. */
+static char *csv_row(const char *csv, const char *prefix)
+{
+    const char *p = csv;
+    size_t k = strlen(prefix);
+    while (p && *p) {
+        if (strncmp(p, prefix, k) == 0) {
+            const char *e = strstr(p, "\r\n");
+            return strndup(p, e ? (size_t)(e - p) : strlen(p));
+        }
+        p = strstr(p, "\r\n");
+        if (p) p += 2;
+    }
+    return NULL;
+}
+
+static const char *const PAYABLE[] = { "Te betalen", "Amount due" };
+static const char *const TOTAL_EXCL[] = { "Totaal excl. btw", "Total excl. VAT" };
+
+/* Checks that the UBL, HTML, PDF text and CSV of invoice id carry the lines
+ * and totals of its JSON (the stored document): each line's name as often
+ * as the invoice has it, its net amount, and the totals. */
+static void check_documents_agree(int64_t id, const char *lang)
+{
+    json_t *inv = get_invoice(id, staff, 200), *lines = json_object_get(inv, "lines"), *l;
+    int en = strcmp(lang, "en") == 0;
+    size_t nl = json_array_size(lines), i, len;
+    char name[64];
+    assert_string_equal(jstr(inv, "language"), lang);
+    snprintf(name, sizeof name, "agree-%lld", (long long)id);
+    const char *number = jstr(inv, "number");
+    char *ubl = fetch_ubl(id, name, 0, 0);
+    char *html = get_doc(id, "html", "text/html", &len);
+    char *csv = get_doc(id, "csv", "text/csv", &len);
+    char *pdf = get_doc(id, "pdf", "application/pdf", &len);
+    assert_memory_equal(pdf, "%PDF-", 5);
+    char *txt = pdf_text(pdf, len, name);
+    nbsp_to_space(html);
+    assert_int_equal(occurrences(ubl, "<cac:InvoiceLine>"), nl);
+    assert_int_equal(occurrences(strstr(csv, "\r\n"), ",line,"), nl);   /* after the header row */
+    assert_int_equal(occurrences(html, "<tr><td>"), nl + json_array_size(json_object_get(inv, "vat_breakdown")));
+    json_array_foreach(lines, i, l) {
+        const char *nm = jstr(l, "name");
+        char tag[300], cell[300], prefix[400], m[64], a[32];
+        size_t same = 0, k;
+        json_t *o;
+        json_array_foreach(lines, k, o) same += strcmp(jstr(o, "name"), nm) == 0;
+        snprintf(tag, sizeof tag, "<cbc:Name>%s</cbc:Name>", nm);
+        assert_int_equal(occurrences(ubl, tag), same);
+        snprintf(tag, sizeof tag, "<tr><td>%s<", nm);
+        assert_int_equal(occurrences(html, tag), same);
+        assert_true(occurrences(txt, nm) >= same);
+        money_for(jint(l, "net_cents"), lang, m);
+        amount(jint(l, "net_cents"), a);
+        assert_non_null(strstr(html, m));
+        if (!strstr(txt, m)) fail_msg("the PDF of %s lacks %s (line %zu)", number, m, i + 1);
+        snprintf(tag, sizeof tag, "<cbc:LineExtensionAmount currencyID=\"EUR\">%s</cbc:LineExtensionAmount>", a);
+        assert_non_null(strstr(ubl, tag));
+        csv_cell(nm, cell, sizeof cell);
+        snprintf(prefix, sizeof prefix, "%s,line,%zu,%s,", number, i + 1, cell);
+        char *row = csv_row(csv, prefix);
+        if (!row) fail_msg("the CSV of %s has no row %s", number, prefix);
+        snprintf(tag, sizeof tag, ",%s,%s,", a, jstr(l, "vat_category"));
+        if (!strstr(row, tag)) fail_msg("CSV row %s lacks %s", row, tag);
+        const char *desc = jstr(l, "description");
+        if (desc && *desc) {
+            csv_cell(desc, cell, sizeof cell);
+            assert_non_null(strstr(row, cell));
+            assert_non_null(strstr(txt, desc));
+            assert_non_null(strstr(ubl, desc));
+        }
+        free(row);
+    }
+    const struct { const char *ubl, *label; int64_t cents; } T[] = {
+        { "PayableAmount", PAYABLE[en], jint(inv, "payable_cents") },
+        { "LineExtensionAmount", TOTAL_EXCL[en], jint(inv, "line_extension_cents") } };
+    for (size_t t = 0; t < 2; t++) {
+        char tag[200], m[64], a[32], prefix[200];
+        amount(T[t].cents, a);
+        money_for(T[t].cents, lang, m);
+        snprintf(tag, sizeof tag, "<cbc:%s currencyID=\"EUR\">%s</cbc:%s>", T[t].ubl, a, T[t].ubl);
+        assert_non_null(strstr(ubl, tag));
+        assert_non_null(strstr(html, m));
+        assert_non_null(strstr(txt, T[t].label));
+        assert_non_null(strstr(txt, m));
+        snprintf(prefix, sizeof prefix, "%s,total,,%s,", number, T[t].label);
+        char *row = csv_row(csv, prefix);
+        if (!row) fail_msg("the CSV of %s has no row %s", number, prefix);
+        snprintf(tag, sizeof tag, ",%s,", a);
+        assert_non_null(strstr(row, tag));
+        free(row);
+    }
+    char a[32], tag[200];
+    amount(jint(inv, "tax_cents"), a);
+    snprintf(tag, sizeof tag, "<cbc:TaxAmount currencyID=\"EUR\">%s</cbc:TaxAmount>", a);
+    assert_non_null(strstr(ubl, tag));
+    /* what a finance department files */
+    assert_non_null(strstr(txt, number));
+    assert_non_null(strstr(txt, jstr(inv, "buyer_name")));
+    json_t *site = call("GET", "/api/v1/site", staff, NULL, 200);
+    assert_non_null(strstr(txt, jstr(site, "iban")));
+    assert_non_null(strstr(txt, jstr(site, "vat_number")));
+    assert_non_null(strstr(txt, jstr(site, "legal_name")));
+    json_decref(site);
+    assert_non_null(strstr(txt, en ? "Invoice" : "Factuur"));
+    assert_non_null(strstr(txt, en ? "Due date" : "Vervaldatum"));
+    json_decref(inv);
+    free(ubl); free(html); free(csv); free(pdf); free(txt);
+}
+
+static void test_documents_agree(void **st)
+{
+    check_documents_agree(invoice[TA], "nl");   /* peak and off-peak, the DST night */
+    check_documents_agree(invoice[TN], "nl");   /* three monthly fees, no-shows */
+    check_documents_agree(invoice[TC], "nl");   /* cancellation and no-show fees */
+    check_documents_agree(invoice[TE], "en");   /* the tenant's language: English, reverse charge */
+    /* the monthly fees are on the CSV, named as on the invoice, with their month */
+    size_t len;
+    char *csv = get_doc(invoice[TN], "csv", "text/csv", &len);
+    assert_non_null(strstr(csv, ",oktober 2026,2026-10-01,2026-10-31,"));
+    assert_null(strstr(csv, "tenant_id"));
+    free(csv);
+    json_t *e = get_invoice(invoice[TE], staff, 200);
+    assert_string_equal(jstr(json_array_get(json_object_get(e, "lines"), 0), "description"), "27 October 2026, 10:00-12:00");
+    json_decref(e);
+    /* the tenant admin downloads their own invoice; another tenant's is 404, members 403 */
+    char path[96];
+    sign_in_people();
+    snprintf(path, sizeof path, "/api/v1/invoices/%lld/pdf", (long long)invoice[TN]);
+    free(get_raw(path, admin_a, "application/pdf", &len));
+    assert_int_equal(hx_status(&S, "GET", path, admin_b, NULL), 404);
+    assert_int_equal(hx_status(&S, "GET", path, member_a, NULL), 403);
+    snprintf(path, sizeof path, "/api/v1/invoices/%lld/csv", (long long)invoice[TN]);
+    free(get_raw(path, admin_a, "text/csv", &len));
+    assert_int_equal(hx_status(&S, "GET", path, admin_b, NULL), 404);
+    snprintf(path, sizeof path, "/api/v1/invoices/%lld/pdf?lang=de", (long long)invoice[TN]);
+    assert_int_equal(hx_status(&S, "GET", path, staff, NULL), 400);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/invoices/999999/pdf", staff, NULL), 404);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/invoices/999999/csv", staff, NULL), 404);
+    /* a tenant's language: nl, en or empty (the site's); anything else 400 */
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld", (long long)tenant[TD]);
+    assert_int_equal(hx_status(&S, "PATCH", path, staff, "{\"language\":\"de\"}"), 400);
+    json_t *t = call("GET", path, staff, NULL, 200);
+    assert_string_equal(jstr(t, "language"), "");
+    json_decref(t);
+}
+
 /* ---- bad input: a 4xx problem and nothing changed ---- */
 
 static const char *const TABLES[] = { "rate_plans", "rate_plan_windows", "billing_policies", "charges",
@@ -623,12 +869,170 @@ static void test_parallel_runs_gapless(void **st)
     json_decref(list);
 }
 
+/* ---- the draft run: drafts, exclude, refresh, issue all, then never edited ---- */
+
+static int64_t adjust(int64_t t, int cents, const char *date)
+{
+    char body[300];
+    snprintf(body, sizeof body, "{\"tenant_id\":%lld,\"amount_cents\":%d,\"description\":\"Consumables %d\","
+             "\"reason\":\"pipette tips\",\"date\":\"%s\"}", (long long)t, cents, cents, date);
+    return create("/api/v1/charges", body);
+}
+
+/* The draft or invoice of tenant t for period, from a run's created or refreshed list. */
+static int64_t run_find(json_t *run, const char *key, int64_t t)
+{
+    json_t *v;
+    size_t i;
+    json_array_foreach(json_object_get(run, key), i, v)
+        if (jint(v, "tenant_id") == t) return jint(v, "id");
+    return 0;
+}
+
+static int has_charge(json_t *inv, int64_t charge)
+{
+    json_t *l;
+    size_t i;
+    json_array_foreach(json_object_get(inv, "lines"), i, l)
+        if (jint(l, "charge_id") == charge) return 1;
+    return 0;
+}
+
+static void test_draft_run(void **st)
+{
+    char body[300], path[120], x_path[96], y_path[96];
+    clock_to("2026-12-15T10:00:00+01:00");
+    snprintf(body, sizeof body, "{\"name\":\"Concept B.V.\",\"kvk_number\":\"30000001\",\"street\":\"Draft 1\","
+             "\"postal_code\":\"1000 AA\",\"city\":\"Delft\",\"language\":\"en\"}");
+    int64_t x = create("/api/v1/tenants", body);
+    snprintf(body, sizeof body, "{\"name\":\"Ontwerp B.V.\",\"kvk_number\":\"30000002\",\"street\":\"Draft 2\","
+             "\"postal_code\":\"1000 AA\",\"city\":\"Delft\"}");
+    int64_t y = create("/api/v1/tenants", body);
+    int64_t c1 = adjust(x, 10000, "2026-12-01"), c2 = adjust(x, 2000, "2026-12-15"), c3 = adjust(x, 500, "2026-12-31");
+    int64_t cy = adjust(y, 3000, "2026-12-31");
+    /* the last half hour of the year: the month is not over */
+    clock_to("2026-12-31T23:30:00+01:00");
+    assert_int_equal(hx_status(&S, "POST", "/api/v1/invoices/run", staff, "{\"period\":\"2026-12\",\"draft\":true}"), 422);
+    clock_to("2027-01-01T00:30:00+01:00");
+    json_t *run = call("POST", "/api/v1/invoices/run", staff, "{\"period\":\"2026-12\",\"draft\":true}", 200);
+    int64_t dx = run_find(run, "created", x), dy = run_find(run, "created", y);
+    assert_true(dx > 0 && dy > 0);
+    json_decref(run);
+    snprintf(x_path, sizeof x_path, "/api/v1/invoices/%lld", (long long)dx);
+    snprintf(y_path, sizeof y_path, "/api/v1/invoices/%lld", (long long)dy);
+    json_t *d = get_invoice(dx, staff, 200);
+    assert_string_equal(jstr(d, "status"), "draft");
+    assert_true(json_is_null(json_object_get(d, "number")));
+    assert_string_equal(jstr(d, "language"), "en");
+    assert_int_equal(json_array_size(json_object_get(d, "lines")), 3);
+    assert_int_equal(jint(d, "payable_cents"), 15125);              /* 125.00 + 21 % */
+    json_decref(d);
+    /* staff see the draft as PDF and CSV; it has no UBL; tenant admins do not see it */
+    size_t len;
+    snprintf(path, sizeof path, "%s/pdf", x_path);
+    char *pdf = get_raw(path, staff, "application/pdf", &len);
+    char *txt = pdf_text(pdf, len, "draft");
+    assert_non_null(strstr(txt, "Draft (not issued yet)"));
+    assert_non_null(strstr(txt, "Consumables 2000"));
+    free(pdf); free(txt);
+    snprintf(path, sizeof path, "%s/csv", x_path);
+    char *csv = get_raw(path, staff, "text/csv", &len);
+    assert_non_null(strstr(csv, ",line,2,Consumables 2000,"));
+    assert_non_null(strstr(csv, ",total,,Amount due,"));
+    free(csv);
+    snprintf(path, sizeof path, "%s/ubl", x_path);
+    assert_int_equal(hx_status(&S, "GET", path, staff, NULL), 409);
+    /* bad corrections: a 4xx and nothing changed */
+    snprintf(path, sizeof path, "%s/exclude", x_path);
+    char wrong[80], huge[80], yex[120];
+    snprintf(wrong, sizeof wrong, "{\"charge_id\":%lld}", (long long)cy);
+    snprintf(huge, sizeof huge, "{\"charge_id\":999999}");
+    snprintf(yex, sizeof yex, "%s/exclude", y_path);
+    const struct { const char *path, *body; long status; } BAD[] = {
+        { path, "{}", 400 }, { path, "{\"charge_id\":\"x\"}", 400 }, { path, "{\"charge_id\":0}", 400 },
+        { path, wrong, 400 }, { path, huge, 400 }, { path, "{\"charge_id\":1,\"also\":1}", 400 },
+        { "/api/v1/invoices/999999/exclude", "{\"charge_id\":1}", 404 },
+        { "/api/v1/invoices/issue-all", "{\"period\":\"2026-13\"}", 400 }, { "/api/v1/invoices/issue-all", "{}", 400 },
+        { yex, wrong, 409 },                                   /* the draft's only charge: discard instead */
+    };
+    snprintf(wrong + 0, sizeof wrong, "{\"charge_id\":%lld}", (long long)cy);
+    int64_t before[sizeof TABLES / sizeof TABLES[0]];
+    for (size_t t = 0; t < sizeof TABLES / sizeof TABLES[0]; t++) before[t] = hx_count(&S, TABLES[t]);
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        long got = hx_status(&S, "POST", BAD[i].path, staff, BAD[i].body);
+        if (got != BAD[i].status) fail_msg("draft bad input %zu (%s %s): %ld, wanted %ld", i, BAD[i].path, BAD[i].body, got, BAD[i].status);
+    }
+    snprintf(body, sizeof body, "{\"charge_id\":%lld}", (long long)c2);
+    sign_in_people();
+    assert_int_equal(hx_status(&S, "POST", path, admin_a, body), 403);
+    for (size_t t = 0; t < sizeof TABLES / sizeof TABLES[0]; t++)
+        if (hx_count(&S, TABLES[t]) != before[t]) fail_msg("table %s changed", TABLES[t]);
+    /* exclude a line: it leaves the draft and waits for January */
+    d = call("POST", path, staff, body, 200);
+    assert_int_equal(json_array_size(json_object_get(d, "lines")), 2);
+    assert_false(has_charge(d, c2));
+    assert_int_equal(jint(d, "payable_cents"), 12705);              /* 105.00 + 21 % */
+    json_decref(d);
+    /* an adjustment, then the draft run again: the draft is rebuilt, the held charge stays out */
+    int64_t ca = adjust(x, -300, "2026-12-31");
+    run = call("POST", "/api/v1/invoices/run", staff, "{\"period\":\"2026-12\",\"draft\":true}", 200);
+    assert_int_equal(run_find(run, "refreshed", x), dx);
+    assert_int_equal(run_find(run, "created", x), 0);
+    json_decref(run);
+    snprintf(path, sizeof path, "%s/refresh", x_path);
+    d = call("POST", path, staff, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(d, "lines")), 3);
+    assert_true(has_charge(d, c1) && has_charge(d, c3) && has_charge(d, ca) && !has_charge(d, c2));
+    assert_int_equal(jint(d, "payable_cents"), 12342);              /* 102.00 + 21 % */
+    json_decref(d);
+    /* issue all: numbers of the new year, dated today */
+    run = call("POST", "/api/v1/invoices/issue-all", staff, "{\"period\":\"2026-12\"}", 200);
+    assert_int_equal(run_find(run, "issued", x), dx);
+    assert_int_equal(run_find(run, "issued", y), dy);
+    assert_int_equal(json_array_size(json_object_get(run, "failed")), 0);
+    json_decref(run);
+    d = get_invoice(dx, staff, 200);
+    assert_string_equal(jstr(d, "status"), "issued");
+    assert_int_equal(strncmp(jstr(d, "number"), "2027-", 5), 0);
+    assert_string_equal(jstr(d, "issue_date"), "2027-01-01");
+    assert_string_equal(jstr(d, "due_date"), "2027-01-31");
+    json_decref(d);
+    free(fetch_ubl(dx, "draft_issued", 1, 0));
+    /* issued: never edited, only credited */
+    snprintf(path, sizeof path, "%s/exclude", x_path);
+    snprintf(body, sizeof body, "{\"charge_id\":%lld}", (long long)c1);
+    assert_int_equal(hx_status(&S, "POST", path, staff, body), 409);
+    snprintf(path, sizeof path, "%s/refresh", x_path);
+    assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 409);
+    snprintf(path, sizeof path, "%s/issue", x_path);
+    assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 409);
+    assert_int_equal(hx_status(&S, "DELETE", x_path, staff, NULL), 409);
+    run = call("POST", "/api/v1/invoices/run", staff, "{\"period\":\"2026-12\",\"draft\":true}", 200);
+    assert_int_equal(run_find(run, "refreshed", x), 0);
+    json_decref(run);
+    run = call("POST", "/api/v1/invoices/issue-all", staff, "{\"period\":\"2026-12\"}", 200);
+    assert_int_equal(json_array_size(json_object_get(run, "issued")), 0);
+    json_decref(run);
+    /* January's run invoices the held charge */
+    clock_to("2027-02-01T09:00:00+01:00");
+    snprintf(body, sizeof body, "{\"period\":\"2027-01\",\"tenant_id\":%lld}", (long long)x);
+    run = call("POST", "/api/v1/invoices/run", staff, body, 200);
+    int64_t jx = run_find(run, "created", x);
+    json_decref(run);
+    assert_true(jx > 0);
+    d = get_invoice(jx, staff, 200);
+    assert_int_equal(json_array_size(json_object_get(d, "lines")), 1);
+    assert_true(has_charge(d, c2));
+    json_decref(d);
+    free(fetch_ubl(jx, "held_charge_next_month", 1, 0));
+}
+
 /* ---- every UBL document fetched, through the validator at once ---- */
 
 static void test_validator_batch(void **st)
 {
     char why[400];
-    assert_int_equal(g_ndocs, 7);
+    assert_int_equal(g_ndocs, 9);
     int vrc = ev_validate(g_docs, g_ndocs, why, sizeof why);
     if (vrc == EV_SKIP) skip();
     if (vrc != 0) fail_msg("%s", why);
@@ -674,8 +1078,10 @@ int main(void)
         cmocka_unit_test(test_credit_note),
         cmocka_unit_test(test_payments_and_overdue),
         cmocka_unit_test(test_csv_and_html),
+        cmocka_unit_test(test_documents_agree),
         cmocka_unit_test(test_bad_input_changes_nothing),
         cmocka_unit_test(test_parallel_runs_gapless),
+        cmocka_unit_test(test_draft_run),
         cmocka_unit_test(test_validator_batch),
     };
     return cmocka_run_group_tests_name("billing_api", tests, setup, teardown);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "billing/bill_calc.h"
 #include "billing/invhtml.h"
+#include "billing/invpdf.h"
 #include "billing/ubl.h"
 #include "core/ltime.h"
 
@@ -599,6 +600,69 @@ static void test_html_hostile(void **st)
     free(html);
 }
 
+/* ---- PDF ---- */
+
+static size_t count(const char *hay, size_t len, const char *needle)
+{
+    size_t n = 0, k = strlen(needle);
+    for (size_t i = 0; i + k <= len; i++)
+        if (memcmp(hay + i, needle, k) == 0) n++;
+    return n;
+}
+
+static void test_pdf(void **st)
+{
+    struct bcalc_rate r = std_rate();
+    struct bcalc_price p;
+    struct lineset ls = { .n = 0 };
+    assert_int_equal(bcalc_price_interval(&r, T(2026, 10, 5, 16, 32), T(2026, 10, 5, 19, 41), &p), 0);
+    add_price(&ls, &r, &p, "ML-1 lab 2", s21);
+    struct ubl_doc d = base_doc("LP-2026-0101");
+    d.lines = ls.l;
+    d.nlines = ls.n;
+    char *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    assert_int_equal(invpdf_render(&d, "nl", &a, &na), 0);
+    assert_true(na > 1000);
+    assert_memory_equal(a, "%PDF-", 5);
+    assert_non_null(strstr(a + na - 8, "%%EOF"));
+    assert_int_equal(count(a, na, "/Type /Page\n") + count(a, na, "/Type /Page\r") + count(a, na, "/Type /Page "), 1);
+    assert_int_equal(invpdf_render(&d, "nl", &b, &nb), 0);   /* the same document, the same bytes: no clock inside */
+    assert_int_equal(na, nb);
+    assert_memory_equal(a, b, na);
+    free(a); free(b);
+    a = NULL;
+    assert_int_equal(invpdf_render(&d, "de", &a, &na), LP_ERR_INVALID);
+    assert_int_equal(invpdf_render(&d, NULL, &a, &na), LP_ERR_INVALID);
+    assert_null(a);
+    struct ubl_doc bad = d;
+    bad.nlines = 0;
+    assert_int_equal(invpdf_render(&bad, "en", &a, &na), LP_ERR_INVALID);
+    /* hostile text renders (cleaned), a reverse charge in English too */
+    struct lineset hs = { .n = 0 };
+    struct ubl_party buyer;
+    struct ubl_doc h = hostile_doc(&hs, &buyer);
+    assert_int_equal(invpdf_render(&h, "nl", &a, &na), 0);
+    assert_memory_equal(a, "%PDF-", 5);
+    free(a);
+    struct lineset rs = { .n = 0 };
+    struct ubl_doc rc = reverse_charge_doc(&rs);
+    assert_int_equal(invpdf_render(&rc, "en", &a, &na), 0);
+    free(a);
+    /* 120 lines continue over pages */
+    struct ubl_line many[120];
+    for (int i = 0; i < 120; i++) {
+        many[i] = ls.l[0];
+        many[i].description = "A long description that wraps: the cabinet was cleaned after use, and the "
+                              "next booking started on time, as the rules of the lab require.";
+    }
+    d.lines = many;
+    d.nlines = 120;
+    assert_int_equal(invpdf_render(&d, "en", &a, &na), 0);
+    assert_true(count(a, na, "/Type /Page\n") + count(a, na, "/Type /Page ") >= 3);
+    free(a);
+}
+
 /* ---- the external validator, once over every document produced ---- */
 
 static void test_validator_batch(void **st)
@@ -627,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_html_pages),
         cmocka_unit_test(test_html_hostile),
+        cmocka_unit_test(test_pdf),
         cmocka_unit_test(test_validator_batch),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
