@@ -102,7 +102,10 @@ test('the admin sees the month\'s charges and the company\'s invoices', async ()
   await charges.getByText(/Includes monthly fees of €\d/).waitFor();
   const row = page.locator('section[aria-labelledby="inv-h"]').getByRole('row', { name: new RegExp(number) });
   await row.waitFor();
-  for (const name of ['View', 'UBL', 'CSV']) await row.getByRole('link', { name: new RegExp(`^${name}`) }).waitFor();
+  for (const name of ['View', 'UBL', 'PDF', 'CSV']) await row.getByRole('link', { name: new RegExp(`^${name}`) }).waitFor();
+  // The CSV link is the invoice's own: its lines and totals, not the month's charges.
+  const csvHref = await row.getByRole('link', { name: /^CSV/ }).getAttribute('href');
+  assert.match(csvHref, /^\/api\/v1\/invoices\/\d+\/csv$/);
   await row.getByText('Open').waitFor();
   const text = await page.locator('#main').textContent();
   assert.ok(!/undefined|NaN|null/.test(text), 'no missing field shows');

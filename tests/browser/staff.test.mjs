@@ -86,14 +86,24 @@ test('staff see resources with their rules and can open the editor', async () =>
   noProblems(page);
 });
 
-test('staff run the monthly invoices and open one (HTML, UBL, CSV)', async () => {
+test('staff run the month as drafts, check them, issue all and open one (HTML, UBL, PDF, CSV)', async () => {
   await page.goto(`${BASE}/billing`);
   await page.getByRole('heading', { level: 1, name: 'Billing' }).waitFor();
   // Last month: the demo's monthly fees give every tenant something to bill.
+  assert.ok(await page.getByLabel('As drafts (check, then issue)').isChecked(), 'drafts first');
   await page.getByRole('button', { name: 'Run invoices' }).click();
   const done = page.locator('#main').getByRole('status').filter({ hasText: 'Invoices created' });
   await done.waitFor();
-  assert.match(await done.textContent(), /\d+ invoices for /);
+  assert.match(await done.textContent(), /\d+ new drafts for /);
+  // Every company's draft with its lines, each line with an Exclude button.
+  const drafts = page.locator('section[aria-labelledby="draft-h"]');
+  const nova = drafts.locator('section.draft', { hasText: 'NovaCell Diagnostics' });
+  await nova.waitFor();
+  assert.ok(await nova.getByRole('button', { name: /^Exclude/ }).count() >= 1, 'lines can be excluded');
+  await shot(page, 'billing-drafts');
+  await page.getByRole('button', { name: 'Issue all drafts' }).click();
+  await page.locator('#main').getByRole('status').filter({ hasText: /\d+ invoices issued/ }).waitFor();
+  await drafts.getByText('No drafts for this month').waitFor();
   // The invoices card, not the running charges above it (which name tenants too).
   const invoices = page.locator('section[aria-labelledby="inv-h"]');
   const row = invoices.getByRole('row', { name: /NovaCell Diagnostics/ }).first();
@@ -105,7 +115,7 @@ test('staff run the monthly invoices and open one (HTML, UBL, CSV)', async () =>
   assert.match(await tab.textContent('body'), /NovaCell Diagnostics/);
   await shot(tab, 'invoice-html');
   await tab.close();
-  for (const [name, type] of [['UBL', /xml/], ['CSV', /csv/]]) {
+  for (const [name, type] of [['UBL', /xml/], ['PDF', /pdf/], ['CSV', /csv/]]) {
     const href = await row.getByRole('link', { name: new RegExp(`^${name}`) }).getAttribute('href');
     const res = await page.request.get(`${BASE}${href}`);
     assert.equal(res.status(), 200, `${name} download`);

@@ -98,6 +98,12 @@ export const OPERATIONS = Object.freeze({
   issueInvoice: ['POST', '/api/v1/invoices/{id}/issue'],
   invoiceHtmlUrl: ['GET', '/api/v1/invoices/{id}/html'],
   invoiceUblUrl: ['GET', '/api/v1/invoices/{id}/ubl'],
+  invoicePdfUrl: ['GET', '/api/v1/invoices/{id}/pdf'],
+  invoiceCsvUrl: ['GET', '/api/v1/invoices/{id}/csv'],
+  getInvoice: ['GET', '/api/v1/invoices/{id}'],
+  excludeInvoiceCharge: ['POST', '/api/v1/invoices/{id}/exclude'],
+  refreshInvoice: ['POST', '/api/v1/invoices/{id}/refresh'],
+  issueAllInvoices: ['POST', '/api/v1/invoices/issue-all'],
 });
 
 // ---- the request ----
@@ -262,3 +268,13 @@ export const listInvoices = (query) => list('listInvoices', { query });
 export const issueInvoice = (id) => call('issueInvoice', { params: { id } });
 export const invoiceHtmlUrl = (id) => url('invoiceHtmlUrl', { id });
 export const invoiceUblUrl = (id) => url('invoiceUblUrl', { id });
+export const invoicePdfUrl = (id) => url('invoicePdfUrl', { id });
+// The invoice's own lines, VAT and totals (the same as its UBL, HTML and PDF).
+export const invoiceCsvUrl = (id) => url('invoiceCsvUrl', { id });
+// One invoice with its lines, VAT per rate, payments and credit notes.
+export const getInvoice = (id) => call('getInvoice', { params: { id } });
+// Drafts only: a charge leaves the draft and waits for the next month.
+export const excludeInvoiceCharge = (id, chargeId) => call('excludeInvoiceCharge', { params: { id }, body: { charge_id: chargeId } });
+export const refreshInvoice = (id) => call('refreshInvoice', { params: { id } });
+// {period, issued: [invoice], failed: [{id, reason}]}
+export const issueAllInvoices = (period) => call('issueAllInvoices', { body: { period } });

@@ -4,6 +4,7 @@
 
 import {
   getCharges, chargesCsvUrl, getBillingSummary, runInvoices, listInvoices, issueInvoice, invoiceHtmlUrl, invoiceUblUrl,
+  invoicePdfUrl, invoiceCsvUrl, getInvoice, excludeInvoiceCharge, refreshInvoice, issueAllInvoices,
 } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, badge, select, field, table, toast, money } from '../dom.js';
@@ -28,9 +29,11 @@ export default async function billing(root, ctx) {
   const tenantName = (id) => (tns.has(id) ? tns.get(id).name : `#${id}`);
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
   const runCard = staff ? h('section', { class: 'card', 'aria-labelledby': 'run-h' }) : null;
+  const draftCard = staff ? h('section', { class: 'card', 'aria-labelledby': 'draft-h' }) : null;
   const chargesCard = h('section', { class: 'card', 'aria-labelledby': 'chg-h' });
   const invCard = h('section', { class: 'card', 'aria-labelledby': 'inv-h' });
-  root.append(...[out, runCard, chargesCard, invCard].filter(Boolean));
+  root.append(...[out, runCard, draftCard, chargesCard, invCard].filter(Boolean));
+  const fail = (err) => { const x = explain(err); showIn(out, message('error', x.title, x.text)); };
 
   const now = today();
   const { y, m } = parseDate(now);
@@ -43,11 +46,13 @@ export default async function billing(root, ctx) {
     }
     const month = select(opts, opts[0].value);
     month.classList.add('narrow');
+    const asDraft = h('input', { type: 'checkbox', checked: true });
     const runBtn = button(t('billing.run'), async () => {
       runBtn.disabled = true;
       try {
-        const res = await runInvoices({ period: month.value });
-        const body = [h('p', null, t('billing.ran', { n: res.created.length, month: month.selectedOptions[0].textContent }))];
+        const res = await runInvoices({ period: month.value, draft: asDraft.checked });
+        const body = [h('p', null, t(asDraft.checked ? 'billing.ranDrafts' : 'billing.ran', { n: res.created.length, month: month.selectedOptions[0].textContent }))];
+        if (res.refreshed.length) body.push(h('p', null, t('billing.refreshedN', { n: res.refreshed.length })));
         if (res.existing) body.push(h('p', null, t('billing.existing', { n: res.existing })));
         if (res.skipped.length) {
           body.push(h('p', null, t('billing.skipped')),
@@ -55,6 +60,7 @@ export default async function billing(root, ctx) {
         }
         showIn(out, message(res.skipped.length ? 'warn' : 'ok', t('billing.ran.title'), body));
         loadInvoices();
+        loadDrafts(month.value);
       } catch (err) {
         const x = explain(err);
         showIn(out, message('error', x.title, x.text));
@@ -62,8 +68,57 @@ export default async function billing(root, ctx) {
         runBtn.disabled = false;
       }
     }, 'btn-primary');
+    const issueAllBtn = button(t('billing.issueAll'), async () => {
+      issueAllBtn.disabled = true;
+      try {
+        const res = await issueAllInvoices(month.value);
+        const body = [h('p', null, t('billing.issuedAll', { n: res.issued.length }))];
+        if (res.failed.length) body.push(h('ul', null, res.failed.map((x) => h('li', null, `#${x.id}: ${x.reason}`))));
+        showIn(out, message(res.failed.length ? 'warn' : 'ok', t('billing.issueAll'), body));
+        loadInvoices();
+        loadDrafts(month.value);
+      } catch (err) {
+        fail(err);
+      } finally {
+        issueAllBtn.disabled = false;
+      }
+    });
+    month.addEventListener('change', () => loadDrafts(month.value));
     runCard.append(h('h2', { id: 'run-h' }, t('billing.runTitle')), h('p', { class: 'muted small' }, t('billing.runLead')),
-      h('div', { class: 'inline-form' }, field(t('billing.month'), month), runBtn));
+      h('div', { class: 'inline-form' }, field(t('billing.month'), month), field(t('billing.asDrafts'), asDraft), runBtn, issueAllBtn));
+    loadDrafts(month.value);
+  }
+
+  // Staff: every company's draft of the month with its lines; a line's charge
+  // can be held back for next month, the draft rebuilt or issued.
+  async function loadDrafts(period) {
+    if (!draftCard) return;
+    clear(draftCard);
+    draftCard.append(h('h2', { id: 'draft-h' }, t('billing.drafts')), h('p', { class: 'muted small' }, t('billing.draftsLead')));
+    try {
+      const list = await listInvoices({ period, status: 'draft', kind: 'invoice' });
+      if (!list.length) { draftCard.append(empty(t('billing.noDrafts'))); return; }
+      const full = await Promise.all(list.map((i) => getInvoice(i.id)));
+      for (const d of full) {
+        const act = (fn, okText) => async () => {
+          try { await fn(); toast(okText); loadDrafts(period); loadInvoices(); } catch (err) { fail(err); }
+        };
+        draftCard.append(h('section', { class: 'draft', 'aria-label': `${t('billing.draft')}: ${d.buyer_name}` },
+          h('div', { class: 'card-head' }, h('h3', null, `${d.buyer_name} — ${money(d.payable_cents, currency, locale())}`),
+            h('div', { class: 'actions' },
+              docLink(invoicePdfUrl(d.id), d, 'PDF', `draft-${d.id}.pdf`),
+              button(t('billing.refresh'), act(() => refreshInvoice(d.id), t('billing.refreshed')), 'btn-small'),
+              button(t('billing.issue'), act(() => issueInvoice(d.id), t('billing.issued')), 'btn-small btn-primary'))),
+          table([
+            { label: t('billing.what'), render: (l) => [h('span', null, l.name), l.description ? h('div', { class: 'muted small' }, l.description) : null] },
+            { label: t('billing.qty'), cls: 'num', render: (l) => l.quantity },
+            { label: t('billing.amount'), cls: 'num', render: (l) => money(l.net_cents, currency, locale()) },
+            { label: '', cls: 'actions', render: (l) => (l.charge_id ? button(t('billing.exclude'), act(() => excludeInvoiceCharge(d.id, l.charge_id), t('billing.excluded')), 'btn-small', { 'aria-label': `${t('billing.exclude')}: ${l.name}` }) : null) },
+          ], d.lines, { caption: `${t('billing.draft')}: ${d.buyer_name}` })));
+      }
+    } catch (err) {
+      draftCard.append(message('error', explain(err).title, explain(err).text));
+    }
   }
 
   async function loadCharges() {
@@ -101,9 +156,9 @@ export default async function billing(root, ctx) {
       'aria-label': `${label}: ${invoiceName(inv)}` }, label);
   }
 
-  // The invoice's lines as CSV: the charges of the invoice's month for its tenant.
+  // The invoice's own lines, VAT and totals as CSV: the same as its UBL, page and PDF.
   function csvLink(i) {
-    return docLink(chargesCsvUrl({ period: i.period, tenant_id: staff ? i.tenant_id : undefined }), i, 'CSV', `${i.number ?? `invoice-${i.id}`}.csv`);
+    return docLink(invoiceCsvUrl(i.id), i, 'CSV', `${i.number ?? `draft-${i.id}`}.csv`);
   }
 
   async function issue(i) {
@@ -133,6 +188,7 @@ export default async function billing(root, ctx) {
         { label: '', cls: 'actions', render: (i) => [
           docLink(invoiceHtmlUrl(i.id), i, t('billing.view')),
           i.status === 'draft' ? null : docLink(invoiceUblUrl(i.id), i, 'UBL', `${invoiceName(i)}.xml`),
+          docLink(invoicePdfUrl(i.id), i, 'PDF', `${i.number ?? `draft-${i.id}`}.pdf`),
           csvLink(i),
           staff && i.status === 'draft' ? button(t('billing.issue'), () => issue(i), 'btn-small btn-primary') : null,
         ] },
