@@ -19,6 +19,7 @@ results=build/results-$label
 export LABPASS_BIN="$bin"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(pwd)/tests/lsan.supp}
 exchanges=build/exchanges/$label
 mkdir -p "$exchanges"
 status=0
