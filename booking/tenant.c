@@ -229,7 +229,7 @@ static int do_set_state(db_t *db, void *arg)
         db_bind_int(st, 3, clk_now());
         rc = db_exec_stmt(st);
     }
-    for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, a->who, a->id, name);
+    for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, a->who, a->id, a->to);
     /* Offboarded is final: its people's sessions, keys, feeds and links end now. */
     if (rc == 0 && a->to == TNT_OFFBOARDED) rc = acct_revoke_tenant(db, a->who, a->id);
     if (rc == 0) rc = audit_change(db, a->who, name, "tenant", a->id, SNAP_TENANT, before);

@@ -55,9 +55,9 @@ int tnt_set_state(db_t *db, const actor_t *who, int64_t id, enum tnt_state to, l
 int tnt_set_status(db_t *db, const actor_t *who, int64_t id, const char *status, lp_fail *f) LP_MUST;
 
 /* Hooks that run inside the state-change transaction (e.g. pass revocation);
- * registered by higher modules at start-up. status is tnt_state_name() of
- * the new state. */
-typedef int (*tnt_status_hook)(db_t *db, const actor_t *who, int64_t tenant_id, const char *status);
+ * registered by higher modules at start-up. to is the new state; a hook's
+ * error fails the change (nothing of it is kept). */
+typedef int (*tnt_status_hook)(db_t *db, const actor_t *who, int64_t tenant_id, enum tnt_state to);
 void tnt_on_status(tnt_status_hook hook);
 
 #endif

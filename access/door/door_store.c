@@ -1,8 +1,12 @@
 /* door_store.c: the door's local SQLite state (see door_store.h).
  * The schema lives here, versioned by PRAGMA user_version; statements come
- * from one table, prepared once at open. */
+ * from one table, prepared once at open. Every step goes through db_step or
+ * db_get (db/db.h), which keep a row, no row and an error apart; the door's
+ * own connection is not a db_t, and writes use db_step rather than
+ * db_exec_stmt, which would queue them on labpassd's writer lock. */
 #include "access/door/door_store.h"
 #include <sqlite3.h>
+#include "db/db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,12 +116,13 @@ static sqlite3_stmt *stmt(door_store_t *s, enum stmt_id id)
     return st;
 }
 
-/* Steps a statement without result rows; resets it. */
+/* Steps a statement without result rows; resets it. 0 or the step's error
+ * (LP_ERR_BUSY, LP_ERR_CONFLICT, LP_ERR_DB). */
 static int run(sqlite3_stmt *st)
 {
-    int rc = sqlite3_step(st);
+    int rc = db_step(st);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : LP_ERR_DB;
+    return rc < 0 ? rc : rc == DB_DONE ? 0 : LP_ERR_DB;
 }
 
 static int run_id(door_store_t *s, enum stmt_id id)
@@ -142,14 +147,18 @@ static void rollback(door_store_t *s)
     if (!sqlite3_get_autocommit(s->db)) (void)run_id(s, S_ROLLBACK);
 }
 
+/* A meta value; the migration made every row, so a missing one is LP_ERR_DB. */
 static int meta_get(door_store_t *s, const char *k, int64_t *v)
 {
     sqlite3_stmt *st = stmt(s, S_META_GET);
     sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *v = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : LP_ERR_DB;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND) return LP_ERR_DB;
+    if (rc == 0) {
+        *v = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    return rc;
 }
 
 static int meta_put(door_store_t *s, enum stmt_id id, const char *k, int64_t v)
@@ -163,10 +172,13 @@ static int meta_put(door_store_t *s, enum stmt_id id, const char *k, int64_t v)
 static int count_of(door_store_t *s, enum stmt_id id, int64_t *out)
 {
     sqlite3_stmt *st = stmt(s, id);
-    int rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) *out = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW ? 0 : LP_ERR_DB;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND) return LP_ERR_DB;   /* count(*) always yields a row */
+    if (rc == 0) {
+        *out = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    return rc;
 }
 
 /* ---- open and migrate ---- */
@@ -184,7 +196,8 @@ static int user_version(sqlite3 *db, int *v)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK) return LP_ERR_DB;
-    int rc = sqlite3_step(st) == SQLITE_ROW ? 0 : LP_ERR_DB;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND) rc = LP_ERR_DB;
     if (rc == 0) *v = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
     return rc;
@@ -224,10 +237,11 @@ static int configure(sqlite3 *db)
     for (size_t i = 0; i < sizeof pragmas / sizeof pragmas[0]; i++) {
         sqlite3_stmt *st = NULL;
         if (sqlite3_prepare_v2(db, pragmas[i], -1, &st, NULL) != SQLITE_OK) return LP_ERR_DB;
-        int rc = sqlite3_step(st);
-        int wal_ok = i != 0 || (rc == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0);
+        int rc = db_step(st);
+        int wal_ok = i != 0 || (rc == DB_ROW && strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0);
         sqlite3_finalize(st);
-        if ((rc != SQLITE_ROW && rc != SQLITE_DONE) || !wal_ok) return LP_ERR_DB;
+        if (rc < 0) return rc;
+        if (!wal_ok) return LP_ERR_DB;
     }
     return 0;
 }
@@ -350,8 +364,8 @@ int door_store_trust(door_store_t *s, int64_t now, struct tok_trust_key *out, si
     *n = 0;
     sqlite3_stmt *st = stmt(s, S_TRUST_LIVE);
     sqlite3_bind_int64(st, 1, now);
-    int rc = SQLITE_DONE;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < cap) {
+    int rc;
+    while ((rc = db_step(st)) == DB_ROW && *n < cap) {
         struct tok_trust_key *k = &out[*n];
         size_t kl = (size_t)sqlite3_column_bytes(st, 0);
         const void *kid = sqlite3_column_blob(st, 0), *pk = sqlite3_column_blob(st, 1);
@@ -365,7 +379,12 @@ int door_store_trust(door_store_t *s, int64_t now, struct tok_trust_key *out, si
         (*n)++;
     }
     sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : LP_ERR_DB;
+    if (rc < 0) {
+        *n = 0;
+        log_error(COMPONENT, "cannot read the trust list (%s)", lp_err_name(rc));
+        return rc;
+    }
+    return 0;
 }
 
 /* ---- settings ---- */
@@ -389,8 +408,8 @@ int door_store_settings(door_store_t *s, struct tok_door_settings *out, char *is
     if (!s || !out || !found) return LP_ERR_INVALID;
     *found = 0;
     sqlite3_stmt *st = stmt(s, S_SET_GET);
-    int rc = sqlite3_step(st), err = 0;
-    if (rc == SQLITE_ROW) {
+    int rc = db_get(st), err = 0;
+    if (rc == 0) {
         memset(out, 0, sizeof *out);
         err = groups_split((const char *)sqlite3_column_text(st, 0), out);
         out->holder_proof = sqlite3_column_int(st, 1);
@@ -401,10 +420,11 @@ int door_store_settings(door_store_t *s, struct tok_door_settings *out, char *is
         out->sync_interval = sqlite3_column_int64(st, 6);
         if (iss) snprintf(iss, TOK_TEXT_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 7));
         *found = err == 0;
-    } else if (rc != SQLITE_DONE) {
-        err = LP_ERR_DB;
+        sqlite3_reset(st);
+    } else if (rc != LP_ERR_NOTFOUND) {
+        err = rc;
+        log_error(COMPONENT, "cannot read the door settings (%s)", lp_err_name(rc));
     }
-    sqlite3_reset(st);
     return err;
 }
 
@@ -435,14 +455,21 @@ static int settings_put(door_store_t *s, const struct tok_door_settings *p, cons
 
 int door_store_denied(door_store_t *s, const uint8_t cti[TOK_CTI_LEN], int *denied)
 {
+    if (denied) *denied = 1;   /* until the read says otherwise */
     if (!s || !cti || !denied) return LP_ERR_INVALID;
     sqlite3_stmt *st = stmt(s, S_DENY_GET);
     sqlite3_bind_blob(st, 1, cti, TOK_CTI_LEN, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return LP_ERR_DB;
-    *denied = rc == SQLITE_ROW;
-    return 0;
+    int rc = db_get(st);
+    if (rc == 0) {
+        sqlite3_reset(st);
+        return 0;
+    }
+    if (rc == LP_ERR_NOTFOUND) {
+        *denied = 0;
+        return 0;
+    }
+    log_error(COMPONENT, "cannot read the denylist (%s): the pass is refused", lp_err_name(rc));
+    return rc;
 }
 
 int door_store_floor(door_store_t *s, int64_t *floor)
@@ -475,10 +502,14 @@ int door_store_flag(door_store_t *s, const char *name, int64_t *v)
     if (!s || !v || !flag_name_ok(name)) return LP_ERR_INVALID;
     sqlite3_stmt *st = stmt(s, S_META_GET);
     sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(st);
-    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : LP_ERR_DB;
+    *v = 0;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND) return 0;   /* never set */
+    if (rc == 0) {
+        *v = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    return rc;
 }
 
 int door_store_set_flag(door_store_t *s, const char *name, int64_t v)
@@ -623,11 +654,14 @@ int door_store_batch(door_store_t *s, size_t max, struct door_queued *out, size_
     *n = 0;
     sqlite3_stmt *st = stmt(s, S_EV_BATCH);
     sqlite3_bind_int64(st, 1, (int64_t)max);
-    int rc = SQLITE_DONE;
-    while (*n < max && (rc = sqlite3_step(st)) == SQLITE_ROW) row_to_event(st, &out[(*n)++]);
-    if (*n == max) rc = SQLITE_DONE;
+    int rc = DB_DONE;
+    while (*n < max && (rc = db_step(st)) == DB_ROW) row_to_event(st, &out[(*n)++]);
     sqlite3_reset(st);
-    return rc == SQLITE_DONE ? 0 : LP_ERR_DB;
+    if (rc < 0) {
+        *n = 0;
+        return rc;
+    }
+    return 0;
 }
 
 int door_store_ack(door_store_t *s, const int64_t *seqs, size_t n)

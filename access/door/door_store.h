@@ -15,6 +15,11 @@
  *   it) or by the overflow policy above.
  * - The time floor only rises; SEQ, trust list, denylist and settings change
  *   together, only through door_store_apply.
+ * - Failures: every function returns 0 or a negative lp_err; a busy state
+ *   file gives LP_ERR_BUSY, a failing one (full, I/O error, damaged)
+ *   LP_ERR_DB (db_step). A failing read is never "not denied", "no keys", "no
+ *   settings" or a short batch, and a failing write leaves the file as it was
+ *   (its transaction is rolled back).
  * One door_store_t per thread (each thread opens its own). */
 #ifndef LP_DOOR_STORE_H
 #define LP_DOOR_STORE_H
@@ -67,7 +72,8 @@ int door_word_ok(const char *s);
 
 /* Opens (creating and migrating if needed) the state file at path. Refuses a
  * file whose schema is newer than this program's. Caller owns *out and frees
- * it with door_store_close(). Returns 0, LP_ERR_DB or LP_ERR_NOMEM. */
+ * it with door_store_close(). Returns 0, LP_ERR_BUSY, LP_ERR_DB or
+ * LP_ERR_NOMEM. */
 int door_store_open(const char *path, door_store_t **out) LP_MUST;
 /* Closes; accepts NULL. */
 void door_store_close(door_store_t *s);
@@ -78,14 +84,18 @@ void door_store_close(door_store_t *s);
  * NULL) says whether it did. */
 int door_store_provision(door_store_t *s, const struct tok_key *keys, size_t n, int *changed) LP_MUST;
 /* The trusted keys usable at now (not_after absent or after now), up to cap;
- * the count in *n. */
+ * the count in *n. On a failing read the error (logged) and *n = 0: the
+ * caller keeps what it had, and trusts no key it did not. */
 int door_store_trust(door_store_t *s, int64_t now, struct tok_trust_key *out, size_t cap, size_t *n) LP_MUST;
 /* Adds one key (bootstrap over TLS); an existing public key is left alone. */
 int door_store_trust_add(door_store_t *s, const struct tok_trust_key *k) LP_MUST;
 /* The settings and site code (iss, TOK_TEXT_MAX + 1 bytes; may be NULL) of
- * the last applied bundle; *found = 0 when never synced. */
+ * the last applied bundle; *found = 0 when never synced. On a failing read
+ * the error (logged), with *found = 0. */
 int door_store_settings(door_store_t *s, struct tok_door_settings *out, char *iss, int *found) LP_MUST;
-/* Whether cti is on the denylist. */
+/* Whether cti is on the denylist: 0 with *denied set. On a failing read the
+ * error (LP_ERR_BUSY, LP_ERR_DB), logged, with *denied = 1: the door must
+ * refuse the pass (fail closed), never admit it. */
 int door_store_denied(door_store_t *s, const uint8_t cti[TOK_CTI_LEN], int *denied) LP_MUST;
 int door_store_floor(door_store_t *s, int64_t *floor) LP_MUST;
 /* Raises the time floor to t (lower values change nothing). */
@@ -94,7 +104,7 @@ int door_store_raise_floor(door_store_t *s, int64_t t) LP_MUST;
 int door_store_reset_floor(door_store_t *s) LP_MUST;
 
 /* Named flags kept across restarts (alarm latches): name is "f:" and a
- * [a-z0-9_] word; a flag never set reads 0. */
+ * [a-z0-9_] word; a flag never set reads 0 (a failing read is an error). */
 int door_store_flag(door_store_t *s, const char *name, int64_t *v) LP_MUST;
 int door_store_set_flag(door_store_t *s, const char *name, int64_t v) LP_MUST;
 
@@ -110,7 +120,8 @@ int door_store_apply(door_store_t *s, const struct tok_bundle *b, int64_t now) L
  * event (names not [a-z0-9_], an alarm without its name). */
 int door_store_append(door_store_t *s, const struct door_event *ev, int64_t floor, int64_t queue_max,
                       int64_t *seq) LP_MUST;
-/* The oldest max waiting events (refused ones excluded), oldest first. */
+/* The oldest max waiting events (refused ones excluded), oldest first. On a
+ * failing read the error and *n = 0, never a short batch. */
 int door_store_batch(door_store_t *s, size_t max, struct door_queued *out, size_t *n) LP_MUST;
 /* Deletes the events seqs[0..n) (acknowledged by the server), in one transaction. */
 int door_store_ack(door_store_t *s, const int64_t *seqs, size_t n) LP_MUST;

@@ -20,6 +20,26 @@
                   "'bearer_allowed', bearer_allowed, 'clock_skew', clock_skew, 'pulse_ms', pulse_ms, " \
                   "'sync_interval', sync_interval) FROM doors WHERE id = ?1"
 
+/* ---- the ack result's spelling ---- */
+
+static const char *const ACK_RESULT_NAMES[ISS_ACK_RESULT_COUNT] = {
+    [ISS_ACK_RECORDED] = "recorded", [ISS_ACK_CHECKED_IN] = "checked_in", [ISS_ACK_CHECKED_OUT] = "checked_out",
+    [ISS_ACK_NOT_APPLIED] = "not_applied",
+};
+
+const char *iss_ack_result_name(enum iss_ack_result r)
+{
+    return (unsigned)r < ISS_ACK_RESULT_COUNT ? ACK_RESULT_NAMES[r] : "";
+}
+
+int iss_ack_result_parse(const char *text, enum iss_ack_result *out)
+{
+    int i = iss_spelling(ACK_RESULT_NAMES, ISS_ACK_RESULT_COUNT, text);
+    if (i < 0) return LP_ERR_INVALID;
+    *out = (enum iss_ack_result)i;
+    return 0;
+}
+
 /* ---- doors ---- */
 
 void iss_door_defaults(iss_door *d)
@@ -119,11 +139,12 @@ int iss_door_get(db_t *db, int64_t id, iss_door *out)
         return LP_ERR_DB;
     db_bind_int(st, 1, 0);
     db_bind_int(st, 2, id);
-    int found = sqlite3_step(st) == SQLITE_ROW;
-    if (found)
+    int rc = db_get(st);
+    if (rc == 0) {
         door_row(st, out);
-    sqlite3_reset(st);
-    return found ? 0 : LP_ERR_NOTFOUND;
+        sqlite3_reset(st);
+    }
+    return rc;
 }
 
 static int door_row_any(sqlite3_stmt *st, void *d)
@@ -318,7 +339,8 @@ int iss_event_check(const iss_event *e, int64_t now, lp_fail *f)
     return 0;
 }
 
-/* The pass an event names by cti, if the server issued it. */
+/* The pass an event names by cti, if the server issued it (all 0 when not;
+ * a failing read is an error). */
 struct found { int64_t pass_id, person_id, reservation_id; };
 
 static int find_pass(db_t *db, const iss_event *e, struct found *p)
@@ -330,13 +352,16 @@ static int find_pass(db_t *db, const iss_event *e, struct found *p)
     if (!st)
         return LP_ERR_DB;
     db_bind_blob(st, 1, e->cti, TOK_CTI_LEN);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND)
+        return 0;
+    if (rc == 0) {
         p->pass_id = sqlite3_column_int64(st, 0);
         p->person_id = sqlite3_column_int64(st, 1);
         p->reservation_id = sqlite3_column_int64(st, 2);
+        sqlite3_reset(st);
     }
-    sqlite3_reset(st);
-    return 0;
+    return rc;
 }
 
 /* Errors that refuse one event's effect but not the batch. */
@@ -346,14 +371,23 @@ static int domain_err(int rc)
            rc == LP_ERR_INVALID || rc == LP_ERR_CONFLICT;
 }
 
+static void set_result(iss_ack *a, enum iss_ack_result r)
+{
+    a->outcome = r;
+    snprintf(a->result, sizeof a->result, "%s", iss_ack_result_name(r));
+}
+
 static int not_applied(iss_ack *a, const char *detail)
 {
-    snprintf(a->result, sizeof a->result, "not_applied");
+    set_result(a, ISS_ACK_NOT_APPLIED);
     snprintf(a->detail, sizeof a->detail, "%s", detail);
     return 0;
 }
 
-/* Checks the reservation in (admission) or out (exit), as door:N. */
+/* Checks the reservation in (admission) or out (exit), as door:N. A refusal
+ * is acknowledged as not_applied; a database failure is returned (the batch
+ * fails and the door sends the event again), never taken for "no such
+ * reservation". */
 static int apply_booking(db_t *db, const iss_door *d, const iss_event *e, const struct found *p, iss_ack *a)
 {
     rsv_reservation r;
@@ -363,29 +397,34 @@ static int apply_booking(db_t *db, const iss_door *d, const iss_event *e, const 
     int in = !strcmp(e->kind, "admission");
     int64_t rid = p->pass_id ? p->reservation_id : e->reservation_id;
     int64_t pid = p->pass_id ? p->person_id : e->person_id;
-    snprintf(a->result, sizeof a->result, "recorded");
+    set_result(a, ISS_ACK_RECORDED);
     if ((!in && strcmp(e->kind, "exit")) || rid == 0)
         return 0;
-    if (rsv_get(db, rid, &r) != 0)
+    int rc = rsv_get(db, rid, &r);
+    if (rc == LP_ERR_NOTFOUND)
         return not_applied(a, "no such reservation");
+    if (rc)
+        return rc;
     if (pid && pid != r.person_id)
         return not_applied(a, "the reservation belongs to another person");
-    int rc = res_get(db, r.resource_id, &res);
+    rc = res_get(db, r.resource_id, &res);
     if (rc == 0 && strcmp(res.door_group, d->group))
         return not_applied(a, "the reservation is not behind this door");
-    if (rc == 0 && !in && strcmp(r.status, "checked_in"))
+    if (rc == 0 && !in && r.state != RSV_CHECKED_IN)
         return not_applied(a, "the reservation is not checked in");
     snprintf(label, sizeof label, "door:%lld", (long long)d->id);
     actor_t who = { 0, label };
     if (rc == 0)
         rc = in ? rsv_check_in(db, &who, rid, e->at, &f) : rsv_check_out(db, &who, rid, e->at, &f);
     if (rc == 0)
-        snprintf(a->result, sizeof a->result, in ? "checked_in" : "checked_out");
+        set_result(a, in ? ISS_ACK_CHECKED_IN : ISS_ACK_CHECKED_OUT);
     else if (domain_err(rc))
         return not_applied(a, f.code == rc && f.detail[0] ? f.detail : lp_err_name(rc));
     return rc;
 }
 
+/* The stored ack of a known event (*found = 1), *found = 0 for a new one,
+ * or the read's error. */
 static int stored_ack(db_t *db, int64_t door_id, const char *id, iss_ack *a, int *found)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT result, detail FROM door_events WHERE door_id = ?1 AND event_id = ?2");
@@ -393,13 +432,21 @@ static int stored_ack(db_t *db, int64_t door_id, const char *id, iss_ack *a, int
         return LP_ERR_DB;
     db_bind_int(st, 1, door_id);
     db_bind_text(st, 2, id);
-    *found = sqlite3_step(st) == SQLITE_ROW;
-    if (*found) {
-        snprintf(a->result, sizeof a->result, "%s", db_col_text(st, 0));
+    *found = 0;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND)
+        return 0;
+    if (rc)
+        return rc;
+    enum iss_ack_result r;
+    rc = iss_ack_result_parse(db_col_text(st, 0), &r) == 0 ? 0 : LP_ERR_DB;   /* the CHECK allows no other */
+    if (rc == 0) {
+        set_result(a, r);
         snprintf(a->detail, sizeof a->detail, "%s", db_col_text(st, 1));
+        *found = 1;
     }
     sqlite3_reset(st);
-    return 0;
+    return rc;
 }
 
 static int event_insert(db_t *db, int64_t door_id, const iss_event *e, const struct found *p, const iss_ack *a,
@@ -424,7 +471,7 @@ static int event_insert(db_t *db, int64_t door_id, const iss_event *e, const str
     db_bind_int(st, 10, e->queue_length);
     db_bind_text(st, 11, e->alarm);
     db_bind_int(st, 12, now);
-    db_bind_text(st, 13, a->result);
+    db_bind_text(st, 13, iss_ack_result_name(a->outcome));
     db_bind_text(st, 14, a->detail);
     return db_exec_stmt(st);
 }
@@ -485,7 +532,7 @@ int iss_events_ingest(db_t *db, int64_t door_id, const iss_event *ev, size_t n, 
 
 /* ---- the presence report ---- */
 
-static void event_row(sqlite3_stmt *st, iss_event_row *r)
+static int event_row(sqlite3_stmt *st, iss_event_row *r)
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(st, 0);
@@ -504,15 +551,17 @@ static void event_row(sqlite3_stmt *st, iss_event_row *r)
     r->ev.queue_length = sqlite3_column_int64(st, 10);
     snprintf(r->ev.alarm, sizeof r->ev.alarm, "%s", db_col_text(st, 11));
     snprintf(r->person_name, sizeof r->person_name, "%s", db_col_text(st, 12));
-    snprintf(r->result, sizeof r->result, "%s", db_col_text(st, 13));
+    if (iss_ack_result_parse(db_col_text(st, 13), &r->outcome) != 0)
+        return LP_ERR_DB;   /* the CHECK constraint allows no other */
+    snprintf(r->result, sizeof r->result, "%s", iss_ack_result_name(r->outcome));
     snprintf(r->detail, sizeof r->detail, "%s", db_col_text(st, 14));
     r->received_at = sqlite3_column_int64(st, 15);
+    return 0;
 }
 
 static int event_row_any(sqlite3_stmt *st, void *r)
 {
-    event_row(st, r);
-    return 0;
+    return event_row(st, r);
 }
 
 int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, size_t limit, iss_event_row **out,

@@ -37,4 +37,12 @@ int iss_demo_seed(db_t *db, const actor_t *who);
 /* Lower-case hex of p[0..n) into out (2n + 1 bytes). */
 void iss_hex(const uint8_t *p, size_t n, char *out);
 
+/* The index of text in names[0..n) (the issuer's spelling tables), or -1
+ * when it is none of them (or NULL). */
+int iss_spelling(const char *const *names, int n, const char *text);
+
+/* True for the reservation states whose holder gets passes: confirmed and
+ * checked_in. */
+int iss_rsv_gets_passes(enum rsv_state s);
+
 #endif

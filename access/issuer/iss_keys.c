@@ -34,6 +34,32 @@ void iss_hex(const uint8_t *p, size_t n, char *out)
     sodium_bin2hex(out, 2 * n + 1, p, n);
 }
 
+int iss_spelling(const char *const *names, int n, const char *text)
+{
+    for (int i = 0; text && i < n; i++)
+        if (names[i] && strcmp(text, names[i]) == 0) return i;
+    return -1;
+}
+
+/* ---- the key state's spelling ---- */
+
+static const char *const KEY_STATE_NAMES[ISS_KEY_STATE_COUNT] = {
+    [ISS_KEY_ACTIVE] = "active", [ISS_KEY_RETIRED] = "retired", [ISS_KEY_WITHDRAWN] = "withdrawn",
+};
+
+const char *iss_key_state_name(enum iss_key_state s)
+{
+    return (unsigned)s < ISS_KEY_STATE_COUNT ? KEY_STATE_NAMES[s] : "";
+}
+
+int iss_key_state_parse(const char *text, enum iss_key_state *out)
+{
+    int i = iss_spelling(KEY_STATE_NAMES, ISS_KEY_STATE_COUNT, text);
+    if (i < 0) return LP_ERR_INVALID;
+    *out = (enum iss_key_state)i;
+    return 0;
+}
+
 int iss_tx_begin(db_t *db, int *own)
 {
     *own = sqlite3_get_autocommit(db_handle(db));
@@ -128,18 +154,19 @@ int iss_settings_get(db_t *db, iss_settings *out)
                                    "FROM access_settings WHERE id = 1");
     if (!st)
         return LP_ERR_DB;
-    int rc = LP_ERR_NOTFOUND;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        snprintf(out->issuer, sizeof out->issuer, "%s", db_col_text(st, 0));
-        out->grace_min = sqlite3_column_int(st, 1);
-        out->staff_pass_hours = sqlite3_column_int(st, 2);
-        out->horizon_days = sqlite3_column_int(st, 3);
-        out->key_overlap_days = sqlite3_column_int(st, 4);
-        out->early_min = sqlite3_column_int(st, 5);
-        rc = 0;
-    }
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND)
+        return LP_ERR_DB;   /* the migration made the row: the database is damaged */
+    if (rc)
+        return rc;
+    snprintf(out->issuer, sizeof out->issuer, "%s", db_col_text(st, 0));
+    out->grace_min = sqlite3_column_int(st, 1);
+    out->staff_pass_hours = sqlite3_column_int(st, 2);
+    out->horizon_days = sqlite3_column_int(st, 3);
+    out->key_overlap_days = sqlite3_column_int(st, 4);
+    out->early_min = sqlite3_column_int(st, 5);
     sqlite3_reset(st);
-    return rc;
+    return 0;
 }
 
 static const char SNAP_SETTINGS[] =
@@ -231,20 +258,22 @@ void iss_signer_wipe(struct iss_signer *s)
 }
 
 /* Loads and unseals the key the statement (already bound) selects as
- * (id, kid, public_key, sealed_seed). */
+ * (id, kid, public_key, sealed_seed). LP_ERR_NOTFOUND when it selects none,
+ * LP_ERR_CRYPTO when the row does not open, or the step's error. */
 static int signer_from(sqlite3_stmt *st, struct iss_signer *out)
 {
-    int rc = LP_ERR_NOTFOUND;
     memset(out, 0, sizeof *out);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    int rc = db_get(st);
+    if (rc == 0) {
         out->key_id = sqlite3_column_int64(st, 0);
-        memcpy(out->kid, sqlite3_column_blob(st, 1), TOK_KID_LEN);
-        rc = sqlite3_column_bytes(st, 2) == TOK_PK_LEN
+        rc = sqlite3_column_bytes(st, 1) == TOK_KID_LEN && sqlite3_column_bytes(st, 2) == TOK_PK_LEN
                  ? unseal(sqlite3_column_blob(st, 3), (size_t)sqlite3_column_bytes(st, 3),
                           sqlite3_column_blob(st, 2), out->sk)
                  : LP_ERR_CRYPTO;
+        if (rc == 0)
+            memcpy(out->kid, sqlite3_column_blob(st, 1), TOK_KID_LEN);
+        sqlite3_reset(st);
     }
-    sqlite3_reset(st);
     if (rc != 0)
         iss_signer_wipe(out);
     return rc;
@@ -260,7 +289,7 @@ int iss_keys_verify(db_t *db)
     while (rc == 0) {
         db_bind_int(st, 1, last);
         rc = signer_from(st, &s);
-        last = s.key_id;
+        last = rc == 0 ? s.key_id : last;
         iss_signer_wipe(&s);
         if (rc == LP_ERR_NOTFOUND)
             return 0;
@@ -297,16 +326,21 @@ static int key_create(db_t *db, const actor_t *who, int64_t now, int64_t *id)
     return rc;
 }
 
+/* The active key's id, 0 when there is none; or the step's error. */
 static int active_id(db_t *db, int64_t *id)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT id FROM signing_keys WHERE status = 'active'");
     if (!st)
         return LP_ERR_DB;
     *id = 0;
-    if (sqlite3_step(st) == SQLITE_ROW)
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND)
+        return 0;
+    if (rc == 0) {
         *id = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    return 0;
+        sqlite3_reset(st);
+    }
+    return rc;
 }
 
 int iss_key_ensure(db_t *db, const actor_t *who, int64_t now)
@@ -356,7 +390,9 @@ static int key_row(sqlite3_stmt *st, iss_key *k)
         return LP_ERR_DB;
     memcpy(k->kid, sqlite3_column_blob(st, 1), TOK_KID_LEN);
     memcpy(k->pk, sqlite3_column_blob(st, 2), TOK_PK_LEN);
-    snprintf(k->status, sizeof k->status, "%s", db_col_text(st, 3));
+    if (iss_key_state_parse(db_col_text(st, 3), &k->state) != 0)
+        return LP_ERR_DB;   /* the CHECK constraint allows no other */
+    snprintf(k->status, sizeof k->status, "%s", iss_key_state_name(k->state));
     k->created_at = sqlite3_column_int64(st, 4);
     k->retired_at = sqlite3_column_int64(st, 5);
     k->not_after = sqlite3_column_int64(st, 6);
@@ -370,8 +406,11 @@ static int key_by_id(db_t *db, int64_t id, iss_key *out)
     if (!st)
         return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? key_row(st, out) : LP_ERR_NOTFOUND;
-    sqlite3_reset(st);
+    int rc = db_get(st);
+    if (rc == 0) {
+        rc = key_row(st, out);
+        sqlite3_reset(st);
+    }
     return rc;
 }
 
@@ -405,10 +444,14 @@ int iss_key_withdraw(db_t *db, const actor_t *who, const uint8_t kid[TOK_KID_LEN
         rc = LP_ERR_DB;
     if (rc == 0) {
         db_bind_blob(st, 1, kid, TOK_KID_LEN);
-        rc = sqlite3_step(st) == SQLITE_ROW ? key_by_id(db, sqlite3_column_int64(st, 0), &k) : LP_ERR_NOTFOUND;
-        sqlite3_reset(st);
+        rc = db_get(st);
     }
-    if (rc == 0 && !strcmp(k.status, "withdrawn"))
+    if (rc == 0) {
+        int64_t id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+        rc = key_by_id(db, id, &k);
+    }
+    if (rc == 0 && k.state == ISS_KEY_WITHDRAWN)
         rc = LP_ERR_STATE;
     char *before = NULL;
     if (rc == 0)
@@ -427,7 +470,7 @@ int iss_key_withdraw(db_t *db, const actor_t *who, const uint8_t kid[TOK_KID_LEN
     free(before);
     if (rc == 0)
         rc = iss_revoke(db, who, ISS_KEY, k.id, "key_withdrawn", now, revoked);
-    if (rc == 0 && !strcmp(k.status, "active"))
+    if (rc == 0 && k.state == ISS_KEY_ACTIVE)
         rc = iss_key_ensure(db, who, now);
     return iss_tx_end(db, own, rc);
 }

@@ -53,8 +53,11 @@ int iss_cred_get(db_t *db, int64_t id, iss_credential *out)
     if (!st)
         return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? cred_row(st, out) : LP_ERR_NOTFOUND;
-    sqlite3_reset(st);
+    int rc = db_get(st);
+    if (rc == 0) {
+        rc = cred_row(st, out);
+        sqlite3_reset(st);
+    }
     return rc;
 }
 
@@ -188,8 +191,11 @@ int iss_pass_get(db_t *db, int64_t id, iss_pass *out)
     if (!st)
         return LP_ERR_DB;
     db_bind_int(st, 1, id);
-    int rc = sqlite3_step(st) == SQLITE_ROW ? pass_row(st, out) : LP_ERR_NOTFOUND;
-    sqlite3_reset(st);
+    int rc = db_get(st);
+    if (rc == 0) {
+        rc = pass_row(st, out);
+        sqlite3_reset(st);
+    }
     return rc;
 }
 
@@ -209,7 +215,8 @@ int iss_pass_list(db_t *db, int64_t person_id, int64_t reservation_id, int live_
 }
 
 /* The id of a live pass of kind for (reservation, credential) valid past
- * `until`, 0 when none. credential_id 0 matches bearer passes. */
+ * `until`, 0 when none (a failing read is an error, not "none").
+ * credential_id 0 matches bearer passes. */
 static int live_pass(db_t *db, const char *kind, int64_t reservation_id, int64_t credential_id, int64_t until,
                      int64_t *id)
 {
@@ -222,9 +229,15 @@ static int live_pass(db_t *db, const char *kind, int64_t reservation_id, int64_t
     db_bind_int(st, 2, reservation_id);
     db_bind_int(st, 3, credential_id);
     db_bind_int(st, 4, until);
-    *id = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return 0;
+    *id = 0;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND)
+        return 0;
+    if (rc == 0) {
+        *id = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    return rc;
 }
 
 /* ---- issuing ---- */
@@ -325,6 +338,20 @@ static int issue(db_t *db, const iss_settings *s, const struct want *w, int64_t 
     return rc;
 }
 
+int iss_rsv_gets_passes(enum rsv_state s)
+{
+    switch (s) {
+    case RSV_CONFIRMED:
+    case RSV_CHECKED_IN: return 1;
+    case RSV_REQUESTED:
+    case RSV_COMPLETED:
+    case RSV_CANCELLED:
+    case RSV_REJECTED:
+    case RSV_NO_SHOW: return 0;
+    }
+    return 0;
+}
+
 void iss_window(const iss_settings *s, const rsv_reservation *r, int64_t *nbf, int64_t *exp)
 {
     *nbf = r->start - (int64_t)s->early_min * 60;
@@ -352,7 +379,7 @@ static int deserved(db_t *db, const rsv_reservation *r, const res_resource *res,
     const char *why = NULL;
     *ok = 0;
     int rc = psn_get(db, r->person_id, &p);
-    if (rc == 0 && strcmp(p.status, "active")) {
+    if (rc == 0 && p.state != PSN_ACTIVE) {
         why = "person_disabled";
         lp_failf(f, LP_ERR_RULE, "person_id", "the person is disabled");
     } else if (rc == 0 && p.tenant_id != r->tenant_id) {
@@ -361,9 +388,9 @@ static int deserved(db_t *db, const rsv_reservation *r, const res_resource *res,
     }
     if (rc == 0 && !why)
         rc = tnt_get(db, r->tenant_id, &t);
-    if (rc == 0 && !why && strcmp(t.status, "active")) {
+    if (rc == 0 && !why && t.state != TNT_ACTIVE) {
         why = "tenant_not_active";
-        lp_failf(f, LP_ERR_RULE, "tenant", "the tenant is %s", t.status);
+        lp_failf(f, LP_ERR_RULE, "tenant", "the tenant is %s", tnt_state_name(t.state));
     }
     if (rc == 0 && !why) {
         int q = qual_check(db, r->person_id, res->id, nbf, exp, f);
@@ -384,7 +411,7 @@ static int reservation_passes(struct ctx *x, const rsv_reservation *r)
     int64_t nbf, exp, id;
     int ok = 0;
     iss_window(&x->s, r, &nbf, &exp);
-    if (exp <= x->now || (strcmp(r->status, "confirmed") && strcmp(r->status, "checked_in")))
+    if (exp <= x->now || !iss_rsv_gets_passes(r->state))
         return 0;
     int rc = res_get(x->db, r->resource_id, &res);
     if (rc || !res.door_group[0])
@@ -455,7 +482,7 @@ int iss_passes_for_person(db_t *db, int64_t person_id, int64_t now, iss_pass **o
     int rc = iss_tx_begin(db, &own);
     if (rc == 0)
         rc = psn_get(db, person_id, &x.person);
-    if (rc == 0 && strcmp(x.person.status, "active"))
+    if (rc == 0 && x.person.state != PSN_ACTIVE)
         rc = iss_revoke(db, &iss_system, ISS_PERSON, person_id, "person_disabled", now, NULL);
     else if (rc == 0)
         rc = due_passes(&x);
@@ -479,6 +506,7 @@ int iss_passes_for_person(db_t *db, int64_t person_id, int64_t now, iss_pass **o
 
 /* ---- bearer passes ---- */
 
+/* Whether a door of group takes bearer passes (a failing read is an error). */
 static int bearer_door_exists(db_t *db, const char *group, int *yes)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM doors WHERE door_group = ?1 AND bearer_allowed = 1 "
@@ -486,9 +514,15 @@ static int bearer_door_exists(db_t *db, const char *group, int *yes)
     if (!st)
         return LP_ERR_DB;
     db_bind_text(st, 1, group);
-    *yes = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return 0;
+    *yes = 0;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND)
+        return 0;
+    if (rc == 0) {
+        *yes = 1;
+        sqlite3_reset(st);
+    }
+    return rc;
 }
 
 static int bearer_allowed(db_t *db, const rsv_reservation *r, const res_resource *res, int64_t nbf, int64_t exp,
@@ -496,8 +530,8 @@ static int bearer_allowed(db_t *db, const rsv_reservation *r, const res_resource
 {
     psn_person p;
     int yes = 0, ok = 0;
-    if (strcmp(r->status, "confirmed") && strcmp(r->status, "checked_in"))
-        return lp_failf(f, LP_ERR_STATE, "status", "a %s reservation has no passes", r->status);
+    if (!iss_rsv_gets_passes(r->state))
+        return lp_failf(f, LP_ERR_STATE, "status", "a %s reservation has no passes", rsv_state_name(r->state));
     if (exp <= now)
         return lp_failf(f, LP_ERR_STATE, "end", "the reservation is over");
     if (!res->door_group[0])
@@ -507,7 +541,7 @@ static int bearer_allowed(db_t *db, const rsv_reservation *r, const res_resource
         return lp_failf(f, LP_ERR_RULE, "door_group", "no door of group %s accepts bearer passes", res->door_group);
     if (rc == 0)
         rc = psn_get(db, r->person_id, &p);
-    if (rc == 0 && strcmp(p.status, "active"))
+    if (rc == 0 && p.state != PSN_ACTIVE)
         return lp_failf(f, LP_ERR_RULE, "person_id", "the person is disabled");
     if (rc == 0)
         rc = deserved(db, r, res, nbf, exp, now, &ok, f);

@@ -129,9 +129,15 @@ int iss_deny_seq(db_t *db, int64_t *seq)
     sqlite3_stmt *st = db_stmt(db, "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'pass_denylist'), 0)");
     if (!st)
         return LP_ERR_DB;
-    *seq = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sqlite3_reset(st);
-    return 0;
+    *seq = 0;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND)
+        return LP_ERR_DB;   /* the query always yields one row */
+    if (rc == 0) {
+        *seq = sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
+    }
+    return rc;
 }
 
 int iss_deny_since(db_t *db, int64_t since, int64_t now, int64_t skew, struct tok_deny_entry **out,
@@ -152,7 +158,10 @@ int iss_deny_since(db_t *db, int64_t since, int64_t now, int64_t skew, struct to
     db_bind_int(st, 3, skew);
     db_bind_int(st, 4, *seq);
     size_t cap = 0;
-    while (rc == 0 && *n < TOK_BUNDLE_DENY_MAX && sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while (rc == 0 && (step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
+        if (*n == TOK_BUNDLE_DENY_MAX) { rc = LP_ERR_TOOBIG; break; }   /* never a cut list */
         if (*n == cap) {
             cap = cap ? 2 * cap : 64;
             struct tok_deny_entry *ne = realloc(*out, cap * sizeof **out);
@@ -176,7 +185,8 @@ int iss_deny_since(db_t *db, int64_t since, int64_t now, int64_t skew, struct to
 
 struct held { int64_t reservation_id, person_id, resource_id, nbf, exp; };
 
-/* Live reservation passes grouped by what qual_check needs. Caller frees. */
+/* Live reservation passes grouped by what qual_check needs. Caller frees
+ * (*out is NULL after an error). */
 static int live_reservations(db_t *db, int64_t now, struct held **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT p.reservation_id, p.person_id, r.resource_id, min(p.nbf), max(p.exp) "
@@ -189,7 +199,9 @@ static int live_reservations(db_t *db, int64_t now, struct held **out, size_t *n
     if (!st)
         return LP_ERR_DB;
     db_bind_int(st, 1, now);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int step;
+    while ((step = db_step(st)) != DB_DONE) {
+        if (step < 0) { rc = step; break; }
         if (*n == cap) {
             cap = cap ? 2 * cap : 32;
             struct held *nh = realloc(*out, cap * sizeof **out);
@@ -201,6 +213,11 @@ static int live_reservations(db_t *db, int64_t now, struct held **out, size_t *n
             (&h->reservation_id)[i] = sqlite3_column_int64(st, i);
     }
     sqlite3_reset(st);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
     return rc;
 }
 
@@ -261,18 +278,23 @@ int iss_sweep(db_t *db, int64_t now, int *revoked)
 
 /* ---- hooks ---- */
 
-static int on_tenant_status(db_t *db, const actor_t *who, int64_t tenant_id, const char *status)
+/* A tenant that is no longer active loses its passes (a value out of the
+ * enum's range counts as not active). */
+static int on_tenant_status(db_t *db, const actor_t *who, int64_t tenant_id, enum tnt_state to)
 {
-    if (!strcmp(status, "active"))
-        return 0;
-    const char *reason = !strcmp(status, "suspended") ? "tenant_suspended" : "tenant_offboarded";
+    const char *reason = "tenant_not_active";
+    switch (to) {
+    case TNT_ACTIVE: return 0;
+    case TNT_SUSPENDED: reason = "tenant_suspended"; break;
+    case TNT_OFFBOARDED: reason = "tenant_offboarded"; break;
+    }
     return iss_revoke(db, who, ISS_TENANT, tenant_id, reason, clk_now(), NULL);
 }
 
 #define W_CHANGED "reservation_id = ?1 AND (nbf <> ?4 OR exp <> ?5 OR groups <> ?6)"
 
-/* Revokes the passes of r whose window or door group is no longer r's. */
-/* True when r has a live pass (cheap: most reservations have none). */
+/* True when r has a live pass (cheap: most reservations have none); a
+ * failing read is an error, not "none". */
 static int has_live(db_t *db, int64_t reservation_id, int64_t now, int *yes)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM passes WHERE reservation_id = ?1 AND revoked_at IS NULL "
@@ -281,10 +303,18 @@ static int has_live(db_t *db, int64_t reservation_id, int64_t now, int *yes)
         return LP_ERR_DB;
     db_bind_int(st, 1, reservation_id);
     db_bind_int(st, 2, now);
-    *yes = sqlite3_step(st) == SQLITE_ROW;
-    sqlite3_reset(st);
-    return 0;
+    *yes = 0;
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND)
+        return 0;
+    if (rc == 0) {
+        *yes = 1;
+        sqlite3_reset(st);
+    }
+    return rc;
 }
+
+/* Revokes the passes of r whose window or door group is no longer r's. */
 
 int iss_revoke_changed(db_t *db, const rsv_reservation *r, int64_t now)
 {
@@ -298,7 +328,8 @@ int iss_revoke_changed(db_t *db, const rsv_reservation *r, int64_t now)
     rc = iss_settings_get(db, &s);
     if (rc == 0)
         rc = res_get(db, r->resource_id, &res);
-    iss_window(&s, r, &nbf, &exp);
+    if (rc == 0)
+        iss_window(&s, r, &nbf, &exp);
     for (int i = 0; i < 2 && rc == 0; i++) {
         sqlite3_stmt *st = db_stmt(db, sql[i]);
         if (!st)
@@ -321,19 +352,19 @@ int iss_revoke_changed(db_t *db, const rsv_reservation *r, int64_t now)
  * one that moved or changed resource loses those that no longer match. */
 static int on_reservation(db_t *db, const rsv_reservation *r)
 {
-    static const char *const lost[][2] = {
-        { "requested", "reservation_requested" }, { "cancelled", "reservation_cancelled" },
-        { "rejected", "reservation_rejected" }, { "no_show", "reservation_no_show" },
-    };
-    for (size_t i = 0; i < sizeof lost / sizeof lost[0]; i++) {
-        if (!strcmp(r->status, lost[i][0]))
-            return iss_revoke(db, &iss_system, ISS_RESERVATION, r->id, lost[i][1], clk_now(), NULL);
+    const char *lost = NULL;
+    switch (r->state) {
+    case RSV_REQUESTED: lost = "reservation_requested"; break;
+    case RSV_CANCELLED: lost = "reservation_cancelled"; break;
+    case RSV_REJECTED: lost = "reservation_rejected"; break;
+    case RSV_NO_SHOW: lost = "reservation_no_show"; break;
+    case RSV_COMPLETED:
+        if (r->checked_out_at && r->checked_out_at < r->end) lost = "checked_out";
+        break;
+    case RSV_CONFIRMED:
+    case RSV_CHECKED_IN: return iss_revoke_changed(db, r, clk_now());
     }
-    if (!strcmp(r->status, "completed") && r->checked_out_at && r->checked_out_at < r->end)
-        return iss_revoke(db, &iss_system, ISS_RESERVATION, r->id, "checked_out", clk_now(), NULL);
-    if (!strcmp(r->status, "confirmed") || !strcmp(r->status, "checked_in"))
-        return iss_revoke_changed(db, r, clk_now());
-    return 0;
+    return lost ? iss_revoke(db, &iss_system, ISS_RESERVATION, r->id, lost, clk_now(), NULL) : 0;
 }
 
 void iss_hooks_register(void)

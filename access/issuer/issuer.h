@@ -19,7 +19,13 @@
  *   and out.
  * Every function that changes rows runs in its own transaction unless one is
  * open already, and is audited there. Times are epoch seconds passed in by
- * the caller (the API passes clk_now()). */
+ * the caller (the API passes clk_now()).
+ * Failures: every function returns 0 or a negative lp_err. A database that is
+ * busy gives LP_ERR_BUSY, one that fails otherwise (full, I/O error) LP_ERR_DB
+ * (db_step): never "not found", a short list, "not revoked" or a pass. A
+ * write that fails leaves nothing behind (its transaction is rolled back, or
+ * the caller's transaction is left to roll back). LP_ERR_NOTFOUND means the
+ * object does not exist. */
 #ifndef LP_ISSUER_H
 #define LP_ISSUER_H
 #include <stddef.h>
@@ -64,9 +70,30 @@ typedef struct iss_settings {
     int early_min;                   /* the site's early check-in margin (read only) */
 } iss_settings;
 
+/* The settings row (made by the migration; LP_ERR_DB when it is missing). */
 int iss_settings_get(db_t *db, iss_settings *out) LP_MUST;
 /* Saves issuer, grace_min, staff_pass_hours, horizon_days, key_overlap_days. */
 int iss_settings_set(db_t *db, const actor_t *who, const iss_settings *s, lp_fail *f) LP_MUST;
+
+/* ---- states ----
+ * Each is an enum with one table of spellings, used both in the database and
+ * in JSON: *_name gives the spelling (static; "" out of range), *_parse reads
+ * one (LP_ERR_INVALID for anything else). A stored row whose text is not in
+ * the table reads as LP_ERR_DB. */
+
+/* A signing key: "active" (signs; exactly one), "retired" (rotated out,
+ * trusted until not_after), "withdrawn" (trusted no more). */
+enum iss_key_state { ISS_KEY_ACTIVE = 0, ISS_KEY_RETIRED, ISS_KEY_WITHDRAWN };
+#define ISS_KEY_STATE_COUNT 3
+const char *iss_key_state_name(enum iss_key_state s);
+int iss_key_state_parse(const char *text, enum iss_key_state *out) LP_MUST;
+
+/* What a door event did on the server (its stored ack): "recorded",
+ * "checked_in", "checked_out", "not_applied". */
+enum iss_ack_result { ISS_ACK_RECORDED = 0, ISS_ACK_CHECKED_IN, ISS_ACK_CHECKED_OUT, ISS_ACK_NOT_APPLIED };
+#define ISS_ACK_RESULT_COUNT 4
+const char *iss_ack_result_name(enum iss_ack_result r);
+int iss_ack_result_parse(const char *text, enum iss_ack_result *out) LP_MUST;
 
 /* ---- signing keys ---- */
 
@@ -74,18 +101,22 @@ typedef struct iss_key {
     int64_t id;
     uint8_t kid[TOK_KID_LEN];
     uint8_t pk[TOK_PK_LEN];
-    char status[12];                 /* active | retired | withdrawn */
+    enum iss_key_state state;
+    char status[12];                 /* deprecated: iss_key_state_name(state), filled on every read;
+                                      * kept until every caller reads state */
     int64_t created_at, retired_at;  /* retired_at 0 when not retired */
     int64_t not_after;               /* 0 while active (open-ended) */
 } iss_key;
 
-/* Creates the first signing key when none is active. Needs the key file. */
+/* Creates the first signing key when none is active. Needs the key file
+ * (LP_ERR_STATE without it). */
 int iss_key_ensure(db_t *db, const actor_t *who, int64_t now) LP_MUST;
 /* Retires the active key (trusted until max(its last pass's exp, now +
  * key_overlap_days)) and makes a new active one, written to *out (may be NULL). */
 int iss_key_rotate(db_t *db, const actor_t *who, int64_t now, iss_key *out) LP_MUST;
 /* Withdraws a key (compromise): trusted no more, its passes revoked (count in
- * *revoked); a new active key is made when it was the active one. */
+ * *revoked); a new active key is made when it was the active one.
+ * LP_ERR_NOTFOUND (no such kid), LP_ERR_STATE (withdrawn already). */
 int iss_key_withdraw(db_t *db, const actor_t *who, const uint8_t kid[TOK_KID_LEN], int64_t now,
                      int *revoked) LP_MUST;
 /* The trusted keys at now (active, or retired with not_after > now), oldest
@@ -110,11 +141,12 @@ typedef struct iss_credential {
  * LP_ERR_RULE (too many active credentials). */
 int iss_cred_add(db_t *db, const actor_t *who, int64_t person_id, const char *kind, const char *label,
                  const uint8_t pk[TOK_PK_LEN], int64_t now, iss_credential *out, lp_fail *f) LP_MUST;
+/* LP_ERR_NOTFOUND when there is no such credential. */
 int iss_cred_get(db_t *db, int64_t id, iss_credential *out) LP_MUST;
 /* A person's credentials (active only unless all). Caller frees *out. */
 int iss_cred_list(db_t *db, int64_t person_id, int all, iss_credential **out, size_t *n) LP_MUST;
 /* Revokes a credential and its passes (count in *revoked, may be NULL).
- * LP_ERR_STATE when it was revoked already. */
+ * LP_ERR_NOTFOUND (no such credential), LP_ERR_STATE (revoked already). */
 int iss_cred_revoke(db_t *db, const actor_t *who, int64_t id, int64_t now, int *revoked) LP_MUST;
 
 /* ---- passes ---- */
@@ -144,6 +176,7 @@ int iss_passes_for_person(db_t *db, int64_t person_id, int64_t now, iss_pass **o
  * LP_ERR_STATE (reservation not confirmed/checked in, or over), LP_ERR_RULE
  * (no door of its group accepts bearer passes, training or tenant). */
 int iss_bearer_pass(db_t *db, int64_t reservation_id, int64_t now, iss_pass *out, lp_fail *f) LP_MUST;
+/* LP_ERR_NOTFOUND when there is no such pass. */
 int iss_pass_get(db_t *db, int64_t id, iss_pass *out) LP_MUST;
 /* Passes of a person and/or reservation (0 = any), newest first, at most
  * limit; live_only leaves out revoked and expired ones. Caller frees *out. */
@@ -159,10 +192,12 @@ enum iss_scope { ISS_PASS = 0, ISS_CREDENTIAL, ISS_PERSON, ISS_TENANT, ISS_RESER
  * identifier (letters, digits, '_'). Audited. Count in *count (may be NULL). */
 int iss_revoke(db_t *db, const actor_t *who, enum iss_scope scope, int64_t id, const char *reason,
                int64_t now, int *count) LP_MUST;
-/* The highest SEQ ever given (0 when none). */
+/* The highest SEQ ever given (0 when none; an error is never 0). */
 int iss_deny_seq(db_t *db, int64_t *seq) LP_MUST;
 /* Denylist entries with SEQ > since whose exp + skew > now, by SEQ; all of
- * them and *reset = 1 when since is 0 or beyond the current SEQ. Caller frees. */
+ * them and *reset = 1 when since is 0 or beyond the current SEQ. Caller frees.
+ * Every entry up to *seq or an error (then *out is NULL): LP_ERR_TOOBIG
+ * beyond TOK_BUNDLE_DENY_MAX entries, never a cut list. */
 int iss_deny_since(db_t *db, int64_t since, int64_t now, int64_t skew, struct tok_deny_entry **out,
                    size_t *n, int64_t *seq, int *reset) LP_MUST;
 /* Revokes live passes that are no longer deserved (person disabled, tenant
@@ -200,6 +235,7 @@ void iss_door_defaults(iss_door *d);
  * (keylen >= 96). Sets d->id. LP_ERR_INVALID naming the field,
  * LP_ERR_CONFLICT (name taken). */
 int iss_door_add(db_t *db, const actor_t *who, iss_door *d, char *key_out, size_t keylen, lp_fail *f) LP_MUST;
+/* LP_ERR_NOTFOUND when there is no such door. */
 int iss_door_get(db_t *db, int64_t id, iss_door *out) LP_MUST;
 /* All doors with their alarm summary at now. Caller frees *out. */
 int iss_door_list(db_t *db, int64_t now, iss_door **out, size_t *n) LP_MUST;
@@ -232,7 +268,9 @@ typedef struct iss_event {
 
 typedef struct iss_ack {
     char id[ISS_EVENT_ID_MAX + 1];
-    char result[16];                 /* recorded | checked_in | checked_out | not_applied */
+    enum iss_ack_result outcome;
+    char result[16];                 /* deprecated: iss_ack_result_name(outcome), always filled;
+                                      * kept until every caller reads outcome */
     char detail[240];
 } iss_ack;
 
@@ -244,7 +282,10 @@ int iss_event_check(const iss_event *e, int64_t now, lp_fail *f) LP_MUST;
  * Admissions check the reservation in, exits check it out (actor "door:N").
  * An event time more than ISS_EVENT_FUTURE ahead of now is replaced by now
  * (the ack's detail says so). queue_length < 0: not reported. acks[0..n)
- * must have room for n. */
+ * must have room for n. LP_ERR_NOTFOUND for an unknown door, LP_ERR_INVALID
+ * for a bad event; a database failure on any event (also while looking up
+ * its reservation or pass) fails the whole batch, stores nothing and is
+ * never acknowledged as not_applied. */
 int iss_events_ingest(db_t *db, int64_t door_id, const iss_event *ev, size_t n, int64_t queue_length,
                       int64_t now, iss_ack *acks) LP_MUST;
 
@@ -253,7 +294,9 @@ typedef struct iss_event_row {
     char door_name[TOK_DOOR_ID_MAX + 1];
     iss_event ev;
     char person_name[201];
-    char result[16];
+    enum iss_ack_result outcome;
+    char result[16];                 /* deprecated: iss_ack_result_name(outcome), filled on every
+                                      * read; kept until every caller reads outcome */
     char detail[240];
     int64_t received_at;
 } iss_event_row;

@@ -40,7 +40,7 @@ static int64_t make_person(const char *email, int staff, int64_t tnt)
     lp_fail f;
     snprintf(p.email, sizeof p.email, "%s", email);
     snprintf(p.name, sizeof p.name, "Person %s", email);
-    snprintf(p.status, sizeof p.status, "active");
+    p.state = PSN_ACTIVE;
     p.is_staff = staff;
     assert_int_equal(psn_create(db, &T, &p, NULL, &f), 0);
     if (tnt)
@@ -55,7 +55,7 @@ static int64_t active_key_id(void)
     int64_t id = 0;
     assert_int_equal(iss_key_list(db, clk_now(), 0, &k, &n), 0);
     for (size_t i = 0; i < n; i++)
-        if (!strcmp(k[i].status, "active"))
+        if (k[i].state == ISS_KEY_ACTIVE)
             id = k[i].id;
     free(k);
     return id;
@@ -233,11 +233,13 @@ static void test_rotation_window(void **st)
     int64_t first = active_key_id();
     add_pass(person, tenant, NOW + 30 * DAY, 0x31);    /* a long pass signed by the first key */
     assert_int_equal(iss_key_rotate(db, &T, NOW, &now_key), 0);
-    assert_string_equal(now_key.status, "active");
+    assert_int_equal(now_key.state, ISS_KEY_ACTIVE);
+    assert_string_equal(now_key.status, iss_key_state_name(ISS_KEY_ACTIVE));   /* the deprecated text */
     assert_int_not_equal(now_key.id, first);
     assert_int_equal(iss_key_list(db, NOW, 0, &k, &n), 0);
     assert_int_equal(n, 2);
     assert_int_equal(k[0].id, first);                  /* oldest first */
+    assert_int_equal(k[0].state, ISS_KEY_RETIRED);
     assert_string_equal(k[0].status, "retired");
     assert_int_equal(k[0].not_after, NOW + 30 * DAY);  /* its last pass's exp */
     assert_int_equal(k[1].not_after, 0);
@@ -255,7 +257,7 @@ static void test_rotation_window(void **st)
     free(k);
     assert_int_equal(iss_key_list(db, NOW + 30 * DAY, 0, &k, &n), 0);
     assert_int_equal(n, 1);
-    assert_string_equal(k[0].status, "active");
+    assert_int_equal(k[0].state, ISS_KEY_ACTIVE);
     free(k);
     /* all: every key ever made */
     assert_int_equal(iss_key_list(db, NOW + 30 * DAY, 1, &k, &n), 0);
@@ -366,12 +368,12 @@ static void test_tenant_hook_and_sweep(void **st)
     add_pass(someone, tenant, NOW + DAY, 0x61);
     add_pass(someone, tenant, NOW + DAY, 0x62);
     assert_int_equal(iss_deny_seq(db, &before), 0);
-    assert_int_equal(tnt_set_status(db, &T, tenant, "suspended", &f), 0);
+    assert_int_equal(tnt_set_state(db, &T, tenant, TNT_SUSPENDED, &f), 0);
     assert_int_equal(iss_deny_since(db, before, NOW, 120, &d, &n, &seq, &reset), 0);
     assert_true(n >= 2);
     assert_int_equal(seq, before + (int64_t)n);
     free(d);
-    assert_int_equal(tnt_set_status(db, &T, tenant, "active", &f), 0);
+    assert_int_equal(tnt_set_state(db, &T, tenant, TNT_ACTIVE, &f), 0);
     /* the sweep takes back a disabled person's passes */
     add_pass(someone, tenant, NOW + DAY, 0x63);
     assert_int_equal(db_exec(db, "UPDATE people SET status = 'disabled' WHERE email = 'third@example.org'"), 0);
@@ -511,7 +513,9 @@ static void test_events(void **st)
     ev[1].alarm[0] = '\0';
     ev[1].reservation_id = 424242;
     assert_int_equal(iss_events_ingest(db, door, ev, 2, 5, NOW, acks), 0);
-    assert_string_equal(acks[0].result, "recorded");
+    assert_int_equal(acks[0].outcome, ISS_ACK_RECORDED);
+    assert_string_equal(acks[0].result, "recorded");   /* the deprecated text */
+    assert_int_equal(acks[1].outcome, ISS_ACK_NOT_APPLIED);
     assert_string_equal(acks[1].result, "not_applied");
     assert_int_equal(iss_events_ingest(db, door, ev, 2, 5, NOW, again), 0);
     assert_memory_equal(acks, again, sizeof acks);
@@ -528,7 +532,7 @@ static void test_events(void **st)
     snprintf(fast.id, sizeof fast.id, "u-3");
     fast.at = NOW + 3600;
     assert_int_equal(iss_events_ingest(db, door, &fast, 1, -1, NOW, acks), 0);
-    assert_string_equal(acks[0].result, "recorded");
+    assert_int_equal(acks[0].outcome, ISS_ACK_RECORDED);
     assert_non_null(strstr(acks[0].detail, "3600 s ahead"));
     bad = ev[0];
     bad.alarm[0] = '\0';
@@ -542,6 +546,8 @@ static void test_events(void **st)
     assert_int_equal(n, 3);
     assert_int_equal(rows[2].ev.at, NOW);
     assert_string_equal(rows[0].ev.alarm, "forced_open");
+    assert_int_equal(rows[1].outcome, ISS_ACK_NOT_APPLIED);
+    assert_string_equal(rows[1].result, "not_applied");
     free(rows);
     assert_int_equal(iss_door_list(db, NOW, &doors, &n), 0);
     assert_int_equal(doors[0].alarms_24h, 2);
