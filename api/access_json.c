@@ -44,7 +44,7 @@ json_t *aj_key(const iss_key *k)
 {
     json_t *j = json_pack("{s:o, s:o, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:o}", "kid", aj_hex(k->kid, TOK_KID_LEN),
                           "kid_b64u", aj_b64u(k->kid, TOK_KID_LEN), "kty", "OKP", "crv", "Ed25519", "alg", "EdDSA",
-                          "x", aj_b64u(k->pk, TOK_PK_LEN), "status", k->status,
+                          "x", aj_b64u(k->pk, TOK_PK_LEN), "status", iss_key_state_name(k->state),
                           "not_before", aj_utc(k->created_at), "not_after", aj_utc(k->not_after),
                           "retired_at", aj_utc(k->retired_at));
     return j;

@@ -166,7 +166,7 @@ static json_t *json_acks(const iss_ack *a, size_t n)
 {
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *j = json_pack("{s:s, s:s}", "id", a[i].id, "result", a[i].result);
+        json_t *j = json_pack("{s:s, s:s}", "id", a[i].id, "result", iss_ack_result_name(a[i].outcome));
         if (a[i].detail[0]) json_object_set_new(j, "detail", json_string(a[i].detail));
         json_array_append_new(out, j);
     }
@@ -201,7 +201,7 @@ static json_t *json_event(const iss_event_row *r)
 {
     json_t *j = json_pack("{s:I, s:I, s:s, s:s, s:o, s:s, s:s, s:s, s:s}", "id", (json_int_t)r->id, "door_id",
                           (json_int_t)r->door_id, "door", r->door_name, "event_id", r->ev.id, "time",
-                          api_time_json(r->ev.at), "kind", r->ev.kind, "reason", r->ev.reason, "result", r->result,
+                          api_time_json(r->ev.at), "kind", r->ev.kind, "reason", r->ev.reason, "result", iss_ack_result_name(r->outcome),
                           "detail", r->detail);
     json_object_set_new(j, "cti", r->ev.has_cti ? aj_hex(r->ev.cti, TOK_CTI_LEN) : json_null());
     json_object_set_new(j, "reservation_id", aj_id_or_null(r->ev.reservation_id));

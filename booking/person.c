@@ -56,14 +56,13 @@ static int row_to_person(sqlite3_stmt *st, psn_person *p)
     p->id = sqlite3_column_int64(st, 0);
     snprintf(p->email, sizeof p->email, "%s", db_col_text(st, 1));
     snprintf(p->name, sizeof p->name, "%s", db_col_text(st, 2));
-    snprintf(p->status, sizeof p->status, "%s", db_col_text(st, 3));
     p->is_staff = sqlite3_column_int(st, 4);
     p->has_password = sqlite3_column_int(st, 5);
     p->tenant_id = sqlite3_column_int64(st, 6);
     snprintf(p->role, sizeof p->role, "%s", db_col_text(st, 7));
     p->created_at = sqlite3_column_int64(st, 8);
     p->updated_at = sqlite3_column_int64(st, 9);
-    return psn_state_parse(p->status, &p->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
+    return psn_state_parse(db_col_text(st, 3), &p->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
 struct create_args { const actor_t *who; psn_person *p; const char *hash; lp_fail *f; };
@@ -104,7 +103,6 @@ int psn_create(db_t *db, const actor_t *who, psn_person *p, const char *password
     struct create_args a = { who, p, password ? hash : NULL, f };
     rc = db_in_tx(db, do_create, &a);
     sodium_memzero(hash, sizeof hash);
-    if (rc == 0) snprintf(p->status, sizeof p->status, "%s", psn_state_name(p->state));
     return rc;
 }
 

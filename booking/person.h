@@ -23,8 +23,6 @@ typedef struct psn_person {
     char email[255];
     char name[201];
     enum psn_state state; /* the zero value, PSN_ACTIVE, is what a new person gets */
-    char status[16];      /* deprecated: psn_state_name(state), filled on every read and
-                           * ignored on input; kept until every caller reads state */
     int is_staff;
     int has_password;
     int64_t tenant_id;    /* 0 when none */

@@ -44,7 +44,6 @@ void res_defaults(res_resource *r)
     memset(r, 0, sizeof *r);
     snprintf(r->kind, sizeof r->kind, "lab");
     r->state = RES_AVAILABLE;
-    snprintf(r->status, sizeof r->status, "%s", res_state_name(r->state));
     r->capacity = 1;
     r->min_minutes = 15;
     r->max_minutes = 480;
@@ -117,7 +116,6 @@ static int row_to_res(sqlite3_stmt *st, res_resource *r)
     snprintf(r->description, sizeof r->description, "%s", db_col_text(st, 3));
     snprintf(r->door_group, sizeof r->door_group, "%s", db_col_text(st, 4));
     r->capacity = sqlite3_column_int(st, 5);
-    snprintf(r->status, sizeof r->status, "%s", db_col_text(st, 6));
     snprintf(r->oos_reason, sizeof r->oos_reason, "%s", db_col_text(st, 7));
     r->oos_until = sqlite3_column_int64(st, 8);
     int *ints[] = { &r->min_minutes, &r->max_minutes, &r->granularity_min, &r->min_notice_min,
@@ -127,7 +125,7 @@ static int row_to_res(sqlite3_stmt *st, res_resource *r)
     r->longest_block = sqlite3_column_int64(st, 19);
     r->created_at = sqlite3_column_int64(st, 20);
     r->updated_at = sqlite3_column_int64(st, 21);
-    return res_state_parse(r->status, &r->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
+    return res_state_parse(db_col_text(st, 6), &r->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
 static int load_extras(db_t *db, res_resource *r)
@@ -261,7 +259,6 @@ int res_create(db_t *db, const actor_t *who, res_resource *r, lp_fail *f)
         if (rc == 0) rc = db_commit(db);
         if (rc) db_rollback(db);
     }
-    if (rc == 0) snprintf(r->status, sizeof r->status, "%s", res_state_name(r->state));
     return rc;
 }
 

@@ -31,8 +31,6 @@ typedef struct res_resource {
     char door_group[65];
     int capacity;
     enum res_state state;
-    char status[16];             /* deprecated: res_state_name(state), filled on every read and
-                                  * ignored on input; kept until every caller reads state */
     char oos_reason[201];
     int64_t oos_until;           /* 0: until further notice */
     int min_minutes, max_minutes, granularity_min, min_notice_min, max_advance_days;

@@ -254,11 +254,10 @@ static int row_to_rsv(sqlite3_stmt *st, rsv_reservation *r)
     snprintf(r->title, sizeof r->title, "%s", db_col_text(st, 6));
     int64_t *ints2[] = { &r->start, &r->end, &r->block_start, &r->block_end };
     for (int i = 0; i < 4; i++) *ints2[i] = sqlite3_column_int64(st, 7 + i);
-    snprintf(r->status, sizeof r->status, "%s", db_col_text(st, 11));
     snprintf(r->reason, sizeof r->reason, "%s", db_col_text(st, 12));
     int64_t *ints3[] = { &r->checked_in_at, &r->checked_out_at, &r->cancelled_at, &r->created_at, &r->updated_at };
     for (int i = 0; i < 5; i++) *ints3[i] = sqlite3_column_int64(st, 13 + i);
-    return rsv_state_parse(r->status, &r->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
+    return rsv_state_parse(db_col_text(st, 11), &r->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
 int rsv_get(db_t *db, int64_t id, rsv_reservation *out)

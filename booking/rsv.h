@@ -42,8 +42,6 @@ typedef struct rsv_reservation {
     char title[201];
     int64_t start, end, block_start, block_end;
     enum rsv_state state;
-    char status[16];   /* deprecated: rsv_state_name(state), filled on every read; kept until
-                        * every caller reads state */
     char reason[201];
     int64_t checked_in_at, checked_out_at, cancelled_at, created_at, updated_at;
 } rsv_reservation;

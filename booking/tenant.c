@@ -99,11 +99,11 @@ static int row_to_tenant(sqlite3_stmt *st, tnt_tenant *t)
 #define COPY(field, col) snprintf(t->field, sizeof t->field, "%s", db_col_text(st, col))
     COPY(name, 1); COPY(kvk_number, 2); COPY(vat_number, 3); COPY(billing_email, 4);
     COPY(street, 5); COPY(postal_code, 6); COPY(city, 7); COPY(country, 8);
-    COPY(buyer_reference, 9); COPY(rate_tier, 10); COPY(status, 11); COPY(language, 14);
+    COPY(buyer_reference, 9); COPY(rate_tier, 10); COPY(language, 14);
 #undef COPY
     t->created_at = sqlite3_column_int64(st, 12);
     t->updated_at = sqlite3_column_int64(st, 13);
-    return tnt_state_parse(t->status, &t->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
+    return tnt_state_parse(db_col_text(st, 11), &t->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
 #define TENANT_COLS "id, name, kvk_number, vat_number, billing_email, street, postal_code, city, " \
@@ -244,10 +244,3 @@ int tnt_set_state(db_t *db, const actor_t *who, int64_t id, enum tnt_state to, l
     return db_in_tx(db, do_set_state, &a);
 }
 
-int tnt_set_status(db_t *db, const actor_t *who, int64_t id, const char *status, lp_fail *f)
-{
-    enum tnt_state to;
-    if (tnt_state_parse(status, &to) != 0)
-        return lp_failf(f, LP_ERR_INVALID, "status", "status must be active, suspended or offboarded");
-    return tnt_set_state(db, who, id, to, f);
-}

@@ -34,8 +34,6 @@ typedef struct tnt_tenant {
     char rate_tier[16];        /* startup | academic | corporate */
     char language[3];          /* nl | en: the language of its invoices; "" follows the site */
     enum tnt_state state;
-    char status[16];           /* deprecated: tnt_state_name(state), filled on every read and
-                                * ignored on input; kept until every caller reads state */
     int64_t created_at, updated_at;
 } tnt_tenant;
 
@@ -51,8 +49,6 @@ int tnt_update(db_t *db, const actor_t *who, const tnt_tenant *t, lp_fail *f) LP
 /* Moves the tenant to state to: active <-> suspended, active|suspended ->
  * offboarded (final); LP_ERR_STATE otherwise. */
 int tnt_set_state(db_t *db, const actor_t *who, int64_t id, enum tnt_state to, lp_fail *f) LP_MUST;
-/* Deprecated: tnt_set_state with a spelled state (LP_ERR_INVALID when it is none). */
-int tnt_set_status(db_t *db, const actor_t *who, int64_t id, const char *status, lp_fail *f) LP_MUST;
 
 /* Hooks that run inside the state-change transaction (e.g. pass revocation);
  * registered by higher modules at start-up. to is the new state; a hook's

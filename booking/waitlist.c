@@ -43,8 +43,7 @@ static int row_to_wl(sqlite3_stmt *st, void *elem)
                      &e->reservation_id, &e->created_at };
     for (int i = 0; i < 8; i++) *v[i] = sqlite3_column_int64(st, i);
     snprintf(e->title, sizeof e->title, "%s", db_col_text(st, 8));
-    snprintf(e->status, sizeof e->status, "%s", db_col_text(st, 9));
-    return wl_state_parse(e->status, &e->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
+    return wl_state_parse(db_col_text(st, 9), &e->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
 int wl_get(db_t *db, int64_t id, wl_entry *out)

@@ -24,8 +24,6 @@ typedef struct wl_entry {
     int64_t id, resource_id, person_id, tenant_id, start, end, reservation_id, created_at;
     char title[201];
     enum wl_state state;
-    char status[16];   /* deprecated: wl_state_name(state), filled on every read; kept until
-                        * every caller reads state */
 } wl_entry;
 
 /* Joins the waitlist; the slot must be taken now (LP_ERR_STATE otherwise: book it). */

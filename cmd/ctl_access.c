@@ -44,10 +44,10 @@ static void print_key(ctl_env *e, const iss_key *k, int first)
         lt_format_utc(k->not_after, na);
     if (e->json)
         printf("%s{\"kid\":\"%s\",\"x\":\"%s\",\"status\":\"%s\",\"not_before\":\"%s\",\"not_after\":%s%s%s}",
-               first ? "" : ",", kid, x, k->status, nb, k->not_after ? "\"" : "", k->not_after ? na : "null",
+               first ? "" : ",", kid, x, iss_key_state_name(k->state), nb, k->not_after ? "\"" : "", k->not_after ? na : "null",
                k->not_after ? "\"" : "");
     else
-        printf("%s  %s  %-9s  %s  %s\n", kid, x, k->status, nb, na);
+        printf("%s  %s  %-9s  %s  %s\n", kid, x, iss_key_state_name(k->state), nb, na);
 }
 
 static int print_keys(ctl_env *e, int all)

@@ -374,7 +374,6 @@ static int domain_err(int rc)
 static void set_result(iss_ack *a, enum iss_ack_result r)
 {
     a->outcome = r;
-    snprintf(a->result, sizeof a->result, "%s", iss_ack_result_name(r));
 }
 
 static int not_applied(iss_ack *a, const char *detail)
@@ -553,7 +552,6 @@ static int event_row(sqlite3_stmt *st, iss_event_row *r)
     snprintf(r->person_name, sizeof r->person_name, "%s", db_col_text(st, 12));
     if (iss_ack_result_parse(db_col_text(st, 13), &r->outcome) != 0)
         return LP_ERR_DB;   /* the CHECK constraint allows no other */
-    snprintf(r->result, sizeof r->result, "%s", iss_ack_result_name(r->outcome));
     snprintf(r->detail, sizeof r->detail, "%s", db_col_text(st, 14));
     r->received_at = sqlite3_column_int64(st, 15);
     return 0;

@@ -392,7 +392,6 @@ static int key_row(sqlite3_stmt *st, iss_key *k)
     memcpy(k->pk, sqlite3_column_blob(st, 2), TOK_PK_LEN);
     if (iss_key_state_parse(db_col_text(st, 3), &k->state) != 0)
         return LP_ERR_DB;   /* the CHECK constraint allows no other */
-    snprintf(k->status, sizeof k->status, "%s", iss_key_state_name(k->state));
     k->created_at = sqlite3_column_int64(st, 4);
     k->retired_at = sqlite3_column_int64(st, 5);
     k->not_after = sqlite3_column_int64(st, 6);

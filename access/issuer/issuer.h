@@ -102,8 +102,6 @@ typedef struct iss_key {
     uint8_t kid[TOK_KID_LEN];
     uint8_t pk[TOK_PK_LEN];
     enum iss_key_state state;
-    char status[12];                 /* deprecated: iss_key_state_name(state), filled on every read;
-                                      * kept until every caller reads state */
     int64_t created_at, retired_at;  /* retired_at 0 when not retired */
     int64_t not_after;               /* 0 while active (open-ended) */
 } iss_key;
@@ -269,8 +267,6 @@ typedef struct iss_event {
 typedef struct iss_ack {
     char id[ISS_EVENT_ID_MAX + 1];
     enum iss_ack_result outcome;
-    char result[16];                 /* deprecated: iss_ack_result_name(outcome), always filled;
-                                      * kept until every caller reads outcome */
     char detail[240];
 } iss_ack;
 
@@ -295,8 +291,6 @@ typedef struct iss_event_row {
     iss_event ev;
     char person_name[201];
     enum iss_ack_result outcome;
-    char result[16];                 /* deprecated: iss_ack_result_name(outcome), filled on every
-                                      * read; kept until every caller reads outcome */
     char detail[240];
     int64_t received_at;
 } iss_event_row;
