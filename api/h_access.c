@@ -3,6 +3,7 @@
  * their sync and events are h_doors.c. Another tenant's objects answer 404. */
 #include "api/handlers.h"
 #include "api/h_access.h"
+#include "api/page.h"
 #include "api/access_json.h"
 #include "access/issuer/issuer.h"
 #include "booking/rsv.h"
@@ -121,15 +122,27 @@ void h_me_passes(api_ctx *c)
 
 void h_passes_list(api_ctx *c)
 {
-    int64_t person, rsv, live, limit;
+    int64_t person, rsv, live;
+    api_page pg;
     if (api_query_int(c, "person_id", 0, 0, JSON_ID_MAX, &person) ||
         api_query_int(c, "reservation_id", 0, 0, JSON_ID_MAX, &rsv) || api_query_int(c, "live", 0, 0, 1, &live) ||
-        api_query_int(c, "limit", 200, 1, 1000, &limit))
+        api_page_read(c, 200, 1000, 1, &pg))
         return;
     iss_pass *arr = NULL;
     size_t n = 0;
-    int rc = iss_pass_list(c->db, person, rsv, (int)live, clk_now(), (size_t)limit, &arr, &n);
-    reply_passes(c, rc, arr, n);
+    int rc = iss_pass_list(c->db, person, rsv, (int)live, clk_now(), pg.after[0], (size_t)pg.limit + 1, &arr, &n);
+    if (rc) {
+        api_fail(c, rc, NULL);
+        return;
+    }
+    size_t shown = n > (size_t)pg.limit ? (size_t)pg.limit : n;
+    json_t *out = json_array();
+    for (size_t i = 0; i < shown; i++) json_array_append_new(out, aj_pass(&arr[i]));
+    json_t *body = json_pack("{s:o}", "passes", out);
+    int64_t last = shown ? arr[shown - 1].id : 0;
+    api_page_finish(c, &pg, body, n > shown ? &last : NULL);
+    free(arr);
+    api_reply_json(c, 200, body);
 }
 
 /* May the caller see pass p (its person, the tenant's admin, staff)? */

@@ -345,12 +345,18 @@ void h_wl_list(api_ctx *c)
     size_t n = 0;
     int64_t tenant = api_is_staff(c) ? 0 : c->caller.tenant_id;
     int64_t person = api_is_staff(c) || c->caller.role == ROLE_TENANT_ADMIN ? 0 : c->caller.person_id;
-    int rc = wl_list(c->db, tenant, person, &arr, &n);
+    api_page pg;
+    if (api_page_read(c, 200, 1000, 1, &pg)) return;
+    int rc = wl_list(c->db, tenant, person, pg.after[0], (size_t)pg.limit + 1, &arr, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
+    size_t shown = n > (size_t)pg.limit ? (size_t)pg.limit : n;
     json_t *out = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(out, json_wl(&arr[i]));
+    for (size_t i = 0; i < shown; i++) json_array_append_new(out, json_wl(&arr[i]));
+    json_t *body = json_pack("{s:o}", "waitlist", out);
+    int64_t last = shown ? arr[shown - 1].id : 0;
+    api_page_finish(c, &pg, body, n > shown ? &last : NULL);
     free(arr);
-    api_reply_json(c, 200, json_pack("{s:o}", "waitlist", out));
+    api_reply_json(c, 200, body);
 }
 
 void h_wl_cancel(api_ctx *c)

@@ -107,15 +107,18 @@ int wl_cancel(db_t *db, const actor_t *who, int64_t id)
     return rc;
 }
 
-int wl_list(db_t *db, int64_t tenant_id, int64_t person_id, wl_entry **out, size_t *n)
+int wl_list(db_t *db, int64_t tenant_id, int64_t person_id, int64_t before_id, size_t limit, wl_entry **out,
+            size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT " WL_COLS " FROM waitlist WHERE (?1 = 0 OR tenant_id = ?1) "
-                                   "AND (?2 = 0 OR person_id = ?2) ORDER BY id DESC LIMIT 500");
+                                   "AND (?2 = 0 OR person_id = ?2) AND (?3 = 0 OR id < ?3) ORDER BY id DESC LIMIT ?4");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, tenant_id);
     db_bind_int(st, 2, person_id);
+    db_bind_int(st, 3, before_id);
+    db_bind_int(st, 4, (int64_t)(limit > INT64_MAX ? INT64_MAX : limit));
     return db_collect(st, sizeof **out, row_to_wl, (void **)out, n);
 }
 

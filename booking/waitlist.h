@@ -30,8 +30,10 @@ typedef struct wl_entry {
 int wl_join(db_t *db, const actor_t *who, wl_entry *e, lp_fail *f) LP_MUST;
 int wl_cancel(db_t *db, const actor_t *who, int64_t id) LP_MUST;
 int wl_get(db_t *db, int64_t id, wl_entry *out) LP_MUST;
-/* Entries of a tenant (0 = all) or person (0 = all). Caller frees. */
-int wl_list(db_t *db, int64_t tenant_id, int64_t person_id, wl_entry **out, size_t *n) LP_MUST;
+/* Entries of a tenant (0 = all) or person (0 = all), newest first, with an
+ * id below before_id (0 = from the newest), at most limit. Caller frees. */
+int wl_list(db_t *db, int64_t tenant_id, int64_t person_id, int64_t before_id, size_t limit, wl_entry **out,
+            size_t *n) LP_MUST;
 /* Offers freed time [from, to) of a resource to the waiting, in order.
  * Runs inside the caller's transaction. */
 int wl_promote(db_t *db, int64_t resource_id, int64_t from, int64_t to) LP_MUST;

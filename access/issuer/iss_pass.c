@@ -200,10 +200,11 @@ int iss_pass_get(db_t *db, int64_t id, iss_pass *out)
 }
 
 int iss_pass_list(db_t *db, int64_t person_id, int64_t reservation_id, int live_only, int64_t now,
-                  size_t limit, iss_pass **out, size_t *n)
+                  int64_t before_id, size_t limit, iss_pass **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, PASS_COLS "WHERE (?1 = 0 OR p.person_id = ?1) AND (?2 = 0 OR p.reservation_id = ?2) "
-                                   "AND (?3 = 0 OR (p.revoked_at IS NULL AND p.exp > ?4)) ORDER BY p.id DESC LIMIT ?5");
+                                   "AND (?3 = 0 OR (p.revoked_at IS NULL AND p.exp > ?4)) AND (?6 = 0 OR p.id < ?6) "
+                                   "ORDER BY p.id DESC LIMIT ?5");
     if (!st)
         return LP_ERR_DB;
     db_bind_int(st, 1, person_id);
@@ -211,6 +212,7 @@ int iss_pass_list(db_t *db, int64_t person_id, int64_t reservation_id, int live_
     db_bind_int(st, 3, live_only != 0);
     db_bind_int(st, 4, now);
     db_bind_int(st, 5, (int64_t)limit);
+    db_bind_int(st, 6, before_id);
     return collect(st, out, n);
 }
 

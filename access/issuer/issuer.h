@@ -176,10 +176,11 @@ int iss_passes_for_person(db_t *db, int64_t person_id, int64_t now, iss_pass **o
 int iss_bearer_pass(db_t *db, int64_t reservation_id, int64_t now, iss_pass *out, lp_fail *f) LP_MUST;
 /* LP_ERR_NOTFOUND when there is no such pass. */
 int iss_pass_get(db_t *db, int64_t id, iss_pass *out) LP_MUST;
-/* Passes of a person and/or reservation (0 = any), newest first, at most
- * limit; live_only leaves out revoked and expired ones. Caller frees *out. */
+/* Passes of a person and/or reservation (0 = any), newest first, with an id
+ * below before_id (0 = from the newest), at most limit; live_only leaves out
+ * revoked and expired ones. Caller frees *out. */
 int iss_pass_list(db_t *db, int64_t person_id, int64_t reservation_id, int live_only, int64_t now,
-                  size_t limit, iss_pass **out, size_t *n) LP_MUST;
+                  int64_t before_id, size_t limit, iss_pass **out, size_t *n) LP_MUST;
 
 /* ---- revocation and the denylist ---- */
 

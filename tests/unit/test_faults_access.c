@@ -370,7 +370,7 @@ static int op_pass_list(void)
 {
     iss_pass *arr = NULL;
     size_t n = 0;
-    int rc = iss_pass_list(db, p_member, 0, 0, T0, 1000000, &arr, &n);
+    int rc = iss_pass_list(db, p_member, 0, 0, T0, 0, 1000000, &arr, &n);
     free(arr);
     return rc == 0 && (int64_t)n != scalar("SELECT count(*) FROM passes WHERE person_id = ?1", p_member) ? WRONG : rc;
 }

@@ -475,7 +475,7 @@ static int op_wl_list(void)
 {
     wl_entry *arr = NULL;
     size_t n = 0;
-    int rc = wl_list(db, 0, 0, &arr, &n);
+    int rc = wl_list(db, 0, 0, 0, SIZE_MAX, &arr, &n);
     if (rc == 0 && n < 1) rc = -100;
     free(arr);
     return rc;
