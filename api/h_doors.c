@@ -6,6 +6,7 @@
 #include "api/handlers.h"
 #include "api/h_access.h"
 #include "api/access_json.h"
+#include "api/page.h"
 #include "access/issuer/issuer.h"
 #include "core/clock.h"
 #include "core/ltime.h"
@@ -215,9 +216,10 @@ static json_t *json_event(const iss_event_row *r)
 
 void h_door_events_list(api_ctx *c)
 {
-    int64_t now = clk_now(), from = now - 86400, to = now + 60, door, limit;
+    int64_t now = clk_now(), from = now - 86400, to = now + 60, door;
+    api_page pg;
     if (api_query_int(c, "door_id", 0, 0, JSON_ID_MAX, &door) || api_query_time(c, "from", 0, &from) ||
-        api_query_time(c, "to", 0, &to) || api_query_int(c, "limit", 1000, 1, 5000, &limit))
+        api_query_time(c, "to", 0, &to) || api_page_read(c, 1000, 5000, 2, &pg))
         return;
     if (to <= from || to - from > 92 * 86400) {
         api_problem(c, 400, "validation", "Invalid request", "to must be after from, at most 92 days later", "to");
@@ -225,11 +227,15 @@ void h_door_events_list(api_ctx *c)
     }
     iss_event_row *rows = NULL;
     size_t n = 0;
-    int rc = iss_events_list(c->db, door, from, to, (size_t)limit, &rows, &n);
+    int rc = iss_events_list(c->db, door, from, to, pg.has_after ? pg.after : NULL, (size_t)pg.limit + 1, &rows, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
+    size_t shown = n > (size_t)pg.limit ? (size_t)pg.limit : n;
     json_t *out = json_array();
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < shown; i++)
         json_array_append_new(out, json_event(&rows[i]));
+    json_t *body = json_pack("{s:o}", "events", out);
+    int64_t last[2] = { shown ? rows[shown - 1].ev.at : 0, shown ? rows[shown - 1].id : 0 };
+    api_page_finish(c, &pg, body, n > shown ? last : NULL);
     free(rows);
-    api_reply_json(c, 200, json_pack("{s:o}", "events", out));
+    api_reply_json(c, 200, body);
 }

@@ -562,14 +562,15 @@ static int event_row_any(sqlite3_stmt *st, void *r)
     return event_row(st, r);
 }
 
-int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, size_t limit, iss_event_row **out,
-                    size_t *n)
+int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, const int64_t after[2], size_t limit,
+                    iss_event_row **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db,
         "SELECT e.id, e.door_id, d.name, e.event_id, e.at, e.kind, e.reason, e.cti, COALESCE(e.reservation_id, 0), "
         "COALESCE(e.person_id, 0), COALESCE(e.queue_length, -1), e.alarm, COALESCE(p.name, ''), e.result, e.detail, "
         "e.received_at FROM door_events e JOIN doors d ON d.id = e.door_id LEFT JOIN people p ON p.id = e.person_id "
-        "WHERE (?1 = 0 OR e.door_id = ?1) AND e.at >= ?2 AND e.at < ?3 ORDER BY e.at, e.id LIMIT ?4");
+        "WHERE (?1 = 0 OR e.door_id = ?1) AND e.at >= ?2 AND e.at < ?3 "
+        "AND (?5 = 0 OR e.at > ?6 OR (e.at = ?6 AND e.id > ?7)) ORDER BY e.at, e.id LIMIT ?4");
     *out = NULL;
     *n = 0;
     if (!st)
@@ -577,7 +578,10 @@ int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, size_t 
     db_bind_int(st, 1, door_id);
     db_bind_int(st, 2, from);
     db_bind_int(st, 3, to);
-    db_bind_int(st, 4, (int64_t)limit);
+    db_bind_int(st, 4, (int64_t)(limit > INT64_MAX ? INT64_MAX : limit));
+    db_bind_int(st, 5, after != NULL);
+    db_bind_int(st, 6, after ? after[0] : 0);
+    db_bind_int(st, 7, after ? after[1] : 0);
     return db_collect(st, sizeof **out, event_row_any, (void **)out, n);
 }
 

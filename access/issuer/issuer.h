@@ -296,9 +296,10 @@ typedef struct iss_event_row {
     int64_t received_at;
 } iss_event_row;
 
-/* Events of one door (0 = all) with at in [from, to), oldest first, at most
- * limit. Caller frees *out. */
-int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, size_t limit,
+/* Events of one door (0 = all) with at in [from, to), oldest first (by at,
+ * then id), at most limit. after (may be NULL) is the (at, id) of the last
+ * event already read: the list starts past it. Caller frees *out. */
+int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, const int64_t after[2], size_t limit,
                     iss_event_row **out, size_t *n) LP_MUST;
 
 #endif

@@ -3,8 +3,8 @@
  * exactly the rows of the whole list, in order, each once; the Link header
  * repeats the next link; the last page says null; a forged, truncated or
  * foreign cursor, a bad limit and an over-long query are 400s. The lists:
- * reservations, charges, invoices, audit, outbox, sessions, waitlist and
- * issued passes. Runs on a
+ * reservations, charges, invoices, audit, outbox, sessions, waitlist,
+ * issued passes and door events. Runs on a
  * fixed clock (Monday 2 March 2026, Europe/Amsterdam). */
 #include <stdarg.h>
 #include <stddef.h>
@@ -55,6 +55,22 @@ static int setup(void **st)
         snprintf(body, sizeof body, "{\"public_key\":\"%s\",\"label\":\"phone\",\"kind\":\"phone\"}", x);
         if (hx_status(&S, "POST", "/api/v1/me/credentials", WHO[i], body) != 201) return -1;
         if (hx_status(&S, "GET", "/api/v1/me/passes", WHO[i], NULL) != 200) return -1;
+    }
+    /* a door that reports alarms, several at the same instant (the cursor
+     * is (time, id)) */
+    hx_resp r;
+    if (hx_req(&S, "POST", "/api/v1/doors", staff, "{\"name\":\"paging-door\",\"group\":\"paging\"}", NULL, &r) != 0 ||
+        r.status != 201)
+        return -1;
+    char path[80], key[128], body[400];
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/events",
+             (long long)json_integer_value(json_object_get(json_object_get(r.json, "door"), "id")));
+    snprintf(key, sizeof key, "%s", json_string_value(json_object_get(r.json, "api_key")));
+    hx_free(&r);
+    for (int i = 0; i < 7; i++) {
+        snprintf(body, sizeof body, "{\"events\":[{\"id\":\"p-%d\",\"time\":\"2026-03-02T07:%02d:00Z\",\"kind\":\"alarm\","
+                 "\"alarm\":\"forced_open\"}]}", i, 10 + i / 3);
+        if (hx_status(&S, "POST", path, key, body) != 200) return -1;
     }
     return 0;
 }
@@ -141,6 +157,7 @@ static void test_other_lists_page_too(void **st)
         { "/api/v1/audit", "entries" }, { "/api/v1/outbox", "messages" }, { "/api/v1/sessions", "sessions" },
         { "/api/v1/invoices", "invoices" }, { "/api/v1/charges?period=2026-03", "charges" },
         { "/api/v1/waitlist", "waitlist" }, { "/api/v1/passes", "passes" },
+        { "/api/v1/door-events?from=2026-03-02T00:00:00Z&to=2026-03-03T00:00:00Z", "events" },
     };
     for (size_t i = 0; i < sizeof LISTS / sizeof LISTS[0]; i++) {
         walk(staff, LISTS[i][0], LISTS[i][1], 1000, all, &na, 2000);

@@ -578,7 +578,7 @@ static int op_events_list(void)
 {
     iss_event_row *arr = NULL;
     size_t n = 0;
-    int rc = iss_events_list(db, 0, 0, T0 + 86400, 100000, &arr, &n);
+    int rc = iss_events_list(db, 0, 0, T0 + 86400, NULL, 100000, &arr, &n);
     free(arr);
     return rc == 0 && (int64_t)n != scalar("SELECT count(*) FROM door_events", 0) ? WRONG : rc;
 }

@@ -540,7 +540,7 @@ static void test_events(void **st)
     assert_int_equal(iss_event_check(&bad, NOW, &f), LP_ERR_INVALID);
     assert_int_equal(iss_events_ingest(db, door, &bad, 1, -1, NOW, acks), LP_ERR_INVALID);
     iss_event_row *rows = NULL;
-    assert_int_equal(iss_events_list(db, door, NOW - 3600, NOW + 1, 100, &rows, &n), 0);
+    assert_int_equal(iss_events_list(db, door, NOW - 3600, NOW + 1, NULL, 100, &rows, &n), 0);
     assert_int_equal(n, 3);
     assert_int_equal(rows[2].ev.at, NOW);
     assert_string_equal(rows[0].ev.alarm, "forced_open");
