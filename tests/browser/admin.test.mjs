@@ -82,8 +82,10 @@ test('the admin sees the company\'s reservations', async () => {
 test('the admin sees the month\'s charges and the company\'s invoices', async () => {
   // An invoice of two months ago for the admin's company only, for a manual charge
   // (staff bill last month in staff.test.mjs).
-  const [y, m] = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit' })
-    .format(new Date(NOW_MS)).split('-').map(Number);
+  // formatToParts, not a locale's pattern: ICU versions spell en-CA months differently.
+  const parts = new Intl.DateTimeFormat('en', { timeZone: ZONE, year: 'numeric', month: 'numeric' })
+    .formatToParts(new Date(NOW_MS));
+  const [y, m] = ['year', 'month'].map((k) => Number(parts.find((p) => p.type === k).value));
   const back = new Date(Date.UTC(y, m - 3, 1));
   const period = `${back.getUTCFullYear()}-${String(back.getUTCMonth() + 1).padStart(2, '0')}`;
   const me = await apiAs('novaAdmin', 'GET', '/api/v1/me');
