@@ -32,9 +32,10 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/ltime.h"
+#include "tests/lib/faults.h"
 #include "tests/lib/tmpdb.h"
 
-#define WRONG (-1000)           /* an operation's "succeeded with a wrong result" */
+#define WRONG FLT_WRONG         /* an operation's "succeeded with a wrong result" */
 
 static char g_path[64], g_door_path[64];
 static db_t *db;
@@ -60,48 +61,9 @@ static size_t g_door_nkeys;
 
 static int64_t T(int y, int m, int d, int h, int mi) { return lt_from_local(y, m, d, h, mi, 0); }
 
-/* ---- hashes of every row of every table ---- */
+/* ---- the two states a write may change ---- */
 
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
-/* Read with plain SQLite calls, so the hash itself meets no injected fault. */
-static uint64_t hash_of(sqlite3 *h)
-{
-    sqlite3_stmt *tables = NULL;
-    uint64_t sum = 1469598103934665603ULL;
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE type = 'table' "
-                                           "AND name NOT LIKE 'sqlite_%' ORDER BY name", -1, &tables, NULL), SQLITE_OK);
-    while (sqlite3_step(tables) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(tables, 0);
-        char sql[200];
-        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY rowid", name);
-        sqlite3_stmt *rows = NULL;
-        if (sqlite3_prepare_v2(h, sql, -1, &rows, NULL) != SQLITE_OK) {   /* WITHOUT ROWID */
-            snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY 1", name);
-            assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &rows, NULL), SQLITE_OK);
-        }
-        sum = fnv(sum, name, strlen(name));
-        int rc;
-        while ((rc = sqlite3_step(rows)) == SQLITE_ROW)
-            for (int c = 0; c < sqlite3_column_count(rows); c++) {
-                int type = sqlite3_column_type(rows, c);
-                const void *v = sqlite3_column_blob(rows, c);
-                sum = fnv(sum, &type, sizeof type);
-                if (v) sum = fnv(sum, v, (size_t)sqlite3_column_bytes(rows, c));
-            }
-        assert_int_equal(rc, SQLITE_DONE);
-        sqlite3_finalize(rows);
-    }
-    sqlite3_finalize(tables);
-    return sum;
-}
-
-static uint64_t server_hash(void) { return hash_of(db_handle(db)); }
+static uint64_t server_hash(void) { return flt_hash(db_handle(db), NULL); }
 
 /* The door's state file, through a connection of its own (WAL: it reads what
  * the door committed). */
@@ -109,7 +71,7 @@ static uint64_t door_hash(void)
 {
     sqlite3 *h = NULL;
     assert_int_equal(sqlite3_open_v2(g_door_path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    uint64_t sum = hash_of(h);
+    uint64_t sum = flt_hash(h, NULL);
     sqlite3_close(h);
     return sum;
 }
@@ -211,13 +173,6 @@ static void door_denylist(int on)
 }
 
 /* ---- the operations ---- */
-
-struct op {
-    const char *name;
-    int write;              /* 0: a read; 1: writes the server's database; 2: the door's file */
-    int (*prep)(void);      /* before the fault is armed; may be NULL */
-    int (*call)(void);
-};
 
 static int64_t g_id;        /* what prep made for call */
 
@@ -732,54 +687,54 @@ static int op_store_status(void)
     return rc == 0 && (s.n_keys < 1 || s.queue_len != door_scalar("SELECT count(*) FROM events", 0)) ? WRONG : rc;
 }
 
-static const struct op OPS[] = {
-    { "iss_settings_get", 0, NULL, op_settings_get },
-    { "iss_settings_set", 1, NULL, op_settings_set },
-    { "iss_key_list", 0, NULL, op_key_list },
-    { "iss_keys_verify", 0, NULL, op_keys_verify },
-    { "iss_key_rotate", 1, NULL, op_key_rotate },
-    { "iss_key_withdraw", 1, prep_withdraw, op_key_withdraw },
-    { "iss_cred_add", 1, NULL, op_cred_add },
-    { "iss_cred_get", 0, NULL, op_cred_get },
-    { "iss_cred_list", 0, NULL, op_cred_list },
-    { "iss_cred_revoke", 1, prep_cred_revoke, op_cred_revoke },
-    { "iss_passes_for_person", 1, prep_reissue, op_passes_for_person },
-    { "iss_passes_for_person (staff)", 1, prep_staff, op_standing_passes },
-    { "iss_bearer_pass", 1, prep_bearer, op_bearer_pass },
-    { "iss_pass_get", 0, NULL, op_pass_get },
-    { "iss_pass_list", 0, NULL, op_pass_list },
-    { "iss_revoke", 1, prep_staff_live, op_revoke },
-    { "iss_deny_seq", 0, NULL, op_deny_seq },
-    { "iss_deny_since", 0, NULL, op_deny_since },
-    { "iss_sweep", 1, prep_sweep, op_sweep },
-    { "rsv_cancel (pass hook)", 1, prep_cancel, op_rsv_cancel },
-    { "tnt_set_state (pass hook)", 1, prep_suspend, op_tnt_suspend },
-    { "iss_door_get", 0, NULL, op_door_get },
-    { "iss_door_list", 0, NULL, op_door_list },
-    { "iss_door_add", 1, NULL, op_door_add },
-    { "iss_door_sync", 1, NULL, op_door_sync },
-    { "iss_events_ingest (admission)", 1, prep_admission, op_events_admission },
-    { "iss_events_ingest (exit)", 1, prep_exit, op_events_exit },
-    { "iss_events_ingest (known)", 1, NULL, op_events_again },
-    { "iss_events_list", 0, NULL, op_events_list },
-    { "door_store_open", 0, NULL, op_store_open },
-    { "door_store_apply", 2, NULL, op_store_apply },
-    { "door_store_provision", 2, NULL, op_store_provision },
-    { "door_store_trust", 0, NULL, op_store_trust },
-    { "door_store_settings", 0, NULL, op_store_settings },
-    { "door_store_denied (listed)", 0, prep_deny_on, op_store_denied_yes },
-    { "door_store_denied (not listed)", 0, prep_deny_off, op_store_denied_no },
-    { "door_decide (admit)", 0, prep_deny_off, op_decide_admit },
-    { "door_decide (revoked)", 0, prep_deny_on, op_decide_revoked },
-    { "door_store_floor", 0, NULL, op_store_floor },
-    { "door_store_raise_floor", 2, NULL, op_store_raise_floor },
-    { "door_store_flag", 0, NULL, op_store_flag },
-    { "door_store_set_flag", 2, NULL, op_store_set_flag },
-    { "door_store_append", 2, NULL, op_store_append },
-    { "door_store_batch", 0, prep_queue, op_store_batch },
-    { "door_store_ack", 2, prep_queue, op_store_ack },
-    { "door_store_reject", 2, prep_queue, op_store_reject },
-    { "door_store_status", 0, NULL, op_store_status },
+static const flt_op OPS[] = {
+    { "iss_settings_get", 0, NULL, op_settings_get, NULL, NULL },
+    { "iss_settings_set", 1, NULL, op_settings_set, NULL, NULL },
+    { "iss_key_list", 0, NULL, op_key_list, NULL, NULL },
+    { "iss_keys_verify", 0, NULL, op_keys_verify, NULL, NULL },
+    { "iss_key_rotate", 1, NULL, op_key_rotate, NULL, NULL },
+    { "iss_key_withdraw", 1, prep_withdraw, op_key_withdraw, NULL, NULL },
+    { "iss_cred_add", 1, NULL, op_cred_add, NULL, NULL },
+    { "iss_cred_get", 0, NULL, op_cred_get, NULL, NULL },
+    { "iss_cred_list", 0, NULL, op_cred_list, NULL, NULL },
+    { "iss_cred_revoke", 1, prep_cred_revoke, op_cred_revoke, NULL, NULL },
+    { "iss_passes_for_person", 1, prep_reissue, op_passes_for_person, NULL, NULL },
+    { "iss_passes_for_person (staff)", 1, prep_staff, op_standing_passes, NULL, NULL },
+    { "iss_bearer_pass", 1, prep_bearer, op_bearer_pass, NULL, NULL },
+    { "iss_pass_get", 0, NULL, op_pass_get, NULL, NULL },
+    { "iss_pass_list", 0, NULL, op_pass_list, NULL, NULL },
+    { "iss_revoke", 1, prep_staff_live, op_revoke, NULL, NULL },
+    { "iss_deny_seq", 0, NULL, op_deny_seq, NULL, NULL },
+    { "iss_deny_since", 0, NULL, op_deny_since, NULL, NULL },
+    { "iss_sweep", 1, prep_sweep, op_sweep, NULL, NULL },
+    { "rsv_cancel (pass hook)", 1, prep_cancel, op_rsv_cancel, NULL, NULL },
+    { "tnt_set_state (pass hook)", 1, prep_suspend, op_tnt_suspend, NULL, NULL },
+    { "iss_door_get", 0, NULL, op_door_get, NULL, NULL },
+    { "iss_door_list", 0, NULL, op_door_list, NULL, NULL },
+    { "iss_door_add", 1, NULL, op_door_add, NULL, NULL },
+    { "iss_door_sync", 1, NULL, op_door_sync, NULL, NULL },
+    { "iss_events_ingest (admission)", 1, prep_admission, op_events_admission, NULL, NULL },
+    { "iss_events_ingest (exit)", 1, prep_exit, op_events_exit, NULL, NULL },
+    { "iss_events_ingest (known)", 1, NULL, op_events_again, NULL, NULL },
+    { "iss_events_list", 0, NULL, op_events_list, NULL, NULL },
+    { "door_store_open", 0, NULL, op_store_open, NULL, NULL },
+    { "door_store_apply", 2, NULL, op_store_apply, NULL, NULL },
+    { "door_store_provision", 2, NULL, op_store_provision, NULL, NULL },
+    { "door_store_trust", 0, NULL, op_store_trust, NULL, NULL },
+    { "door_store_settings", 0, NULL, op_store_settings, NULL, NULL },
+    { "door_store_denied (listed)", 0, prep_deny_on, op_store_denied_yes, NULL, NULL },
+    { "door_store_denied (not listed)", 0, prep_deny_off, op_store_denied_no, NULL, NULL },
+    { "door_decide (admit)", 0, prep_deny_off, op_decide_admit, NULL, NULL },
+    { "door_decide (revoked)", 0, prep_deny_on, op_decide_revoked, NULL, NULL },
+    { "door_store_floor", 0, NULL, op_store_floor, NULL, NULL },
+    { "door_store_raise_floor", 2, NULL, op_store_raise_floor, NULL, NULL },
+    { "door_store_flag", 0, NULL, op_store_flag, NULL, NULL },
+    { "door_store_set_flag", 2, NULL, op_store_set_flag, NULL, NULL },
+    { "door_store_append", 2, NULL, op_store_append, NULL, NULL },
+    { "door_store_batch", 0, prep_queue, op_store_batch, NULL, NULL },
+    { "door_store_ack", 2, prep_queue, op_store_ack, NULL, NULL },
+    { "door_store_reject", 2, prep_queue, op_store_reject, NULL, NULL },
+    { "door_store_status", 0, NULL, op_store_status, NULL, NULL },
 };
 
 /* ---- setup ---- */
@@ -914,52 +869,13 @@ static int teardown(void **st)
 
 /* ---- the loop ---- */
 
-static int run_op(const struct op *o, int code)
-{
-    int k;
-    for (k = 1; k < 2000; k++) {
-        if (o->prep && o->prep() != 0) fail_msg("%s: preparation failed", o->name);
-        uint64_t before = o->write == 1 ? server_hash() : o->write == 2 ? door_hash() : 0;
-        db_fault_inject(code, k);
-        int rc = o->call();
-        int pending = db_fault_pending();
-        db_fault_inject(0, 0);
-        if (rc == WRONG)
-            fail_msg("%s: a wrong result (%s at step %d)", o->name, pending ? "no fault" : "a fault", k);
-        if (pending) {
-            if (rc != 0) fail_msg("%s: %d (%s) without a fault (%d steps)", o->name, rc, lp_err_name(rc), k - 1);
-            return k - 1;
-        }
-        if (code == SQLITE_BUSY && rc != LP_ERR_BUSY)
-            fail_msg("%s: busy at step %d returned %d (%s), not busy", o->name, k, rc, lp_err_name(rc));
-        if (rc == 0 || rc == LP_ERR_NOTFOUND)
-            fail_msg("%s: a failed step %d (SQLite %d) returned %d (%s)", o->name, k, code, rc, lp_err_name(rc));
-        if (o->write == 1 && server_hash() != before)
-            fail_msg("%s: a failed step %d (SQLite %d) left a change in the database", o->name, k, code);
-        if (o->write == 2 && door_hash() != before)
-            fail_msg("%s: a failed step %d (SQLite %d) left a change in the door's file", o->name, k, code);
-    }
-    fail_msg("%s: no end to its steps", o->name);
-    return 0;
-}
+/* write 1: the server's database; 2: the door's state file */
+static uint64_t state_of(const flt_op *o) { return o->write == 1 ? server_hash() : door_hash(); }
+static void reset_id(void) { g_id = 0; }
 
 static void test_every_step_fails_cleanly(void **st)
 {
-    static const int codes[] = { SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR };
-    int faults = 0;
-    log_set_level(LOG_OFF);   /* each injected failure is logged with its SQL otherwise */
-    for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
-        int steps = 0;
-        g_id = 0;
-        for (size_t c = 0; c < sizeof codes / sizeof codes[0]; c++) {
-            steps = run_op(&OPS[i], codes[c]);
-            assert_true(steps > 0);
-            faults += steps;
-        }
-        print_message("  %-32s %3d steps, each failed with busy, full and I/O error\n", OPS[i].name, steps);
-    }
-    log_set_level(LOG_INFO);
-    print_message("  %zu operations, %d faults injected\n", sizeof OPS / sizeof OPS[0], faults);
+    flt_run_all(OPS, sizeof OPS / sizeof OPS[0], state_of, reset_id);
 }
 
 /* After all the failures: every live pass's cti is off the denylist and every

@@ -26,6 +26,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/ltime.h"
+#include "tests/lib/faults.h"
 #include "tests/lib/tmpdb.h"
 
 static char g_path[64];
@@ -37,46 +38,6 @@ static const actor_t WHO = { 0, "fault-test" };
 static int64_t T(int y, int m, int d, int h, int mi) { return lt_from_local(y, m, d, h, mi, 0); }
 
 /* ---- a hash of every row of every table ---- */
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
-/* Read with plain SQLite calls, so the hash itself meets no injected fault. */
-static uint64_t db_hash(void)
-{
-    sqlite3 *h = db_handle(db);
-    sqlite3_stmt *tables = NULL;
-    uint64_t sum = 1469598103934665603ULL;
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE type = 'table' "
-                                           "AND name NOT LIKE 'sqlite_%' ORDER BY name", -1, &tables, NULL), SQLITE_OK);
-    while (sqlite3_step(tables) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(tables, 0);
-        char sql[200];
-        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY rowid", name);
-        sqlite3_stmt *rows = NULL;
-        if (sqlite3_prepare_v2(h, sql, -1, &rows, NULL) != SQLITE_OK) {   /* WITHOUT ROWID */
-            snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY 1", name);
-            assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &rows, NULL), SQLITE_OK);
-        }
-        sum = fnv(sum, name, strlen(name));
-        int rc;
-        while ((rc = sqlite3_step(rows)) == SQLITE_ROW)
-            for (int c = 0; c < sqlite3_column_count(rows); c++) {
-                int type = sqlite3_column_type(rows, c);
-                const void *v = sqlite3_column_blob(rows, c);
-                sum = fnv(sum, &type, sizeof type);
-                if (v) sum = fnv(sum, v, (size_t)sqlite3_column_bytes(rows, c));
-            }
-        assert_int_equal(rc, SQLITE_DONE);
-        sqlite3_finalize(rows);
-    }
-    sqlite3_finalize(tables);
-    return sum;
-}
 
 static int64_t count_rows(const char *sql, int64_t arg)
 {
@@ -145,13 +106,6 @@ static int64_t book(int64_t start, int64_t end)
 }
 
 /* ---- the operations ---- */
-
-struct op {
-    const char *name;
-    int write;
-    int (*prep)(void);      /* before the fault is armed; may be NULL */
-    int (*call)(void);
-};
 
 static int64_t g_id;        /* what prep made for call */
 
@@ -382,38 +336,38 @@ static int op_csv(void)
     return rc;
 }
 
-static const struct op OPS[] = {
-    { "bill_plan_get", 0, NULL, op_plan_get },
-    { "bill_plan_list", 0, NULL, op_plan_list },
-    { "bill_plan_find", 0, NULL, op_plan_find },
-    { "bill_plan_create (version)", 1, NULL, op_plan_version },
-    { "bill_policy_get", 0, NULL, op_policy_get },
-    { "bill_policy_set", 1, NULL, op_policy_set },
-    { "bill_charge_get", 0, NULL, op_charge_get },
-    { "bill_charge_list", 0, NULL, op_charge_list },
-    { "bill_charges_csv", 0, NULL, op_charges_csv },
-    { "bill_summary_get", 0, NULL, op_summary },
-    { "bill_recompute", 1, NULL, op_recompute },
-    { "bill_adjust", 1, NULL, op_adjust },
-    { "bill_recurring_create", 1, NULL, op_fee_create },
-    { "bill_recurring_get", 0, prep_fee, op_fee_get },
-    { "bill_recurring_list", 0, NULL, op_fee_list },
-    { "bill_recurring_end", 1, prep_fee, op_fee_end },
-    { "bill_run", 1, prep_run, op_run },
-    { "bill_run (draft)", 1, prep_run, op_run_draft },
-    { "bill_issue", 1, prep_draft, op_issue },
-    { "bill_discard", 1, prep_draft, op_discard },
-    { "bill_invoice_get", 0, NULL, op_invoice_get },
-    { "bill_invoice_lines", 0, NULL, op_invoice_lines },
-    { "bill_invoice_list", 0, NULL, op_invoice_list },
-    { "bill_invoice_list (open)", 0, NULL, op_invoice_list_open },
-    { "bill_credit_note (part)", 1, NULL, op_credit },
-    { "bill_credit_note (rest)", 1, prep_issued, op_credit_rest },
-    { "bill_payment_add", 1, NULL, op_payment },
-    { "bill_payments", 0, NULL, op_payments },
-    { "bill_export_ubl", 0, NULL, op_ubl },
-    { "bill_export_html", 0, NULL, op_html },
-    { "bill_export_csv", 0, NULL, op_csv },
+static const flt_op OPS[] = {
+    { "bill_plan_get", 0, NULL, op_plan_get, NULL, NULL },
+    { "bill_plan_list", 0, NULL, op_plan_list, NULL, NULL },
+    { "bill_plan_find", 0, NULL, op_plan_find, NULL, NULL },
+    { "bill_plan_create (version)", 1, NULL, op_plan_version, NULL, NULL },
+    { "bill_policy_get", 0, NULL, op_policy_get, NULL, NULL },
+    { "bill_policy_set", 1, NULL, op_policy_set, NULL, NULL },
+    { "bill_charge_get", 0, NULL, op_charge_get, NULL, NULL },
+    { "bill_charge_list", 0, NULL, op_charge_list, NULL, NULL },
+    { "bill_charges_csv", 0, NULL, op_charges_csv, NULL, NULL },
+    { "bill_summary_get", 0, NULL, op_summary, NULL, NULL },
+    { "bill_recompute", 1, NULL, op_recompute, NULL, NULL },
+    { "bill_adjust", 1, NULL, op_adjust, NULL, NULL },
+    { "bill_recurring_create", 1, NULL, op_fee_create, NULL, NULL },
+    { "bill_recurring_get", 0, prep_fee, op_fee_get, NULL, NULL },
+    { "bill_recurring_list", 0, NULL, op_fee_list, NULL, NULL },
+    { "bill_recurring_end", 1, prep_fee, op_fee_end, NULL, NULL },
+    { "bill_run", 1, prep_run, op_run, NULL, NULL },
+    { "bill_run (draft)", 1, prep_run, op_run_draft, NULL, NULL },
+    { "bill_issue", 1, prep_draft, op_issue, NULL, NULL },
+    { "bill_discard", 1, prep_draft, op_discard, NULL, NULL },
+    { "bill_invoice_get", 0, NULL, op_invoice_get, NULL, NULL },
+    { "bill_invoice_lines", 0, NULL, op_invoice_lines, NULL, NULL },
+    { "bill_invoice_list", 0, NULL, op_invoice_list, NULL, NULL },
+    { "bill_invoice_list (open)", 0, NULL, op_invoice_list_open, NULL, NULL },
+    { "bill_credit_note (part)", 1, NULL, op_credit, NULL, NULL },
+    { "bill_credit_note (rest)", 1, prep_issued, op_credit_rest, NULL, NULL },
+    { "bill_payment_add", 1, NULL, op_payment, NULL, NULL },
+    { "bill_payments", 0, NULL, op_payments, NULL, NULL },
+    { "bill_export_ubl", 0, NULL, op_ubl, NULL, NULL },
+    { "bill_export_html", 0, NULL, op_html, NULL, NULL },
+    { "bill_export_csv", 0, NULL, op_csv, NULL, NULL },
 };
 
 /* ---- setup ---- */
@@ -478,48 +432,12 @@ static int teardown(void **st)
 
 /* ---- the loop ---- */
 
-static int run_op(const struct op *o, int code)
-{
-    int k;
-    for (k = 1; k < 2000; k++) {
-        if (o->prep && o->prep() != 0) fail_msg("%s: preparation failed", o->name);
-        uint64_t before = o->write ? db_hash() : 0;
-        db_fault_inject(code, k);
-        int rc = o->call();
-        int pending = db_fault_pending();
-        db_fault_inject(0, 0);
-        if (pending) {
-            if (rc != 0) fail_msg("%s: %d (%s) without a fault (%d steps)", o->name, rc, lp_err_name(rc), k - 1);
-            return k - 1;
-        }
-        if (code == SQLITE_BUSY && rc != LP_ERR_BUSY)
-            fail_msg("%s: busy at step %d returned %d (%s), not busy", o->name, k, rc, lp_err_name(rc));
-        if (rc == 0 || rc == LP_ERR_NOTFOUND)
-            fail_msg("%s: a failed step %d (SQLite %d) returned %d (%s)", o->name, k, code, rc, lp_err_name(rc));
-        if (o->write && db_hash() != before)
-            fail_msg("%s: a failed step %d (SQLite %d) left a change behind", o->name, k, code);
-    }
-    fail_msg("%s: no end to its steps", o->name);
-    return 0;
-}
+static uint64_t db_state(const flt_op *o) { return flt_hash(db_handle(db), NULL); }
+static void reset_id(void) { g_id = 0; }
 
 static void test_every_step_fails_cleanly(void **st)
 {
-    static const int codes[] = { SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR };
-    int faults = 0;
-    log_set_level(LOG_OFF);   /* each injected failure is logged with its SQL otherwise */
-    for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
-        int steps = 0;
-        g_id = 0;
-        for (size_t c = 0; c < sizeof codes / sizeof codes[0]; c++) {
-            steps = run_op(&OPS[i], codes[c]);
-            assert_true(steps > 0);
-            faults += steps;
-        }
-        print_message("  %-28s %3d steps, each failed with busy, full and I/O error\n", OPS[i].name, steps);
-    }
-    log_set_level(LOG_INFO);
-    print_message("  %zu operations, %d faults injected\n", sizeof OPS / sizeof OPS[0], faults);
+    flt_run_all(OPS, sizeof OPS / sizeof OPS[0], db_state, reset_id);
 }
 
 /* Failed runs, issues and credit notes took no numbers: each series is

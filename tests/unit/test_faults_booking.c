@@ -32,6 +32,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/ltime.h"
+#include "tests/lib/faults.h"
 #include "tests/lib/tmpdb.h"
 
 static char g_path[64];
@@ -46,50 +47,6 @@ static const actor_t WHO = { 0, "fault-test" };
 static acct_policy g_pol;
 static char g_session[ACCT_TOKEN_LEN], g_feed[FEED_TOKEN_LEN];
 static char g_hash[crypto_pwhash_STRBYTES];
-
-/* ---- a hash of every row of every table ---- */
-
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < n; i++) h = (h ^ b[i]) * 1099511628211ULL;
-    return h;
-}
-
-/* The content of the database but `skip` (a table name or NULL), read with
- * plain SQLite calls so that the hash itself meets no injected fault. */
-static uint64_t db_hash(const char *skip)
-{
-    sqlite3 *h = db_handle(db);
-    sqlite3_stmt *tables = NULL;
-    uint64_t sum = 1469598103934665603ULL;
-    assert_int_equal(sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE type = 'table' "
-                                           "AND name NOT LIKE 'sqlite_%' ORDER BY name", -1, &tables, NULL), SQLITE_OK);
-    while (sqlite3_step(tables) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(tables, 0);
-        if (skip && strcmp(name, skip) == 0) continue;
-        char sql[200];
-        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY rowid", name);
-        sqlite3_stmt *rows = NULL;
-        if (sqlite3_prepare_v2(h, sql, -1, &rows, NULL) != SQLITE_OK) {   /* WITHOUT ROWID */
-            snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY 1", name);
-            assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &rows, NULL), SQLITE_OK);
-        }
-        sum = fnv(sum, name, strlen(name));
-        int rc;
-        while ((rc = sqlite3_step(rows)) == SQLITE_ROW)
-            for (int c = 0; c < sqlite3_column_count(rows); c++) {
-                int type = sqlite3_column_type(rows, c);
-                const void *v = sqlite3_column_blob(rows, c);
-                sum = fnv(sum, &type, sizeof type);
-                if (v) sum = fnv(sum, v, (size_t)sqlite3_column_bytes(rows, c));
-            }
-        assert_int_equal(rc, SQLITE_DONE);
-        sqlite3_finalize(rows);
-    }
-    sqlite3_finalize(tables);
-    return sum;
-}
 
 static int64_t count_rows(const char *sql)
 {
@@ -134,15 +91,6 @@ static int64_t book(struct cursor *c, int64_t person, int64_t tenant)
 }
 
 /* ---- the operations ---- */
-
-struct op {
-    const char *name;
-    int write;
-    int (*prep)(void);      /* before the fault is armed; may be NULL */
-    int (*call)(void);
-    void (*after)(void);    /* after the call; may be NULL */
-    const char *skip;       /* a table a failed call may change by design */
-};
 
 static int64_t g_id;        /* what prep made for call */
 static int64_t g_id2;
@@ -582,7 +530,7 @@ static int op_inv_list(void)
     return rc;
 }
 
-static const struct op OPS[] = {
+static const flt_op OPS[] = {
     { "tnt_get", 0, NULL, op_tnt_get, NULL, NULL },
     { "tnt_list", 0, NULL, op_tnt_list, NULL, NULL },
     { "tnt_create", 1, NULL, op_tnt_create, NULL, NULL },
@@ -742,48 +690,11 @@ static int teardown(void **st)
 
 /* ---- the loop ---- */
 
-static int run_op(const struct op *o, int code)
-{
-    int k;
-    for (k = 1; k < 1000; k++) {
-        if (o->prep && o->prep() != 0) fail_msg("%s: preparation failed", o->name);
-        uint64_t before = o->write ? db_hash(o->skip) : 0;
-        db_fault_inject(code, k);
-        int rc = o->call();
-        int pending = db_fault_pending();
-        db_fault_inject(0, 0);
-        if (o->after) o->after();
-        if (pending) {
-            if (rc != 0) fail_msg("%s: %d without a fault (%d steps)", o->name, rc, k - 1);
-            return k - 1;
-        }
-        if (code == SQLITE_BUSY && rc != LP_ERR_BUSY)
-            fail_msg("%s: busy at step %d returned %d (%s), not busy", o->name, k, rc, lp_err_name(rc));
-        if (rc == 0 || rc == LP_ERR_NOTFOUND)
-            fail_msg("%s: a failed step %d (SQLite %d) returned %d (%s)", o->name, k, code, rc, lp_err_name(rc));
-        if (o->write && db_hash(o->skip) != before)
-            fail_msg("%s: a failed step %d (SQLite %d) left a change behind", o->name, k, code);
-    }
-    fail_msg("%s: no end to its steps", o->name);
-    return 0;
-}
+static uint64_t db_state(const flt_op *o) { return flt_hash(db_handle(db), o->skip); }
 
 static void test_every_step_fails_cleanly(void **st)
 {
-    static const int codes[] = { SQLITE_BUSY, SQLITE_FULL, SQLITE_IOERR };
-    int faults = 0;
-    log_set_level(LOG_OFF);   /* each injected failure is logged with its SQL otherwise */
-    for (size_t i = 0; i < sizeof OPS / sizeof OPS[0]; i++) {
-        int steps = 0;
-        for (size_t c = 0; c < sizeof codes / sizeof codes[0]; c++) {
-            steps = run_op(&OPS[i], codes[c]);
-            assert_true(steps > 0);
-            faults += steps;
-        }
-        print_message("  %-26s %3d steps, each failed with busy, full and I/O error\n", OPS[i].name, steps);
-    }
-    log_set_level(LOG_INFO);
-    print_message("  %d faults injected\n", faults);
+    flt_run_all(OPS, sizeof OPS / sizeof OPS[0], db_state, NULL);
 }
 
 /* The waitlist took the freed slot, and a failed sweep marked nobody. */
