@@ -1,7 +1,10 @@
 /* audit.c: the audit log (see audit.h). A snapshot that cannot be read is an
- * error, never an absent object. */
+ * error, never an absent object. Every entry is sealed into a hash chain
+ * (audit_seal.c) in the transaction that writes it. */
 #include "booking/audit.h"
+#include "booking/audit_seal.h"
 #include "core/clock.h"
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,18 +12,30 @@
 int audit_add(db_t *db, const actor_t *who, const char *action, const char *object_type,
               int64_t object_id, const char *before, const char *after)
 {
+    audit_fields f = { clk_now(), who ? who->person_id : 0, who && who->label ? who->label : "system", action,
+                       object_type, object_id, before, after };
+    uint8_t prev[AUDIT_HASH_LEN], nonce[AUDIT_NONCE_LEN], commit[AUDIT_HASH_LEN], hash[AUDIT_HASH_LEN];
+    int rc = audit_head(db, prev);
+    if (rc) return rc;
+    randombytes_buf(nonce, sizeof nonce);
+    audit_commit(nonce, before, after, commit);
+    audit_hash(prev, &f, commit, hash);
     sqlite3_stmt *st = db_stmt(db,
         "INSERT INTO audit_log(at, actor_id, actor, action, object_type, object_id, before_json, "
-        "after_json) VALUES (?1, NULLIF(?2, 0), ?3, ?4, ?5, NULLIF(?6, 0), ?7, ?8)");
+        "after_json, hash, body_commit, body_nonce) VALUES (?1, NULLIF(?2, 0), ?3, ?4, ?5, NULLIF(?6, 0), ?7, ?8, "
+        "?9, ?10, ?11)");
     if (!st) return LP_ERR_DB;
-    db_bind_int(st, 1, clk_now());
-    db_bind_int(st, 2, who ? who->person_id : 0);
-    db_bind_text(st, 3, who && who->label ? who->label : "system");
+    db_bind_int(st, 1, f.at);
+    db_bind_int(st, 2, f.actor_id);
+    db_bind_text(st, 3, f.actor);
     db_bind_text(st, 4, action);
     db_bind_text(st, 5, object_type);
     db_bind_int(st, 6, object_id);
     db_bind_text(st, 7, before);
     db_bind_text(st, 8, after);
+    db_bind_blob(st, 9, hash, sizeof hash);
+    db_bind_blob(st, 10, commit, sizeof commit);
+    db_bind_blob(st, 11, nonce, sizeof nonce);
     return db_exec_stmt(st);
 }
 

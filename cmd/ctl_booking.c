@@ -1,5 +1,7 @@
-/* ctl_booking.c: labpassctl commands for resources and qualifications. */
+/* ctl_booking.c: labpassctl commands for resources, qualifications and the
+ * audit log's chain. */
 #include "cmd/ctl.h"
+#include "booking/audit_seal.h"
 #include "booking/person.h"
 #include "booking/qual.h"
 #include "booking/resource.h"
@@ -81,9 +83,50 @@ static int cmd_qual_grant(ctl_env *e, int argc, char **argv)
     return 0;
 }
 
+/* Checks the audit log's hash chain; exit 0 when it holds, 1 when not. */
+static int cmd_audit_verify(ctl_env *e, int argc, char **argv)
+{
+    struct ctl_opt o[] = { { 0 } };
+    if (ctl_opts(argc, argv, o, "usage: labpassctl audit verify\n"
+                 "  checks every seal of the audit log; prints the head hash to compare with a copy kept elsewhere\n"))
+        return 2;
+    audit_report r;
+    int rc = audit_verify(e->db, &r);
+    if (rc) return ctl_fail("audit verify", rc, NULL);
+    if (e->json)
+        printf("{\"ok\":%s,\"entries\":%lld,\"erased\":%lld,\"unsealed\":%lld,\"anchor_id\":%lld,\"bad_id\":%lld,"
+               "\"head\":\"%s\"}\n", r.bad_id ? "false" : "true", (long long)r.entries, (long long)r.erased,
+               (long long)r.unsealed, (long long)r.anchor_id, (long long)r.bad_id, r.head);
+    else if (r.bad_id)
+        printf("audit log BROKEN at entry %lld: %s\n", (long long)r.bad_id, r.why);
+    else
+        printf("audit log intact: %lld entries (%lld erased, %lld not sealed yet) after entry %lld; head %s\n",
+               (long long)r.entries, (long long)r.erased, (long long)r.unsealed, (long long)r.anchor_id, r.head);
+    return r.bad_id ? 1 : 0;
+}
+
+/* Removes entries older than a date (retention), keeping the chain verifiable. */
+static int cmd_audit_prune(ctl_env *e, int argc, char **argv)
+{
+    const char *before = NULL;
+    struct ctl_opt o[] = { { "--before", &before, NULL }, { 0 } };
+    const char *usage = "usage: labpassctl audit prune --before YYYY-MM-DD\n"
+                        "  removes the entries older than the day (site time) and anchors the chain after them\n";
+    int64_t from, to;
+    if (ctl_opts(argc, argv, o, usage) || !before) { fprintf(stderr, "%s", usage); return 2; }
+    if (lt_parse_day(before, &from, &to)) { fprintf(stderr, "labpassctl: --before must be a day like 2024-12-31\n"); return 2; }
+    int64_t removed = 0;
+    int rc = audit_prune(e->db, from, &removed);
+    if (rc) return ctl_fail("audit prune", rc, NULL);
+    printf("removed %lld audit entries older than %s\n", (long long)removed, before);
+    return 0;
+}
+
 const struct ctl_cmd ctl_booking_cmds[] = {
     { "resource", "add", cmd_resource_add, "add a resource" },
     { "resource", "list", cmd_resource_list, "list resources" },
     { "qualification", "grant", cmd_qual_grant, "grant a qualification to a person" },
+    { "audit", "verify", cmd_audit_verify, "check the audit log's hash chain" },
+    { "audit", "prune", cmd_audit_prune, "remove audit entries older than a day (retention)" },
 };
 const size_t ctl_booking_cmds_len = sizeof ctl_booking_cmds / sizeof ctl_booking_cmds[0];
