@@ -53,6 +53,7 @@ ISSUER_SRC  := $(wildcard access/issuer/*.c)
 DOOR_SRC    := $(wildcard access/door/*.c access/nfc/*.c)
 BOOKING_SRC := $(wildcard booking/*.c)
 BILLING_SRC := $(wildcard billing/*.c)
+PRIVACY_SRC := $(wildcard privacy/*.c)
 API_SRC     := $(wildcard api/*.c)
 TESTLIB_SRC := $(wildcard tests/lib/*.c)
 
@@ -60,15 +61,16 @@ obj = $(patsubst %.c,$(B)/%.o,$(1))
 LIB_API     := $(B)/libapi.a
 LIB_BOOKING := $(B)/libbooking.a
 LIB_BILLING := $(B)/libbilling.a
+LIB_PRIVACY := $(B)/libprivacy.a
 LIB_ISSUER  := $(B)/libissuer.a
 LIB_DOOR    := $(B)/libdoor.a
 LIB_TOKEN   := $(B)/libtoken.a
 LIB_DB      := $(B)/libdb.a
 LIB_CORE    := $(B)/libcore.a
 LIB_TEST    := $(B)/libtest.a
-SERVER_LIBS := $(LIB_API) $(LIB_ISSUER) $(LIB_BILLING) $(LIB_BOOKING) $(LIB_DB) $(LIB_TOKEN) $(LIB_CORE)
+SERVER_LIBS := $(LIB_API) $(LIB_PRIVACY) $(LIB_ISSUER) $(LIB_BILLING) $(LIB_BOOKING) $(LIB_DB) $(LIB_TOKEN) $(LIB_CORE)
 DOOR_LIBS   := $(LIB_DOOR) $(LIB_TOKEN) $(LIB_DB) $(LIB_CORE)
-ALL_LIBS    := $(LIB_TEST) $(LIB_API) $(LIB_ISSUER) $(LIB_BILLING) $(LIB_BOOKING) $(LIB_DOOR) $(LIB_DB) $(LIB_TOKEN) \
+ALL_LIBS    := $(LIB_TEST) $(LIB_API) $(LIB_PRIVACY) $(LIB_ISSUER) $(LIB_BILLING) $(LIB_BOOKING) $(LIB_DOOR) $(LIB_DB) $(LIB_TOKEN) \
                $(LIB_CORE)
 
 MIGRATIONS  := $(sort $(wildcard db/migrations/*.sql))
@@ -122,6 +124,7 @@ $(LIB_ISSUER):  $(call obj,$(ISSUER_SRC))
 $(LIB_DOOR):    $(call obj,$(DOOR_SRC))
 $(LIB_BOOKING): $(call obj,$(BOOKING_SRC))
 $(LIB_BILLING): $(call obj,$(BILLING_SRC))
+$(LIB_PRIVACY): $(call obj,$(PRIVACY_SRC))
 $(LIB_API):     $(call obj,$(API_SRC)) $(B)/gen/openapi.o
 $(LIB_TEST):    $(call obj,$(TESTLIB_SRC))
 $(B)/lib%.a:

@@ -152,6 +152,11 @@ typedef struct acct_apikey_info {
 /* Every API key, revoked ones included, oldest first (the secret is never
  * stored, so never listed). */
 int acct_list_apikeys(db_t *db, acct_apikey_info **out, size_t *n) LP_MUST;
+/* Retention: removes sessions and known devices that ended (expired or
+ * revoked) before `before`, and sign-in throttle records last touched before
+ * it and no longer delaying anyone. Count in *removed. In the caller's
+ * transaction when one is open. */
+int acct_prune(db_t *db, int64_t before, int64_t *removed) LP_MUST;
 
 /* Sets a person's password (hashes it) and revokes their sessions. The hash
  * takes a pool slot: call it before opening a transaction, or use

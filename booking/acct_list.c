@@ -56,3 +56,35 @@ int acct_list_apikeys(db_t *db, acct_apikey_info **out, size_t *n)
     if (!st) return LP_ERR_DB;
     return db_collect(st, sizeof **out, apikey_row, (void **)out, n);
 }
+
+/* ---- retention ---- */
+
+static const char *const PRUNE_SQL[] = {
+    "DELETE FROM sessions WHERE expires_at < ?1 OR (revoked_at IS NOT NULL AND revoked_at < ?1)",
+    "DELETE FROM known_devices WHERE expires_at < ?1 OR (revoked_at IS NOT NULL AND revoked_at < ?1)",
+    "DELETE FROM login_throttle WHERE window_start < ?1 AND locked_until < ?1",
+};
+
+struct prune_args { int64_t before, removed; };
+
+static int do_prune(db_t *db, void *arg)
+{
+    struct prune_args *a = arg;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof PRUNE_SQL / sizeof PRUNE_SQL[0]; i++) {
+        sqlite3_stmt *st = db_stmt(db, PRUNE_SQL[i]);
+        if (!st) return LP_ERR_DB;
+        db_bind_int(st, 1, a->before);
+        rc = db_exec_stmt(st);
+        if (rc == 0) a->removed += db_changes(db);
+    }
+    return rc;
+}
+
+int acct_prune(db_t *db, int64_t before, int64_t *removed)
+{
+    struct prune_args a = { before, 0 };
+    int rc = db_in_tx(db, do_prune, &a);
+    *removed = rc == 0 ? a.removed : 0;
+    return rc;
+}

@@ -182,3 +182,14 @@ int wl_expire(db_t *db, int64_t now)
     db_bind_int(st, 1, now);
     return db_exec_stmt(st);
 }
+
+int wl_prune(db_t *db, int64_t before, int64_t *removed)
+{
+    *removed = 0;
+    sqlite3_stmt *st = db_stmt(db, "DELETE FROM waitlist WHERE status <> 'waiting' AND created_at < ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, before);
+    int rc = db_exec_stmt(st);
+    if (rc == 0) *removed = db_changes(db);
+    return rc;
+}

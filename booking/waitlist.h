@@ -29,6 +29,9 @@ typedef struct wl_entry {
 /* Joins the waitlist; the slot must be taken now (LP_ERR_STATE otherwise: book it). */
 int wl_join(db_t *db, const actor_t *who, wl_entry *e, lp_fail *f) LP_MUST;
 int wl_cancel(db_t *db, const actor_t *who, int64_t id) LP_MUST;
+/* Retention: removes entries no longer waiting (fulfilled, cancelled,
+ * expired) made before `before`. Count in *removed. */
+int wl_prune(db_t *db, int64_t before, int64_t *removed) LP_MUST;
 int wl_get(db_t *db, int64_t id, wl_entry *out) LP_MUST;
 /* Entries of a tenant (0 = all) or person (0 = all), newest first, with an
  * id below before_id (0 = from the newest), at most limit. Caller frees. */

@@ -13,6 +13,7 @@
 #include "core/ltime.h"
 #include "db/db.h"
 #include "db/idem.h"
+#include "privacy/retention.h"
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -24,7 +25,8 @@
 #include <sys/stat.h>
 
 /* The background worker: every interval seconds it runs the reservation
- * sweep (no-shows, completion, expiry) and drains the notification outbox. */
+ * sweep (no-shows, completion, expiry) and drains the notification outbox;
+ * once a day it applies the retention periods (privacy/retention.h). */
 struct worker { pthread_t th; pthread_mutex_t mu; pthread_cond_t cv; int stop; int interval; const char *db_path; };
 
 static void *worker_main(void *p)
@@ -46,6 +48,8 @@ static void *worker_main(void *p)
         if (revoked) log_info("worker", "pass sweep revoked %d passes", revoked);
         if (notify_drain(db, &sent) != 0) log_warn("worker", "outbox drain failed; retrying later");
         if (idem_prune(db, clk_now() - IDEM_TTL, NULL) != 0) log_warn("worker", "idempotency pruning failed; retrying later");
+        int ran = 0;
+        if (ret_apply_due(db, clk_now(), &ran) != 0) log_warn("worker", "retention run failed; retrying later");
         if (changed || sent) log_info("worker", "sweep changed %d reservations, sent %d notifications", changed, sent);
         pthread_mutex_lock(&w->mu);
     }

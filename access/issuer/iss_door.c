@@ -585,6 +585,21 @@ int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, const i
     return db_collect(st, sizeof **out, event_row_any, (void **)out, n);
 }
 
+int iss_events_prune(db_t *db, int64_t before, int64_t billed_before, int64_t *removed)
+{
+    *removed = 0;
+    sqlite3_stmt *st = db_stmt(db, "DELETE FROM door_events WHERE at < ?2 "
+                                   "OR (at < ?1 AND result NOT IN ('checked_in', 'checked_out'))");
+    if (!st)
+        return LP_ERR_DB;
+    db_bind_int(st, 1, before);
+    db_bind_int(st, 2, billed_before);
+    int rc = db_exec_stmt(st);
+    if (rc == 0)
+        *removed = db_changes(db);
+    return rc;
+}
+
 /* ---- demo ---- */
 
 int iss_demo_seed(db_t *db, const actor_t *who)

@@ -301,5 +301,10 @@ typedef struct iss_event_row {
  * event already read: the list starts past it. Caller frees *out. */
 int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, const int64_t after[2], size_t limit,
                     iss_event_row **out, size_t *n) LP_MUST;
+/* Retention: removes door events from before `before`, except those that
+ * checked a reservation in or out (the times billing charges by actual use),
+ * which are kept until `billed_before` (the invoices' retention). Count in
+ * *removed. */
+int iss_events_prune(db_t *db, int64_t before, int64_t billed_before, int64_t *removed) LP_MUST;
 
 #endif

@@ -1,0 +1,69 @@
+/* h_privacy.c: the retention settings (staff) over privacy/retention.h. */
+#include "api/h_privacy.h"
+#include "api/handlers.h"
+#include "api/jsonv.h"
+#include "privacy/retention.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define RUNS_SHOWN 20
+
+static json_t *json_runs(api_ctx *c, int *rc)
+{
+    ret_run *runs = NULL;
+    size_t n = 0;
+    *rc = ret_runs(c->db, RUNS_SHOWN, &runs, &n);
+    if (*rc) return NULL;
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(out, json_pack("{s:s, s:o, s:o, s:I}", "kind", ret_kind_name(runs[i].kind),
+                                             "at", api_time_json(runs[i].at), "cutoff", api_time_json(runs[i].cutoff),
+                                             "removed", (json_int_t)runs[i].removed));
+    free(runs);
+    return out;
+}
+
+static void reply_retention(api_ctx *c)
+{
+    ret_setting s[RET_KIND_COUNT];
+    int rc = ret_settings(c->db, s);
+    json_t *runs = rc ? NULL : json_runs(c, &rc);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    json_t *kinds = json_array();
+    for (int i = 0; i < RET_KIND_COUNT; i++)
+        json_array_append_new(kinds, json_pack("{s:s, s:i, s:i, s:i, s:i}", "kind", ret_kind_name(s[i].kind),
+                                               "days", s[i].days, "min_days", s[i].min_days, "max_days",
+                                               s[i].max_days, "default_days", s[i].default_days));
+    api_reply_json(c, 200, json_pack("{s:o, s:i, s:o}", "kinds", kinds, "invoice_days", RET_INVOICE_DAYS, "runs", runs));
+}
+
+void h_retention_get(api_ctx *c)
+{
+    reply_retention(c);
+}
+
+static const struct jv_field RETENTION_FIELDS[] = {
+    { "kind", JV_STRING, 1, 20, 0 }, { "days", JV_INT, 1, 3650, 1 }, JV_END };
+
+void h_retention_set(api_ctx *c)
+{
+    static const char *const KINDS[] = { "door_events", "sessions", "audit", "waitlist", NULL };
+    json_t *b = api_body(c, RETENTION_FIELDS);
+    if (!b) return;
+    enum ret_kind kind;
+    const char *text = jv_str(b, "kind", "");
+    int known = 0;
+    for (size_t i = 0; KINDS[i]; i++) known |= strcmp(text, KINDS[i]) == 0;
+    if (!known || ret_kind_parse(text, &kind) != 0) {
+        json_decref(b);
+        api_problem(c, 400, "validation", "Invalid request", "kind must be door_events, sessions, audit or waitlist",
+                    "kind");
+        return;
+    }
+    int days = (int)jv_int(b, "days", 0);
+    json_decref(b);
+    lp_fail f = { 0 };
+    int rc = ret_set(c->db, &c->actor, kind, days, &f);
+    if (rc) { api_fail(c, rc, &f); return; }
+    reply_retention(c);
+}

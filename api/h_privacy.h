@@ -1,0 +1,9 @@
+/* h_privacy.h: handlers of the privacy part (h_privacy.c). */
+#ifndef LP_H_PRIVACY_H
+#define LP_H_PRIVACY_H
+#include "api/ctx.h"
+
+void h_retention_get(api_ctx *c);
+void h_retention_set(api_ctx *c);
+
+#endif

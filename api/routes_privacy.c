@@ -1,0 +1,10 @@
+/* routes_privacy.c: routes of the privacy part: retention settings and runs.
+ * Handlers live in h_privacy.c. */
+#include "api/h_privacy.h"
+#include "api/router.h"
+
+const struct api_route privacy_routes[] = {
+    { "GET", "/api/v1/retention", R_STAFF, h_retention_get, 0 },
+    { "PUT", "/api/v1/retention", R_STAFF, h_retention_set, 0 },
+};
+const size_t privacy_routes_len = sizeof privacy_routes / sizeof privacy_routes[0];
