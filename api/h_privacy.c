@@ -1,7 +1,11 @@
-/* h_privacy.c: the retention settings (staff) over privacy/retention.h. */
+/* h_privacy.c: the retention settings (staff) over privacy/retention.h, and
+ * a person's data export over privacy/export.h. */
 #include "api/h_privacy.h"
 #include "api/handlers.h"
 #include "api/jsonv.h"
+#include "booking/audit.h"
+#include "core/clock.h"
+#include "privacy/export.h"
 #include "privacy/retention.h"
 #include <stdlib.h>
 #include <string.h>
@@ -66,4 +70,35 @@ void h_retention_set(api_ctx *c)
     int rc = ret_set(c->db, &c->actor, kind, days, &f);
     if (rc) { api_fail(c, rc, &f); return; }
     reply_retention(c);
+}
+
+/* ---- a person's data ---- */
+
+/* Answers the export of person_id, audited as read by the caller. */
+static void reply_export(api_ctx *c, int64_t person_id)
+{
+    char *json = NULL;
+    int rc = prv_export(c->db, person_id, clk_now(), &json);
+    if (rc == LP_ERR_NOTFOUND) {
+        api_problem(c, 404, "not-found", "Not found", "no such person", NULL);
+        return;
+    }
+    if (rc == 0) rc = audit_add(c->db, &c->actor, "export", "person", person_id, NULL, NULL);
+    if (rc) {
+        free(json);
+        api_fail(c, rc, NULL);
+        return;
+    }
+    api_add_header(c, "Content-Disposition", "attachment; filename=\"labpass-personal-data.json\"");
+    api_reply_raw(c, 200, "application/json", json, strlen(json));
+}
+
+void h_me_export(api_ctx *c)
+{
+    reply_export(c, c->caller.person_id);
+}
+
+void h_person_export(api_ctx *c)
+{
+    reply_export(c, c->params[0]);
 }

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "booking/audit.h"
+#include "booking/export.h"
 #include "billing/bill_calc.h"
 #include "booking/rsv.h"
 #include "core/fail.h"
@@ -390,5 +391,9 @@ int bill_export_pdf(db_t *db, int64_t id, const char *lang, char **pdf, size_t *
 /* The document as RFC 4180 CSV: its lines, VAT per rate and totals, the
  * same as the UBL, HTML and PDF (all four from one source). */
 int bill_export_csv(db_t *db, int64_t id, char **csv, size_t *len) LP_MUST;
+
+/* The charges of a person's bookings, for their data export (bill_person.c). */
+extern const exp_section bill_export_sections[];
+extern const size_t bill_export_sections_len;
 
 #endif

@@ -34,6 +34,7 @@
 #include "core/fail.h"
 #include "db/db.h"
 #include "booking/audit.h"
+#include "booking/export.h"
 #include "access/token/token.h"
 
 /* ---- the key file (process-wide; set once at start-up, before threads) ---- */
@@ -306,5 +307,11 @@ int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, const i
  * which are kept until `billed_before` (the invoices' retention). Count in
  * *removed. */
 int iss_events_prune(db_t *db, int64_t before, int64_t billed_before, int64_t *removed) LP_MUST;
+
+/* ---- a person's data (booking/export.h) ---- */
+
+/* credentials, passes and door events of a person (iss_export.c). */
+extern const exp_section iss_export_sections[];
+extern const size_t iss_export_sections_len;
 
 #endif

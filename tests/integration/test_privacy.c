@@ -1,8 +1,10 @@
-/* test_privacy.c: the retention settings over real HTTP (GET and PUT
- * /api/v1/retention): staff read and set them within bounds, the change is
- * audited, and every bad request (other roles, no session, unknown kinds,
- * out-of-bounds days, wrong types, extra fields, malformed JSON, a huge body)
- * is a 4xx that changes nothing. Runs on a fixed clock (Monday 2 March 2026). */
+/* test_privacy.c: the privacy routes over real HTTP. Retention settings (GET
+ * and PUT /api/v1/retention): staff read and set them within bounds, the
+ * change is audited, and every bad request (other roles, no session, unknown
+ * kinds, out-of-bounds days, wrong types, extra fields, malformed JSON, a
+ * huge body) is a 4xx that changes nothing. A person's data export: the
+ * person's own records and nobody else's, no secrets, staff for anyone,
+ * nobody else for another. Runs on a fixed clock (Monday 2 March 2026). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -104,11 +106,78 @@ static void test_bad_requests_change_nothing(void **st)
     hx_free(&r);
 }
 
+/* The export of path as token, checked to be the person's document. */
+static json_t *export_of(const char *path, const char *token, const char *email)
+{
+    hx_resp r;
+    assert_int_equal(hx_req(&S, "GET", path, token, NULL, NULL, &r), 0);
+    if (r.status != 200) fail_msg("GET %s: %ld %s", path, r.status, r.body);
+    assert_non_null(strstr(r.headers, "attachment"));
+    assert_string_equal(json_string_value(json_object_get(r.json, "format")), "labpass-personal-data-v1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r.json, "profile"), "email")), email);
+    /* no secrets: hashes, keys, pass bytes, tokens */
+    static const char *const SECRET[] = { "password_hash", "token_hash", "public_key", "\"bytes\"", "lps_", "lpk_" };
+    for (size_t i = 0; i < sizeof SECRET / sizeof SECRET[0]; i++)
+        if (strstr(r.body, SECRET[i])) fail_msg("%s: the export holds %s", path, SECRET[i]);
+    json_t *j = json_incref(r.json);
+    hx_free(&r);
+    return j;
+}
+
+static int has_title(json_t *doc, const char *title)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(doc, "reservations"), i, v)
+        if (!strcmp(json_string_value(json_object_get(v, "title")), title)) return 1;
+    return 0;
+}
+
+static void test_a_person_gets_their_data(void **st)
+{
+    int64_t room = hx_resource_id(&S, member_a, "Meeting room Pasteur");
+    char body[200];
+    snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"2026-03-04T10:00:00+01:00\",\"end\":"
+             "\"2026-03-04T11:00:00+01:00\",\"title\":\"Export check A\"}", (long long)room);
+    assert_int_equal(hx_status(&S, "POST", "/api/v1/reservations", member_a, body), 201);
+    json_t *mine = export_of("/api/v1/me/export", member_a, "lab@novacell.example");
+    assert_true(has_title(mine, "Export check A"));
+    assert_true(json_array_size(json_object_get(mine, "sessions")) >= 1);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(mine, "profile"), "company"),
+                                                          "role")), "member");
+    json_decref(mine);
+    /* another company's member does not see it in theirs */
+    char *member_b = hx_login(&S, DEMO_MEMBER_B);
+    assert_non_null(member_b);
+    json_t *theirs = export_of("/api/v1/me/export", member_b, "lab@biosense.example");
+    assert_false(has_title(theirs, "Export check A"));
+    json_decref(theirs);
+    /* staff answer an access request for anyone; others may not */
+    char path[80];
+    snprintf(path, sizeof path, "/api/v1/people/%lld/export", (long long)hx_me_id(&S, member_a));
+    json_t *req = export_of(path, staff, "lab@novacell.example");
+    assert_true(has_title(req, "Export check A"));
+    json_decref(req);
+    assert_int_equal(hx_status(&S, "GET", path, admin_a, NULL), 403);
+    assert_int_equal(hx_status(&S, "GET", path, member_b, NULL), 403);
+    assert_int_equal(hx_status(&S, "GET", path, NULL, NULL), 401);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/me/export", NULL, NULL), 401);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/people/99999999/export", staff, NULL), 404);
+    assert_true(hx_status(&S, "GET", "/api/v1/people/x1/export", staff, NULL) / 100 == 4);
+    free(member_b);
+    /* each export is audited */
+    hx_resp r;
+    assert_int_equal(hx_req(&S, "GET", "/api/v1/audit?object_type=person", staff, NULL, NULL, &r), 0);
+    assert_non_null(strstr(r.body, "\"export\""));
+    hx_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_staff_read_and_set),
         cmocka_unit_test(test_bad_requests_change_nothing),
+        cmocka_unit_test(test_a_person_gets_their_data),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
