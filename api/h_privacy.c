@@ -46,6 +46,19 @@ void h_retention_get(api_ctx *c)
     reply_retention(c);
 }
 
+/* For everyone, signed in or not: how long each kind is kept (the privacy
+ * notice shows it). No runs, no bounds. */
+void h_privacy_notice(api_ctx *c)
+{
+    ret_setting s[RET_KIND_COUNT];
+    int rc = ret_settings(c->db, s);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    json_t *kinds = json_array();
+    for (int i = 0; i < RET_KIND_COUNT; i++)
+        json_array_append_new(kinds, json_pack("{s:s, s:i}", "kind", ret_kind_name(s[i].kind), "days", s[i].days));
+    api_reply_json(c, 200, json_pack("{s:o, s:i}", "kinds", kinds, "invoice_days", RET_INVOICE_DAYS));
+}
+
 static const struct jv_field RETENTION_FIELDS[] = {
     { "kind", JV_STRING, 1, 20, 0 }, { "days", JV_INT, 1, 3650, 1 }, JV_END };
 

@@ -5,6 +5,7 @@
 #include "api/router.h"
 
 const struct api_route privacy_routes[] = {
+    { "GET", "/api/v1/privacy", 0, h_privacy_notice, 0 },
     { "GET", "/api/v1/retention", R_STAFF, h_retention_get, 0 },
     { "PUT", "/api/v1/retention", R_STAFF, h_retention_set, 0 },
     { "GET", "/api/v1/me/export", R_PERSON, h_me_export, 0 },

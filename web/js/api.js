@@ -104,6 +104,11 @@ export const OPERATIONS = Object.freeze({
   excludeInvoiceCharge: ['POST', '/api/v1/invoices/{id}/exclude'],
   refreshInvoice: ['POST', '/api/v1/invoices/{id}/refresh'],
   issueAllInvoices: ['POST', '/api/v1/invoices/issue-all'],
+
+  getPrivacyNotice: ['GET', '/api/v1/privacy'],
+  getRetention: ['GET', '/api/v1/retention'],
+  setRetention: ['PUT', '/api/v1/retention'],
+  myDataUrl: ['GET', '/api/v1/me/export'],
 });
 
 // ---- the request ----
@@ -278,3 +283,9 @@ export const excludeInvoiceCharge = (id, chargeId) => call('excludeInvoiceCharge
 export const refreshInvoice = (id) => call('refreshInvoice', { params: { id } });
 // {period, issued: [invoice], failed: [{id, reason}]}
 export const issueAllInvoices = (period) => call('issueAllInvoices', { body: { period } });
+
+// ---- privacy: the notice, retention settings, a person's data ----
+export const getPrivacyNotice = () => call('getPrivacyNotice', { quiet401: true });
+export const getRetention = () => call('getRetention');
+export const setRetention = (body) => call('setRetention', { body });
+export const myDataUrl = () => url('myDataUrl', {});

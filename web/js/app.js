@@ -19,6 +19,7 @@ import approvals from './views/approvals.js';
 import trainings from './views/trainings.js';
 import billing from './views/billing.js';
 import doors from './views/doors.js';
+import privacy from './views/privacy.js';
 
 const ADMIN = ['tenant_admin'];
 const STAFF = ['staff'];
@@ -38,6 +39,7 @@ const ROUTES = [
   { path: '/resources', view: resources, roles: STAFF, nav: 'nav.resources' },
   { path: '/billing', view: billing, roles: [...ADMIN, ...STAFF], nav: 'nav.billing' },
   { path: '/doors', view: doors, roles: STAFF, nav: 'nav.doors' },
+  { path: '/privacy', view: privacy, roles: null, public: true, nav: 'nav.privacy' },
 ];
 
 const state = { me: null, site: null, cleanup: null, menuOpen: false };
@@ -86,7 +88,7 @@ function renderTopbar(current) {
   if (state.me) {
     const nav = h('nav', { class: `nav ${state.menuOpen ? '' : 'collapsed'}`, id: 'main-nav', 'aria-label': t('nav.label') });
     for (const r of ROUTES) {
-      if (!r.nav || !r.roles.includes(state.me.role)) continue;
+      if (!r.nav || (r.roles && !r.roles.includes(state.me.role))) continue;
       const label = r.path === '/reservations' && state.me.role !== 'member' ? t('nav.reservationsAll') : t(r.nav);
       nav.append(h('a', { href: r.path, 'data-link': '', 'aria-current': r.path === current ? 'page' : null }, label));
     }

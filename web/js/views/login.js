@@ -42,6 +42,7 @@ export default async function login(root, ctx) {
       h('h1', { id: 'login-h', tabindex: '-1' }, t('login.title')),
       h('p', { class: 'lead' }, t('login.lead')),
       form,
-      h('p', { class: 'demo-hint' }, t('login.help')))));
+      h('p', { class: 'demo-hint' }, t('login.help')),
+      h('p', null, h('a', { href: '/privacy', 'data-link': '' }, t('login.privacy'))))));
   email.focus();
 }
