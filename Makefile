@@ -25,7 +25,7 @@ CC      ?= gcc
 # needs them (so `make deps` can install them first). A missing package stops
 # the build with one line naming it.
 SERVER_PKGS := sqlite3 libmicrohttpd libsodium jansson libcurl libcbor libical libxml-2.0 cairo
-DOOR_PKGS   := sqlite3 libsodium jansson libcurl libcbor inih libnfc libgpiod
+DOOR_PKGS   := sqlite3 libsodium jansson libcurl libcbor inih libnfc libgpiod libcrypto
 TEST_PKGS   := cmocka
 pkg_need   = $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(error pkg-config does not know '$(p)': its -dev package is missing; run `make deps` (build) or `make deps-test` (tests) as root)))
 pkg_cflags = $(call pkg_need,$(1))$(shell pkg-config --cflags $(1))
@@ -48,7 +48,7 @@ SYSLIBS := -lpthread -lm
 # Libraries, lowest layer last in link order.
 CORE_SRC    := $(wildcard core/*.c)
 DB_SRC      := $(wildcard db/*.c)
-TOKEN_SRC   := $(wildcard access/token/*.c access/credential/*.c)
+TOKEN_SRC   := $(wildcard access/token/*.c access/credential/*.c access/card/*.c)
 ISSUER_SRC  := $(wildcard access/issuer/*.c)
 DOOR_SRC    := $(wildcard access/door/*.c access/nfc/*.c)
 BOOKING_SRC := $(wildcard booking/*.c)
