@@ -1,10 +1,12 @@
 /* h_privacy.c: the retention settings (staff) over privacy/retention.h, and
- * a person's data export over privacy/export.h. */
+ * a person's data export over privacy/export.h, and erasure over
+ * privacy/erase.h. */
 #include "api/h_privacy.h"
 #include "api/handlers.h"
 #include "api/jsonv.h"
 #include "booking/audit.h"
 #include "core/clock.h"
+#include "privacy/erase.h"
 #include "privacy/export.h"
 #include "privacy/retention.h"
 #include <stdlib.h>
@@ -114,4 +116,24 @@ void h_me_export(api_ctx *c)
 void h_person_export(api_ctx *c)
 {
     reply_export(c, c->params[0]);
+}
+
+static const struct jv_field ERASE_FIELDS[] = { { "confirm_email", JV_STRING, 1, 254, 0 }, JV_END };
+
+void h_person_erase(api_ctx *c)
+{
+    json_t *b = api_body(c, ERASE_FIELDS);
+    if (!b) return;
+    prv_erase_report r;
+    lp_fail f = { 0 };
+    int rc = prv_erase(c->db, &c->actor, c->params[0], jv_str(b, "confirm_email", ""), clk_now(), &r, &f);
+    json_decref(b);
+    if (rc == LP_ERR_NOTFOUND) {
+        api_problem(c, 404, "not-found", "Not found", "no such person", NULL);
+        return;
+    }
+    if (rc) { api_fail(c, rc, &f); return; }
+    api_reply_json(c, 200, json_pack("{s:I, s:s, s:i, s:I, s:I}", "person_id", (json_int_t)c->params[0], "pseudonym",
+                                     r.pseudonym, "passes_revoked", r.passes_revoked, "audit_entries",
+                                     (json_int_t)r.audit_entries, "charges", (json_int_t)r.charges));
 }

@@ -8,5 +8,6 @@ void h_retention_set(api_ctx *c);
 void h_privacy_notice(api_ctx *c);
 void h_me_export(api_ctx *c);
 void h_person_export(api_ctx *c);
+void h_person_erase(api_ctx *c);
 
 #endif

@@ -395,5 +395,10 @@ int bill_export_csv(db_t *db, int64_t id, char **csv, size_t *len) LP_MUST;
 /* The charges of a person's bookings, for their data export (bill_person.c). */
 extern const exp_section bill_export_sections[];
 extern const size_t bill_export_sections_len;
+/* Erasure: old_name (4 characters or more) replaced by new_name in the
+ * description and reason of adjustments (the charges staff word) not
+ * invoiced yet (count in *changed). Issued invoices stay as they
+ * are. In the caller's transaction. */
+int bill_erase_person(db_t *db, const char *old_name, const char *new_name, int64_t *changed) LP_MUST;
 
 #endif

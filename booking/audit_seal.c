@@ -303,3 +303,94 @@ int audit_prune(db_t *db, int64_t before_at, int64_t *removed)
     if (removed) *removed = rc == 0 ? a.removed : 0;
     return rc;
 }
+
+/* ---- erasure ---- */
+
+#define ERASE_SET "SET before_json = replace(before_json, json_quote(?1), json_quote(?2)), " \
+                  "after_json = replace(after_json, json_quote(?1), json_quote(?2)), body_nonce = NULL, erased_at = ?3 "
+#define HOLDS(x) "(instr(before_json, json_quote(" x ")) > 0 OR instr(after_json, json_quote(" x ")) > 0)"
+
+#define CONCERNS "(actor_id = ?4 OR (object_type = 'person' AND object_id = ?4) OR " HOLDS("?5") \
+                 " OR (json_valid(before_json) AND json_extract(before_json, '$.person_id') = ?4) " \
+                 " OR (json_valid(after_json) AND json_extract(after_json, '$.person_id') = ?4))"
+
+#define FREE_TEXT(col) "CASE WHEN json_valid(" col ") AND json_type(" col ") = 'object' THEN json_replace(" col ", " \
+                       "'$.title', '', '$.label', '', '$.reason', '') ELSE " col " END"
+#define HAS_TEXT(col) "(json_valid(" col ") AND json_type(" col ") = 'object' AND (json_extract(" col ", '$.title') <> '' " \
+                      "OR json_extract(" col ", '$.label') <> '' OR json_extract(" col ", '$.reason') <> ''))"
+#define OWNED(col) "(json_valid(" col ") AND json_type(" col ") = 'object' AND json_extract(" col ", '$.person_id') = ?4)"
+
+/* The free text (title, label, reason) of the person's own records. */
+static const char ERASE_TEXT_SQL[] =
+    "UPDATE audit_log SET before_json = " FREE_TEXT("before_json") ", after_json = " FREE_TEXT("after_json") ", "
+    "body_nonce = NULL, erased_at = ?3 WHERE (" OWNED("before_json") " OR " OWNED("after_json") ") "
+    "AND (" HAS_TEXT("before_json") " OR " HAS_TEXT("after_json") ")";
+
+static const char *const ERASE_SQL[2] = {
+    /* a name, also inside free text, where the entry concerns the person */
+    "UPDATE audit_log SET before_json = replace(before_json, ?1, ?2), after_json = replace(after_json, ?1, ?2), "
+    "body_nonce = NULL, erased_at = ?3 WHERE (instr(before_json, ?1) > 0 OR instr(after_json, ?1) > 0) "
+    "AND length(?1) >= 4 AND " CONCERNS,
+    /* an address, wherever it stands */
+    "UPDATE audit_log " ERASE_SET "WHERE " HOLDS("?1"),
+};
+
+static int erase_one(db_t *db, int which, const char *from, const char *to, int64_t at, int64_t id, const char *email,
+                     int64_t *n)
+{
+    if (!from[0]) return 0;
+    sqlite3_stmt *st = db_stmt(db, ERASE_SQL[which]);
+    if (!st) return LP_ERR_DB;
+    db_bind_text(st, 1, from);
+    db_bind_text(st, 2, to);
+    db_bind_int(st, 3, at);
+    db_bind_int(st, 4, id);
+    db_bind_text(st, 5, email);
+    int rc = db_exec_stmt(st);
+    if (rc == 0) *n += db_changes(db);
+    return rc;
+}
+
+int audit_erase(db_t *db, int64_t id, char (*emails)[256], size_t ne, const char *new_email, char (*names)[256],
+                size_t nn, const char *new_name, int64_t at, int64_t *n)
+{
+    uint8_t head[AUDIT_HASH_LEN];
+    *n = 0;
+    int rc = audit_head(db, head);   /* every entry sealed before any is rewritten */
+    for (size_t i = 0; rc == 0 && i < nn; i++)
+        for (size_t k = 0; rc == 0 && k < (ne ? ne : 1); k++)
+            rc = erase_one(db, 0, names[i], new_name, at, id, ne ? emails[k] : "", n);
+    for (size_t k = 0; rc == 0 && k < ne; k++) rc = erase_one(db, 1, emails[k], new_email, at, id, "", n);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db, ERASE_TEXT_SQL);
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 3, at);
+        db_bind_int(st, 4, id);
+        rc = db_exec_stmt(st);
+        if (rc == 0) *n += db_changes(db);
+    }
+    return rc;
+}
+
+int audit_person_values(db_t *db, int64_t id, const char *field, const char *current, char (*out)[256], size_t max,
+                        size_t *n)
+{
+    char path[32];
+    snprintf(path, sizeof path, "$.%s", field);
+    *n = 0;
+    if (max == 0) return LP_ERR_INVALID;
+    snprintf(out[(*n)++], 256, "%s", current);
+    sqlite3_stmt *st = db_stmt(db,
+        "SELECT DISTINCT v FROM (SELECT json_extract(before_json, ?2) v FROM audit_log WHERE object_type = 'person' "
+        "AND object_id = ?1 AND json_valid(before_json) UNION SELECT json_extract(after_json, ?2) FROM audit_log "
+        "WHERE object_type = 'person' AND object_id = ?1 AND json_valid(after_json)) WHERE typeof(v) = 'text' "
+        "AND v <> '' AND v <> ?3");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, id);
+    db_bind_text(st, 2, path);
+    db_bind_text(st, 3, current);
+    int step;
+    while ((step = db_step(st)) == DB_ROW && *n < max) snprintf(out[(*n)++], 256, "%s", db_col_text(st, 0));
+    sqlite3_reset(st);
+    return step < 0 ? step : 0;
+}

@@ -9,8 +9,8 @@
  * where text(x) is one byte 0 for NULL, or 1, le32(length) and the bytes, and
  * hash_0 is the audit anchor's hash (the last entry retention removed), or 32
  * zero bytes. The random nonce hides the personal fields in the commitment;
- * erasure replaces those fields once and drops the nonce, and the chain still
- * verifies because the seal covers only the commitment. The schema's
+ * erasure replaces those fields and drops the nonce (audit_erase), and the
+ * chain still verifies because the seal covers only the commitment. The schema's
  * triggers (migration 0009) refuse every other change.
  * What the chain shows: an edit of a sealed entry, a removed entry or a
  * reordering. What it cannot show: entries removed from the end (compare the
@@ -59,6 +59,23 @@ typedef struct audit_report {
  * commitment of an entry that was not erased. 0 with the report (bad_id
  * says whether the chain holds), or the read's error. */
 int audit_verify(db_t *db, audit_report *r) LP_MUST;
+
+/* The names (field "name") or e-mail addresses (field "email") person id
+ * has had, from the audit snapshots of their record, besides current (which
+ * comes first). Up to max into out (texts of cap bytes); count in *n. */
+int audit_person_values(db_t *db, int64_t id, const char *field, const char *current, char (*out)[256], size_t max,
+                        size_t *n) LP_MUST;
+/* Erasure of person id: in every entry by or about them, naming them as
+ * person_id, or holding one of their e-mail addresses, each of their names
+ * (4 characters or more, also inside free text; pass the longest first)
+ * becomes new_name; then in every entry each address becomes new_email;
+ * then the free text (title, label, reason) of their own records (entries
+ * whose snapshot has their person_id) is emptied.
+ * Each rewritten entry is marked erased at `at` (its nonce dropped; the
+ * chain still verifies). Entries not sealed yet are sealed first. Count of
+ * rewrites in *n. In the caller's transaction. */
+int audit_erase(db_t *db, int64_t id, char (*emails)[256], size_t ne, const char *new_email, char (*names)[256],
+                size_t nn, const char *new_name, int64_t at, int64_t *n) LP_MUST;
 
 /* Removes the entries older than before_at (each entry from the first up to
  * the last one older than before_at, stopping at the first newer one), and

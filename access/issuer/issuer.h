@@ -313,5 +313,9 @@ int iss_events_prune(db_t *db, int64_t before, int64_t billed_before, int64_t *r
 /* credentials, passes and door events of a person (iss_export.c). */
 extern const exp_section iss_export_sections[];
 extern const size_t iss_export_sections_len;
+/* Erasure (privacy/erase.c), in the caller's transaction: revokes every pass
+ * of the person (reason person_erased, onto the denylist; count in *revoked,
+ * may be NULL) and every holder key, whose label is emptied. */
+int iss_erase_person(db_t *db, const actor_t *who, int64_t person_id, int64_t now, int *revoked) LP_MUST;
 
 #endif

@@ -6,8 +6,9 @@
 -- with a random body_nonce (booking/audit.c has the exact encoding). An edit
 -- of any sealed entry, or a removed or reordered one, breaks the chain
 -- (`labpassctl audit verify`). Erasure may replace the personal fields of a
--- sealed entry once: it sets erased_at and clears body_nonce, and the seal
--- stays valid because it covers only the commitment.
+-- sealed entry (again for each person it names): it sets erased_at and
+-- clears body_nonce, and the seal stays valid because it covers only the
+-- commitment.
 -- Entries written before this migration (and any inserted without a seal)
 -- are sealed in id order by the next write through booking/audit.c.
 -- audit_anchor: where the chain starts after retention removed its oldest
@@ -40,7 +41,7 @@ CREATE TRIGGER audit_log_nonce BEFORE UPDATE OF body_nonce ON audit_log
   WHEN OLD.body_nonce IS NOT NULL AND NOT (NEW.body_nonce IS NULL AND NEW.erased_at IS NOT NULL)
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_erasure BEFORE UPDATE OF before_json, after_json, erased_at ON audit_log
-  WHEN OLD.hash IS NULL OR OLD.erased_at IS NOT NULL OR NEW.erased_at IS NULL
+  WHEN OLD.hash IS NULL OR NEW.erased_at IS NULL
   BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
 CREATE TRIGGER audit_log_kept BEFORE DELETE ON audit_log
   WHEN OLD.id > COALESCE((SELECT upto_id FROM audit_anchor WHERE id = 1), 0)
