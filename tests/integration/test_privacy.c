@@ -4,7 +4,9 @@
  * kinds, out-of-bounds days, wrong types, extra fields, malformed JSON, a
  * huge body) is a 4xx that changes nothing. A person's data export: the
  * person's own records and nobody else's, no secrets, staff for anyone,
- * nobody else for another. Runs on a fixed clock (Monday 2 March 2026). */
+ * nobody else for another. Erasure: only staff, only with the person's
+ * address as confirmation, not of oneself, once; the erased person's session
+ * ends; hostile bodies are 4xx. Runs on a fixed clock (Monday 2 March 2026). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -172,12 +174,47 @@ static void test_a_person_gets_their_data(void **st)
     hx_free(&r);
 }
 
+static void test_staff_erase_a_person(void **st)
+{
+    char *member_b = hx_login(&S, DEMO_MEMBER_B);
+    assert_non_null(member_b);
+    int64_t id = hx_me_id(&S, member_b);
+    char path[80], me[80];
+    snprintf(path, sizeof path, "/api/v1/people/%lld/erase", (long long)id);
+    const char *ok = "{\"confirm_email\":\"lab@biosense.example\"}";
+    static const char *const BAD[] = { "{\"confirm_email\":\"lab@novacell.example\"}", "{\"confirm_email\":\"\"}", "{}",
+                                       "{\"confirm_email\":7}", "{\"confirm_email\":\"lab@biosense.example\",\"x\":1}",
+                                       "{\"confirm_email\":", "[]" };
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++)
+        if (hx_status(&S, "POST", path, staff, BAD[i]) != 400) fail_msg("accepted: %s", BAD[i]);
+    assert_int_equal(hx_status(&S, "POST", path, admin_a, ok), 403);
+    assert_int_equal(hx_status(&S, "POST", path, member_b, ok), 403);
+    assert_int_equal(hx_status(&S, "POST", path, NULL, ok), 401);
+    assert_int_equal(hx_status(&S, "POST", "/api/v1/people/99999999/erase", staff, ok), 404);
+    snprintf(me, sizeof me, "/api/v1/people/%lld/erase", (long long)hx_me_id(&S, staff));
+    assert_int_equal(hx_status(&S, "POST", me, staff, "{\"confirm_email\":\"staff@medtechfactory.example\"}"), 422);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/me", member_b, NULL), 200);   /* nothing changed yet */
+    hx_resp r;
+    assert_int_equal(hx_req(&S, "POST", path, staff, ok, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    char want[64];
+    snprintf(want, sizeof want, "Erased person %lld", (long long)id);
+    assert_string_equal(json_string_value(json_object_get(r.json, "pseudonym")), want);
+    hx_free(&r);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/me", member_b, NULL), 401);   /* signed out for good */
+    char again[100];
+    snprintf(again, sizeof again, "{\"confirm_email\":\"erased-%lld@erased.invalid\"}", (long long)id);
+    assert_int_equal(hx_status(&S, "POST", path, staff, again), 409);
+    free(member_b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_staff_read_and_set),
         cmocka_unit_test(test_bad_requests_change_nothing),
         cmocka_unit_test(test_a_person_gets_their_data),
+        cmocka_unit_test(test_staff_erase_a_person),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
