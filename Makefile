@@ -26,7 +26,7 @@ CC      ?= gcc
 # the build with one line naming it.
 SERVER_PKGS := sqlite3 libmicrohttpd libsodium jansson libcurl libcbor libical libxml-2.0 cairo
 DOOR_PKGS   := sqlite3 libsodium jansson libcurl libcbor inih libnfc libgpiod libcrypto
-TEST_PKGS   := cmocka
+TEST_PKGS   := cmocka libfreefare
 pkg_need   = $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(error pkg-config does not know '$(p)': its -dev package is missing; run `make deps` (build) or `make deps-test` (tests) as root)))
 pkg_cflags = $(call pkg_need,$(1))$(shell pkg-config --cflags $(1))
 pkg_libs   = $(call pkg_need,$(1))$(shell pkg-config --libs $(1))

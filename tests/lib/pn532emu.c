@@ -34,11 +34,12 @@ const uint8_t emu_ntag_uid[7] = { 0x04, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6 };
 const uint8_t emu_cred_uid[4] = { 0x08, 0xA1, 0xB2, 0xC3 };
 const uint8_t emu_cred_ats[5] = { 0x05, 0x78, 0x80, 0x70, 0x02 };
 static const uint8_t foreign_uid[4] = { 0x5A, 0x11, 0x22, 0x33 };
+static const uint8_t desfire_ats[6] = { 0x06, 0x75, 0x77, 0x81, 0x02, 0x80 };
 static const uint8_t ack_frame[6] = { 0x00, 0x00, 0xFF, 0x00, 0xFF, 0x00 };
 static const uint8_t error_frame[8] = { 0x00, 0x00, 0xFF, 0x01, 0xFF, 0x7F, 0x81, 0x00 };
 static const uint8_t ntag215_version[8] = { 0x00, 0x04, 0x04, 0x02, 0x01, 0x00, 0x11, 0x03 };
 
-enum card_kind { CARD_NONE, CARD_NTAG, CARD_CRED, CARD_FOREIGN };
+enum card_kind { CARD_NONE, CARD_NTAG, CARD_CRED, CARD_FOREIGN, CARD_DESFIRE };
 
 struct card {
     enum card_kind kind;
@@ -47,6 +48,7 @@ struct card {
     uint8_t atqa[2], sak;
     uint8_t mem[EMU_NTAG_MEM];
     cred_t *cred;
+    dfe_t *df;
     int halted, active, iso4;
     uint8_t block;             /* ISO-DEP block number, for raw frames */
 };
@@ -178,10 +180,11 @@ static void card_activate(emu_t *e, int rats)
     struct card *c = &e->card;
     c->active = 1;
     c->iso4 = 0;
-    if (c->kind == CARD_CRED || c->kind == CARD_FOREIGN) {
+    if (c->kind == CARD_CRED || c->kind == CARD_FOREIGN || c->kind == CARD_DESFIRE) {
         c->iso4 = rats;
         c->block = 0;
         if (c->cred) cred_reset(c->cred);
+        if (c->df) dfe_reset(c->df);
     }
 }
 
@@ -195,7 +198,10 @@ static size_t target_data(const struct card *c, uint8_t *out)
     out[i++] = (uint8_t)c->uid_len;
     memcpy(out + i, c->uid, c->uid_len);
     i += c->uid_len;
-    if (c->iso4) {
+    if (c->iso4 && c->kind == CARD_DESFIRE) {
+        memcpy(out + i, desfire_ats, sizeof desfire_ats);
+        i += sizeof desfire_ats;
+    } else if (c->iso4) {
         memcpy(out + i, emu_cred_ats, sizeof emu_cred_ats);
         i += sizeof emu_cred_ats;
     }
@@ -290,6 +296,10 @@ static uint8_t apdu_cmd(emu_t *e, const uint8_t *in, size_t n, uint8_t *out, siz
     *olen = 0;
     if (!c->iso4) return ST_TIMEOUT;
     e->stats.apdus++;
+    if (c->kind == CARD_DESFIRE) {
+        (void)dfe_process(c->df, in, n, out, olen);  /* an answer in every case */
+        return 0x00;
+    }
     if (c->kind == CARD_FOREIGN || !c->cred) {
         out[0] = 0x6A; out[1] = 0x82;
         *olen = 2;
@@ -471,9 +481,16 @@ static int h_list(emu_t *e, const uint8_t *in, size_t n, uint8_t *out, size_t *o
     c->active = c->iso4 = 0;             /* earlier targets are forgotten */
     const uint8_t *want = in + 3;
     size_t want_len = n - 3;
-    int match = in[2] == 0x00 && card_listable(e) &&
+    if (want_len == 8 && want[0] == 0x88) { /* a 7-byte UID with its cascade tag */
+        want++;
+        want_len--;
+    }
+    /* Naming the UID wakes a halted card too (WUPA, then select by UID). */
+    int present = card_listable(e) || (want_len && e->card.kind != CARD_NONE);
+    int match = in[2] == 0x00 && present &&
                 (want_len == 0 || (want_len == c->uid_len && memcmp(want, c->uid, want_len) == 0));
     if (match) {
+        c->halted = 0;
         card_activate(e, (e->params & PARAM_AUTO_RATS) != 0);
         out[0] = 0x01;
         *olen = 1 + target_data(c, out + 1);
@@ -948,6 +965,20 @@ void emu_present_credential(emu_t *e, cred_t *cred)
 {
     pthread_mutex_lock(&e->mu);
     isodep_init(&e->card, CARD_CRED, cred);
+    pthread_mutex_unlock(&e->mu);
+    wake(e);
+}
+
+void emu_present_desfire(emu_t *e, dfe_t *card)
+{
+    pthread_mutex_lock(&e->mu);
+    card_clear(&e->card);
+    struct card *c = &e->card;
+    c->kind = CARD_DESFIRE;
+    c->df = card;
+    c->uid = dfe_uid(card);
+    c->uid_len = DFE_UID_LEN;
+    c->atqa[0] = 0x03; c->atqa[1] = 0x44; c->sak = 0x20;
     pthread_mutex_unlock(&e->mu);
     wake(e);
 }

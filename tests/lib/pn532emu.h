@@ -13,8 +13,10 @@
  * The test scripts what is in the field: nothing, an NTAG215 (ATQA 00 44,
  * SAK 00, 7-byte UID; READ, WRITE, FAST_READ, GET_VERSION, READ_SIG, HLTA,
  * OTP and lock-bit rules), a labpass credential (ISO 14443-4: ATQA 00 04,
- * SAK 20, ATS; APDUs go to access/credential), or a foreign ISO 14443-4 card
- * without the labpass application (answers 6A82). Faults corrupt chosen
+ * SAK 20, ATS; APDUs go to access/credential), a MIFARE DESFire EV1 card
+ * (ATQA 03 44, SAK 20, 7-byte UID, ATS 06 75 77 81 02 80; wrapped native
+ * commands go to tests/lib/dfemu), or a foreign ISO 14443-4 card without the
+ * labpass application (answers 6A82). Faults corrupt chosen
  * answers (junk, truncation, bad checksums, error frame, silence, delay) or
  * take the card away after a number of card exchanges.
  *
@@ -32,6 +34,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "access/credential/cred.h"
+#include "tests/lib/dfemu.h"
 
 #define EMU_NTAG_PAGES     135              /* NTAG215: pages 0x00..0x86 */
 #define EMU_NTAG_MEM       (EMU_NTAG_PAGES * 4)
@@ -97,6 +100,9 @@ int emu_present_ntag(emu_t *e, const uint8_t *data, size_t len);
 /* Presents a labpass credential running cred (borrowed until the field
  * changes or emu_stop; do not use it meanwhile). */
 void emu_present_credential(emu_t *e, cred_t *cred);
+/* Presents a DESFire card running card (borrowed until the field changes or
+ * emu_stop; do not use it meanwhile). A new selection resets it to PICC level. */
+void emu_present_desfire(emu_t *e, dfe_t *card);
 /* Presents an ISO 14443-4 card without the labpass application. */
 void emu_present_foreign(emu_t *e);
 /* Overwrites NTAG page `page` directly (no OTP or lock rules), e.g. to blank
