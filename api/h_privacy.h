@@ -9,5 +9,8 @@ void h_privacy_notice(api_ctx *c);
 void h_me_export(api_ctx *c);
 void h_person_export(api_ctx *c);
 void h_person_erase(api_ctx *c);
+/* the ML-1 register (h_register.c) */
+void h_register(api_ctx *c);
+void h_register_csv(api_ctx *c);
 
 #endif

@@ -133,7 +133,7 @@ int api_query_time(api_ctx *c, const char *name, int required, int64_t *out)
 {
     const char *v = api_query(c, name);
     char msg[160];
-    if ((!v || !*v) && !required) return 0;
+    if (!v && !required) return 0;   /* an empty value is no time: 400 */
     if (!v || lt_parse_rfc3339(v, out) != 0) {
         snprintf(msg, sizeof msg, "query parameter '%s' must be an RFC 3339 time with offset", name);
         api_problem(c, 400, "validation", "Invalid request", msg, name);

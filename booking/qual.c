@@ -200,3 +200,44 @@ int qual_check(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, 
     sqlite3_reset(st);
     return rc;
 }
+
+/* ---- the ML-1 register ---- */
+
+static int register_row(sqlite3_stmt *st, void *elem)
+{
+    qual_register_row *r = elem;
+    memset(r, 0, sizeof *r);
+    r->person_id = sqlite3_column_int64(st, 0);
+    snprintf(r->person, sizeof r->person, "%s", db_col_text(st, 1));
+    snprintf(r->company, sizeof r->company, "%s", db_col_text(st, 2));
+    snprintf(r->qualification, sizeof r->qualification, "%s", db_col_text(st, 3));
+    snprintf(r->instructor, sizeof r->instructor, "%s", db_col_text(st, 4));
+    r->granted_at = sqlite3_column_int64(st, 5);
+    r->expires_at = sqlite3_column_int64(st, 6);
+    return 0;
+}
+
+/* A grant valid at ?2 of a training resource ?1 requires. */
+#define VALID_GRANT "g.withdrawn_at IS NULL AND g.granted_at <= ?2 AND g.expires_at > ?2 AND g.qualification_id IN " \
+                    "(SELECT qualification_id FROM resource_qualifications WHERE resource_id = ?1)"
+
+int qual_register(db_t *db, int64_t resource_id, int64_t at, qual_register_row **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = db_stmt(db,
+        "SELECT p.id, p.name, COALESCE(t.name, ''), q.name, CASE WHEN g.granted_by LIKE 'person:%' THEN COALESCE("
+        "(SELECT name FROM people WHERE id = CAST(substr(g.granted_by, 8) AS INTEGER)), g.granted_by) ELSE g.granted_by "
+        "END, g.granted_at, g.expires_at FROM qualification_grants g JOIN people p ON p.id = g.person_id "
+        "JOIN qualifications q ON q.id = g.qualification_id LEFT JOIN memberships m ON m.person_id = p.id "
+        "LEFT JOIN tenants t ON t.id = m.tenant_id WHERE " VALID_GRANT " AND p.status = 'active' AND "
+        "(SELECT count(DISTINCT g2.qualification_id) FROM qualification_grants g2 WHERE g2.person_id = p.id AND "
+        "g2.withdrawn_at IS NULL AND g2.granted_at <= ?2 AND g2.expires_at > ?2 AND g2.qualification_id IN "
+        "(SELECT qualification_id FROM resource_qualifications WHERE resource_id = ?1)) = "
+        "(SELECT count(*) FROM resource_qualifications WHERE resource_id = ?1) "
+        "ORDER BY p.name, p.id, q.name, g.expires_at DESC");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, resource_id);
+    db_bind_int(st, 2, at);
+    return db_collect(st, sizeof **out, register_row, (void **)out, n);
+}

@@ -29,6 +29,19 @@ int qual_grant_get(db_t *db, int64_t grant_id, qual_grant *out) LP_MUST;
  * `expiring_before` (person_id == 0). Caller frees. */
 int qual_grants(db_t *db, int64_t person_id, int64_t expiring_before, qual_grant **out, size_t *n) LP_MUST;
 
+/* The ML-1 register's first half: who may work at resource_id at `at`
+ * (each person holding a valid grant of every training the resource
+ * requires), one row per grant, by person name then training. The
+ * instructor is the name of the person who granted it ("person:N" read as
+ * their name) or the actor's label. A resource that requires no training has
+ * no such list (*n = 0). Caller frees. */
+typedef struct qual_register_row {
+    int64_t person_id;
+    char person[201], company[201], qualification[121], instructor[201];
+    int64_t granted_at, expires_at;
+} qual_register_row;
+int qual_register(db_t *db, int64_t resource_id, int64_t at, qual_register_row **out, size_t *n) LP_MUST;
+
 /* Checks that person holds every qualification required by resource for the
  * whole of [start, end). LP_ERR_FORBIDDEN naming the missing or expiring one. */
 int qual_check(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, int64_t end,

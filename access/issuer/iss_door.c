@@ -600,6 +600,36 @@ int iss_events_prune(db_t *db, int64_t before, int64_t billed_before, int64_t *r
     return rc;
 }
 
+static int presence_row(sqlite3_stmt *st, void *elem)
+{
+    iss_presence_row *r = elem;
+    memset(r, 0, sizeof *r);
+    r->person_id = sqlite3_column_int64(st, 0);
+    snprintf(r->person, sizeof r->person, "%s", db_col_text(st, 1));
+    snprintf(r->company, sizeof r->company, "%s", db_col_text(st, 2));
+    r->first_in = sqlite3_column_int64(st, 3);
+    r->last_in = sqlite3_column_int64(st, 4);
+    r->entries = sqlite3_column_int64(st, 5);
+    return 0;
+}
+
+int iss_presence(db_t *db, const char *group, int64_t from, int64_t to, iss_presence_row **out, size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = db_stmt(db,
+        "SELECT e.person_id, p.name, COALESCE(t.name, ''), min(e.at), max(e.at), count(*) FROM door_events e "
+        "JOIN doors d ON d.id = e.door_id JOIN people p ON p.id = e.person_id LEFT JOIN memberships m ON "
+        "m.person_id = p.id LEFT JOIN tenants t ON t.id = m.tenant_id WHERE d.door_group = ?1 AND "
+        "e.kind = 'admission' AND e.at >= ?2 AND e.at < ?3 GROUP BY e.person_id ORDER BY p.name, e.person_id");
+    if (!st)
+        return LP_ERR_DB;
+    db_bind_text(st, 1, group);
+    db_bind_int(st, 2, from);
+    db_bind_int(st, 3, to);
+    return db_collect(st, sizeof **out, presence_row, (void **)out, n);
+}
+
 /* ---- demo ---- */
 
 int iss_demo_seed(db_t *db, const actor_t *who)

@@ -308,6 +308,16 @@ int iss_events_list(db_t *db, int64_t door_id, int64_t from, int64_t to, const i
  * *removed. */
 int iss_events_prune(db_t *db, int64_t before, int64_t billed_before, int64_t *removed) LP_MUST;
 
+/* The ML-1 register's second half: who entered through the doors of group
+ * in [from, to), by name: first and last admission and how many. Caller
+ * frees. */
+typedef struct iss_presence_row {
+    int64_t person_id;
+    char person[201], company[201];
+    int64_t first_in, last_in, entries;
+} iss_presence_row;
+int iss_presence(db_t *db, const char *group, int64_t from, int64_t to, iss_presence_row **out, size_t *n) LP_MUST;
+
 /* ---- a person's data (booking/export.h) ---- */
 
 /* credentials, passes and door events of a person (iss_export.c). */

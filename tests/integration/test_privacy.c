@@ -6,7 +6,9 @@
  * person's own records and nobody else's, no secrets, staff for anyone,
  * nobody else for another. Erasure: only staff, only with the person's
  * address as confirmation, not of oneself, once; the erased person's session
- * ends; hostile bodies are 4xx. Runs on a fixed clock (Monday 2 March 2026). */
+ * ends; hostile bodies are 4xx. The ML-1 register: the people trained for a
+ * lab with who instructed them, who entered through its doors in a period,
+ * as JSON and CSV; staff only. Runs on a fixed clock (Monday 2 March 2026). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -208,12 +210,74 @@ static void test_staff_erase_a_person(void **st)
     free(member_b);
 }
 
+static void test_the_ml1_register(void **st)
+{
+    int64_t lab = hx_resource_id(&S, staff, "ML-1 Lab A");
+    int64_t bram = hx_me_id(&S, member_a);
+    /* a door of the lab's group reports Bram twice and an alarm */
+    hx_resp r;
+    assert_int_equal(hx_req(&S, "POST", "/api/v1/doors", staff, "{\"name\":\"register-door\",\"group\":\"ml1-a\"}", NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    char path[120], key[128], body[600];
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/events",
+             (long long)json_integer_value(json_object_get(json_object_get(r.json, "door"), "id")));
+    snprintf(key, sizeof key, "%s", json_string_value(json_object_get(r.json, "api_key")));
+    hx_free(&r);
+    snprintf(body, sizeof body, "{\"events\":[{\"id\":\"g1\",\"time\":\"2026-02-26T09:00:00Z\",\"kind\":\"admission\","
+             "\"person_id\":%lld},{\"id\":\"g2\",\"time\":\"2026-02-27T13:30:00Z\",\"kind\":\"admission\","
+             "\"person_id\":%lld},{\"id\":\"g3\",\"time\":\"2026-02-27T14:00:00Z\",\"kind\":\"alarm\","
+             "\"alarm\":\"forced_open\"}]}", (long long)bram, (long long)bram);
+    assert_int_equal(hx_status(&S, "POST", path, key, body), 200);
+    snprintf(path, sizeof path, "/api/v1/resources/%lld/register?from=2026-02-01T00:00:00Z&to=2026-03-02T08:00:00Z",
+             (long long)lab);
+    assert_int_equal(hx_req(&S, "GET", path, staff, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    json_t *auth = json_object_get(r.json, "authorised"), *in = json_object_get(r.json, "present");
+    assert_true(json_array_size(auth) >= 1);
+    int found = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(auth, i, v) {
+        json_t *tr = json_object_get(v, "trainings");
+        assert_true(json_array_size(tr) >= 1);
+        assert_true(strlen(json_string_value(json_object_get(json_array_get(tr, 0), "instructor"))) > 0);
+        found |= json_integer_value(json_object_get(v, "person_id")) == bram;
+    }
+    assert_true(found);
+    assert_int_equal(json_array_size(in), 1);   /* alarms are no entries */
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(in, 0), "entries")), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(in, 0), "company")), "NovaCell Diagnostics B.V.");
+    hx_free(&r);
+    /* the CSV says the same */
+    snprintf(path, sizeof path, "/api/v1/resources/%lld/register.csv?from=2026-02-01T00:00:00Z&to=2026-03-02T08:00:00Z",
+             (long long)lab);
+    assert_int_equal(hx_req(&S, "GET", path, staff, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(strncmp(r.body, "section,person,company,training,instructor", 42) == 0);
+    assert_non_null(strstr(r.body, "\"entered\""));
+    assert_non_null(strstr(r.body, "\"authorised\""));
+    hx_free(&r);
+    /* staff only; bad periods and resources */
+    assert_int_equal(hx_status(&S, "GET", path, admin_a, NULL), 403);
+    assert_int_equal(hx_status(&S, "GET", path, member_a, NULL), 403);
+    assert_int_equal(hx_status(&S, "GET", path, NULL, NULL), 401);
+    static const char *const BAD[] = { "from=2026-03-02T00:00:00Z&to=2026-02-01T00:00:00Z", "from=2020-01-01T00:00:00Z",
+                                       "from=yesterday", "to=", "from=2026-02-30T00:00:00Z" };
+    for (size_t k = 0; k < sizeof BAD / sizeof BAD[0]; k++) {
+        snprintf(path, sizeof path, "/api/v1/resources/%lld/register?%s", (long long)lab, BAD[k]);
+        if (hx_status(&S, "GET", path, staff, NULL) != 400) fail_msg("accepted: %s", BAD[k]);
+    }
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/resources/99999999/register", staff, NULL), 404);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/resources/99999999/register.csv", staff, NULL), 404);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_staff_read_and_set),
         cmocka_unit_test(test_bad_requests_change_nothing),
         cmocka_unit_test(test_a_person_gets_their_data),
+        cmocka_unit_test(test_the_ml1_register),
         cmocka_unit_test(test_staff_erase_a_person),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
