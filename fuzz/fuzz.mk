@@ -1,9 +1,9 @@
 # fuzz.mk: builds one libFuzzer target (FUZZ_SRC -> FUZZ_BIN) with clang,
-# compiling the door-side libraries (core, db, token, credential, door, nfc)
+# compiling the door-side libraries (core, db, token, credential, card, door, nfc)
 # and the recurrence and calendar-feed writers
 # with ASan/UBSan and coverage. Used by tests/fuzz-smoke.sh.
-PKGS := sqlite3 libsodium jansson libcbor inih libnfc libgpiod libcurl libical
-SRC  := $(wildcard core/*.c db/*.c access/token/*.c access/credential/*.c access/door/*.c access/nfc/*.c) \
+PKGS := sqlite3 libsodium jansson libcbor inih libnfc libgpiod libcurl libical libcrypto
+SRC  := $(wildcard core/*.c db/*.c access/token/*.c access/credential/*.c access/card/*.c access/door/*.c access/nfc/*.c) \
         booking/recur.c booking/recur_rule.c booking/ics.c
 GEN  := build/fuzz/gen/migrations.c
 CFLAGS := -std=c17 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -I. $(shell pkg-config --cflags $(PKGS))

@@ -20,6 +20,7 @@
 #include <freefare.h>
 #include "access/card/card.h"
 #include "access/card/dfcrypt.h"
+#include "access/nfc/nfc_desfire.h"
 #include "tests/lib/dfemu.h"
 #include "tests/lib/pn532emu.h"
 
@@ -163,6 +164,88 @@ static void test_refusals(void **st)
     dfe_destroy(d);
 }
 
+/* ---- the door's own read (access/nfc/nfc_desfire) ---- */
+
+/* An in-process transport to the card, which can corrupt one answer: at
+ * exchange `at`, `mode` 1 flips a byte, 2 cuts the answer short, 3 answers
+ * only 91 00, 4 appends a byte, 5 answers an ISO status word. */
+struct dfx {
+    dfe_t *card;
+    int n, at, mode;
+    unsigned pos;
+};
+
+static int dfx_xfer(void *ctx, const uint8_t *tx, size_t txlen, uint8_t *rx, size_t rxcap, size_t *rxlen)
+{
+    struct dfx *x = ctx;
+    uint8_t out[DFE_RESP_MAX + 1];
+    size_t on = 0;
+    assert_int_equal(dfe_process(x->card, tx, txlen, out, &on), 0);
+    if (x->n++ == x->at) {
+        switch (x->mode) {
+        case 1: out[x->pos % on] ^= 0x01; break;
+        case 2: on = x->pos % on; break;
+        case 3: out[0] = 0x91; out[1] = 0x00; on = 2; break;
+        case 4: out[on++] = 0x00; break;
+        case 5: out[0] = 0x6A; out[1] = 0x82; on = 2; break;
+        default: break;
+        }
+    }
+    if (on > rxcap) return LP_ERR_TOOBIG;
+    memcpy(rx, out, on);
+    *rxlen = on;
+    return 0;
+}
+
+static void test_door_read_in_process(void **st)
+{
+    (void)st;
+    uint8_t m[3][16], pass[150], key[16];
+    site_masters(m, 0x20);
+    for (size_t i = 0; i < sizeof pass; i++) pass[i] = (uint8_t)(255 - i);
+    dfe_t *d = enrolled(test_uid, m, "mtf", pass, sizeof pass);
+    assert_int_equal(card_key_derive(m[CARD_KEY_READ], test_uid, "mtf", key), 0);
+    struct dfx x = { .card = d, .at = -1 };
+    nfc_df_result_t res;
+    assert_int_equal(nfc_df_exchange(dfx_xfer, &x, key, &res), 0);
+    assert_int_equal(x.n, 3 + 5);          /* select, two auth steps, five frames */
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    assert_int_equal(card_file_decode(res.file, sizeof res.file, &p, &n), 0);
+    assert_int_equal(n, sizeof pass);
+    assert_memory_equal(p, pass, n);
+    /* Wrong key: the card refuses; no labpass application: not found. */
+    uint8_t wrong[16];
+    memcpy(wrong, key, 16);
+    wrong[3] ^= 0x40;
+    dfe_reset(d);
+    assert_int_equal(nfc_df_exchange(dfx_xfer, &x, wrong, &res), LP_ERR_UNAUTH);
+    for (size_t i = 0; i < sizeof res.file; i++) assert_int_equal(res.file[i], 0);
+    dfe_t *bare = NULL;
+    assert_int_equal(dfe_create(&bare, test_uid), 0);
+    struct dfx y = { .card = bare, .at = -1 };
+    assert_int_equal(nfc_df_exchange(dfx_xfer, &y, key, &res), LP_ERR_NOTFOUND);
+    dfe_destroy(bare);
+    /* Every answer corrupted in every way: an error, never a file. */
+    unsigned fails = 0;
+    for (int at = 0; at < 8; at++) {
+        for (int mode = 1; mode <= 5; mode++) {
+            if (at == 0 && mode == 3) continue;   /* 91 00 is the select's true answer */
+            for (unsigned pos = 0; pos < 61; pos += (mode == 1 || mode == 2) ? 3 : 61) {
+                dfe_reset(d);
+                struct dfx z = { .card = d, .at = at, .mode = mode, .pos = pos };
+                int rc = nfc_df_exchange(dfx_xfer, &z, key, &res);
+                assert_int_not_equal(rc, 0);
+                assert_true(rc == LP_ERR_INVALID || rc == LP_ERR_UNAUTH || rc == LP_ERR_CRYPTO ||
+                            rc == LP_ERR_NOTFOUND);
+                fails++;
+            }
+        }
+    }
+    assert_true(fails > 100);
+    dfe_destroy(d);
+}
+
 /* ---- through libnfc, the emulated PN532 and libfreefare ---- */
 
 struct fx {
@@ -190,7 +273,7 @@ static int fx_setup(void **st)
 static int fx_teardown(void **st)
 {
     struct fx *f = *st;
-    nfc_close(f->dev);
+    if (f->dev) nfc_close(f->dev);
     nfc_exit(f->ctx);
     emu_stop(f->emu);
     free(f);
@@ -315,11 +398,51 @@ static void test_garbage_answers(void **st)
     dfe_destroy(d);
 }
 
+/* The door's read through nfc_rdr: the card is recognised, read, and a
+ * truncated chip answer costs one bounded timeout, not a hang. */
+static void test_door_read_libnfc(void **st)
+{
+    struct fx *f = *st;
+    nfc_close(f->dev);            /* the door's reader takes the device */
+    f->dev = NULL;
+    static const nfc_rdr_opts_t opts = { .xfer_ms = 250, .poll_gap_ms = 20,
+                                         .present_gap_ms = 20, .exchange_ms = 2000 };
+    nfc_rdr_t *r = NULL;
+    assert_int_equal(nfc_rdr_open(emu_connstring(f->emu), &opts, &r), 0);
+    dfe_t *d = enrolled(test_uid, f->m, "mtf", f->pass, sizeof f->pass);
+    emu_present_desfire(f->emu, d);
+    nfc_card_t card;
+    uint8_t key[16];
+    nfc_df_result_t res;
+    assert_int_equal(nfc_rdr_poll(r, 500, &card), 0);
+    assert_int_equal(nfc_df_is_desfire(&card), 1);
+    assert_memory_equal(card.uid, test_uid, 7);
+    assert_int_equal(card_key_derive(f->m[CARD_KEY_READ], card.uid, "mtf", key), 0);
+    assert_int_equal(nfc_df_read(r, key, &res), 0);
+    const uint8_t *p = NULL;
+    size_t n = 0;
+    assert_int_equal(card_file_decode(res.file, sizeof res.file, &p, &n), 0);
+    assert_memory_equal(p, f->pass, sizeof f->pass);
+    assert_int_equal(nfc_rdr_release(r), 0);
+    /* A truncated answer in the middle of the read. */
+    emu_fault_t fault = { .kind = EMU_FAULT_TRUNCATE, .cmd = 0x40, .skip = 4, .count = 1 };
+    emu_present_desfire(f->emu, d);
+    assert_int_equal(nfc_rdr_poll(r, 500, &card), 0);
+    emu_set_fault(f->emu, &fault);
+    int rc = nfc_df_read(r, key, &res);
+    assert_true(rc == LP_ERR_TIMEOUT || rc == LP_ERR_IO || rc == LP_ERR_INVALID);
+    emu_set_fault(f->emu, NULL);
+    nfc_rdr_close(r);
+    dfe_destroy(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_trace_auth),
         cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_door_read_in_process),
+        cmocka_unit_test_setup_teardown(test_door_read_libnfc, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_genuine_card, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_cloned_card, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_other_site, fx_setup, fx_teardown),
