@@ -109,6 +109,10 @@ export const OPERATIONS = Object.freeze({
   getRetention: ['GET', '/api/v1/retention'],
   setRetention: ['PUT', '/api/v1/retention'],
   myDataUrl: ['GET', '/api/v1/me/export'],
+  getMyData: ['GET', '/api/v1/me/export'],
+  erasePerson: ['POST', '/api/v1/people/{id}/erase'],
+  getRegister: ['GET', '/api/v1/resources/{id}/register'],
+  registerCsvUrl: ['GET', '/api/v1/resources/{id}/register.csv'],
 });
 
 // ---- the request ----
@@ -289,3 +293,7 @@ export const getPrivacyNotice = () => call('getPrivacyNotice', { quiet401: true 
 export const getRetention = () => call('getRetention');
 export const setRetention = (body) => call('setRetention', { body });
 export const myDataUrl = () => url('myDataUrl', {});
+export const getMyData = () => call('getMyData');
+export const erasePerson = (id, body) => call('erasePerson', { params: { id }, body });
+export const getRegister = (id, query) => call('getRegister', { params: { id }, query });
+export const registerCsvUrl = (id, query) => url('registerCsvUrl', { id }, query);

@@ -20,6 +20,7 @@ import trainings from './views/trainings.js';
 import billing from './views/billing.js';
 import doors from './views/doors.js';
 import privacy from './views/privacy.js';
+import register from './views/register.js';
 
 const ADMIN = ['tenant_admin'];
 const STAFF = ['staff'];
@@ -39,6 +40,7 @@ const ROUTES = [
   { path: '/resources', view: resources, roles: STAFF, nav: 'nav.resources' },
   { path: '/billing', view: billing, roles: [...ADMIN, ...STAFF], nav: 'nav.billing' },
   { path: '/doors', view: doors, roles: STAFF, nav: 'nav.doors' },
+  { path: '/register', view: register, roles: STAFF, nav: 'nav.register' },
   { path: '/privacy', view: privacy, roles: null, public: true, nav: 'nav.privacy' },
 ];
 

@@ -3,7 +3,7 @@
 // everybody, add people and grant or withdraw trainings.
 
 import {
-  getTenant, addMember, listMembers, updateMember, removeMember, listGrants, withdrawGrant, grantQualification, createPerson,
+  getTenant, addMember, listMembers, updateMember, removeMember, listGrants, withdrawGrant, grantQualification, createPerson, erasePerson,
 } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, badge, copyBox, select, field, table, toast, modal, confirmDialog } from '../dom.js';
@@ -215,7 +215,11 @@ async function staffPeople(root, ctx) {
       { label: t('people.tenant'), render: (p) => (p.is_staff ? badge(t('role.staff'), 'info') : p.tenant_id && tns.get(p.tenant_id) ? tns.get(p.tenant_id).name : '—') },
       { label: t('people.role'), render: (p) => (p.role ? t(`role.${p.role}`) : '—') },
       { label: t('people.account'), render: (p) => (p.status !== 'active' ? badge(t('people.disabled'), 'danger') : p.has_password ? badge(t('people.active'), 'ok') : badge(t('people.invitedBadge'), 'warn')) },
-      { label: '', cls: 'actions', render: (p) => (p.is_staff ? null : button(t('people.trainings'), () => openTrainings(ctx, p), 'btn-small', { 'aria-label': `${t('people.trainings')}: ${data.displayName(p)}` })) },
+      { label: '', cls: 'actions', render: (p) => [
+        p.is_staff ? null : button(t('people.trainings'), () => openTrainings(ctx, p), 'btn-small', { 'aria-label': `${t('people.trainings')}: ${data.displayName(p)}` }),
+        p.id === ctx.me.id || p.email.endsWith('@erased.invalid') ? null
+          : button(t('erase.button'), () => openErase(p, load), 'btn-small btn-danger', { 'aria-label': `${t('erase.button')}: ${data.displayName(p)}` }),
+      ] },
     ], list, { caption: t('people.everybody') }));
   }
   filter.addEventListener('input', draw);
@@ -241,4 +245,34 @@ async function staffPeople(root, ctx) {
   });
   addCard.append(h('h2', { id: 'ppl-add' }, t('people.addTitle')), h('p', { class: 'muted small' }, t('people.addLead')), form, out);
   await load();
+}
+
+// Erasure (staff): the person's address typed again confirms it; the answer
+// says what was done.
+function openErase(p, reload) {
+  const m = modal(t('erase.title', { name: data.displayName(p) }));
+  const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+  const confirm = h('input', { type: 'email', required: true, autocomplete: 'off', spellcheck: 'false' });
+  const go = h('button', { type: 'submit', class: 'btn btn-primary btn-danger-solid' }, t('erase.button'));
+  const form = h('form', { class: 'form', novalidate: true },
+    h('p', null, t('erase.text')),
+    field(t('erase.confirm', { email: p.email }), confirm),
+    h('div', { class: 'form-actions' }, button(t('common.cancel'), () => m.close()), go));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    go.disabled = true;
+    try {
+      const r = await erasePerson(p.id, { confirm_email: confirm.value.trim() });
+      form.replaceWith(h('p', null, t('erase.done', { pseudonym: r.pseudonym, passes: r.passes_revoked })));
+      reload();
+    } catch (err) {
+      const x = explain(err);
+      showIn(out, message('error', x.title, x.text));
+      confirm.focus();
+    } finally {
+      go.disabled = false;
+    }
+  });
+  m.body.append(out, form);
+  confirm.focus();
 }

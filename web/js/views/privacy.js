@@ -3,7 +3,7 @@
 // sign-in page; a signed-in person downloads everything held about them;
 // staff set the retention periods and see the last runs.
 
-import { getPrivacyNotice, getRetention, setRetention, myDataUrl } from '../api.js';
+import { getPrivacyNotice, getRetention, setRetention, myDataUrl, getMyData } from '../api.js';
 import { h, field, showIn, message, table, pageHead } from '../dom.js';
 import { t } from '../i18n.js';
 import { explain } from '../problem.js';
@@ -20,11 +20,49 @@ function noticeTable(notice) {
     { key: 'long', label: t('privacy.howLong') }], rows, { caption: t('privacy.title') });
 }
 
+const SECTIONS = ['profile', 'trainings', 'reservations', 'waitlist', 'emails', 'sessions', 'known_devices',
+  'calendar_feeds', 'credentials', 'passes', 'door_events', 'charges', 'audit'];
+
+function cell(v) {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+// One section of the export as a table (or the profile as a list).
+function section(name, v) {
+  const head = h('h3', null, t(`mydata.${name}`));
+  if (!Array.isArray(v)) {
+    const rows = Object.entries(v || {}).map(([k, x]) => h('div', null, h('dt', null, k), h('dd', null, cell(x))));
+    return h('div', null, head, h('dl', { class: 'facts' }, rows));
+  }
+  if (!v.length) return h('div', null, head, h('p', { class: 'muted' }, t('mydata.none')));
+  const cols = Object.keys(v[0]).map((k) => ({ label: k, render: (r) => cell(r[k]) }));
+  return h('div', null, head, table(cols, v, { caption: t(`mydata.${name}`) }));
+}
+
 function myData() {
+  const shown = h('div');
+  const show = h('button', { type: 'button', class: 'btn' }, t('privacy.show'));
+  show.addEventListener('click', async () => {
+    show.disabled = true;
+    try {
+      const doc = await getMyData();
+      shown.replaceChildren(...SECTIONS.map((s) => section(s, doc[s])));
+      show.remove();
+    } catch (err) {
+      const x = explain(err);
+      shown.replaceChildren(message('error', x.title, x.text));
+      show.disabled = false;
+    }
+  });
   return h('section', { class: 'card', 'aria-labelledby': 'mine-h' },
     h('h2', { id: 'mine-h' }, t('privacy.mine')),
     h('p', null, t('privacy.mineLead')),
-    h('a', { class: 'btn btn-primary', href: myDataUrl(), download: 'labpass-personal-data.json' }, t('privacy.download')));
+    h('div', { class: 'toolbar' },
+      h('a', { class: 'btn btn-primary', href: myDataUrl(), download: 'labpass-personal-data.json' }, t('privacy.download')),
+      show),
+    shown);
 }
 
 function settingsForm(r, out, redraw) {
