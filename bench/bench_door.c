@@ -150,7 +150,7 @@ static void soft_decisions(const char *dir, const char *label, int rounds)
         struct tok_challenge ch;
         struct door_decision d;
         if (door_run_challenge(r, &ch) != 0 || tok_holder_sign(&ch, holder_sk, sig) != 0) exit(1);
-        struct door_tap t = { DOOR_MEDIUM_CREDENTIAL, pass, len, &ch, sig };
+        struct door_tap t = { DOOR_MEDIUM_CREDENTIAL, pass, len, &ch, sig, NULL };
         int64_t t0 = now_ns();
         if (door_run_present(r, &t, &d) != 0) exit(1);
         full[i] = now_ns() - t0;

@@ -190,8 +190,8 @@ static int check_bearer(const struct door_cfg *cfg, const uint8_t *pass, size_t 
         fprintf(stderr, "not a labpass pass (%s)\n", tok_reason_name(why));
         return 1;
     }
-    if (p.claims.has_cnf) {
-        fprintf(stderr, "this pass is bound to a holder key: it works only from the phone or card, not a tag\n");
+    if (p.claims.has_cnf || p.claims.has_card) {
+        fprintf(stderr, "this pass is bound to a holder key or a card: it works only from the phone or card, not a tag\n");
         return 1;
     }
     door_store_t *st = NULL;

@@ -68,6 +68,7 @@ static const struct ckey keys[] = {
     { "reader", "reopen_after", V_INT, F(reopen_after), 1, 100, NULL },
     { "reader", "hang_ms", V_INT, F(hang_ms), 1000, 600000, NULL },
     { "reader", "offline_alarm_s", V_INT, F(offline_alarm_s), 1, 86400, NULL },
+    { "card", "read_key_file", V_STR, 0, 0, 0, 0, NULL },     /* read after the parse */
     { "lock", "backend", V_ENUM, F(lock.backend), 0, 0, lock_backends },
     { "lock", "fail_mode", V_ENUM, F(lock.fail_safe), 0, 0, fail_modes },
     { "lock", "chip", V_STR, F(lock.chip), 0, 0, NULL },
@@ -100,6 +101,7 @@ struct pctx {
     char msg[160];
     unsigned char seen[NKEYS];
     char key_file[DOOR_PATH_MAX];
+    char card_key_file[DOOR_PATH_MAX];
 };
 
 void door_cfg_default(struct door_cfg *c)
@@ -142,7 +144,9 @@ void door_cfg_default(struct door_cfg *c)
 
 void door_cfg_wipe(struct door_cfg *c)
 {
-    if (c) sodium_memzero(c->api_key, sizeof c->api_key);
+    if (!c) return;
+    sodium_memzero(c->api_key, sizeof c->api_key);
+    sodium_memzero(c->card_read_key, sizeof c->card_read_key);
 }
 
 static int name_ok(const char *s)
@@ -323,6 +327,8 @@ static int apply_value(struct pctx *p, const struct ckey *k, const char *v)
     }
     case V_STR:
         if (strcmp(k->name, "api_key_file") == 0) return set_str(p->key_file, sizeof p->key_file, v);
+        if (strcmp(k->name, "read_key_file") == 0)
+            return set_str(p->card_key_file, sizeof p->card_key_file, v);
         return set_str(base + k->off, k->size, v);
     case V_SECRET:
     case V_TEXT:
@@ -394,6 +400,23 @@ static int read_key_file(struct pctx *p)
     return 0;
 }
 
+/* The DESFire read master key: 32 hex digits (and a line end), nothing else. */
+static int read_card_key_file(struct pctx *p)
+{
+    char buf[40];
+    size_t n = 0, bin = 0;
+    int rc = slurp(p->card_key_file, buf, sizeof buf, &n);
+    if (rc != 0) return lp_failf(p->f, rc == LP_ERR_TOOBIG ? LP_ERR_INVALID : rc, "read_key_file",
+                                 "cannot read the card key file, or it is too long");
+    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = '\0';
+    rc = n == 32 && sodium_hex2bin(p->c->card_read_key, sizeof p->c->card_read_key, buf, n,
+                                   NULL, &bin, NULL) == 0 && bin == 16 ? 0 : -1;
+    sodium_memzero(buf, sizeof buf);
+    if (rc != 0) return lp_failf(p->f, LP_ERR_INVALID, "read_key_file", "the card key file holds no 32-hex-digit key");
+    p->c->has_card_key = 1;
+    return 0;
+}
+
 /* Rules across keys, after every key is read. */
 static int cross_check(struct pctx *p)
 {
@@ -407,6 +430,7 @@ static int cross_check(struct pctx *p)
     if (p->key_file[0] && c->api_key[0])
         return lp_failf(p->f, LP_ERR_INVALID, "api_key", "give api_key or api_key_file, not both");
     if (p->key_file[0] && read_key_file(p) != 0) return LP_ERR_INVALID;
+    if (p->card_key_file[0] && read_card_key_file(p) != 0) return LP_ERR_INVALID;
     if (c->url[0] && !c->api_key[0])
         return lp_failf(p->f, LP_ERR_INVALID, "api_key", "a server url needs an API key");
     if (c->url[0] && c->stale_after <= c->policy.sync_interval)

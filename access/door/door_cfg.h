@@ -94,6 +94,9 @@ struct door_cfg {
     int hang_ms;                             /* reader loop silent this long: restart */
     int offline_alarm_s;                     /* reader down this long: alarm */
 
+    int has_card_key;                        /* DESFire cards are read (access protocol 18) */
+    uint8_t card_read_key[16];               /* secret: the site's read master key */
+
     struct door_lock_cfg lock;
     struct door_input_cfg in;
 };

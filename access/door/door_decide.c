@@ -2,6 +2,7 @@
 #include "access/door/door_decide.h"
 #include <stdio.h>
 #include <string.h>
+#include <sodium.h>
 
 static const char *const reason_names[DOOR_REASON_COUNT] = {
     [DOOR_GRANTED] = "granted",
@@ -17,6 +18,8 @@ static const char *const reason_names[DOOR_REASON_COUNT] = {
     [DOOR_INTERNAL_ERROR] = "internal_error",
     [DOOR_WRONG_ISSUER] = "wrong_issuer",
     [DOOR_SYNC_STALE] = "sync_stale",
+    [DOOR_CARD_AUTH_FAILED] = "card_auth_failed",
+    [DOOR_CARD_UNBOUND] = "card_unbound",
 };
 
 const char *door_reason_name(enum door_reason r)
@@ -72,6 +75,10 @@ static int group_match(const struct tok_claims *c, const struct tok_door_setting
 static enum door_reason holder_rule(const struct tok_pass *p, const struct door_view *v,
                                     const struct door_tap *t)
 {
+    if (p->claims.has_card)
+        return t->medium == DOOR_MEDIUM_CARD && t->card_id &&
+               sodium_memcmp(t->card_id, p->claims.card_id, TOK_CARD_ID_LEN) == 0
+               ? DOOR_GRANTED : DOOR_CARD_UNBOUND;
     if (!p->claims.has_cnf)
         return v->policy->bearer_allowed && !v->policy->holder_proof ? DOOR_GRANTED : DOOR_HOLDER_PROOF_FAILED;
     if (t->medium != DOOR_MEDIUM_CREDENTIAL || !t->challenge || !t->proof) return DOOR_HOLDER_PROOF_FAILED;
@@ -110,6 +117,10 @@ int door_decide(const struct door_view *v, const struct door_tap *t, int64_t now
     if (!v || !v->policy || !t || (!t->pass && t->pass_len) || (v->n_keys && !v->keys)) return LP_ERR_INVALID;
     int64_t skew = v->policy->clock_skew;
     int clock_bad = skew < 0 || skew > TOK_SKEW_MAX || now + skew < v->time_floor;
+    if (t->medium == DOOR_MEDIUM_CARD && !t->card_id) {
+        refuse(out, clock_bad ? DOOR_CLOCK_INVALID : DOOR_CARD_AUTH_FAILED);
+        return 0;
+    }
     struct tok_pass p;
     enum tok_reason why = TOK_OK;
     if (!t->pass || tok_decode(t->pass, t->pass_len, &p, &why) != 0) {

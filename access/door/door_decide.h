@@ -16,12 +16,16 @@
  *   skew (not_yet_valid, expired), issuer (wrong_issuer), denylist
  *   (revoked), staff only while the door's sync is stale (sync_stale: only a
  *   standing staff pass, whose only group is "*", passes), door groups
- *   (wrong_door), then the holder rule (holder_proof_failed):
+ *   (wrong_door), then the holder rule (holder_proof_failed, card_unbound):
  *     pass with cnf:    the holder proof must verify (a tag can give none,
  *                       so a copied pass is worth nothing);
+ *     pass bound to a card (cnf {3: card id}): read from that card, which
+ *                       proved its keys (card_unbound otherwise);
  *     pass without cnf: a bearer pass, admitted only where holder_proof = 0
  *                       and bearer_allowed = 1.
- * Rules: docs/access-protocol.md sections 8, 9 and 15.5; docs/door.md. */
+ * A DESFire card that failed its authentication is refused (card_auth_failed)
+ * after the clock check, before its pass (it has none) is looked at.
+ * Rules: docs/access-protocol.md sections 8, 9, 15.5 and 18; docs/door.md. */
 #ifndef LP_DOOR_DECIDE_H
 #define LP_DOOR_DECIDE_H
 #include <stddef.h>
@@ -44,12 +48,17 @@ enum door_reason {
     DOOR_INTERNAL_ERROR,       /* the door could not decide (state unreadable): refused */
     DOOR_WRONG_ISSUER,         /* the pass's iss is not this site's */
     DOOR_SYNC_STALE,           /* no verified sync for too long: staff passes only */
+    DOOR_CARD_AUTH_FAILED,     /* a DESFire card failed AES authentication with its
+                                  diversified read key: a clone, another site's card */
+    DOOR_CARD_UNBOUND,         /* a card-bound pass not read from the card it names */
     DOOR_REASON_COUNT
 };
 
 enum door_medium {
     DOOR_MEDIUM_CREDENTIAL = 0,  /* ISO 14443-4 labpass application: pass + holder proof */
     DOOR_MEDIUM_TAG,             /* NTAG21x NDEF: the pass only (bearer) */
+    DOOR_MEDIUM_CARD,            /* DESFire labpass application: the pass, read after the
+                                    card authenticated (access protocol section 18) */
 };
 
 /* Is cti on the denylist? Returns 0 and sets *denied, or a negative lp_err. */
@@ -76,6 +85,8 @@ struct door_tap {
     size_t pass_len;
     const struct tok_challenge *challenge;
     const uint8_t *proof;
+    const uint8_t *card_id;      /* DOOR_MEDIUM_CARD: the id of the card that authenticated
+                                    (TOK_CARD_ID_LEN bytes); NULL: it failed authentication */
 };
 
 struct door_decision {

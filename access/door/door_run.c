@@ -12,7 +12,9 @@
 #include "access/door/door_lock.h"
 #include "access/door/door_store.h"
 #include "access/door/door_sync.h"
+#include "access/card/card.h"
 #include "access/nfc/nfc_cred.h"
+#include "access/nfc/nfc_desfire.h"
 #include "access/nfc/nfc_rdr.h"
 #include "access/nfc/nfc_tag.h"
 #include "core/clock.h"
@@ -149,7 +151,7 @@ static int stale_tick(door_run_t *r, int64_t now);
 
 static void log_decision(const struct door_decision *d, enum door_medium m)
 {
-    const char *medium = m == DOOR_MEDIUM_CREDENTIAL ? "credential" : "tag";
+    const char *medium = m == DOOR_MEDIUM_CREDENTIAL ? "credential" : m == DOOR_MEDIUM_CARD ? "card" : "tag";
     if (d->verified)
         log_info(COMPONENT, "%s tap: %s (person %s)", medium, door_reason_name(d->reason), d->claims.sub);
     else
@@ -345,7 +347,7 @@ static void tap_credential(door_run_t *r)
         return;
     }
     rc = nfc_cred_read(r->rdr, chb, clen, &res);
-    struct door_tap t = { DOOR_MEDIUM_CREDENTIAL, res.pass, res.pass_len, &ch, res.sig };
+    struct door_tap t = { DOOR_MEDIUM_CREDENTIAL, res.pass, res.pass_len, &ch, res.sig, NULL };
     after_read(r, rc, &t, now);
     sodium_memzero(&res, sizeof res);
 }
@@ -355,8 +357,42 @@ static void tap_tag(door_run_t *r)
     uint8_t pass[CRED_PASS_MAX];
     size_t len = 0;
     int rc = nfc_tag_read_pass(r->rdr, pass, sizeof pass, &len);
-    struct door_tap t = { DOOR_MEDIUM_TAG, pass, len, NULL, NULL };
+    struct door_tap t = { DOOR_MEDIUM_TAG, pass, len, NULL, NULL, NULL };
     after_read(r, rc, &t, clk_now());
+}
+
+/* A DESFire card (access protocol 18.5): the read key diversified for its
+ * UID and the site, the pass file over the enciphered channel, the card id
+ * for the binding. A card that fails authentication is refused. */
+static void tap_desfire(door_run_t *r, const nfc_card_t *card)
+{
+    static nfc_df_result_t res;             /* reader thread only */
+    uint8_t key[DFC_KEY], id[CARD_ID_LEN];
+    const uint8_t *pass = NULL;
+    size_t len = 0;
+    if (!r->cfg->has_card_key || card_key_derive(r->cfg->card_read_key, card->uid, r->issuer, key) != 0) {
+        stat_add(r, &r->stats.ignored);
+        log_debug(COMPONENT, "DESFire card: no card key or site code, ignored");
+        return;
+    }
+    int64_t now = clk_now();
+    int rc = nfc_df_read(r->rdr, key, &res);
+    sodium_memzero(key, sizeof key);
+    card_id(card->uid, id);
+    struct door_tap t = { .medium = DOOR_MEDIUM_CARD, .card_id = id };
+    if (rc == LP_ERR_UNAUTH) {
+        struct door_decision d;
+        r->errors = 0;
+        t.card_id = NULL;
+        if (present_at(r, &t, now, &d) != 0) log_error(COMPONENT, "decision failed");
+    } else {
+        if (rc == LP_ERR_CRYPTO) rc = LP_ERR_INVALID;
+        if (rc == 0 && card_file_decode(res.file, sizeof res.file, &pass, &len) != 0) rc = LP_ERR_INVALID;
+        t.pass = pass;
+        t.pass_len = len;
+        after_read(r, rc, &t, now);
+    }
+    sodium_memzero(&res, sizeof res);
 }
 
 static void finish_card(door_run_t *r)
@@ -382,7 +418,8 @@ static void one_round(door_run_t *r)
         return;
     }
     reload_if_changed(r);
-    if (card.kind == NFC_CARD_ISODEP) tap_credential(r);
+    if (card.kind == NFC_CARD_ISODEP && nfc_df_is_desfire(&card)) tap_desfire(r, &card);
+    else if (card.kind == NFC_CARD_ISODEP) tap_credential(r);
     else if (card.kind == NFC_CARD_T2) tap_tag(r);
     else stat_add(r, &r->stats.ignored);
     finish_card(r);

@@ -11,7 +11,7 @@
 /* Claim labels (RFC 8392, RFC 8747) and COSE_Key labels (RFC 9052/9053). */
 enum {
     CL_ISS = 1, CL_SUB = 2, CL_EXP = 4, CL_NBF = 5, CL_IAT = 6, CL_CTI = 7, CL_CNF = 8,
-    CNF_COSE_KEY = 1,
+    CNF_COSE_KEY = 1, CNF_KID = 3,
     KEY_KTY = 1, KEY_CRV = -1, KEY_X = -2,
     KTY_OKP = 1, CRV_ED25519 = 6,
 };
@@ -91,10 +91,20 @@ int tok_claims_check(const struct tok_claims *c)
         return LP_ERR_INVALID;
     if ((c->has_reservation && c->reservation < 0) || (c->has_tenant && c->tenant < 0))
         return LP_ERR_INVALID;
+    if (c->has_cnf && c->has_card)
+        return LP_ERR_INVALID;
     return 0;
 }
 
 /* ---- encoder ---- */
+
+/* A card binding: cnf = {3: card id} (RFC 8747 key identifier). */
+static void put_cnf_card(struct tok_wr *w, const uint8_t id[TOK_CARD_ID_LEN])
+{
+    tok_wr_map(w, 1);
+    tok_wr_uint(w, CNF_KID);
+    tok_wr_bstr(w, id, TOK_CARD_ID_LEN);
+}
 
 static void put_cnf(struct tok_wr *w, const uint8_t pk[TOK_PK_LEN])
 {
@@ -131,7 +141,7 @@ static void put_labpass(struct tok_wr *w, const struct tok_claims *c)
 /* Claims in deterministic key order: 1 2 4 5 6 7 8 -65537. */
 static void put_claims(struct tok_wr *w, const struct tok_claims *c)
 {
-    tok_wr_map(w, 7 + !!c->has_cnf);
+    tok_wr_map(w, 7 + !!(c->has_cnf || c->has_card));
     tok_wr_uint(w, CL_ISS);
     tok_wr_tstr(w, c->iss, strlen(c->iss));
     tok_wr_uint(w, CL_SUB);
@@ -147,6 +157,9 @@ static void put_claims(struct tok_wr *w, const struct tok_claims *c)
     if (c->has_cnf) {
         tok_wr_uint(w, CL_CNF);
         put_cnf(w, c->cnf_pk);
+    } else if (c->has_card) {
+        tok_wr_uint(w, CL_CNF);
+        put_cnf_card(w, c->card_id);
     }
     put_labpass(w, c);
 }
@@ -215,11 +228,29 @@ static int cl_cti(struct tok_rd *r, struct tok_claims *c)
     return 0;
 }
 
-/* cnf = {1: {1: 1, -1: 6, -2: bstr .size 32}}, exactly, in this order. */
+/* cnf = {3: bstr .size 16}: the card id of a DESFire card (section 18.3). */
+static int cl_cnf_card(struct tok_rd *r, struct tok_claims *c)
+{
+    struct tok_item it;
+    if (tok_rd_expect(r, TK_BSTR, &it) != 0 || it.val != TOK_CARD_ID_LEN)
+        return LP_ERR_INVALID;
+    memcpy(c->card_id, it.data, TOK_CARD_ID_LEN);
+    c->has_card = 1;
+    return 0;
+}
+
+/* cnf = {1: {1: 1, -1: 6, -2: bstr .size 32}}, exactly, in this order, or
+ * {3: card id}. */
 static int cl_cnf(struct tok_rd *r, struct tok_claims *c)
 {
     struct tok_item it;
-    if (tok_rd_expect(r, TK_MAP, &it) != 0 || it.val != 1 || get_int_is(r, CNF_COSE_KEY) != 0)
+    int64_t method = 0;
+    if (tok_rd_expect(r, TK_MAP, &it) != 0 || it.val != 1 || tok_rd_next(r, &it) != 0 ||
+        tok_item_int(&it, &method) != 0)
+        return LP_ERR_INVALID;
+    if (method == CNF_KID)
+        return cl_cnf_card(r, c);
+    if (method != CNF_COSE_KEY)
         return LP_ERR_INVALID;
     if (tok_rd_expect(r, TK_MAP, &it) != 0 || it.val != 3)
         return LP_ERR_INVALID;

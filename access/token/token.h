@@ -32,6 +32,7 @@
 #define TOK_GROUP_MAX     16   /* bytes of one door group name */
 #define TOK_GROUPS_MAX    8    /* door groups per pass (at least 1) */
 #define TOK_CTI_LEN       16   /* bytes of the CWT id */
+#define TOK_CARD_ID_LEN   16   /* bytes of a card id (cnf kid, access protocol 18.3) */
 #define TOK_PK_LEN        crypto_sign_PUBLICKEYBYTES  /* 32 */
 #define TOK_SK_LEN        crypto_sign_SECRETKEYBYTES  /* 64: seed || public key */
 #define TOK_SIG_LEN       crypto_sign_BYTES           /* 64 */
@@ -71,6 +72,8 @@ struct tok_claims {
     uint8_t cti[TOK_CTI_LEN];           /* random pass id */
     int has_cnf;                        /* holder key present */
     uint8_t cnf_pk[TOK_PK_LEN];         /* holder's Ed25519 public key */
+    int has_card;                       /* bound to a DESFire card: cnf {3: card id} */
+    uint8_t card_id[TOK_CARD_ID_LEN];   /* (never together with has_cnf) */
     size_t n_groups;                    /* 1..TOK_GROUPS_MAX, no duplicates */
     char groups[TOK_GROUPS_MAX][TOK_GROUP_MAX + 1];
     int has_reservation;

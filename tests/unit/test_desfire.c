@@ -17,10 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <nfc/nfc.h>
+#include <sodium.h>
 #include <freefare.h>
 #include "access/card/card.h"
 #include "access/card/dfcrypt.h"
+#include "access/door/door_decide.h"
 #include "access/nfc/nfc_desfire.h"
+#include "access/token/token.h"
 #include "tests/lib/dfemu.h"
 #include "tests/lib/pn532emu.h"
 
@@ -246,6 +249,100 @@ static void test_door_read_in_process(void **st)
     dfe_destroy(d);
 }
 
+/* ---- the decision for a card (door_decide) ---- */
+
+#define T0 1796000000   /* 2026-12-01, fixed */
+
+static int never_denied(void *ctx, const uint8_t cti[TOK_CTI_LEN], int *denied)
+{
+    (void)ctx; (void)cti;
+    *denied = 0;
+    return 0;
+}
+
+/* A pass for person 7, group ml1, signed by the seeded site key; bound to
+ * the card id when card is given, to a holder key when holder is set. */
+static size_t card_pass(uint8_t *out, size_t cap, const uint8_t *card, int holder, struct tok_key *key)
+{
+    uint8_t pk[TOK_PK_LEN], sk[TOK_SK_LEN];
+    crypto_sign_seed_keypair(pk, sk, (const uint8_t *)"labpass-test-desfire-site-key-01");
+    memcpy(key->pk, pk, TOK_PK_LEN);
+    tok_kid_from_pk(pk, key->kid);
+    key->kid_len = TOK_KID_LEN;
+    struct tok_claims c = { .nbf = T0 - 600, .exp = T0 + 3600, .iat = T0 - 700, .n_groups = 1 };
+    strcpy(c.iss, "mtf");
+    strcpy(c.sub, "7");
+    strcpy(c.groups[0], "ml1");
+    memset(c.cti, 0x3C, TOK_CTI_LEN);
+    if (card) {
+        c.has_card = 1;
+        memcpy(c.card_id, card, TOK_CARD_ID_LEN);
+    }
+    if (holder) {
+        c.has_cnf = 1;
+        memset(c.cnf_pk, 0x11, TOK_PK_LEN);
+    }
+    size_t n = 0;
+    assert_int_equal(tok_encode(&c, sk, key->kid, key->kid_len, out, cap, &n), 0);
+    return n;
+}
+
+static enum door_reason decide_card(const uint8_t *pass, size_t len, enum door_medium m,
+                                    const uint8_t *read_from, const struct tok_key *key)
+{
+    struct tok_door_settings pol = { .n_groups = 1, .holder_proof = 1, .clock_skew = 120,
+                                     .pulse_ms = 3000, .sync_interval = 60 };
+    strcpy(pol.groups[0], "ml1");
+    strcpy(pol.name, "lab-1");
+    struct door_view v = { .policy = &pol, .issuer = "mtf", .keys = key, .n_keys = 1,
+                           .denied = never_denied };
+    struct door_tap t = { .medium = m, .pass = pass, .pass_len = len, .card_id = read_from };
+    struct door_decision d;
+    assert_int_equal(door_decide(&v, &t, T0, &d), 0);
+    assert_int_equal(d.granted, d.reason == DOOR_GRANTED);
+    return d.reason;
+}
+
+static void test_decide_card(void **st)
+{
+    (void)st;
+    uint8_t id[CARD_ID_LEN], other_id[CARD_ID_LEN], pass[TOK_PASS_MAX], other_uid[7];
+    struct tok_key key;
+    card_id(test_uid, id);
+    memcpy(other_uid, test_uid, 7);
+    other_uid[6] ^= 0x01;
+    card_id(other_uid, other_id);
+    size_t n = card_pass(pass, sizeof pass, id, 0, &key);
+    assert_true(n <= 200);                       /* inside the pass budget */
+    /* The pass decodes with its binding. */
+    struct tok_pass p;
+    assert_int_equal(tok_decode(pass, n, &p, NULL), 0);
+    assert_int_equal(p.claims.has_card, 1);
+    assert_int_equal(p.claims.has_cnf, 0);
+    assert_memory_equal(p.claims.card_id, id, CARD_ID_LEN);
+    assert_int_equal(decide_card(pass, n, DOOR_MEDIUM_CARD, id, &key), DOOR_GRANTED);
+    assert_int_equal(decide_card(pass, n, DOOR_MEDIUM_CARD, other_id, &key), DOOR_CARD_UNBOUND);
+    assert_int_equal(decide_card(pass, n, DOOR_MEDIUM_TAG, NULL, &key), DOOR_CARD_UNBOUND);
+    assert_int_equal(decide_card(pass, n, DOOR_MEDIUM_CREDENTIAL, NULL, &key), DOOR_CARD_UNBOUND);
+    assert_int_equal(decide_card(pass, n, DOOR_MEDIUM_CARD, NULL, &key), DOOR_CARD_AUTH_FAILED);
+    assert_int_equal(decide_card(NULL, 0, DOOR_MEDIUM_CARD, NULL, &key), DOOR_CARD_AUTH_FAILED);
+    /* A phone's pass (holder key) copied onto a card proves nothing. */
+    n = card_pass(pass, sizeof pass, NULL, 1, &key);
+    assert_int_equal(decide_card(pass, n, DOOR_MEDIUM_CARD, id, &key), DOOR_HOLDER_PROOF_FAILED);
+    /* A forged binding (one byte of the signed pass changed) fails the signature. */
+    n = card_pass(pass, sizeof pass, id, 0, &key);
+    uint8_t *at = memmem(pass, n, id, CARD_ID_LEN);
+    assert_non_null(at);
+    at[0] ^= 0x01;
+    assert_int_equal(decide_card(pass, n, DOOR_MEDIUM_CARD, other_id, &key), DOOR_BAD_SIGNATURE);
+    /* Both bindings at once cannot be issued; cnf of another method is malformed. */
+    struct tok_claims c = p.claims;
+    c.has_cnf = 1;
+    assert_int_equal(tok_claims_check(&c), LP_ERR_INVALID);
+    assert_string_equal(door_reason_name(DOOR_CARD_AUTH_FAILED), "card_auth_failed");
+    assert_string_equal(door_reason_name(DOOR_CARD_UNBOUND), "card_unbound");
+}
+
 /* ---- through libnfc, the emulated PN532 and libfreefare ---- */
 
 struct fx {
@@ -442,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_trace_auth),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_door_read_in_process),
+        cmocka_unit_test(test_decide_card),
         cmocka_unit_test_setup_teardown(test_door_read_libnfc, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_genuine_card, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_cloned_card, fx_setup, fx_teardown),

@@ -665,7 +665,7 @@ static void decide(const struct dcase *c, struct door_decision *d)
     if (c->proof == 4) ch.nonce[3] ^= 0x40;
     struct door_view v = { .policy = &pol, .issuer = c->issuer, .keys = &key, .n_keys = 1, .time_floor = c->floor,
                            .denied = fake_deny, .deny_ctx = (void *)c };
-    struct door_tap t = { c->medium, pass, len, c->proof ? &ch : NULL, c->proof ? sig : NULL };
+    struct door_tap t = { c->medium, pass, len, c->proof ? &ch : NULL, c->proof ? sig : NULL, NULL };
     assert_int_equal(door_decide(&v, &t, c->now, d), 0);
 }
 
@@ -1793,7 +1793,7 @@ static void test_run_present(void **st)
     size_t len = mkpass(&o, pass);
     assert_int_equal(door_run_challenge(x.run, &ch), 0);
     assert_int_equal(tok_holder_sign(&ch, K.holder_sk, sig), 0);
-    struct door_tap t = { DOOR_MEDIUM_CREDENTIAL, pass, len, &ch, sig };
+    struct door_tap t = { DOOR_MEDIUM_CREDENTIAL, pass, len, &ch, sig, NULL };
     struct door_decision d;
     assert_int_equal(door_run_present(x.run, &t, &d), 0);
     assert_true(d.granted);
@@ -1851,7 +1851,7 @@ static enum door_reason stale_tap(struct stale_fx *x, const char *group, uint8_t
     struct tok_challenge ch;
     assert_int_equal(door_run_challenge(x->run, &ch), 0);
     assert_int_equal(tok_holder_sign(&ch, K.holder_sk, sig), 0);
-    struct door_tap t = { DOOR_MEDIUM_CREDENTIAL, pass, len, &ch, sig };
+    struct door_tap t = { DOOR_MEDIUM_CREDENTIAL, pass, len, &ch, sig, NULL };
     struct door_decision d;
     assert_int_equal(door_run_present(x->run, &t, &d), 0);
     assert_int_equal(d.granted, d.reason == DOOR_GRANTED);
