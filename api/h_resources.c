@@ -347,12 +347,14 @@ static json_t *json_grant(const qual_grant *g)
                           "qualification_id", (json_int_t)g->qualification_id, "name", g->name,
                           "granted_at", api_time_json(g->granted_at), "expires_at", api_time_json(g->expires_at));
     json_object_set_new(j, "withdrawn_at", api_time_json(g->withdrawn_at));
+    json_object_set_new(j, "instructed_by", json_string(g->instructed_by));
     json_object_set_new(j, "valid", json_boolean(!g->withdrawn_at && g->expires_at > clk_now()));
     return j;
 }
 
 static const struct jv_field GRANT[] = {
-    { "person_id", JV_INT, 1, INT32_MAX, 1 }, { "expires_at", JV_TIME, 0, 0, 0 }, JV_END };
+    { "person_id", JV_INT, 1, INT32_MAX, 1 }, { "expires_at", JV_TIME, 0, 0, 0 },
+    { "instructed_by", JV_STRING, 0, 200, 0 }, JV_END };
 
 void h_qual_grant(api_ctx *c)
 {
@@ -362,7 +364,8 @@ void h_qual_grant(api_ctx *c)
     if (jv_has(b, "expires_at") && lt_parse_rfc3339(jv_str(b, "expires_at", ""), &exp) != 0) exp = -1;
     qual_grant g;
     lp_fail f = { 0 };
-    int rc = exp < 0 ? LP_ERR_INVALID : qual_grant_add(c->db, &c->actor, jv_int(b, "person_id", 0), c->params[0], exp, &g, &f);
+    int rc = exp < 0 ? LP_ERR_INVALID : qual_grant_add_by(c->db, &c->actor, jv_int(b, "person_id", 0), c->params[0],
+                                                                     exp, jv_str(b, "instructed_by", ""), &g, &f);
     json_decref(b);
     if (rc) { api_fail(c, rc, &f); return; }
     api_reply_json(c, 201, json_grant(&g));

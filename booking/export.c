@@ -17,7 +17,8 @@ const exp_section bk_export_sections[] = {
       "FROM people p WHERE p.id = ?1" },
     { "trainings",
       "SELECT COALESCE(json_group_array(json_object('qualification', q.name, 'granted_at', " T("g.granted_at") ", "
-      "'expires_at', " T("g.expires_at") ", 'withdrawn_at', " T("g.withdrawn_at") ", 'granted_by', g.granted_by)), '[]') "
+      "'expires_at', " T("g.expires_at") ", 'withdrawn_at', " T("g.withdrawn_at") ", 'granted_by', g.granted_by, "
+      "'instructed_by', g.instructed_by)), '[]') "
       "FROM (SELECT * FROM qualification_grants WHERE person_id = ?1 ORDER BY id) g "
       "JOIN qualifications q ON q.id = g.qualification_id" },
     { "reservations",

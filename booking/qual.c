@@ -12,7 +12,7 @@ static const char *SNAP_QUAL =
     "FROM qualifications WHERE id = ?1";
 static const char *SNAP_GRANT =
     "SELECT json_object('id', id, 'person_id', person_id, 'qualification_id', qualification_id, "
-    "'granted_at', granted_at, 'expires_at', expires_at, 'withdrawn_at', withdrawn_at) "
+    "'granted_at', granted_at, 'expires_at', expires_at, 'withdrawn_at', withdrawn_at, 'instructed_by', instructed_by) "
     "FROM qualification_grants WHERE id = ?1";
 
 int qual_create(db_t *db, const actor_t *who, qual_def *q, lp_fail *f)
@@ -73,7 +73,8 @@ int qual_list(db_t *db, qual_def **out, size_t *n)
     return db_collect(st, sizeof **out, row_to_qual, (void **)out, n);
 }
 
-#define GRANT_COLS "g.id, g.person_id, g.qualification_id, q.name, g.granted_at, g.expires_at, COALESCE(g.withdrawn_at, 0)"
+#define GRANT_COLS "g.id, g.person_id, g.qualification_id, q.name, g.granted_at, g.expires_at, " \
+                   "COALESCE(g.withdrawn_at, 0), g.instructed_by"
 
 static int row_to_grant(sqlite3_stmt *st, void *elem)
 {
@@ -86,6 +87,7 @@ static int row_to_grant(sqlite3_stmt *st, void *elem)
     g->granted_at = sqlite3_column_int64(st, 4);
     g->expires_at = sqlite3_column_int64(st, 5);
     g->withdrawn_at = sqlite3_column_int64(st, 6);
+    snprintf(g->instructed_by, sizeof g->instructed_by, "%s", db_col_text(st, 7));
     return 0;
 }
 
@@ -106,21 +108,31 @@ int qual_grant_get(db_t *db, int64_t grant_id, qual_grant *out)
 int qual_grant_add(db_t *db, const actor_t *who, int64_t person_id, int64_t qual_id, int64_t expires_at,
                    qual_grant *out, lp_fail *f)
 {
+    return qual_grant_add_by(db, who, person_id, qual_id, expires_at, "", out, f);
+}
+
+int qual_grant_add_by(db_t *db, const actor_t *who, int64_t person_id, int64_t qual_id, int64_t expires_at,
+                      const char *instructed_by, qual_grant *out, lp_fail *f)
+{
     qual_def q;
     int64_t now = clk_now();
+    if (!instructed_by) instructed_by = "";
+    if (instructed_by[0] && !lp_text_ok(instructed_by, 200))
+        return lp_failf(f, LP_ERR_INVALID, "instructed_by", "instructed_by must be at most 200 characters of text");
     int rc = qual_get(db, qual_id, &q);
     if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "qualification_id", "no such qualification");
     if (rc) return rc;
     if (expires_at == 0) expires_at = now + (int64_t)q.validity_days * 86400;
     if (expires_at <= now) return lp_failf(f, LP_ERR_INVALID, "expires_at", "expires_at must be in the future");
     sqlite3_stmt *st = db_stmt(db, "INSERT INTO qualification_grants(person_id, qualification_id, granted_at, "
-                                   "expires_at, granted_by) VALUES (?1, ?2, ?3, ?4, ?5)");
+                                   "expires_at, granted_by, instructed_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!st) return LP_ERR_DB;
     int own = sqlite3_get_autocommit(db_handle(db));
     rc = own ? db_begin(db) : 0;
     if (rc) return rc;
     db_bind_int(st, 1, person_id); db_bind_int(st, 2, qual_id); db_bind_int(st, 3, now);
     db_bind_int(st, 4, expires_at); db_bind_text(st, 5, who && who->label ? who->label : "system");
+    db_bind_text(st, 6, instructed_by);
     rc = db_exec_stmt(st);
     if (rc == LP_ERR_CONFLICT) rc = lp_failf(f, LP_ERR_NOTFOUND, "person_id", "no such person");
     int64_t gid = rc == 0 ? db_last_id(db) : 0;
@@ -226,7 +238,8 @@ int qual_register(db_t *db, int64_t resource_id, int64_t at, qual_register_row *
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = db_stmt(db,
-        "SELECT p.id, p.name, COALESCE(t.name, ''), q.name, CASE WHEN g.granted_by LIKE 'person:%' THEN COALESCE("
+        "SELECT p.id, p.name, COALESCE(t.name, ''), q.name, CASE WHEN g.instructed_by <> '' THEN g.instructed_by "
+        "WHEN g.granted_by LIKE 'person:%' THEN COALESCE("
         "(SELECT name FROM people WHERE id = CAST(substr(g.granted_by, 8) AS INTEGER)), g.granted_by) ELSE g.granted_by "
         "END, g.granted_at, g.expires_at FROM qualification_grants g JOIN people p ON p.id = g.person_id "
         "JOIN qualifications q ON q.id = g.qualification_id LEFT JOIN memberships m ON m.person_id = p.id "

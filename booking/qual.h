@@ -14,6 +14,7 @@ typedef struct qual_def { int64_t id; char name[121]; char description[501]; int
 typedef struct qual_grant {
     int64_t id, person_id, qualification_id;
     char name[121];
+    char instructed_by[201];   /* "" when the person who recorded it instructed */
     int64_t granted_at, expires_at, withdrawn_at;
 } qual_grant;
 
@@ -23,6 +24,11 @@ int qual_list(db_t *db, qual_def **out, size_t *n) LP_MUST;
 /* Grants q to person from now until expires_at (0: now + validity_days). */
 int qual_grant_add(db_t *db, const actor_t *who, int64_t person_id, int64_t qual_id, int64_t expires_at,
                    qual_grant *out, lp_fail *f) LP_MUST;
+/* The same, naming who instructed the training (0 to 200 characters, no
+ * control characters; "" = who records it). LP_ERR_INVALID naming
+ * instructed_by. */
+int qual_grant_add_by(db_t *db, const actor_t *who, int64_t person_id, int64_t qual_id, int64_t expires_at,
+                      const char *instructed_by, qual_grant *out, lp_fail *f) LP_MUST;
 int qual_grant_withdraw(db_t *db, const actor_t *who, int64_t grant_id) LP_MUST;
 int qual_grant_get(db_t *db, int64_t grant_id, qual_grant *out) LP_MUST;
 /* Grants of one person (person_id > 0), or all grants expiring before

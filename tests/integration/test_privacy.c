@@ -228,6 +228,29 @@ static void test_the_ml1_register(void **st)
              "\"person_id\":%lld},{\"id\":\"g3\",\"time\":\"2026-02-27T14:00:00Z\",\"kind\":\"alarm\","
              "\"alarm\":\"forced_open\"}]}", (long long)bram, (long long)bram);
     assert_int_equal(hx_status(&S, "POST", path, key, body), 200);
+    /* the lab's induction again, with the instructor staff name */
+    hx_req(&S, "GET", "/api/v1/qualifications", staff, NULL, NULL, &r);
+    int64_t cabinet = 0;
+    size_t qi;
+    json_t *qv;
+    json_array_foreach(json_object_get(r.json, "qualifications"), qi, qv)
+        if (!strcmp(json_string_value(json_object_get(qv, "name")), "ML-1 biosafety induction"))
+            cabinet = json_integer_value(json_object_get(qv, "id"));
+    hx_free(&r);
+    assert_true(cabinet > 0);
+    char gpath[80], gbody[400], long_name[202];
+    snprintf(gpath, sizeof gpath, "/api/v1/qualifications/%lld/grants", (long long)cabinet);
+    memset(long_name, 'a', 201);
+    long_name[201] = '\0';
+    snprintf(gbody, sizeof gbody, "{\"person_id\":%lld,\"instructed_by\":\"%s\"}", (long long)bram, long_name);
+    assert_int_equal(hx_status(&S, "POST", gpath, staff, gbody), 400);
+    snprintf(gbody, sizeof gbody, "{\"person_id\":%lld,\"instructed_by\":\"bad\\u0007bell\"}", (long long)bram);
+    assert_int_equal(hx_status(&S, "POST", gpath, staff, gbody), 400);
+    snprintf(gbody, sizeof gbody, "{\"person_id\":%lld,\"instructed_by\":\"Dr. Anna de Wit\"}", (long long)bram);
+    assert_int_equal(hx_req(&S, "POST", gpath, staff, gbody, NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "instructed_by")), "Dr. Anna de Wit");
+    hx_free(&r);
     snprintf(path, sizeof path, "/api/v1/resources/%lld/register?from=2026-02-01T00:00:00Z&to=2026-03-02T08:00:00Z",
              (long long)lab);
     assert_int_equal(hx_req(&S, "GET", path, staff, NULL, NULL, &r), 0);
@@ -244,6 +267,7 @@ static void test_the_ml1_register(void **st)
         found |= json_integer_value(json_object_get(v, "person_id")) == bram;
     }
     assert_true(found);
+    assert_non_null(strstr(r.body, "\"instructor\":\"Dr. Anna de Wit\""));
     assert_int_equal(json_array_size(in), 1);   /* alarms are no entries */
     assert_int_equal(json_integer_value(json_object_get(json_array_get(in, 0), "entries")), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(in, 0), "company")), "NovaCell Diagnostics B.V.");

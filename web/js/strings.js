@@ -695,6 +695,8 @@ export const STRINGS = {
   'mydata.door_events': ['Door events', 'Deurgebeurtenissen'],
   'mydata.charges': ['Charges', 'Kosten'],
   'mydata.audit': ['Audit log entries', 'Auditregels'],
+  'grant.instructor': ['Instructed by', 'Gegeven door'],
+  'grant.instructorHint': ['Leave empty when you gave the training yourself.', 'Laat leeg als je de training zelf gaf.'],
   'nav.register': ['ML-1 register', 'ML-1-register'],
   'register.title': ['ML-1 register', 'ML-1-register'],
   'register.lead': ['Who may work in a lab, with their trainings, and who entered it: for the biosafety officer and inspections.', 'Wie in een lab mag werken, met hun trainingen, en wie er binnenkwam: voor de biologischeveiligheidsfunctionaris en inspecties.'],

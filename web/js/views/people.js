@@ -163,9 +163,11 @@ export async function grantForm(ctx, out, onDone, fixedPerson) {
     pSel = select([{ value: '', label: t('grant.choosePerson') }, ...ppl.map((x) => ({ value: x.id, label: `${data.displayName(x)}${x.tenant_id && tns.get(x.tenant_id) ? ` — ${tns.get(x.tenant_id).name}` : ''}` }))], '');
   }
   const until = h('input', { type: 'date' });
+  const instructor = h('input', { type: 'text', maxlength: '200', autocomplete: 'off' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('grant.grant'));
   const form = h('form', { class: 'inline-form', novalidate: true },
-    pSel ? field(t('grant.person'), pSel) : null, field(t('grant.training'), qSel), field(t('grant.until'), until, t('grant.untilHint')), submit);
+    pSel ? field(t('grant.person'), pSel) : null, field(t('grant.training'), qSel), field(t('grant.until'), until, t('grant.untilHint')),
+    field(t('grant.instructor'), instructor, t('grant.instructorHint')), submit);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const pid = fixedPerson ? fixedPerson.id : Number(pSel.value);
@@ -173,6 +175,7 @@ export async function grantForm(ctx, out, onDone, fixedPerson) {
     if (until.value && !validDate(until.value)) { showIn(out, message('error', t('book.badDate'), '')); until.focus(); return; }
     const body = { person_id: pid };
     if (until.value) body.expires_at = rfc3339(at(until.value, 23 * 60 + 59));
+    if (instructor.value.trim()) body.instructed_by = instructor.value.trim();
     submit.disabled = true;
     try {
       const g = await grantQualification(qSel.value, body);
