@@ -30,6 +30,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "access/card/card.h"
 #include "access/credential/cred.h"
 #include "access/door/door_cfg.h"
 #include "access/door/door_decide.h"
@@ -1741,6 +1742,112 @@ static void test_loop_credential_admitted(void **st)
     assert_int_equal(q[0].ev.reservation_id, 4711);
 }
 
+/* A DESFire card enrolled for site with the masters starting at byte base,
+ * holding pass[0..len) (access protocol section 18). */
+static dfe_t *desfire_card(const uint8_t uid[7], uint8_t base, const char *site,
+                           const uint8_t *pass, size_t len)
+{
+    uint8_t keys[CARD_NKEYS][16], master[16], file[CARD_FILE_SIZE];
+    dfe_t *d = NULL;
+    assert_int_equal(dfe_create(&d, uid), 0);
+    for (int k = 0; k < CARD_NKEYS; k++) {
+        for (int i = 0; i < 16; i++) master[i] = (uint8_t)(base + 16 * k + i);
+        assert_int_equal(card_key_derive(master, uid, site, keys[k]), 0);
+    }
+    assert_int_equal(dfe_add_app(d, CARD_AID, CARD_KEY_SETTINGS, CARD_NKEYS, keys, NULL), 0);
+    assert_int_equal(card_file_encode(pass, len, file), 0);
+    assert_int_equal(dfe_add_file(d, CARD_AID, CARD_FILE_PASS, 1, CARD_FILE_COMM, CARD_FILE_AR,
+                                  file, sizeof file, sizeof file), 0);
+    return d;
+}
+
+/* A pass of person 1042 for ml1-a bound to the card with this UID. */
+static size_t card_bound_pass(const uint8_t uid[7], uint8_t *out)
+{
+    struct tok_claims c;
+    memset(&c, 0, sizeof c);
+    strcpy(c.iss, "mtf");
+    strcpy(c.sub, "1042");
+    c.nbf = clk_now() - 600;
+    c.exp = clk_now() + 3600;
+    c.iat = clk_now() - 900;
+    memset(c.cti, 0x5C, sizeof c.cti);
+    c.has_card = 1;
+    card_id(uid, c.card_id);
+    c.n_groups = 1;
+    strcpy(c.groups[0], "ml1-a");
+    size_t n = 0;
+    assert_int_equal(tok_encode(&c, K.site_sk, K.site_kid, TOK_KID_LEN, out, TOK_PASS_MAX, &n), 0);
+    return n;
+}
+
+/* The tap was decided or the reader counted an error. */
+static int tap_or_error(void *p)
+{
+    struct tap_wait *w = p;
+    struct door_run_stats s;
+    door_run_stats(w->x->run, &s);
+    return s.taps + s.ignored >= w->taps || s.reader_errors > 0;
+}
+
+/* Through the reader loop: a genuine card opens; a clone (same UID and
+ * file, other keys), a card of another site, a genuine card carrying
+ * another card's pass and garbage from the chip are refused, the lock shut. */
+static void test_loop_desfire(void **st)
+{
+    static const uint8_t uid[7] = { 0x04, 0x10, 0x20, 0x30, 0x40, 0x50, 0x60 };
+    static const uint8_t uid2[7] = { 0x04, 0x10, 0x20, 0x30, 0x40, 0x50, 0x61 };
+    char keyfile[256], extra[512];
+    tmp_path("card-read.key", keyfile, sizeof keyfile);
+    FILE *fp = fopen(keyfile, "w");
+    assert_non_null(fp);
+    fputs("505152535455565758595a5b5c5d5e5f\n", fp);     /* read master = base 0x40 + 16 */
+    fclose(fp);
+    snprintf(extra, sizeof extra, "[door]\nsite = mtf\n[card]\nread_key_file = %s\n", keyfile);
+    struct loop_fx x;
+    loop_start(&x, extra);
+    uint8_t pass[TOK_PASS_MAX];
+    size_t len = card_bound_pass(uid, pass);
+    struct tap_wait w = { &x, 1 };
+    dfe_t *cards[5] = {
+        desfire_card(uid, 0x40, "mtf", pass, len),    /* genuine */
+        desfire_card(uid, 0x90, "mtf", pass, len),    /* clone: other keys */
+        desfire_card(uid, 0x40, "xyz", pass, len),    /* another site */
+        desfire_card(uid2, 0x40, "mtf", pass, len),   /* genuine card, another card's pass */
+        desfire_card(uid, 0x40, "mtf", pass, len),    /* garbage from the chip mid-read */
+    };
+    for (unsigned i = 0; i < 5; i++) {
+        if (i == 4) {
+            emu_fault_t fault = { .kind = EMU_FAULT_GARBAGE, .cmd = 0x40, .skip = 4, .count = 1 };
+            emu_set_fault(x.emu, &fault);
+        }
+        emu_present_desfire(x.emu, cards[i]);
+        if (i == 0) assert_true(wait_for(lock_opened, x.lock_log, 5000));
+        w.taps = i + 1;
+        if (i < 4) assert_true(wait_for(taps_reached, &w, 5000));
+        else assert_true(wait_for(tap_or_error, &w, 5000));
+        emu_present_none(x.emu);
+        emu_set_fault(x.emu, NULL);
+    }
+    loop_stop(&x);
+    for (unsigned i = 0; i < 5; i++) dfe_destroy(cards[i]);
+    unlink(keyfile);
+    assert_int_equal(count_lines(x.lock_log, " open"), 1);
+    door_store_t *sdb = NULL;
+    struct door_queued q[8];
+    size_t n = 0;
+    assert_int_equal(door_store_open(x.cfg.state_db, &sdb), 0);
+    assert_int_equal(door_store_batch(sdb, 8, q, &n), 0);
+    door_store_close(sdb);
+    assert_true(n >= 4);
+    assert_int_equal(q[0].ev.kind, DOOR_EV_ADMISSION);
+    assert_int_equal(q[0].ev.person_id, 1042);
+    assert_string_equal(q[1].ev.reason, "card_auth_failed");
+    assert_string_equal(q[2].ev.reason, "card_auth_failed");
+    assert_string_equal(q[3].ev.reason, "card_unbound");
+    for (size_t i = 4; i < n; i++) assert_int_equal(q[i].ev.kind, DOOR_EV_DENIED);
+}
+
 static int reopened(void *p)
 {
     struct door_run_stats s;
@@ -2002,6 +2109,7 @@ int main(void)
         cmocka_unit_test(test_tls),
         cmocka_unit_test(test_sync_scheduler),
         cmocka_unit_test(test_loop_credential_admitted),
+        cmocka_unit_test(test_loop_desfire),
         cmocka_unit_test(test_loop_reader_faults_reopen),
         cmocka_unit_test(test_run_present),
         cmocka_unit_test(test_stale_staff_only),
