@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "access/card/card.h"
 #include "access/credential/cred.h"
 #include "access/door/door_cfg.h"
 #include "access/door/door_decide.h"
@@ -32,6 +33,7 @@
 #include "access/token/token.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "tests/lib/dfemu.h"
 #include "tests/lib/pn532emu.h"
 
 static uint8_t site_pk[32], site_sk[64], site_kid[8], holder_pk[32], holder_sk[64];
@@ -248,6 +250,69 @@ static void proc_memory(pid_t pid, char *out, size_t cap)
     if (f) fclose(f);
 }
 
+/* ---- DESFire card (access protocol section 18) ---- */
+
+static const uint8_t card_uid[7] = { 0x04, 0x3A, 0x5B, 0x7C, 0x9D, 0x1E, 0x2F };
+
+/* The site's three master keys: bytes base + 16 * role + i. */
+static void card_master(int role, uint8_t out[16])
+{
+    for (int i = 0; i < 16; i++) out[i] = (uint8_t)(0x40 + 16 * role + i);
+}
+
+/* An enrolled card holding a pass bound to it. */
+static dfe_t *make_card(void)
+{
+    struct tok_claims c;
+    memset(&c, 0, sizeof c);
+    strcpy(c.iss, "mtf");
+    strcpy(c.sub, "1042");
+    c.iat = c.nbf = clk_now() - 600;
+    c.exp = clk_now() + 86400;
+    randombytes_buf(c.cti, sizeof c.cti);
+    c.has_card = 1;
+    card_id(card_uid, c.card_id);
+    c.n_groups = 1;
+    strcpy(c.groups[0], "ml1-a");
+    uint8_t pass[TOK_PASS_MAX], keys[CARD_NKEYS][16], m[16], file[CARD_FILE_SIZE];
+    size_t n = 0;
+    dfe_t *d = NULL;
+    if (tok_encode(&c, site_sk, site_kid, 8, pass, sizeof pass, &n) != 0 || dfe_create(&d, card_uid) != 0) exit(1);
+    for (int k = 0; k < CARD_NKEYS; k++) {
+        card_master(k, m);
+        if (card_key_derive(m, card_uid, "mtf", keys[k]) != 0) exit(1);
+    }
+    if (dfe_add_app(d, CARD_AID, CARD_KEY_SETTINGS, CARD_NKEYS, keys, NULL) != 0 ||
+        card_file_encode(pass, n, file) != 0 ||
+        dfe_add_file(d, CARD_AID, CARD_FILE_PASS, 1, CARD_FILE_COMM, CARD_FILE_AR, file, sizeof file, sizeof file) != 0)
+        exit(1);
+    return d;
+}
+
+/* Taps n times (the phone's credential, or the DESFire card when df is set),
+ * each from the field empty to the lock line "open"; the latencies go to lat.
+ * Returns the taps admitted. */
+static int taps_run(emu_t *emu, const char *lock, int first_open, int n, cred_t *cred, dfe_t *df,
+                    int64_t *lat, const char *log_path)
+{
+    int done = 0;
+    for (int i = 0; i < n; i++) {
+        while (!lock_closed(lock)) nap_ms(2);
+        int64_t t0 = clk_mono_us();
+        if (df) emu_present_desfire(emu, df);
+        else emu_present_credential(emu, cred);
+        int64_t at = 0;
+        for (int w = 0; w < 2500 && !(at = nth_open(lock, first_open + i + 1)); w++) nap_ms(1);
+        if (!at) {
+            fprintf(stderr, "bench: tap %d was not admitted; see %s\n", i, log_path);
+            break;
+        }
+        lat[done++] = at - t0;
+        field_empty(emu);
+    }
+    return done;
+}
+
 static void tap_to_lock(const char *dir, int taps)
 {
     emu_t *emu = NULL;
@@ -255,16 +320,26 @@ static void tap_to_lock(const char *dir, int taps)
         fprintf(stderr, "bench: no emulator\n");
         return;
     }
-    char state[512], lock[512], cfg_path[512], log_path[512], text[4096], bin[512];
+    char state[512], lock[512], cfg_path[512], log_path[512], text[4096], bin[512], key_path[512], extra[1024];
     snprintf(state, sizeof state, "%s/bench-door.db", dir);
     snprintf(lock, sizeof lock, "%s/bench-door.lock", dir);
     snprintf(cfg_path, sizeof cfg_path, "%s/bench-door.ini", dir);
     snprintf(log_path, sizeof log_path, "%s/bench-door.log", dir);
+    snprintf(key_path, sizeof key_path, "%s/bench-card-read.key", dir);
     unlink(state);
     unlink(lock);
+    uint8_t rk[16];
+    char rk_hex[33];
+    card_master(CARD_KEY_READ, rk);
+    sodium_bin2hex(rk_hex, sizeof rk_hex, rk, sizeof rk);
+    FILE *kf = fopen(key_path, "w");
+    if (!kf) exit(1);
+    fprintf(kf, "%s\n", rk_hex);
+    fclose(kf);
     /* The sync thread runs too: against a loopback port nobody listens on. */
-    config_text(text, sizeof text, state, emu_connstring(emu), lock,
-                "[server]\nurl = http://127.0.0.1:9\napi_key = lpk_0_bench\nretry_max_s = 5\n");
+    snprintf(extra, sizeof extra, "[server]\nurl = http://127.0.0.1:9\napi_key = lpk_0_bench\nretry_max_s = 5\n"
+             "[card]\nread_key_file = %s\n", key_path);
+    config_text(text, sizeof text, state, emu_connstring(emu), lock, extra);
     FILE *f = fopen(cfg_path, "w");
     if (!f) exit(1);
     fputs(text, f);
@@ -280,26 +355,20 @@ static void tap_to_lock(const char *dir, int taps)
     size_t len = make_pass(pass);
     cred_t *cred = NULL;
     if (cred_create(pass, len, holder_sk, &cred) != 0) exit(1);
-    int64_t *lat = calloc((size_t)taps, sizeof *lat);
-    int done = 0;
-    for (int i = 0; i < taps; i++) {
-        while (!lock_closed(lock)) nap_ms(2);
-        int64_t t0 = clk_mono_us();
-        emu_present_credential(emu, cred);
-        int64_t at = 0;
-        for (int w = 0; w < 2500 && !(at = nth_open(lock, i + 1)); w++) nap_ms(1);
-        if (!at) {
-            fprintf(stderr, "bench: tap %d was not admitted; see %s\n", i, log_path);
-            break;
-        }
-        lat[done++] = at - t0;
-        field_empty(emu);
-    }
+    int64_t *lat = calloc((size_t)taps, sizeof *lat), *lat_card = calloc((size_t)taps, sizeof *lat_card);
+    dfe_t *card = make_card();
+    if (!lat || !lat_card) exit(1);
+    int done = taps_run(emu, lock, 0, taps, cred, NULL, lat, log_path);
+    char mem_phone[160];
+    proc_memory(pid, mem_phone, sizeof mem_phone);
+    int done_card = done == taps ? taps_run(emu, lock, done, taps, NULL, card, lat_card, log_path) : 0;
     char mem1[160];
     proc_memory(pid, mem1, sizeof mem1);
     printf("tap-to-lock through libnfc and the emulated PN532 (bin/labpass-door, poll gap 20 ms)\n");
-    if (done) report("card in the field -> lock open", lat, (size_t)done, 1e-3);
-    printf("labpass-door memory: idle %s; after %d taps %s\n", mem0, done, mem1);
+    if (done) report("phone in the field -> lock open", lat, (size_t)done, 1e-3);
+    if (done_card) report("DESFire EV1 card in the field -> lock open", lat_card, (size_t)done_card, 1e-3);
+    printf("labpass-door memory: idle %s; after %d phone taps %s; after %d card taps %s\n", mem0, done, mem_phone,
+           done_card, mem1);
     kill(pid, SIGTERM);
     int st = 0;
     waitpid(pid, &st, 0);
@@ -318,8 +387,11 @@ static void tap_to_lock(const char *dir, int taps)
                ru.ru_maxrss);
     cred_destroy(cred);
     emu_stop(emu);
+    dfe_destroy(card);
     free(lat);
+    free(lat_card);
     unlink(state);
+    unlink(key_path);
 }
 
 int main(int argc, char **argv)
