@@ -1,5 +1,5 @@
 /* dfcrypt.c: AES-128 CBC and CMAC with a running IV, DESFire CRC32 and the
- * AN10922 diversification, over OpenSSL's EVP interface (see dfcrypt.h). */
+ * AN10922 diversification, over OpenSSL's AES block functions (see dfcrypt.h). */
 #include "access/card/dfcrypt.h"
 #include <stdlib.h>
 #include <string.h>
