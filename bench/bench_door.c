@@ -336,6 +336,7 @@ static void tap_to_lock(const char *dir, int taps)
     if (!kf) exit(1);
     fprintf(kf, "%s\n", rk_hex);
     fclose(kf);
+    chmod(key_path, 0600);
     /* The sync thread runs too: against a loopback port nobody listens on. */
     snprintf(extra, sizeof extra, "[server]\nurl = http://127.0.0.1:9\napi_key = lpk_0_bench\nretry_max_s = 5\n"
              "[card]\nread_key_file = %s\n", key_path);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sodium.h>
+#include <sys/stat.h>
 
 enum vtype { V_INT, V_I64, V_BOOL, V_STR, V_SECRET, V_TEXT, V_ENUM, V_GROUPS, V_NAME, V_SITEKEY, V_LEVEL, V_URL };
 
@@ -405,6 +406,9 @@ static int read_card_key_file(struct pctx *p)
 {
     char buf[40];
     size_t n = 0, bin = 0;
+    struct stat sb;
+    if (stat(p->card_key_file, &sb) == 0 && (sb.st_mode & 077))
+        return lp_failf(p->f, LP_ERR_INVALID, "read_key_file", "the card key file must not be readable by others (mode 0600)");
     int rc = slurp(p->card_key_file, buf, sizeof buf, &n);
     if (rc != 0) return lp_failf(p->f, rc == LP_ERR_TOOBIG ? LP_ERR_INVALID : rc, "read_key_file",
                                  "cannot read the card key file, or it is too long");

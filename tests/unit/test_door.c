@@ -347,6 +347,39 @@ static void test_cfg_key_file(void **st)
     assert_int_equal(door_cfg_load("/nonexistent/door.ini", &c, &f), LP_ERR_IO);
 }
 
+/* [card] read_key_file: 32 hex digits in a file only its owner reads. */
+static void test_cfg_card_key_file(void **st)
+{
+    char kf[256], text[4096];
+    tmp_path("card-read-key", kf, sizeof kf);
+    snprintf(text, sizeof text, "%s[card]\nread_key_file = %s\n", good_cfg, kf);
+    struct door_cfg c;
+    lp_fail f = { 0 };
+    write_file(kf, "000102030405060708090a0b0c0d0e0f\n");
+    assert_int_equal(chmod(kf, 0600), 0);
+    assert_int_equal(door_cfg_parse(text, &c, &f), 0);
+    assert_int_equal(c.has_card_key, 1);
+    assert_int_equal(c.card_read_key[15], 0x0f);
+    door_cfg_wipe(&c);
+    assert_int_equal(c.card_read_key[15], 0);
+    const char *bad[] = { "000102030405060708090a0b0c0d0e\n", "000102030405060708090a0b0c0d0e0f00\n",
+                          "zz0102030405060708090a0b0c0d0e0f\n", "\n" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        write_file(kf, bad[i]);
+        assert_int_equal(chmod(kf, 0600), 0);
+        assert_int_equal(door_cfg_parse(text, &c, &f), LP_ERR_INVALID);
+        assert_string_equal(f.field, "read_key_file");
+    }
+    write_file(kf, "000102030405060708090a0b0c0d0e0f\n");
+    assert_int_equal(chmod(kf, 0644), 0);
+    assert_int_equal(door_cfg_parse(text, &c, &f), LP_ERR_INVALID);
+    assert_string_equal(f.field, "read_key_file");
+    unlink(kf);
+    assert_int_equal(door_cfg_parse(text, &c, &f), LP_ERR_INVALID);
+    assert_int_equal(door_cfg_parse(good_cfg, &c, &f), 0);
+    assert_int_equal(c.has_card_key, 0);
+}
+
 /* The example shipped in docs/ parses (its key file swapped for a key). */
 static void test_cfg_example(void **st)
 {
@@ -1803,6 +1836,7 @@ static void test_loop_desfire(void **st)
     assert_non_null(fp);
     fputs("505152535455565758595a5b5c5d5e5f\n", fp);     /* read master = base 0x40 + 16 */
     fclose(fp);
+    assert_int_equal(chmod(keyfile, 0600), 0);
     snprintf(extra, sizeof extra, "[door]\nsite = mtf\n[card]\nread_key_file = %s\n", keyfile);
     struct loop_fx x;
     loop_start(&x, extra);
@@ -2091,6 +2125,7 @@ int main(void)
         cmocka_unit_test(test_cfg_good),
         cmocka_unit_test(test_cfg_refusals),
         cmocka_unit_test(test_cfg_key_file),
+        cmocka_unit_test(test_cfg_card_key_file),
         cmocka_unit_test(test_cfg_example),
         cmocka_unit_test(test_store_events_persist),
         cmocka_unit_test(test_store_survives_kill),
