@@ -223,13 +223,29 @@ void h_resource_availability(api_ctx *c)
     struct slots_iv *fr = NULL;
     size_t n = 0;
     rc = avail_free(c->db, &r, from, to, &fr, &n);
-    if (rc) { api_fail(c, rc, NULL); return; }
+    /* Places taken: how many blocks (booking plus buffers) hold r at once. */
+    struct slots_iv *blk = NULL;
+    struct slots_count *tk = NULL;
+    size_t nb = 0, nt = 0;
+    if (rc == 0) rc = rsv_blocks(c->db, &r, from, to, &blk, &nb);
+    if (rc == 0) rc = slots_taken(blk, nb, from, to, &tk, &nt);
+    free(blk);
+    if (rc) { free(fr); free(tk); api_fail(c, rc, NULL); return; }
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, json_pack("{s:o, s:o}", "start", api_time_json(fr[i].start), "end", api_time_json(fr[i].end)));
     free(fr);
-    api_reply_json(c, 200, json_pack("{s:I, s:o, s:o, s:o}", "resource_id", (json_int_t)r.id,
-                                     "from", api_time_json(from), "to", api_time_json(to), "free", arr));
+    json_t *occ = json_array();
+    for (size_t i = 0; i < nt; i++) {
+        json_int_t t = (json_int_t)tk[i].taken, cap = (json_int_t)r.capacity;
+        json_array_append_new(occ, json_pack("{s:o, s:o, s:I, s:I}", "start", api_time_json(tk[i].start),
+                                             "end", api_time_json(tk[i].end), "taken", t,
+                                             "free", t < cap ? cap - t : (json_int_t)0));
+    }
+    free(tk);
+    api_reply_json(c, 200, json_pack("{s:I, s:o, s:o, s:I, s:o, s:o}", "resource_id", (json_int_t)r.id,
+                                     "from", api_time_json(from), "to", api_time_json(to),
+                                     "capacity", (json_int_t)r.capacity, "free", arr, "taken", occ));
 }
 
 void h_availability(api_ctx *c)

@@ -266,6 +266,41 @@ int slots_below_capacity(const struct slots_iv *bookings, size_t n, unsigned cap
     return 0;
 }
 
+int slots_taken(const struct slots_iv *bookings, size_t n, int64_t from, int64_t to,
+                struct slots_count **out, size_t *nout)
+{
+    struct event *ev;
+    size_t ne, k = 0;
+    *out = NULL;
+    *nout = 0;
+    if (!range_ok(from, to) || (n > 0 && !bookings)) return LP_ERR_INVALID;
+    if (n > SLOTS_MAX_IV) return LP_ERR_TOOBIG;
+    int rc = events_of(bookings, n, from, to, &ev, &ne);
+    if (rc != 0) return rc;
+    struct slots_count *r = malloc((ne + 1) * sizeof *r);
+    if (!r) {
+        free(ev);
+        return LP_ERR_NOMEM;
+    }
+    int64_t prev = from;
+    long count = 0;
+    for (size_t i = 0; i < ne;) {
+        int64_t t = ev[i].t;
+        if (count > 0 && prev < t) {
+            if (k > 0 && r[k - 1].end == prev && r[k - 1].taken == (unsigned)count)
+                r[k - 1].end = t;
+            else
+                r[k++] = (struct slots_count){ prev, t, (unsigned)count };
+        }
+        while (i < ne && ev[i].t == t) count += ev[i++].d;
+        prev = t;
+    }
+    free(ev);
+    *out = r;
+    *nout = k;
+    return 0;
+}
+
 /* ---- opening hours as instants ---- */
 
 struct civil {

@@ -67,6 +67,21 @@ int slots_intersect(const struct slots_iv *a, size_t na, const struct slots_iv *
 int slots_below_capacity(const struct slots_iv *bookings, size_t n, unsigned capacity,
                          int64_t from, int64_t to, struct slots_iv **out, size_t *nout) LP_MUST;
 
+/* A stretch of time and how many bookings hold it. */
+struct slots_count {
+    int64_t start;
+    int64_t end; /* exclusive */
+    unsigned taken;
+};
+
+/* How many of the given bookings overlap at each moment of [from, to):
+ * the stretches where at least one does, in order, each with a constant
+ * count (neighbours with the same count joined; bookings touching end to
+ * start do not overlap). Sweep line, O(n log n). Caller frees *out (may be
+ * NULL when *nout == 0). LP_ERR_INVALID for a reversed range or booking. */
+int slots_taken(const struct slots_iv *bookings, size_t n, int64_t from, int64_t to,
+                struct slots_count **out, size_t *nout) LP_MUST;
+
 struct slots_query {
     const struct slots_week *hours;   /* NULL: open around the clock */
     int64_t from, to;                 /* range asked for */

@@ -1,5 +1,6 @@
 // isolation.test.mjs: a member of another tenant sees NovaCell's booking
-// only as "Busy" (no title, no person, not in the page at all), and a
+// only as a busy block ("3 of 4 free" on the four-bench ML-1 Lab A; no title,
+// no person, not in the page at all), and a
 // missing training is explained when they try to book.
 
 import { test, before, after } from 'node:test';
@@ -30,7 +31,9 @@ test('another tenant sees only a busy block, without details', async () => {
   await page.goto(`${BASE}/calendar?target=r:${labA}&view=day&date=${day}`);
   const busy = column(page, day, labA).locator('.cal-ev.busy');
   await busy.first().waitFor();
-  assert.match(await busy.first().textContent(), /Busy\s*10:00–12:00/);
+  // ML-1 Lab A has four benches: one taken leaves the time bookable, and says so.
+  assert.match(await busy.first().textContent(), /3 of 4 free\s*10:00–12:00/);
+  assert.ok((await busy.first().getAttribute('class')).includes('partial'), 'a partly taken slot is drawn as still bookable');
   assert.equal(await column(page, day, labA).locator('button.cal-ev').count(), 0, 'nothing to open');
   await Promise.all(pending);
   page.off('response', listen);

@@ -1,6 +1,6 @@
 /* test_reservations.c: reservations over real HTTP against labpassd with a
  * fixed clock (2026-03-02, a Monday, Europe/Amsterdam): the race for one slot,
- * DST weeks, midnight, buffers, capacity, closures, approval, quotas, series
+ * DST weeks, midnight, buffers, capacity (places taken and free), closures, approval, quotas, series
  * with skipped conflicts and per-occurrence edits, waitlist promotion on
  * cancel and no-show, training expiry mid-booking, visibility, idempotency,
  * calendar feeds parsed by libical. */
@@ -215,6 +215,43 @@ static void test_buffers_and_capacity(void **st)
     assert_int_equal(book(admin_a, lab, "2026-03-12T08:00:00+01:00", "2026-03-12T09:30:00+01:00", NULL, NULL), 201);
     assert_int_equal(book(admin_a, lab, "2026-03-12T08:30:00+01:00", "2026-03-12T09:00:00+01:00", NULL, NULL), 201);
     assert_int_equal(book(admin_a, lab, "2026-03-12T08:45:00+01:00", "2026-03-12T09:15:00+01:00", NULL, NULL), 409);
+}
+
+/* The availability of a lab with four benches counts the places taken and
+ * free: one booking leaves 3 of 4 free and the time bookable, four fill it. */
+static void expect_taken(int64_t res, int64_t capacity, long taken, long freep, long n_free)
+{
+    char p[200];
+    hx_resp r;
+    snprintf(p, sizeof p, "/api/v1/resources/%lld/availability?from=2026-03-13T00:00:00%%2B01:00&to=2026-03-14T00:00:00%%2B01:00",
+             (long long)res);
+    hx_req(&S, "GET", p, member_a, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "capacity")), capacity);
+    json_t *tk = json_object_get(r.json, "taken");
+    assert_int_equal(json_array_size(tk), 1);
+    json_t *x = json_array_get(tk, 0);
+    assert_string_equal(json_string_value(json_object_get(x, "start")), "2026-03-13T10:00:00+01:00");
+    assert_string_equal(json_string_value(json_object_get(x, "end")), "2026-03-13T11:00:00+01:00");
+    assert_int_equal(json_integer_value(json_object_get(x, "taken")), taken);
+    assert_int_equal(json_integer_value(json_object_get(x, "free")), freep);
+    /* free intervals for one more booking: the whole day, or the day around the full hour */
+    assert_int_equal(json_array_size(json_object_get(r.json, "free")), n_free);
+    hx_free(&r);
+}
+
+static void test_places_taken_and_free(void **st)
+{
+    int64_t lab = resource("{\"name\":\"Four-bench lab\",\"kind\":\"lab\",\"capacity\":4}");
+    const char *s = "2026-03-13T10:00:00+01:00", *e = "2026-03-13T11:00:00+01:00";
+    assert_int_equal(book(member_a, lab, s, e, NULL, NULL), 201);
+    expect_taken(lab, 4, 1, 3, 1);
+    assert_int_equal(book(member_b, lab, s, e, NULL, NULL), 201);
+    assert_int_equal(book(admin_a, lab, s, e, NULL, NULL), 201);
+    expect_taken(lab, 4, 3, 1, 1);
+    assert_int_equal(book(admin_b, lab, s, e, NULL, NULL), 201);
+    expect_taken(lab, 4, 4, 0, 2);
+    assert_int_equal(book(member_a, lab, s, e, NULL, NULL), 409);
 }
 
 static void test_midnight_and_closures(void **st)
@@ -639,6 +676,7 @@ int main(void)
         cmocka_unit_test(test_parallel_bookings_grouped),
         cmocka_unit_test(test_dates_and_durations),
         cmocka_unit_test(test_buffers_and_capacity),
+        cmocka_unit_test(test_places_taken_and_free),
         cmocka_unit_test(test_midnight_and_closures),
         cmocka_unit_test(test_approval_flow),
         cmocka_unit_test(test_quota),

@@ -196,6 +196,40 @@ static void test_closures(void **st)
     free(v);
 }
 
+/* Places taken: constant-count stretches, equal neighbours joined, back to
+ * back is no overlap, clipped to the range, nothing where nobody books. */
+static void test_taken_counts(void **st)
+{
+    struct slots_iv b[] = { { 110, 120 }, { 100, 110 }, { 105, 115 } };
+    struct slots_count *v;
+    size_t n;
+    assert_int_equal(slots_taken(b, 3, 0, 200, &v, &n), 0);
+    const int64_t want[][3] = { { 100, 105, 1 }, { 105, 115, 2 }, { 115, 120, 1 } };
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(v[i].start, want[i][0]);
+        assert_int_equal(v[i].end, want[i][1]);
+        assert_int_equal(v[i].taken, want[i][2]);
+    }
+    free(v);
+    assert_int_equal(slots_taken(b, 3, 108, 118, &v, &n), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(v[0].start, 108);
+    assert_int_equal(v[0].end, 115);
+    assert_int_equal(v[0].taken, 2);
+    assert_int_equal(v[1].end, 118);
+    free(v);
+    assert_int_equal(slots_taken(b, 3, 130, 200, &v, &n), 0);
+    assert_int_equal(n, 0);
+    free(v);
+    assert_int_equal(slots_taken(NULL, 0, 0, 10, &v, &n), 0);
+    assert_int_equal(n, 0);
+    free(v);
+    struct slots_iv bad[] = { { 20, 10 } };
+    assert_int_equal(slots_taken(bad, 1, 0, 100, &v, &n), LP_ERR_INVALID);
+    assert_int_equal(slots_taken(b, 3, 50, 40, &v, &n), LP_ERR_INVALID);
+}
+
 static void test_capacity_sweep(void **st)
 {
     struct slots_iv b[] = { { 100, 110 }, { 105, 115 }, { 110, 120 } };
@@ -398,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_check_aligned),
         cmocka_unit_test(test_check_duration),
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_taken_counts),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

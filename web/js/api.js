@@ -56,7 +56,7 @@ export const OPERATIONS = Object.freeze({
   listResources: ['GET', '/api/v1/resources', 'resources'],
   createResource: ['POST', '/api/v1/resources'],
   updateResource: ['PATCH', '/api/v1/resources/{id}'],
-  listFreeTimes: ['GET', '/api/v1/resources/{id}/availability', 'free'],
+  getAvailability: ['GET', '/api/v1/resources/{id}/availability'],
   listClosures: ['GET', '/api/v1/closures', 'closures'],
   createClosure: ['POST', '/api/v1/closures'],
   deleteClosure: ['DELETE', '/api/v1/closures/{id}'],
@@ -220,8 +220,9 @@ export const createPerson = (body) => call('createPerson', { body });
 export const listResources = () => list('listResources');
 export const createResource = (body) => call('createResource', { body });
 export const updateResource = (id, body) => call('updateResource', { params: { id }, body });
-// The free intervals of a resource between query.from and query.to.
-export const listFreeTimes = (id, query) => list('listFreeTimes', { params: { id }, query });
+// A resource's availability between query.from and query.to: {capacity, free: [{start, end}],
+// taken: [{start, end, taken, free}]} (free intervals for one more booking; places taken and free).
+export const getAvailability = (id, query) => call('getAvailability', { params: { id }, query });
 export const listClosures = (query) => list('listClosures', { query });
 export const createClosure = (body) => call('createClosure', { body });
 export const deleteClosure = (id) => call('deleteClosure', { params: { id } });

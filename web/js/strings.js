@@ -73,6 +73,7 @@ export const STRINGS = {
   'cal.legend.requested': ['Awaiting approval', 'Wacht op goedkeuring'],
   'cal.legend.busy': ['Busy (another company)', 'Bezet (ander bedrijf)'],
   'cal.busy': ['Busy', 'Bezet'],
+  'cal.placesFree': ['{free} of {capacity} free', '{free} van {capacity} vrij'],
   'cal.yourBooking': ['Your booking', 'Jouw reservering'],
   'cal.colleagueBooking': ['Colleague\'s booking', 'Reservering van een collega'],
   'cal.free': ['free', 'vrij'],

@@ -4,7 +4,7 @@
 // Shift+arrows stretch, Enter books), or with the form. Other tenants'
 // bookings arrive from the server as bare "busy" blocks and are drawn so.
 
-import { listReservations, listFreeTimes } from '../api.js';
+import { listReservations, getAvailability } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, select, field, button, pageHead, message, showIn, announce, nextId } from '../dom.js';
 import { t } from '../i18n.js';
@@ -162,21 +162,25 @@ export default async function calendar(root, ctx) {
     const from = at(ds[0], 0), to = at(addDays(ds[ds.length - 1], 1), 0);
     const shown = shownResources();
     try {
-      const [rs, ...free] = await Promise.all([
+      const [rs, ...av] = await Promise.all([
         listReservations({ from: rfc3339(from), to: rfc3339(to) }),
-        ...shown.map((r) => listFreeTimes(r.id, { from: rfc3339(from), to: rfc3339(to) })),
+        ...shown.map((r) => getAvailability(r.id, { from: rfc3339(from), to: rfc3339(to) })),
       ]);
       const ids = new Set(shown.map((r) => r.id));
       st.data = {
         rsv: rs.filter((x) => ids.has(x.resource_id) && SHOWN.has(x.status)),
-        free: new Map(shown.map((r, i) => [r.id, free[i].map((f) => [parseTime(f.start), parseTime(f.end)])])),
+        free: new Map(shown.map((r, i) => [r.id, av[i].free.map((f) => [parseTime(f.start), parseTime(f.end)])])),
+        taken: new Map(shown.map((r, i) => [r.id, {
+          capacity: av[i].capacity,
+          spans: av[i].taken.map((x) => ({ start: parseTime(x.start), end: parseTime(x.end), taken: x.taken, free: x.free })),
+        }])),
       };
       showIn(out, null);
     } catch (err) {
       if (err.status === 401) return;
       const x = explain(err);
       showIn(out, message('error', x.title, x.text));
-      st.data = { rsv: [], free: new Map() };
+      st.data = { rsv: [], free: new Map(), taken: new Map() };
     }
     if (!ctx.isCurrent()) return;
     st.cols = layout.cols;
@@ -248,9 +252,20 @@ export default async function calendar(root, ctx) {
     return shownResources().length > 1 ? `${c.r.name}, ${d}` : d;
   }
 
+  // "3 of 4 free" while a booking of a resource with several places holds
+  // [start, end) and places are left at its fullest moment; null otherwise.
+  function placesFree(resourceId, start, end) {
+    const tk = st.data.taken && st.data.taken.get(resourceId);
+    if (!tk || !(tk.capacity > 1)) return null;
+    const spans = tk.spans.filter((x) => x.start < end && x.end > start);
+    if (!spans.length) return null;
+    const least = Math.min(...spans.map((x) => x.free));
+    return least > 0 ? t('cal.placesFree', { free: least, capacity: tk.capacity }) : null;
+  }
+
   function eventLabel(b) {
     const r = b.r;
-    if (r.status === 'busy') return t('cal.busy');
+    if (r.status === 'busy') return placesFree(r.resource_id, b.start, b.end) || t('cal.busy');
     return r.title || (r.person_id === ctx.me.id ? t('cal.yourBooking') : t('cal.colleagueBooking'));
   }
 
@@ -314,16 +329,19 @@ export default async function calendar(root, ctx) {
     const vars = { s: b.s - g0, len: b.e - b.s, lane: b.lane, lanes: b.lanes };
     const label = eventLabel(b);
     if (r.status === 'busy') {
-      return h('div', { class: 'cal-ev busy', vars, title: `${label} ${range}` },
+      // A place still free keeps the time bookable: the grid under it takes clicks and drags.
+      const partial = label !== t('cal.busy');
+      return h('div', { class: `cal-ev busy ${partial ? 'partial' : ''}`, vars, title: `${label} ${range}` },
         h('span', { class: 't' }, label), h('span', { class: 'w' }, `${fmtTime(b.start)}–${fmtTime(b.end)}`));
     }
     const mine = r.person_id === ctx.me.id;
     const cls = `cal-ev ${mine ? 'mine' : 'tenant'} ${r.status === 'requested' ? 'requested' : ''}`;
+    const places = placesFree(r.resource_id, b.start, b.end);
     return h('button', {
       type: 'button', class: cls, vars, dataset: { rsv: r.id },
-      'aria-label': `${label}, ${c2name(r)}, ${range}, ${t(`status.${r.status}`)}`,
+      'aria-label': `${label}, ${c2name(r)}, ${range}, ${t(`status.${r.status}`)}${places ? `, ${places}` : ''}`,
       onclick: () => openReservation(ctx, r, () => load()),
-    }, h('span', { class: 't' }, label), h('span', { class: 'w' }, `${fmtTime(b.start)}–${fmtTime(b.end)}${r.status === 'requested' ? ` · ${t('status.requested')}` : ''}`));
+    }, h('span', { class: 't' }, label), h('span', { class: 'w' }, `${fmtTime(b.start)}–${fmtTime(b.end)}${r.status === 'requested' ? ` · ${t('status.requested')}` : ''}${places ? ` · ${places}` : ''}`));
   }
 
   function c2name(r) { const x = resById.get(r.resource_id); return x ? x.name : ''; }
