@@ -66,7 +66,7 @@ int qual_get(db_t *db, int64_t id, qual_def *out)
 
 int qual_list(db_t *db, qual_def **out, size_t *n)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT id, name, description, validity_days FROM qualifications ORDER BY name LIMIT 500");
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, name, description, validity_days FROM qualifications ORDER BY name");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;
@@ -173,7 +173,7 @@ int qual_grants(db_t *db, int64_t person_id, int64_t expiring_before, qual_grant
     sqlite3_stmt *st = db_stmt(db, "SELECT " GRANT_COLS " FROM qualification_grants g "
                                    "JOIN qualifications q ON q.id = g.qualification_id "
                                    "WHERE (?1 > 0 AND g.person_id = ?1) OR (?1 = 0 AND g.withdrawn_at IS NULL "
-                                   "AND g.expires_at < ?2 AND g.expires_at > ?3) ORDER BY g.expires_at LIMIT 1000");
+                                   "AND g.expires_at < ?2 AND g.expires_at > ?3) ORDER BY g.expires_at, g.id");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;

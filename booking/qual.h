@@ -20,6 +20,7 @@ typedef struct qual_grant {
 
 int qual_create(db_t *db, const actor_t *who, qual_def *q, lp_fail *f) LP_MUST;
 int qual_get(db_t *db, int64_t id, qual_def *out) LP_MUST;
+/* Every qualification (a catalogue staff keep), by name. */
 int qual_list(db_t *db, qual_def **out, size_t *n) LP_MUST;
 /* Grants q to person from now until expires_at (0: now + validity_days). */
 int qual_grant_add(db_t *db, const actor_t *who, int64_t person_id, int64_t qual_id, int64_t expires_at,
@@ -32,7 +33,8 @@ int qual_grant_add_by(db_t *db, const actor_t *who, int64_t person_id, int64_t q
 int qual_grant_withdraw(db_t *db, const actor_t *who, int64_t grant_id) LP_MUST;
 int qual_grant_get(db_t *db, int64_t grant_id, qual_grant *out) LP_MUST;
 /* Grants of one person (person_id > 0), or all grants expiring before
- * `expiring_before` (person_id == 0). Caller frees. */
+ * `expiring_before` (person_id == 0; the API bounds it to ten years), every
+ * one of them, by expiry. Caller frees. */
 int qual_grants(db_t *db, int64_t person_id, int64_t expiring_before, qual_grant **out, size_t *n) LP_MUST;
 
 /* The ML-1 register's first half: who may work at resource_id at `at`

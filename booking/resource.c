@@ -300,7 +300,7 @@ static int interval_row(sqlite3_stmt *st, void *elem)
 int res_closures(db_t *db, int64_t resource_id, int64_t from, int64_t to, struct slots_iv **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT start, end FROM closures WHERE end > ?2 AND start < ?3 "
-                                   "AND (resource_id IS NULL OR resource_id = ?1) ORDER BY start LIMIT 10000");
+                                   "AND (resource_id IS NULL OR resource_id = ?1) ORDER BY start");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;
@@ -367,7 +367,7 @@ static int closure_row(sqlite3_stmt *st, void *elem)
 int res_closure_list(db_t *db, int64_t from, int64_t to, res_closure **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT id, COALESCE(resource_id, 0), start, end, reason FROM closures "
-                                   "WHERE end > ?1 AND start < ?2 ORDER BY start LIMIT 1000");
+                                   "WHERE end > ?1 AND start < ?2 ORDER BY start, id");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;

@@ -54,13 +54,15 @@ int res_get(db_t *db, int64_t id, res_resource *out) LP_MUST;
 /* All resources, or those of kind (NULL = all). Caller frees. */
 int res_list(db_t *db, const char *kind, res_resource **out, size_t *n) LP_MUST;
 
-/* Closures overlapping [from, to) for the resource (including site-wide ones).
- * Caller frees *out. */
+/* Closures overlapping [from, to) for the resource (including site-wide ones),
+ * every one of them (callers bound the window). Caller frees *out. */
 int res_closures(db_t *db, int64_t resource_id, int64_t from, int64_t to, struct slots_iv **out,
                  size_t *n) LP_MUST;
 typedef struct res_closure { int64_t id, resource_id, start, end; char reason[201]; } res_closure;
 int res_closure_add(db_t *db, const actor_t *who, res_closure *c, lp_fail *f) LP_MUST;
 int res_closure_delete(db_t *db, const actor_t *who, int64_t id) LP_MUST;
+/* Every closure overlapping [from, to), by start (the API bounds the window
+ * to 400 days; staff make closures, so the list stays small). */
 int res_closure_list(db_t *db, int64_t from, int64_t to, res_closure **out, size_t *n) LP_MUST;
 
 /* Opening hours as text per weekday ("08:00-18:00", "" = closed), for JSON. */
