@@ -30,5 +30,11 @@ int hb_period_param(api_ctx *c, char out[BILL_PERIOD_LEN], int64_t *from, int64_
  * others get their own, and naming another tenant is a 404. -1 after
  * answering. */
 int hb_tenant_scope(api_ctx *c, int required, int64_t *tenant);
+/* A rate plan version as JSON (schema RatePlan). */
+json_t *hb_plan_json(const bill_plan *p);
+/* Priced parts as JSON (schema ChargePart). */
+json_t *hb_parts_json(const struct bcalc_part *parts, size_t n);
+/* A resource's billing policy as JSON (schema BillingPolicy). */
+json_t *hb_policy_json(int64_t resource_id, const struct bcalc_policy *p, bool overrun, bool is_default);
 
 #endif

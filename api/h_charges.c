@@ -13,20 +13,26 @@
 
 /* ---- charges ---- */
 
+json_t *hb_parts_json(const struct bcalc_part *parts, size_t n)
+{
+    static const char *const KIND[] = { "hours", "peak", "offpeak", "minimum", "fee" };
+    json_t *out = json_array();
+    for (size_t i = 0; i < n; i++) {
+        char qty[32];
+        const struct bcalc_part *p = &parts[i];
+        ubl_fmt_qty(p->qty_e6, qty);
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:I, s:I}", "part", KIND[p->kind % 5],
+                                             "unit", p->hours ? "hour" : "piece", "quantity", qty,
+                                             "unit_cents", (json_int_t)p->unit_cents, "net_cents",
+                                             (json_int_t)p->net_cents));
+    }
+    return out;
+}
+
 static json_t *json_charge(const bill_charge *ch)
 {
     char period[BILL_PERIOD_LEN];
-    json_t *parts = json_array();
-    for (size_t i = 0; i < ch->nparts; i++) {
-        char qty[32];
-        const struct bcalc_part *p = &ch->parts[i];
-        ubl_fmt_qty(p->qty_e6, qty);
-        static const char *const KIND[] = { "hours", "peak", "offpeak", "minimum", "fee" };
-        json_array_append_new(parts, json_pack("{s:s, s:s, s:s, s:I, s:I}", "part", KIND[p->kind % 5],
-                                               "unit", p->hours ? "hour" : "piece", "quantity", qty,
-                                               "unit_cents", (json_int_t)p->unit_cents, "net_cents",
-                                               (json_int_t)p->net_cents));
-    }
+    json_t *parts = hb_parts_json(ch->parts, ch->nparts);
     bill_period_of(ch->at, period);
     json_t *j = json_pack("{s:I, s:I, s:o, s:o, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:I, s:o}",
         "id", (json_int_t)ch->id, "tenant_id", (json_int_t)ch->tenant_id, "person_id", hb_opt_int(ch->person_id),

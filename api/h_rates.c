@@ -11,7 +11,7 @@
 
 /* ---- rate plans ---- */
 
-static json_t *json_plan(const bill_plan *p)
+json_t *hb_plan_json(const bill_plan *p)
 {
     char day[BILL_DATE_LEN];
     json_t *w = json_array();
@@ -95,7 +95,7 @@ void h_plans_list(api_ctx *c)
     int rc = bill_plan_list(c->db, res, &arr, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
     json_t *out = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(out, json_plan(&arr[i]));
+    for (size_t i = 0; i < n; i++) json_array_append_new(out, hb_plan_json(&arr[i]));
     free(arr);
     api_reply_json(c, 200, json_pack("{s:o}", "rate_plans", out));
 }
@@ -118,7 +118,7 @@ void h_plan_create(api_ctx *c)
     if (rc == 0) rc = bill_plan_create(c->db, &c->actor, &p, &f);
     if (rc == 0) rc = bill_plan_get(c->db, p.id, &p);
     if (rc) { api_fail(c, rc, &f); return; }
-    api_reply_json(c, 201, json_plan(&p));
+    api_reply_json(c, 201, hb_plan_json(&p));
 }
 
 void h_plan_get(api_ctx *c)
@@ -126,7 +126,7 @@ void h_plan_get(api_ctx *c)
     bill_plan p;
     int rc = bill_plan_get(c->db, c->params[0], &p);
     if (rc) { hb_lookup_failed(c, rc, "rate plan"); return; }
-    api_reply_json(c, 200, json_plan(&p));
+    api_reply_json(c, 200, hb_plan_json(&p));
 }
 
 static const struct jv_field VERSION_FIELDS[] = {
@@ -152,12 +152,12 @@ void h_plan_version(api_ctx *c)
     if (rc == 0) rc = bill_plan_create(c->db, &c->actor, &p, &f);
     if (rc == 0) rc = bill_plan_get(c->db, p.id, &p);
     if (rc) { api_fail(c, rc, &f); return; }
-    api_reply_json(c, 201, json_plan(&p));
+    api_reply_json(c, 201, hb_plan_json(&p));
 }
 
 /* ---- billing policy ---- */
 
-static json_t *json_policy(int64_t res, const struct bcalc_policy *p, bool overrun, bool def)
+json_t *hb_policy_json(int64_t res, const struct bcalc_policy *p, bool overrun, bool def)
 {
     return json_pack("{s:I, s:s, s:b, s:i, s:s, s:I, s:s, s:I, s:b}", "resource_id", (json_int_t)res,
                      "basis", bill_basis_name(p->basis), "charge_overrun", overrun, "free_cancel_hours",
@@ -176,7 +176,7 @@ void h_policy_get(api_ctx *c)
     if (rc) { hb_lookup_failed(c, rc, "resource"); return; }
     rc = bill_policy_get(c->db, r.id, &p, &overrun, &def);
     if (rc) { api_fail(c, rc, NULL); return; }
-    api_reply_json(c, 200, json_policy(r.id, &p, overrun, def));
+    api_reply_json(c, 200, hb_policy_json(r.id, &p, overrun, def));
 }
 
 static const struct jv_field POLICY_FIELDS[] = {
@@ -206,5 +206,5 @@ void h_policy_put(api_ctx *c)
     json_decref(b);
     if (rc == 0) rc = bill_policy_set(c->db, &c->actor, r.id, &p, overrun, &f);
     if (rc) { api_fail(c, rc, &f); return; }
-    api_reply_json(c, 200, json_policy(r.id, &p, overrun, false));
+    api_reply_json(c, 200, hb_policy_json(r.id, &p, overrun, false));
 }

@@ -87,6 +87,11 @@ void h_plan_version(api_ctx *c);
 void h_policy_get(api_ctx *c);
 void h_policy_put(api_ctx *c);
 
+/* h_estimate.c */
+void h_estimate_new(api_ctx *c);
+void h_estimate_rsv(api_ctx *c);
+void h_prices(api_ctx *c);
+
 /* h_charges.c */
 void h_charges_list(api_ctx *c);
 void h_charges_csv(api_ctx *c);

@@ -1,6 +1,6 @@
 /* routes_billing.c: routes of the billing part: rate plans, billing
  * policies, charges, recurring fees, invoices and credit notes, payments.
- * The handlers live in h_rates.c, h_charges.c and h_invoices.c. */
+ * The handlers live in h_rates.c, h_estimate.c, h_charges.c and h_invoices.c. */
 #include "api/router.h"
 #include "api/handlers.h"
 
@@ -11,6 +11,9 @@ const struct api_route billing_routes[] = {
     { "POST", "/api/v1/rate-plans/{id}/versions", R_STAFF, h_plan_version, 0 },
     { "GET", "/api/v1/resources/{id}/billing-policy", R_PERSON, h_policy_get, 0 },
     { "PUT", "/api/v1/resources/{id}/billing-policy", R_STAFF, h_policy_put, 0 },
+    { "GET", "/api/v1/prices", R_PERSON, h_prices, 0 },
+    { "GET", "/api/v1/resources/{id}/estimate", R_PERSON, h_estimate_new, 0 },
+    { "GET", "/api/v1/reservations/{id}/estimate", R_PERSON, h_estimate_rsv, 0 },
     { "GET", "/api/v1/charges", R_PERSON, h_charges_list, 0 },
     { "POST", "/api/v1/charges", R_STAFF, h_charge_create, 0 },
     { "GET", "/api/v1/charges.csv", R_PERSON, h_charges_csv, 0 },

@@ -15,19 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What a reservation costs now. */
-struct fact {
-    bool none;
-    enum bill_charge_kind kind;
-    enum bill_charge_state state;
-    int64_t at, start, end, plan_id, net;
-    struct bcalc_part parts[BILL_MAX_PARTS];
-    size_t nparts;
-    struct bcalc_vat vat;
-    char exempt_reason[BILL_TEXT];
-    char description[BILL_TEXT];
-};
-
 /* Everything about a reservation's resource and tenant that prices it. */
 struct rctx {
     char kind[12], name[121], tier[16], country[3], vat_number[16], site_country[3];
@@ -93,7 +80,7 @@ static int price_usage(const rsv_reservation *r, const struct rctx *c, struct bc
     return bcalc_price_usage(&c->plan.rate, &pol, &u, p);
 }
 
-static int usage_fact(const rsv_reservation *r, const struct rctx *c, struct fact *ft)
+static int usage_fact(const rsv_reservation *r, const struct rctx *c, struct bill_fact *ft)
 {
     struct bcalc_price p;
     if (!c->has_plan) return 0;                 /* no price for this resource: free */
@@ -134,7 +121,7 @@ static int fee_on(const rsv_reservation *r, const struct rctx *c, enum bill_char
  * since it was first confirmed, and the fee is at least the fee on the basis
  * (the booking as it entered its late window). When the basis costs more, *c
  * becomes the basis resource's context and the charge names that booking. */
-static int fee_fact(db_t *db, const rsv_reservation *r, struct rctx *c, struct fact *ft)
+static int fee_fact(db_t *db, const rsv_reservation *r, struct rctx *c, struct bill_fact *ft)
 {
     struct bill_fee_terms t;
     int64_t fee = 0, basis_fee = 0, s = r->start, e = r->end;
@@ -163,7 +150,7 @@ static int fee_fact(db_t *db, const rsv_reservation *r, struct rctx *c, struct f
     return 0;
 }
 
-static int compute_fact(db_t *db, const rsv_reservation *r, struct fact *ft)
+int bill_fact_compute(db_t *db, const rsv_reservation *r, struct bill_fact *ft)
 {
     struct rctx c;
     memset(ft, 0, sizeof *ft);
@@ -212,7 +199,7 @@ static int delete_charge(db_t *db, int64_t id)
     return db_exec_stmt(st);
 }
 
-static int store_fact(db_t *db, const rsv_reservation *r, const struct fact *ft, int64_t id)
+static int store_fact(db_t *db, const rsv_reservation *r, const struct bill_fact *ft, int64_t id)
 {
     if (ft->none) return id ? delete_charge(db, id) : 0;
     sqlite3_stmt *st = id
@@ -259,8 +246,8 @@ int bill_on_reservation(db_t *db, const rsv_reservation *r)
         return rc;
     }
     if (invoice) return 0;   /* invoiced: never changes again; corrections are credit notes */
-    struct fact ft;
-    rc = compute_fact(db, r, &ft);
+    struct bill_fact ft;
+    rc = bill_fact_compute(db, r, &ft);
     return rc ? rc : store_fact(db, r, &ft, id);
 }
 

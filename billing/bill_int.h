@@ -62,6 +62,27 @@ int bill_recurring_materialize(db_t *db, int64_t tenant_id, const char *period);
  * be NULL; parameters sql does not use are ignored); caller's transaction. */
 int bill_recompute_query(db_t *db, const char *sql, int64_t a, int64_t b, int64_t c, const char *s, size_t *n);
 
+/* ---- what a reservation costs (bill_charges.c) ---- */
+
+/* The charge a reservation's current state leads to: usage (an unsettled
+ * booking projected as booked), a late-cancellation or a no-show fee, under
+ * the rate plan in force at its start and its resource's policy. */
+struct bill_fact {
+    bool none;                  /* costs nothing (free, or a state without a charge) */
+    enum bill_charge_kind kind;
+    enum bill_charge_state state;
+    int64_t at, start, end, plan_id, net;
+    struct bcalc_part parts[BILL_MAX_PARTS];
+    size_t nparts;
+    struct bcalc_vat vat;
+    char exempt_reason[BILL_TEXT];
+    char description[BILL_TEXT];
+};
+/* Computes r's fact without writing anything: the reservation hook stores
+ * it, the estimates (bill_quote.c) show it before anything is booked. r need
+ * not exist (id 0: no fee history). */
+int bill_fact_compute(db_t *db, const rsv_reservation *r, struct bill_fact *ft) LP_MUST;
+
 /* ---- fee history (bill_fees.c) ---- */
 /* What a reservation's fees follow: the earliest start since it was first
  * confirmed, and the basis it is charged on at least (see bill_fees.c). */

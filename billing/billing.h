@@ -219,6 +219,40 @@ typedef struct bill_summary {
 } bill_summary;
 int bill_summary_get(db_t *db, int64_t tenant_id, const char *period, bill_summary *out) LP_MUST;
 
+/* ---- estimates (bill_quote.c) ----
+ * What a booking will cost, computed by the same code that charges it
+ * (bill_fact_compute), so an estimate equals the invoice line as long as
+ * the booking, the plan and the policy stay as they are. */
+
+typedef struct bill_quote {
+    bool priced;                    /* a rate plan applies; false: free for this tenant */
+    bill_plan plan;                 /* the plan in force at the start (when priced) */
+    int64_t start, end;             /* the interval priced */
+    int64_t net_cents, vat_cents;   /* used as booked (VAT as on a one-line invoice) */
+    struct bcalc_vat vat;
+    struct bcalc_part parts[BILL_MAX_PARTS];  /* peak / off-peak / hours, minimum supplement */
+    size_t nparts;
+    enum bcalc_basis basis;         /* the resource's billing basis */
+    bool overrun_charged;           /* time past the booked end is charged (booked basis) */
+    int32_t free_cancel_hours;
+    int64_t cancel_free_until;      /* cancelling at or before this instant is free */
+    int64_t late_cancel_cents;      /* the fee for cancelling after cancel_free_until */
+    int64_t noshow_cents;           /* the fee when nobody checks in */
+    int32_t early_checkin_min;      /* doors admit and the app checks in this early */
+    int64_t early_checkin_cents;    /* what checking in at the earliest adds (0 on the booked basis) */
+    bool cancellable;               /* (reservations) it can still be cancelled */
+    int64_t cancel_now_cents;       /* (reservations) the fee for cancelling now */
+} bill_quote;
+
+/* A booking not made yet: tenant's terms for resource over [start, end).
+ * LP_ERR_NOTFOUND when the tenant or the resource does not exist,
+ * LP_ERR_INVALID when the interval cannot be priced. */
+int bill_quote_new(db_t *db, int64_t tenant_id, int64_t resource_id, int64_t start, int64_t end,
+                   bill_quote *out) LP_MUST;
+/* An existing reservation as it stands, with the fee for cancelling it now
+ * (following its fee history, bill_fees.c). */
+int bill_quote_reservation(db_t *db, const rsv_reservation *r, bill_quote *out) LP_MUST;
+
 /* ---- recurring fees ---- */
 
 typedef struct bill_recurring {

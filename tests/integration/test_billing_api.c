@@ -38,6 +38,7 @@ static size_t g_ndocs;
 enum { TN, TA, TB, TC, TD, TE, NT };
 static int64_t tenant[NT], person[NT], invoice[NT];
 static int64_t lab, cabinet, bench, lab_plan;
+static json_t *est_straddle, *est_dst;   /* estimates taken before booking */
 static int64_t a_straddle, a_dst, a_before, a_after, b_q[3], c_late, c_free, c_gone, d_long, d_short, e_rc;
 
 /* ---- helpers ---- */
@@ -146,6 +147,27 @@ static int64_t charge_net(int k, int64_t rsv, char kind[16])
     return net;
 }
 
+/* The estimate of a booking of res for tenant k by tok (staff name the tenant). */
+static json_t *estimate(const char *tok, int k, int64_t res, const char *start, const char *end, long want)
+{
+    char path[300];
+    size_t o = (size_t)snprintf(path, sizeof path, "/api/v1/resources/%lld/estimate?tenant_id=%lld&start=",
+                                (long long)res, (long long)tenant[k]);
+    for (const char *p = start; *p && o + 4 < sizeof path; p++) o += (size_t)snprintf(path + o, sizeof path - o, *p == '+' ? "%%2B" : "%c", *p);
+    o += (size_t)snprintf(path + o, sizeof path - o, "&end=");
+    for (const char *p = end; *p && o + 4 < sizeof path; p++) o += (size_t)snprintf(path + o, sizeof path - o, *p == '+' ? "%%2B" : "%c", *p);
+    return call("GET", path, tok, NULL, want);
+}
+
+static json_t *rsv_estimate(const char *tok, int64_t id, long want)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/reservations/%lld/estimate", (long long)id);
+    return call("GET", path, tok, NULL, want);
+}
+
+static int64_t part_net(json_t *est, size_t i) { return jint(json_array_get(json_object_get(est, "parts"), i), "net_cents"); }
+
 
 static void spill(const char *path, const char *buf, size_t len)
 {
@@ -228,6 +250,8 @@ static void test_setup_and_bookings(void **st)
     snprintf(path, sizeof path, "/api/v1/resources/%lld/billing-policy", (long long)cabinet);
     json_decref(call("PUT", path, staff, "{\"basis\":\"actual\"}", 200));
 
+    est_straddle = estimate(staff, TA, lab, "2026-10-05T16:30:00+02:00", "2026-10-05T19:30:00+02:00", 200);
+    est_dst = estimate(staff, TA, lab, "2026-10-24T20:00:00+02:00", "2026-10-25T08:00:00+01:00", 200);
     a_straddle = book(TA, lab, "2026-10-05T16:30:00+02:00", "2026-10-05T19:30:00+02:00");
     a_before = book(TA, lab, "2026-10-12T09:00:00+02:00", "2026-10-12T10:00:00+02:00");
     a_after = book(TA, lab, "2026-10-19T09:00:00+02:00", "2026-10-19T10:00:00+02:00");
@@ -256,8 +280,10 @@ static void test_setup_and_bookings(void **st)
     json_decref(me);
     json_decref(mm);
 
-    /* charges exist as soon as the bookings do, priced as booked */
+    /* charges exist as soon as the bookings do, priced as booked, as estimated */
     assert_int_equal(charge_net(TA, a_straddle, NULL), 13500 + 9000);
+    assert_int_equal(jint(est_straddle, "net_cents"), 13500 + 9000);
+    assert_int_equal(jint(est_dst, "net_cents"), charge_net(TA, a_dst, NULL));
     assert_int_equal(charge_net(TA, a_dst, NULL), 13 * 6000);    /* the long night: 13 h */
     assert_int_equal(charge_net(TA, a_after, NULL), 9000);
     /* a price change from the 15th: later bookings follow, earlier ones keep theirs */
@@ -269,6 +295,86 @@ static void test_setup_and_bookings(void **st)
     assert_int_equal(charge_net(TA, a_before, NULL), 9000);
     assert_int_equal(charge_net(TA, a_after, NULL), 12000);
     assert_int_equal(charge_net(TE, e_rc, NULL), 24000);
+}
+
+/* ---- estimates: shown before booking, from billing's own code ---- */
+
+static void test_estimates(void **st)
+{
+    /* the straddle: 1.5 h peak at 90.00 and 1.5 h off-peak at 60.00 */
+    json_t *e = est_straddle, *parts = json_object_get(e, "parts");
+    assert_true(json_is_true(json_object_get(e, "priced")));
+    assert_int_equal(json_array_size(parts), 2);
+    assert_string_equal(jstr(json_array_get(parts, 0), "part"), "peak");
+    assert_string_equal(jstr(json_array_get(parts, 0), "quantity"), "1.5");
+    assert_int_equal(part_net(e, 0), 13500);
+    assert_int_equal(part_net(e, 1), 9000);
+    assert_int_equal(jint(e, "vat_cents"), 4725);              /* a Dutch buyer: 21 % */
+    assert_int_equal(jint(e, "gross_cents"), 27225);
+    assert_string_equal(jstr(e, "basis"), "booked");
+    assert_int_equal(jint(e, "free_cancel_hours"), 24);
+    assert_string_equal(jstr(e, "cancel_free_until"), "2026-10-04T16:30:00+02:00");
+    assert_int_equal(jint(e, "late_cancel_cents"), 11250);     /* 50 % of the booked price */
+    assert_int_equal(jint(e, "no_show_cents"), 2500);
+    assert_int_equal(jint(e, "early_checkin_cents"), 0);       /* the booked basis: early minutes are free */
+    assert_true(json_is_null(json_object_get(e, "reservation_id")));
+    /* the same booking as a reservation: the same figures, free to cancel today */
+    json_t *r = rsv_estimate(staff, a_straddle, 200);
+    assert_int_equal(jint(r, "net_cents"), jint(e, "net_cents"));
+    assert_int_equal(jint(r, "reservation_id"), a_straddle);
+    assert_true(json_is_true(json_object_get(r, "cancellable")));
+    assert_int_equal(jint(r, "cancel_now_cents"), 0);
+    json_decref(r);
+    /* the cabinet bills actual use: checking in 15 minutes early (peak) adds 22.50 */
+    json_t *cab = estimate(staff, TD, cabinet, "2026-10-20T09:00:00+02:00", "2026-10-20T11:00:00+02:00", 200);
+    assert_string_equal(jstr(cab, "basis"), "actual");
+    assert_int_equal(jint(cab, "early_checkin_min"), 15);
+    assert_int_equal(jint(cab, "early_checkin_cents"), 2250);
+    assert_int_equal(jint(cab, "net_cents"), charge_net(TD, d_long, NULL));
+    json_decref(cab);
+    /* a member's estimate is for their own tenant; naming another is not found */
+    json_t *m = call("GET", "/api/v1/resources/1/estimate?start=2026-10-09T14:00:00Z&end=2026-10-09T15:00:00Z",
+                     member_a, NULL, 200);
+    assert_int_equal(jint(m, "tenant_id"), 1);
+    json_decref(m);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/resources/1/estimate?start=2026-10-09T14:00:00Z&end=2026-10-09T15:00:00Z"
+                               "&tenant_id=2", member_a, NULL), 404);
+    /* reservations: members their own, admins their tenant's, nobody another tenant's */
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/reservations/%lld/estimate", (long long)a_straddle);
+    assert_int_equal(hx_status(&S, "GET", path, admin_b, NULL), 404);
+    assert_int_equal(hx_status(&S, "GET", path, member_a, NULL), 404);
+    /* prices: every resource with the plan in force for the tenant */
+    json_t *pr = call("GET", "/api/v1/prices", member_a, NULL, 200), *one;
+    size_t i;
+    int seen = 0;
+    json_array_foreach(json_object_get(pr, "prices"), i, one)
+        if (jint(one, "resource_id") == lab) {
+            seen = 1;
+            assert_int_equal(jint(json_object_get(one, "plan"), "peak_cents_per_hour"), 9000);
+            assert_int_equal(jint(json_object_get(one, "policy"), "cancel_fee_amount"), 5000);
+        }
+    assert_true(seen);
+    json_decref(pr);
+    /* bad input of every kind: 400 or 404, nothing else */
+    static const struct { const char *q; long want; } BAD[] = {
+        { "/api/v1/resources/1/estimate?start=2026-10-09T14:00:00Z", 400 },
+        { "/api/v1/resources/1/estimate?start=2026-10-09T14:00:00Z&end=2026-10-09T13:00:00Z", 400 },
+        { "/api/v1/resources/1/estimate?start=2026-10-09T14:00:00Z&end=2026-10-09T14:00:00Z", 400 },
+        { "/api/v1/resources/1/estimate?start=yesterday&end=2026-10-09T15:00:00Z", 400 },
+        { "/api/v1/resources/1/estimate?start=2026-10-09T14:00:00Z&end=", 400 },
+        { "/api/v1/resources/1/estimate?start=2026-10-09T14:00:00Z&end=2028-10-09T14:00:00Z", 400 },
+        { "/api/v1/resources/999999/estimate?start=2026-10-09T14:00:00Z&end=2026-10-09T15:00:00Z", 404 },
+        { "/api/v1/resources/1/estimate?start=2026-10-09T14:00:00Z&end=2026-10-09T15:00:00Z&tenant_id=x", 400 },
+        { "/api/v1/reservations/999999/estimate", 404 },
+        { "/api/v1/prices?tenant_id=-1", 400 },
+    };
+    for (size_t b = 0; b < sizeof BAD / sizeof BAD[0]; b++)
+        if (hx_status(&S, "GET", BAD[b].q, member_a, NULL) != BAD[b].want) fail_msg("%s: not %ld", BAD[b].q, BAD[b].want);
+    /* staff have no tenant of their own: they name one */
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/resources/1/estimate?start=2026-10-09T14:00:00Z&end=2026-10-09T15:00:00Z",
+                               staff, NULL), 400);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/prices?tenant_id=999999", staff, NULL), 404);
 }
 
 static void test_member_and_admin_views(void **st)
@@ -309,8 +415,20 @@ static void test_the_month(void **st)
         use(b_q[i], in, out);
     }
     use(a_before, "2026-10-12T09:00:00+02:00", "2026-10-12T10:00:00+02:00");
+    clock_to("2026-10-12T10:01:00+02:00");
+    json_t *now = rsv_estimate(staff, c_late, 200);            /* what the cancel dialog says */
+    assert_int_equal(jint(now, "cancel_now_cents"), 9000);
+    json_decref(now);
     rsv_post(c_late, "cancel", "2026-10-12T10:01:00+02:00");    /* 23 h 59 before: the fee */
+    clock_to("2026-10-13T09:59:00+02:00");
+    now = rsv_estimate(staff, c_free, 200);
+    assert_int_equal(jint(now, "cancel_now_cents"), 0);
+    json_decref(now);
     rsv_post(c_free, "cancel", "2026-10-13T09:59:00+02:00");    /* 24 h 01 before: free */
+    now = rsv_estimate(staff, c_late, 200);                     /* cancelled: nothing more to cancel */
+    assert_false(json_is_true(json_object_get(now, "cancellable")));
+    assert_true(json_is_null(json_object_get(now, "cancel_now_cents")));
+    json_decref(now);
     clock_to("2026-10-16T11:30:00+02:00");
     json_decref(call("POST", "/api/v1/maintenance/run", staff, NULL, 200));   /* no-shows */
     use(a_after, "2026-10-19T09:00:00+02:00", "2026-10-19T10:00:00+02:00");
@@ -373,6 +491,10 @@ static void test_run_october(void **st)
     assert_string_equal(jstr(json_array_get(lines, 1), "name"), "Golden lab, daluren");
     assert_string_equal(jstr(json_array_get(lines, 4), "quantity"), "13");
     assert_int_equal(jint(json_array_get(lines, 3), "price_cents"), 12000);
+    /* the invoice lines are what the estimates said before anything was booked */
+    assert_int_equal(jint(json_array_get(lines, 0), "net_cents"), part_net(est_straddle, 0));
+    assert_int_equal(jint(json_array_get(lines, 1), "net_cents"), part_net(est_straddle, 1));
+    assert_int_equal(jint(json_array_get(lines, 4), "net_cents"), jint(est_dst, "net_cents"));
     json_decref(a);
     /* a second run adds nothing */
     json_t *again = call("POST", "/api/v1/invoices/run", staff, "{\"period\":\"2026-10\"}", 200);
@@ -1056,6 +1178,7 @@ static int setup(void **st)
 static int teardown(void **st)
 {
     free(staff); free(admin_a); free(member_a); free(admin_b);
+    json_decref(est_straddle); json_decref(est_dst);
     for (size_t i = 0; i < g_ndocs; i++) {
         unlink(g_docs[i]);
         free(g_docs[i]);
@@ -1070,6 +1193,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_setup_and_bookings),
+        cmocka_unit_test(test_estimates),
         cmocka_unit_test(test_member_and_admin_views),
         cmocka_unit_test(test_the_month),
         cmocka_unit_test(test_run_october),
