@@ -90,6 +90,9 @@ export const OPERATIONS = Object.freeze({
 
   listRatePlans: ['GET', '/api/v1/rate-plans', 'rate_plans'],
   addRatePlanVersion: ['POST', '/api/v1/rate-plans/{id}/versions'],
+  getPrices: ['GET', '/api/v1/prices'],
+  getEstimate: ['GET', '/api/v1/resources/{id}/estimate'],
+  getReservationEstimate: ['GET', '/api/v1/reservations/{id}/estimate'],
   getCharges: ['GET', '/api/v1/charges', 'charges'],
   chargesCsvUrl: ['GET', '/api/v1/charges.csv'],
   getBillingSummary: ['GET', '/api/v1/billing/summary'],
@@ -265,6 +268,12 @@ export const listRatePlans = (query) => list('listRatePlans', { query });
 export const addRatePlanVersion = (id, body) => call('addRatePlanVersion', { params: { id }, body });
 // {period, charges, net_cents}: a month's charges and their net total.
 // A month's charges with their totals; every page's charges joined.
+// What a booking would cost (query: start, end, tenant_id for staff), what
+// a reservation costs and what cancelling it now costs, and every resource's
+// price for a tenant.
+export const getPrices = (query) => call('getPrices', { query });
+export const getEstimate = (id, query) => call('getEstimate', { params: { id }, query });
+export const getReservationEstimate = (id) => call('getReservationEstimate', { params: { id } });
 export async function getCharges(query) {
   const first = await call('getCharges', { query });
   const charges = await list('getCharges', { query, first });

@@ -1,12 +1,14 @@
 // booking.js: the booking form (used by the calendar and "New booking"),
 // the answer shown in plain words, the waitlist offer on a taken slot, and
-// the reservation details dialog with cancel, check-in and check-out.
+// the reservation details dialog with cancel, check-in and check-out; the
+// estimated cost before confirming, on the reservation and before cancelling.
 
-import { createReservation, joinWaitlist, checkIn, checkOut, cancelReservation } from './api.js';
+import { createReservation, joinWaitlist, checkIn, checkOut, cancelReservation, getEstimate, getReservationEstimate } from './api.js';
 import * as data from './data.js';
 import { h, field, select, button, message, showIn, modal, toast, badge, nextId } from './dom.js';
 import { t, tn } from './i18n.js';
 import { explain, explainSkip } from './problem.js';
+import { estimateView, cancelNowText, priceText } from './price.js';
 import {
   at, hhmm, parseHHMM, rfc3339, parseTime, fmtRange, fmtDayLong, dateOf, minuteOfDay, validDate, today, weekday,
 } from './time.js';
@@ -24,7 +26,7 @@ function personLabel(p) { return p.name ? `${p.name} (${p.email})` : p.email; }
 // Opens the booking dialog. init: {resourceId, date, start, end (minutes), title}.
 // onDone() runs after anything was booked or joined.
 export async function openBooking(ctx, init, onDone) {
-  const [resources, forWhom] = await Promise.all([data.resources(), data.bookablePeople(ctx.me)]);
+  const [resources, forWhom, prices] = await Promise.all([data.resources(), data.bookablePeople(ctx.me), data.myPrices(ctx.me).catch(() => null)]);
   const res0 = resources.find((r) => r.id === init.resourceId) || resources[0];
   const m = modal(t('book.title'));
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
@@ -62,6 +64,7 @@ export async function openBooking(ctx, init, onDone) {
     if (r.min_minutes) parts.push(t('book.minLen', { n: r.min_minutes }));
     if (r.approval_required) parts.push(t('book.needsApproval'));
     if (r.buffer_after_min) parts.push(t('book.buffer', { n: r.buffer_after_min }));
+    if (prices) parts.push(priceText(prices.get(r.id)));
     rulesNote.textContent = parts.join(' · ');
   }
   resSel.addEventListener('change', syncRules);
@@ -70,6 +73,33 @@ export async function openBooking(ctx, init, onDone) {
     count.previousElementSibling.textContent = repeat.value === 'DAILY' ? t('book.countDays') : t('book.count');
   });
   syncRules();
+
+  // The estimated cost, asked again whenever the booking changes; an answer
+  // that arrives after a newer question is dropped.
+  const estBox = h('div', { class: 'estimate-slot', 'aria-live': 'polite' });
+  let estSeq = 0;
+  let estTimer = null;
+  function tenantOfBooking() {
+    if (!person) return ctx.me.tenant_id;
+    const p = forWhom.find((x) => String(x.id) === person.value);
+    return p ? p.tenant_id : null;
+  }
+  async function refreshEstimate() {
+    const seq = ++estSeq;
+    const s = parseHHMM(start.value), e = parseHHMM(end.value), tid = tenantOfBooking();
+    if (!validDate(date.value) || s === null || e === null || e <= s || !tid) { estBox.replaceChildren(); return; }
+    estBox.replaceChildren(h('p', { class: 'muted small' }, t('est.loading')));
+    try {
+      const est = await getEstimate(Number(resSel.value), {
+        start: rfc3339(at(date.value, s)), end: rfc3339(at(date.value, e)), tenant_id: ctx.me.role === 'staff' ? tid : undefined });
+      if (seq === estSeq) estBox.replaceChildren(estimateView(est, { each: !!repeat.value }));
+    } catch {
+      if (seq === estSeq) estBox.replaceChildren(h('p', { class: 'muted small' }, t('est.unavailable')));
+    }
+  }
+  const askEstimate = () => { clearTimeout(estTimer); estTimer = setTimeout(refreshEstimate, 250); };
+  for (const el of [resSel, date, start, end, repeat, person].filter(Boolean)) el.addEventListener('change', askEstimate);
+  for (const el of [start, end]) el.addEventListener('input', askEstimate);
 
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('book.submit'));
   const form = h('form', { class: 'form', novalidate: true },
@@ -80,9 +110,11 @@ export async function openBooking(ctx, init, onDone) {
     showPerson ? field(t('book.forWhom'), person) : null,
     field(t('book.repeat'), repeat),
     repeatMore,
+    estBox,
     out,
     h('div', { class: 'form-actions' }, button(t('common.cancel'), () => m.close()), submit));
   m.body.append(form);
+  refreshEstimate();
 
   function request() {
     const s = parseHHMM(start.value), e = parseHHMM(end.value);
@@ -198,6 +230,7 @@ export async function openReservation(ctx, r, onChange) {
   const m = modal(r.title || t('rsv.untitled'));
   const s = parseTime(r.start), e = parseTime(r.end);
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+  const estSlot = h('div', { class: 'estimate-slot' });
   m.body.append(
     h('dl', { class: 'kv' },
       h('dt', null, t('rsv.resource')), h('dd', null, res ? res.name : `#${r.resource_id}`),
@@ -205,7 +238,12 @@ export async function openReservation(ctx, r, onChange) {
       h('dt', null, t('rsv.status')), h('dd', null, statusBadge(r.status)),
       r.series_id ? [h('dt', null, t('rsv.series')), h('dd', null, t('rsv.partOfSeries'))] : null,
       r.reason ? [h('dt', null, t('rsv.reason')), h('dd', null, r.reason)] : null),
+    estSlot,
     out);
+  getReservationEstimate(r.id).then((est) => {
+    const now = cancelNowText(est);
+    estSlot.replaceChildren(estimateView(est), now && est.cancellable ? h('p', { class: 'cancel-now' }, now) : '');
+  }, () => estSlot.replaceChildren());
   const acts = h('div', { class: 'form-actions' });
   const now = Date.now();
   const mayChange = r.person_id === ctx.me.id || ctx.me.role !== 'member';
@@ -244,8 +282,12 @@ export function openCancel(ctx, r, onChange) {
   });
   const range = fmtRange(parseTime(r.start), parseTime(r.end));
   const confirmBtn = h('button', { type: 'submit', class: 'btn btn-primary btn-danger-solid' }, t('rsv.cancelConfirm'));
+  const cost = h('p', { class: 'cancel-now', 'aria-live': 'polite' }, t('est.loading'));
+  getReservationEstimate(r.id).then((est) => { cost.textContent = cancelNowText(est) || ''; },
+    () => { cost.textContent = ''; });
   const form = h('form', { class: 'form' },
     h('p', null, t('rsv.cancelText', { range })),
+    cost,
     r.series_id ? h('fieldset', null, h('legend', null, t('rsv.cancelWhich')), radios) : null,
     out,
     h('div', { class: 'form-actions' }, button(t('rsv.keep'), () => m.close()), confirmBtn));

@@ -1,7 +1,7 @@
 // data.js: small shared look-ups (resources, labs, tenants, people,
 // trainings) loaded once per page view and reused by the views.
 
-import { listResources, listTenants, listPeople, listQualifications, listMembers } from './api.js';
+import { listResources, listTenants, listPeople, listQualifications, listMembers, getPrices } from './api.js';
 import { t } from './i18n.js';
 
 let cache = {};
@@ -31,6 +31,10 @@ export async function labs() {
 export const tenants = () => once('tenants', () => listTenants());
 export const people = () => once('people', () => listPeople());
 export const qualifications = () => once('quals', () => listQualifications());
+// Every resource's price for the caller's own tenant (people without one,
+// staff, get null): a Map resource id -> {plan, policy}.
+export const myPrices = (me) => (me.tenant_id ? once('prices', async () => byId(
+  (await getPrices()).prices.map((p) => ({ ...p, id: p.resource_id })))) : Promise.resolve(null));
 export const members = (tid) => once(`members-${tid}`, () => listMembers(tid));
 
 // How a person is named on screen: the name, or the e-mail address of

@@ -1,6 +1,37 @@
 // strings.js: every text of the app as [English, Dutch].
 
 export const STRINGS = {
+  // ---- estimates (price.js) ----
+  'est.label': ['Estimated cost', 'Geschatte kosten'],
+  'est.free': ['Free for your company', 'Gratis voor uw bedrijf'],
+  'est.noCharge': ['No charge for your company.', 'Geen kosten voor uw bedrijf.'],
+  'est.perHour': ['{amount} per hour, excl. VAT', '{amount} per uur, excl. btw'],
+  'est.perHourPeak': ['{peak} per hour at peak times ({hours}), {offpeak} per hour otherwise, excl. VAT', '{peak} per uur in de piekuren ({hours}), anders {offpeak} per uur, excl. btw'],
+  'est.daily': ['every day', 'elke dag'],
+  'est.yourPrice': ['Your price', 'Uw prijs'],
+  'est.total': ['Estimated cost: {gross} incl. VAT ({net} excl. VAT)', 'Geschatte kosten: {gross} incl. btw ({net} excl. btw)'],
+  'est.totalEach': ['Estimated cost of each booking: {gross} incl. VAT ({net} excl. VAT)', 'Geschatte kosten per reservering: {gross} incl. btw ({net} excl. btw)'],
+  'est.part.hours': ['Hours', 'Uren'],
+  'est.part.peak': ['Peak hours', 'Piekuren'],
+  'est.part.offpeak': ['Off-peak hours', 'Daluren'],
+  'est.part.minimum': ['Minimum charge supplement', 'Toeslag tot het minimumbedrag'],
+  'est.part.fee': ['Fee', 'Vergoeding'],
+  'est.partHours': ['{label}: {hours} h × {price} = {amount}', '{label}: {hours} u × {price} = {amount}'],
+  'est.partPiece': ['{label}: {amount}', '{label}: {amount}'],
+  'est.cancelAlwaysFree': ['Cancelling is free.', 'Annuleren is gratis.'],
+  'est.cancelFreeUntil': ['Free cancellation until {time}; after that cancelling costs {amount}.', 'Gratis annuleren tot {time}; daarna kost annuleren {amount}.'],
+  'est.cancelLateNow': ['The free cancellation period has passed: cancelling costs {amount}.', 'De gratis annuleringstermijn is voorbij: annuleren kost {amount}.'],
+  'est.noShow': ['If nobody checks in: {amount}.', 'Als niemand incheckt: {amount}.'],
+  'est.basisBooked': ['You pay the booked time. The lab door lets you in up to {n} minutes early (that checks you in) at no extra cost.', 'U betaalt de gereserveerde tijd. De labdeur laat u tot {n} minuten eerder binnen (dan bent u ingecheckt), zonder extra kosten.'],
+  'est.basisBookedOverrun': ['You pay the booked time, and time past its end if you stay longer. The lab door lets you in up to {n} minutes early (that checks you in) at no extra cost.', 'U betaalt de gereserveerde tijd, en de tijd erna als u langer blijft. De labdeur laat u tot {n} minuten eerder binnen (dan bent u ingecheckt), zonder extra kosten.'],
+  'est.basisActual': ['You pay from check-in to check-out. Going in through the lab door checks you in: entering {n} minutes early adds up to {amount}.', 'U betaalt van inchecken tot uitchecken. Binnengaan door de labdeur is inchecken: {n} minuten eerder binnengaan kost tot {amount} extra.'],
+  'est.basisMax': ['You pay the booked time plus any time before or after it. Going in through the lab door checks you in: entering {n} minutes early adds up to {amount}.', 'U betaalt de gereserveerde tijd plus de tijd ervoor of erna. Binnengaan door de labdeur is inchecken: {n} minuten eerder binnengaan kost tot {amount} extra.'],
+  'est.cancelNowCosts': ['Cancelling now costs {amount} (excl. VAT).', 'Nu annuleren kost {amount} (excl. btw).'],
+  'est.cancelNowFree': ['Cancelling now is free.', 'Nu annuleren is gratis.'],
+  'est.loading': ['Working out the cost…', 'Kosten berekenen…'],
+  'est.unavailable': ['The cost could not be worked out now; it follows your company\'s prices.', 'De kosten konden nu niet worden berekend; ze volgen de prijzen van uw bedrijf.'],
+  'est.cost': ['Cost', 'Kosten'],
+
   // ---- shell ----
   'nav.label': ['Main', 'Hoofdmenu'],
   'nav.menu': ['Menu', 'Menu'],

@@ -10,6 +10,7 @@ import { h, clear, select, field, button, pageHead, message, showIn, announce, n
 import { t } from '../i18n.js';
 import { explain } from '../problem.js';
 import { openBooking, openReservation } from '../booking.js';
+import { priceText } from '../price.js';
 import {
   today, addDays, mondayOf, weekday, validDate, parseDate, at, hhmm, rfc3339, parseTime, minuteOfDay, dateOf,
   fmtDay, fmtDayLong, fmtDayNum, fmtWeekdayShort, fmtTime, fmtRange,
@@ -63,7 +64,7 @@ function layLanes(blocks) {
 }
 
 export default async function calendar(root, ctx) {
-  const [resources, labs] = await Promise.all([data.resources(), data.labs()]);
+  const [resources, labs, prices] = await Promise.all([data.resources(), data.labs(), data.myPrices(ctx.me).catch(() => null)]);
   const resById = data.byId(resources);
   const narrow = window.matchMedia('(max-width: 640px)').matches;
 
@@ -109,10 +110,16 @@ export default async function calendar(root, ctx) {
     h('span', null, h('i', { class: 'swatch swatch-req' }), t('cal.legend.requested')),
     h('span', null, h('i', { class: 'swatch swatch-busy' }), t('cal.legend.busy')));
   const hint = h('p', { class: 'cal-hint', id: hintId }, t('cal.hint'));
+  // The caller's company's price of each resource shown (people of a tenant).
+  const priceBox = h('ul', { class: 'cal-prices small', 'aria-label': t('est.yourPrice') });
+  function showPrices() {
+    if (!prices) { priceBox.hidden = true; return; }
+    priceBox.replaceChildren(...shownResources().map((r) => h('li', null, h('strong', null, `${r.name}: `), priceText(prices.get(r.id)))));
+  }
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
   const calBox = h('div', { class: 'cal', role: 'region', 'aria-label': t('cal.gridLabel') });
   const listBox = h('details', { class: 'cal-list card' });
-  root.append(controls, legend, hint, out, calBox, listBox);
+  root.append(controls, legend, hint, priceBox, out, calBox, listBox);
 
   function shownResources() {
     if (st.target.startsWith('lab:')) {
@@ -196,6 +203,7 @@ export default async function calendar(root, ctx) {
     dayBtn.setAttribute('aria-pressed', String(st.view === 'day'));
     targetSel.value = st.target;
     titleEl.textContent = titleText();
+    showPrices();
     calBox.setAttribute('aria-busy', 'true');
     load().finally(() => calBox.removeAttribute('aria-busy'));
   }
