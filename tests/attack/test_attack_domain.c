@@ -167,6 +167,17 @@ static void test_fee_move_later_then_cancel(void **st)
      * to 30 minutes, then cancelled 94 h "ahead". */
     assert_int_equal(at(b + 3 * HOUR), 0);
     move(member_a, id, ts(b + 97 * HOUR), ts(b + 97 * HOUR + 1800));
+    /* The estimate shown before cancelling follows the same history: it
+     * does not promise a free cancellation the invoice will not keep. And
+     * another tenant's member learns nothing about the booking: the same
+     * 404 as for an id that does not exist. */
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/reservations/%lld/estimate", (long long)id);
+    json_t *est = call("GET", path, member_a, NULL, 200);
+    assert_int_equal(json_integer_value(json_object_get(est, "cancel_now_cents")), 6000);
+    json_decref(est);
+    json_decref(call("GET", path, member_b, NULL, 404));
+    json_decref(call("GET", "/api/v1/reservations/987654/estimate", member_b, NULL, 404));
     cancel(member_a, id);
     /* The fee is by the earliest start and on the booking as it entered the
      * late window: half of 2 h at 60.00. Before the fix: no charge at all. */
@@ -330,6 +341,13 @@ static void test_odd_inputs_no_5xx(void **st)
         { "GET", "/api/v1/calendar/%2e%2e.ics", NULL, NULL },
         { "GET", "/api/v1/calendar/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.ics", NULL, NULL },
         { "GET", "/api/v1/calendar/.ics", NULL, NULL },
+        { "GET", "/api/v1/resources/1/estimate?start=0000-01-01T00:00:00Z&end=9999-12-31T23:59:59Z", NULL, NULL },
+        { "GET", "/api/v1/resources/1/estimate?start=2026-03-20T09:00:00Z&end=2027-04-23T09:00:00Z", NULL, NULL },
+        { "GET", "/api/v1/resources/1/estimate?start=2026-03-20T09:00:00%2B99:99&end=2026-03-20T10:00:00Z", NULL, NULL },
+        { "GET", "/api/v1/resources/1/estimate?start=2026-03-20T09:00:00Z&end=2026-03-20T10:00:00Z&tenant_id=99999999999", NULL, NULL },
+        { "GET", "/api/v1/resources/-5/estimate?start=2026-03-20T09:00:00Z&end=2026-03-20T10:00:00Z", NULL, NULL },
+        { "GET", "/api/v1/reservations/99999999999/estimate", NULL, NULL },
+        { "GET", "/api/v1/prices?tenant_id=2", NULL, NULL },
     };
     for (size_t i = 0; i < sizeof odd / sizeof odd[0]; i++) {
         hx_resp r;
