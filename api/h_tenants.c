@@ -6,6 +6,7 @@
 #include "api/handlers.h"
 #include "access/issuer/issuer.h"
 #include "booking/tenant.h"
+#include "booking/tnt_close.h"
 #include "booking/person.h"
 #include "booking/invite.h"
 #include "booking/outbox.h"
@@ -125,20 +126,71 @@ void h_tenant_update(api_ctx *c)
     api_reply_json(c, 200, json_tenant(&t));
 }
 
-static void set_state(api_ctx *c, enum tnt_state to)
+static json_t *json_effects(const tnt_effects *e, int64_t passes)
+{
+    return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "bookings", (json_int_t)e->bookings,
+                     "people", (json_int_t)e->people, "waiting", (json_int_t)e->waiting,
+                     "passes", (json_int_t)passes, "cancelled_bookings", (json_int_t)e->cancelled,
+                     "cancelled_waiting", (json_int_t)e->cancelled_waiting, "notified_people", (json_int_t)e->notified);
+}
+
+/* GET /api/v1/tenants/{id}/holdings: what suspending or offboarding would
+ * touch, for staff to decide before they do it. */
+void h_tenant_holdings(api_ctx *c)
+{
+    tnt_tenant t;
+    tnt_effects e;
+    int64_t passes = 0;
+    if (!load_visible(c, &t)) return;
+    int rc = tnt_effects_get(c->db, t.id, &e);
+    if (rc == 0) rc = iss_live_tenant(c->db, t.id, clk_now(), &passes);
+    if (rc) { api_fail(c, rc, NULL); return; }
+    api_reply_json(c, 200, json_pack("{s:I, s:s, s:o}", "tenant_id", (json_int_t)t.id, "status",
+                                     tnt_state_name(t.state), "effects", json_effects(&e, passes)));
+}
+
+static const struct jv_field CLOSE_FIELDS[] = {
+    { "bookings", JV_STRING, 0, 8, 0 }, { "notify", JV_BOOL, 0, 0, 0 }, JV_END };
+
+/* Suspends or offboards: body {"bookings": "keep" | "cancel", "notify":
+ * true}; suspension keeps by default, offboarding always cancels. The answer
+ * is the tenant with what was done (effects). */
+static void close_tenant(api_ctx *c, enum tnt_state to)
+{
+    tnt_tenant t;
+    tnt_effects done;
+    int64_t passes = 0;
+    enum tnt_bookings b = to == TNT_OFFBOARDED ? TNT_BOOKINGS_CANCEL : TNT_BOOKINGS_KEEP;
+    json_t *body = NULL;
+    if (!load_visible(c, &t)) return;
+    if (c->body_len && !(body = api_body(c, CLOSE_FIELDS))) return;
+    bool notify = body ? jv_bool(body, "notify", true) : true;
+    int bad = body && jv_has(body, "bookings") && tnt_bookings_parse(jv_str(body, "bookings", ""), &b) != 0;
+    json_decref(body);
+    if (bad) { api_problem(c, 400, "validation", "Invalid request", "bookings must be keep or cancel", "bookings"); return; }
+    lp_fail f = { 0 };
+    int rc = iss_live_tenant(c->db, t.id, clk_now(), &passes);
+    if (rc == 0) rc = tnt_close(c->db, &c->actor, t.id, to, b, notify, &done, &f);
+    if (rc == 0) rc = tnt_get(c->db, t.id, &t);
+    if (rc) { api_fail(c, rc, &f); return; }
+    json_t *j = json_tenant(&t);
+    json_object_set_new(j, "effects", json_effects(&done, passes));
+    api_reply_json(c, 200, j);
+}
+
+void h_tenant_suspend(api_ctx *c) { close_tenant(c, TNT_SUSPENDED); }
+void h_tenant_offboard(api_ctx *c) { close_tenant(c, TNT_OFFBOARDED); }
+
+void h_tenant_activate(api_ctx *c)
 {
     tnt_tenant t;
     if (!load_visible(c, &t)) return;
     lp_fail f = { 0 };
-    int rc = tnt_set_state(c->db, &c->actor, t.id, to, &f);
+    int rc = tnt_set_state(c->db, &c->actor, t.id, TNT_ACTIVE, &f);
     if (rc == 0) rc = tnt_get(c->db, t.id, &t);
     if (rc) { api_fail(c, rc, &f); return; }
     api_reply_json(c, 200, json_tenant(&t));
 }
-
-void h_tenant_suspend(api_ctx *c) { set_state(c, TNT_SUSPENDED); }
-void h_tenant_offboard(api_ctx *c) { set_state(c, TNT_OFFBOARDED); }
-void h_tenant_activate(api_ctx *c) { set_state(c, TNT_ACTIVE); }
 
 /* ---- memberships ---- */
 

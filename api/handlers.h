@@ -21,6 +21,7 @@ void h_tenants_list(api_ctx *c);
 void h_tenant_create(api_ctx *c);
 void h_tenant_get(api_ctx *c);
 void h_tenant_update(api_ctx *c);
+void h_tenant_holdings(api_ctx *c);
 void h_tenant_suspend(api_ctx *c);
 void h_tenant_offboard(api_ctx *c);
 void h_tenant_activate(api_ctx *c);

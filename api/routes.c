@@ -24,6 +24,7 @@ static const struct api_route core_routes[] = {
     { "POST", "/api/v1/tenants", R_STAFF, h_tenant_create, 0 },
     { "GET", "/api/v1/tenants/{id}", R_PERSON, h_tenant_get, 0 },
     { "PATCH", "/api/v1/tenants/{id}", R_STAFF, h_tenant_update, 0 },
+    { "GET", "/api/v1/tenants/{id}/holdings", R_STAFF, h_tenant_holdings, 0 },
     { "POST", "/api/v1/tenants/{id}/suspend", R_STAFF, h_tenant_suspend, 0 },
     { "POST", "/api/v1/tenants/{id}/offboard", R_STAFF, h_tenant_offboard, 0 },
     { "POST", "/api/v1/tenants/{id}/activate", R_STAFF, h_tenant_activate, 0 },

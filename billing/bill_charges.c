@@ -125,6 +125,7 @@ static int fee_fact(db_t *db, const rsv_reservation *r, struct rctx *c, struct b
 {
     struct bill_fee_terms t;
     int64_t fee = 0, basis_fee = 0, s = r->start, e = r->end;
+    if (r->fee_waived) return 0;   /* the facility cancelled it: no fee */
     int rc = bill_fee_terms_get(db, r->id, &t);
     if (rc) return rc;
     int64_t deadline = t.found && t.earliest_start < r->start ? t.earliest_start : r->start;

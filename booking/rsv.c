@@ -92,7 +92,7 @@ int rsv_notify(db_t *db, int64_t id)
 
 static const char *SNAP_RSV =
     "SELECT json_object('id', id, 'resource_id', resource_id, 'person_id', person_id, 'tenant_id', tenant_id, "
-    "'series_id', series_id, 'title', title, 'start', start, 'end', end, 'status', status, 'reason', reason) "
+    "'series_id', series_id, 'title', title, 'start', start, 'end', end, 'status', status, 'reason', reason, 'fee_waived', fee_waived) "
     "FROM reservations WHERE id = ?1";
 
 const char *rsv_snapshot_sql(void) { return SNAP_RSV; }
@@ -243,7 +243,7 @@ int rsv_create_series(db_t *db, const actor_t *who, const rsv_request *rq, const
 
 #define RSV_COLS "id, resource_id, person_id, tenant_id, COALESCE(series_id, 0), booked_by, title, start, end, " \
     "block_start, block_end, status, reason, COALESCE(checked_in_at, 0), COALESCE(checked_out_at, 0), " \
-    "COALESCE(cancelled_at, 0), created_at, updated_at"
+    "COALESCE(cancelled_at, 0), created_at, updated_at, fee_waived"
 
 static int row_to_rsv(sqlite3_stmt *st, rsv_reservation *r)
 {
@@ -257,6 +257,7 @@ static int row_to_rsv(sqlite3_stmt *st, rsv_reservation *r)
     snprintf(r->reason, sizeof r->reason, "%s", db_col_text(st, 12));
     int64_t *ints3[] = { &r->checked_in_at, &r->checked_out_at, &r->cancelled_at, &r->created_at, &r->updated_at };
     for (int i = 0; i < 5; i++) *ints3[i] = sqlite3_column_int64(st, 13 + i);
+    r->fee_waived = sqlite3_column_int(st, 18) != 0;
     return rsv_state_parse(db_col_text(st, 11), &r->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
@@ -318,6 +319,18 @@ int rsv_list_page(db_t *db, const rsv_filter *q, const int64_t *after, rsv_reser
     db_bind_int(st, 4, q->tenant_id); db_bind_int(st, 5, q->person_id); db_bind_int(st, 6, q->holding_only);
     db_bind_int(st, 7, (int64_t)(q->limit ? q->limit : 5000));
     db_bind_int(st, 8, after ? after[0] : 0); db_bind_int(st, 9, after ? after[1] : 0);
+    return db_collect(st, sizeof **out, rsv_row, (void **)out, n);
+}
+
+int rsv_tenant_ahead(db_t *db, int64_t tenant_id, int64_t now, rsv_reservation **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT " RSV_COLS " FROM reservations WHERE tenant_id = ?1 AND end > ?2 "
+                                   "AND status IN ('requested','confirmed') ORDER BY start, id");
+    *out = NULL;
+    *n = 0;
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, tenant_id);
+    db_bind_int(st, 2, now);
     return db_collect(st, sizeof **out, rsv_row, (void **)out, n);
 }
 

@@ -9,6 +9,7 @@
  * requested, confirmed and checked_in hold the slot. */
 #ifndef LP_RSV_H
 #define LP_RSV_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "core/fail.h"
@@ -44,6 +45,7 @@ typedef struct rsv_reservation {
     enum rsv_state state;
     char reason[201];
     int64_t checked_in_at, checked_out_at, cancelled_at, created_at, updated_at;
+    bool fee_waived;       /* cancelled by the facility (rsv_cancel_tenant): no fee */
 } rsv_reservation;
 
 typedef struct rsv_request {
@@ -99,6 +101,14 @@ int rsv_list_page(db_t *db, const rsv_filter *flt, const int64_t *after, rsv_res
 
 enum rsv_scope { RSV_THIS = 0, RSV_FOLLOWING = 1, RSV_ALL = 2 };
 int rsv_parse_scope(const char *s, enum rsv_scope *out) LP_MUST;
+/* The tenant's bookings still ahead that can be cancelled (requested or
+ * confirmed, ending after now), by start: every one, no cap. Caller frees. */
+int rsv_tenant_ahead(db_t *db, int64_t tenant_id, int64_t now, rsv_reservation **out, size_t *n) LP_MUST;
+/* The facility cancels every booking rsv_tenant_ahead names (a tenant
+ * suspended or offboarded): each is cancelled with reason and fee_waived
+ * (billing charges no fee), audited, its slot offered to the waitlist.
+ * In the caller's transaction; the count in *n. */
+int rsv_cancel_tenant(db_t *db, const actor_t *who, int64_t tenant_id, const char *reason, size_t *n) LP_MUST;
 
 /* Moves/resizes a reservation (and with scope, the rest of its series by
  * the same wall-clock shift); optionally to another resource (this only).

@@ -111,6 +111,33 @@ int rsv_cancel(db_t *db, const actor_t *who, int64_t id, enum rsv_scope scope, l
     return db_in_tx(db, do_cancel, &a);
 }
 
+/* ---- the facility cancels a tenant's bookings ---- */
+
+static int waive_fee(db_t *db, int64_t id)
+{
+    sqlite3_stmt *st = db_stmt(db, "UPDATE reservations SET fee_waived = 1 WHERE id = ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, id);
+    return db_exec_stmt(st);
+}
+
+int rsv_cancel_tenant(db_t *db, const actor_t *who, int64_t tenant_id, const char *reason, size_t *n)
+{
+    rsv_reservation *arr = NULL;
+    size_t m = 0;
+    *n = 0;
+    int rc = rsv_tenant_ahead(db, tenant_id, clk_now(), &arr, &m);
+    for (size_t i = 0; rc == 0 && i < m; i++) {
+        rc = waive_fee(db, arr[i].id);
+        if (rc == 0) rc = rsv_get(db, arr[i].id, &arr[i]);
+        if (rc == 0) rc = set_state(db, who, &arr[i], RSV_CANCELLED, reason, "cancel_by_facility");
+        if (rc == 0) rc = wl_promote(db, arr[i].resource_id, arr[i].block_start, arr[i].block_end);
+    }
+    if (rc == 0) *n = m;
+    free(arr);
+    return rc;
+}
+
 /* ---- approve / reject ---- */
 
 struct decide_args { const actor_t *who; int64_t id; const char *reason; int approve; lp_fail *f; };

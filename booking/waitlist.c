@@ -107,6 +107,47 @@ int wl_cancel(db_t *db, const actor_t *who, int64_t id)
     return rc;
 }
 
+static int wl_id_row(sqlite3_stmt *st, void *elem)
+{
+    *(int64_t *)elem = sqlite3_column_int64(st, 0);
+    return 0;
+}
+
+int wl_cancel_tenant(db_t *db, const actor_t *who, int64_t tenant_id, size_t *n)
+{
+    int64_t *ids = NULL;
+    *n = 0;
+    sqlite3_stmt *st = db_stmt(db, "SELECT id FROM waitlist WHERE tenant_id = ?1 AND status = 'waiting' ORDER BY id");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, tenant_id);
+    size_t m = 0;
+    int rc = db_collect(st, sizeof *ids, wl_id_row, (void **)&ids, &m);
+    for (size_t i = 0; rc == 0 && i < m; i++) {
+        char *before = NULL;
+        rc = audit_snapshot(db, SNAP_WL, ids[i], &before);
+        st = rc ? NULL : db_stmt(db, "UPDATE waitlist SET status = 'cancelled' WHERE id = ?1");
+        if (rc == 0 && !st) rc = LP_ERR_DB;
+        if (rc == 0) { db_bind_int(st, 1, ids[i]); rc = db_exec_stmt(st); }
+        if (rc == 0) rc = audit_change(db, who, "cancel_by_facility", "waitlist", ids[i], SNAP_WL, before);
+        free(before);
+    }
+    if (rc == 0) *n = m;
+    free(ids);
+    return rc;
+}
+
+int wl_count_tenant(db_t *db, int64_t tenant_id, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT COUNT(*) FROM waitlist WHERE tenant_id = ?1 AND status = 'waiting'");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, tenant_id);
+    int rc = db_get(st);
+    if (rc) return rc;
+    *n = (size_t)sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
 int wl_list(db_t *db, int64_t tenant_id, int64_t person_id, int64_t before_id, size_t limit, wl_entry **out,
             size_t *n)
 {

@@ -29,6 +29,11 @@ typedef struct wl_entry {
 /* Joins the waitlist; the slot must be taken now (LP_ERR_STATE otherwise: book it). */
 int wl_join(db_t *db, const actor_t *who, wl_entry *e, lp_fail *f) LP_MUST;
 int wl_cancel(db_t *db, const actor_t *who, int64_t id) LP_MUST;
+/* The facility cancels every waiting entry of a tenant (suspended or
+ * offboarded), audited; in the caller's transaction; count in *n. */
+int wl_cancel_tenant(db_t *db, const actor_t *who, int64_t tenant_id, size_t *n) LP_MUST;
+/* Waiting entries of a tenant. */
+int wl_count_tenant(db_t *db, int64_t tenant_id, size_t *n) LP_MUST;
 /* Retention: removes entries no longer waiting (fulfilled, cancelled,
  * expired) made before `before`. Count in *removed. */
 int wl_prune(db_t *db, int64_t before, int64_t *removed) LP_MUST;

@@ -65,6 +65,11 @@ SCHEMAS = {
              "postal_code": "str", "city": "str", "country": "str", "buyer_reference": "str",
              "rate_tier": "enum:startup|academic|corporate", "status": "enum:active|suspended|offboarded",
              "language": "str", "created_at": "time", "updated_at": "time"},
+  "TenantEffects": {"bookings": "int", "people": "int", "waiting": "int", "passes": "int", "cancelled_bookings": "int",
+                    "cancelled_waiting": "int", "notified_people": "int"},
+  "TenantHoldings": {"tenant_id": "int", "status": "enum:active|suspended|offboarded", "effects": "#TenantEffects"},
+  "TenantClose": {"bookings?": "str<=8", "notify?": "bool"},
+  "TenantChanged": None,   # the Tenant and effects: filled in below
   "TenantInput": {"name?": "str<=200", "kvk_number?": "str<=8", "vat_number?": "str<=15", "billing_email?": "str<=254",
                   "street?": "str<=200", "postal_code?": "str<=16", "city?": "str<=100", "country?": "str<=2",
                   "buyer_reference?": "str<=100", "rate_tier?": "str<=15",
@@ -115,6 +120,7 @@ SCHEMAS = {
                  "before": {"$raw": {"description": "the object before the change (SQLite json_object), or null"}},
                  "after": {"$raw": {"description": "the object after the change, or null"}}},
 }
+SCHEMAS["TenantChanged"] = dict(SCHEMAS["Tenant"], effects="#TenantEffects")
 
 # method, path, roles, summary, request schema, success code, response schema, options
 ROUTES = [
@@ -150,8 +156,9 @@ ROUTES = [
   ("GET", "/api/v1/tenants/{id}", "person", "One tenant (404 for another tenant's caller)", None, "200", "Tenant"),
   ("PATCH", "/api/v1/tenants/{id}", "staff", "Updates a tenant", "TenantInput", "200", "Tenant",
    {"errors": {"409": ERR["409"], "422": ERR["422"]}}),
-  ("POST", "/api/v1/tenants/{id}/suspend", "staff", "Suspends a tenant (no new bookings; passes revoked)", None, "200", "Tenant", {"errors": {"409": ERR["409"]}}),
-  ("POST", "/api/v1/tenants/{id}/offboard", "staff", "Offboards a tenant (final)", None, "200", "Tenant", {"errors": {"409": ERR["409"]}}),
+  ("GET", "/api/v1/tenants/{id}/holdings", "staff", "What suspending or offboarding the tenant would touch: its bookings still ahead (requested or confirmed), the people who made them, its waitlist entries and its people's live passes", None, "200", "TenantHoldings"),
+  ("POST", "/api/v1/tenants/{id}/suspend", "staff", "Suspends a tenant: no new bookings, passes revoked; its bookings ahead are kept on hold (bookings keep, the default) or cancelled by the facility without a fee, their slots offered to the waitlist (bookings cancel); the people with bookings ahead are told unless notify is false. The answer says what was done (effects)", "TenantClose", "200", "TenantChanged", {"body_optional": True, "errors": {"409": ERR["409"]}}),
+  ("POST", "/api/v1/tenants/{id}/offboard", "staff", "Offboards a tenant (final): as suspension, and its bookings ahead are always cancelled (bookings keep is refused, 422)", "TenantClose", "200", "TenantChanged", {"body_optional": True, "errors": {"409": ERR["409"], "422": "bookings keep: an offboarded tenant keeps no bookings (rule)"}}),
   ("POST", "/api/v1/tenants/{id}/activate", "staff", "Reactivates a suspended tenant", None, "200", "Tenant", {"errors": {"409": ERR["409"]}}),
   ("GET", "/api/v1/tenants/{id}/members", "staff, tenant_admin", "The tenant's people", None, "200", "Members",
    {"errors": {"403": "A member of the tenant who is not its admin"}}),

@@ -367,6 +367,19 @@ static int on_reservation(db_t *db, const rsv_reservation *r)
     return lost ? iss_revoke(db, &iss_system, ISS_RESERVATION, r->id, lost, clk_now(), NULL) : 0;
 }
 
+int iss_live_tenant(db_t *db, int64_t tenant_id, int64_t now, int64_t *passes)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT COUNT(*) FROM passes WHERE tenant_id = ?1 AND revoked_at IS NULL AND exp > ?2");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, tenant_id);
+    db_bind_int(st, 2, now);
+    int rc = db_get(st);
+    if (rc) return rc;
+    *passes = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
 void iss_hooks_register(void)
 {
     tnt_on_status(on_tenant_status);

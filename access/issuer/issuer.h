@@ -207,6 +207,9 @@ int iss_deny_since(db_t *db, int64_t since, int64_t now, int64_t skew, struct to
  * worker runs it every sweep interval; revocations through the API and the
  * booking hooks do not wait for it. */
 int iss_sweep(db_t *db, int64_t now, int *revoked) LP_MUST;
+/* Live passes (not revoked, exp > now) of a tenant's people: what its
+ * suspension or offboarding revokes. */
+int iss_live_tenant(db_t *db, int64_t tenant_id, int64_t now, int64_t *passes) LP_MUST;
 /* Registers the booking hooks (tenant suspension and offboarding revoke the
  * tenant's passes; a reservation that is cancelled, rejected, a no-show, back
  * to requested, moved or resized, or checked out before its end loses its

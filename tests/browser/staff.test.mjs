@@ -62,9 +62,26 @@ test('staff create and suspend a tenant', async () => {
   await dlg.getByRole('button', { name: 'Create tenant' }).click();
   const row = page.getByRole('row', { name: /Test Instruments B\.V\./ });
   await row.waitFor();
+  // the new tenant's person books the meeting room; suspending shows it and cancels it
+  const tenants = await apiAs('staff', 'GET', '/api/v1/tenants');
+  const tid = tenants.body.tenants.find((x) => x.name === 'Test Instruments B.V.').id;
+  const person = await apiAs('staff', 'POST', `/api/v1/tenants/${tid}/members`, { email: 'lab@testinstruments.example', name: 'Tess Test', role: 'member' });
+  assert.equal(person.status, 201);
+  const day = futureMonday(5);
+  const booked = await apiAs('staff', 'POST', '/api/v1/reservations', {
+    resource_id: await resourceId('Meeting room Pasteur'), start: siteTime(day, 10), end: siteTime(day, 11), person_id: person.body.id });
+  assert.equal(booked.status, 201, JSON.stringify(booked.body));
   await row.getByRole('button', { name: 'Suspend' }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Suspend' }).click();
+  const dlg2 = page.getByRole('dialog');
+  await dlg2.getByText('1 booking still ahead, made by 1 person').waitFor();
+  await dlg2.getByLabel(/^Cancel them/).check();
+  assert.equal(await dlg2.getByLabel('Tell the person with a booking by e-mail').isChecked(), true);
+  await shot(page, 'tenant-suspend');
+  await dlg2.getByRole('button', { name: 'Suspend' }).click();
+  await page.getByText('Test Instruments B.V. is suspended. 1 booking cancelled. 1 person told.').waitFor();
   await row.getByText('Suspended').waitFor();
+  const after = await apiAs('staff', 'GET', `/api/v1/reservations/${booked.body.id}`);
+  assert.equal(after.body.status, 'cancelled');
   await shot(page, 'tenants');
   noProblems(page);
 });

@@ -669,6 +669,137 @@ static void test_malformed_booking_requests(void **st)
     assert_int_equal(hx_count(&S, "reservations"), before);
 }
 
+/* ---- suspending or offboarding a tenant: what happens to its bookings ---- */
+
+static json_t *req_json(const char *method, const char *path, const char *tok, const char *body, long want)
+{
+    hx_resp r;
+    hx_req(&S, method, path, tok, body, NULL, &r);
+    if (r.status != want) fail_msg("%s %s: %ld, wanted %ld: %s", method, path, r.status, want, r.body);
+    json_t *j = json_incref(r.json);
+    hx_free(&r);
+    return j ? j : json_object();
+}
+
+/* A new tenant with one person (staff book for them); *person set. */
+static int64_t closing_tenant(const char *name, int64_t *person)
+{
+    char body[300], path[80];
+    snprintf(body, sizeof body, "{\"name\":\"%s\"}", name);
+    json_t *t = req_json("POST", "/api/v1/tenants", staff, body, 201);
+    int64_t id = json_integer_value(json_object_get(t, "id"));
+    json_decref(t);
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/members", (long long)id);
+    snprintf(body, sizeof body, "{\"email\":\"lab@%lld.closing.example\",\"name\":\"Closing %lld\",\"role\":\"member\"}",
+             (long long)id, (long long)id);
+    json_t *p = req_json("POST", path, staff, body, 201);
+    *person = json_integer_value(json_object_get(p, "id"));
+    json_decref(p);
+    return id;
+}
+
+static int64_t book_for(int64_t person, int64_t res, const char *start, const char *end)
+{
+    char body[300];
+    snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"%s\",\"end\":\"%s\",\"person_id\":%lld}",
+             (long long)res, start, end, (long long)person);
+    json_t *j = req_json("POST", "/api/v1/reservations", staff, body, 201);
+    int64_t id = json_integer_value(json_object_get(j, "id"));
+    json_decref(j);
+    return id;
+}
+
+static int64_t effect(json_t *j, const char *k)
+{
+    return json_integer_value(json_object_get(json_object_get(j, "effects"), k));
+}
+
+static void test_suspension_cancels_or_holds(void **st)
+{
+    hx_set_clock(&S, T0);
+    int64_t res = resource("{\"name\":\"Suspension incubator\",\"kind\":\"equipment\"}");
+    char body[400], path[120];
+    /* a price and a late-cancellation fee, so a fee would show if one were charged */
+    snprintf(body, sizeof body, "{\"name\":\"Suspension incubator\",\"resource_id\":%lld,\"effective_from\":\"2026-01-01\","
+             "\"peak_cents_per_hour\":5000}", (long long)res);
+    json_decref(req_json("POST", "/api/v1/rate-plans", staff, body, 201));
+    snprintf(path, sizeof path, "/api/v1/resources/%lld/billing-policy", (long long)res);
+    json_decref(req_json("PUT", path, staff, "{\"basis\":\"booked\",\"free_cancel_hours\":72,\"cancel_fee_kind\":\"fixed\","
+                         "\"cancel_fee_amount\":4000}", 200));
+    int64_t pa, pb;
+    int64_t ta = closing_tenant("Closing A B.V.", &pa), tb = closing_tenant("Holding B B.V.", &pb);
+    int64_t a1 = book_for(pa, res, "2026-03-03T10:00:00+01:00", "2026-03-03T12:00:00+01:00");
+    int64_t a2 = book_for(pa, res, "2026-03-04T10:00:00+01:00", "2026-03-04T11:00:00+01:00");
+    int64_t b1 = book_for(pb, res, "2026-03-05T10:00:00+01:00", "2026-03-05T11:00:00+01:00");
+    /* tenant A also waits for a slot; member B (another tenant) waits for A's first slot */
+    snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"2026-03-05T10:00:00+01:00\",\"end\":\"2026-03-05T11:00:00+01:00\","
+             "\"person_id\":%lld}", (long long)res, (long long)pa);
+    json_t *wa = req_json("POST", "/api/v1/waitlist", staff, body, 201);
+    json_decref(wa);
+    int64_t wb = join(member_b, res, "2026-03-03T10:00:00+01:00", "2026-03-03T11:00:00+01:00", 201);
+
+    /* the preview: two bookings of one person, one waiting entry */
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/holdings", (long long)ta);
+    json_t *h = req_json("GET", path, staff, NULL, 200);
+    assert_int_equal(effect(h, "bookings"), 2);
+    assert_int_equal(effect(h, "people"), 1);
+    assert_int_equal(effect(h, "waiting"), 1);
+    json_decref(h);
+    assert_int_equal(hx_status(&S, "GET", path, admin_a, NULL), 403);        /* staff only */
+
+    /* bad choices change nothing */
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/suspend", (long long)ta);
+    assert_int_equal(hx_status(&S, "POST", path, staff, "{\"bookings\":\"delete\"}"), 400);
+    assert_int_equal(hx_status(&S, "POST", path, staff, "{\"bookings\":1}"), 400);
+    assert_int_equal(hx_status(&S, "POST", path, staff, "{\"bookings\":\"cancel\",\"extra\":1}"), 400);
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/offboard", (long long)ta);
+    assert_int_equal(hx_status(&S, "POST", path, staff, "{\"bookings\":\"keep\"}"), 422);
+    assert_string_equal(status_of(a1), "confirmed");
+
+    /* suspend A, cancelling: its bookings go, without a fee; B's waiting
+     * member gets A's slot; A's own waiting entry ends; A's person is told */
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/suspend", (long long)ta);
+    json_t *done = req_json("POST", path, staff, "{\"bookings\":\"cancel\"}", 200);
+    assert_string_equal(json_string_value(json_object_get(done, "status")), "suspended");
+    assert_int_equal(effect(done, "cancelled_bookings"), 2);
+    assert_int_equal(effect(done, "cancelled_waiting"), 1);
+    assert_int_equal(effect(done, "notified_people"), 1);
+    json_decref(done);
+    assert_string_equal(status_of(a1), "cancelled");
+    assert_string_equal(status_of(a2), "cancelled");
+    int64_t got = waitlist_reservation(wb, member_b);
+    assert_true(got > 0);
+    assert_string_equal(status_of(got), "confirmed");
+    snprintf(path, sizeof path, "/api/v1/charges?period=2026-03&tenant_id=%lld", (long long)ta);
+    json_t *ch = req_json("GET", path, staff, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(ch, "charges")), 0);   /* no fee: the facility cancelled */
+    json_decref(ch);
+    hx_resp r;
+    hx_req(&S, "GET", "/api/v1/outbox", staff, NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "tenant_suspended"));
+    assert_non_null(strstr(r.body, "Your bookings: Closing A B.V. is suspended"));
+    hx_free(&r);
+
+    /* suspend B, keeping: the booking stays on hold; reactivated, it is there */
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/suspend", (long long)tb);
+    done = req_json("POST", path, staff, NULL, 200);
+    assert_int_equal(effect(done, "bookings"), 1);
+    assert_int_equal(effect(done, "cancelled_bookings"), 0);
+    assert_int_equal(effect(done, "notified_people"), 1);
+    json_decref(done);
+    assert_string_equal(status_of(b1), "confirmed");
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/activate", (long long)tb);
+    json_decref(req_json("POST", path, staff, NULL, 200));
+    assert_string_equal(status_of(b1), "confirmed");
+    /* offboarding always cancels, and may stay quiet */
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/offboard", (long long)tb);
+    done = req_json("POST", path, staff, "{\"notify\":false}", 200);
+    assert_int_equal(effect(done, "cancelled_bookings"), 1);
+    assert_int_equal(effect(done, "notified_people"), 0);
+    json_decref(done);
+    assert_string_equal(status_of(b1), "cancelled");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -688,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_idempotency),
         cmocka_unit_test(test_calendar_feeds),
         cmocka_unit_test(test_malformed_booking_requests),
+        cmocka_unit_test(test_suspension_cancels_or_holds),
     };
     return cmocka_run_group_tests_name("reservations", tests, setup, teardown);
 }

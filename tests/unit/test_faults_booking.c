@@ -28,6 +28,7 @@
 #include "booking/rsv.h"
 #include "booking/site.h"
 #include "booking/tenant.h"
+#include "booking/tnt_close.h"
 #include "booking/waitlist.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -134,6 +135,44 @@ static int prep_tnt_state(void)
     return rc;
 }
 static int op_tnt_set_state(void) { lp_fail f; return tnt_set_state(db, &WHO, tnt_spare, g_tnt_to, &f); }
+
+/* A fresh tenant with a person and a booking ahead, for tnt_close. */
+static int64_t g_close_tenant;
+static int prep_tnt_close(void)
+{
+    tnt_tenant t = { 0 };
+    if (g_close_tenant && tnt_get(db, g_close_tenant, &t) == 0 && t.state == TNT_ACTIVE) return 0;   /* a failed close changed nothing */
+    memset(&t, 0, sizeof t);
+    psn_person p = { 0 };
+    lp_fail f = { 0 };
+    UNIQUE(t.name, "Closing %d B.V.");
+    snprintf(t.country, sizeof t.country, "NL");
+    snprintf(t.rate_tier, sizeof t.rate_tier, "startup");
+    int rc = tnt_create(db, &WHO, &t, &f);
+    UNIQUE(p.email, "closing%d@example.org");
+    snprintf(p.name, sizeof p.name, "Closing Person");
+    if (rc == 0) rc = psn_create(db, &WHO, &p, NULL, &f);
+    if (rc == 0) rc = psn_set_membership(db, &WHO, p.id, t.id, "member", &f);
+    if (rc) return rc;
+    g_close_tenant = t.id;
+    g_id = book(&c_room, p.id, t.id);
+    return 0;
+}
+static int op_tnt_close(void)
+{
+    tnt_effects done;
+    lp_fail f;
+    int rc = tnt_close(db, &WHO, g_close_tenant, TNT_SUSPENDED, TNT_BOOKINGS_CANCEL, true, &done, &f);
+    if (rc == 0 && (done.cancelled != 1 || done.notified != 1)) rc = -100;
+    return rc;
+}
+static int op_tnt_effects(void)
+{
+    tnt_effects e;
+    int rc = tnt_effects_get(db, g_close_tenant, &e);
+    if (rc == 0 && e.bookings != 1) rc = -100;
+    return rc;
+}
 
 /* people */
 static int op_psn_get(void) { psn_person p; return psn_get(db, p_nova, &p); }
@@ -536,6 +575,8 @@ static const flt_op OPS[] = {
     { "tnt_create", 1, NULL, op_tnt_create, NULL, NULL },
     { "tnt_update", 1, NULL, op_tnt_update, NULL, NULL },
     { "tnt_set_state", 1, prep_tnt_state, op_tnt_set_state, NULL, NULL },
+    { "tnt_effects_get", 0, prep_tnt_close, op_tnt_effects, NULL, NULL },
+    { "tnt_close", 1, prep_tnt_close, op_tnt_close, NULL, NULL },
     { "psn_get", 0, NULL, op_psn_get, NULL, NULL },
     { "psn_get_by_email", 0, NULL, op_psn_get_by_email, NULL, NULL },
     { "psn_list", 0, NULL, op_psn_list, NULL, NULL },

@@ -43,6 +43,7 @@ export const OPERATIONS = Object.freeze({
   listTenants: ['GET', '/api/v1/tenants', 'tenants'],
   createTenant: ['POST', '/api/v1/tenants'],
   getTenant: ['GET', '/api/v1/tenants/{id}'],
+  getTenantHoldings: ['GET', '/api/v1/tenants/{id}/holdings'],
   suspendTenant: ['POST', '/api/v1/tenants/{id}/suspend'],
   offboardTenant: ['POST', '/api/v1/tenants/{id}/offboard'],
   activateTenant: ['POST', '/api/v1/tenants/{id}/activate'],
@@ -209,8 +210,10 @@ export const getSite = () => call('getSite');
 export const listTenants = (query) => list('listTenants', { query });
 export const createTenant = (body) => call('createTenant', { body });
 export const getTenant = (id) => call('getTenant', { params: { id } });
-export const suspendTenant = (id) => call('suspendTenant', { params: { id } });
-export const offboardTenant = (id) => call('offboardTenant', { params: { id } });
+// What suspending or offboarding would touch; then do it (body {bookings: keep|cancel, notify}).
+export const getTenantHoldings = (id) => call('getTenantHoldings', { params: { id } });
+export const suspendTenant = (id, body) => call('suspendTenant', { params: { id }, body });
+export const offboardTenant = (id, body) => call('offboardTenant', { params: { id }, body });
 export const activateTenant = (id) => call('activateTenant', { params: { id } });
 export const listMembers = (id) => list('listMembers', { params: { id } });
 export const addMember = (id, body) => call('addMember', { params: { id }, body });

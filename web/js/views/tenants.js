@@ -1,10 +1,12 @@
 // tenants.js: staff create, suspend, reactivate and offboard tenants and
-// manage each tenant's people.
+// manage each tenant's people. Before suspending or offboarding, staff see
+// what it touches (bookings ahead, people, waitlist, door passes) and choose
+// whether the bookings are kept on hold or cancelled.
 
-import { listTenants, createTenant, suspendTenant, activateTenant, offboardTenant } from '../api.js';
+import { listTenants, createTenant, suspendTenant, activateTenant, offboardTenant, getTenantHoldings } from '../api.js';
 import * as data from '../data.js';
-import { h, clear, button, pageHead, message, showIn, empty, badge, select, field, table, toast, modal, confirmDialog } from '../dom.js';
-import { t } from '../i18n.js';
+import { h, clear, button, pageHead, message, showIn, empty, badge, select, field, table, toast, modal, confirmDialog, nextId } from '../dom.js';
+import { t, tn } from '../i18n.js';
 import { explain } from '../problem.js';
 import { membersPanel } from './people.js';
 
@@ -49,17 +51,75 @@ export default async function tenants(root, ctx) {
   }
 
   async function change(x, what) {
-    const ok = await confirmDialog(t(`tenants.${what}Title`, { name: x.name }), t(`tenants.${what}Text`, { name: x.name }), t(`tenants.${what}`), what !== 'activate');
+    if (what !== 'activate') { closeTenant(x, what); return; }
+    const ok = await confirmDialog(t('tenants.activateTitle', { name: x.name }), t('tenants.activateText', { name: x.name }), t('tenants.activate'), false);
     if (!ok) return;
     try {
-      await STATUS_CHANGE[what](x.id);
-      toast(t(`tenants.${what}Done`, { name: x.name }));
+      await activateTenant(x.id);
+      toast(t('tenants.activateDone', { name: x.name }));
       data.forget();
       load();
     } catch (err) {
       const y = explain(err);
       showIn(out, message('error', y.title, y.text));
     }
+  }
+
+  // Suspend or offboard: what it touches, what to do with the bookings, and
+  // whether to tell the people; then what was done.
+  async function closeTenant(x, what) {
+    const m = modal(t(`tenants.${what}Title`, { name: x.name }));
+    const slot = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+    m.body.append(h('p', null, t(`tenants.${what}Text`, { name: x.name })), slot);
+    let held;
+    try {
+      held = (await getTenantHoldings(x.id)).effects;
+    } catch (err) {
+      showIn(slot, message('error', explain(err).title, explain(err).text));
+      return;
+    }
+    const facts = h('ul', { class: 'holdings' },
+      h('li', null, tn('tenants.heldBookings', held.bookings, { people: held.people })),
+      h('li', null, tn('tenants.heldWaiting', held.waiting)),
+      h('li', null, tn('tenants.heldPasses', held.passes)));
+    const name = nextId('bk');
+    const choice = (value, checked) => {
+      const input = h('input', { type: 'radio', name, value, checked, id: `${name}-${value}` });
+      return h('div', { class: 'field field-check' }, input, h('label', { for: input.id }, t(`tenants.bookings.${value}`)));
+    };
+    const notify = h('input', { type: 'checkbox', checked: true, id: nextId('notify') });
+    const go = h('button', { type: 'submit', class: 'btn btn-primary btn-danger-solid' }, t(`tenants.${what}`));
+    const form = h('form', { class: 'form' },
+      facts,
+      held.bookings && what === 'suspend'
+        ? h('fieldset', null, h('legend', null, t('tenants.bookingsWhat')), choice('keep', true), choice('cancel', false))
+        : held.bookings ? h('p', null, t('tenants.offboardCancels')) : null,
+      held.people ? h('div', { class: 'field field-check' }, notify, h('label', { for: notify.id }, tn('tenants.tellPeople', held.people))) : null,
+      h('div', { class: 'form-actions' }, button(t('common.cancel'), () => m.close()), go));
+    m.body.append(form);
+    go.focus();
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const picked = form.querySelector(`input[name="${name}"]:checked`);
+      const body = { notify: notify.checked };
+      if (what === 'suspend' && picked) body.bookings = picked.value;
+      go.disabled = true;
+      try {
+        const done = (await STATUS_CHANGE[what](x.id, body)).effects;
+        m.close();
+        const parts = [t(`tenants.${what}Done`, { name: x.name })];
+        if (done.cancelled_bookings) parts.push(tn('tenants.doneCancelled', done.cancelled_bookings));
+        else if (done.bookings) parts.push(tn('tenants.doneKept', done.bookings));
+        if (done.notified_people) parts.push(tn('tenants.doneTold', done.notified_people));
+        toast(parts.join(' '));
+        data.forget();
+        load();
+      } catch (err) {
+        const y = explain(err);
+        showIn(slot, message('error', y.title, y.text));
+        go.disabled = false;
+      }
+    });
   }
 
   function openPeople(x) {
