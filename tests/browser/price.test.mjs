@@ -60,7 +60,7 @@ for (const [name, viewport] of VIEWPORTS) {
     await dlg.getByRole('button', { name: 'Done' }).click();
     // the reservation shows the same figures; cancelling now is free
     await page.goto(`${BASE}/reservations`);
-    const mine = await apiAs('novaLab', 'GET', `/api/v1/reservations?scope=mine&from=${encodeURIComponent(siteTime(day, 0))}`);
+    const mine = await apiAs('novaLab', 'GET', `/api/v1/reservations?scope=mine&from=${encodeURIComponent(siteTime(day, 0))}&to=${encodeURIComponent(siteTime(day, 23))}`);
     const r = mine.body.reservations.find((x) => x.resource_id === inc && x.start === siteTime(day, 10));
     assert.ok(r, 'the booking exists');
     await page.getByRole('button', { name: 'Details' }).first().waitFor();

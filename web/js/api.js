@@ -25,8 +25,22 @@ export class ApiError extends Error {
   }
 }
 
-let onUnauthorized = () => {};
+// When a request meets 401 (the session ended), the app's handler asks the
+// person to sign in again on top of whatever they were doing; it resolves
+// true when the same person is signed in again, and the request is then
+// sent once more, unchanged (an Idempotency-Key too), so the action goes on
+// with the input it had. Requests that meet 401 meanwhile wait for the same
+// sign-in.
+let onUnauthorized = async () => false;
+let pendingReauth = null;
 export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
+function reauthenticate(err) {
+  if (!pendingReauth) {
+    pendingReauth = Promise.resolve().then(() => onUnauthorized(err)).catch(() => false)
+      .finally(() => { pendingReauth = null; });
+  }
+  return pendingReauth;
+}
 
 // ---- the operations ----
 // name -> [method, path as written in docs/openapi.json, and for a list
@@ -140,7 +154,17 @@ function url(op, params = {}, query) {
   return q.length ? `${path}?${new URLSearchParams(q)}` : path;
 }
 
-async function call(op, { params, query, body, headers: extra, quiet401 = false, href } = {}) {
+async function call(op, opts = {}) {
+  try {
+    return await send(op, opts);
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401 || opts.quiet401) throw err;
+    if (!(await reauthenticate(err))) throw err;
+    return send(op, opts);   /* once: a second 401 is an answer */
+  }
+}
+
+async function send(op, { params, query, body, headers: extra, href } = {}) {
   const method = OPERATIONS[op][0];
   const headers = { Accept: 'application/json, application/problem+json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -161,11 +185,7 @@ async function call(op, { params, query, body, headers: extra, quiet401 = false,
   if (res.status === 204) return null;
   const type = res.headers.get('Content-Type') || '';
   const data = type.includes('json') ? await res.json().catch(() => null) : await res.text();
-  if (!res.ok) {
-    const err = new ApiError(res.status, data, res.headers.get('Retry-After'));
-    if (res.status === 401 && !quiet401) onUnauthorized(err);
-    throw err;
-  }
+  if (!res.ok) throw new ApiError(res.status, data, res.headers.get('Retry-After'));
   return data;
 }
 

@@ -3,11 +3,11 @@
 
 import { ApiError, getMe, getSite, logout, setUnauthorizedHandler } from './api.js';
 import { displayName } from './data.js';
-import { h, clear, toast } from './dom.js';
+import { h, clear, toast, modal, button } from './dom.js';
 import { t, lang, setLang, onLangChange } from './i18n.js';
 import { setZone } from './time.js';
 
-import login from './views/login.js';
+import login, { signInForm } from './views/login.js';
 import setup from './views/setup.js';
 import calendar from './views/calendar.js';
 import reservations from './views/reservations.js';
@@ -197,14 +197,53 @@ function onLinkClick(e) {
   navigate(u.pathname + u.search);
 }
 
+// The session ended while the page was in use (a request met 401): a sign-in
+// dialog opens on top of everything, open dialogs and typed input included.
+// Signed in again as the same person, the request that failed is sent again
+// (api.js) and the task goes on where it was. Another person signing in
+// starts afresh at their home page; closing the dialog leads to the sign-in
+// page, which comes back here afterwards.
+function signInAgain() {
+  if (!state.me) return Promise.resolve(false);
+  const before = state.me;
+  return new Promise((resolve) => {
+    let outcome = 'closed';
+    const m = modal(t('reauth.title'), {
+      onClose: async () => {
+        if (outcome === 'same') { resolve(true); return; }
+        resolve(false);
+        state.me = null;
+        for (const d of document.querySelectorAll('dialog[open]')) d.close();
+        if (outcome === 'other') { await signedInFresh(); return; }
+        toast(t('err.signedOut'), 'error');
+        navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+      },
+    });
+    m.dialog.classList.add('reauth');
+    const form = signInForm(async () => {
+      await loadMe();
+      outcome = state.me && state.me.id === before.id ? 'same' : 'other';
+      if (outcome === 'same') toast(t('reauth.done'));
+      m.close();
+    }, { email: before.email, extraActions: [button(t('reauth.leave'), () => m.close())] });
+    m.body.append(h('p', { role: 'alert' }, t('reauth.lead')), form);
+    form.focusFirst();
+  });
+}
+
+async function signedInFresh() {
+  await loadMe();
+  navigate(homeFor(state.me), { replace: true });
+}
+
 async function boot() {
   document.documentElement.lang = lang();
   document.getElementById('skip-link').textContent = t('nav.skip');
-  setUnauthorizedHandler(() => {
-    if (!state.me) return;
-    state.me = null;
-    toast(t('err.signedOut'), 'error');
-    navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+  setUnauthorizedHandler(signInAgain);
+  // A task stopped by an ended session has been answered already (the
+  // sign-in dialog, then the sign-in page): its rejected promise is no error.
+  window.addEventListener('unhandledrejection', (e) => {
+    if (e.reason instanceof ApiError && e.reason.status === 401) e.preventDefault();
   });
   onLangChange(() => {
     document.getElementById('skip-link').textContent = t('nav.skip');

@@ -26,7 +26,7 @@ function personLabel(p) { return p.name ? `${p.name} (${p.email})` : p.email; }
 // Opens the booking dialog. init: {resourceId, date, start, end (minutes), title}.
 // onDone() runs after anything was booked or joined.
 export async function openBooking(ctx, init, onDone) {
-  const [resources, forWhom, prices] = await Promise.all([data.resources(), data.bookablePeople(ctx.me), data.myPrices(ctx.me).catch(() => null)]);
+  const [resources, forWhom, prices] = await Promise.all([data.resources(), data.bookablePeople(ctx.me), data.myPrices(ctx.me)]);
   const res0 = resources.find((r) => r.id === init.resourceId) || resources[0];
   const m = modal(t('book.title'));
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });

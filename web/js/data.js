@@ -32,9 +32,18 @@ export const tenants = () => once('tenants', () => listTenants());
 export const people = () => once('people', () => listPeople());
 export const qualifications = () => once('quals', () => listQualifications());
 // Every resource's price for the caller's own tenant (people without one,
-// staff, get null): a Map resource id -> {plan, policy}.
-export const myPrices = (me) => (me.tenant_id ? once('prices', async () => byId(
-  (await getPrices()).prices.map((p) => ({ ...p, id: p.resource_id })))) : Promise.resolve(null));
+// staff, get null): a Map resource id -> {plan, policy}. Prices are extra:
+// when they cannot be read the page goes on without them (null), unless the
+// session ended (401), which stops the page like any other request.
+export async function myPrices(me) {
+  if (!me.tenant_id) return null;
+  try {
+    return await once('prices', async () => byId((await getPrices()).prices.map((p) => ({ ...p, id: p.resource_id }))));
+  } catch (e) {
+    if (e && e.status === 401) throw e;
+    return null;
+  }
+}
 export const members = (tid) => once(`members-${tid}`, () => listMembers(tid));
 
 // How a person is named on screen: the name, or the e-mail address of

@@ -51,6 +51,10 @@ export const STRINGS = {
   'nav.signOutAs': ['Sign out ({name})', 'Afmelden ({name})'],
   'lang.label': ['Language', 'Taal'],
 
+  'reauth.title': ['Sign in again', 'Opnieuw aanmelden'],
+  'reauth.lead': ['Your session has ended. Sign in again to go on: what you were doing is kept and carries on.', 'Uw sessie is verlopen. Meld u opnieuw aan om verder te gaan: waar u mee bezig was blijft bewaard en gaat door.'],
+  'reauth.leave': ['Go to the sign-in page', 'Naar de aanmeldpagina'],
+  'reauth.done': ['Signed in again.', 'Weer aangemeld.'],
   'common.cancel': ['Cancel', 'Annuleren'],
   'common.close': ['Close', 'Sluiten'],
   'common.done': ['Done', 'Klaar'],

@@ -64,7 +64,7 @@ function layLanes(blocks) {
 }
 
 export default async function calendar(root, ctx) {
-  const [resources, labs, prices] = await Promise.all([data.resources(), data.labs(), data.myPrices(ctx.me).catch(() => null)]);
+  const [resources, labs, prices] = await Promise.all([data.resources(), data.labs(), data.myPrices(ctx.me)]);
   const resById = data.byId(resources);
   const narrow = window.matchMedia('(max-width: 640px)').matches;
 

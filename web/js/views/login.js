@@ -1,13 +1,17 @@
-// login.js: sign in with e-mail and password. The session lives in an
-// HttpOnly cookie set by the server; the page keeps no token.
+// login.js: sign in with e-mail and password, as a page and (signInForm)
+// inside the dialog that appears on top of the page when a session ends
+// mid-task (app.js). The session lives in an HttpOnly cookie set by the
+// server; the page keeps no token.
 
 import { login as startSession } from '../api.js';
 import { h, field, showIn, message } from '../dom.js';
 import { t } from '../i18n.js';
 import { explain } from '../problem.js';
 
-export default async function login(root, ctx) {
-  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
+// The form; onSignedIn() runs after the server accepted the password.
+// opts.email prefills the address (and focuses the password).
+export function signInForm(onSignedIn, opts = {}) {
+  const email = h('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false', value: opts.email || '' });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('login.submit'));
@@ -15,7 +19,7 @@ export default async function login(root, ctx) {
     out,
     field(t('login.email'), email),
     field(t('login.password'), password),
-    h('div', { class: 'form-actions' }, submit));
+    h('div', { class: 'form-actions' }, ...(opts.extraActions || []), submit));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!email.value.trim() || !password.value) {
@@ -27,7 +31,7 @@ export default async function login(root, ctx) {
     try {
       await startSession({ email: email.value.trim(), password: password.value });
       password.value = '';
-      await ctx.signedIn();
+      await onSignedIn(email.value.trim());
     } catch (err) {
       const x = explain(err);
       showIn(out, message('error', x.title, x.text));
@@ -37,6 +41,12 @@ export default async function login(root, ctx) {
       submit.disabled = false;
     }
   });
+  form.focusFirst = () => (opts.email ? password : email).focus();
+  return form;
+}
+
+export default async function login(root, ctx) {
+  const form = signInForm(() => ctx.signedIn());
   root.append(h('div', { class: 'auth-wrap' },
     h('section', { class: 'card auth-card', 'aria-labelledby': 'login-h' },
       h('h1', { id: 'login-h', tabindex: '-1' }, t('login.title')),
@@ -44,5 +54,5 @@ export default async function login(root, ctx) {
       form,
       h('p', { class: 'demo-hint' }, t('login.help')),
       h('p', null, h('a', { href: '/privacy', 'data-link': '' }, t('login.privacy'))))));
-  email.focus();
+  form.focusFirst();
 }
