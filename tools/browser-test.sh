@@ -28,10 +28,11 @@ fail() {
 [ -x "$bin/labpassd" ] || fail "$bin/labpassd is missing: build it first (make all)"
 command -v node > /dev/null 2>&1 || fail "node is missing: apt-get install -y nodejs npm"
 # playwright-core (package.json) is pinned to a release that runs on Debian 12's Node.js 18.
+# axe-core (package.json) checks every page for accessibility problems (a11y.test.mjs).
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2> /dev/null || echo 0)
 [ "$node_major" -ge 18 ] 2> /dev/null || fail "Node.js $(node --version 2>&1) is too old: the browser tests need 18 or newer"
 [ -x "$chromium" ] || fail "$chromium is missing: apt-get install -y chromium"
-if [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -f node_modules/axe-core/axe.min.js ]; then
   command -v npm > /dev/null 2>&1 || fail "npm is missing: apt-get install -y npm"
   npm ci --no-audit --no-fund --loglevel=error || fail "npm ci failed"
 fi

@@ -163,13 +163,13 @@ test('my access shows trainings and a calendar feed link', async () => {
 
 test('Dutch is remembered across reloads', async () => {
   await page.goto(`${BASE}/calendar`);
-  await page.getByRole('button', { name: 'Nederlands' }).click();
+  await page.getByRole('button', { name: 'NL Nederlands' }).click();
   await page.getByRole('heading', { level: 1, name: 'Agenda' }).waitFor();
   await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Agenda' }).waitFor();
   assert.equal(await page.evaluate(() => document.documentElement.lang), 'nl');
   await shot(page, 'calendar-dutch');
-  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('button', { name: 'EN English' }).click();
   await page.getByRole('heading', { level: 1, name: 'Calendar' }).waitFor();
   noProblems(page);
 });

@@ -33,6 +33,24 @@ test('every text key exists in English and Dutch', async () => {
   assert.deepEqual(mismatched.map(([k]) => k), [], 'English and Dutch use the same placeholders');
 });
 
+// The codes a door sends, read from its source, each with a sentence in
+// both languages (web/js/codes.js shows them).
+test('every door reason and alarm code has an English and a Dutch sentence', async () => {
+  const { STRINGS } = await import(path.join(WEB, 'js/strings.js'));
+  const src = (f) => fs.readFileSync(path.join(WEB, '..', f), 'utf8');
+  const reasons = new Set([...src('access/door/door_decide.c').matchAll(/\] = "(\w+)"/g)].map((m) => m[1]));
+  for (const m of src('access/door/door_io.c').matchAll(/emit\(io, DOOR_EV_\w+, "(\w*)", "(\w*)"\)/g)) if (m[1]) reasons.add(m[1]);
+  const alarms = new Set();
+  for (const m of src('access/door/door_io.c').matchAll(/emit\(io, DOOR_EV_ALARM, "\w*", "(\w+)"\)/g)) alarms.add(m[1]);
+  for (const m of src('access/door/door_run.c').matchAll(/raise_alarm\([^,]+, [^,]+, "(\w+)"\)/g)) alarms.add(m[1]);
+  for (const m of src('access/door/door_sync.c').matchAll(/record_alarm\([^,]+, [^,]+, "(\w+)"\)/g)) alarms.add(m[1]);
+  assert.ok(reasons.size >= 15, `found ${reasons.size} reason codes`);
+  assert.ok(alarms.size >= 6, `found ${alarms.size} alarm codes`);
+  const missing = [...[...reasons].map((c) => `reason.${c}`), ...[...alarms].map((c) => `alarm.${c}`)]
+    .filter((k) => !STRINGS[k] || !STRINGS[k][0] || !STRINGS[k][1] || STRINGS[k][0] === STRINGS[k][1]);
+  assert.deepEqual(missing, [], 'codes without a sentence in both languages');
+});
+
 test('no inline script, inline style or outside resources', () => {
   for (const f of files(WEB)) {
     if (!/\.(html|js|css|svg)$/.test(f)) continue;

@@ -118,8 +118,10 @@ function renderTopbar(current) {
 function langSwitch() {
   const g = h('div', { class: 'lang-switch', role: 'group', 'aria-label': t('lang.label') });
   for (const [code, label, full] of [['en', 'EN', 'English'], ['nl', 'NL', 'Nederlands']]) {
-    g.append(h('button', { type: 'button', lang: code, 'aria-pressed': String(lang() === code), 'aria-label': full,
-      onclick: () => setLang(code) }, label));
+    // The visible code starts the accessible name ("EN English"), so speech
+    // input that says what it sees finds the button.
+    g.append(h('button', { type: 'button', lang: code, 'aria-pressed': String(lang() === code),
+      onclick: () => setLang(code) }, label, h('span', { class: 'sr-only' }, ` ${full}`)));
   }
   return g;
 }

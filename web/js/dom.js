@@ -98,7 +98,10 @@ export function badge(text, kind = '') { return h('span', { class: `badge ${kind
 export function table(columns, rows, opts = {}) {
   const tbl = h('table', { class: `data ${opts.responsive === false ? '' : 'responsive'}`.trim() });
   if (opts.caption) tbl.append(h('caption', { class: 'sr-only' }, opts.caption));
-  tbl.append(h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.cls || null }, c.label)))));
+  // A column without a visible heading (the row's buttons) still has one
+  // for screen readers, so every cell has a header.
+  tbl.append(h('thead', null, h('tr', null, columns.map((c) => h('th', { scope: 'col', class: c.cls || null },
+    c.label || h('span', { class: 'sr-only' }, t('common.actions')))))));
   const body = h('tbody');
   for (const r of rows) {
     body.append(h('tr', r.__attrs || null, columns.map((c) => {
@@ -124,6 +127,28 @@ export function announce(text) {
 }
 
 // A modal dialog; returns {dialog, body, close}. Focus returns to the opener.
+// Focus goes back to what opened a dialog. When that element was redrawn
+// meanwhile (a list reloaded after the change the dialog made), the button
+// with the same name takes its place once it is there; failing that, the
+// page's heading, so focus never falls back to the top of the document.
+function returnFocus(opener) {
+  if (!opener || !opener.focus) return;
+  if (opener.isConnected) { opener.focus(); return; }
+  const name = opener.getAttribute('aria-label') || opener.textContent;
+  const tag = opener.tagName;
+  const started = Date.now();
+  const look = () => {
+    if (document.querySelector('dialog[open]')) return;   /* another dialog took over */
+    const same = [...document.querySelectorAll(`main ${tag}`)]
+      .filter((el) => (el.getAttribute('aria-label') || el.textContent) === name);
+    if (same.length === 1) { same[0].focus(); return; }   /* only an unmistakable match */
+    if (Date.now() - started < 1500) { setTimeout(look, 50); return; }
+    const h1 = document.querySelector('main h1');
+    if (h1) { h1.tabIndex = -1; h1.focus(); }
+  };
+  setTimeout(look, 0);
+}
+
 export function modal(title, { onClose } = {}) {
   const opener = document.activeElement;
   const hid = nextId('dlg');
@@ -140,7 +165,7 @@ export function modal(title, { onClose } = {}) {
   dialog.addEventListener('close', () => {
     dialog.remove();
     if (onClose) onClose();
-    if (opener && opener.isConnected && opener.focus) opener.focus();
+    returnFocus(opener);
   });
   document.body.append(dialog);
   dialog.showModal();

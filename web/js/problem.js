@@ -54,7 +54,8 @@ function forbidden(err) {
   }
   if (err.field === 'tenant') {
     const st = /tenant is (\w+)/.exec(d);
-    return { title: t('err.tenant.title'), text: st ? t('err.tenantStatus', { status: t(`status.${st[1]}`) }) : t('err.tenantNone') };
+    const text = st && st[1] === 'suspended' ? t('err.tenantSuspended') : st && st[1] === 'offboarded' ? t('err.tenantOffboarded') : t('err.tenantNone');
+    return { title: t('err.tenant.title'), text };
   }
   if (err.kind === 'bad-credentials') return { title: t('err.wrongPassword.title'), text: t('err.wrongPassword') };
   return { title: t('err.forbidden.title'), text: d || t('err.forbidden') };

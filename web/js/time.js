@@ -2,7 +2,7 @@
 // browser's), so a lab in Amsterdam reads the same everywhere. Civil dates
 // are "YYYY-MM-DD" strings; instants are epoch milliseconds.
 
-import { locale } from './i18n.js';
+import { locale, t } from './i18n.js';
 
 let zone = 'Europe/Amsterdam';
 let partsFmt = null;
@@ -104,11 +104,11 @@ export function fmtRange(s, e) {
   return `${fmtDateTime(s)} – ${fmtDateTime(e)}`;
 }
 
-// Minutes as "1 h 30 min" / "45 min".
+// Minutes as "1 h 30 min" / "45 min" ("1 u 30 min" in Dutch).
 export function fmtMinutes(n) {
   const h = Math.floor(n / 60), m = n % 60;
-  if (!h) return `${m} min`;
-  return m ? `${h} h ${m} min` : `${h} h`;
+  if (!h) return `${m} ${t('time.min')}`;
+  return m ? `${h} ${t('time.h')} ${m} ${t('time.min')}` : `${h} ${t('time.h')}`;
 }
 
 // Every RFC 3339 instant inside a server message, as instants.

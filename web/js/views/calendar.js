@@ -187,7 +187,8 @@ export default async function calendar(root, ctx) {
       if (err.status === 401) return;
       const x = explain(err);
       showIn(out, message('error', x.title, x.text));
-      st.data = { rsv: [], free: new Map(), taken: new Map() };
+      // Nothing is known: the grid says so instead of looking closed.
+      st.data = { rsv: [], free: new Map(), taken: new Map(), unknown: err.status === 0 ? 'offline' : 'unavailable' };
     }
     if (!ctx.isCurrent()) return;
     st.cols = layout.cols;
@@ -257,7 +258,8 @@ export default async function calendar(root, ctx) {
 
   function colLabel(c) {
     const d = fmtDayLong(at(c.d, 12 * 60));
-    return shownResources().length > 1 ? `${c.r.name}, ${d}` : d;
+    const where = shownResources().length > 1 ? `${c.r.name}, ${d}` : d;
+    return st.data && st.data.unknown ? `${where}, ${t(`cal.${st.data.unknown}`)}` : where;
   }
 
   // "3 of 4 free" while a booking of a resource with several places holds
@@ -315,7 +317,8 @@ export default async function calendar(root, ctx) {
         'aria-label': colLabel(c), 'aria-describedby': hintId,
         dataset: { col: ci, date: c.d, resource: c.r.id },
       });
-      for (const [a, b] of closedMinutes(c.free)) col.append(h('div', { class: 'cal-closed', vars: { s: a - g0, len: b - a } }));
+      if (st.data.unknown) col.append(h('div', { class: 'cal-unknown' }, t(`cal.${st.data.unknown}`)));
+      else for (const [a, b] of closedMinutes(c.free)) col.append(h('div', { class: 'cal-closed', vars: { s: a - g0, len: b - a } }));
       for (const b of blocksOf(c)) col.append(eventEl(b, g0));
       if (c.d === todayStr) {
         const nowMin = minuteOfDay(Date.now());
