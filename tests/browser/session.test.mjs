@@ -5,6 +5,8 @@
 // was typed, and the form shows it booked. A page that loads after the
 // session ended asks the same way and then shows itself. Closing the
 // dialog leads to the sign-in page, which returns to the page afterwards.
+// A calendar that cannot reach the server says so instead of showing every
+// hour closed.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -90,5 +92,17 @@ test('closing the dialog leads to the sign-in page, and back afterwards', async 
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
   assert.equal(await page.locator('dialog[open]').count(), 0, 'no dialog left over the sign-in page');
   noProblems(page);
+  await page.close();
+});
+
+test('a calendar that cannot reach the server says offline, not closed', async () => {
+  const page = await newPage(browser, { viewport: { width: 1280, height: 1000 } });
+  await signIn(page, 'novaLab');
+  const room = await resourceId('Meeting room Pasteur');
+  await page.route('**/api/v1/resources/*/availability*', (r) => r.abort('internetdisconnected'));
+  await page.goto(`${BASE}/calendar?target=r:${room}&view=day&date=${futureMonday(1)}`);
+  await page.locator('.cal-col').first().getByText('Offline: free and busy times unknown').waitFor();
+  assert.equal(await page.locator('.cal-closed').count(), 0, 'nothing is drawn as closed');
+  assert.match(await page.locator('.cal-col').first().getAttribute('aria-label'), /Offline/);
   await page.close();
 });
