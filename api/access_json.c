@@ -2,6 +2,7 @@
  * passes, credentials, doors), shared by h_access.c and h_doors.c; field
  * names as docs/openapi.json gives them. */
 #include "api/access_json.h"
+#include "core/clock.h"
 #include "core/ltime.h"
 #include <sodium.h>
 #include <stdio.h>
@@ -98,6 +99,9 @@ json_t *aj_door(const iss_door *d)
     json_object_set_new(j, "queue_length", d->queue_length >= 0 ? json_integer(d->queue_length) : json_null());
     json_object_set_new(j, "last_alarm", d->last_alarm_at ? json_pack("{s:s, s:o}", "kind", d->last_alarm, "at",
                                                                       api_time_json(d->last_alarm_at)) : json_null());
+    json_object_set_new(j, "retired_at", api_time_json(d->retired_at));
+    json_object_set_new(j, "version", json_string(d->version));
+    json_object_set_new(j, "state", json_string(iss_door_state_name(iss_door_state_at(d, clk_now()))));
     return j;
 }
 

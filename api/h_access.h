@@ -18,6 +18,9 @@ void h_person_revoke_passes(api_ctx *c);
 /* h_doors.c: doors, their sync bundle and events */
 void h_doors_list(api_ctx *c);
 void h_door_create(api_ctx *c);
+void h_door_update(api_ctx *c);
+void h_door_retire(api_ctx *c);
+void h_door_rekey(api_ctx *c);
 void h_door_sync(api_ctx *c);
 void h_door_events_upload(api_ctx *c);
 void h_door_events_list(api_ctx *c);

@@ -21,13 +21,17 @@
 
 void h_doors_list(api_ctx *c)
 {
+    static const char *const YES_NO[] = { "true", "false", NULL };
+    const char *retired = NULL;
     iss_door *arr = NULL;
     size_t n = 0;
+    if (api_query_enum(c, "retired", YES_NO, &retired)) return;
+    int with_retired = retired && !strcmp(retired, "true");
     int rc = iss_door_list(c->db, clk_now(), &arr, &n);
     if (rc) { api_fail(c, rc, NULL); return; }
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(out, aj_door(&arr[i]));
+        if (with_retired || !arr[i].retired_at) json_array_append_new(out, aj_door(&arr[i]));
     free(arr);
     api_reply_json(c, 200, json_pack("{s:o}", "doors", out));
 }
@@ -64,6 +68,83 @@ void h_door_create(api_ctx *c)
     api_reply_json(c, 201, j);
 }
 
+/* ---- managing a door (staff) ---- */
+
+static const struct jv_field DOOR_PATCH[] = {
+    { "name", JV_STRING, 0, TOK_DOOR_ID_MAX, 0 }, { "group", JV_STRING, 0, TOK_GROUP_MAX, 0 },
+    { "holder_proof", JV_BOOL, 0, 0, 0 }, { "bearer_allowed", JV_BOOL, 0, 0, 0 },
+    { "clock_skew", JV_INT, 0, TOK_SKEW_MAX, 0 }, { "pulse_ms", JV_INT, 0, TOK_PULSE_MAX_MS, TOK_PULSE_MIN_MS },
+    { "sync_interval", JV_INT, 0, 86400, 1 }, JV_END };
+
+static int load_door(api_ctx *c, iss_door *d)
+{
+    int rc = iss_door_get(c->db, c->params[0], d);
+    if (rc == LP_ERR_NOTFOUND) api_problem(c, 404, "not-found", "Not found", "no such door", NULL);
+    else if (rc) api_fail(c, rc, NULL);
+    return rc == 0;
+}
+
+void h_door_update(api_ctx *c)
+{
+    iss_door d;
+    if (!load_door(c, &d)) return;
+    json_t *b = api_body(c, DOOR_PATCH);
+    if (!b) return;
+    jv_copy(b, "name", d.name, sizeof d.name);
+    jv_copy(b, "group", d.group, sizeof d.group);
+    d.holder_proof = jv_bool(b, "holder_proof", d.holder_proof);
+    d.bearer_allowed = jv_bool(b, "bearer_allowed", d.bearer_allowed);
+    d.clock_skew = jv_int(b, "clock_skew", d.clock_skew);
+    d.pulse_ms = jv_int(b, "pulse_ms", d.pulse_ms);
+    d.sync_interval = jv_int(b, "sync_interval", d.sync_interval);
+    json_decref(b);
+    lp_fail f = { 0 };
+    int rc = iss_door_update(c->db, &c->actor, &d, &f);
+    if (rc == 0) rc = iss_door_get(c->db, d.id, &d);
+    if (rc) { api_fail(c, rc, &f); return; }
+    api_reply_json(c, 200, aj_door(&d));
+}
+
+void h_door_retire(api_ctx *c)
+{
+    iss_door d;
+    if (!load_door(c, &d)) return;
+    lp_fail f = { 0 };
+    int rc = iss_door_retire(c->db, &c->actor, d.id, &f);
+    if (rc == 0) rc = iss_door_get(c->db, d.id, &d);
+    if (rc) { api_fail(c, rc, &f); return; }
+    api_reply_json(c, 200, aj_door(&d));
+}
+
+void h_door_rekey(api_ctx *c)
+{
+    iss_door d;
+    char key[128];
+    json_t *trust = NULL;
+    lp_fail f = { 0 };
+    if (!load_door(c, &d)) return;
+    int rc = aj_trust(c->db, clk_now(), &trust);   /* first: a failed read changes nothing */
+    if (rc == 0) rc = iss_door_rekey(c->db, &c->actor, d.id, key, sizeof key, &f);
+    if (rc) { json_decref(trust); api_fail(c, rc, &f); return; }
+    json_t *j = json_pack("{s:o, s:s, s:o}", "door", aj_door(&d), "api_key", key, "trust_keys", trust);
+    sodium_memzero(key, sizeof key);
+    api_reply_json(c, 200, j);
+}
+
+/* The version in "labpass-door/VERSION ..." (the door's User-Agent), or "". */
+static void agent_version(api_ctx *c, char *out, size_t cap)
+{
+    const char *ua = api_header(c, "User-Agent");
+    static const char PREFIX[] = "labpass-door/";
+    size_t n = 0;
+    out[0] = 0;
+    if (!ua || strncmp(ua, PREFIX, sizeof PREFIX - 1)) return;
+    ua += sizeof PREFIX - 1;
+    while (ua[n] && ua[n] != ' ' && n + 1 < cap) n++;
+    memcpy(out, ua, n);
+    out[n] = 0;
+}
+
 /* The door a door-scoped route names: a door key reaches only its own. */
 static int own_door(api_ctx *c)
 {
@@ -98,7 +179,10 @@ void h_door_sync(api_ctx *c)
     int64_t since;
     if (!own_door(c) || api_query_int(c, "since", 0, 0, JSON_ID_MAX, &since) || query_nonce(c, nonce, &nonce_len))
         return;
-    int rc = iss_door_sync(c->db, c->params[0], since, nonce, nonce_len, clk_now(), &msg, &len);
+    char version[40];
+    agent_version(c, version, sizeof version);
+    int rc = c->caller.role == ROLE_DOOR ? iss_door_version(c->db, c->params[0], version) : 0;
+    if (rc == 0) rc = iss_door_sync(c->db, c->params[0], since, nonce, nonce_len, clk_now(), &msg, &len);
     if (rc == LP_ERR_NOTFOUND) { api_problem(c, 404, "not-found", "Not found", "no such door", NULL); return; }
     if (rc) { api_fail(c, rc == LP_ERR_CRYPTO || rc == LP_ERR_STATE ? LP_ERR_INTERNAL : rc, NULL); return; }
     api_reply_raw(c, 200, "application/cose; cose-type=\"cose-sign1\"", (char *)msg, len);

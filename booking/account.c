@@ -337,6 +337,16 @@ int acct_revoke_person_keys(db_t *db, const actor_t *who, int64_t person_id)
     return acct_tx_end(db, own, rc);
 }
 
+int acct_revoke_door_keys(db_t *db, const actor_t *who, int64_t door_id)
+{
+    int own;
+    int rc = acct_tx_begin(db, &own);
+    if (rc == 0)
+        rc = revoke_keys(db, who, "SELECT id FROM api_keys WHERE door_id = ?1 AND revoked_at IS NULL "
+                                  "ORDER BY id LIMIT 64", door_id);
+    return acct_tx_end(db, own, rc);
+}
+
 static const char *SNAP_APIKEY =
     "SELECT json_object('id', id, 'name', name, 'role', role, 'person_id', person_id, "
     "'door_id', door_id, 'revoked_at', revoked_at) FROM api_keys WHERE id = ?1";

@@ -121,6 +121,8 @@ int acct_revoke_person_sessions(db_t *db, int64_t person_id) LP_MUST;
 /* Revokes the person's API keys (audited each), calendar feed tokens and
  * known devices, in the caller's transaction. */
 int acct_revoke_person_keys(db_t *db, const actor_t *who, int64_t person_id) LP_MUST;
+/* Revokes every live API key of a door (a retired or replaced reader). */
+int acct_revoke_door_keys(db_t *db, const actor_t *who, int64_t door_id) LP_MUST;
 int acct_revoke_person_feeds(db_t *db, const actor_t *who, int64_t person_id) LP_MUST;
 /* Ends everything the people of a tenant sign in or read with: sessions, API
  * keys, calendar feeds, known devices, setup tokens and open invitations, in

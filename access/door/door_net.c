@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include "core/version.h"
 #include "core/log.h"
 
 #define COMPONENT "door-net"
@@ -166,7 +167,7 @@ static void set_common(door_net_t *n, struct sink *s, struct curl_slist *hdr, si
     C.easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     C.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     C.easy_setopt(c, CURLOPT_WRITEDATA, s);
-    C.easy_setopt(c, CURLOPT_USERAGENT, "labpass-door/1");
+    C.easy_setopt(c, CURLOPT_USERAGENT, "labpass-door/" LP_VERSION);
 }
 
 int door_net_request(door_net_t *n, const char *method, const char *path, const char *body, size_t body_len,

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SNAP_DOOR "SELECT json_object('id', id, 'name', name, 'door_group', door_group, 'holder_proof', holder_proof, " \
-                  "'bearer_allowed', bearer_allowed, 'clock_skew', clock_skew, 'pulse_ms', pulse_ms, " \
-                  "'sync_interval', sync_interval) FROM doors WHERE id = ?1"
+const char ISS_SNAP_DOOR[] = "SELECT json_object('id', id, 'name', name, 'door_group', door_group, 'holder_proof', "
+    "holder_proof, 'bearer_allowed', bearer_allowed, 'clock_skew', clock_skew, 'pulse_ms', pulse_ms, "
+    "'sync_interval', sync_interval, 'retired_at', retired_at) FROM doors WHERE id = ?1";
 
 /* ---- the ack result's spelling ---- */
 
@@ -80,7 +80,7 @@ static int chars_visible(const char *s, size_t max)
 
 /* Checks d: name and group as passes and challenges need them, and the
  * settings by the bundle's own rules (one rule set for both). */
-static int door_valid(const iss_door *d, lp_fail *f)
+int iss_door_valid(const iss_door *d, lp_fail *f)
 {
     struct tok_bundle b = { .iss = "x" };
     size_t n = strnlen(d->name, sizeof d->name);
@@ -109,7 +109,7 @@ static int door_valid(const iss_door *d, lp_fail *f)
     "d.sync_interval, d.created_at, COALESCE(d.last_seen_at, -1), COALESCE(d.last_since, -1), " \
     "COALESCE(d.queue_length, -1), (SELECT count(*) FROM door_events e WHERE e.door_id = d.id AND e.kind = 'alarm' " \
     "AND e.at >= ?1 - 86400), COALESCE((SELECT e.alarm || ' ' || e.at FROM door_events e WHERE e.door_id = d.id " \
-    "AND e.kind = 'alarm' ORDER BY e.at DESC, e.id DESC LIMIT 1), '') FROM doors d "
+    "AND e.kind = 'alarm' ORDER BY e.at DESC, e.id DESC LIMIT 1), ''), COALESCE(d.retired_at, 0), d.version FROM doors d "
 
 static void door_row(sqlite3_stmt *st, iss_door *d)
 {
@@ -130,6 +130,8 @@ static void door_row(sqlite3_stmt *st, iss_door *d)
     long long at = 0;
     if (sscanf(db_col_text(st, 13), "%32s %lld", d->last_alarm, &at) == 2)
         d->last_alarm_at = at;
+    d->retired_at = sqlite3_column_int64(st, 14);
+    snprintf(d->version, sizeof d->version, "%s", db_col_text(st, 15));
 }
 
 int iss_door_get(db_t *db, int64_t id, iss_door *out)
@@ -185,7 +187,7 @@ static int door_insert(db_t *db, const actor_t *who, iss_door *d, int64_t now, l
     if (rc == 0) {
         d->id = db_last_id(db);
         d->created_at = now;
-        rc = audit_change(db, who, "create", "door", d->id, SNAP_DOOR, NULL);
+        rc = audit_change(db, who, "create", "door", d->id, ISS_SNAP_DOOR, NULL);
     }
     return rc;
 }
@@ -194,7 +196,7 @@ int iss_door_add(db_t *db, const actor_t *who, iss_door *d, char *key_out, size_
 {
     char name[64];
     int64_t key_id = 0;
-    int own, rc = door_valid(d, f);
+    int own, rc = iss_door_valid(d, f);
     if (rc)
         return rc;
     if (keylen < 96)
@@ -229,6 +231,8 @@ static int sync_read(db_t *db, int64_t door_id, int64_t since, int64_t now, stru
     int own, rc = iss_tx_begin(db, &own);
     if (rc == 0)
         rc = iss_door_get(db, door_id, &p->door);
+    if (rc == 0 && p->door.retired_at)
+        rc = LP_ERR_NOTFOUND;   /* a retired door has no bundle (its key is revoked too) */
     sqlite3_stmt *st = rc ? NULL : db_stmt(db, "UPDATE doors SET last_seen_at = ?2, last_since = ?3 WHERE id = ?1");
     if (rc == 0 && !st)
         rc = LP_ERR_DB;

@@ -7,6 +7,10 @@
 
 /* Opens a transaction unless one is open; *own says whether it did. */
 int iss_tx_begin(db_t *db, int *own) LP_MUST;
+/* A door's name, group and settings as passes, challenges and bundles need
+ * them (iss_door.c); the audit snapshot of a door row. */
+int iss_door_valid(const iss_door *d, lp_fail *f) LP_MUST;
+extern const char ISS_SNAP_DOOR[];
 /* Commits (rc == 0) or rolls back an own transaction; returns the final rc. */
 int iss_tx_end(db_t *db, int own, int rc);
 

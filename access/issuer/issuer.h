@@ -230,7 +230,16 @@ typedef struct iss_door {
     int alarms_24h;                  /* alarm events in the 24 h before now (iss_door_list) */
     char last_alarm[33];
     int64_t last_alarm_at;           /* 0 when none */
+    int64_t retired_at;              /* 0 while in use */
+    char version[33];                /* the software version of its last sync, "" before */
 } iss_door;
+
+/* How a door is doing at now, for the staff page: retired; never synced;
+ * stale (no sync for 2 sync intervals, at least 10 minutes: it may be
+ * offline or admitting staff only); alarm (an alarm in the last 24 h); ok. */
+enum iss_door_state { ISS_DOOR_OK = 0, ISS_DOOR_NEVER, ISS_DOOR_STALE, ISS_DOOR_ALARM, ISS_DOOR_RETIRED };
+enum iss_door_state iss_door_state_at(const iss_door *d, int64_t now);
+const char *iss_door_state_name(enum iss_door_state s);
 
 /* Fills d with the settings of a new door (name and group empty). */
 void iss_door_defaults(iss_door *d);
@@ -242,6 +251,23 @@ int iss_door_add(db_t *db, const actor_t *who, iss_door *d, char *key_out, size_
 int iss_door_get(db_t *db, int64_t id, iss_door *out) LP_MUST;
 /* All doors with their alarm summary at now. Caller frees *out. */
 int iss_door_list(db_t *db, int64_t now, iss_door **out, size_t *n) LP_MUST;
+
+/* Changes a door's name, group or settings (d: the whole door as it should
+ * be; id names it); the next sync carries them. LP_ERR_INVALID naming the
+ * field, LP_ERR_CONFLICT (name taken), LP_ERR_STATE (retired),
+ * LP_ERR_NOTFOUND. Audited. */
+int iss_door_update(db_t *db, const actor_t *who, const iss_door *d, lp_fail *f) LP_MUST;
+/* Retires a door: its API keys are revoked at once (its syncs and uploads
+ * are refused from then on), its events stay. LP_ERR_STATE when retired
+ * already. Audited. */
+int iss_door_retire(db_t *db, const actor_t *who, int64_t id, lp_fail *f) LP_MUST;
+/* A new API key for a door (a replaced reader): the old keys are revoked,
+ * the new one goes to key_out once (keylen >= 96). LP_ERR_STATE (retired).
+ * Audited. */
+int iss_door_rekey(db_t *db, const actor_t *who, int64_t id, char *key_out, size_t keylen, lp_fail *f) LP_MUST;
+/* Records the software version a door reports ("" or 1..32 of
+ * [0-9A-Za-z.+~_-]; anything else is recorded as ""). Writes only on a change. */
+int iss_door_version(db_t *db, int64_t id, const char *version) LP_MUST;
 
 /* The signed sync bundle for door_id: records last_seen and since, and
  * signs the payload with the oldest trusted key. nonce may be NULL

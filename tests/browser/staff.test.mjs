@@ -165,5 +165,49 @@ test('staff add a door, see its events live and who entered the lab', async () =
   await page.getByRole('button', { name: 'Show who entered' }).click();
   await page.getByRole('cell', { name: 'Bram Visser' }).waitFor();
   await shot(page, 'doors');
+  // a refusal and an alarm read as sentences, not codes
+  const up2 = await fetch(`${BASE}/api/v1/doors/${door.id}/events`, {
+    method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json', 'User-Agent': 'labpass-door/0.23.0' },
+    body: JSON.stringify({ events: [
+      { id: 'browser-test-2', time: at, kind: 'denied', reason: 'holder_proof_failed' },
+      { id: 'browser-test-3', time: at, kind: 'alarm', alarm: 'forced_open' }] }),
+  });
+  assert.equal(up2.status, 200);
+  await page.locator('.events li', { hasText: 'refused (The phone or card could not prove it holds this pass (a copy?))' }).waitFor({ timeout: 12000 });
+  await page.locator('.events li', { hasText: 'lab-b-side: Alarm: The door was forced open' }).waitFor();
+  assert.equal(await page.locator('.events').getByText('holder_proof_failed').count(), 0);
+  noProblems(page);
+});
+
+test('staff rename a door, give a replaced reader a new key, and retire a door', async () => {
+  await page.goto(`${BASE}/doors`);
+  const row = () => page.getByRole('row', { name: /lab-b-side/ });
+  await row().getByRole('button', { name: 'Edit: lab-b-side' }).click();
+  let dlg = page.getByRole('dialog');
+  await dlg.getByLabel('Name', { exact: true }).fill('lab-b-back');
+  await dlg.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('lab-b-back is saved.').waitFor();
+  const back = page.getByRole('row', { name: /lab-b-back/ });
+  await back.getByText('Alarm in 24 h').waitFor();
+  const list = await apiAs('staff', 'GET', '/api/v1/doors');
+  const door = list.body.doors.find((d) => d.name === 'lab-b-back');
+  assert.ok(door, 'renamed on the server');
+  await back.getByRole('button', { name: 'New key: lab-b-back' }).click();
+  dlg = page.getByRole('dialog');
+  await dlg.getByRole('button', { name: 'Make a new key' }).click();
+  await dlg.getByText('lab-b-back has a new key').waitFor();
+  const key = await dlg.getByRole('textbox', { name: 'Door API key' }).inputValue();
+  const sync = await fetch(`${BASE}/api/v1/doors/${door.id}/sync`, { headers: { Authorization: `Bearer ${key}` } });
+  assert.equal(sync.status, 200, 'the new key works');
+  await dlg.getByRole('button', { name: 'Close' }).last().click();
+  await back.getByRole('button', { name: 'Retire: lab-b-back' }).click();
+  dlg = page.getByRole('dialog');
+  await dlg.getByText(/stops opening for anyone/).waitFor();
+  await shot(page, 'door-retire');
+  await dlg.getByRole('button', { name: 'Retire', exact: true }).click();
+  await page.getByText('lab-b-back is retired.').waitFor();
+  await page.getByRole('row', { name: /lab-b-back/ }).waitFor({ state: 'detached' });
+  const after = await fetch(`${BASE}/api/v1/doors/${door.id}/sync`, { headers: { Authorization: `Bearer ${key}` } });
+  assert.equal(after.status, 401, 'a retired door\'s key no longer works');
   noProblems(page);
 });

@@ -639,6 +639,135 @@ static void test_tenant_suspension(void **st)
     tok_bundle_clear(&b1);
 }
 
+/* ---- doors staff manage ---- */
+
+/* The door in GET /api/v1/doors (with retired ones when all), or NULL. */
+static json_t *door_in_list(int64_t id, int all)
+{
+    hx_resp r;
+    json_t *found = NULL, *d;
+    size_t i;
+    hx_req(&S, "GET", all ? "/api/v1/doors?retired=true" : "/api/v1/doors", staff, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    json_array_foreach(json_object_get(r.json, "doors"), i, d)
+        if (json_integer_value(json_object_get(d, "id")) == id) found = json_incref(d);
+    hx_free(&r);
+    return found;
+}
+
+static const char *jstr_of(json_t *j, const char *k) { return json_string_value(json_object_get(j, k)); }
+
+static void test_door_management(void **st)
+{
+    int64_t id, other;
+    char key[128], key2[128], okey[128], path[160], body[300];
+    struct tok_bundle b;
+    hx_resp r;
+    make_door("mgmt-1", "ml1-a", &id, key);
+    make_door("mgmt-2", "ml1-a", &other, okey);
+    json_t *d = door_in_list(id, 0);
+    assert_string_equal(jstr_of(d, "state"), "never");
+    assert_string_equal(jstr_of(d, "version"), "");
+    json_decref(d);
+    /* a sync records the version the door names in its User-Agent */
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/sync", (long long)id);
+    assert_int_equal(hx_req(&S, "GET", path, key, NULL, "User-Agent: labpass-door/9.8.7-rc1", &r), 0);
+    assert_int_equal(r.status, 200);
+    hx_free(&r);
+    d = door_in_list(id, 0);
+    assert_string_equal(jstr_of(d, "version"), "9.8.7-rc1");
+    assert_string_equal(jstr_of(d, "state"), "ok");
+    json_decref(d);
+    assert_int_equal(hx_req(&S, "GET", path, key, NULL, "User-Agent: labpass-door/<script>", &r), 0);
+    hx_free(&r);
+    d = door_in_list(id, 0);
+    assert_string_equal(jstr_of(d, "version"), "");       /* not a version: not shown */
+    json_decref(d);
+
+    /* rename and re-group: the next bundle carries both */
+    snprintf(path, sizeof path, "/api/v1/doors/%lld", (long long)id);
+    assert_int_equal(hx_req(&S, "PATCH", path, staff, "{\"name\":\"mgmt-renamed\",\"group\":\"ml1-b\"}", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(jstr_of(r.json, "name"), "mgmt-renamed");
+    hx_free(&r);
+    assert_int_equal(sync_door(key, id, 0, &b, NULL), 200);
+    assert_string_equal(b.settings.name, "mgmt-renamed");
+    assert_string_equal(b.settings.groups[0], "ml1-b");
+    tok_bundle_clear(&b);
+
+    /* bad input of every kind changes nothing */
+    static const struct { const char *body; long want; } BAD[] = {
+        { "{\"name\":\"mgmt-2\"}", 409 },                  /* taken */
+        { "{\"name\":\"has space\"}", 400 },
+        { "{\"name\":\"\"}", 400 },
+        { "{\"name\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}", 400 },   /* 33 */
+        { "{\"group\":\"*\"}", 400 },
+        { "{\"group\":\"new\\nline\"}", 400 },
+        { "{\"name\":5}", 400 },
+        { "{\"pulse_ms\":5}", 400 },
+        { "{\"bearer_allowed\":true}", 400 },                /* with holder proof on */
+        { "{\"colour\":\"red\"}", 400 },
+        { "[]", 400 },
+        { "{", 400 },
+    };
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        assert_int_equal(hx_req(&S, "PATCH", path, staff, BAD[i].body, NULL, &r), 0);
+        if (r.status != BAD[i].want) fail_msg("PATCH %s: %ld, wanted %ld", BAD[i].body, r.status, BAD[i].want);
+        hx_free(&r);
+    }
+    d = door_in_list(id, 0);
+    assert_string_equal(jstr_of(d, "name"), "mgmt-renamed");
+    assert_string_equal(jstr_of(d, "group"), "ml1-b");
+    json_decref(d);
+    assert_int_equal(hx_status(&S, "PATCH", "/api/v1/doors/999999", staff, "{\"name\":\"x\"}"), 404);
+    assert_int_equal(hx_status(&S, "PATCH", path, admin_a, "{\"name\":\"mine\"}"), 403);
+    assert_int_equal(hx_status(&S, "PATCH", path, key, "{\"name\":\"mine\"}"), 403);   /* a door key manages nothing */
+
+    /* a replaced reader: a new key; the old one stops at once */
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/key", (long long)id);
+    assert_int_equal(hx_req(&S, "POST", path, staff, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    snprintf(key2, sizeof key2, "%s", jstr_of(r.json, "api_key"));
+    assert_true(json_array_size(json_object_get(r.json, "trust_keys")) >= 1);
+    hx_free(&r);
+    assert_int_equal(sync_door(key, id, 0, &b, NULL), 401);
+    assert_int_equal(sync_door(key2, id, 0, &b, NULL), 200);
+    tok_bundle_clear(&b);
+
+    /* an event, then retirement: the key stops, the history stays */
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/events", (long long)id);
+    snprintf(body, sizeof body, "{\"events\":[{\"id\":\"mgmt-ev-1\",\"time\":\"2026-12-01T07:10:00+01:00\","
+             "\"kind\":\"alarm\",\"alarm\":\"forced_open\"}]}");
+    assert_int_equal(hx_status(&S, "POST", path, key2, body), 200);
+    d = door_in_list(id, 0);
+    assert_string_equal(jstr_of(d, "state"), "alarm");
+    json_decref(d);
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/retire", (long long)id);
+    assert_int_equal(hx_status(&S, "POST", path, admin_a, NULL), 403);
+    assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 200);
+    assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 409);
+    assert_int_equal(sync_door(key2, id, 0, &b, NULL), 401);
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/sync", (long long)id);
+    assert_int_equal(hx_status(&S, "GET", path, staff, NULL), 404);        /* no bundle for a retired door */
+    snprintf(path, sizeof path, "/api/v1/doors/%lld", (long long)id);
+    assert_int_equal(hx_status(&S, "PATCH", path, staff, "{\"name\":\"again\"}"), 409);
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/key", (long long)id);
+    assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 409);
+    assert_null(door_in_list(id, 0));
+    d = door_in_list(id, 1);
+    assert_non_null(d);
+    assert_string_equal(jstr_of(d, "state"), "retired");
+    assert_true(json_is_string(json_object_get(d, "retired_at")));
+    json_decref(d);
+    snprintf(path, sizeof path, "/api/v1/door-events?door_id=%lld&from=2026-12-01T00:00:00%%2B01:00", (long long)id);
+    assert_int_equal(hx_req(&S, "GET", path, staff, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "forced_open"));                       /* the history stays */
+    hx_free(&r);
+    assert_int_equal(sync_door(okey, other, 0, &b, NULL), 200);            /* the other door goes on */
+    tok_bundle_clear(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_bearer_and_standing),
         cmocka_unit_test(test_key_rotation),
         cmocka_unit_test(test_tenant_suspension),
+        cmocka_unit_test(test_door_management),
     };
     return cmocka_run_group_tests_name("access", tests, setup, teardown);
 }

@@ -445,6 +445,43 @@ static int op_door_add(void)
     int rc = iss_door_add(db, &WHO, &d, key, sizeof key, &f);
     return rc == 0 && (d.id <= 0 || !key[0]) ? WRONG : rc;
 }
+/* A door of its own for the management operations (a fresh one once retired). */
+static int64_t g_mdoor;
+static int prep_mdoor(void)
+{
+    iss_door d;
+    char key[128];
+    lp_fail f = { 0 };
+    if (g_mdoor && iss_door_get(db, g_mdoor, &d) == 0 && !d.retired_at) return 0;
+    iss_door_defaults(&d);
+    snprintf(d.name, sizeof d.name, "managed-%d", ++g_seq);
+    snprintf(d.group, sizeof d.group, "ml1-a");
+    int rc = iss_door_add(db, &WHO, &d, key, sizeof key, &f);
+    g_mdoor = d.id;
+    return rc;
+}
+static int op_door_update(void)
+{
+    iss_door d;
+    lp_fail f = { 0 };
+    int rc = iss_door_get(db, g_mdoor, &d);
+    snprintf(d.name, sizeof d.name, "managed-%d", ++g_seq);
+    if (rc == 0) rc = iss_door_update(db, &WHO, &d, &f);
+    return rc;
+}
+static int op_door_retire(void)
+{
+    lp_fail f = { 0 };
+    int rc = iss_door_retire(db, &WHO, g_mdoor, &f);
+    return rc == 0 && scalar("SELECT count(*) FROM api_keys WHERE door_id = ?1 AND revoked_at IS NULL", g_mdoor) ? WRONG : rc;
+}
+static int op_door_rekey(void)
+{
+    char key[128];
+    lp_fail f = { 0 };
+    int rc = iss_door_rekey(db, &WHO, g_mdoor, key, sizeof key, &f);
+    return rc == 0 && scalar("SELECT count(*) FROM api_keys WHERE door_id = ?1 AND revoked_at IS NULL", g_mdoor) != 1 ? WRONG : rc;
+}
 static int op_door_sync(void)
 {
     uint8_t *out = NULL, nonce[16] = { 1, 2, 3 };
@@ -712,6 +749,9 @@ static const flt_op OPS[] = {
     { "iss_door_get", 0, NULL, op_door_get, NULL, NULL },
     { "iss_door_list", 0, NULL, op_door_list, NULL, NULL },
     { "iss_door_add", 1, NULL, op_door_add, NULL, NULL },
+    { "iss_door_update", 1, prep_mdoor, op_door_update, NULL, NULL },
+    { "iss_door_rekey", 1, prep_mdoor, op_door_rekey, NULL, NULL },
+    { "iss_door_retire", 1, prep_mdoor, op_door_retire, NULL, NULL },
     { "iss_door_sync", 1, NULL, op_door_sync, NULL, NULL },
     { "iss_events_ingest (admission)", 1, prep_admission, op_events_admission, NULL, NULL },
     { "iss_events_ingest (exit)", 1, prep_exit, op_events_exit, NULL, NULL },

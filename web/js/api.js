@@ -101,6 +101,9 @@ export const OPERATIONS = Object.freeze({
   listMyPasses: ['GET', '/api/v1/me/passes', 'passes'],
   listDoors: ['GET', '/api/v1/doors', 'doors'],
   createDoor: ['POST', '/api/v1/doors'],
+  updateDoor: ['PATCH', '/api/v1/doors/{id}'],
+  retireDoor: ['POST', '/api/v1/doors/{id}/retire'],
+  rekeyDoor: ['POST', '/api/v1/doors/{id}/key'],
   listDoorEvents: ['GET', '/api/v1/door-events', 'events'],
 
   listRatePlans: ['GET', '/api/v1/rate-plans', 'rate_plans'],
@@ -284,6 +287,10 @@ export const listMyPasses = () => list('listMyPasses');
 export const listDoors = () => list('listDoors');
 // {door, api_key, trust_keys}: the door's API key is shown this once.
 export const createDoor = (body) => call('createDoor', { body });
+// Rename or re-group; retire (its key stops, its history stays); a new key for a replaced reader.
+export const updateDoor = (id, body) => call('updateDoor', { params: { id }, body });
+export const retireDoor = (id) => call('retireDoor', { params: { id } });
+export const rekeyDoor = (id) => call('rekeyDoor', { params: { id } });
 export const listDoorEvents = (query) => list('listDoorEvents', { query });
 
 // ---- billing ----

@@ -1,10 +1,13 @@
-// doors.js: for staff: every door (last seen, events waiting to upload,
-// alarms), the live stream of door events (polled every few seconds), and
-// a presence report: who entered a lab between two times.
+// doors.js: for staff: every door (its state, last seen, software version,
+// events waiting to upload, alarms) with rename, re-group, a new key for a
+// replaced reader and retirement; the live stream of door events (polled
+// every few seconds) with reasons and alarms in words; and a presence
+// report: who entered a lab between two times.
 
-import { listDoors, createDoor, listDoorEvents } from '../api.js';
+import { listDoors, createDoor, listDoorEvents, updateDoor, retireDoor, rekeyDoor } from '../api.js';
 import * as data from '../data.js';
-import { h, clear, pageHead, message, showIn, empty, badge, select, field, table, copyBox } from '../dom.js';
+import { h, clear, pageHead, message, showIn, empty, badge, select, field, table, copyBox, button, modal, toast } from '../dom.js';
+import { reasonText, alarmText } from '../codes.js';
 import { t, locale } from '../i18n.js';
 import { explain } from '../problem.js';
 import { rfc3339, parseTime, fmtDateTime, fmtTime, today, at, parseHHMM, validDate, addDays } from '../time.js';
@@ -25,6 +28,7 @@ const evTime = (e) => parseTime(e.time);
 // Door event kinds: admission, exit, denied, alarm.
 const admitted = (e) => e.kind === 'admission';
 const EV_DOT = { admission: 'dot-ok', exit: '', denied: 'dot-bad', alarm: 'dot-warn' };
+const STATE_KIND = { ok: 'ok', never: 'warn', stale: 'danger', alarm: 'danger' };
 
 export default async function doors(root, ctx) {
   root.append(pageHead(t('doors.title'), t('doors.lead')));
@@ -46,16 +50,20 @@ export default async function doors(root, ctx) {
       if (!doorList.length) { doorCard.append(empty(t('doors.none'))); return; }
       doorCard.append(table([
         { label: t('doors.door'), render: (d) => h('span', null, h('strong', null, d.name), h('br'), h('span', { class: 'muted small' }, groupName(d.group))) },
+        { label: t('doors.state'), render: (d) => badge(t(`doors.state.${d.state}`), STATE_KIND[d.state] || '') },
         { label: t('doors.lastSeen'), render: (d) => {
           const ms = parseTime(d.last_seen_at);
-          const late = Math.max(2 * d.sync_interval, 600) * 1000;
-          const stale = !ms || Date.now() - ms > late;
-          return h('span', null, h('i', { class: `dot ${stale ? 'dot-bad' : 'dot-ok'}`, 'aria-hidden': 'true' }), ms ? ago(ms) : t('doors.never'), stale && ms ? h('span', { class: 'sr-only' }, ` (${t('doors.stale')})`) : null);
+          return h('span', null, h('i', { class: `dot ${d.state === 'stale' || !ms ? 'dot-bad' : 'dot-ok'}`, 'aria-hidden': 'true' }), ms ? ago(ms) : t('doors.never'));
         } },
+        { label: t('doors.version'), render: (d) => d.version || '—' },
         { label: t('doors.queue'), cls: 'num', render: (d) => (d.queue_length === null ? '—' : String(d.queue_length)) },
         { label: t('doors.alarms'), render: (d) => (d.alarms_24h
-          ? h('span', null, badge(t('doors.alarms24', { n: d.alarms_24h }), 'danger'), d.last_alarm ? h('span', { class: 'muted small' }, ` ${d.last_alarm.kind}, ${ago(parseTime(d.last_alarm.at))}`) : null)
+          ? h('span', null, badge(t('doors.alarms24', { n: d.alarms_24h }), 'danger'), d.last_alarm ? h('span', { class: 'muted small' }, ` ${alarmText(d.last_alarm.kind)}, ${ago(parseTime(d.last_alarm.at))}`) : null)
           : badge(t('doors.noAlarms'), 'ok')) },
+        { label: '', cls: 'actions', render: (d) => [
+          button(t('doors.edit'), () => editDoor(d), 'btn-small', { 'aria-label': `${t('doors.edit')}: ${d.name}` }),
+          button(t('doors.rekey'), () => rekey(d), 'btn-small', { 'aria-label': `${t('doors.rekey')}: ${d.name}` }),
+          button(t('doors.retire'), () => retire(d), 'btn-small btn-danger', { 'aria-label': `${t('doors.retire')}: ${d.name}` })] },
       ], doorList, { caption: t('doors.list') }));
     } catch (err) {
       doorCard.append(message('error', explain(err).title, explain(err).text));
@@ -64,6 +72,76 @@ export default async function doors(root, ctx) {
 
   await loadDoors();
   doorCard.after(addDoorCard());
+
+  // ---- managing a door ----
+  const groupOptions = () => [...new Set([...resources.map((r) => r.door_group), ...doorList.map((d) => d.group)].filter(Boolean))]
+    .map((g) => ({ value: g, label: `${groupName(g)} (${g})` }));
+
+  function editDoor(d) {
+    const m = modal(t('doors.editTitle', { name: d.name }));
+    const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+    const name = h('input', { type: 'text', required: true, value: d.name, maxlength: '32', autocomplete: 'off' });
+    const group = select(groupOptions(), d.group);
+    const form = h('form', { class: 'form', novalidate: true },
+      h('p', { class: 'muted small' }, t('doors.editLead')),
+      field(t('doors.name'), name, t('doors.nameHint')), field(t('doors.group'), group), out,
+      h('div', { class: 'form-actions' }, button(t('common.cancel'), () => m.close()), h('button', { type: 'submit', class: 'btn btn-primary' }, t('common.save'))));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try {
+        const res = await updateDoor(d.id, { name: name.value.trim(), group: group.value });
+        toast(t('doors.saved', { name: res.name }));
+        m.close();
+        loadDoors();
+      } catch (err) {
+        const x = explain(err);
+        showIn(out, message('error', x.title, x.text));
+      }
+    });
+    m.body.append(form);
+    name.focus();
+  }
+
+  function rekey(d) {
+    const m = modal(t('doors.rekeyTitle', { name: d.name }));
+    const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+    const go = button(t('doors.rekeyConfirm'), async () => {
+      go.disabled = true;
+      try {
+        const res = await rekeyDoor(d.id);
+        showIn(out, message('ok', t('doors.rekeyed.title', { name: d.name }), [h('p', null, t('doors.added')), copyBox(res.api_key, t('doors.apiKey'))]));
+        go.remove();
+      } catch (err) {
+        const x = explain(err);
+        showIn(out, message('error', x.title, x.text));
+        go.disabled = false;
+      }
+    }, 'btn-primary');
+    m.body.append(h('p', null, t('doors.rekeyText', { name: d.name })), out,
+      h('div', { class: 'form-actions' }, button(t('common.close'), () => m.close()), go));
+    go.focus();
+  }
+
+  function retire(d) {
+    const m = modal(t('doors.retireTitle', { name: d.name }));
+    const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+    const go = button(t('doors.retire'), async () => {
+      go.disabled = true;
+      try {
+        await retireDoor(d.id);
+        toast(t('doors.retired', { name: d.name }));
+        m.close();
+        loadDoors();
+      } catch (err) {
+        const x = explain(err);
+        showIn(out, message('error', x.title, x.text));
+        go.disabled = false;
+      }
+    }, 'btn-primary btn-danger-solid');
+    m.body.append(h('p', null, t('doors.retireText', { name: d.name })), out,
+      h('div', { class: 'form-actions' }, button(t('common.cancel'), () => m.close()), go));
+    go.focus();
+  }
 
   // ---- live events ----
   const liveList = h('ul', { class: 'events', 'aria-live': 'off' });
@@ -75,10 +153,10 @@ export default async function doors(root, ctx) {
 
   function eventRow(e) {
     const kind = ['admission', 'exit', 'denied', 'alarm'].includes(e.kind) ? e.kind : 'other';
-    const who = kind === 'alarm' ? e.alarm ?? '' : personName(e);
+    const text = kind === 'alarm' ? `${e.door}: ${t('doors.ev.alarm')}: ${alarmText(e.alarm)}`
+      : `${e.door}: ${personName(e)} — ${t(`doors.ev.${kind}`)}${kind === 'denied' && e.reason ? ` (${reasonText(e.reason)})` : ''}`;
     return h('li', null, h('time', { datetime: e.time }, fmtTime(evTime(e))),
-      h('span', null, h('i', { class: `dot ${EV_DOT[kind] || ''}`, 'aria-hidden': 'true' }),
-        `${e.door}: ${who} — ${t(`doors.ev.${kind}`)}${kind === 'denied' && e.reason ? ` (${e.reason})` : ''}`));
+      h('span', null, h('i', { class: `dot ${EV_DOT[kind] || ''}`, 'aria-hidden': 'true' }), text));
   }
 
   async function poll() {
