@@ -64,8 +64,13 @@ void api_reply_empty(api_ctx *c, int status);
 /* problem+json (RFC 9457) with a stable type per kind. */
 void api_problem(api_ctx *c, int status, const char *kind, const char *title, const char *detail,
                  const char *field);
+/* The same with extension members (ext's keys are added, never replacing
+ * the standard ones; ext is stolen, may be NULL). */
+void api_problem_ext(api_ctx *c, int status, const char *kind, const char *title, const char *detail,
+                     const char *field, json_t *ext);
 /* Maps an lp_err (and its lp_fail explanation) to the right problem reply. */
 void api_fail(api_ctx *c, int err, const lp_fail *f);
+void api_fail_ext(api_ctx *c, int err, const lp_fail *f, json_t *ext);
 void api_add_header(api_ctx *c, const char *name, const char *value);
 
 /* Visibility helpers. */

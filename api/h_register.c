@@ -4,6 +4,7 @@
  * door events of the lab's door group), as JSON and as CSV. */
 #include "api/h_privacy.h"
 #include "api/handlers.h"
+#include "api/csv.h"
 #include "access/issuer/issuer.h"
 #include "booking/qual.h"
 #include "booking/resource.h"
@@ -93,23 +94,6 @@ void h_register(api_ctx *c)
                              api_time_json(r.to), "authorised", json_authorised(&r), "present", present);
     reg_free(&r);
     api_reply_json(c, 200, body);
-}
-
-/* One RFC 4180 field: quoted, quotes doubled; a leading =, +, - or @ is
- * prefixed with ' so that a spreadsheet does not run it. */
-static void csv_field(struct sbuf *b, const char *s, int last)
-{
-    sb_puts(b, "\"");
-    if (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@') sb_puts(b, "'");
-    for (; *s; s++) sb_put(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
-    sb_puts(b, last ? "\"\r\n" : "\",");
-}
-
-static void csv_time(struct sbuf *b, int64_t t, int last)
-{
-    char buf[LT_RFC3339_LEN] = "";
-    if (t) lt_format(t, buf);
-    csv_field(b, buf, last);
 }
 
 void h_register_csv(api_ctx *c)

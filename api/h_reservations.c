@@ -97,8 +97,10 @@ static json_t *series_json(api_ctx *c, int64_t sid, const int64_t *ids, size_t n
     return json_pack("{s:I, s:o, s:o}", "series_id", (json_int_t)sid, "reservations", rs, "skipped", sks);
 }
 
-/* Books what b asks for inside the caller's transaction; *out is the answer. */
-static int book(api_ctx *c, json_t *b, json_t **out, lp_fail *f)
+/* Books what b asks for inside the caller's transaction; *out is the answer.
+ * A refusal for training sets *ext to {"missing": [...]}: every training
+ * the person lacks, with how to get it. */
+static int book(api_ctx *c, json_t *b, json_t **out, json_t **ext, lp_fail *f)
 {
     rsv_request rq = { 0 };
     int rc = booking_person(c, b, &rq.person_id, &rq.tenant_id, f);
@@ -112,6 +114,8 @@ static int book(api_ctx *c, json_t *b, json_t **out, lp_fail *f)
         rsv_reservation r;
         rc = rsv_create(c->db, &c->actor, &rq, &r, f);
         if (rc == 0) *out = json_rsv(&r);
+        if (rc == LP_ERR_FORBIDDEN && !strcmp(f->field, "qualification"))
+            *ext = ht_missing_ext(c->db, rq.person_id, rq.resource_id, rq.start, rq.end);
         return rc;
     }
     int64_t sid = 0, *ids = NULL;
@@ -136,7 +140,7 @@ void h_rsv_create(api_ctx *c)
     }
     json_t *b = api_body(c, RSV_CREATE);
     if (!b) return;
-    json_t *out = NULL;
+    json_t *out = NULL, *ext = NULL;
     lp_fail f = { 0 };
     int status = 0, replay = 0;
     char *stored = NULL, *txt = NULL;
@@ -147,7 +151,7 @@ void h_rsv_create(api_ctx *c)
     int keyed = key && c->caller.person_id;
     if (keyed) rc = api_idem_hash(IDEM_ROUTE, b, hash);
     if (rc == 0 && keyed && (rc = api_idem_lookup(c, key, hash, &status, &stored, &f)) == 1) replay = 1, rc = 0;
-    if (rc == 0 && !replay) rc = book(c, b, &out, &f);
+    if (rc == 0 && !replay) rc = book(c, b, &out, &ext, &f);
     if (rc == 0 && !replay && !(out && (txt = jw_dump(out, NULL)))) rc = LP_ERR_NOMEM;
     if (rc == 0 && !replay && keyed) rc = api_idem_store(c, IDEM_ROUTE, key, hash, 201, txt);
     int crc = db_group_end(c->db, rc == 0 && !replay);
@@ -155,7 +159,8 @@ void h_rsv_create(api_ctx *c)
     json_decref(b);
     json_decref(out);
     if (crc) rc = crc;   /* a refusal may rest on group writes that were lost with it */
-    if (rc) { free(txt); free(stored); api_fail(c, rc, &f); return; }
+    if (rc) { free(txt); free(stored); api_fail_ext(c, rc, &f, rc == LP_ERR_FORBIDDEN ? ext : (json_decref(ext), NULL)); return; }
+    json_decref(ext);
     if (replay) {
         api_add_header(c, "Idempotent-Replayed", "true");
         api_reply_raw(c, status, "application/json", stored, strlen(stored));

@@ -331,15 +331,15 @@ void h_quals_list(api_ctx *c)
     if (rc) { api_fail(c, rc, NULL); return; }
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:i}", "id", (json_int_t)arr[i].id, "name", arr[i].name,
-                                             "description", arr[i].description, "validity_days", arr[i].validity_days));
+        json_array_append_new(out, ht_qual_json(&arr[i]));
     free(arr);
     api_reply_json(c, 200, json_pack("{s:o}", "qualifications", out));
 }
 
 static const struct jv_field QUAL[] = {
     { "name", JV_STRING, 1, 120, 0 }, { "description", JV_STRING, 0, 500, 0 },
-    { "validity_days", JV_INT, 0, 3650, 1 }, JV_END };
+    { "validity_days", JV_INT, 0, 3650, 1 }, { "instructor", JV_STRING, 0, 200, 0 },
+    { "next_session", JV_NULLABLE_STRING, 0, 40, 0 }, JV_END };
 
 void h_qual_create(api_ctx *c)
 {
@@ -350,11 +350,12 @@ void h_qual_create(api_ctx *c)
     jv_copy(b, "name", q.name, sizeof q.name);
     jv_copy(b, "description", q.description, sizeof q.description);
     q.validity_days = (int)jv_int(b, "validity_days", 365);
+    int bad = ht_qual_extra(c, b, &q);
     json_decref(b);
+    if (bad) return;
     int rc = qual_create(c->db, &c->actor, &q, &f);
     if (rc) { api_fail(c, rc, &f); return; }
-    api_reply_json(c, 201, json_pack("{s:I, s:s, s:s, s:i}", "id", (json_int_t)q.id, "name", q.name,
-                                     "description", q.description, "validity_days", q.validity_days));
+    api_reply_json(c, 201, ht_qual_json(&q));
 }
 
 static json_t *json_grant(const qual_grant *g)

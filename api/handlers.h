@@ -2,6 +2,7 @@
 #ifndef LP_HANDLERS_H
 #define LP_HANDLERS_H
 #include "api/ctx.h"
+#include "booking/qual.h"
 #include "booking/person.h"
 
 /* h_auth.c */
@@ -57,6 +58,21 @@ void h_closure_delete(api_ctx *c);
 void h_quals_list(api_ctx *c);
 void h_qual_create(api_ctx *c);
 void h_qual_grant(api_ctx *c);
+
+/* h_training.c */
+void h_qual_update(api_ctx *c);
+void h_training_request(api_ctx *c);
+void h_training_requests(api_ctx *c);
+void h_training_request_close(api_ctx *c);
+void h_training_matrix(api_ctx *c);
+void h_training_matrix_csv(api_ctx *c);
+/* A qualification as JSON (schema Qualification). */
+json_t *ht_qual_json(const qual_def *q);
+/* instructor and next_session of a body into q; -1 after answering 400. */
+int ht_qual_extra(api_ctx *c, json_t *b, qual_def *q);
+/* {"missing": [...]} for a booking refused for training (NULL when nothing
+ * is missing or the read failed): the problem's extension member. */
+json_t *ht_missing_ext(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, int64_t end);
 void h_grants_list(api_ctx *c);
 void h_grant_withdraw(api_ctx *c);
 

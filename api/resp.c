@@ -40,12 +40,22 @@ void api_add_header(api_ctx *c, const char *name, const char *value)
 void api_problem(api_ctx *c, int status, const char *kind, const char *title, const char *detail,
                  const char *field)
 {
+    api_problem_ext(c, status, kind, title, detail, field, NULL);
+}
+
+void api_problem_ext(api_ctx *c, int status, const char *kind, const char *title, const char *detail,
+                     const char *field, json_t *ext)
+{
     char type[96];
     snprintf(type, sizeof type, "urn:labpass:problem:%s", kind);
     json_t *j = json_pack("{s:s, s:s, s:i}", "type", type, "title", title, "status", status);
     if (detail && *detail) json_object_set_new(j, "detail", json_string(detail));
     if (field && *field) json_object_set_new(j, "field", json_string(field));
     json_object_set_new(j, "instance", json_string(c->path));
+    if (ext) {
+        json_object_update_missing(j, ext);   /* never overrides the standard members */
+        json_decref(ext);
+    }
     char *s = jw_dump(j, NULL);
     json_decref(j);
     if (!s) s = strdup("{\"type\":\"urn:labpass:problem:internal\",\"status\":500}");
@@ -70,13 +80,19 @@ static const struct err_map ERRS[] = {
 
 void api_fail(api_ctx *c, int err, const lp_fail *f)
 {
+    api_fail_ext(c, err, f, NULL);
+}
+
+void api_fail_ext(api_ctx *c, int err, const lp_fail *f, json_t *ext)
+{
     const char *detail = f && f->code == err && f->detail[0] ? f->detail : NULL;
     const char *field = f && f->code == err && f->field[0] ? f->field : NULL;
     for (size_t i = 0; i < sizeof ERRS / sizeof ERRS[0]; i++)
         if (ERRS[i].err == err) {
-            api_problem(c, ERRS[i].status, ERRS[i].kind, ERRS[i].title, detail, field);
+            api_problem_ext(c, ERRS[i].status, ERRS[i].kind, ERRS[i].title, detail, field, ext);
             return;
         }
+    json_decref(ext);
     api_problem(c, 500, "internal", "Internal error", "the request could not be completed", NULL);
 }
 

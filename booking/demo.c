@@ -6,7 +6,9 @@
 #include "booking/resource.h"
 #include "booking/site.h"
 #include "booking/tenant.h"
+#include "core/clock.h"
 #include "core/log.h"
+#include "core/ltime.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +94,13 @@ static const struct demo_res RESOURCES[] = {
 
 static int seed_resources(db_t *db, const actor_t *who, int64_t persons[5])
 {
-    qual_def q1 = { 0, "ML-1 biosafety induction", "Safety induction for ML-1 laboratories", 365 };
-    qual_def q2 = { 0, "Biosafety cabinet operation", "Practical training on the class II cabinet", 730 };
+    qual_def q1 = { 0, "ML-1 biosafety induction", "Safety induction for ML-1 laboratories", 365,
+                    "Dr. Eva Jansen, biosafety officer (room 0.12)", 0 };
+    qual_def q2 = { 0, "Biosafety cabinet operation", "Practical training on the class II cabinet", 730,
+                    "Tom Bakker, lab manager", 0 };
+    struct tm tm;
+    lt_local(clk_now() + 7 * 86400, &tm);   /* the induction is given a week from now, at 10:00 */
+    q1.next_session = lt_from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, 10, 0, 0);
     lp_fail f;
     int rc = qual_create(db, who, &q1, &f);
     if (rc == 0) rc = qual_create(db, who, &q2, &f);

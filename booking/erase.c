@@ -15,6 +15,8 @@ static const char *const ERASE_SQL[] = {
     "DELETE FROM memberships WHERE person_id = ?1",
     "UPDATE reservations SET title = '', reason = '' WHERE person_id = ?1 AND (title <> '' OR reason <> '')",
     "UPDATE waitlist SET title = '' WHERE person_id = ?1 AND title <> ''",
+    "UPDATE training_requests SET note = '', closed_at = COALESCE(closed_at, ?4), "
+    "outcome = COALESCE(outcome, 'withdrawn') WHERE person_id = ?1",
     "UPDATE outbox SET recipient = ?3, subject = '', body = '' WHERE recipient = ?5 COLLATE NOCASE",
     "UPDATE sessions SET client_ip = '', revoked_at = COALESCE(revoked_at, ?4) WHERE person_id = ?1",
     "UPDATE known_devices SET revoked_at = COALESCE(revoked_at, ?4) WHERE person_id = ?1",

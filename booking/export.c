@@ -21,6 +21,11 @@ const exp_section bk_export_sections[] = {
       "'instructed_by', g.instructed_by)), '[]') "
       "FROM (SELECT * FROM qualification_grants WHERE person_id = ?1 ORDER BY id) g "
       "JOIN qualifications q ON q.id = g.qualification_id" },
+    { "training_requests",
+      "SELECT COALESCE(json_group_array(json_object('qualification', q.name, 'note', r.note, 'created_at', "
+      T("r.created_at") ", 'closed_at', " T("r.closed_at") ", 'outcome', r.outcome)), '[]') "
+      "FROM (SELECT * FROM training_requests WHERE person_id = ?1 ORDER BY id) r "
+      "JOIN qualifications q ON q.id = r.qualification_id" },
     { "reservations",
       "SELECT COALESCE(json_group_array(json_object('id', r.id, 'resource', s.name, 'title', r.title, 'start', "
       T("r.start") ", 'end', " T("r.end") ", 'status', r.status, 'reason', r.reason, 'booked_by', r.booked_by, "

@@ -1,6 +1,7 @@
 /* qual.c: qualifications and grants (see qual.h). Reads keep "none" apart
  * from a failing database; every write runs in a transaction. */
 #include "booking/qual.h"
+#include "booking/training.h"
 #include "core/clock.h"
 #include "core/ltime.h"
 #include <stdio.h>
@@ -8,28 +9,39 @@
 #include <string.h>
 
 static const char *SNAP_QUAL =
-    "SELECT json_object('id', id, 'name', name, 'description', description, 'validity_days', validity_days) "
-    "FROM qualifications WHERE id = ?1";
+    "SELECT json_object('id', id, 'name', name, 'description', description, 'validity_days', validity_days, "
+    "'instructor', instructor, 'next_session', next_session) FROM qualifications WHERE id = ?1";
 static const char *SNAP_GRANT =
     "SELECT json_object('id', id, 'person_id', person_id, 'qualification_id', qualification_id, "
     "'granted_at', granted_at, 'expires_at', expires_at, 'withdrawn_at', withdrawn_at, 'instructed_by', instructed_by) "
     "FROM qualification_grants WHERE id = ?1";
 
-int qual_create(db_t *db, const actor_t *who, qual_def *q, lp_fail *f)
+static int qual_valid(const qual_def *q, lp_fail *f)
 {
     if (!lp_text_ok(q->name, 120)) return lp_failf(f, LP_ERR_INVALID, "name", "name must be 1 to 120 characters");
     if (q->description[0] && !lp_text_ok(q->description, 500))
         return lp_failf(f, LP_ERR_INVALID, "description", "description is not valid text");
     if (q->validity_days < 1 || q->validity_days > 3650)
         return lp_failf(f, LP_ERR_INVALID, "validity_days", "validity_days must be 1 to 3650");
-    sqlite3_stmt *st = db_stmt(db, "INSERT INTO qualifications(name, description, validity_days, created_at) "
-                                   "VALUES (?1, ?2, ?3, ?4)");
+    if (q->instructor[0] && !lp_text_ok(q->instructor, 200))
+        return lp_failf(f, LP_ERR_INVALID, "instructor", "instructor must be at most 200 characters of text");
+    if (q->next_session < 0) return lp_failf(f, LP_ERR_INVALID, "next_session", "next_session is a time");
+    return 0;
+}
+
+int qual_create(db_t *db, const actor_t *who, qual_def *q, lp_fail *f)
+{
+    int rc = qual_valid(q, f);
+    if (rc) return rc;
+    sqlite3_stmt *st = db_stmt(db, "INSERT INTO qualifications(name, description, validity_days, created_at, "
+                                   "instructor, next_session) VALUES (?1, ?2, ?3, ?4, ?5, NULLIF(?6, 0))");
     if (!st) return LP_ERR_DB;
     int own = sqlite3_get_autocommit(db_handle(db));
-    int rc = own ? db_begin(db) : 0;
+    rc = own ? db_begin(db) : 0;
     if (rc) return rc;
     db_bind_text(st, 1, q->name); db_bind_text(st, 2, q->description);
     db_bind_int(st, 3, q->validity_days); db_bind_int(st, 4, clk_now());
+    db_bind_text(st, 5, q->instructor); db_bind_int(st, 6, q->next_session);
     rc = db_exec_stmt(st);
     if (rc == LP_ERR_CONFLICT) rc = lp_failf(f, rc, "name", "a qualification with this name exists already");
     if (rc == 0) { q->id = db_last_id(db); rc = audit_change(db, who, "create", "qualification", q->id, SNAP_QUAL, NULL); }
@@ -40,6 +52,36 @@ int qual_create(db_t *db, const actor_t *who, qual_def *q, lp_fail *f)
     return rc;
 }
 
+int qual_update(db_t *db, const actor_t *who, const qual_def *q, lp_fail *f)
+{
+    char *before = NULL;
+    int rc = qual_valid(q, f);
+    if (rc) return rc;
+    int own = sqlite3_get_autocommit(db_handle(db));
+    rc = own ? db_begin(db) : 0;
+    if (rc) return rc;
+    rc = audit_snapshot(db, SNAP_QUAL, q->id, &before);
+    if (rc == 0 && !before) rc = LP_ERR_NOTFOUND;
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db, "UPDATE qualifications SET name = ?2, description = ?3, validity_days = ?4, "
+                                               "instructor = ?5, next_session = NULLIF(?6, 0) WHERE id = ?1");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, q->id); db_bind_text(st, 2, q->name); db_bind_text(st, 3, q->description);
+        db_bind_int(st, 4, q->validity_days); db_bind_text(st, 5, q->instructor); db_bind_int(st, 6, q->next_session);
+        rc = db_exec_stmt(st);
+        if (rc == LP_ERR_CONFLICT) rc = lp_failf(f, rc, "name", "a qualification with this name exists already");
+    }
+    if (rc == 0) rc = audit_change(db, who, "update", "qualification", q->id, SNAP_QUAL, before);
+    if (own) {
+        if (rc == 0) rc = db_commit(db);
+        if (rc) db_rollback(db);
+    }
+    free(before);
+    return rc;
+}
+
+#define QUAL_COLS "id, name, description, validity_days, instructor, COALESCE(next_session, 0)"
+
 static int row_to_qual(sqlite3_stmt *st, void *elem)
 {
     qual_def *q = elem;
@@ -48,12 +90,14 @@ static int row_to_qual(sqlite3_stmt *st, void *elem)
     snprintf(q->name, sizeof q->name, "%s", db_col_text(st, 1));
     snprintf(q->description, sizeof q->description, "%s", db_col_text(st, 2));
     q->validity_days = sqlite3_column_int(st, 3);
+    snprintf(q->instructor, sizeof q->instructor, "%s", db_col_text(st, 4));
+    q->next_session = sqlite3_column_int64(st, 5);
     return 0;
 }
 
 int qual_get(db_t *db, int64_t id, qual_def *out)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT id, name, description, validity_days FROM qualifications WHERE id = ?1");
+    sqlite3_stmt *st = db_stmt(db, "SELECT " QUAL_COLS " FROM qualifications WHERE id = ?1");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
     int rc = db_get(st);
@@ -66,7 +110,7 @@ int qual_get(db_t *db, int64_t id, qual_def *out)
 
 int qual_list(db_t *db, qual_def **out, size_t *n)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT id, name, description, validity_days FROM qualifications ORDER BY name");
+    sqlite3_stmt *st = db_stmt(db, "SELECT " QUAL_COLS " FROM qualifications ORDER BY name");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;
@@ -137,6 +181,7 @@ int qual_grant_add_by(db_t *db, const actor_t *who, int64_t person_id, int64_t q
     if (rc == LP_ERR_CONFLICT) rc = lp_failf(f, LP_ERR_NOTFOUND, "person_id", "no such person");
     int64_t gid = rc == 0 ? db_last_id(db) : 0;
     if (rc == 0) rc = audit_change(db, who, "grant", "qualification_grant", gid, SNAP_GRANT, NULL);
+    if (rc == 0) rc = trq_granted(db, who, person_id, qual_id);   /* an open request for it is answered */
     if (rc == 0) rc = qual_grant_get(db, gid, out);   /* inside: an error leaves nothing behind */
     if (own) {
         if (rc == 0) rc = db_commit(db);
@@ -183,33 +228,71 @@ int qual_grants(db_t *db, int64_t person_id, int64_t expiring_before, qual_grant
     return db_collect(st, sizeof **out, row_to_grant, (void **)out, n);
 }
 
-int qual_check(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, int64_t end, lp_fail *f)
+/* For each training resource ?2 requires, by name: the latest end of a
+ * grant of person ?1 valid at ?3 (NULL: none), who instructs it, its next
+ * session, and whether the person has an open request for it. */
+#define NEEDED_SQL \
+    "SELECT q.id, q.name, (SELECT max(g.expires_at) FROM qualification_grants g WHERE g.person_id = ?1 " \
+    "  AND g.qualification_id = q.id AND g.withdrawn_at IS NULL AND g.granted_at <= ?3), q.instructor, " \
+    "  COALESCE(q.next_session, 0), EXISTS (SELECT 1 FROM training_requests r WHERE r.person_id = ?1 " \
+    "  AND r.qualification_id = q.id AND r.closed_at IS NULL) " \
+    "FROM resource_qualifications rq JOIN qualifications q ON q.id = rq.qualification_id " \
+    "WHERE rq.resource_id = ?2 ORDER BY q.name, q.id"
+
+static int missing_row(sqlite3_stmt *st, void *elem)
 {
-    /* For each required qualification, the latest-expiring valid grant covering the start. */
-    sqlite3_stmt *st = db_stmt(db,
-        "SELECT q.name, (SELECT max(g.expires_at) FROM qualification_grants g WHERE g.person_id = ?1 "
-        "  AND g.qualification_id = q.id AND g.withdrawn_at IS NULL AND g.granted_at <= ?3) "
-        "FROM resource_qualifications rq JOIN qualifications q ON q.id = rq.qualification_id "
-        "WHERE rq.resource_id = ?2 ORDER BY q.name");
+    qual_missing *m = elem;
+    memset(m, 0, sizeof *m);
+    m->qualification_id = sqlite3_column_int64(st, 0);
+    snprintf(m->name, sizeof m->name, "%s", db_col_text(st, 1));
+    m->expires_at = sqlite3_column_type(st, 2) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 2);
+    snprintf(m->instructor, sizeof m->instructor, "%s", db_col_text(st, 3));
+    m->next_session = sqlite3_column_int64(st, 4);
+    m->requested = sqlite3_column_int(st, 5);
+    return 0;
+}
+
+int qual_missing_for(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, int64_t end,
+                     qual_missing **out, size_t *n)
+{
+    qual_missing *all = NULL;
+    size_t m = 0, k = 0;
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = db_stmt(db, NEEDED_SQL);
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, person_id);
     db_bind_int(st, 2, resource_id);
     db_bind_int(st, 3, start > clk_now() ? clk_now() : start);
-    int rc = 0, step;
-    while (rc == 0 && (step = db_step(st)) != DB_DONE) {
-        if (step < 0) { rc = step; break; }
-        const char *name = db_col_text(st, 0);
-        int64_t exp = sqlite3_column_type(st, 1) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 1);
-        char when[LT_RFC3339_LEN];
-        if (exp == 0 || exp <= start) {
-            rc = lp_failf(f, LP_ERR_FORBIDDEN, "qualification", "the qualification \"%s\" is missing", name);
-        } else if (exp < end) {
-            lt_format(exp, when);
-            rc = lp_failf(f, LP_ERR_FORBIDDEN, "qualification",
-                          "the qualification \"%s\" expires at %s, before the booking ends", name, when);
-        }
+    int rc = db_collect(st, sizeof *all, missing_row, (void **)&all, &m);
+    if (rc) return rc;
+    for (size_t i = 0; i < m; i++) {
+        if (all[i].expires_at > start && all[i].expires_at >= end) continue;   /* held throughout */
+        all[i].expiring = all[i].expires_at > start;
+        all[k++] = all[i];
     }
-    sqlite3_reset(st);
+    if (k == 0) { free(all); return 0; }
+    *out = all;
+    *n = k;
+    return 0;
+}
+
+int qual_check(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, int64_t end, lp_fail *f)
+{
+    qual_missing *miss = NULL;
+    size_t n = 0;
+    int rc = qual_missing_for(db, person_id, resource_id, start, end, &miss, &n);
+    if (rc || n == 0) return rc;
+    char when[LT_RFC3339_LEN], more[64] = "";
+    if (n > 1) snprintf(more, sizeof more, " (and %zu more missing)", n - 1);
+    if (!miss[0].expiring) {
+        rc = lp_failf(f, LP_ERR_FORBIDDEN, "qualification", "the qualification \"%s\" is missing%s", miss[0].name, more);
+    } else {
+        lt_format(miss[0].expires_at, when);
+        rc = lp_failf(f, LP_ERR_FORBIDDEN, "qualification",
+                      "the qualification \"%s\" expires at %s, before the booking ends%s", miss[0].name, when, more);
+    }
+    free(miss);
     return rc;
 }
 

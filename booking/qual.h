@@ -10,7 +10,14 @@
 #include "db/db.h"
 #include "booking/audit.h"
 
-typedef struct qual_def { int64_t id; char name[121]; char description[501]; int validity_days; } qual_def;
+typedef struct qual_def {
+    int64_t id;
+    char name[121];
+    char description[501];
+    int validity_days;
+    char instructor[201];      /* who gives the training (name or contact), "" when not set */
+    int64_t next_session;      /* the next session when known, else 0 */
+} qual_def;
 typedef struct qual_grant {
     int64_t id, person_id, qualification_id;
     char name[121];
@@ -19,6 +26,10 @@ typedef struct qual_grant {
 } qual_grant;
 
 int qual_create(db_t *db, const actor_t *who, qual_def *q, lp_fail *f) LP_MUST;
+/* Saves q's name, description, validity, instructor and next session (id
+ * names it). LP_ERR_INVALID naming the field, LP_ERR_CONFLICT (name taken),
+ * LP_ERR_NOTFOUND. Audited. */
+int qual_update(db_t *db, const actor_t *who, const qual_def *q, lp_fail *f) LP_MUST;
 int qual_get(db_t *db, int64_t id, qual_def *out) LP_MUST;
 /* Every qualification (a catalogue staff keep), by name. */
 int qual_list(db_t *db, qual_def **out, size_t *n) LP_MUST;
@@ -50,8 +61,25 @@ typedef struct qual_register_row {
 } qual_register_row;
 int qual_register(db_t *db, int64_t resource_id, int64_t at, qual_register_row **out, size_t *n) LP_MUST;
 
+/* Every training person lacks for resource over [start, end): never held or
+ * lapsed before start (expires_at 0 or <= start), or ending before end,
+ * with how to get it (instructor, next session) and whether the person has
+ * asked for it already. By name. Caller frees. */
+typedef struct qual_missing {
+    int64_t qualification_id;
+    char name[121];
+    char instructor[201];
+    int64_t next_session;      /* 0: not known */
+    int64_t expires_at;        /* the latest grant's end (0: never held) */
+    int expiring;              /* held at start but ending before end */
+    int requested;             /* an open training request exists */
+} qual_missing;
+int qual_missing_for(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, int64_t end,
+                     qual_missing **out, size_t *n) LP_MUST;
+
 /* Checks that person holds every qualification required by resource for the
- * whole of [start, end). LP_ERR_FORBIDDEN naming the missing or expiring one. */
+ * whole of [start, end). LP_ERR_FORBIDDEN naming the first missing or
+ * expiring one (and how many more there are). */
 int qual_check(db_t *db, int64_t person_id, int64_t resource_id, int64_t start, int64_t end,
                lp_fail *f) LP_MUST;
 

@@ -55,7 +55,9 @@ PROBLEM = {"type": "object", "additionalProperties": False,
            "properties": {"type": {"type": "string", "pattern": "^urn:labpass:problem:[a-z-]+$"}, "title": {"type": "string"},
                           "status": {"type": "integer", "minimum": 400, "maximum": 599}, "detail": {"type": "string"},
                           "field": {"type": "string", "description": "the offending field, query parameter, header or rule"},
-                          "instance": {"type": "string"}}}
+                          "instance": {"type": "string"},
+                          "missing": {"type": "array", "items": {"$ref": "#/components/schemas/MissingTraining"},
+                                      "description": "a booking refused for training (403, field qualification): every training the person lacks, with how to get it"}}}
 
 SCHEMAS = {
   "Time": {"$raw": {"type": "string", "format": "date-time", "description": "RFC 3339 with offset; output in the site time zone"}},

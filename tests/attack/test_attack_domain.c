@@ -364,6 +364,29 @@ static void test_odd_inputs_no_5xx(void **st)
     hx_free(&r);
 }
 
+/* ---- surface: training requests. A member could flood staff with
+ * requests (each one mails every staff member): one open request per
+ * training, asking again is the same request, and at most 20 are open. ---- */
+
+static void test_training_request_flood(void **st)
+{
+    char body[200], path[96];
+    int64_t first = 0;
+    for (int i = 0; i < 21; i++) {
+        snprintf(body, sizeof body, "{\"name\":\"Flood training %d\",\"validity_days\":30}", i);
+        int64_t q = create("/api/v1/qualifications", body);
+        if (!first) first = q;
+        snprintf(path, sizeof path, "/api/v1/qualifications/%lld/requests", (long long)q);
+        json_decref(call("POST", path, member_b, NULL, i < 20 ? 201 : 422));
+    }
+    snprintf(path, sizeof path, "/api/v1/qualifications/%lld/requests", (long long)first);
+    for (int i = 0; i < 5; i++) json_decref(call("POST", path, member_b, NULL, 200));   /* the same one again */
+    json_t *l = call("GET", "/api/v1/training-requests", member_b, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(l, "requests")), 20);
+    json_decref(l);
+    json_decref(call("GET", "/api/v1/training-matrix?tenant_id=1", member_b, NULL, 403));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +397,7 @@ int main(void)
         cmocka_unit_test(test_idempotency_key_other_payload),
         cmocka_unit_test(test_feed_hides_other_tenants_history),
         cmocka_unit_test(test_odd_inputs_no_5xx),
+        cmocka_unit_test(test_training_request_flood),
     };
     return cmocka_run_group_tests_name("attack_domain", tests, setup, teardown);
 }

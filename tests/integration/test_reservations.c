@@ -669,6 +669,140 @@ static void test_malformed_booking_requests(void **st)
     assert_int_equal(hx_count(&S, "reservations"), before);
 }
 
+/* ---- refusals for training: every missing one, requests, the matrix ---- */
+
+static json_t *req_json(const char *method, const char *path, const char *tok, const char *body, long want);
+
+static json_t *missing_of(json_t *problem, size_t i) { return json_array_get(json_object_get(problem, "missing"), i); }
+static const char *js(json_t *j, const char *k) { return json_string_value(json_object_get(j, k)); }
+
+static void test_training_refusal_requests_matrix(void **st)
+{
+    hx_set_clock(&S, T0);
+    json_t *qa = req_json("POST", "/api/v1/qualifications", staff, "{\"name\":\"Anaerobic chamber use\",\"validity_days\":365,"
+                          "\"instructor\":\"Ilse de Boer, lab manager\",\"next_session\":\"2026-03-10T10:00:00+01:00\"}", 201);
+    json_t *qb = req_json("POST", "/api/v1/qualifications", staff, "{\"name\":\"Chamber gas handling\",\"validity_days\":365}", 201);
+    int64_t a = json_integer_value(json_object_get(qa, "id")), b = json_integer_value(json_object_get(qb, "id"));
+    assert_string_equal(js(qa, "next_session"), "2026-03-10T10:00:00+01:00");
+    assert_true(json_is_null(json_object_get(qb, "next_session")));
+    json_decref(qa);
+    json_decref(qb);
+    char body[400], path[120];
+    snprintf(body, sizeof body, "{\"name\":\"Anaerobic chamber\",\"kind\":\"equipment\",\"required_qualifications\":[%lld,%lld]}",
+             (long long)a, (long long)b);
+    int64_t res = resource(body);
+
+    /* both missing: the refusal lists both, with how to get each */
+    hx_resp r;
+    assert_int_equal(book(member_a, res, "2026-03-20T09:00:00+01:00", "2026-03-20T12:00:00+01:00", NULL, &r), 403);
+    assert_int_equal(json_array_size(json_object_get(r.json, "missing")), 2);
+    assert_string_equal(js(missing_of(r.json, 0), "name"), "Anaerobic chamber use");
+    assert_string_equal(js(missing_of(r.json, 0), "state"), "missing");
+    assert_string_equal(js(missing_of(r.json, 0), "instructor"), "Ilse de Boer, lab manager");
+    assert_string_equal(js(missing_of(r.json, 0), "next_session"), "2026-03-10T10:00:00+01:00");
+    assert_string_equal(js(missing_of(r.json, 1), "name"), "Chamber gas handling");
+    assert_non_null(strstr(js(r.json, "detail"), "and 1 more missing"));
+    hx_free(&r);
+
+    /* one held but ending mid-booking, one asked for */
+    snprintf(path, sizeof path, "/api/v1/qualifications/%lld/grants", (long long)a);
+    snprintf(body, sizeof body, "{\"person_id\":%lld,\"expires_at\":\"2026-03-20T10:00:00+01:00\"}", (long long)member_a_id);
+    json_decref(req_json("POST", path, staff, body, 201));
+    snprintf(path, sizeof path, "/api/v1/qualifications/%lld/requests", (long long)b);
+    json_t *rq = req_json("POST", path, member_a, "{\"note\":\"Before our March run, please\"}", 201);
+    int64_t rqid = json_integer_value(json_object_get(rq, "id"));
+    assert_string_equal(js(rq, "status"), "open");
+    json_decref(rq);
+    rq = req_json("POST", path, member_a, NULL, 200);             /* asking again: the same request */
+    assert_int_equal(json_integer_value(json_object_get(rq, "id")), rqid);
+    json_decref(rq);
+    assert_int_equal(book(member_a, res, "2026-03-20T09:00:00+01:00", "2026-03-20T12:00:00+01:00", NULL, &r), 403);
+    assert_string_equal(js(missing_of(r.json, 0), "state"), "expiring");
+    assert_string_equal(js(missing_of(r.json, 0), "expires_at"), "2026-03-20T10:00:00+01:00");
+    assert_true(json_is_true(json_object_get(missing_of(r.json, 1), "requested")));
+    hx_free(&r);
+    hx_req(&S, "GET", "/api/v1/outbox", staff, NULL, NULL, &r);
+    assert_non_null(strstr(r.body, "Training request: Chamber gas handling"));
+    hx_free(&r);
+
+    /* who sees the request */
+    json_t *l = req_json("GET", "/api/v1/training-requests", member_a, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(l, "requests")), 1);
+    json_decref(l);
+    l = req_json("GET", "/api/v1/training-requests", admin_b, NULL, 200);       /* another company */
+    assert_int_equal(json_array_size(json_object_get(l, "requests")), 0);
+    json_decref(l);
+    snprintf(path, sizeof path, "/api/v1/training-requests/%lld/close", (long long)rqid);
+    assert_int_equal(hx_status(&S, "POST", path, member_b, "{\"outcome\":\"withdrawn\"}"), 404);
+    assert_int_equal(hx_status(&S, "POST", path, member_a, "{\"outcome\":\"declined\"}"), 403);
+    assert_int_equal(hx_status(&S, "POST", path, member_a, "{\"outcome\":\"ignored\"}"), 400);
+
+    /* granting the training answers the request */
+    snprintf(path, sizeof path, "/api/v1/qualifications/%lld/grants", (long long)b);
+    snprintf(body, sizeof body, "{\"person_id\":%lld}", (long long)member_a_id);
+    json_decref(req_json("POST", path, staff, body, 201));
+    l = req_json("GET", "/api/v1/training-requests?status=all", member_a, NULL, 200);
+    assert_string_equal(js(json_array_get(json_object_get(l, "requests"), 0), "status"), "granted");
+    json_decref(l);
+    l = req_json("GET", "/api/v1/training-requests", staff, NULL, 200);
+    for (size_t i = 0; i < json_array_size(json_object_get(l, "requests")); i++)
+        assert_int_not_equal(json_integer_value(json_object_get(json_array_get(json_object_get(l, "requests"), i), "id")), rqid);
+    json_decref(l);
+    snprintf(path, sizeof path, "/api/v1/training-requests/%lld/close", (long long)rqid);
+    assert_int_equal(hx_status(&S, "POST", path, staff, "{\"outcome\":\"declined\"}"), 409);
+
+    /* the matrix of the resource: its two trainings; member A expiring (in the past at 2026-03-20? no: now) */
+    snprintf(path, sizeof path, "/api/v1/training-matrix?resource_id=%lld", (long long)res);
+    json_t *m = req_json("GET", path, staff, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(m, "qualifications")), 2);
+    json_t *row = NULL, *x;
+    size_t i;
+    json_array_foreach(json_object_get(m, "people"), i, x)
+        if (json_integer_value(json_object_get(x, "person_id")) == member_a_id) row = x;
+    assert_non_null(row);
+    assert_string_equal(js(json_array_get(json_object_get(row, "cells"), 0), "state"), "expiring");   /* ends 2026-03-20 */
+    assert_string_equal(js(json_array_get(json_object_get(row, "cells"), 1), "state"), "valid");
+    json_decref(m);
+    /* a company's matrix: its admin sees their own, nobody else's */
+    m = req_json("GET", "/api/v1/training-matrix", admin_a, NULL, 200);
+    assert_true(json_array_size(json_object_get(m, "people")) >= 2);
+    json_decref(m);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/training-matrix?tenant_id=2", admin_a, NULL), 403);
+    assert_int_equal(hx_status(&S, "GET", path, admin_a, NULL), 403);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/training-matrix", member_a, NULL), 403);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/training-matrix", staff, NULL), 400);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/training-matrix?tenant_id=1&resource_id=1", staff, NULL), 400);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/training-matrix?tenant_id=999999", staff, NULL), 404);
+    snprintf(path, sizeof path, "/api/v1/training-matrix.csv?resource_id=%lld", (long long)res);
+    hx_req(&S, "GET", path, staff, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "\"person\",\"email\",\"company\",\"Anaerobic chamber use\",\"Chamber gas handling\"\r\n"));
+    assert_non_null(strstr(r.body, "\"valid 2027-"));
+    hx_free(&r);
+
+    /* bad input changes nothing */
+    snprintf(path, sizeof path, "/api/v1/qualifications/%lld/requests", (long long)a);
+    char longnote[700], big[800];
+    memset(longnote, 'n', sizeof longnote);
+    snprintf(big, sizeof big, "{\"note\":\"%.*s\"}", 501, longnote);
+    assert_int_equal(hx_status(&S, "POST", path, member_a, big), 400);
+    assert_int_equal(hx_status(&S, "POST", path, member_a, "{\"note\":\"bell\\u0007\"}"), 400);
+    assert_int_equal(hx_status(&S, "POST", path, member_a, "{\"note\":7}"), 400);
+    assert_int_equal(hx_status(&S, "POST", path, member_a, "{\"urgent\":true}"), 400);
+    assert_int_equal(hx_status(&S, "POST", "/api/v1/qualifications/999999/requests", member_a, NULL), 404);
+    l = req_json("GET", "/api/v1/training-requests", member_a, NULL, 200);
+    assert_int_equal(json_array_size(json_object_get(l, "requests")), 0);   /* none was made */
+    json_decref(l);
+    snprintf(path, sizeof path, "/api/v1/qualifications/%lld", (long long)a);
+    assert_int_equal(hx_status(&S, "PATCH", path, staff, "{\"next_session\":\"soon\"}"), 400);
+    assert_int_equal(hx_status(&S, "PATCH", path, staff, "{\"instructor\":5}"), 400);
+    assert_int_equal(hx_status(&S, "PATCH", path, admin_a, "{\"instructor\":\"me\"}"), 403);
+    json_t *q = req_json("PATCH", path, staff, "{\"next_session\":null,\"instructor\":\"Ilse de Boer\"}", 200);
+    assert_true(json_is_null(json_object_get(q, "next_session")));
+    assert_string_equal(js(q, "instructor"), "Ilse de Boer");
+    json_decref(q);
+}
+
 /* ---- suspending or offboarding a tenant: what happens to its bookings ---- */
 
 static json_t *req_json(const char *method, const char *path, const char *tok, const char *body, long want)
@@ -819,6 +953,7 @@ int main(void)
         cmocka_unit_test(test_idempotency),
         cmocka_unit_test(test_calendar_feeds),
         cmocka_unit_test(test_malformed_booking_requests),
+        cmocka_unit_test(test_training_refusal_requests_matrix),
         cmocka_unit_test(test_suspension_cancels_or_holds),
     };
     return cmocka_run_group_tests_name("reservations", tests, setup, teardown);

@@ -29,6 +29,7 @@
 #include "booking/site.h"
 #include "booking/tenant.h"
 #include "booking/tnt_close.h"
+#include "booking/training.h"
 #include "booking/waitlist.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -313,6 +314,81 @@ static int op_closure_list(void)
 
 /* qualifications */
 static int op_qual_get(void) { qual_def q; return qual_get(db, q_induction, &q); }
+static int op_qual_update(void)
+{
+    qual_def q;
+    lp_fail f;
+    int rc = qual_get(db, q_induction, &q);
+    UNIQUE(q.instructor, "Instructor %d");
+    return rc ? rc : qual_update(db, &WHO, &q, &f);
+}
+static int op_qual_missing(void)
+{
+    qual_missing *m = NULL;
+    size_t n = 0;
+    int rc = qual_missing_for(db, p_spare, r_bsc, T0 + 86400, T0 + 90000, &m, &n);
+    free(m);
+    return rc == 0 && n < 1 ? FLT_WRONG : rc;
+}
+/* training requests: a fresh qualification each time, so each open makes one */
+static int64_t g_trq_qual, g_trq;
+static int prep_trq_qual(void)
+{
+    qual_def q = { 0 };
+    lp_fail f;
+    /* the spare person's earlier requests are answered: never the open cap */
+    if (sqlite3_exec(db_handle(db), "UPDATE training_requests SET closed_at = 1, outcome = 'withdrawn' "
+                                    "WHERE closed_at IS NULL", NULL, NULL, NULL) != SQLITE_OK)
+        return LP_ERR_DB;
+    UNIQUE(q.name, "Requested training %d");
+    q.validity_days = 365;
+    int rc = qual_create(db, &WHO, &q, &f);
+    g_trq_qual = q.id;
+    return rc;
+}
+static int op_trq_open(void)
+{
+    trq_request r;
+    bool created = false;
+    lp_fail f;
+    int rc = trq_open(db, &WHO, p_spare, g_trq_qual, "please", &r, &created, &f);
+    return rc == 0 && !created ? FLT_WRONG : rc;
+}
+static int prep_trq(void)
+{
+    trq_request r;
+    bool created = false;
+    lp_fail f;
+    int rc = prep_trq_qual();
+    if (rc == 0) rc = trq_open(db, &WHO, p_spare, g_trq_qual, "", &r, &created, &f);
+    g_trq = r.id;
+    return rc;
+}
+static int op_trq_close(void) { lp_fail f; return trq_close(db, &WHO, g_trq, "withdrawn", &f); }
+static int op_trq_list(void)
+{
+    trq_request *arr = NULL;
+    size_t n = 0;
+    int rc = trq_list(db, p_spare, 0, true, &arr, &n);
+    free(arr);
+    return rc == 0 && n < 1 ? FLT_WRONG : rc;
+}
+static int op_qmx_tenant(void)
+{
+    qmx_matrix m;
+    int rc = qmx_for_tenant(db, tnt_nova, T0, &m);
+    if (rc == 0 && (m.np < 1 || m.nq < 1)) rc = FLT_WRONG;
+    if (rc == 0) qmx_free(&m);
+    return rc;
+}
+static int op_qmx_resource(void)
+{
+    qmx_matrix m;
+    int rc = qmx_for_resource(db, r_bsc, T0, &m);
+    if (rc == 0 && m.nq != 2) rc = FLT_WRONG;
+    if (rc == 0) qmx_free(&m);
+    return rc;
+}
 static int op_qual_list(void)
 {
     qual_def *arr = NULL;
@@ -576,6 +652,13 @@ static const flt_op OPS[] = {
     { "tnt_update", 1, NULL, op_tnt_update, NULL, NULL },
     { "tnt_set_state", 1, prep_tnt_state, op_tnt_set_state, NULL, NULL },
     { "tnt_effects_get", 0, prep_tnt_close, op_tnt_effects, NULL, NULL },
+    { "qual_update", 1, NULL, op_qual_update, NULL, NULL },
+    { "qual_missing_for", 0, NULL, op_qual_missing, NULL, NULL },
+    { "trq_open", 1, prep_trq_qual, op_trq_open, NULL, NULL },
+    { "trq_close", 1, prep_trq, op_trq_close, NULL, NULL },
+    { "trq_list", 0, prep_trq, op_trq_list, NULL, NULL },
+    { "qmx_for_tenant", 0, NULL, op_qmx_tenant, NULL, NULL },
+    { "qmx_for_resource", 0, NULL, op_qmx_resource, NULL, NULL },
     { "tnt_close", 1, prep_tnt_close, op_tnt_close, NULL, NULL },
     { "psn_get", 0, NULL, op_psn_get, NULL, NULL },
     { "psn_get_by_email", 0, NULL, op_psn_get_by_email, NULL, NULL },
