@@ -54,7 +54,12 @@ test('a missing training is explained (403)', async () => {
   await dlg.getByRole('button', { name: 'Book', exact: true }).click();
   const alert = dlg.getByRole('alert').filter({ hasText: 'Training needed' });
   await alert.waitFor();
-  assert.match(await alert.textContent(), /You need the training "ML-1 biosafety induction"/);
+  const text = await alert.textContent();
+  assert.match(text, /ML-1 biosafety induction/);
+  assert.match(text, /given by Dr\. Eva Jansen, biosafety officer/);
+  assert.match(text, /next session/);
+  await alert.getByRole('button', { name: 'Request training: ML-1 biosafety induction' }).click();
+  await alert.getByText('Requested').waitFor();
   await shot(page, 'booking-training-missing');
   noProblems(page);
 });

@@ -22,6 +22,8 @@ export class ApiError extends Error {
     this.detail = p.detail || '';
     this.field = p.field || '';
     this.retryAfter = retryAfter ? Number(retryAfter) : 0;
+    // A booking refused for training lists every training it lacks.
+    this.missing = Array.isArray(p.missing) ? p.missing : [];
   }
 }
 
@@ -78,7 +80,13 @@ export const OPERATIONS = Object.freeze({
 
   listQualifications: ['GET', '/api/v1/qualifications', 'qualifications'],
   createQualification: ['POST', '/api/v1/qualifications'],
+  updateQualification: ['PATCH', '/api/v1/qualifications/{id}'],
   grantQualification: ['POST', '/api/v1/qualifications/{id}/grants'],
+  requestTraining: ['POST', '/api/v1/qualifications/{id}/requests'],
+  listTrainingRequests: ['GET', '/api/v1/training-requests', 'requests'],
+  closeTrainingRequest: ['POST', '/api/v1/training-requests/{id}/close'],
+  getTrainingMatrix: ['GET', '/api/v1/training-matrix'],
+  trainingMatrixCsvUrl: ['GET', '/api/v1/training-matrix.csv'],
   listGrants: ['GET', '/api/v1/qualification-grants', 'grants'],
   withdrawGrant: ['POST', '/api/v1/qualification-grants/{id}/withdraw'],
 
@@ -257,7 +265,15 @@ export const createClosure = (body) => call('createClosure', { body });
 export const deleteClosure = (id) => call('deleteClosure', { params: { id } });
 export const listQualifications = () => list('listQualifications');
 export const createQualification = (body) => call('createQualification', { body });
+export const updateQualification = (id, body) => call('updateQualification', { params: { id }, body });
 export const grantQualification = (id, body) => call('grantQualification', { params: { id }, body });
+// Ask for a training (body {note}); the open requests; decline or withdraw one.
+export const requestTraining = (id, body) => call('requestTraining', { params: { id }, body });
+export const listTrainingRequests = (query) => list('listTrainingRequests', { query });
+export const closeTrainingRequest = (id, outcome) => call('closeTrainingRequest', { params: { id }, body: { outcome } });
+// People against trainings: {tenant_id} or {resource_id}.
+export const getTrainingMatrix = (query) => call('getTrainingMatrix', { query });
+export const trainingMatrixCsvUrl = (query) => url('trainingMatrixCsvUrl', {}, query);
 export const listGrants = (query) => list('listGrants', { query });
 export const withdrawGrant = (id) => call('withdrawGrant', { params: { id } });
 

@@ -3,14 +3,14 @@
 // the reservation details dialog with cancel, check-in and check-out; the
 // estimated cost before confirming, on the reservation and before cancelling.
 
-import { createReservation, joinWaitlist, checkIn, checkOut, cancelReservation, getEstimate, getReservationEstimate } from './api.js';
+import { createReservation, joinWaitlist, checkIn, checkOut, cancelReservation, getEstimate, getReservationEstimate, requestTraining } from './api.js';
 import * as data from './data.js';
 import { h, field, select, button, message, showIn, modal, toast, badge, nextId } from './dom.js';
 import { t, tn } from './i18n.js';
 import { explain, explainSkip } from './problem.js';
 import { estimateView, cancelNowText, priceText } from './price.js';
 import {
-  at, hhmm, parseHHMM, rfc3339, parseTime, fmtRange, fmtDayLong, dateOf, minuteOfDay, validDate, today, weekday,
+  at, hhmm, parseHHMM, rfc3339, parseTime, fmtRange, fmtDayLong, fmtDateTime, dateOf, minuteOfDay, validDate, today, weekday,
 } from './time.js';
 
 const ACTIVE = new Set(['requested', 'confirmed', 'checked_in']);
@@ -192,10 +192,39 @@ function successView(res, series, resName, m) {
   return wrap;
 }
 
+// Every training a refused booking lacks: what is wrong with it, who gives
+// it and when, and a button to ask staff for it (only for one's own booking).
+function missingTrainings(err, body, ctx) {
+  const own = !body.person_id || body.person_id === ctx.me.id;
+  return h('ul', { class: 'missing-trainings' }, err.missing.map((m) => {
+    const state = m.state === 'missing' ? t('train.miss.missing')
+      : t(m.state === 'expiring' ? 'train.miss.expiring' : 'train.miss.expired', { when: fmtDateTime(parseTime(m.expires_at)) });
+    const how = [m.instructor ? t('train.miss.instructor', { who: m.instructor }) : t('train.miss.noInstructor'),
+      m.next_session ? t('train.miss.next', { when: fmtDateTime(parseTime(m.next_session)) }) : t('train.miss.noNext')];
+    const ask = h('span', { class: 'ask' });
+    const done = () => ask.replaceChildren(badge(t('train.miss.requested'), 'info'));
+    if (m.requested) done();
+    else if (own) {
+      ask.append(button(t('train.miss.request'), async (e) => {
+        e.target.disabled = true;
+        try { await requestTraining(m.qualification_id); done(); toast(t('train.miss.requestedToast', { name: m.name })); } catch (e2) {
+          const y = explain(e2);
+          ask.replaceChildren(h('span', { class: 'small', role: 'alert' }, y.text));
+        }
+      }, 'btn-small', { 'aria-label': `${t('train.miss.request')}: ${m.name}` }));
+    }
+    return h('li', null, h('strong', null, m.name), ` — ${state}`, h('br'), h('span', { class: 'small muted' }, how.join(' · ')), ' ', ask);
+  }));
+}
+
 function failureView(err, body, resName, ctx, onDone) {
   const x = explain(err);
   const actions = [];
   const slot = h('div');
+  if (err.status === 403 && err.missing.length) {
+    const text = [h('p', null, tn('train.miss.lead', err.missing.length)), missingTrainings(err, body, ctx)];
+    return h('div', null, message('error', t('err.training.title'), text), slot);
+  }
   if (err.status === 409 && err.field === 'slot' && !body.rrule) {
     actions.push(button(t('wait.join'), async (e) => {
       e.target.disabled = true;
