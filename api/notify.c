@@ -15,6 +15,16 @@ enum sender { SEND_LOG, SEND_COMMAND, SEND_WEBHOOK };
 static enum sender g_kind = SEND_LOG;
 static char g_target[512];
 
+int notify_check(const char *spec)
+{
+    if (!spec || !strcmp(spec, "log")) return 0;
+    if (!strncmp(spec, "command:", 8) && spec[8] == '/' && strlen(spec + 8) < sizeof g_target) return 0;
+    if (!strncmp(spec, "webhook:", 8) && (!strncmp(spec + 8, "http://", 7) || !strncmp(spec + 8, "https://", 8)) &&
+        strlen(spec + 8) < sizeof g_target)
+        return 0;
+    return LP_ERR_INVALID;
+}
+
 int notify_configure(const char *spec)
 {
     if (!spec || !strcmp(spec, "log")) { g_kind = SEND_LOG; return 0; }

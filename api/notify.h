@@ -9,6 +9,8 @@
 
 /* Parses and sets the sender; 0 or LP_ERR_INVALID. Call before threads. */
 int notify_configure(const char *spec) LP_MUST;
+/* Checks a sender spec as notify_configure would take it, changing nothing. */
+int notify_check(const char *spec) LP_MUST;
 /* Sends pending messages (at most 50), marking each; *sent counts successes. */
 int notify_drain(db_t *db, int *sent) LP_MUST;
 

@@ -14,6 +14,7 @@
 #include "db/db.h"
 #include "db/idem.h"
 #include "privacy/retention.h"
+#include "cmd/lpd_conf.h"
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -62,6 +63,9 @@ static void usage(FILE *out)
 {
     fprintf(out,
         "usage: labpassd [options]\n"
+        "  --config FILE        settings file (INI: key = value, under [labpassd] or no section);\n"
+        "                       default " LPD_CONF_DEFAULT " when it exists; flags override it\n"
+        "  --check-config       check the settings, print the effective ones and exit (2 on an error)\n"
         "  --listen ADDR:PORT   address to serve on (default 127.0.0.1:8080; port 0 = any free port)\n"
         "  --db FILE            SQLite database (default var/labpass.db)\n"
         "  --key-file FILE      key that seals the pass-signing keys (default labpass.key next to the\n"
@@ -83,20 +87,10 @@ static void usage(FILE *out)
         "  --log-level LEVEL    debug, info, warn, error or off (default info)\n"
         "  --notify SENDER      log (default), command:/path/to/program or webhook:http(s)://host/path\n"
         "  --sweep-interval S   seconds between no-show sweeps and outbox runs (default 30)\n"
-        "  --help               this text\n");
-}
-
-static int parse_listen(const char *s, char *addr, size_t addrlen, int *port)
-{
-    const char *colon = strrchr(s, ':');
-    if (!colon || (size_t)(colon - s) >= addrlen) return -1;
-    memcpy(addr, s, (size_t)(colon - s));
-    addr[colon - s] = '\0';
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || p < 0 || p > 65535) return -1;
-    *port = (int)p;
-    return 0;
+        "  --help               this text\n"
+        "In the file the keys are the flag names with _ for - (max_connections = 128, demo = yes,\n"
+        "trusted_proxy = 10.0.0.1, 10.0.0.2). SIGHUP reads the file again: log_level applies at once;\n"
+        "other changes need a restart, which the log says.\n");
 }
 
 /* Loads the key file (made when absent while the database has no signing
@@ -153,75 +147,87 @@ static int prepare_db(const char *path, int demo)
     return rc;
 }
 
+static const struct option OPTS[] = {
+    { "listen", required_argument, 0, 0 }, { "db", required_argument, 0, 0 }, { "demo", no_argument, 0, 0 },
+    { "max-connections", required_argument, 0, 0 }, { "web", required_argument, 0, 0 },
+    { "tls-cert", required_argument, 0, 0 }, { "tls-key", required_argument, 0, 0 },
+    { "session-ttl", required_argument, 0, 0 }, { "log-level", required_argument, 0, 0 },
+    { "notify", required_argument, 0, 0 }, { "sweep-interval", required_argument, 0, 0 },
+    { "key-file", required_argument, 0, 0 }, { "max-per-client", required_argument, 0, 0 },
+    { "request-timeout", required_argument, 0, 0 }, { "trusted-proxy", required_argument, 0, 0 },
+    { "hash-workers", required_argument, 0, 0 }, { "hash-wait-ms", required_argument, 0, 0 },
+    { "config", required_argument, 0, 'C' }, { "check-config", no_argument, 0, 'K' }, { "help", no_argument, 0, 'h' },
+    { 0, 0, 0, 0 } };
+
+/* The settings: defaults, then the file, then the flags. 0 to go on, else
+ * the exit code (after printing why, or the help). */
+static int settings(int argc, char **argv, lpd_settings *s, const char **conf, int *check)
+{
+    char err[700];
+    struct stat st;
+    int o, idx;
+    lpd_defaults(s);
+    *conf = NULL;
+    *check = 0;
+    while ((o = getopt_long(argc, argv, "", OPTS, &idx)) != -1) {   /* first: the file and the mode */
+        if (o == 'h') { usage(stdout); return -1; }
+        if (o == 'C') *conf = optarg;
+        else if (o == 'K') *check = 1;
+        else if (o == '?') { usage(stderr); return 2; }
+    }
+    if (optind != argc) { usage(stderr); return 2; }
+    if (!*conf && stat(LPD_CONF_DEFAULT, &st) == 0) *conf = LPD_CONF_DEFAULT;
+    if (*conf && lpd_load(s, *conf, err, sizeof err) != 0) { fprintf(stderr, "labpassd: %s\n", err); return 2; }
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", OPTS, &idx)) != -1) {   /* then the flags, over the file */
+        if (o != 0) continue;
+        const char *v = OPTS[idx].has_arg ? optarg : "yes";
+        if (lpd_set(s, OPTS[idx].name, v, err, sizeof err) != 0) { fprintf(stderr, "labpassd: --%s\n", err); return 2; }
+    }
+    if (!s->tls_cert[0] != !s->tls_key[0]) { fprintf(stderr, "labpassd: tls_cert and tls_key go together\n"); return 2; }
+    s->cfg.address = s->addr;
+    s->cfg.db_path = s->db;
+    s->cfg.web_root = s->web[0] ? s->web : NULL;
+    s->cfg.tls_cert = s->tls_cert[0] ? s->tls_cert : NULL;
+    s->cfg.tls_key = s->tls_key[0] ? s->tls_key : NULL;
+    return 0;
+}
+
+/* SIGHUP: reads the file again; the log level applies now, the rest at the
+ * next start (each such change is named in the log). */
+static void reload(const char *conf, const lpd_settings *cur)
+{
+    lpd_settings n;
+    char err[700];
+    if (!conf) { log_warn("labpassd", "SIGHUP: no settings file to read"); return; }
+    lpd_defaults(&n);
+    if (lpd_load(&n, conf, err, sizeof err) != 0) { log_error("labpassd", "SIGHUP: %s; nothing changed", err); return; }
+    log_warn("labpassd", "SIGHUP: %s read again; log_level = %s", conf, log_level_name((enum log_level)n.log_level));
+    log_set_level((enum log_level)n.log_level);
+    if (strcmp(n.notify, cur->notify) || n.cfg.max_connections != cur->cfg.max_connections ||
+        n.cfg.request_timeout != cur->cfg.request_timeout || n.sweep_interval != cur->sweep_interval)
+        log_warn("labpassd", "SIGHUP: other changed settings apply at the next start");
+}
+
 int main(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "listen", required_argument, 0, 'l' }, { "db", required_argument, 0, 'd' },
-        { "demo", no_argument, 0, 'D' }, { "max-connections", required_argument, 0, 't' },
-        { "web", required_argument, 0, 'w' }, { "tls-cert", required_argument, 0, 'c' },
-        { "tls-key", required_argument, 0, 'k' }, { "session-ttl", required_argument, 0, 's' },
-        { "log-level", required_argument, 0, 'L' }, { "help", no_argument, 0, 'h' },
-        { "notify", required_argument, 0, 'n' }, { "sweep-interval", required_argument, 0, 'i' },
-        { "key-file", required_argument, 0, 'K' }, { "max-per-client", required_argument, 0, 'P' },
-        { "request-timeout", required_argument, 0, 'T' }, { "trusted-proxy", required_argument, 0, 'X' },
-        { "hash-workers", required_argument, 0, 'H' }, { "hash-wait-ms", required_argument, 0, 'W' },
-        { 0, 0, 0, 0 } };
-    const char *key_file = NULL;
-    struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = 30 };
-    char addr[64] = "127.0.0.1";
-    api_config cfg = { .address = addr, .port = 8080, .db_path = "var/labpass.db", .max_connections = 256,
-                       .max_per_client = 64, .request_timeout = 10 };
-    unsigned char ipbuf[16];
-    acct_policy_default(&cfg.policy);
-    int demo = 0, o;
-    enum log_level lvl;
-    struct stat st;
-    if (stat("web/index.html", &st) == 0) cfg.web_root = "web";
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case 'l': if (parse_listen(optarg, addr, sizeof addr, &cfg.port)) { usage(stderr); return 2; } break;
-        case 'd': cfg.db_path = optarg; break;
-        case 'D': demo = 1; break;
-        case 't':
-            cfg.max_connections = atoi(optarg);
-            if (cfg.max_connections < 4 || cfg.max_connections > 4096) { usage(stderr); return 2; }
-            break;
-        case 'w': cfg.web_root = optarg; break;
-        case 'c': cfg.tls_cert = optarg; break;
-        case 'k': cfg.tls_key = optarg; break;
-        case 's': cfg.policy.session_ttl = atol(optarg); if (cfg.policy.session_ttl < 60) { usage(stderr); return 2; } break;
-        case 'L': if (log_parse_level(optarg, &lvl)) { usage(stderr); return 2; } log_set_level(lvl); break;
-        case 'h': usage(stdout); return 0;
-        case 'n': if (notify_configure(optarg)) { usage(stderr); return 2; } break;
-        case 'K': key_file = optarg; break;
-        case 'P':
-            cfg.max_per_client = atoi(optarg);
-            if (cfg.max_per_client < 1 || cfg.max_per_client > 4096) { usage(stderr); return 2; }
-            break;
-        case 'T':
-            cfg.request_timeout = atoi(optarg);
-            if (cfg.request_timeout < 1 || cfg.request_timeout > 600) { usage(stderr); return 2; }
-            break;
-        case 'H':
-            cfg.policy.hash_workers = atoi(optarg);
-            if (cfg.policy.hash_workers < 1 || cfg.policy.hash_workers > PWH_WORKERS_MAX) { usage(stderr); return 2; }
-            break;
-        case 'W':
-            cfg.policy.hash_wait_ms = atoi(optarg);
-            if (cfg.policy.hash_wait_ms < 0 || cfg.policy.hash_wait_ms > 60000) { usage(stderr); return 2; }
-            break;
-        case 'X':
-            if (cfg.ntrusted >= 8 || (inet_pton(AF_INET, optarg, ipbuf) != 1 && inet_pton(AF_INET6, optarg, ipbuf) != 1)) {
-                fprintf(stderr, "labpassd: --trusted-proxy takes a numeric address (at most 8)\n");
-                return 2;
-            }
-            cfg.trusted_proxies[cfg.ntrusted++] = optarg;
-            break;
-        case 'i': w.interval = atoi(optarg); if (w.interval < 1 || w.interval > 3600) { usage(stderr); return 2; } break;
-        default: usage(stderr); return 2;
-        }
+    lpd_settings opts;
+    const char *conf = NULL;
+    int check = 0;
+    int rc = settings(argc, argv, &opts, &conf, &check);
+    if (rc) return rc < 0 ? 0 : rc;
+    if (check) {
+        if (conf) printf("# %s\n", conf);
+        lpd_print(&opts, stdout);
+        return 0;
     }
-    if (optind != argc || (!cfg.tls_cert != !cfg.tls_key)) { usage(stderr); return 2; }
+    log_set_level((enum log_level)opts.log_level);
+    if (notify_configure(opts.notify) != 0) { fprintf(stderr, "labpassd: notify: bad sender\n"); return 2; }
+    api_config cfg = opts.cfg;
+    const char *key_file = opts.key_file[0] ? opts.key_file : NULL;
+    int demo = opts.demo;
+    char *addr = opts.addr;
+    struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = opts.sweep_interval };
     if (sodium_init() < 0) { fprintf(stderr, "labpassd: libsodium failed to start\n"); return 1; }
     pwh_configure(cfg.policy.hash_workers, cfg.policy.hash_wait_ms);   /* before the demo seeds passwords */
     umask(027);   /* the database, its WAL and the key file are not for other users */
@@ -232,6 +238,7 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     api_server *srv = NULL;
@@ -244,7 +251,7 @@ int main(int argc, char **argv)
     printf("labpassd listening on %s://%s:%d\n", cfg.tls_cert ? "https" : "http", addr, api_port(srv));
     fflush(stdout);
     int sig = 0;
-    sigwait(&set, &sig);
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) reload(conf, &opts);
     log_info("labpassd", "stopping on signal %d", sig);
     pthread_mutex_lock(&w.mu);
     w.stop = 1;

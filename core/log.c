@@ -12,13 +12,16 @@ static enum log_level g_level = LOG_INFO;
 
 void log_set_level(enum log_level lvl) { g_level = lvl; }
 
+static const char *const LEVEL_NAMES[] = { "debug", "info", "warn", "error", "off" };
+
 int log_parse_level(const char *s, enum log_level *out)
 {
-    static const char *names[] = { "debug", "info", "warn", "error", "off" };
     for (int i = 0; i < 5; i++)
-        if (strcmp(s, names[i]) == 0) { *out = (enum log_level)i; return 0; }
+        if (strcmp(s, LEVEL_NAMES[i]) == 0) { *out = (enum log_level)i; return 0; }
     return LP_ERR_INVALID;
 }
+
+const char *log_level_name(enum log_level lvl) { return (unsigned)lvl < 5 ? LEVEL_NAMES[lvl] : ""; }
 
 void log_msg(enum log_level lvl, const char *component, const char *fmt, ...)
 {

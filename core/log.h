@@ -9,6 +9,8 @@ enum log_level { LOG_DEBUG = 0, LOG_INFO = 1, LOG_WARN = 2, LOG_ERROR = 3, LOG_O
 void log_set_level(enum log_level lvl);
 /* Parses "debug", "info", "warn", "error", "off"; returns 0 or LP_ERR_INVALID. */
 int log_parse_level(const char *s, enum log_level *out);
+/* "debug", "info", "warn", "error" or "off". */
+const char *log_level_name(enum log_level lvl);
 void log_msg(enum log_level lvl, const char *component, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

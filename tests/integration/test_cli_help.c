@@ -2,12 +2,16 @@
  * labpassctl command listed by `labpassctl --help` is run with --help (and
  * -h) against a database path inside a folder that does not exist: each must
  * print its usage on standard output, exit 0, and leave no file or folder
- * behind. labpassd and labpass-door --help likewise. */
+ * behind. labpassd and labpass-door --help likewise. labpassd's settings
+ * file: --check-config prints the effective settings (flags over the
+ * file) and names the line of an unknown key or a bad value; SIGHUP reads
+ * the file again and applies the log level. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,6 +111,133 @@ static void test_daemons_help(void **st)
     }
 }
 
+/* Runs argv with stdout and stderr together into out[len]. */
+static int run_both(char *const argv[], char *out, size_t len)
+{
+    int fd[2];
+    if (pipe(fd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        dup2(fd[1], 2);
+        close(fd[0]);
+        close(fd[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t n = 0;
+    ssize_t k;
+    while (n + 1 < len && (k = read(fd[0], out + n, len - 1 - n)) > 0) n += (size_t)k;
+    out[n] = '\0';
+    close(fd[0]);
+    int st = 0;
+    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) return -1;
+    return WEXITSTATUS(st);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void test_check_config(void **st)
+{
+    (void)st;
+    char bin[256], out[8192], conf[200];
+    hx_bin("labpassd", bin, sizeof bin);
+    snprintf(conf, sizeof conf, "%s/labpassd.conf", g_dir);
+    write_file(conf, "[labpassd]\n# served behind the proxy\nlisten = 127.0.0.1:9001\nmax_connections = 128\n"
+                     "trusted_proxy = 10.0.0.1, ::1\nlog_level = warn\ndemo = yes\n");
+    char *ok[] = { bin, "--config", conf, "--check-config", "--max-connections", "64", NULL };
+    assert_int_equal(run_both(ok, out, sizeof out), 0);
+    assert_non_null(strstr(out, "listen = 127.0.0.1:9001\n"));
+    assert_non_null(strstr(out, "max_connections = 64\n"));          /* the flag over the file */
+    assert_non_null(strstr(out, "trusted_proxy = 10.0.0.1, ::1\n"));
+    assert_non_null(strstr(out, "log_level = warn\n"));
+    assert_non_null(strstr(out, "demo = yes\n"));
+    assert_true(nothing_created());
+    static const struct { const char *text, *want; } BAD[] = {
+        { "listen = 127.0.0.1:9001\nmax_conections = 5\n", ":2: max_conections: no such setting" },
+        { "max_connections = 2\n", ":1: max_connections: \"2\" is not a valid value" },
+        { "[server]\nlisten = 1.2.3.4:5\n", ":2: [server]: settings belong under [labpassd]" },
+        { "just words\n", ":1: not a `key = value` line" },
+        { "trusted_proxy = proxy.example\n", ":1: trusted_proxy:" },
+        { "notify = smtp:mail.example\n", ":1: notify:" },
+        { "demo = maybe\n", ":1: demo:" },
+    };
+    for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {
+        write_file(conf, BAD[i].text);
+        char *argv[] = { bin, "--config", conf, "--check-config", NULL };
+        assert_int_equal(run_both(argv, out, sizeof out), 2);
+        if (!strstr(out, BAD[i].want)) fail_msg("%s: got %s", BAD[i].want, out);
+    }
+    char missing[220];
+    snprintf(missing, sizeof missing, "%s/none.conf", g_dir);
+    char *nofile[] = { bin, "--config", missing, "--check-config", NULL };
+    assert_int_equal(run_both(nofile, out, sizeof out), 2);
+    assert_non_null(strstr(out, "cannot open"));
+    char *badflag[] = { bin, "--check-config", "--listen", "nope", NULL };
+    assert_int_equal(run_both(badflag, out, sizeof out), 2);
+    assert_non_null(strstr(out, "--listen"));
+    assert_true(nothing_created());
+}
+
+/* True once path holds needle (within about 10 s). */
+static int wait_for(const char *path, const char *needle)
+{
+    char buf[16384];
+    for (int i = 0; i < 200; i++) {
+        FILE *f = fopen(path, "r");
+        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f) fclose(f);
+        buf[n] = '\0';
+        if (strstr(buf, needle)) return 1;
+        usleep(50000);
+    }
+    return 0;
+}
+
+static void test_sighup_reloads(void **st)
+{
+    (void)st;
+    char bin[256], conf[200], db[200], outp[200], errp[200];
+    hx_bin("labpassd", bin, sizeof bin);
+    snprintf(conf, sizeof conf, "%s/reload.conf", g_dir);
+    snprintf(db, sizeof db, "%s/reload.db", g_dir);
+    snprintf(outp, sizeof outp, "%s/reload.out", g_dir);
+    snprintf(errp, sizeof errp, "%s/reload.err", g_dir);
+    write_file(conf, "listen = 127.0.0.1:0\nlog_level = info\ndemo = yes\n");
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (!freopen(outp, "w", stdout) || !freopen(errp, "w", stderr)) _exit(127);
+        execl(bin, bin, "--config", conf, "--db", db, NULL);
+        _exit(127);
+    }
+    int up = wait_for(outp, "labpassd listening on");
+    write_file(conf, "listen = 127.0.0.1:0\nlog_level = warn\ndemo = yes\nmax_connections = 100\n");
+    if (up) kill(pid, SIGHUP);
+    int reloaded = up && wait_for(errp, "SIGHUP: ");
+    int told = reloaded && wait_for(errp, "other changed settings apply at the next start");
+    write_file(conf, "log_level = loud\n");
+    if (up) kill(pid, SIGHUP);
+    int refused = up && wait_for(errp, "nothing changed");
+    kill(pid, SIGTERM);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(up);
+    assert_true(reloaded);
+    assert_true(wait_for(errp, "log_level = warn"));
+    assert_true(told);
+    assert_true(refused);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static int setup(void **st)
 {
     (void)st;
@@ -128,6 +259,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_ctl_command_help),
         cmocka_unit_test(test_daemons_help),
+        cmocka_unit_test(test_check_config),
+        cmocka_unit_test(test_sighup_reloads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
