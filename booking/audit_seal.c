@@ -315,12 +315,13 @@ int audit_prune(db_t *db, int64_t before_at, int64_t *removed)
                  " OR (json_valid(after_json) AND json_extract(after_json, '$.person_id') = ?4))"
 
 #define FREE_TEXT(col) "CASE WHEN json_valid(" col ") AND json_type(" col ") = 'object' THEN json_replace(" col ", " \
-                       "'$.title', '', '$.label', '', '$.reason', '') ELSE " col " END"
+                       "'$.title', '', '$.label', '', '$.reason', '', '$.note', '') ELSE " col " END"
 #define HAS_TEXT(col) "(json_valid(" col ") AND json_type(" col ") = 'object' AND (json_extract(" col ", '$.title') <> '' " \
-                      "OR json_extract(" col ", '$.label') <> '' OR json_extract(" col ", '$.reason') <> ''))"
+                      "OR json_extract(" col ", '$.label') <> '' OR json_extract(" col ", '$.reason') <> '' " \
+                      "OR json_extract(" col ", '$.note') <> ''))"
 #define OWNED(col) "(json_valid(" col ") AND json_type(" col ") = 'object' AND json_extract(" col ", '$.person_id') = ?4)"
 
-/* The free text (title, label, reason) of the person's own records. */
+/* The free text (title, label, reason, note) of the person's own records. */
 static const char ERASE_TEXT_SQL[] =
     "UPDATE audit_log SET before_json = " FREE_TEXT("before_json") ", after_json = " FREE_TEXT("after_json") ", "
     "body_nonce = NULL, erased_at = ?3 WHERE (" OWNED("before_json") " OR " OWNED("after_json") ") "

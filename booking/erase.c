@@ -18,6 +18,8 @@ static const char *const ERASE_SQL[] = {
     "UPDATE training_requests SET note = '', closed_at = COALESCE(closed_at, ?4), "
     "outcome = COALESCE(outcome, 'withdrawn') WHERE person_id = ?1",
     "UPDATE outbox SET recipient = ?3, subject = '', body = '' WHERE recipient = ?5 COLLATE NOCASE",
+    /* staff were told of his training requests by name and address */
+    "UPDATE outbox SET body = '' WHERE kind = 'training_requested' AND instr(lower(body), lower(?5)) > 0",
     "UPDATE sessions SET client_ip = '', revoked_at = COALESCE(revoked_at, ?4) WHERE person_id = ?1",
     "UPDATE known_devices SET revoked_at = COALESCE(revoked_at, ?4) WHERE person_id = ?1",
     "DELETE FROM setup_tokens WHERE person_id = ?1",

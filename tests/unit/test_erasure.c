@@ -21,6 +21,7 @@
 #include <strings.h>
 #include "access/issuer/issuer.h"
 #include "billing/billing.h"
+#include "booking/training.h"
 #include "booking/account.h"
 #include "booking/audit_seal.h"
 #include "booking/demo.h"
@@ -244,6 +245,14 @@ static void test_a_year_of_history_erased(void **st)
     prv_erase_report r;
     lp_fail f = { 0 };
     actor_t staff = { p_staff, "person:staff" };
+    /* he asked for two trainings, with his phone number in a note; staff declined one */
+    trq_request tr;
+    bool made = false;
+    int64_t q1 = scalar("SELECT min(id) FROM qualifications WHERE ?1 = ?1", 0);
+    int64_t q2 = scalar("SELECT max(id) FROM qualifications WHERE ?1 = ?1", 0);
+    assert_int_equal(trq_open(db, &SYS, p_bram, q1, "call me on 06-12345678", &tr, &made, &f), 0);
+    assert_int_equal(trq_open(db, &SYS, p_bram, q2, "06-12345678 after five", &tr, &made, &f), 0);
+    assert_int_equal(trq_close(db, &staff, tr.id, "declined", &f), 0);
     log_set_level(LOG_WARN);
     assert_int_equal(prv_erase(db, &staff, p_bram, "LAB@novacell.example", T0, &r, &f), 0);
     log_set_level(LOG_INFO);
@@ -253,7 +262,7 @@ static void test_a_year_of_history_erased(void **st)
     assert_int_equal(r.charges, 1);
 
     /* field by field: neither name nor the address is left anywhere */
-    static const char *const GONE[] = { OLD_NAME, NEW_NAME, EMAIL, "Bram's phone", "Team sync" };
+    static const char *const GONE[] = { OLD_NAME, NEW_NAME, EMAIL, "Bram's phone", "Team sync", "06-12345678" };
     for (size_t i = 0; i < sizeof GONE / sizeof GONE[0]; i++)
         if (find_everywhere(GONE[i], where, sizeof where)) fail_msg("'%s' is still in %s", GONE[i], where);
     /* the books stay whole: the same rows point at the same id */
