@@ -93,8 +93,12 @@ test('cancelling inside the late window says what it costs, and that is what is 
   await shot(page, 'cancel-late-fee');
   await dlg.getByRole('button', { name: 'Cancel reservation' }).click();
   await page.getByText('The reservation is cancelled.').waitFor();
-  const period = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit' }).format(new Date(startMs)).slice(0, 7);
+  // the site month of the start (formatToParts: Node's ICU builds spell en-CA dates differently)
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Amsterdam', year: 'numeric', month: '2-digit' })
+    .formatToParts(new Date(startMs)).map((x) => [x.type, x.value]));
+  const period = `${parts.year}-${parts.month}`;
   const ch = await apiAs('novaLab', 'GET', `/api/v1/charges?period=${period}`);
+  assert.equal(ch.status, 200, JSON.stringify(ch.body));
   const fee = ch.body.charges.find((c) => c.reservation_id === made.body.id);
   assert.ok(fee, 'a cancellation charge');
   assert.equal(fee.kind, 'cancellation');

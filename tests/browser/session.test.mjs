@@ -33,6 +33,7 @@ test('the session ends while booking: sign in on top, and the booking goes on wi
   await dlg.getByLabel('From').fill('13:00');
   await dlg.getByLabel('Until').fill('14:00');
   await dlg.getByLabel('What for').fill('Investor call after the expiry');
+  await dlg.getByText(/^Estimated cost: /).waitFor();   // the form has asked all it asks before Book
   await endSession(page);
   await dlg.getByRole('button', { name: 'Book', exact: true }).click();
   const again = page.getByRole('dialog', { name: 'Sign in again' });

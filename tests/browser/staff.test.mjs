@@ -202,7 +202,7 @@ test('staff rename a door, give a replaced reader a new key, and retire a door',
   await dlg.getByRole('button', { name: 'Close' }).last().click();
   await back.getByRole('button', { name: 'Retire: lab-b-back' }).click();
   dlg = page.getByRole('dialog');
-  await dlg.getByText(/stops opening for anyone/).waitFor();
+  await dlg.getByText(/switch it off/).waitFor();
   await shot(page, 'door-retire');
   await dlg.getByRole('button', { name: 'Retire', exact: true }).click();
   await page.getByText('lab-b-back is retired.').waitFor();

@@ -765,7 +765,7 @@ export const STRINGS = {
   'doors.rekeyed.title': ['{name} has a new key', '{name} heeft een nieuwe sleutel'],
   'doors.retire': ['Retire', 'Buiten gebruik stellen'],
   'doors.retireTitle': ['Retire {name}?', '{name} buiten gebruik stellen?'],
-  'doors.retireText': ['{name} stops opening for anyone: its key stops working and it gets no more updates. Its history stays for the presence report and the ML-1 register.', '{name} gaat voor niemand meer open: de sleutel werkt niet meer en de deur krijgt geen updates meer. De geschiedenis blijft bewaard voor het aanwezigheidsrapport en het ML-1-register.'],
+  'doors.retireText': ['The key of {name} stops working at once, so it gets no more updates and uploads nothing. A reader that is still running keeps deciding from its last update until that is a day old, then admits only staff: switch it off. Its history stays for the presence report and the ML-1 register.', 'De sleutel van {name} werkt meteen niet meer, dus de deur krijgt geen updates meer en stuurt niets meer. Een lezer die nog aanstaat beslist op zijn laatste update tot die een dag oud is, en laat daarna alleen medewerkers binnen: zet hem uit. De geschiedenis blijft bewaard voor het aanwezigheidsrapport en het ML-1-register.'],
   'doors.retired': ['{name} is retired.', '{name} is buiten gebruik gesteld.'],
   'doors.alarms24': ['{n} in 24 h', '{n} in 24 uur'],
   'doors.noDoorHere': ['No door reader is registered for this lab', 'Voor dit lab is geen deurlezer geregistreerd'],
