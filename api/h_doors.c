@@ -42,19 +42,25 @@ static const struct jv_field DOOR[] = {
     { "clock_skew", JV_INT, 0, TOK_SKEW_MAX, 0 }, { "pulse_ms", JV_INT, 0, TOK_PULSE_MAX_MS, TOK_PULSE_MIN_MS },
     { "sync_interval", JV_INT, 0, 86400, 1 }, JV_END };
 
+/* The fields a body names, over d (a new door's defaults, or the door as stored). */
+static void door_from(json_t *b, iss_door *d)
+{
+    jv_copy(b, "name", d->name, sizeof d->name);
+    jv_copy(b, "group", d->group, sizeof d->group);
+    d->holder_proof = jv_bool(b, "holder_proof", d->holder_proof);
+    d->bearer_allowed = jv_bool(b, "bearer_allowed", d->bearer_allowed);
+    d->clock_skew = jv_int(b, "clock_skew", d->clock_skew);
+    d->pulse_ms = jv_int(b, "pulse_ms", d->pulse_ms);
+    d->sync_interval = jv_int(b, "sync_interval", d->sync_interval);
+}
+
 void h_door_create(api_ctx *c)
 {
     json_t *b = api_body(c, DOOR);
     if (!b) return;
     iss_door d;
     iss_door_defaults(&d);
-    jv_copy(b, "name", d.name, sizeof d.name);
-    jv_copy(b, "group", d.group, sizeof d.group);
-    d.holder_proof = jv_bool(b, "holder_proof", d.holder_proof);
-    d.bearer_allowed = jv_bool(b, "bearer_allowed", d.bearer_allowed);
-    d.clock_skew = jv_int(b, "clock_skew", d.clock_skew);
-    d.pulse_ms = jv_int(b, "pulse_ms", d.pulse_ms);
-    d.sync_interval = jv_int(b, "sync_interval", d.sync_interval);
+    door_from(b, &d);
     json_decref(b);
     char key[128];
     lp_fail f = { 0 };
@@ -90,13 +96,7 @@ void h_door_update(api_ctx *c)
     if (!load_door(c, &d)) return;
     json_t *b = api_body(c, DOOR_PATCH);
     if (!b) return;
-    jv_copy(b, "name", d.name, sizeof d.name);
-    jv_copy(b, "group", d.group, sizeof d.group);
-    d.holder_proof = jv_bool(b, "holder_proof", d.holder_proof);
-    d.bearer_allowed = jv_bool(b, "bearer_allowed", d.bearer_allowed);
-    d.clock_skew = jv_int(b, "clock_skew", d.clock_skew);
-    d.pulse_ms = jv_int(b, "pulse_ms", d.pulse_ms);
-    d.sync_interval = jv_int(b, "sync_interval", d.sync_interval);
+    door_from(b, &d);
     json_decref(b);
     lp_fail f = { 0 };
     int rc = iss_door_update(c->db, &c->actor, &d, &f);

@@ -23,8 +23,9 @@
 static char g_dir[] = "/tmp/lp-test-cli-XXXXXX";
 static char g_db[128];
 
-/* Runs argv with stdin from /dev/null; stdout into out[len]. Returns the exit status or -1. */
-static int run(char *const argv[], char *out, size_t len)
+/* Runs argv with stdin from /dev/null; stdout (and stderr when both) into
+ * out[len]. Returns the exit status or -1. */
+static int run_into(char *const argv[], char *out, size_t len, int both)
 {
     int fd[2];
     if (pipe(fd) != 0) return -1;
@@ -34,6 +35,7 @@ static int run(char *const argv[], char *out, size_t len)
         FILE *in = freopen("/dev/null", "r", stdin);
         (void)in;
         dup2(fd[1], 1);
+        if (both) dup2(fd[1], 2);
         close(fd[0]);
         close(fd[1]);
         execv(argv[0], argv);
@@ -50,6 +52,9 @@ static int run(char *const argv[], char *out, size_t len)
     if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) return -1;
     return WEXITSTATUS(st);
 }
+
+static int run(char *const argv[], char *out, size_t len) { return run_into(argv, out, len, 0); }
+static int run_both(char *const argv[], char *out, size_t len) { return run_into(argv, out, len, 1); }
 
 static int nothing_created(void)
 {
@@ -109,32 +114,6 @@ static void test_daemons_help(void **st)
         assert_non_null(strstr(out, "usage:"));
         assert_true(nothing_created());
     }
-}
-
-/* Runs argv with stdout and stderr together into out[len]. */
-static int run_both(char *const argv[], char *out, size_t len)
-{
-    int fd[2];
-    if (pipe(fd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        dup2(fd[1], 2);
-        close(fd[0]);
-        close(fd[1]);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t n = 0;
-    ssize_t k;
-    while (n + 1 < len && (k = read(fd[0], out + n, len - 1 - n)) > 0) n += (size_t)k;
-    out[n] = '\0';
-    close(fd[0]);
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) return -1;
-    return WEXITSTATUS(st);
 }
 
 static void write_file(const char *path, const char *text)
