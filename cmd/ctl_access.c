@@ -260,12 +260,12 @@ static int cmd_access_settings(ctl_env *e, int argc, char **argv)
 }
 
 const struct ctl_cmd ctl_access_cmds[] = {
-    { "key", "list", cmd_key_list, "list the trusted pass-signing keys" },
-    { "key", "rotate", cmd_key_rotate, "make a new pass-signing key (the old one stays trusted)" },
-    { "key", "withdraw", cmd_key_withdraw, "withdraw a compromised key and revoke its passes" },
-    { "door", "add", cmd_door_add, "add a door; prints its API key once" },
-    { "door", "list", cmd_door_list, "list doors with last sync and alarms" },
-    { "door", "key", cmd_door_key, "a new API key for a door" },
-    { "access", "settings", cmd_access_settings, "show or change the pass issuer's settings" },
+    { "key", "list", cmd_key_list, "list the trusted pass-signing keys", 0 },
+    { "key", "rotate", cmd_key_rotate, "make a new pass-signing key (the old one stays trusted)", 0 },
+    { "key", "withdraw", cmd_key_withdraw, "withdraw a compromised key and revoke its passes", 0 },
+    { "door", "add", cmd_door_add, "add a door; prints its API key once", 0 },
+    { "door", "list", cmd_door_list, "list doors with last sync and alarms", 0 },
+    { "door", "key", cmd_door_key, "a new API key for a door", 0 },
+    { "access", "settings", cmd_access_settings, "show or change the pass issuer's settings", 0 },
 };
 const size_t ctl_access_cmds_len = sizeof ctl_access_cmds / sizeof ctl_access_cmds[0];

@@ -159,9 +159,9 @@ static int cmd_charges_recompute(ctl_env *e, int argc, char **argv)
 }
 
 const struct ctl_cmd ctl_billing_cmds[] = {
-    { "invoice", "run", cmd_invoice_run, "invoice a month for every tenant (idempotent)" },
-    { "invoice", "export", cmd_invoice_export, "write an invoice as UBL, HTML or CSV" },
-    { "invoice", "list", cmd_invoice_list, "list invoices and credit notes" },
-    { "charges", "recompute", cmd_charges_recompute, "recompute the open charges of a month" },
+    { "invoice", "run", cmd_invoice_run, "invoice a month for every tenant (idempotent)", 0 },
+    { "invoice", "export", cmd_invoice_export, "write an invoice as UBL, HTML or CSV", 0 },
+    { "invoice", "list", cmd_invoice_list, "list invoices and credit notes", 0 },
+    { "charges", "recompute", cmd_charges_recompute, "recompute the open charges of a month", 0 },
 };
 const size_t ctl_billing_cmds_len = sizeof ctl_billing_cmds / sizeof ctl_billing_cmds[0];

@@ -123,10 +123,10 @@ static int cmd_audit_prune(ctl_env *e, int argc, char **argv)
 }
 
 const struct ctl_cmd ctl_booking_cmds[] = {
-    { "resource", "add", cmd_resource_add, "add a resource" },
-    { "resource", "list", cmd_resource_list, "list resources" },
-    { "qualification", "grant", cmd_qual_grant, "grant a qualification to a person" },
-    { "audit", "verify", cmd_audit_verify, "check the audit log's hash chain" },
-    { "audit", "prune", cmd_audit_prune, "remove audit entries older than a day (retention)" },
+    { "resource", "add", cmd_resource_add, "add a resource", 0 },
+    { "resource", "list", cmd_resource_list, "list resources", 0 },
+    { "qualification", "grant", cmd_qual_grant, "grant a qualification to a person", 0 },
+    { "audit", "verify", cmd_audit_verify, "check the audit log's hash chain", 0 },
+    { "audit", "prune", cmd_audit_prune, "remove audit entries older than a day (retention)", 0 },
 };
 const size_t ctl_booking_cmds_len = sizeof ctl_booking_cmds / sizeof ctl_booking_cmds[0];

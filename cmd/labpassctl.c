@@ -161,24 +161,11 @@ static int cmd_tenant_list(ctl_env *e, int argc, char **argv)
     return 0;
 }
 
-static int cmd_backup(ctl_env *e, int argc, char **argv)
-{
-    const char *usage = "usage: labpassctl backup FILE\n"
-                        "  writes an online, consistent copy of the database (safe while labpassd runs)\n";
-    if (argc == 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) { printf("%s", usage); return 0; }
-    if (argc != 1 || argv[0][0] == '-') { fprintf(stderr, "%s", usage); return 2; }
-    int rc = db_backup(e->db, argv[0]);
-    if (rc) return ctl_fail("backup", rc, NULL);
-    printf("backup written to %s\n", argv[0]);
-    return 0;
-}
-
 static const struct ctl_cmd CORE_CMDS[] = {
-    { "init", NULL, cmd_init, "create or migrate the database (--demo seeds the demo)" },
-    { "user", "add", cmd_user_add, "add a person (password from stdin)" },
-    { "tenant", "add", cmd_tenant_add, "add a tenant" },
-    { "tenant", "list", cmd_tenant_list, "list tenants" },
-    { "backup", NULL, cmd_backup, "online consistent copy of the database" },
+    { "init", NULL, cmd_init, "create or migrate the database (--demo seeds the demo)", 0 },
+    { "user", "add", cmd_user_add, "add a person (password from stdin)", 0 },
+    { "tenant", "add", cmd_tenant_add, "add a tenant", 0 },
+    { "tenant", "list", cmd_tenant_list, "list tenants", 0 },
 };
 
 static const size_t CORE_LEN = sizeof CORE_CMDS / sizeof CORE_CMDS[0];
@@ -188,12 +175,15 @@ extern const struct ctl_cmd ctl_access_cmds[];
 extern const size_t ctl_access_cmds_len;
 extern const struct ctl_cmd ctl_billing_cmds[];
 extern const size_t ctl_billing_cmds_len;
+extern const struct ctl_cmd ctl_db_cmds[];
+extern const size_t ctl_db_cmds_len;
 
 static const struct ctl_table TABLES[] = {
     { CORE_CMDS, &CORE_LEN },
     { ctl_booking_cmds, &ctl_booking_cmds_len },
     { ctl_access_cmds, &ctl_access_cmds_len },
     { ctl_billing_cmds, &ctl_billing_cmds_len },
+    { ctl_db_cmds, &ctl_db_cmds_len },
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])
 
@@ -242,6 +232,8 @@ int main(int argc, char **argv)
     if (sodium_init() < 0) return 1;
     umask(027);   /* databases and backups are not for other users */
     iss_hooks_register();
+    e.path = path;
+    if (cmd->no_db) return cmd->fn(&e, argc - first, argv + first);
     int rc = db_open(path, &e.db);
     if (rc) { fprintf(stderr, "labpassctl: cannot open %s\n", path); return 1; }
     site_info site;

@@ -13,6 +13,8 @@
 #include "core/ltime.h"
 #include "db/db.h"
 #include "db/idem.h"
+#include "db/dbfile.h"
+#include "core/version.h"
 #include "privacy/retention.h"
 #include "cmd/lpd_conf.h"
 #include <arpa/inet.h>
@@ -122,6 +124,27 @@ static int prepare_keys(const char *db_path, const char *key_file)
     return rc;
 }
 
+/* The shared lock on the database file, held while labpassd runs, so
+ * `labpassctl restore` cannot replace the file under it (dbfile.h). */
+static int hold_db(const char *path)
+{
+    int fd = -1;
+    int rc = dbf_lock(path, 0, &fd);
+    if (rc == LP_ERR_BUSY) fprintf(stderr, "labpassd: %s is being restored; start again when the restore is done\n", path);
+    else if (rc) fprintf(stderr, "labpassd: cannot open %s\n", path);
+    return rc;   /* fd stays open, and the lock held, until the process ends */
+}
+
+static void refuse_newer(const char *path)
+{
+    dbf_info info;
+    if (dbf_inspect(path, &info) == LP_ERR_NOTFOUND) return;
+    fprintf(stderr, "labpassd: %s has schema version %d, made by a newer labpass than this one (%s, schema %d).\n"
+                    "labpassd: refusing to start and leaving it unchanged: install that newer labpass, or restore a "
+                    "backup made by this version with `labpassctl restore FILE`.\n",
+            path, info.version, LP_VERSION, info.newest);
+}
+
 static int prepare_db(const char *path, int demo)
 {
     db_t *db = NULL;
@@ -130,7 +153,9 @@ static int prepare_db(const char *path, int demo)
     snprintf(dir, sizeof dir, "%s", path);
     char *slash = strrchr(dir, '/');
     if (slash) { *slash = '\0'; mkdir(dir, 0750); }
-    int rc = db_open(path, &db);
+    int rc = hold_db(path);
+    if (rc == 0) rc = db_open(path, &db);
+    if (rc == LP_ERR_STATE) refuse_newer(path);
     /* The site (and its zone) first, so demo dates are taken in site time. */
     if (rc == 0 && demo) rc = demo_init_site(db);
     if (rc == 0 && demo && site_get(db, &site) == 0 && lt_set_zone(site.timezone) != 0) rc = LP_ERR_INVALID;

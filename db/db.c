@@ -4,6 +4,9 @@
 #include "db/db.h"
 #include "db/internal.h"
 #include "core/log.h"
+#include "core/clock.h"
+#include "db/dbfile.h"
+#include <time.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -42,15 +45,51 @@ static int set_version(db_t *db, int v)
     return db_exec(db, sql);
 }
 
-static int migrate(db_t *db)
+/* Before the first migration of an existing database, a copy of it as it
+ * was: PATH.before-vN-YYYYMMDDTHHMMSSZ (N the version it is migrated to). */
+static int save_before_upgrade(db_t *db, int have)
+{
+    if (!strcmp(db->path, ":memory:") || !db->path[0]) return 0;
+    char stamp[32], dest[4200];
+    time_t t = (time_t)clk_now();
+    struct tm tm;
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", gmtime_r(&t, &tm));
+    snprintf(dest, sizeof dest, "%s.before-v%d-%s", db->path, db_migrations_count, stamp);
+    int rc = db_backup(db, dest);
+    if (rc) log_error("db", "cannot save a copy before migrating from version %d; nothing was migrated", have);
+    else log_warn("db", "saved the database as it was (version %d) to %s before migrating", have, dest);
+    return rc;
+}
+
+/* Marks the file as a labpass database (dbfile.h), once. */
+static int mark(db_t *db)
+{
+    sqlite3_stmt *st = db_stmt(db, "PRAGMA application_id");
+    int app = -1;
+    if (st && sqlite3_step(st) == SQLITE_ROW) app = sqlite3_column_int(st, 0);
+    if (st) sqlite3_reset(st);
+    if (app == DBF_APP_ID) return 0;
+    char sql[48];
+    snprintf(sql, sizeof sql, "PRAGMA application_id = %d", DBF_APP_ID);
+    return db_exec(db, sql);
+}
+
+/* LP_ERR_STATE for a database made by a newer build, which is not touched. */
+static int not_newer(db_t *db)
 {
     int have = db_version(db);
     if (have < 0) return LP_ERR_DB;
-    if (have > db_migrations_count) {
-        log_error("db", "database version %d is newer than this build (%d)", have,
-                  db_migrations_count);
-        return LP_ERR_STATE;
-    }
+    if (have <= db_migrations_count) return 0;
+    log_error("db", "the database's schema version %d is newer than this build's (%d): it was made by a "
+              "newer labpass; refusing to use it", have, db_migrations_count);
+    return LP_ERR_STATE;
+}
+
+static int migrate(db_t *db)
+{
+    int have = db_version(db);
+    if (not_newer(db) != 0) return have < 0 ? LP_ERR_DB : LP_ERR_STATE;
+    if (have > 0 && have < db_migrations_count && save_before_upgrade(db, have) != 0) return LP_ERR_IO;
     for (int i = have; i < db_migrations_count; i++) {
         int rc = db_begin(db);
         if (rc == 0) rc = db_exec(db, db_migrations[i].sql);
@@ -63,7 +102,7 @@ static int migrate(db_t *db)
         }
         log_info("db", "applied migration %s", db_migrations[i].name);
     }
-    return 0;
+    return mark(db);
 }
 
 /* Process-wide SQLite settings, before the library's first use: no
@@ -109,7 +148,10 @@ static int open_conn(const char *path, int migrate_it, db_t **out)
     sqlite3_busy_timeout(db->h, 10000);
     sqlite3_wal_hook(db->h, wal_hook, NULL);
     sqlite3_extended_result_codes(db->h, 0);
-    int err = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+    /* A database from a newer build is refused before anything is written
+     * to it (even the switch to WAL changes its header). */
+    int err = migrate_it ? not_newer(db) : 0;
+    if (err == 0) err = db_exec(db, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
                           "PRAGMA synchronous=FULL; PRAGMA trusted_schema=OFF;");
     if (err == 0 && migrate_it) err = migrate(db);
     if (err != 0) {

@@ -66,12 +66,23 @@ int hx_start(hx_server *s, int64_t clock_start) { return hx_start_args(s, clock_
 
 int hx_start_args(hx_server *s, int64_t clock_start, const char *const *extra)
 {
-    char bin[256], out[256], err[256];
+    if (hx_prepare(s) != 0) return -1;
+    return hx_launch(s, clock_start, 1, extra);
+}
+
+int hx_prepare(hx_server *s)
+{
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "/tmp/labpass-test-XXXXXX");
     if (!mkdtemp(s->dir)) return -1;
     snprintf(s->db, sizeof s->db, "%s/labpass.db", s->dir);
     snprintf(s->clock, sizeof s->clock, "%s/clock", s->dir);
+    return 0;
+}
+
+int hx_launch(hx_server *s, int64_t clock_start, int demo, const char *const *extra)
+{
+    char bin[256], out[256], err[256];
     snprintf(out, sizeof out, "%s/stdout", s->dir);
     snprintf(err, sizeof err, "%s/stderr", s->dir);
     if (clock_start <= 0) clock_start = hx_test_epoch();
@@ -80,9 +91,9 @@ int hx_start_args(hx_server *s, int64_t clock_start, const char *const *extra)
     /* Every test client comes from 127.0.0.1, where real clients would each
      * have an address of their own: the per-client cap is lifted unless the
      * test sets its own (a later option wins). */
-    const char *argv[32] = { bin, "--listen", "127.0.0.1:0", "--db", s->db, "--demo", "--web", "web",
-                             "--max-per-client", "1024" };
-    size_t n = 10;
+    const char *argv[32] = { bin, "--listen", "127.0.0.1:0", "--db", s->db, "--web", "web",
+                             "--max-per-client", "1024", demo ? "--demo" : NULL };
+    size_t n = demo ? 10 : 9;
     for (size_t i = 0; extra && extra[i] && n < 31; i++) argv[n++] = extra[i];
     argv[n] = NULL;
     s->pid = fork();

@@ -39,6 +39,11 @@ int hx_start(hx_server *s, int64_t clock_start);
  * (--max-per-client 1024), since every test client shares 127.0.0.1; extra
  * options come later and win. */
 int hx_start_args(hx_server *s, int64_t clock_start, const char *const *extra);
+/* The two halves of hx_start_args, for a test that puts a database of its
+ * own into s->db first: hx_prepare makes the folder and names the files;
+ * hx_launch starts labpassd on them (with --demo when demo is 1). */
+int hx_prepare(hx_server *s);
+int hx_launch(hx_server *s, int64_t clock_start, int demo, const char *const *extra);
 /* Stops the server; -1 when it did not exit cleanly (crash, sanitizer report). */
 int hx_stop(hx_server *s);
 void hx_set_clock(hx_server *s, int64_t t);

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "core/clock.h"
 #include "db/db.h"
+#include "db/dbfile.h"
 #include "db/idem.h"
 #include "tests/lib/tmpdb.h"
 
@@ -318,8 +320,21 @@ static void test_migration_charge_parts(void **st)
         NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
     db_t *db = NULL;
+    clk_set_fixed(1796292000);   /* 2026-12-03T10:00:00Z */
     assert_int_equal(db_open(t.path, &db), 0);
     assert_int_equal(db_version(db), db_migrations_count);
+    /* The file as it was is saved before the first migration runs. */
+    char saved[600];
+    snprintf(saved, sizeof saved, "%s.before-v%d-20261203T100000Z", t.path, db_migrations_count);
+    assert_int_equal(sqlite3_open_v2(saved, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 4);
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    unlink(saved);
+    clk_set_fixed(-1);
     assert_int_equal(count(db, "SELECT count(*) FROM charge_parts WHERE charge_id = 7"), 2);
     assert_int_equal(count(db, "SELECT sum(net_cents) FROM charge_parts"), 1500);
     assert_int_equal(count(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'charge_parts' "
@@ -375,6 +390,28 @@ static void test_idempotency_store(void **st)
     tdb_remove(t.path);
 }
 
+/* The rotation keeps the newest backup of each of the latest days and of
+ * each of the latest months, whatever order the stamps come in. */
+static void test_rotation_rule(void **st)
+{
+    (void)st;
+    const int64_t stamps[] = {
+        20261210110000, 20261210100000, 20261209100000, 20261208100000,   /* 0..3 */
+        20261130100000, 20261129100000, 20261031235959, 20261001000000,   /* 4..7 */
+        20250115100000,                                                   /* 8 */
+    };
+    int keep[9];
+    dbf_rotation(stamps, 9, 2, 3, keep);
+    const int want[9] = { 1, 0, 1, 0, 1, 0, 1, 0, 0 };
+    for (int i = 0; i < 9; i++)
+        if (keep[i] != want[i]) fail_msg("stamp %d: keep %d, want %d", i, keep[i], want[i]);
+    dbf_rotation(stamps, 9, 1, 0, keep);
+    for (int i = 0; i < 9; i++) assert_int_equal(keep[i], i == 0);
+    dbf_rotation(stamps, 9, 100, 100, keep);   /* more room than backups: all kept but the day's earlier ones */
+    for (int i = 0; i < 9; i++) assert_int_equal(keep[i], i != 1);
+    dbf_rotation(NULL, 0, 3, 3, keep);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_checkpoint_after_commits),
         cmocka_unit_test(test_migration_charge_parts),
         cmocka_unit_test(test_idempotency_store),
+        cmocka_unit_test(test_rotation_rule),
     };
     return cmocka_run_group_tests_name("db", tests, NULL, NULL);
 }
