@@ -24,8 +24,8 @@ CC      ?= gcc
 # Debian packages by group, asked of pkg-config per group and only when a rule
 # needs them (so `make deps` can install them first). A missing package stops
 # the build with one line naming it.
-SERVER_PKGS := sqlite3 libmicrohttpd libsodium jansson libcurl libcbor libical libxml-2.0 cairo inih
-DOOR_PKGS   := sqlite3 libsodium jansson libcurl libcbor inih libnfc libgpiod libcrypto
+SERVER_PKGS := sqlite3 libmicrohttpd libsodium jansson libcurl libcbor libical libxml-2.0 cairo inih libsystemd
+DOOR_PKGS   := sqlite3 libsodium jansson libcurl libcbor inih libnfc libgpiod libcrypto libsystemd
 TEST_PKGS   := cmocka libfreefare
 pkg_need   = $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(error pkg-config does not know '$(p)': its -dev package is missing; run `make deps` (build) or `make deps-test` (tests) as root)))
 pkg_cflags = $(call pkg_need,$(1))$(shell pkg-config --cflags $(1))
@@ -89,7 +89,7 @@ PROGRAMS := $(BIN)/labpassd $(BIN)/labpassctl $(if $(wildcard cmd/labpass-door.c
 
 .SECONDARY:
 .DEFAULT_GOAL := all
-.PHONY: all deps deps-test build-tests run test test-one test-browser test-attack test-dates bench fuzz clean
+.PHONY: all deps deps-test build-tests run test test-one test-browser test-attack test-dates bench fuzz clean install deb test-package
 all: $(PROGRAMS)
 
 test-browser: all
@@ -132,7 +132,7 @@ $(B)/lib%.a:
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN)/labpassd: $(B)/cmd/labpassd.o $(B)/cmd/lpd_conf.o $(SERVER_LIBS)
+$(BIN)/labpassd: $(B)/cmd/labpassd.o $(B)/cmd/lpd_conf.o $(B)/cmd/lpd_sd.o $(SERVER_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(SERVER_LIBS_LD) $(SYSLIBS)
 CTL_OBJ := $(patsubst cmd/%.c,$(B)/cmd/%.o,$(wildcard cmd/ctl_*.c))
@@ -200,6 +200,42 @@ bench: deps
 # with clang. FUZZ_SECONDS bounds each run (default 60).
 fuzz: deps-test
 	@tests/fuzz-smoke.sh $${FUZZ_SECONDS:-60}
+
+# Installation in the FHS places; PREFIX (default /usr/local) and DESTDIR as
+# usual. Settings go to /etc when PREFIX is /usr, else PREFIX/etc; the unit
+# files and the settings file name the programs where they are installed.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+BINDIR     := $(PREFIX)/bin
+SBINDIR    := $(PREFIX)/sbin
+DATADIR    := $(PREFIX)/share/labpass
+DOCDIR     := $(PREFIX)/share/doc/labpass
+MANDIR     := $(PREFIX)/share/man
+PATHS_SED  := -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/usr/bin/labpassctl|$(BINDIR)/labpassctl|g' \
+              -e 's|/usr/share/labpass/|$(DATADIR)/|g' -e 's|/usr/share/doc/labpass/|$(DOCDIR)/|g' \
+              -e 's|/etc/labpass/|$(SYSCONFDIR)/labpass/|g'
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/labpass/doors
+	install -m 755 $(BIN)/labpassctl $(DESTDIR)$(BINDIR)/
+	install -m 755 $(BIN)/labpassd $(BIN)/labpass-door $(DESTDIR)$(SBINDIR)/
+	cd web && find . -type f | while read -r f; do install -D -m 644 "$$f" "$(DESTDIR)$(DATADIR)/web/$$f"; done
+	for m in docs/man/*.[18]; do gzip -9nc "$$m" > "$(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}.gz"; done
+	for u in packaging/systemd/*; do sed $(PATHS_SED) "$$u" > "$(DESTDIR)$(UNITDIR)/$${u##*/}"; done
+	chmod 644 $(DESTDIR)$(UNITDIR)/labpass*
+	sed $(PATHS_SED) packaging/etc/labpassd.conf > $(DESTDIR)$(SYSCONFDIR)/labpass/labpassd.conf
+	install -m 644 docs/*.md docs/openapi.json README.md $(DESTDIR)$(DOCDIR)/
+	install -m 644 docs/labpass-door.example.ini packaging/prometheus/labpass-alerts.yml $(DESTDIR)$(DOCDIR)/examples/
+
+# A Debian package of this build: build/labpass_VERSION_ARCH.deb (tools/mkdeb.sh).
+deb: all
+	@tools/mkdeb.sh $(BIN) $(B)
+
+# The package on a fresh Debian 12 root: installed with apt, labpassd started
+# from it as the labpass user, removed and purged (tools/package-test.sh; root).
+test-package: deb
+	@tools/package-test.sh
 
 clean:
 	rm -rf build bin

@@ -5,6 +5,7 @@
  * --reset-time-floor inspect or repair the local state. docs/door.md. */
 #include <getopt.h>
 #include <signal.h>
+#include <systemd/sd-daemon.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,14 @@ static void on_hang(void *ctx)
     _exit(EXIT_HANG);
 }
 
+/* Under systemd (Type=notify, WatchdogSec=): the reader loop's heartbeat is
+ * fresh, so systemd's watchdog is fed; a loop stuck in a reader call stops
+ * feeding it and systemd restarts the controller (as on_hang does sooner). */
+static void on_alive(void *ctx)
+{
+    sd_notify(0, "WATCHDOG=1");
+}
+
 static void usage(FILE *out)
 {
     fprintf(out,
@@ -63,7 +72,7 @@ static int run_door(const struct door_cfg *cfg, const char *config)
         return 1;
     }
     self[n] = '\0';
-    struct door_run_opts o = { .on_hang = on_hang, .helper_exe = self, .config_path = config };
+    struct door_run_opts o = { .on_hang = on_hang, .on_alive = on_alive, .helper_exe = self, .config_path = config };
     if (door_run_create(cfg, &o, &g_run) != 0) {
         log_error("door", "cannot start; see the messages above");
         return 1;
@@ -74,7 +83,9 @@ static int run_door(const struct door_cfg *cfg, const char *config)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    sd_notify(0, "READY=1\nSTATUS=reading cards");
     int rc = door_run_loop(g_run);
+    sd_notify(0, "STOPPING=1");
     door_run_destroy(g_run);
     g_run = NULL;
     log_info("door", "stopped");

@@ -17,6 +17,7 @@
 #include "core/version.h"
 #include "privacy/retention.h"
 #include "cmd/lpd_conf.h"
+#include "cmd/lpd_sd.h"
 #include <arpa/inet.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -45,6 +46,7 @@ static void *worker_main(void *p)
         pthread_cond_timedwait(&w->cv, &w->mu, &until);
         if (w->stop) break;
         pthread_mutex_unlock(&w->mu);
+        lpd_sd_worker_beat();
         int changed = 0, sent = 0, revoked = 0;
         if (rsv_sweep(db, clk_now(), &changed) != 0) log_warn("worker", "sweep failed; retrying later");
         if (iss_sweep(db, clk_now(), &revoked) != 0) log_warn("worker", "pass sweep failed; retrying later");
@@ -273,11 +275,17 @@ int main(int argc, char **argv)
     }
     w.db_path = cfg.db_path;
     pthread_create(&w.th, NULL, worker_main, &w);
+    char ready[200];
+    snprintf(ready, sizeof ready, "serving on %s://%s:%d", cfg.tls_cert ? "https" : "http", addr, api_port(srv));
     printf("labpassd listening on %s://%s:%d\n", cfg.tls_cert ? "https" : "http", addr, api_port(srv));
     fflush(stdout);
+    if (lpd_sd_watchdog_start(cfg.db_path, w.interval) != 0) log_error("labpassd", "the systemd watchdog thread did not start");
+    lpd_sd_ready(ready);
     int sig = 0;
     while (sigwait(&set, &sig) == 0 && sig == SIGHUP) reload(conf, &opts);
     log_info("labpassd", "stopping on signal %d", sig);
+    lpd_sd_stopping();
+    lpd_sd_watchdog_stop();
     pthread_mutex_lock(&w.mu);
     w.stop = 1;
     pthread_cond_signal(&w.cv);

@@ -470,7 +470,11 @@ static void *wd_main(void *p)
         until.tv_sec += 1;
         pthread_cond_timedwait(&r->wd_cv, &r->wd_mu, &until);
         int64_t beat = atomic_load(&r->beat_ms);
-        if (r->wd_stop || fired || beat == 0 || mono_ms() - beat <= r->cfg->hang_ms) continue;
+        if (r->wd_stop || fired || beat == 0) continue;
+        if (mono_ms() - beat <= r->cfg->hang_ms) {
+            if (r->opts.on_alive) r->opts.on_alive(r->opts.hang_ctx);
+            continue;
+        }
         fired = 1;
         pthread_mutex_unlock(&r->wd_mu);
         log_error(COMPONENT, "reader loop silent for over %d ms", r->cfg->hang_ms);

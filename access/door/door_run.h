@@ -38,6 +38,8 @@ struct door_run_opts {
     const char *config_path;              /*   NULL: on the scheduler thread */
     void (*on_hang)(void *ctx);           /* watchdog hook (after the alarm); NULL: none */
     void *hang_ctx;
+    void (*on_alive)(void *ctx);          /* each second while the heartbeat is fresh (a service
+                                             manager's watchdog); NULL: none. Watchdog thread. */
 };
 
 struct door_run_stats {
