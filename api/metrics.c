@@ -1,6 +1,10 @@
 /* metrics.c: see metrics.h. */
 #include "api/metrics.h"
 #include "api/api.h"
+#include "access/issuer/issuer.h"
+#include "booking/audit.h"
+#include "core/clock.h"
+#include <sys/statvfs.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -99,6 +103,49 @@ static void render_hist(struct buf *b)
     bprintf(b, "labpass_http_request_duration_seconds_count %llu\n", (unsigned long long)atomic_load(&g_total));
 }
 
+/* Each door in use: when it last synced and when it last raised an alarm. */
+static void render_doors(struct buf *b, db_t *db)
+{
+    iss_door *d = NULL;
+    size_t n = 0;
+    if (iss_door_list(db, clk_now(), &d, &n) != 0) return;
+    bprintf(b, "# HELP labpass_door_last_seen_timestamp_seconds When the door last synced (doors that have).\n"
+               "# TYPE labpass_door_last_seen_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < n; i++)
+        if (!d[i].retired_at && d[i].last_seen_at > 0)
+            bprintf(b, "labpass_door_last_seen_timestamp_seconds{door=\"%lld\",name=\"%s\"} %lld\n",
+                    (long long)d[i].id, d[i].name, (long long)d[i].last_seen_at);
+    bprintf(b, "# HELP labpass_door_last_alarm_timestamp_seconds When the door last raised an alarm (doors that have).\n"
+               "# TYPE labpass_door_last_alarm_timestamp_seconds gauge\n");
+    for (size_t i = 0; i < n; i++)
+        if (!d[i].retired_at && d[i].last_alarm_at > 0)
+            bprintf(b, "labpass_door_last_alarm_timestamp_seconds{door=\"%lld\",name=\"%s\"} %lld\n",
+                    (long long)d[i].id, d[i].name, (long long)d[i].last_alarm_at);
+    free(d);
+}
+
+/* The file system of the database, and the last backup (from the audit log). */
+static void render_storage(struct buf *b, db_t *db)
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s", db_path(db));
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = '\0';
+    else snprintf(dir, sizeof dir, ".");
+    struct statvfs v;
+    if (statvfs(dir, &v) == 0)
+        bprintf(b, "# HELP labpass_disk_free_bytes Space free to labpassd on the database's file system.\n"
+                   "# TYPE labpass_disk_free_bytes gauge\nlabpass_disk_free_bytes %llu\n"
+                   "# HELP labpass_disk_size_bytes Size of the database's file system.\n"
+                   "# TYPE labpass_disk_size_bytes gauge\nlabpass_disk_size_bytes %llu\n",
+                (unsigned long long)v.f_bavail * v.f_frsize, (unsigned long long)v.f_blocks * v.f_frsize);
+    int64_t at = 0;
+    if (audit_last(db, "backup", "database", &at) == 0)
+        bprintf(b, "# HELP labpass_backup_last_timestamp_seconds When labpassctl backup last succeeded (0: never).\n"
+                   "# TYPE labpass_backup_last_timestamp_seconds gauge\nlabpass_backup_last_timestamp_seconds %lld\n",
+                (long long)at);
+}
+
 char *metrics_render(db_t *db)
 {
     struct buf b = { 0 };
@@ -114,5 +161,7 @@ char *metrics_render(db_t *db)
                 "# HELP labpass_db_group_writes_total Bookings made durable by group commits.\n"
                 "# TYPE labpass_db_group_writes_total counter\nlabpass_db_group_writes_total %llu\n",
             (unsigned long long)commits, (unsigned long long)writes);
+    render_doors(&b, db);
+    render_storage(&b, db);
     return b.p;
 }

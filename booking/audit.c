@@ -123,3 +123,16 @@ int audit_list(db_t *db, const audit_filter *q, audit_entry **out, size_t *n)
     *n = count;
     return 0;
 }
+
+int audit_last(db_t *db, const char *action, const char *object_type, int64_t *at)
+{
+    /* By object type first: the audit_object index keeps this cheap on a long log. */
+    sqlite3_stmt *st = db_stmt(db, "SELECT COALESCE(max(at), 0) FROM audit_log WHERE object_type = ?1 AND action = ?2");
+    if (!st) return LP_ERR_DB;
+    db_bind_text(st, 1, object_type);
+    db_bind_text(st, 2, action);
+    int rc = db_get(st);
+    if (rc == 0) *at = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc;
+}

@@ -44,6 +44,8 @@ typedef struct audit_filter {
 /* The entries matching q, newest first. Fails as a whole when a step fails
  * (never a short list); on success free *out with audit_free(*out, *n). */
 int audit_list(db_t *db, const audit_filter *q, audit_entry **out, size_t *n) LP_MUST;
+/* When action was last recorded on object_type (any object), *at 0 when never. */
+int audit_last(db_t *db, const char *action, const char *object_type, int64_t *at) LP_MUST;
 void audit_free(audit_entry *e, size_t n);
 
 #endif

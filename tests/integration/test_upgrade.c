@@ -252,8 +252,17 @@ static void test_backup_rotation(void **state)
     assert_int_equal(ctl(&s, nov1 + 41 * 86400, out, sizeof out, "backup", "--dir", dir, "--keep-days", "1", "--keep-months", "0", NULL), 0);
     assert_int_equal(count_files(dir, "labpass-"), 1);
     assert_int_equal(access(p, F_OK), 0);
-    /* Each backup is in the audit log. */
+    /* Each backup is in the audit log, and the newest in /metrics for the backup-age alert. */
     assert_int_equal(scalar(s.db, "SELECT count(*) FROM audit_log WHERE action = 'backup'"), 42);
+    char *staff = hx_login(&s, "staff@medtechfactory.example", "labpass-staff-demo");
+    hx_resp r;
+    assert_int_equal(hx_req(&s, "GET", "/metrics", staff, NULL, NULL, &r), 0);
+    char want[80];
+    snprintf(want, sizeof want, "\nlabpass_backup_last_timestamp_seconds %lld\n", (long long)(nov1 + 41 * 86400));
+    assert_non_null(strstr(r.body, want));
+    assert_non_null(strstr(r.body, "\nlabpass_disk_free_bytes "));
+    hx_free(&r);
+    free(staff);
     /* Bad options change nothing. */
     assert_int_equal(ctl(&s, nov1, out, sizeof out, "backup", "--dir", dir, "--keep-days", "0", NULL), 2);
     assert_int_equal(ctl(&s, nov1, out, sizeof out, "backup", "--dir", dir, "--keep-months", "x", NULL), 2);

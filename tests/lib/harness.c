@@ -85,6 +85,7 @@ int hx_launch(hx_server *s, int64_t clock_start, int demo, const char *const *ex
     char bin[256], out[256], err[256];
     snprintf(out, sizeof out, "%s/stdout", s->dir);
     snprintf(err, sizeof err, "%s/stderr", s->dir);
+    unlink(out);   /* a relaunch must not read the port of the previous server */
     if (clock_start <= 0) clock_start = hx_test_epoch();
     hx_set_clock(s, clock_start);
     hx_bin("labpassd", bin, sizeof bin);
