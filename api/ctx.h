@@ -31,6 +31,7 @@ typedef struct api_ctx {
     actor_t actor;                    /* audit actor for the caller */
     char actor_label[32];
     char client_ip[64];
+    char request_id[17];              /* 16 hex digits, random: in the X-Request-Id header and the log */
     db_t *db;
     int tls;
     /* response */

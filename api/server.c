@@ -155,6 +155,7 @@ static void add_headers(struct MHD_Response *resp, api_ctx *c)
 {
     if (c->resp_type) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, c->resp_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (c->request_id[0]) MHD_add_response_header(resp, "X-Request-Id", c->request_id);
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     /* A handler may send a stricter or page-specific policy (e.g. a style hash). */
@@ -197,7 +198,13 @@ static void log_request(api_ctx *c, int route, int64_t us)
     const struct api_route *r = route >= 0 ? router_route((size_t)route) : NULL;
     if (r && r->secret_path) shown = r->pattern;
     else if (route < 0 && strlen(shown) > 200) shown = "(long path)";
-    log_info("http", "%s %s %d %.3fms", c->method, shown, c->status, (double)us / 1000.0);
+    char status[8], ms[24];
+    snprintf(status, sizeof status, "%d", c->status);
+    snprintf(ms, sizeof ms, "%.3f", (double)us / 1000.0);
+    /* The route's pattern, never a query string or a body: ids, no personal data. */
+    log_field f[] = { { "REQUEST_ID", c->request_id }, { "METHOD", c->method },
+                      { "ROUTE", r ? r->pattern : "(none)" }, { "STATUS", status }, { "DURATION_MS", ms } };
+    log_fields(LOG_INFO, "http", f, 5, "%s %s %d %.3fms", c->method, shown, c->status, (double)us / 1000.0);
 }
 
 /* Records, logs and sends the answer in c. */
@@ -221,6 +228,9 @@ static void init_ctx(api_ctx *c, struct MHD_Connection *conn, const char *url, c
     c->body_len = r->len;
     c->tls = g_cfg->tls_cert != NULL;
     snprintf(c->client_ip, sizeof c->client_ip, "%s", r->client[0] ? r->client : "unknown");
+    uint8_t id[8];
+    randombytes_buf(id, sizeof id);
+    sodium_bin2hex(c->request_id, sizeof c->request_id, id, sizeof id);
 }
 
 /* Checks made once the head has arrived, before any body is read: the

@@ -5,7 +5,8 @@
  * gives them. labpassd and labpass-door speak the notify protocol for real:
  * on a datagram socket standing in for systemd's NOTIFY_SOCKET they send
  * READY=1 once they serve (read cards), WATCHDOG=1 at least every half
- * WATCHDOG_USEC, and STOPPING=1 when asked to stop. */
+ * WATCHDOG_USEC, and STOPPING=1 when asked to stop. Request log entries
+ * carry their structured fields. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +29,8 @@
 
 static char g_dir[] = "/tmp/lp-test-service-XXXXXX";
 
-/* Runs argv; stdout and stderr into out. The exit status, or -1. */
+/* Runs argv; stdout and stderr into out (the first cap - 1 bytes; the rest
+ * is read and dropped). The exit status, or -1. */
 static int run(char *const argv[], char *out, size_t cap)
 {
     int fd[2];
@@ -45,7 +47,9 @@ static int run(char *const argv[], char *out, size_t cap)
     close(fd[1]);
     size_t n = 0;
     ssize_t k;
-    while (n < cap - 1 && (k = read(fd[0], out + n, cap - 1 - n)) > 0) n += (size_t)k;
+    char rest[4096];
+    while ((k = n < cap - 1 ? read(fd[0], out + n, cap - 1 - n) : read(fd[0], rest, sizeof rest)) > 0)
+        if (n < cap - 1) n += (size_t)k;   /* past cap: drained, so the program is never cut off */
     out[n] = '\0';
     close(fd[0]);
     int st = 0;
@@ -168,6 +172,44 @@ static void test_labpassd_notifies(void **state)
     close(fd);
 }
 
+/* Request log entries carry the request id (also the X-Request-Id header),
+ * the route's pattern, the status and the duration; never the query string.
+ * A JOURNAL_STREAM that is not this process's stderr leaves logging on it. */
+static void test_request_log_fields(void **state)
+{
+    (void)state;
+    setenv("JOURNAL_STREAM", "1:1", 1);
+    hx_server s;
+    int rc = hx_start(&s, 0);
+    unsetenv("JOURNAL_STREAM");
+    assert_int_equal(rc, 0);
+    hx_resp r;
+    assert_int_equal(hx_req(&s, "GET", "/api/v1/reservations/77?email=someone%40example.org", NULL, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 401);
+    const char *h = strcasestr(r.headers, "X-Request-Id: ");
+    assert_non_null(h);
+    char rid[17] = "";
+    sscanf(h + 14, "%16[0-9a-f]", rid);
+    assert_int_equal(strlen(rid), 16);
+    hx_free(&r);
+    char path[300], line[1024], want[200];
+    snprintf(path, sizeof path, "%s/stderr", s.dir);
+    snprintf(want, sizeof want, "REQUEST_ID=%s METHOD=GET ROUTE=/api/v1/reservations/{id} STATUS=401 DURATION_MS=", rid);
+    int found = 0, leaked = 0;
+    for (int i = 0; i < 100 && !found; i++) {
+        FILE *f = fopen(path, "r");
+        while (f && fgets(line, sizeof line, f)) {
+            found |= strstr(line, want) != NULL;
+            leaked |= strstr(line, "someone") != NULL;
+        }
+        if (f) fclose(f);
+        if (!found) usleep(20000);
+    }
+    assert_true(found);
+    assert_false(leaked);
+    assert_int_equal(hx_stop(&s), 0);
+}
+
 static void test_door_notifies(void **state)
 {
     (void)state;
@@ -225,6 +267,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_units_verify),
         cmocka_unit_test(test_labpassd_notifies),
+        cmocka_unit_test(test_request_log_fields),
         cmocka_unit_test(test_door_notifies),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
