@@ -176,13 +176,14 @@ void h_door_sync(api_ctx *c)
 {
     uint8_t nonce[TOK_NONCE_MAX], *msg = NULL;
     size_t nonce_len = 0, len = 0;
-    int64_t since;
-    if (!own_door(c) || api_query_int(c, "since", 0, 0, JSON_ID_MAX, &since) || query_nonce(c, nonce, &nonce_len))
+    int64_t since, floor;
+    if (!own_door(c) || api_query_int(c, "since", 0, 0, JSON_ID_MAX, &since) ||
+        api_query_int(c, "floor", 0, 0, JSON_ID_MAX, &floor) || query_nonce(c, nonce, &nonce_len))
         return;
     char version[40];
     agent_version(c, version, sizeof version);
     int rc = c->caller.role == ROLE_DOOR ? iss_door_version(c->db, c->params[0], version) : 0;
-    if (rc == 0) rc = iss_door_sync(c->db, c->params[0], since, nonce, nonce_len, clk_now(), &msg, &len);
+    if (rc == 0) rc = iss_door_sync(c->db, c->params[0], since, floor, nonce, nonce_len, clk_now(), &msg, &len);
     if (rc == LP_ERR_NOTFOUND) { api_problem(c, 404, "not-found", "Not found", "no such door", NULL); return; }
     if (rc) { api_fail(c, rc == LP_ERR_CRYPTO || rc == LP_ERR_STATE ? LP_ERR_INTERNAL : rc, NULL); return; }
     api_reply_raw(c, 200, "application/cose; cose-type=\"cose-sign1\"", (char *)msg, len);

@@ -57,6 +57,7 @@ static const struct ckey keys[] = {
     { "server", "retry_max_s", V_INT, F(retry_max_s), 1, 3600, NULL },
     { "server", "stale_after", V_I64, F(stale_after), DOOR_STALE_MIN, DOOR_STALE_MAX, NULL },
     { "server", "stale_mode", V_ENUM, F(stale_mode), 0, 0, stale_modes },
+    { "server", "floor_step", V_I64, F(floor_step), DOOR_FLOOR_STEP_MIN, DOOR_FLOOR_STEP_MAX, NULL },
     { "trust", "site_key", V_SITEKEY, 0, 0, 0, 0, NULL },
     { "trust", "bootstrap", V_ENUM, F(bootstrap), 0, 0, bootstraps },
     { "reader", "connstring", V_STR, F(connstring), 0, 0, NULL },
@@ -122,6 +123,7 @@ void door_cfg_default(struct door_cfg *c)
     c->retry_max_s = 300;
     c->stale_after = 86400;
     c->stale_mode = DOOR_STALE_STAFF_ONLY;
+    c->floor_step = 3600;
     c->bootstrap = DOOR_BOOT_CONFIG;
     nfc_rdr_opts_default(&c->rdr);
     c->rdr.poll_gap_ms = 20;

@@ -38,6 +38,8 @@ enum door_stale_mode { DOOR_STALE_STAFF_ONLY = 0, DOOR_STALE_NORMAL };
 
 #define DOOR_STALE_MIN      300            /* seconds */
 #define DOOR_STALE_MAX      (30 * 86400)
+#define DOOR_FLOOR_STEP_MIN 60             /* seconds */
+#define DOOR_FLOOR_STEP_MAX (30 * 86400)
 
 struct door_lock_cfg {
     enum door_lock_backend backend;
@@ -81,6 +83,9 @@ struct door_cfg {
     int64_t stale_after;                     /* seconds without a verified sync before the
                                                 door counts as stale (url set only) */
     enum door_stale_mode stale_mode;
+    int64_t floor_step;                      /* most seconds one bundle may raise the time floor
+                                                above max(floor, door clock); more is capped and
+                                                raises the alarm clock_jump */
 
     enum door_bootstrap bootstrap;
     size_t n_site_keys;

@@ -551,13 +551,18 @@ static int apply_deny(door_store_t *s, const struct tok_bundle *b, int64_t now)
 
 int door_store_apply(door_store_t *s, const struct tok_bundle *b, int64_t now)
 {
-    if (!s || !b) return LP_ERR_INVALID;
+    return b ? door_store_apply_at(s, b, now, b->now, 0) : LP_ERR_INVALID;
+}
+
+int door_store_apply_at(door_store_t *s, const struct tok_bundle *b, int64_t now, int64_t floor, int lower)
+{
+    if (!s || !b || floor < 0) return LP_ERR_INVALID;
     int rc = begin(s);
     if (rc == 0) rc = apply_trust(s, b, now);
     if (rc == 0) rc = apply_deny(s, b, now);
     if (rc == 0) rc = settings_put(s, &b->settings, b->iss);
     if (rc == 0) rc = meta_put(s, S_META_SET, "seq", b->seq);
-    if (rc == 0) rc = meta_put(s, S_META_MAX, "floor", b->now);
+    if (rc == 0) rc = meta_put(s, lower ? S_META_SET : S_META_MAX, "floor", floor);
     if (rc == 0) rc = meta_put(s, S_META_SET, "last_sync", now);
     if (rc == 0) return commit(s);
     rollback(s);

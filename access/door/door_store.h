@@ -113,6 +113,10 @@ int door_store_set_flag(door_store_t *s, const char *name, int64_t v) LP_MUST;
  * b->reset, else added to; entries with exp + skew < now forgotten), the
  * settings, SEQ = b->seq, time floor raised to b->now, last sync = now. */
 int door_store_apply(door_store_t *s, const struct tok_bundle *b, int64_t now) LP_MUST;
+/* As door_store_apply, with the time floor set by the caller: raised to
+ * floor (lower values change nothing), or, when lower is 1 (a verified floor
+ * correction), set to floor even below the current one. */
+int door_store_apply_at(door_store_t *s, const struct tok_bundle *b, int64_t now, int64_t floor, int lower) LP_MUST;
 
 /* Appends ev to the queue and, when floor > 0, raises the time floor, in one
  * durable transaction, then applies the queue policy with queue_max. *seq

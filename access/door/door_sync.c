@@ -32,8 +32,28 @@ static int check_fields(const struct tok_bundle *b, const struct door_sync_req *
     if (req->nonce_len && (b->nonce_len != req->nonce_len || sodium_memcmp(b->nonce, req->nonce, req->nonce_len) != 0))
         return LP_ERR_INVALID;
     if (!has_live_key(b)) return LP_ERR_INVALID;
-    if (b->now < req->floor) return LP_ERR_STATE;
+    if (b->now < req->floor && !door_bundle_corrects(b, req)) return LP_ERR_STATE;
     return 0;
+}
+
+int door_bundle_corrects(const struct tok_bundle *b, const struct door_sync_req *req)
+{
+    return b->floor_from != 0 && req->nonce_len != 0 && b->nonce_len == req->nonce_len &&
+           sodium_memcmp(b->nonce, req->nonce, req->nonce_len) == 0 && b->floor_from == req->floor &&
+           b->now < req->floor;
+}
+
+int64_t door_bundle_floor(const struct tok_bundle *b, const struct door_sync_req *req, int64_t door_now,
+                          int64_t step, int *lower, int *capped)
+{
+    *lower = *capped = 0;
+    if (door_bundle_corrects(b, req)) { *lower = 1; return b->now; }
+    /* From the door's own clock while it is within a step of the floor (so
+     * syncs in a row cannot ratchet the floor up a step each); from the
+     * floor when the clock is further behind (a clock that lost its time). */
+    int64_t base = door_now >= req->floor - step ? door_now : req->floor;
+    if (req->floor > 0 && b->now > base + step) { *capped = 1; return base + step; }
+    return b->now;
 }
 
 int door_bundle_check(const uint8_t *msg, size_t len, const struct tok_key *keys, size_t n,
@@ -83,14 +103,41 @@ static int fetch_bundle(door_net_t *net, const struct door_sync_req *req, struct
 {
     char nonce_hex[2 * TOK_NONCE_MAX + 1], path[160];
     sodium_bin2hex(nonce_hex, sizeof nonce_hex, req->nonce, req->nonce_len);
-    snprintf(path, sizeof path, "/api/v1/doors/%lld/sync?since=%lld&nonce=%s", (long long)req->door_id,
-             (long long)req->since, nonce_hex);
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/sync?since=%lld&nonce=%s&floor=%lld", (long long)req->door_id,
+             (long long)req->since, nonce_hex, (long long)req->floor);
     int rc = door_net_request(net, "GET", path, NULL, 0, TOK_SIGN1_MAX, resp);
     if (rc == 0 && resp->status != 200) {
         log_warn(COMPONENT, "sync answered HTTP %ld", resp->status);
         rc = http_err(resp->status);
     }
     return rc;
+}
+
+static void record_alarm(door_store_t *st, const struct door_cfg *cfg, const char *name);
+
+#define JUMP_ALARM_FLAG "f:clock_jump"
+
+/* After a bundle is applied: a correction is recorded as the alarm
+ * floor_corrected (staff see every one); a capped raise raises clock_jump
+ * once until a bundle within the step clears the latch. */
+static void floor_alarms(door_store_t *st, const struct door_cfg *cfg, const struct door_sync_req *req,
+                         const struct tok_bundle *b, int lower, int capped)
+{
+    int64_t raised = 0;
+    if (lower) {
+        log_warn(COMPONENT, "time floor corrected by the server from %lld to %lld", (long long)req->floor,
+                 (long long)b->now);
+        record_alarm(st, cfg, "floor_corrected");
+    }
+    if (door_store_flag(st, JUMP_ALARM_FLAG, &raised) != 0) return;
+    if (capped && !raised) {
+        log_error(COMPONENT, "the server's time %lld is over floor_step ahead of this door; the floor rises by "
+                  "floor_step only", (long long)b->now);
+        record_alarm(st, cfg, "clock_jump");
+        (void)!door_store_set_flag(st, JUMP_ALARM_FLAG, 1);
+    } else if (!capped && raised) {
+        (void)!door_store_set_flag(st, JUMP_ALARM_FLAG, 0);
+    }
 }
 
 static int sync_checked(door_store_t *st, door_net_t *net, const struct door_cfg *cfg, int64_t now,
@@ -119,7 +166,10 @@ static int sync_checked(door_store_t *st, door_net_t *net, const struct door_cfg
     }
     door_http_free(&resp);
     if (rc != 0) return rc;
-    rc = door_store_apply(st, &b, now);
+    int lower = 0, capped = 0;
+    int64_t floor = door_bundle_floor(&b, &req, now, cfg->floor_step, &lower, &capped);
+    rc = door_store_apply_at(st, &b, now, floor, lower);
+    if (rc == 0) floor_alarms(st, cfg, &req, &b, lower, capped);
     if (rc == 0) {
         *res = (struct door_sync_result){ .seq = b.seq, .n_deny = b.n_deny, .n_keys = b.n_keys, .reset = b.reset };
         log_info(COMPONENT, "synced to SEQ %lld (%zu denylist entries%s, %zu keys)", (long long)b.seq, b.n_deny,

@@ -7,7 +7,10 @@
  * - A bundle changes the door's state only when it verifies with a key the
  *   door already trusts, decodes strictly, names this door, echoes the
  *   request's since and nonce, carries at least one live key, and its time is
- *   not below the door's time floor; then it is applied in one transaction.
+ *   not below the door's time floor (unless it is a floor correction: key
+ *   12 names the floor this request reported, and it echoes this request's
+ *   nonce); then it is applied in one transaction. A bundle raises the
+ *   floor at most floor_step above the door's clock (alarm clock_jump).
  *   A bundle that does not verify leaves the state alone and raises the
  *   alarm sync_unverified (once until a sync succeeds).
  * - Events are uploaded oldest first, at most upload_batch per request, and
@@ -49,6 +52,17 @@ struct door_sync_req {
  * the time floor: stale or replayed); LP_ERR_NOMEM. */
 int door_bundle_check(const uint8_t *msg, size_t len, const struct tok_key *keys, size_t n,
                       const struct door_sync_req *req, struct tok_bundle *out) LP_MUST;
+
+/* Whether b is a floor correction for req: it carries key 12 naming the
+ * floor req reported, echoes req's nonce, and its now is below that floor. */
+int door_bundle_corrects(const struct tok_bundle *b, const struct door_sync_req *req);
+/* The time floor after applying b at the door's clock door_now: b->now,
+ * lowered to it for a correction (*lower = 1), or capped at base + step
+ * when b->now is further ahead (*capped = 1; not for the first bundle, whose
+ * floor is 0). base is door_now while that is at most a step below the
+ * floor, else the floor. */
+int64_t door_bundle_floor(const struct tok_bundle *b, const struct door_sync_req *req, int64_t door_now,
+                          int64_t step, int *lower, int *capped);
 
 struct door_sync_result {
     int64_t seq;                 /* SEQ now applied */

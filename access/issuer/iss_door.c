@@ -221,12 +221,27 @@ struct sync_parts {
     iss_key *keys;
     size_t n_keys;
     struct iss_signer signer;
+    int64_t floor_from;          /* the door's floor this bundle corrects, or 0 */
 };
 
 /* Everything a bundle needs, read in one transaction (a consistent SEQ,
  * trust list and signer), with last_seen recorded. */
-static int sync_read(db_t *db, int64_t door_id, int64_t since, int64_t now, struct tok_bundle *b,
-                     struct sync_parts *p)
+/* A door reporting a time floor above the server's clock (beyond its clock
+ * skew) got it from this server while its clock ran ahead: the bundle, bound
+ * to the request's nonce, lowers it to now (key 12). Audited each time. */
+static int floor_correction(db_t *db, struct sync_parts *p, int64_t door_floor, size_t nonce_len, int64_t now)
+{
+    if (!nonce_len || door_floor <= now + p->door.clock_skew) return 0;
+    char label[32], before[48], after[48];
+    snprintf(label, sizeof label, "door:%lld", (long long)p->door.id);
+    snprintf(before, sizeof before, "{\"floor\":%lld}", (long long)door_floor);
+    snprintf(after, sizeof after, "{\"floor\":%lld}", (long long)now);
+    p->floor_from = door_floor;
+    return audit_add(db, &(actor_t){ 0, label }, "floor_correction", "door", p->door.id, before, after);
+}
+
+static int sync_read(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, size_t nonce_len, int64_t now,
+                     struct tok_bundle *b, struct sync_parts *p)
 {
     int own, rc = iss_tx_begin(db, &own);
     if (rc == 0)
@@ -242,6 +257,8 @@ static int sync_read(db_t *db, int64_t door_id, int64_t since, int64_t now, stru
         db_bind_int(st, 3, since);
         rc = db_exec_stmt(st);
     }
+    if (rc == 0)
+        rc = floor_correction(db, p, door_floor, nonce_len, now);
     if (rc == 0)
         rc = iss_settings_get(db, &p->s);
     if (rc == 0)
@@ -259,6 +276,7 @@ static int sync_fill(struct tok_bundle *b, struct sync_parts *p, int64_t since, 
     b->door_id = p->door.id;
     b->now = now;
     b->since = since;
+    b->floor_from = p->floor_from;
     door_settings(&p->door, &b->settings);
     b->keys = calloc(p->n_keys ? p->n_keys : 1, sizeof *b->keys);
     if (!b->keys)
@@ -274,8 +292,8 @@ static int sync_fill(struct tok_bundle *b, struct sync_parts *p, int64_t since, 
     return 0;
 }
 
-int iss_door_sync(db_t *db, int64_t door_id, int64_t since, const uint8_t *nonce, size_t nonce_len,
-                  int64_t now, uint8_t **out, size_t *len)
+int iss_door_sync(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, const uint8_t *nonce,
+                  size_t nonce_len, int64_t now, uint8_t **out, size_t *len)
 {
     struct tok_bundle b;
     struct sync_parts p;
@@ -285,9 +303,9 @@ int iss_door_sync(db_t *db, int64_t door_id, int64_t since, const uint8_t *nonce
     memset(&p, 0, sizeof p);
     *out = NULL;
     *len = 0;
-    if (since < 0 || nonce_len > TOK_NONCE_MAX || (nonce_len && nonce_len < TOK_NONCE_MIN))
+    if (since < 0 || door_floor < 0 || nonce_len > TOK_NONCE_MAX || (nonce_len && nonce_len < TOK_NONCE_MIN))
         return LP_ERR_INVALID;
-    int rc = sync_read(db, door_id, since, now, &b, &p);
+    int rc = sync_read(db, door_id, since, door_floor, nonce_len, now, &b, &p);
     if (rc == 0)
         rc = sync_fill(&b, &p, since, now);
     if (rc == 0 && nonce_len) {

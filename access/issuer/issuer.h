@@ -271,10 +271,13 @@ int iss_door_version(db_t *db, int64_t id, const char *version) LP_MUST;
 
 /* The signed sync bundle for door_id: records last_seen and since, and
  * signs the payload with the oldest trusted key. nonce may be NULL
- * (nonce_len 0) or TOK_NONCE_MIN..TOK_NONCE_MAX bytes. *out is a new buffer
- * of *len bytes: caller frees it. LP_ERR_NOTFOUND for an unknown door. */
-int iss_door_sync(db_t *db, int64_t door_id, int64_t since, const uint8_t *nonce, size_t nonce_len,
-                  int64_t now, uint8_t **out, size_t *len) LP_MUST;
+ * (nonce_len 0) or TOK_NONCE_MIN..TOK_NONCE_MAX bytes. door_floor is the
+ * time floor the door reported (0: none); one above now plus the door's
+ * clock skew, with a nonce, makes the bundle a floor correction (audited as
+ * floor_correction). *out is a new buffer of *len bytes: caller frees it.
+ * LP_ERR_NOTFOUND for an unknown door. */
+int iss_door_sync(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, const uint8_t *nonce,
+                  size_t nonce_len, int64_t now, uint8_t **out, size_t *len) LP_MUST;
 
 /* ---- door events ---- */
 

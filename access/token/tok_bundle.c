@@ -15,7 +15,7 @@
 /* Map keys of the bundle, a trust-list entry and the settings. */
 enum {
     B_V = 1, B_ISS = 2, B_DOOR = 3, B_NOW = 4, B_SEQ = 5, B_SINCE = 6, B_RESET = 7,
-    B_KEYS = 8, B_DENY = 9, B_SETTINGS = 10, B_NONCE = 11,
+    B_KEYS = 8, B_DENY = 9, B_SETTINGS = 10, B_NONCE = 11, B_FLOOR = 12,
     K_KID = 1, K_PK = 2, K_NOT_BEFORE = 3, K_NOT_AFTER = 4,
     S_GROUPS = 1, S_HOLDER = 2, S_BEARER = 3, S_SKEW = 4, S_PULSE = 5, S_NAME = 6, S_SYNC = 7,
 };
@@ -78,6 +78,9 @@ int tok_bundle_check(const struct tok_bundle *b)
         return LP_ERR_INVALID;
     if (b->nonce_len != 0 && (b->nonce_len < TOK_NONCE_MIN || b->nonce_len > TOK_NONCE_MAX))
         return LP_ERR_INVALID;
+    /* A correction is bound to one request (its nonce) and only ever lowers. */
+    if (b->floor_from != 0 && (b->nonce_len == 0 || b->floor_from <= b->now))
+        return LP_ERR_INVALID;
     if (!keys_ok(b) || !deny_ok(b) || !settings_ok(&b->settings))
         return LP_ERR_INVALID;
     return 0;
@@ -123,7 +126,7 @@ static void put_settings(struct tok_wr *w, const struct tok_door_settings *s)
 
 static void put_bundle(struct tok_wr *w, const struct tok_bundle *b)
 {
-    tok_wr_map(w, 10 + (b->nonce_len != 0));
+    tok_wr_map(w, 10 + (b->nonce_len != 0) + (b->floor_from != 0));
     tok_wr_uint(w, B_V);
     tok_wr_uint(w, TOK_BUNDLE_VERSION);
     tok_wr_uint(w, B_ISS);
@@ -154,6 +157,10 @@ static void put_bundle(struct tok_wr *w, const struct tok_bundle *b)
     if (b->nonce_len != 0) {
         tok_wr_uint(w, B_NONCE);
         tok_wr_bstr(w, b->nonce, b->nonce_len);
+    }
+    if (b->floor_from != 0) {
+        tok_wr_uint(w, B_FLOOR);
+        tok_wr_int(w, b->floor_from);
     }
 }
 
@@ -311,6 +318,8 @@ static int b_nonce(struct tok_rd *r, void *c)
     return rd_bytes(r, b->nonce, TOK_NONCE_MIN, TOK_NONCE_MAX, &b->nonce_len);
 }
 
+static int b_floor(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_bundle *)c)->floor_from); }
+
 static int b_keys(struct tok_rd *r, void *c)
 {
     struct tok_bundle *b = c;
@@ -350,7 +359,7 @@ static int b_deny(struct tok_rd *r, void *c)
 static const struct field bundle_fields[] = {
     { B_V, 1, b_v }, { B_ISS, 1, b_iss }, { B_DOOR, 1, b_door }, { B_NOW, 1, b_now }, { B_SEQ, 1, b_seq },
     { B_SINCE, 1, b_since }, { B_RESET, 1, b_reset }, { B_KEYS, 1, b_keys }, { B_DENY, 1, b_deny },
-    { B_SETTINGS, 1, b_settings }, { B_NONCE, 0, b_nonce },
+    { B_SETTINGS, 1, b_settings }, { B_NONCE, 0, b_nonce }, { B_FLOOR, 0, b_floor },
 };
 
 int tok_bundle_decode(const uint8_t *in, size_t len, struct tok_bundle *out)

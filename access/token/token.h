@@ -244,6 +244,9 @@ struct tok_bundle {
     struct tok_door_settings settings;
     size_t nonce_len;                   /* 0 (none) or TOK_NONCE_MIN..TOK_NONCE_MAX */
     uint8_t nonce[TOK_NONCE_MAX];
+    int64_t floor_from;                 /* 0, or a floor correction (key 12): the door's time
+                                           floor this bundle lowers to now; only with a nonce,
+                                           and above now */
 };
 
 /* Checks b against the rules above. Returns 0 or LP_ERR_INVALID. */

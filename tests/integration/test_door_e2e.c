@@ -33,6 +33,7 @@
 #include "access/door/door_store.h"
 #include "access/nfc/nfc_ndef.h"
 #include "access/token/token.h"
+#include <sqlite3.h>
 #include "tests/lib/harness.h"
 #include "tests/lib/pn532emu.h"
 
@@ -624,6 +625,52 @@ static void test_server_stopped(void **st)
         if (events_with(reasons[i], 1) < 1) fail_msg("no %s event on the server", reasons[i]);
 }
 
+/* A server clock a day ahead raises the door's floor by one step only (and
+ * the alarm clock_jump); once the server's clock is fixed, its next bundle
+ * carries a signed floor correction for the floor this door reported, bound
+ * to the request's nonce, audited on the server; the door's floor comes back
+ * and its alarm floor_corrected reaches the server. No visit to the door. */
+static int floor_is(void *p) { return door_state().time_floor == *(int64_t *)p; }
+
+static int64_t server_count(const char *sql)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *q = NULL;
+    int64_t v = -1;
+    if (sqlite3_open_v2(S.db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return v;
+}
+
+static int server_has(void *sql) { return server_count(sql) > 0; }
+
+static void test_floor_recovers(void **st)
+{
+    set_clocks(T3 + 30);
+    int64_t want = T3 + 30;
+    assert_true(wait_until(floor_is, &want, 10000));
+    set_door_clock(T3 + 60);
+    hx_set_clock(&S, T3 + 86400);                   /* the server's clock runs a day ahead */
+    want = T3 + 60 + 3600;
+    if (!wait_until(floor_is, &want, 10000)) fail_msg("floor %lld, want %lld", (long long)door_state().time_floor, (long long)want);
+    nap_ms(2500);                                    /* more syncs: the floor does not climb further */
+    assert_true(door_state().time_floor <= T3 + 60 + 3600 + 3);
+    assert_true(wait_until(server_has, "SELECT count(*) FROM door_events WHERE alarm = 'clock_jump'", 10000));
+    hx_set_clock(&S, T3 + 120);                      /* fixed */
+    set_door_clock(T3 + 120);
+    want = T3 + 120;
+    if (!wait_until(floor_is, &want, 10000)) fail_msg("floor %lld, want %lld", (long long)door_state().time_floor, (long long)want);
+    assert_true(server_count("SELECT count(*) FROM audit_log WHERE action = 'floor_correction' AND object_type = 'door'") >= 1);
+    assert_true(wait_until(server_has, "SELECT count(*) FROM door_events WHERE alarm = 'floor_corrected'", 10000));
+    /* Back to normal: later bundles raise the floor with the server's time again. */
+    set_clocks(T3 + 180);
+    want = T3 + 180;
+    assert_true(wait_until(floor_is, &want, 10000));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +680,7 @@ int main(void)
         cmocka_unit_test(test_expired_and_clock_set_back),
         cmocka_unit_test(test_revocation_synced),
         cmocka_unit_test(test_server_stopped),
+        cmocka_unit_test(test_floor_recovers),
     };
     return cmocka_run_group_tests_name("door_e2e", tests, setup, teardown);
 }

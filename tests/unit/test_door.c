@@ -1189,6 +1189,67 @@ static void test_bundle_check(void **st)
     free(msg);
 }
 
+/* A floor correction (key 12) is taken only when it names the floor this
+ * request reported and echoes this request's nonce: a recorded correction
+ * replayed to a later request, or one for another floor, is refused like any
+ * bundle below the floor. A bundle far ahead raises the floor by one step. */
+static void test_floor_correction(void **st)
+{
+    struct tok_bundle b, out;
+    struct tok_trust_key tk;
+    const int64_t bogus = T0 + 86400;                          /* the floor a server a day ahead left */
+    bundle_base(&b, &tk, T0, 9, 4);
+    b.nonce_len = 16;
+    memset(b.nonce, 0x5A, 16);
+    b.floor_from = bogus;
+    struct door_sync_req req = { .door_id = DOOR_ID, .since = 4, .nonce_len = 16, .floor = bogus };
+    memset(req.nonce, 0x5A, 16);
+    struct tok_key key = site_key();
+    size_t len = 0;
+    uint8_t *msg = mkbundle(&b, 0, &len);
+    assert_int_equal(door_bundle_check(msg, len, &key, 1, &req, &out), 0);
+    assert_int_equal(out.floor_from, bogus);
+    int lower = 0, capped = 0;
+    assert_int_equal(door_bundle_floor(&out, &req, T0 + 5, 3600, &lower, &capped), T0);
+    assert_true(lower);
+    assert_false(capped);
+    tok_bundle_clear(&out);
+    struct door_sync_req r2 = req;                             /* replayed to a later request */
+    r2.nonce[3] ^= 1;
+    assert_int_equal(door_bundle_check(msg, len, &key, 1, &r2, &out), LP_ERR_INVALID);
+    r2 = req;                                                  /* a floor it does not name */
+    r2.floor = bogus + 1;
+    assert_int_equal(door_bundle_check(msg, len, &key, 1, &r2, &out), LP_ERR_STATE);
+    free(msg);
+    /* Without a nonce a correction cannot even be encoded, nor one that raises. */
+    b.nonce_len = 0;
+    uint8_t *raw = NULL;
+    size_t rl = 0;
+    assert_int_equal(tok_bundle_encode(&b, &raw, &rl), LP_ERR_INVALID);
+    b.nonce_len = 16;
+    b.floor_from = T0 - 1;
+    assert_int_equal(tok_bundle_encode(&b, &raw, &rl), LP_ERR_INVALID);
+    /* The step: a bundle a day ahead of the door raises the floor by floor_step. */
+    b.floor_from = 0;
+    b.now = T0 + 86400;
+    req.floor = T0 - 600;
+    assert_int_equal(door_bundle_floor(&b, &req, T0, 3600, &lower, &capped), T0 + 3600);
+    assert_true(capped);
+    assert_false(lower);
+    req.floor = T0 + 3600;                                      /* the next sync: no ratchet */
+    assert_int_equal(door_bundle_floor(&b, &req, T0 + 1, 3600, &lower, &capped), T0 + 3601);
+    req.floor = T0 + 7200;                                      /* a clock far below the floor: from the floor */
+    assert_int_equal(door_bundle_floor(&b, &req, T0, 3600, &lower, &capped), T0 + 10800);
+    b.now = T0 + 1800;                                          /* within the step: as it is */
+    req.floor = T0 - 600;
+    assert_int_equal(door_bundle_floor(&b, &req, T0, 3600, &lower, &capped), T0 + 1800);
+    assert_false(capped);
+    req.floor = 0;                                              /* a first bundle sets the floor freely */
+    b.now = T0 + 86400 * 30;
+    assert_int_equal(door_bundle_floor(&b, &req, T0, 3600, &lower, &capped), T0 + 86400 * 30);
+    assert_false(capped);
+}
+
 /* ---- an in-process server: sync, events, pass keys ---- */
 
 static const char tls_cert_a[] =
@@ -2139,6 +2200,7 @@ int main(void)
         cmocka_unit_test(test_json_batch_and_acks),
         cmocka_unit_test(test_json_pass_keys),
         cmocka_unit_test(test_bundle_check),
+        cmocka_unit_test(test_floor_correction),
         cmocka_unit_test(test_sync_http),
         cmocka_unit_test(test_upload_http),
         cmocka_unit_test(test_tls),

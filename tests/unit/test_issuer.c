@@ -465,7 +465,7 @@ static void test_sync_bundle(void **st)
     snprintf(dup.name, sizeof dup.name, "bad name");
     assert_int_equal(iss_door_add(db, &T, &dup, key, sizeof key, &f), LP_ERR_INVALID);
     randombytes_buf(nonce, sizeof nonce);
-    assert_int_equal(iss_door_sync(db, d.id, 0, nonce, sizeof nonce, NOW, &msg, &len), 0);
+    assert_int_equal(iss_door_sync(db, d.id, 0, 0, nonce, sizeof nonce, NOW, &msg, &len), 0);
     size_t nk = trusted(keys, TOK_BUNDLE_KEYS_MAX);
     assert_int_equal(tok_sign1_open(msg, len, keys, nk, &payload, &plen, &why), 0);
     assert_int_equal(tok_bundle_decode(payload, plen, &b), 0);
@@ -480,9 +480,9 @@ static void test_sync_bundle(void **st)
     assert_int_equal(tok_sign1_open(msg, len, &keys[0], 1, &payload, &plen, &why), 0);
     tok_bundle_clear(&b);
     free(msg);
-    assert_int_equal(iss_door_sync(db, 9999, 0, NULL, 0, NOW, &msg, &len), LP_ERR_NOTFOUND);
-    assert_int_equal(iss_door_sync(db, d.id, -1, NULL, 0, NOW, &msg, &len), LP_ERR_INVALID);
-    assert_int_equal(iss_door_sync(db, d.id, 0, nonce, 4, NOW, &msg, &len), LP_ERR_INVALID);
+    assert_int_equal(iss_door_sync(db, 9999, 0, 0, NULL, 0, NOW, &msg, &len), LP_ERR_NOTFOUND);
+    assert_int_equal(iss_door_sync(db, d.id, -1, 0, NULL, 0, NOW, &msg, &len), LP_ERR_INVALID);
+    assert_int_equal(iss_door_sync(db, d.id, 0, 0, nonce, 4, NOW, &msg, &len), LP_ERR_INVALID);
     iss_door got;
     assert_int_equal(iss_door_get(db, d.id, &got), 0);
     assert_int_equal(got.last_seen_at, NOW);

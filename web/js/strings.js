@@ -21,6 +21,8 @@ export const STRINGS = {
   'reason.unknown': ['Unknown reason ({code})', 'Onbekende reden ({code})'],
   'alarm.sync_stale': ['No synchronisation for too long: staff only', 'Te lang niet gesynchroniseerd: alleen medewerkers'],
   'alarm.sync_unverified': ['A synchronisation could not be verified', 'Een synchronisatie kon niet worden gecontroleerd'],
+  'alarm.clock_jump': ["The server's time was far ahead of the door's: its time floor rose by one step only", 'De tijd van de server liep ver voor op die van de deur: de tijdsgrens steeg maar één stap'],
+  'alarm.floor_corrected': ["The server corrected the door's time floor after its own clock was fixed", 'De server heeft de tijdsgrens van de deur gecorrigeerd nadat zijn eigen klok was hersteld'],
   'alarm.reader_offline': ['The card reader does not answer', 'De kaartlezer reageert niet'],
   'alarm.reader_hang': ['The card reader hung and was restarted', 'De kaartlezer hing en is herstart'],
   'alarm.forced_open': ['The door was forced open', 'De deur is opengeforceerd'],
