@@ -12,7 +12,7 @@
 
 typedef struct obx_msg { int64_t id, created_at; char kind[32]; char recipient[255]; char subject[201]; char body[2001]; int attempts; } obx_msg;
 
-#define OBX_MAX_ATTEMPTS 10
+#define OBX_MAX_ATTEMPTS 16       /* the last about 44 hours after the first */
 #define OBX_RETRY_FIRST 60        /* seconds after the first failed attempt */
 #define OBX_RETRY_MAX 21600       /* the longest wait between attempts */
 
