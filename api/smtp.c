@@ -77,9 +77,10 @@ static int message_stage(CURLcode rc, const char *errbuf)
     return rc == CURLE_SEND_ERROR && (!strncmp(errbuf, "RCPT failed", 11) || !strncmp(errbuf, "DATA failed", 11));
 }
 
-static void set_options(CURL *c, const smtp_config *cf, struct curl_slist *rcpt, struct upload *u, char *from)
+static void set_options(CURL *c, const smtp_config *cf, struct curl_slist *rcpt, struct upload *u, char *from,
+                        const char *url)
 {
-    curl_easy_setopt(c, CURLOPT_URL, cf->url);
+    curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)cf->timeout);
@@ -103,8 +104,10 @@ static void set_options(CURL *c, const smtp_config *cf, struct curl_slist *rcpt,
 enum smtp_result smtp_send(const smtp_config *cf, const char *to, const char *msg, size_t len, char *err,
                            size_t errlen)
 {
-    char from[300], rcpt_addr[300], errbuf[CURL_ERROR_SIZE] = "", last[128] = "";
+    char from[300], rcpt_addr[300], url[800], errbuf[CURL_ERROR_SIZE] = "", last[128] = "";
     struct upload u = { msg, len };
+    const char *domain = strchr(cf->from, '@');
+    snprintf(url, sizeof url, "%s/%s", cf->url, domain ? domain + 1 : "localhost");   /* the path is EHLO's name */
     snprintf(from, sizeof from, "<%s>", cf->from);
     snprintf(rcpt_addr, sizeof rcpt_addr, "<%s>", to);
     CURL *c = curl_easy_init();
@@ -115,7 +118,7 @@ enum smtp_result smtp_send(const smtp_config *cf, const char *to, const char *ms
         snprintf(err, errlen, "out of memory");
         return SMTP_DOWN;
     }
-    set_options(c, cf, rcpt, &u, from);
+    set_options(c, cf, rcpt, &u, from, url);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
     curl_easy_setopt(c, CURLOPT_DEBUGDATA, last);

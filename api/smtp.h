@@ -4,7 +4,8 @@
  * nothing is sent), or smtp://localhost:25 in plain text for a local MTA
  * (plain is allowed only towards a loopback host). The certificate and
  * host name are always verified, against the system's CAs or smtp_ca_file.
- * AUTH (PLAIN or LOGIN, as the server offers) when a user is set. The
+ * AUTH (PLAIN or LOGIN, as the server offers) when a user is set. EHLO
+ * names the domain of the sender's address. The
  * password is held in memory only, never logged or put in an error text. */
 #ifndef LP_SMTP_H
 #define LP_SMTP_H

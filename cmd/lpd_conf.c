@@ -77,11 +77,13 @@ static int proxies(lpd_settings *s, const char *v)
 }
 
 /* An e-mail address as the From: of outgoing mail: local@domain, printable
- * ASCII, no spaces or brackets. */
+ * ASCII, no spaces or brackets; the domain (also EHLO's name and the
+ * Message-ID's right side) letters, digits, dots and hyphens. */
 static int address(char *dst, size_t cap, const char *v)
 {
     const char *at = strchr(v, '@');
     if (!at || at == v || !at[1] || strchr(at + 1, '@')) return -1;
+    if (strspn(at + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(at + 1)) return -1;
     for (const unsigned char *p = (const unsigned char *)v; *p; p++)
         if (*p <= ' ' || *p > '~' || strchr("<>()[],;:\"\\", *p)) return -1;
     return text(dst, cap, v);

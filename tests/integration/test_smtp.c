@@ -207,6 +207,7 @@ static void check_arrived(hx_server *s, ss_sink *k, const char *rcpt, const char
     json_t *meta = ss_meta(k, n);
     assert_non_null(meta);
     assert_string_equal(jstr(meta, "mail_from"), FROM);
+    assert_string_equal(jstr(meta, "helo"), "medtechfactory.example");
     json_t *p = json_object_get(meta, "parsed");
     assert_string_equal(jstr(p, "subject"), subject);
     assert_string_equal(jstr(p, "content_type"), "multipart/alternative");
@@ -504,6 +505,7 @@ static void test_check_config(void **st)
         { "smtp_url = smtp://user@mail.mtf.example:587\n", "labpassd.conf:1: smtp_url" },
         { "smtp_url = smtp://mail.mtf.example:0\n", "labpassd.conf:1: smtp_url" },
         { "\nsmtp_from = Lab <labpass@mtf.example>\n", "labpassd.conf:2: smtp_from" },
+        { "smtp_from = labpass@mtf.example/x\n", "labpassd.conf:1: smtp_from" },
         { "smtp_timeout = 0\n", "labpassd.conf:1: smtp_timeout" },
         { "smtp_password_file = /nonexistent/labpass-password\n", "labpassd.conf:1: smtp_password_file" },
         { "smtp_ca_file = /nonexistent/ca.pem\n", "labpassd.conf:1: smtp_ca_file" },

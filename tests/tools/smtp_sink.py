@@ -5,7 +5,7 @@ port, and writes the port to DIR/port once it accepts connections.
 
 Every message accepted is written as DIR/msg-N.eml, the raw bytes as the
 client sent them (after SMTP's dot-unstuffing), and DIR/msg-N.json: the
-envelope, whether TLS was on, who authenticated, and what Python's email
+EHLO name, the envelope, whether TLS was on, who authenticated, and what Python's email
 parser reads from the message (the decoded subject, the text of each part).
 N counts from 1 on after the files already there, so a restarted sink adds.
 
@@ -71,7 +71,7 @@ class Handler:
         raw = envelope.original_content
         with open(base + ".eml.tmp", "wb") as f:
             f.write(raw)
-        meta = {"mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos, "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
+        meta = {"helo": session.host_name, "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos, "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
                 "auth": session.auth_data.login.decode() if session.auth_data else None, "parsed": parsed(raw)}
         with open(base + ".json.tmp", "w", encoding="utf-8") as f:
             json.dump(meta, f, ensure_ascii=False)
