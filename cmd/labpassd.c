@@ -206,6 +206,14 @@ static int settings(int argc, char **argv, lpd_settings *s, const char **conf, i
     return 0;
 }
 
+static int smtp_changed(const lpd_settings *a, const lpd_settings *b)
+{
+    return strcmp(a->smtp_url, b->smtp_url) || strcmp(a->smtp_user, b->smtp_user) ||
+           strcmp(a->smtp_password_file, b->smtp_password_file) || strcmp(a->smtp_from, b->smtp_from) ||
+           strcmp(a->smtp_ca_file, b->smtp_ca_file) || a->smtp_timeout != b->smtp_timeout ||
+           a->smtp_starttls != b->smtp_starttls;
+}
+
 /* SIGHUP: reads the file again; the log level applies now, the rest at the
  * next start (each such change is named in the log). */
 static void reload(const char *conf, const lpd_settings *cur)
@@ -217,8 +225,7 @@ static void reload(const char *conf, const lpd_settings *cur)
     if (lpd_load(&n, conf, err, sizeof err) != 0) { log_error("labpassd", "SIGHUP: %s; nothing changed", err); return; }
     log_warn("labpassd", "SIGHUP: %s read again; log_level = %s", conf, log_level_name((enum log_level)n.log_level));
     log_set_level((enum log_level)n.log_level);
-    if (strcmp(n.notify, cur->notify) || strcmp(n.smtp_url, cur->smtp_url) || strcmp(n.smtp_from, cur->smtp_from) ||
-        strcmp(n.smtp_user, cur->smtp_user) || n.cfg.max_connections != cur->cfg.max_connections ||
+    if (strcmp(n.notify, cur->notify) || smtp_changed(&n, cur) || n.cfg.max_connections != cur->cfg.max_connections ||
         n.cfg.request_timeout != cur->cfg.request_timeout || n.sweep_interval != cur->sweep_interval)
         log_warn("labpassd", "SIGHUP: other changed settings apply at the next start");
 }
@@ -250,6 +257,10 @@ int main(int argc, char **argv)
     int rc = settings(argc, argv, &opts, &conf, &check);
     if (rc) return rc < 0 ? 0 : rc;
     if (check) {
+        char pw[256], err[700];
+        int bad = lpd_smtp_password(&opts, pw, sizeof pw, err, sizeof err);   /* its content is checked, not shown */
+        sodium_memzero(pw, sizeof pw);
+        if (bad) { fprintf(stderr, "labpassd: %s\n", err); return 2; }
         if (conf) printf("# %s\n", conf);
         lpd_print(&opts, stdout);
         return 0;

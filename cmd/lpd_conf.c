@@ -203,7 +203,14 @@ int lpd_smtp_password(const lpd_settings *s, char *out, size_t len, char *err, s
     out[0] = '\0';
     if (!s->smtp_password_file[0]) return 0;
     FILE *f = fopen(s->smtp_password_file, "r");
+    struct stat st;
     if (!f) { snprintf(err, errlen, "smtp_password_file: %s: %s", s->smtp_password_file, strerror(errno)); return -1; }
+    if (fstat(fileno(f), &st) != 0 || (st.st_mode & S_IRWXO)) {
+        fclose(f);
+        snprintf(err, errlen, "smtp_password_file: %s must not be open to other users (chmod 600 or 640)",
+                 s->smtp_password_file);
+        return -1;
+    }
     size_t n = fread(out, 1, len - 1, f);
     int more = fgetc(f) != EOF;
     fclose(f);

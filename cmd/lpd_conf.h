@@ -42,7 +42,8 @@ int lpd_load(lpd_settings *s, const char *path, char *err, size_t errlen);
 int lpd_check(const lpd_settings *s, char *err, size_t errlen);
 /* Reads the SMTP password from smtp_password_file into out (at most len - 1
  * bytes, one trailing line break dropped; "" when no file is set). 0, or -1
- * with a message in err (never the password). The caller wipes out. */
+ * with a message in err (never the password): a file others may read, an
+ * empty one, or more than one line. The caller wipes out. */
 int lpd_smtp_password(const lpd_settings *s, char *out, size_t len, char *err, size_t errlen);
 /* The effective settings, one "key = value" line each (secrets: none are
  * settings; the key file and the SMTP password file are named, not read). */

@@ -525,6 +525,20 @@ static void test_check_config(void **st)
     assert_non_null(strstr(out, "smtp_starttls = yes\n"));
     assert_non_null(strstr(out, "smtp_timeout = 20\n"));
     assert_null(strstr(out, "not-shown-anywhere"));
+    /* the password file's content is checked, and who may read it */
+    char empty[192], open_pw[192];
+    path_in(empty, sizeof empty, "empty-password");
+    write_file(empty, "\n");
+    snprintf(text, sizeof text, "smtp_user = labpass\nsmtp_password_file = %s\n", empty);
+    assert_int_equal(check_config(text, out, sizeof out), 2);
+    assert_non_null(strstr(out, "one line"));
+    path_in(open_pw, sizeof open_pw, "open-password");
+    write_file(open_pw, "visible-to-all\n");
+    chmod(open_pw, 0644);
+    snprintf(text, sizeof text, "smtp_user = labpass\nsmtp_password_file = %s\n", open_pw);
+    assert_int_equal(check_config(text, out, sizeof out), 2);
+    assert_non_null(strstr(out, "other users"));
+    assert_null(strstr(out, "visible-to-all"));
     assert_int_equal(check_config("notify = smtp\nsmtp_url = smtp://localhost:25\nsmtp_starttls = no\n"
                                   "smtp_from = labpass@localhost\n", out, sizeof out), 0);
 }
