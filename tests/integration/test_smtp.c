@@ -33,6 +33,18 @@
 #define QUAL "Biologische veiligheid \xE2\x80\x93 ML-1 \xC3\xA9\xC3\xA9n keer"
 
 static char g_dir[128];   /* certificates and password files of the suite */
+static ss_sink K, T;      /* the sinks of a test */
+static hx_server S;       /* its labpassd */
+
+/* After each test, passed or failed: every process it started is stopped. */
+static int stop_all(void **st)
+{
+    int rc = S.pid > 0 ? hx_stop(&S) : 0;
+    ss_cleanup(&K);
+    ss_cleanup(&T);
+    memset(&S, 0, sizeof S);
+    return rc == 0 ? 0 : -1;
+}
 
 static int setup(void **st)
 {
@@ -226,48 +238,46 @@ static void check_arrived(hx_server *s, ss_sink *k, const char *rcpt, const char
  * text to a local MTA: every message arrives once, exactly as built. */
 static void test_delivered_as_built(void **st)
 {
-    ss_sink k = { 0 };
-    hx_server s;
     char url[64];
-    assert_int_equal(ss_start(&k, 0, NULL), 0);
-    snprintf(url, sizeof url, "smtp://127.0.0.1:%d", k.port);
-    start_lpd(&s, url, (const char *const[]){ "--smtp-starttls", "no", NULL });
-    char *staff = hx_login(&s, DEMO_STAFF), *admin = hx_login(&s, DEMO_ADMIN_A), *member = hx_login(&s, DEMO_MEMBER_A);
-    add_member(&s, admin, "zeeen@novacell.example");
+    assert_int_equal(ss_start(&K, 0, NULL), 0);
+    snprintf(url, sizeof url, "smtp://127.0.0.1:%d", K.port);
+    start_lpd(&S, url, (const char *const[]){ "--smtp-starttls", "no", NULL });
+    char *staff = hx_login(&S, DEMO_STAFF), *admin = hx_login(&S, DEMO_ADMIN_A), *member = hx_login(&S, DEMO_MEMBER_A);
+    add_member(&S, admin, "zeeen@novacell.example");
     char body[200];
     hx_resp r;
     snprintf(body, sizeof body, "{\"name\":\"%s\",\"validity_days\":365}", QUAL);
-    hx_req(&s, "POST", "/api/v1/qualifications", staff, body, NULL, &r);
+    hx_req(&S, "POST", "/api/v1/qualifications", staff, body, NULL, &r);
     assert_int_equal(r.status, 201);
     char path[80];
     snprintf(path, sizeof path, "/api/v1/qualifications/%lld/requests", (long long)jint(r.json, "id"));
     hx_free(&r);
-    assert_int_equal(hx_status(&s, "POST", path, member, "{\"note\":\"Graag <snel> & \\\"veilig\\\"\"}"), 201);
-    int staff_mails = mb_count(&s, "training_requested");
+    assert_int_equal(hx_status(&S, "POST", path, member, "{\"note\":\"Graag <snel> & \\\"veilig\\\"\"}"), 201);
+    int staff_mails = mb_count(&S, "training_requested");
     assert_true(staff_mails >= 1);
-    run_outbox(&s, staff);
-    assert_int_equal(ss_wait(&k, 1 + staff_mails, 5000), 0);
-    assert_int_equal(ss_count(&k), 1 + staff_mails);
-    json_t *e = outbox_entry(&s, staff, "zeeen@novacell.example");
+    run_outbox(&S, staff);
+    assert_int_equal(ss_wait(&K, 1 + staff_mails, 5000), 0);
+    assert_int_equal(ss_count(&K), 1 + staff_mails);
+    json_t *e = outbox_entry(&S, staff, "zeeen@novacell.example");
     assert_string_equal(jstr(e, "status"), "sent");
     assert_int_equal(jint(e, "attempts"), 1);
     assert_int_equal(jtime(e, "sent_at"), hx_test_epoch());
     assert_true(json_is_null(json_object_get(e, "next_attempt_at")));
-    check_arrived(&s, &k, "zeeen@novacell.example", "setup_link", jint(e, "id"));
+    check_arrived(&S, &K, "zeeen@novacell.example", "setup_link", jint(e, "id"));
     json_decref(e);
-    e = outbox_entry(&s, staff, "staff@medtechfactory.example");
+    e = outbox_entry(&S, staff, "staff@medtechfactory.example");
     assert_string_equal(jstr(e, "subject"), "Training request: " QUAL);
-    check_arrived(&s, &k, "staff@medtechfactory.example", "training_requested", jint(e, "id"));
+    check_arrived(&S, &K, "staff@medtechfactory.example", "training_requested", jint(e, "id"));
     json_decref(e);
     /* the non-ASCII subject travels as encoded-words */
-    char *raw = ss_raw(&k, sink_find(&k, "staff@medtechfactory.example"), NULL);
+    char *raw = ss_raw(&K, sink_find(&K, "staff@medtechfactory.example"), NULL);
     assert_non_null(strstr(raw, "\r\nSubject: =?UTF-8?B?"));
     free(raw);
-    run_outbox(&s, staff);   /* nothing is sent twice */
-    assert_int_equal(ss_count(&k), 1 + staff_mails);
+    run_outbox(&S, staff);   /* nothing is sent twice */
+    assert_int_equal(ss_count(&K), 1 + staff_mails);
     free(staff); free(admin); free(member);
-    assert_int_equal(hx_stop(&s), 0);
-    ss_cleanup(&k);
+    assert_int_equal(hx_stop(&S), 0);
+    ss_cleanup(&K);
 }
 
 /* Down, then refusing for now, then back: pending with the attempts,
@@ -275,20 +285,18 @@ static void test_delivered_as_built(void **st)
  * delivered once. A 5xx to one recipient fails that message only. */
 static void test_retries_until_delivered(void **st)
 {
-    ss_sink k = { 0 };
-    hx_server s;
     char url[64];
     int port = ss_free_port();
     int64_t t0 = hx_test_epoch();
     assert_true(port > 0);
     snprintf(url, sizeof url, "smtp://127.0.0.1:%d", port);
-    start_lpd(&s, url, (const char *const[]){ "--smtp-starttls", "no", NULL });
-    char *staff = hx_login(&s, DEMO_STAFF), *admin = hx_login(&s, DEMO_ADMIN_A);
-    add_member(&s, admin, "first@novacell.example");
-    add_member(&s, admin, "second@novacell.example");
+    start_lpd(&S, url, (const char *const[]){ "--smtp-starttls", "no", NULL });
+    char *staff = hx_login(&S, DEMO_STAFF), *admin = hx_login(&S, DEMO_ADMIN_A);
+    add_member(&S, admin, "first@novacell.example");
+    add_member(&S, admin, "second@novacell.example");
     /* nobody listens: one attempt, then the round stops */
-    run_outbox(&s, staff);
-    json_t *a = outbox_entry(&s, staff, "first@novacell.example"), *b = outbox_entry(&s, staff, "second@novacell.example");
+    run_outbox(&S, staff);
+    json_t *a = outbox_entry(&S, staff, "first@novacell.example"), *b = outbox_entry(&S, staff, "second@novacell.example");
     assert_string_equal(jstr(a, "status"), "pending");
     assert_int_equal(jint(a, "attempts"), 1);
     assert_true(strlen(jstr(a, "last_error")) > 0);
@@ -297,32 +305,32 @@ static void test_retries_until_delivered(void **st)
     assert_int_equal(jint(b, "attempts"), 0);
     assert_int_equal(jtime(b, "next_attempt_at"), t0);
     json_decref(a); json_decref(b);
-    run_outbox(&s, staff);   /* the second is due, the first is not */
-    run_outbox(&s, staff);
-    a = outbox_entry(&s, staff, "first@novacell.example");
-    b = outbox_entry(&s, staff, "second@novacell.example");
+    run_outbox(&S, staff);   /* the second is due, the first is not */
+    run_outbox(&S, staff);
+    a = outbox_entry(&S, staff, "first@novacell.example");
+    b = outbox_entry(&S, staff, "second@novacell.example");
     assert_int_equal(jint(a, "attempts"), 1);
     assert_int_equal(jint(b, "attempts"), 1);
     json_decref(a); json_decref(b);
     /* the server is back but refuses for now (451) */
-    assert_int_equal(ss_start(&k, port, NULL), 0);
-    ss_mode(&k, "451");
-    hx_set_clock(&s, t0 + 60);
-    run_outbox(&s, staff);
-    a = outbox_entry(&s, staff, "first@novacell.example");
+    assert_int_equal(ss_start(&K, port, NULL), 0);
+    ss_mode(&K, "451");
+    hx_set_clock(&S, t0 + 60);
+    run_outbox(&S, staff);
+    a = outbox_entry(&S, staff, "first@novacell.example");
     assert_string_equal(jstr(a, "status"), "pending");
     assert_int_equal(jint(a, "attempts"), 2);
     assert_non_null(strstr(jstr(a, "last_error"), "451"));
     assert_int_equal(jtime(a, "next_attempt_at"), t0 + 60 + 120);
     json_decref(a);
-    assert_int_equal(ss_count(&k), 0);
+    assert_int_equal(ss_count(&K), 0);
     /* accepting again, but not the second address (550: refused for good) */
-    ss_mode(&k, "550 second@novacell.example");
-    hx_set_clock(&s, t0 + 180);
-    run_outbox(&s, staff);
-    assert_int_equal(ss_wait(&k, 1, 5000), 0);
-    a = outbox_entry(&s, staff, "first@novacell.example");
-    b = outbox_entry(&s, staff, "second@novacell.example");
+    ss_mode(&K, "550 second@novacell.example");
+    hx_set_clock(&S, t0 + 180);
+    run_outbox(&S, staff);
+    assert_int_equal(ss_wait(&K, 1, 5000), 0);
+    a = outbox_entry(&S, staff, "first@novacell.example");
+    b = outbox_entry(&S, staff, "second@novacell.example");
     assert_string_equal(jstr(a, "status"), "sent");
     assert_int_equal(jint(a, "attempts"), 3);
     assert_string_equal(jstr(a, "last_error"), "");
@@ -333,77 +341,73 @@ static void test_retries_until_delivered(void **st)
     assert_true(json_is_null(json_object_get(b, "next_attempt_at")));
     json_decref(a); json_decref(b);
     /* a day later nothing more is tried or sent */
-    ss_mode(&k, "");
-    hx_set_clock(&s, t0 + 86400);
+    ss_mode(&K, "");
+    hx_set_clock(&S, t0 + 86400);
     free(staff);
-    staff = hx_login(&s, DEMO_STAFF);   /* the session of a day ago has ended */
-    run_outbox(&s, staff);
-    b = outbox_entry(&s, staff, "second@novacell.example");
+    staff = hx_login(&S, DEMO_STAFF);   /* the session of a day ago has ended */
+    run_outbox(&S, staff);
+    b = outbox_entry(&S, staff, "second@novacell.example");
     assert_int_equal(jint(b, "attempts"), 3);
     json_decref(b);
-    assert_int_equal(ss_count(&k), 1);
-    assert_int_equal(sink_find(&k, "first@novacell.example"), 1);
+    assert_int_equal(ss_count(&K), 1);
+    assert_int_equal(sink_find(&K, "first@novacell.example"), 1);
     free(staff); free(admin);
-    assert_int_equal(hx_stop(&s), 0);
-    ss_cleanup(&k);
+    assert_int_equal(hx_stop(&S), 0);
+    ss_cleanup(&K);
 }
 
 /* STARTTLS required, AUTH, a private CA: delivered over TLS as the user;
  * the password is in no log and no printout. */
 static void test_starttls_auth(void **st)
 {
-    ss_sink k = { 0 };
-    hx_server s;
     char url[64], cert[192], key[192], pw[192];
     path_in(cert, sizeof cert, "cert.pem");
     path_in(key, sizeof key, "key.pem");
     path_in(pw, sizeof pw, "password");
     write_file(pw, "s3cret-Pa55word\n");
-    assert_int_equal(ss_start(&k, 0, (const char *const[]){ "--tls", cert, key, "--auth", "labpass:s3cret-Pa55word", NULL }), 0);
-    snprintf(url, sizeof url, "smtp://127.0.0.1:%d", k.port);
-    start_lpd(&s, url, (const char *const[]){ "--smtp-ca-file", cert, "--smtp-user", "labpass", "--smtp-password-file",
+    assert_int_equal(ss_start(&K, 0, (const char *const[]){ "--tls", cert, key, "--auth", "labpass:s3cret-Pa55word", NULL }), 0);
+    snprintf(url, sizeof url, "smtp://127.0.0.1:%d", K.port);
+    start_lpd(&S, url, (const char *const[]){ "--smtp-ca-file", cert, "--smtp-user", "labpass", "--smtp-password-file",
                                                pw, "--log-level", "debug", NULL });
-    char *staff = hx_login(&s, DEMO_STAFF), *admin = hx_login(&s, DEMO_ADMIN_A);
-    add_member(&s, admin, "tls@novacell.example");
-    run_outbox(&s, staff);
-    assert_int_equal(ss_wait(&k, 1, 5000), 0);
-    json_t *meta = ss_meta(&k, 1);
+    char *staff = hx_login(&S, DEMO_STAFF), *admin = hx_login(&S, DEMO_ADMIN_A);
+    add_member(&S, admin, "tls@novacell.example");
+    run_outbox(&S, staff);
+    assert_int_equal(ss_wait(&K, 1, 5000), 0);
+    json_t *meta = ss_meta(&K, 1);
     assert_true(json_is_true(json_object_get(meta, "tls")));
     assert_string_equal(jstr(meta, "auth"), "labpass");
     json_decref(meta);
-    json_t *e = outbox_entry(&s, staff, "tls@novacell.example");
+    json_t *e = outbox_entry(&S, staff, "tls@novacell.example");
     assert_string_equal(jstr(e, "status"), "sent");
-    check_arrived(&s, &k, "tls@novacell.example", "setup_link", jint(e, "id"));
+    check_arrived(&S, &K, "tls@novacell.example", "setup_link", jint(e, "id"));
     json_decref(e);
     free(staff); free(admin);
     char cmd[400];
-    snprintf(cmd, sizeof cmd, "grep -q 's3cret-Pa55word' '%s/stderr' '%s/stdout'", s.dir, s.dir);
+    snprintf(cmd, sizeof cmd, "grep -q 's3cret-Pa55word' '%s/stderr' '%s/stdout'", S.dir, S.dir);
     assert_int_not_equal(system(cmd), 0);
-    assert_int_equal(hx_stop(&s), 0);
-    ss_cleanup(&k);
+    assert_int_equal(hx_stop(&S), 0);
+    ss_cleanup(&K);
 }
 
 /* smtps (TLS from the first byte, port 465 style). */
 static void test_smtps(void **st)
 {
-    ss_sink k = { 0 };
-    hx_server s;
     char url[64], cert[192], key[192];
     path_in(cert, sizeof cert, "cert.pem");
     path_in(key, sizeof key, "key.pem");
-    assert_int_equal(ss_start(&k, 0, (const char *const[]){ "--tls", cert, key, "--smtps", NULL }), 0);
-    snprintf(url, sizeof url, "smtps://127.0.0.1:%d", k.port);
-    start_lpd(&s, url, (const char *const[]){ "--smtp-ca-file", cert, NULL });
-    char *staff = hx_login(&s, DEMO_STAFF), *admin = hx_login(&s, DEMO_ADMIN_A);
-    add_member(&s, admin, "smtps@novacell.example");
-    run_outbox(&s, staff);
-    assert_int_equal(ss_wait(&k, 1, 5000), 0);
-    json_t *meta = ss_meta(&k, 1);
+    assert_int_equal(ss_start(&K, 0, (const char *const[]){ "--tls", cert, key, "--smtps", NULL }), 0);
+    snprintf(url, sizeof url, "smtps://127.0.0.1:%d", K.port);
+    start_lpd(&S, url, (const char *const[]){ "--smtp-ca-file", cert, NULL });
+    char *staff = hx_login(&S, DEMO_STAFF), *admin = hx_login(&S, DEMO_ADMIN_A);
+    add_member(&S, admin, "smtps@novacell.example");
+    run_outbox(&S, staff);
+    assert_int_equal(ss_wait(&K, 1, 5000), 0);
+    json_t *meta = ss_meta(&K, 1);
     assert_true(json_is_true(json_object_get(meta, "tls")));
     json_decref(meta);
     free(staff); free(admin);
-    assert_int_equal(hx_stop(&s), 0);
-    ss_cleanup(&k);
+    assert_int_equal(hx_stop(&S), 0);
+    ss_cleanup(&K);
 }
 
 /* ---- the client alone: what each refusal becomes --------------------------- */
@@ -419,49 +423,47 @@ static enum smtp_result send_to(const smtp_config *c, char *err, size_t len)
 /* libcurl does the dot-stuffing: lines of dots arrive as written. */
 static void test_client_dot_stuffing(void **st)
 {
-    ss_sink k = { 0 };
     smtp_config c = { .from = "a@example.org", .timeout = 10, .starttls = 0 };
     char err[200];
-    assert_int_equal(ss_start(&k, 0, NULL), 0);
-    snprintf(c.url, sizeof c.url, "smtp://127.0.0.1:%d", k.port);
+    assert_int_equal(ss_start(&K, 0, NULL), 0);
+    snprintf(c.url, sizeof c.url, "smtp://127.0.0.1:%d", K.port);
     assert_int_equal(send_to(&c, err, sizeof err), SMTP_SENT);
-    assert_int_equal(ss_wait(&k, 1, 5000), 0);
+    assert_int_equal(ss_wait(&K, 1, 5000), 0);
     size_t len = 0;
-    char *raw = ss_raw(&k, 1, &len);
+    char *raw = ss_raw(&K, 1, &len);
     assert_int_equal(len, strlen(DOTS));
     assert_memory_equal(raw, DOTS, len);
     free(raw);
-    ss_cleanup(&k);
+    ss_cleanup(&K);
 }
 
 static void test_client_results(void **st)
 {
-    ss_sink k = { 0 }, tls = { 0 };
     smtp_config c = { .from = "a@example.org", .timeout = 10, .starttls = 0 };
     char err[200], cert[192], key[192];
-    assert_int_equal(ss_start(&k, 0, NULL), 0);
-    snprintf(c.url, sizeof c.url, "smtp://127.0.0.1:%d", k.port);
-    ss_mode(&k, "451");
+    assert_int_equal(ss_start(&K, 0, NULL), 0);
+    snprintf(c.url, sizeof c.url, "smtp://127.0.0.1:%d", K.port);
+    ss_mode(&K, "451");
     assert_int_equal(send_to(&c, err, sizeof err), SMTP_LATER);
     assert_non_null(strstr(err, "451"));
-    ss_mode(&k, "550 b@example.org");
+    ss_mode(&K, "550 b@example.org");
     assert_int_equal(send_to(&c, err, sizeof err), SMTP_REFUSED);
     assert_non_null(strstr(err, "550"));
     /* STARTTLS required and not offered: nothing goes out in plain text */
-    ss_mode(&k, "");
+    ss_mode(&K, "");
     c.starttls = 1;
     assert_int_equal(send_to(&c, err, sizeof err), SMTP_DOWN);
     assert_non_null(strstr(err, "STARTTLS"));
-    assert_int_equal(ss_count(&k), 0);
-    int port = k.port;
-    ss_cleanup(&k);
+    assert_int_equal(ss_count(&K), 0);
+    int port = K.port;
+    ss_cleanup(&K);
     snprintf(c.url, sizeof c.url, "smtp://127.0.0.1:%d", port);
     assert_int_equal(send_to(&c, err, sizeof err), SMTP_DOWN);   /* nobody listens */
     /* TLS: an untrusted certificate, then a wrong password */
     path_in(cert, sizeof cert, "cert.pem");
     path_in(key, sizeof key, "key.pem");
-    assert_int_equal(ss_start(&tls, 0, (const char *const[]){ "--tls", cert, key, "--auth", "u:right", NULL }), 0);
-    snprintf(c.url, sizeof c.url, "smtp://127.0.0.1:%d", tls.port);
+    assert_int_equal(ss_start(&T, 0, (const char *const[]){ "--tls", cert, key, "--auth", "u:right", NULL }), 0);
+    snprintf(c.url, sizeof c.url, "smtp://127.0.0.1:%d", T.port);
     snprintf(c.user, sizeof c.user, "u");
     snprintf(c.password, sizeof c.password, "wrong");
     assert_int_equal(send_to(&c, err, sizeof err), SMTP_DOWN);
@@ -472,8 +474,8 @@ static void test_client_results(void **st)
     assert_null(strstr(err, "wrong"));
     snprintf(c.password, sizeof c.password, "right");
     assert_int_equal(send_to(&c, err, sizeof err), SMTP_SENT);
-    assert_int_equal(ss_count(&tls), 1);
-    ss_cleanup(&tls);
+    assert_int_equal(ss_count(&T), 1);
+    ss_cleanup(&T);
 }
 
 /* ---- settings ------------------------------------------------------------ */
@@ -546,13 +548,13 @@ static void test_check_config(void **st)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_check_config),
-        cmocka_unit_test(test_client_dot_stuffing),
-        cmocka_unit_test(test_client_results),
-        cmocka_unit_test(test_delivered_as_built),
-        cmocka_unit_test(test_retries_until_delivered),
-        cmocka_unit_test(test_starttls_auth),
-        cmocka_unit_test(test_smtps),
+        cmocka_unit_test_teardown(test_check_config, stop_all),
+        cmocka_unit_test_teardown(test_client_dot_stuffing, stop_all),
+        cmocka_unit_test_teardown(test_client_results, stop_all),
+        cmocka_unit_test_teardown(test_delivered_as_built, stop_all),
+        cmocka_unit_test_teardown(test_retries_until_delivered, stop_all),
+        cmocka_unit_test_teardown(test_starttls_auth, stop_all),
+        cmocka_unit_test_teardown(test_smtps, stop_all),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
