@@ -344,7 +344,7 @@ static void test_retries_until_delivered(void **st)
     ss_mode(&K, "");
     hx_set_clock(&S, t0 + 86400);
     free(staff);
-    staff = hx_login(&S, DEMO_STAFF);   /* the session of a day ago has ended */
+    staff = hx_login(&S, DEMO_STAFF);   /* the sign-in of a day ago has ended */
     run_outbox(&S, staff);
     b = outbox_entry(&S, staff, "second@novacell.example");
     assert_int_equal(jint(b, "attempts"), 3);

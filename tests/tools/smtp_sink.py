@@ -58,21 +58,22 @@ class Handler:
         self.folder = folder
         self.count = len(glob.glob(os.path.join(folder, "msg-*.eml")))   # a restart goes on numbering
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+    async def handle_RCPT(self, server, conn, envelope, address, rcpt_options):
         code = refusal(self.folder, address)
         if code:
             return f"{code} {code[0]}.1.1 refused by the test sink"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):
+    async def handle_DATA(self, server, conn, envelope):
         self.count += 1
         base = os.path.join(self.folder, f"msg-{self.count}")
         raw = envelope.original_content
         with open(base + ".eml.tmp", "wb") as f:
             f.write(raw)
-        meta = {"helo": session.host_name, "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos, "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
-                "auth": session.auth_data.login.decode() if session.auth_data else None, "parsed": parsed(raw)}
+        tls = conn.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
+        meta = {"helo": conn.host_name, "mail_from": envelope.mail_from, "rcpt_tos": envelope.rcpt_tos, "tls": tls,
+                "auth": conn.auth_data.login.decode() if conn.auth_data else None, "parsed": parsed(raw)}
         with open(base + ".json.tmp", "w", encoding="utf-8") as f:
             json.dump(meta, f, ensure_ascii=False)
         os.rename(base + ".json.tmp", base + ".json")
@@ -81,7 +82,7 @@ class Handler:
 
 
 def authenticator(user, password):
-    def check(server, session, envelope, mechanism, auth_data):
+    def check(server, conn, envelope, mechanism, auth_data):
         ok = auth_data.login == user.encode() and auth_data.password == password.encode()
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
     return check
