@@ -472,10 +472,11 @@ void h_outbox_list(api_ctx *c)
     size_t shown = n > (size_t)pg.limit ? (size_t)pg.limit : n;
     json_t *out = json_array();
     for (size_t i = 0; i < shown; i++)
-        json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s, s:o, s:o, s:i, s:s}",
+        json_array_append_new(out, json_pack("{s:I, s:s, s:s, s:s, s:o, s:s, s:o, s:o, s:i, s:s}",
             "id", (json_int_t)e[i].id, "kind", e[i].kind, "recipient", e[i].recipient,
             "subject", e[i].subject, "created_at", api_time_json(e[i].created_at),
-            "sent_at", api_time_json(e[i].sent_at), "attempts", e[i].attempts,
+            "status", obx_state_name(e[i].state), "sent_at", api_time_json(e[i].sent_at),
+            "next_attempt_at", api_time_json(e[i].next_attempt_at), "attempts", e[i].attempts,
             "last_error", e[i].last_error));
     json_t *body = json_pack("{s:o}", "messages", out);
     int64_t last = shown ? e[shown - 1].id : 0;

@@ -1,8 +1,12 @@
 /* notify.c: see notify.h. */
 #include "api/notify.h"
+#include "api/mail.h"
 #include "booking/outbox.h"
+#include "core/clock.h"
 #include "core/log.h"
 #include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
 #include <jansson.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -11,13 +15,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-enum sender { SEND_LOG, SEND_COMMAND, SEND_WEBHOOK };
+enum sender { SEND_LOG, SEND_COMMAND, SEND_WEBHOOK, SEND_SMTP };
 static enum sender g_kind = SEND_LOG;
 static char g_target[512];
+static smtp_config g_smtp;
+static pthread_mutex_t g_round = PTHREAD_MUTEX_INITIALIZER;   /* one drain at a time: no message sent twice */
 
 int notify_check(const char *spec)
 {
-    if (!spec || !strcmp(spec, "log")) return 0;
+    if (!spec || !strcmp(spec, "log") || !strcmp(spec, "smtp")) return 0;
     if (!strncmp(spec, "command:", 8) && spec[8] == '/' && strlen(spec + 8) < sizeof g_target) return 0;
     if (!strncmp(spec, "webhook:", 8) && (!strncmp(spec + 8, "http://", 7) || !strncmp(spec + 8, "https://", 8)) &&
         strlen(spec + 8) < sizeof g_target)
@@ -25,9 +31,17 @@ int notify_check(const char *spec)
     return LP_ERR_INVALID;
 }
 
-int notify_configure(const char *spec)
+int notify_configure(const char *spec, const smtp_config *smtp)
 {
+    curl_global_init(CURL_GLOBAL_DEFAULT);   /* before threads: curl_easy_init would do it unsafely */
     if (!spec || !strcmp(spec, "log")) { g_kind = SEND_LOG; return 0; }
+    if (!strcmp(spec, "smtp")) {
+        char why[200];
+        if (!smtp || !smtp->from[0] || smtp_check_url(smtp->url, smtp->starttls, why, sizeof why)) return LP_ERR_INVALID;
+        g_smtp = *smtp;
+        g_kind = SEND_SMTP;
+        return 0;
+    }
     if (!strncmp(spec, "command:", 8) && spec[8] == '/' && strlen(spec + 8) < sizeof g_target) {
         g_kind = SEND_COMMAND;
         snprintf(g_target, sizeof g_target, "%s", spec + 8);
@@ -97,22 +111,83 @@ static int send_webhook(const obx_msg *m)
     return rc == CURLE_OK && code >= 200 && code < 300 ? 0 : -1;
 }
 
-int notify_drain(db_t *db, int *sent)
+static void random_hex(char *out, size_t bytes)
+{
+    unsigned char r[16];
+    randombytes_buf(r, bytes);
+    sodium_bin2hex(out, bytes * 2 + 1, r, bytes);
+}
+
+/* The Message-ID is random on the left, the domain of the sender's address
+ * on the right; each attempt gets a new one (and a new date). */
+static enum obx_outcome send_smtp(const obx_msg *m, char *err, size_t errlen, int *down)
+{
+    char id[400], boundary[48], rnd[33];
+    const char *domain = strchr(g_smtp.from, '@') + 1;   /* notify_configure checked the address */
+    random_hex(rnd, 16);
+    snprintf(id, sizeof id, "%lld.%lld.%s@%s", (long long)m->id, (long long)m->created_at, rnd, domain);
+    random_hex(rnd, 12);
+    snprintf(boundary, sizeof boundary, "lp-%s", rnd);
+    mail_msg mm = { .from = g_smtp.from, .to = m->recipient, .subject = m->subject, .text = m->body,
+                    .date = clk_now(), .message_id = id, .boundary = boundary };
+    char *raw = NULL;
+    size_t len = 0;
+    int rc = mail_build(&mm, &raw, &len);
+    if (rc == LP_ERR_INVALID) { snprintf(err, errlen, "the recipient's address cannot be sent to"); return OBX_REFUSED; }
+    if (rc) { snprintf(err, errlen, "out of memory"); return OBX_TRY_LATER; }
+    enum smtp_result r = smtp_send(&g_smtp, m->recipient, raw, len, err, errlen);
+    free(raw);
+    *down = r == SMTP_DOWN;
+    switch (r) {
+    case SMTP_SENT: return OBX_DELIVERED;
+    case SMTP_REFUSED: return OBX_REFUSED;
+    case SMTP_LATER:
+    case SMTP_DOWN: return OBX_TRY_LATER;
+    }
+    return OBX_TRY_LATER;
+}
+
+/* One attempt at one message; *down when the round should stop. */
+static enum obx_outcome send_one(const obx_msg *m, char *err, size_t errlen, int *down)
+{
+    *down = 0;
+    snprintf(err, errlen, "sender failed");
+    switch (g_kind) {
+    case SEND_LOG:
+        log_info("notify", "message %lld (%s) to person's address queued as sent", (long long)m->id, m->kind);
+        return OBX_DELIVERED;
+    case SEND_COMMAND: return send_command(m) == 0 ? OBX_DELIVERED : OBX_TRY_LATER;
+    case SEND_WEBHOOK: return send_webhook(m) == 0 ? OBX_DELIVERED : OBX_TRY_LATER;
+    case SEND_SMTP: return send_smtp(m, err, errlen, down);
+    }
+    return OBX_TRY_LATER;
+}
+
+static int drain(db_t *db, int *sent)
 {
     obx_msg *msgs = NULL;
     size_t n = 0;
-    *sent = 0;
-    int rc = obx_pending(db, 50, &msgs, &n);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        int ok = 0;
-        switch (g_kind) {
-        case SEND_LOG: log_info("notify", "message %lld (%s) to person's address queued as sent", (long long)msgs[i].id, msgs[i].kind); ok = 1; break;
-        case SEND_COMMAND: ok = send_command(&msgs[i]) == 0; break;
-        case SEND_WEBHOOK: ok = send_webhook(&msgs[i]) == 0; break;
-        }
-        rc = obx_mark(db, msgs[i].id, ok, ok ? NULL : "sender failed");
-        *sent += ok;
+    int down = 0;
+    char err[200];
+    int rc = obx_pending(db, clk_now(), 50, &msgs, &n);
+    for (size_t i = 0; rc == 0 && !down && i < n; i++) {
+        enum obx_outcome o = send_one(&msgs[i], err, sizeof err, &down);
+        if (o != OBX_DELIVERED)   /* the server's words may name the address: last_error only */
+            log_warn("notify", "message %lld (%s): %.*s%s", (long long)msgs[i].id, msgs[i].kind,
+                     (int)strcspn(err, ";"), err, o == OBX_REFUSED ? "; refused for good, not retried" : "; will retry");
+        rc = obx_mark(db, msgs[i].id, o, o == OBX_DELIVERED ? NULL : err);
+        *sent += o == OBX_DELIVERED;
     }
+    for (size_t i = 0; i < n; i++) sodium_memzero(msgs[i].body, sizeof msgs[i].body);   /* may hold link tokens */
     free(msgs);
+    return rc;
+}
+
+int notify_drain(db_t *db, int *sent)
+{
+    *sent = 0;
+    pthread_mutex_lock(&g_round);
+    int rc = drain(db, sent);
+    pthread_mutex_unlock(&g_round);
     return rc;
 }

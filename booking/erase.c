@@ -17,7 +17,9 @@ static const char *const ERASE_SQL[] = {
     "UPDATE waitlist SET title = '' WHERE person_id = ?1 AND title <> ''",
     "UPDATE training_requests SET note = '', closed_at = COALESCE(closed_at, ?4), "
     "outcome = COALESCE(outcome, 'withdrawn') WHERE person_id = ?1",
-    "UPDATE outbox SET recipient = ?3, subject = '', body = '' WHERE recipient = ?5 COLLATE NOCASE",
+    /* a server's refusal may quote the address; a message not yet sent is never sent */
+    "UPDATE outbox SET recipient = ?3, subject = '', body = '', last_error = '', "
+    "status = CASE status WHEN 'pending' THEN 'failed' ELSE status END WHERE recipient = ?5 COLLATE NOCASE",
     /* staff were told of his training requests by name and address */
     "UPDATE outbox SET body = '' WHERE kind = 'training_requested' AND instr(lower(body), lower(?5)) > 0",
     "UPDATE sessions SET client_ip = '', revoked_at = COALESCE(revoked_at, ?4) WHERE person_id = ?1",

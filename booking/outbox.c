@@ -1,6 +1,7 @@
 /* outbox.c: the notification outbox (see outbox.h). Reading the pending
  * messages fails as a whole when a step fails: never a short list. */
 #include "booking/outbox.h"
+#include "booking/spell.h"
 #include "core/clock.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,23 @@ int obx_to_staff(db_t *db, const char *kind, const char *subject, const char *bo
     return db_exec_stmt(st);
 }
 
+static const char *const OBX_STATE_NAMES[OBX_STATE_COUNT] = {
+    [OBX_PENDING] = "pending", [OBX_SENT] = "sent", [OBX_FAILED] = "failed",
+};
+
+const char *obx_state_name(enum obx_state s)
+{
+    return (unsigned)s < OBX_STATE_COUNT ? OBX_STATE_NAMES[s] : "";
+}
+
+int obx_state_parse(const char *text, enum obx_state *out)
+{
+    int i = spell_find(OBX_STATE_NAMES, OBX_STATE_COUNT, text);
+    if (i < 0) return LP_ERR_INVALID;
+    *out = (enum obx_state)i;
+    return 0;
+}
+
 static int msg_row(sqlite3_stmt *st, void *elem)
 {
     obx_msg *m = elem;
@@ -35,17 +53,19 @@ static int msg_row(sqlite3_stmt *st, void *elem)
     snprintf(m->subject, sizeof m->subject, "%s", db_col_text(st, 3));
     snprintf(m->body, sizeof m->body, "%s", db_col_text(st, 4));
     m->attempts = sqlite3_column_int(st, 5);
+    m->created_at = sqlite3_column_int64(st, 6);
     return 0;
 }
 
-int obx_pending(db_t *db, size_t max, obx_msg **out, size_t *n)
+int obx_pending(db_t *db, int64_t now, size_t max, obx_msg **out, size_t *n)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, recipient, subject, body, attempts FROM outbox "
-                                   "WHERE sent_at IS NULL AND attempts < 10 ORDER BY id LIMIT ?1");
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, recipient, subject, body, attempts, created_at FROM outbox "
+                                   "WHERE status = 'pending' AND next_attempt_at <= ?2 ORDER BY id LIMIT ?1");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, (int64_t)max);
+    db_bind_int(st, 2, now);
     return db_collect(st, sizeof **out, msg_row, (void **)out, n);
 }
 
@@ -61,13 +81,15 @@ static int entry_row(sqlite3_stmt *st, void *elem)
     e->sent_at = sqlite3_column_int64(st, 5);
     e->attempts = sqlite3_column_int(st, 6);
     snprintf(e->last_error, sizeof e->last_error, "%s", db_col_text(st, 7));
-    return 0;
+    e->next_attempt_at = sqlite3_column_int64(st, 9);
+    return obx_state_parse(db_col_text(st, 8), &e->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
 int obx_list(db_t *db, int64_t before_id, size_t max, obx_entry **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, recipient, subject, created_at, COALESCE(sent_at, 0), attempts, "
-                                   "last_error FROM outbox WHERE (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?1");
+                                   "last_error, status, CASE status WHEN 'pending' THEN max(next_attempt_at, created_at) ELSE 0 END "
+                                   "FROM outbox WHERE (?2 = 0 OR id < ?2) ORDER BY id DESC LIMIT ?1");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;
@@ -76,12 +98,19 @@ int obx_list(db_t *db, int64_t before_id, size_t max, obx_entry **out, size_t *n
     return db_collect(st, sizeof **out, entry_row, (void **)out, n);
 }
 
-int obx_mark(db_t *db, int64_t id, int ok, const char *error)
+int obx_mark(db_t *db, int64_t id, enum obx_outcome outcome, const char *error)
 {
-    sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET attempts = attempts + 1, "
-                                   "sent_at = CASE WHEN ?2 THEN ?3 ELSE NULL END, last_error = ?4 WHERE id = ?1");
+    /* attempts on the right-hand side is the count before this attempt */
+    sqlite3_stmt *st = db_stmt(db, "UPDATE outbox SET attempts = attempts + 1, last_error = ?4, "
+                                   "sent_at = CASE WHEN ?2 = 0 THEN ?3 END, "
+                                   "status = CASE WHEN ?2 = 0 THEN 'sent' WHEN ?2 = 2 OR attempts + 1 >= ?7 THEN 'failed' "
+                                   "ELSE 'pending' END, "
+                                   "next_attempt_at = CASE WHEN ?2 = 1 THEN ?3 + min(?5 << min(attempts, 20), ?6) ELSE 0 END "
+                                   "WHERE id = ?1 AND status = 'pending'");
     if (!st) return LP_ERR_DB;
-    db_bind_int(st, 1, id); db_bind_int(st, 2, ok); db_bind_int(st, 3, clk_now());
-    db_bind_text(st, 4, error ? error : "");
+    int code = outcome == OBX_DELIVERED ? 0 : outcome == OBX_TRY_LATER ? 1 : 2;
+    db_bind_int(st, 1, id); db_bind_int(st, 2, code); db_bind_int(st, 3, clk_now());
+    db_bind_text(st, 4, error ? error : ""); db_bind_int(st, 5, OBX_RETRY_FIRST); db_bind_int(st, 6, OBX_RETRY_MAX);
+    db_bind_int(st, 7, OBX_MAX_ATTEMPTS);
     return db_exec_stmt(st);
 }

@@ -1,26 +1,51 @@
 /* outbox.h: notifications waiting to be sent. Domain code adds messages in
- * the transaction that causes them; a sender (log, command or webhook, in
- * labpassd) drains the table and marks each message sent. */
+ * the transaction that causes them; a sender (log, command, webhook or SMTP,
+ * in labpassd) drains the table and marks each attempt. Nothing is deleted
+ * here: a failed attempt keeps the message pending and moves its next
+ * attempt back (1 minute, doubling, at most 6 hours); after OBX_MAX_ATTEMPTS
+ * attempts, or when the receiving side refuses it for good, it is failed. */
 #ifndef LP_OUTBOX_H
 #define LP_OUTBOX_H
 #include <stddef.h>
 #include <stdint.h>
 #include "db/db.h"
 
-typedef struct obx_msg { int64_t id; char kind[32]; char recipient[255]; char subject[201]; char body[2001]; int attempts; } obx_msg;
+typedef struct obx_msg { int64_t id, created_at; char kind[32]; char recipient[255]; char subject[201]; char body[2001]; int attempts; } obx_msg;
+
+#define OBX_MAX_ATTEMPTS 16       /* the last about 44 hours after the first */
+#define OBX_RETRY_FIRST 60        /* seconds after the first failed attempt */
+#define OBX_RETRY_MAX 21600       /* the longest wait between attempts */
+
+/* A message's delivery state, stored and sent as obx_state_name(). */
+enum obx_state { OBX_PENDING = 0, OBX_SENT, OBX_FAILED };
+#define OBX_STATE_COUNT 3
+const char *obx_state_name(enum obx_state s);
+int obx_state_parse(const char *text, enum obx_state *out) LP_MUST;
+
+/* What one attempt came to: delivered; failed for now (try again later);
+ * refused for good (no more attempts). */
+enum obx_outcome { OBX_DELIVERED = 0, OBX_TRY_LATER, OBX_REFUSED };
 
 /* Queues a message to the person's e-mail address. */
 int obx_to_person(db_t *db, const char *kind, int64_t person_id, const char *subject, const char *body) LP_MUST;
 /* Queues one message to every active staff member (alerts). */
 int obx_to_staff(db_t *db, const char *kind, const char *subject, const char *body) LP_MUST;
-/* Up to max pending messages, oldest first. Caller frees. */
-int obx_pending(db_t *db, size_t max, obx_msg **out, size_t *n) LP_MUST;
-int obx_mark(db_t *db, int64_t id, int ok, const char *error) LP_MUST;
+/* Up to max pending messages due at now (their next attempt not later),
+ * oldest first. Caller frees. */
+int obx_pending(db_t *db, int64_t now, size_t max, obx_msg **out, size_t *n) LP_MUST;
+/* Records one attempt at clk_now(): counts it, keeps error (NULL: none) as
+ * last_error, and sets the state: sent; pending with the next attempt after
+ * the backoff (failed once the attempts are used up); or failed. The wait
+ * after the k-th failed attempt is OBX_RETRY_FIRST << (k - 1), at most
+ * OBX_RETRY_MAX: 1, 2, 4, ... minutes, then 6 hours. */
+int obx_mark(db_t *db, int64_t id, enum obx_outcome outcome, const char *error) LP_MUST;
 
 /* One message as staff see it in the outbox list (no body: it may hold a
- * link token). sent_at is 0 while the message waits. */
+ * link token). sent_at is 0 while the message waits; next_attempt_at is when
+ * a pending message is tried next (0 when it is not pending). */
 typedef struct obx_entry {
-    int64_t id, created_at, sent_at;
+    int64_t id, created_at, sent_at, next_attempt_at;
+    enum obx_state state;
     char kind[32], recipient[255], subject[201], last_error[201];
     int attempts;
 } obx_entry;

@@ -89,8 +89,16 @@ static void usage(FILE *out)
         "  --hash-workers N     argon2id hashes at once, 64 MiB each (default 2; 1 to 64)\n"
         "  --hash-wait-ms MS    wait for a free hashing slot before answering 503 (default 2000)\n"
         "  --log-level LEVEL    debug, info, warn, error or off (default info)\n"
-        "  --notify SENDER      log (default), command:/path/to/program or webhook:http(s)://host/path\n"
+        "  --notify SENDER      log (default), command:/path/to/program, webhook:http(s)://host/path\n"
+        "                       or smtp (the built-in SMTP sender, settings below)\n"
         "  --sweep-interval S   seconds between no-show sweeps and outbox runs (default 30)\n"
+        "  --smtp-url URL       smtp://host:587 (STARTTLS required), smtps://host:465, or\n"
+        "                       smtp://localhost:25 with --smtp-starttls no (plain, loopback only)\n"
+        "  --smtp-starttls yes|no   require STARTTLS on smtp:// (default yes)\n"
+        "  --smtp-user NAME --smtp-password-file FILE   AUTH; the file holds the password on one line\n"
+        "  --smtp-from ADDR     the sender's address (From: and the envelope)\n"
+        "  --smtp-timeout S     seconds for one message, connecting included (default 30)\n"
+        "  --smtp-ca-file FILE  trust this CA (PEM) for the server's certificate, not the system's\n"
         "  --help               this text\n"
         "In the file the keys are the flag names with _ for - (max_connections = 128, demo = yes,\n"
         "trusted_proxy = 10.0.0.1, 10.0.0.2). SIGHUP reads the file again: log_level applies at once;\n"
@@ -183,6 +191,10 @@ static const struct option OPTS[] = {
     { "key-file", required_argument, 0, 0 }, { "max-per-client", required_argument, 0, 0 },
     { "request-timeout", required_argument, 0, 0 }, { "trusted-proxy", required_argument, 0, 0 },
     { "hash-workers", required_argument, 0, 0 }, { "hash-wait-ms", required_argument, 0, 0 },
+    { "smtp-url", required_argument, 0, 0 }, { "smtp-starttls", required_argument, 0, 0 },
+    { "smtp-user", required_argument, 0, 0 }, { "smtp-password-file", required_argument, 0, 0 },
+    { "smtp-from", required_argument, 0, 0 }, { "smtp-timeout", required_argument, 0, 0 },
+    { "smtp-ca-file", required_argument, 0, 0 },
     { "config", required_argument, 0, 'C' }, { "check-config", no_argument, 0, 'K' }, { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 } };
 
@@ -212,12 +224,21 @@ static int settings(int argc, char **argv, lpd_settings *s, const char **conf, i
         if (lpd_set(s, OPTS[idx].name, v, err, sizeof err) != 0) { fprintf(stderr, "labpassd: --%s\n", err); return 2; }
     }
     if (!s->tls_cert[0] != !s->tls_key[0]) { fprintf(stderr, "labpassd: tls_cert and tls_key go together\n"); return 2; }
+    if (lpd_check(s, err, sizeof err) != 0) { fprintf(stderr, "labpassd: %s\n", err); return 2; }
     s->cfg.address = s->addr;
     s->cfg.db_path = s->db;
     s->cfg.web_root = s->web[0] ? s->web : NULL;
     s->cfg.tls_cert = s->tls_cert[0] ? s->tls_cert : NULL;
     s->cfg.tls_key = s->tls_key[0] ? s->tls_key : NULL;
     return 0;
+}
+
+static int smtp_changed(const lpd_settings *a, const lpd_settings *b)
+{
+    return strcmp(a->smtp_url, b->smtp_url) || strcmp(a->smtp_user, b->smtp_user) ||
+           strcmp(a->smtp_password_file, b->smtp_password_file) || strcmp(a->smtp_from, b->smtp_from) ||
+           strcmp(a->smtp_ca_file, b->smtp_ca_file) || a->smtp_timeout != b->smtp_timeout ||
+           a->smtp_starttls != b->smtp_starttls;
 }
 
 /* SIGHUP: reads the file again; the log level applies now, the rest at the
@@ -231,9 +252,28 @@ static void reload(const char *conf, const lpd_settings *cur)
     if (lpd_load(&n, conf, err, sizeof err) != 0) { log_error("labpassd", "SIGHUP: %s; nothing changed", err); return; }
     log_warn("labpassd", "SIGHUP: %s read again; log_level = %s", conf, log_level_name((enum log_level)n.log_level));
     log_set_level((enum log_level)n.log_level);
-    if (strcmp(n.notify, cur->notify) || n.cfg.max_connections != cur->cfg.max_connections ||
+    if (strcmp(n.notify, cur->notify) || smtp_changed(&n, cur) || n.cfg.max_connections != cur->cfg.max_connections ||
         n.cfg.request_timeout != cur->cfg.request_timeout || n.sweep_interval != cur->sweep_interval)
         log_warn("labpassd", "SIGHUP: other changed settings apply at the next start");
+}
+
+/* The outbox sender; for smtp the password is read from its file here. */
+static int start_notify(const lpd_settings *s)
+{
+    char err[700];
+    smtp_config sc = { .timeout = s->smtp_timeout, .starttls = s->smtp_starttls };
+    snprintf(sc.url, sizeof sc.url, "%s", s->smtp_url);
+    snprintf(sc.user, sizeof sc.user, "%s", s->smtp_user);
+    snprintf(sc.from, sizeof sc.from, "%s", s->smtp_from);
+    snprintf(sc.ca_file, sizeof sc.ca_file, "%s", s->smtp_ca_file);
+    int rc = 0;
+    if (!strcmp(s->notify, "smtp") && lpd_smtp_password(s, sc.password, sizeof sc.password, err, sizeof err) != 0) {
+        fprintf(stderr, "labpassd: %s\n", err);
+        rc = -1;
+    }
+    if (rc == 0 && notify_configure(s->notify, &sc) != 0) { fprintf(stderr, "labpassd: notify: bad sender\n"); rc = -1; }
+    sodium_memzero(sc.password, sizeof sc.password);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -244,12 +284,16 @@ int main(int argc, char **argv)
     int rc = settings(argc, argv, &opts, &conf, &check);
     if (rc) return rc < 0 ? 0 : rc;
     if (check) {
+        char pw[256], err[700];
+        int bad = lpd_smtp_password(&opts, pw, sizeof pw, err, sizeof err);   /* its content is checked, not shown */
+        sodium_memzero(pw, sizeof pw);
+        if (bad) { fprintf(stderr, "labpassd: %s\n", err); return 2; }
         if (conf) printf("# %s\n", conf);
         lpd_print(&opts, stdout);
         return 0;
     }
     log_set_level((enum log_level)opts.log_level);
-    if (notify_configure(opts.notify) != 0) { fprintf(stderr, "labpassd: notify: bad sender\n"); return 2; }
+    if (start_notify(&opts) != 0) return 2;
     api_config cfg = opts.cfg;
     const char *key_file = opts.key_file[0] ? opts.key_file : NULL;
     int demo = opts.demo;

@@ -2,6 +2,7 @@
 #include "cmd/lpd_conf.h"
 #include "core/log.h"
 #include "api/notify.h"
+#include "api/smtp.h"
 #include "booking/pwhash.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static int fail(char *err, size_t len, const char *key, const char *what)
 {
@@ -74,6 +76,31 @@ static int proxies(lpd_settings *s, const char *v)
     return 0;
 }
 
+/* An e-mail address as the From: of outgoing mail: local@domain, printable
+ * ASCII, no spaces or brackets; the domain (also EHLO's name and the
+ * Message-ID's right side) letters, digits, dots and hyphens. */
+static int address(char *dst, size_t cap, const char *v)
+{
+    const char *at = strchr(v, '@');
+    if (!at || at == v || !at[1] || strchr(at + 1, '@')) return -1;
+    if (strspn(at + 1, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") != strlen(at + 1)) return -1;
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+        if (*p <= ' ' || *p > '~' || strchr("<>()[],;:\"\\", *p)) return -1;
+    return text(dst, cap, v);
+}
+
+static int smtp_url(lpd_settings *s, const char *v)
+{
+    char why[200];
+    return smtp_check_url(v, 1, why, sizeof why) || text(s->smtp_url, sizeof s->smtp_url, v);
+}
+
+/* A file that exists and can be read now (its content is read at start). */
+static int readable(char *dst, size_t cap, const char *v)
+{
+    return !*v || access(v, R_OK) != 0 || text(dst, cap, v);
+}
+
 void lpd_defaults(lpd_settings *s)
 {
     struct stat st;
@@ -86,6 +113,8 @@ void lpd_defaults(lpd_settings *s)
     acct_policy_default(&s->cfg.policy);
     s->sweep_interval = 30;
     s->log_level = LOG_INFO;
+    s->smtp_timeout = 30;
+    s->smtp_starttls = 1;
 }
 
 int lpd_set(lpd_settings *s, const char *key, const char *value, char *err, size_t errlen)
@@ -113,6 +142,13 @@ int lpd_set(lpd_settings *s, const char *key, const char *value, char *err, size
     else if (!strcmp(k, "log_level")) { bad = log_parse_level(v, &lvl) != 0; if (!bad) s->log_level = (int)lvl; }
     else if (!strcmp(k, "notify")) bad = notify_check(v) != 0 || text(s->notify, sizeof s->notify, v);
     else if (!strcmp(k, "sweep_interval")) bad = number(v, 1, 3600, &s->sweep_interval);
+    else if (!strcmp(k, "smtp_url")) bad = smtp_url(s, v);
+    else if (!strcmp(k, "smtp_starttls")) bad = boolean(v, &s->smtp_starttls);
+    else if (!strcmp(k, "smtp_user")) bad = text(s->smtp_user, sizeof s->smtp_user, v);
+    else if (!strcmp(k, "smtp_password_file")) bad = readable(s->smtp_password_file, sizeof s->smtp_password_file, v);
+    else if (!strcmp(k, "smtp_from")) bad = address(s->smtp_from, sizeof s->smtp_from, v);
+    else if (!strcmp(k, "smtp_timeout")) bad = number(v, 1, 600, &s->smtp_timeout);
+    else if (!strcmp(k, "smtp_ca_file")) bad = readable(s->smtp_ca_file, sizeof s->smtp_ca_file, v);
     else return fail(err, errlen, key, "no such setting");
     if (!bad) return 0;
     snprintf(err, errlen, "%s: \"%.80s\" is not a valid value (see labpassd --help)", key, v);
@@ -150,6 +186,45 @@ int lpd_load(lpd_settings *s, const char *path, char *err, size_t errlen)
     return 0;
 }
 
+int lpd_check(const lpd_settings *s, char *err, size_t errlen)
+{
+    char why[200];
+    if (!s->smtp_user[0] != !s->smtp_password_file[0])
+        return fail(err, errlen, "smtp_user", "smtp_user and smtp_password_file go together");
+    if (strcmp(s->notify, "smtp")) return 0;
+    if (!s->smtp_url[0]) return fail(err, errlen, "notify", "notify = smtp needs smtp_url");
+    if (!s->smtp_from[0]) return fail(err, errlen, "notify", "notify = smtp needs smtp_from");
+    if (smtp_check_url(s->smtp_url, s->smtp_starttls, why, sizeof why)) return fail(err, errlen, "smtp_starttls", why);
+    return 0;
+}
+
+int lpd_smtp_password(const lpd_settings *s, char *out, size_t len, char *err, size_t errlen)
+{
+    out[0] = '\0';
+    if (!s->smtp_password_file[0]) return 0;
+    FILE *f = fopen(s->smtp_password_file, "r");
+    struct stat st;
+    if (!f) { snprintf(err, errlen, "smtp_password_file: %s: %s", s->smtp_password_file, strerror(errno)); return -1; }
+    if (fstat(fileno(f), &st) != 0 || (st.st_mode & S_IRWXO)) {
+        fclose(f);
+        snprintf(err, errlen, "smtp_password_file: %s must not be open to other users (chmod 600 or 640)",
+                 s->smtp_password_file);
+        return -1;
+    }
+    size_t n = fread(out, 1, len - 1, f);
+    int more = fgetc(f) != EOF;
+    fclose(f);
+    out[n] = '\0';
+    if (n && out[n - 1] == '\n') out[--n] = '\0';
+    if (n && out[n - 1] == '\r') out[--n] = '\0';
+    if (more || !n || strpbrk(out, "\r\n")) {
+        snprintf(err, errlen, "smtp_password_file: %s must hold the password on one line (at most %zu bytes)",
+                 s->smtp_password_file, len - 2);
+        return -1;
+    }
+    return 0;
+}
+
 void lpd_print(const lpd_settings *s, FILE *out)
 {
     fprintf(out, "listen = %s:%d\n", s->addr, s->cfg.port);
@@ -166,4 +241,8 @@ void lpd_print(const lpd_settings *s, FILE *out)
     fprintf(out, "hash_workers = %d\nhash_wait_ms = %d\n", s->cfg.policy.hash_workers, s->cfg.policy.hash_wait_ms);
     fprintf(out, "log_level = %s\n", log_level_name((enum log_level)s->log_level));
     fprintf(out, "notify = %s\nsweep_interval = %d\n", s->notify, s->sweep_interval);
+    fprintf(out, "smtp_url = %s\nsmtp_starttls = %s\nsmtp_user = %s\nsmtp_password_file = %s\n", s->smtp_url,
+            s->smtp_starttls ? "yes" : "no", s->smtp_user, s->smtp_password_file);
+    fprintf(out, "smtp_from = %s\nsmtp_timeout = %d\nsmtp_ca_file = %s\n", s->smtp_from, s->smtp_timeout,
+            s->smtp_ca_file);
 }

@@ -19,6 +19,10 @@ typedef struct lpd_settings {
     int demo;
     int sweep_interval;
     int log_level;                /* enum log_level */
+    /* notify = smtp: the server and the sender (the password stays in its
+     * file, read at start; see api/smtp.h) */
+    char smtp_url[512], smtp_user[256], smtp_password_file[512], smtp_from[256], smtp_ca_file[512];
+    int smtp_timeout, smtp_starttls;
 } lpd_settings;
 
 /* The built-in defaults (web/ when ./web/index.html exists). */
@@ -31,8 +35,18 @@ int lpd_set(lpd_settings *s, const char *key, const char *value, char *err, size
 /* Reads a configuration file over s; 0, or -1 with "FILE:LINE: message"
  * in err (an unknown key, a bad value, a malformed line, a missing file). */
 int lpd_load(lpd_settings *s, const char *path, char *err, size_t errlen);
+/* The checks across settings, once all are read (notify = smtp needs
+ * smtp_url and smtp_from; smtp_user and smtp_password_file go together;
+ * plain SMTP only to a loopback host); 0, or -1 with a message naming the
+ * keys in err. */
+int lpd_check(const lpd_settings *s, char *err, size_t errlen);
+/* Reads the SMTP password from smtp_password_file into out (at most len - 1
+ * bytes, one trailing line break dropped; "" when no file is set). 0, or -1
+ * with a message in err (never the password): a file others may read, an
+ * empty one, or more than one line. The caller wipes out. */
+int lpd_smtp_password(const lpd_settings *s, char *out, size_t len, char *err, size_t errlen);
 /* The effective settings, one "key = value" line each (secrets: none are
- * settings; the key file is named, not read). */
+ * settings; the key file and the SMTP password file are named, not read). */
 void lpd_print(const lpd_settings *s, FILE *out);
 
 #endif

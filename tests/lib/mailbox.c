@@ -43,6 +43,27 @@ int mb_token(hx_server *s, const char *recipient, const char *kind, const char *
     return rc;
 }
 
+int mb_message(hx_server *s, const char *recipient, const char *kind, char *subject, size_t slen, char *body,
+               size_t blen)
+{
+    sqlite3 *db = open_ro(s);
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+    if (db && sqlite3_prepare_v2(db, "SELECT subject, body FROM outbox WHERE recipient = ?1 COLLATE NOCASE AND "
+                                     "kind = ?2 ORDER BY id DESC LIMIT 1", -1, &st, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(st, 1, recipient, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            snprintf(subject, slen, "%s", (const char *)sqlite3_column_text(st, 0));
+            snprintf(body, blen, "%s", (const char *)sqlite3_column_text(st, 1));
+            rc = 0;
+        }
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return rc;
+}
+
 int mb_count(hx_server *s, const char *kind)
 {
     sqlite3 *db = open_ro(s);

@@ -551,7 +551,7 @@ static int op_obx_pending(void)
 {
     obx_msg *arr = NULL;
     size_t n = 0;
-    int rc = obx_pending(db, 50, &arr, &n);
+    int rc = obx_pending(db, clk_now(), 50, &arr, &n);
     if (rc == 0 && n < 1) rc = -100;
     free(arr);
     return rc;
@@ -567,7 +567,7 @@ static int op_obx_list(void)
 }
 static int op_obx_to_person(void) { return obx_to_person(db, "test", p_nova, "Subject", "Body"); }
 static int op_obx_to_staff(void) { return obx_to_staff(db, "test", "Subject", "Body"); }
-static int op_obx_mark(void) { return obx_mark(db, 1, 0, "sender failed"); }
+static int op_obx_mark(void) { return obx_mark(db, 1, OBX_TRY_LATER, "sender failed"); }
 
 /* calendar feeds */
 static int op_feed_create(void)
