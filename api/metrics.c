@@ -3,6 +3,7 @@
 #include "api/api.h"
 #include "access/issuer/issuer.h"
 #include "booking/audit.h"
+#include "booking/outbox.h"
 #include "core/clock.h"
 #include <sys/statvfs.h>
 #include <stdarg.h>
@@ -124,6 +125,21 @@ static void render_doors(struct buf *b, db_t *db)
     free(d);
 }
 
+/* The outbox: what waits, for how long, and what was given up. */
+static void render_outbox(struct buf *b, db_t *db)
+{
+    obx_stats o;
+    if (obx_stats_get(db, &o) != 0) return;
+    int64_t age = o.oldest_pending_at ? clk_now() - o.oldest_pending_at : 0;
+    bprintf(b, "# HELP labpass_outbox_pending Messages waiting to be sent (or retried).\n"
+               "# TYPE labpass_outbox_pending gauge\nlabpass_outbox_pending %lld\n"
+               "# HELP labpass_outbox_oldest_pending_age_seconds How long the oldest waiting message has waited.\n"
+               "# TYPE labpass_outbox_oldest_pending_age_seconds gauge\nlabpass_outbox_oldest_pending_age_seconds %lld\n"
+               "# HELP labpass_outbox_failed_total Messages given up (refused for good or out of attempts).\n"
+               "# TYPE labpass_outbox_failed_total counter\nlabpass_outbox_failed_total %lld\n",
+            (long long)o.pending, (long long)(age > 0 ? age : 0), (long long)o.failed);
+}
+
 /* The file system of the database, and the last backup (from the audit log). */
 static void render_storage(struct buf *b, db_t *db)
 {
@@ -162,6 +178,7 @@ char *metrics_render(db_t *db)
                 "# TYPE labpass_db_group_writes_total counter\nlabpass_db_group_writes_total %llu\n",
             (unsigned long long)commits, (unsigned long long)writes);
     render_doors(&b, db);
+    render_outbox(&b, db);
     render_storage(&b, db);
     return b.p;
 }

@@ -114,3 +114,16 @@ int obx_mark(db_t *db, int64_t id, enum obx_outcome outcome, const char *error)
     db_bind_int(st, 7, OBX_MAX_ATTEMPTS);
     return db_exec_stmt(st);
 }
+
+int obx_stats_get(db_t *db, obx_stats *out)
+{
+    /* pending: the partial index outbox_due; failed: a scan of the outbox, a table retention keeps small. */
+    sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT count(*) FROM outbox WHERE status = 'pending'), "
+                                   "(SELECT COALESCE(min(created_at), 0) FROM outbox WHERE status = 'pending'), "
+                                   "(SELECT count(*) FROM outbox WHERE status = 'failed')");
+    if (!st) return LP_ERR_DB;
+    int rc = db_get(st);
+    if (rc == 0) *out = (obx_stats){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2) };
+    sqlite3_reset(st);
+    return rc;
+}

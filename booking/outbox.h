@@ -54,4 +54,9 @@ typedef struct obx_entry {
  * the caller frees *out. */
 int obx_list(db_t *db, int64_t before_id, size_t max, obx_entry **out, size_t *n) LP_MUST;
 
+/* For monitoring: messages waiting, when the oldest of them was queued (0:
+ * none), and how many were given up (failed). */
+typedef struct obx_stats { int64_t pending, oldest_pending_at, failed; } obx_stats;
+int obx_stats_get(db_t *db, obx_stats *out) LP_MUST;
+
 #endif

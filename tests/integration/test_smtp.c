@@ -283,6 +283,21 @@ static void test_delivered_as_built(void **st)
 /* Down, then refusing for now, then back: pending with the attempts,
  * last_error and next attempt visible, the backoff on the injected clock,
  * delivered once. A 5xx to one recipient fails that message only. */
+/* The value of a metric without labels in /metrics, or -1. */
+static long long metric(hx_server *s, const char *token, const char *name)
+{
+    hx_resp r;
+    long long v = -1;
+    char key[120];
+    snprintf(key, sizeof key, "\n%s ", name);
+    if (hx_req(s, "GET", "/metrics", token, NULL, NULL, &r) == 0 && r.body) {
+        const char *p = strstr(r.body, key);
+        if (p) v = atoll(p + strlen(key));
+    }
+    hx_free(&r);
+    return v;
+}
+
 static void test_retries_until_delivered(void **st)
 {
     char url[64];
@@ -323,6 +338,11 @@ static void test_retries_until_delivered(void **st)
     assert_non_null(strstr(jstr(a, "last_error"), "451"));
     assert_int_equal(jtime(a, "next_attempt_at"), t0 + 60 + 120);
     json_decref(a);
+    /* what the alert on failing e-mail reads */
+    assert_true(metric(&S, staff, "labpass_outbox_pending") >= 2);
+    assert_true(metric(&S, staff, "labpass_outbox_oldest_pending_age_seconds") >= 60);
+    long long failed_before = metric(&S, staff, "labpass_outbox_failed_total");
+    assert_true(failed_before >= 0);
     assert_int_equal(ss_count(&K), 0);
     /* accepting again, but not the second address (550: refused for good) */
     ss_mode(&K, "550 second@novacell.example");
@@ -340,6 +360,7 @@ static void test_retries_until_delivered(void **st)
     assert_non_null(strstr(jstr(b, "last_error"), "550"));
     assert_true(json_is_null(json_object_get(b, "next_attempt_at")));
     json_decref(a); json_decref(b);
+    assert_int_equal(metric(&S, staff, "labpass_outbox_failed_total"), failed_before + 1);
     /* a day later nothing more is tried or sent */
     ss_mode(&K, "");
     hx_set_clock(&S, t0 + 86400);
