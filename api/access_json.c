@@ -80,8 +80,12 @@ json_t *aj_pass(const iss_pass *p)
 
 json_t *aj_cred(const iss_credential *cr)
 {
-    json_t *j = json_pack("{s:I, s:s, s:s, s:o}", "id", (json_int_t)cr->id, "kind", cr->kind, "label", cr->label,
-                          "public_key", aj_b64u(cr->pk, TOK_PK_LEN));
+    json_t *j = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)cr->id, "kind", cr->kind, "label", cr->label);
+    /* A DESFire card has a card id instead of a holder key. */
+    json_object_set_new(j, "public_key", cr->has_card ? json_null() : aj_b64u(cr->pk, TOK_PK_LEN));
+    char hex[2 * TOK_CARD_ID_LEN + 1];
+    if (cr->has_card) sodium_bin2hex(hex, sizeof hex, cr->card_id, TOK_CARD_ID_LEN);
+    json_object_set_new(j, "card_id", cr->has_card ? json_string(hex) : json_null());
     json_object_set_new(j, "created_at", api_time_json(cr->created_at));
     json_object_set_new(j, "revoked_at", api_time_json(cr->revoked_at));
     return j;

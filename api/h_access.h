@@ -15,6 +15,12 @@ void h_pass_revoke(api_ctx *c);
 void h_bearer_pass(api_ctx *c);
 void h_person_revoke_passes(api_ctx *c);
 
+/* h_cards.c: DESFire cards */
+void h_card_enrol(api_ctx *c);
+void h_cards_list(api_ctx *c);
+void h_card_revoke(api_ctx *c);
+void h_card_pass(api_ctx *c);
+
 /* h_doors.c: doors, their sync bundle and events */
 void h_doors_list(api_ctx *c);
 void h_door_create(api_ctx *c);

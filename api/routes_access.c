@@ -1,6 +1,7 @@
 /* routes_access.c: routes of the access part: pass keys, credentials and
  * passes, revocation, doors, the door sync bundle and event upload, the
- * presence report. Handlers live in h_access.c and h_doors.c. */
+ * presence report, DESFire cards. Handlers live in h_access.c, h_cards.c and
+ * h_doors.c. */
 #include "api/h_access.h"
 #include "api/router.h"
 
@@ -15,6 +16,10 @@ const struct api_route access_routes[] = {
     { "POST", "/api/v1/passes/{id}/revoke", R_PERSON, h_pass_revoke, 0 },
     { "POST", "/api/v1/reservations/{id}/bearer-pass", R_PERSON, h_bearer_pass, 0 },
     { "POST", "/api/v1/people/{id}/revoke-passes", R_ADMINS, h_person_revoke_passes, 0 },
+    { "POST", "/api/v1/people/{id}/cards", R_STAFF, h_card_enrol, 0 },
+    { "GET", "/api/v1/people/{id}/cards", R_STAFF, h_cards_list, 0 },
+    { "POST", "/api/v1/people/{id}/cards/{id}/revoke", R_STAFF, h_card_revoke, 0 },
+    { "GET", "/api/v1/cards/{token}/pass", R_STAFF | R_DOOR, h_card_pass, 0 },
     { "GET", "/api/v1/doors", R_STAFF, h_doors_list, 0 },
     { "POST", "/api/v1/doors", R_STAFF, h_door_create, 0 },
     { "PATCH", "/api/v1/doors/{id}", R_STAFF, h_door_update, 0 },

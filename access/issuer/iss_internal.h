@@ -49,4 +49,13 @@ int iss_spelling(const char *const *names, int n, const char *text);
  * checked_in. */
 int iss_rsv_gets_passes(enum rsv_state s);
 
+/* The audit snapshot of a credential (a card's id, never a UID). */
+#define SNAP_CRED "SELECT json_object('id', id, 'person_id', person_id, 'kind', kind, 'label', label, " \
+                  "'public_key', lower(hex(public_key)), 'card_id', lower(hex(card_id)), 'revoked_at', revoked_at) " \
+                  "FROM credentials WHERE id = ?1"
+/* The columns of a credential row, and reading one (iss_pass.c). */
+#define CRED_COLS "SELECT id, person_id, kind, label, public_key, created_at, COALESCE(revoked_at, 0), card_id " \
+                  "FROM credentials "
+int iss_cred_row(sqlite3_stmt *st, iss_credential *c);
+
 #endif

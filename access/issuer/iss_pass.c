@@ -22,8 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SNAP_CRED "SELECT json_object('id', id, 'person_id', person_id, 'kind', kind, 'label', label, " \
-                  "'public_key', lower(hex(public_key)), 'revoked_at', revoked_at) FROM credentials WHERE id = ?1"
 
 /* ---- credentials ---- */
 
@@ -42,10 +40,16 @@ static int cred_row(sqlite3_stmt *st, iss_credential *c)
     memcpy(c->pk, sqlite3_column_blob(st, 4), TOK_PK_LEN);
     c->created_at = sqlite3_column_int64(st, 5);
     c->revoked_at = sqlite3_column_int64(st, 6);
+    if (sqlite3_column_type(st, 7) != SQLITE_NULL) {
+        if (sqlite3_column_bytes(st, 7) != TOK_CARD_ID_LEN)
+            return LP_ERR_DB;
+        c->has_card = 1;
+        memcpy(c->card_id, sqlite3_column_blob(st, 7), TOK_CARD_ID_LEN);
+    }
     return 0;
 }
 
-#define CRED_COLS "SELECT id, person_id, kind, label, public_key, created_at, COALESCE(revoked_at, 0) FROM credentials "
+int iss_cred_row(sqlite3_stmt *st, iss_credential *c) { return cred_row(st, c); }
 
 int iss_cred_get(db_t *db, int64_t id, iss_credential *out)
 {
@@ -248,7 +252,8 @@ static int live_pass(db_t *db, const char *kind, int64_t reservation_id, int64_t
 struct want {
     const char *kind;
     int64_t person_id, tenant_id, reservation_id, credential_id;
-    const uint8_t *cnf;              /* NULL: bearer */
+    const uint8_t *cnf;              /* NULL: bearer, or bound to a card */
+    const uint8_t *card;             /* a DESFire card id (cnf {3: id}), or NULL */
     const char *group;               /* one door group, or "*" */
     int64_t nbf, exp;
 };
@@ -262,7 +267,10 @@ static int claims_for(const iss_settings *s, const struct want *w, int64_t now, 
     c->exp = w->exp;
     c->iat = now < c->exp ? now : c->exp;
     randombytes_buf(c->cti, sizeof c->cti);
-    if (w->cnf) {
+    if (w->card) {
+        c->has_card = 1;
+        memcpy(c->card_id, w->card, TOK_CARD_ID_LEN);
+    } else if (w->cnf) {
         c->has_cnf = 1;
         memcpy(c->cnf_pk, w->cnf, TOK_PK_LEN);
     }
@@ -424,7 +432,7 @@ static int reservation_passes(struct ctx *x, const rsv_reservation *r)
     for (size_t i = 0; rc == 0 && ok && i < x->n_creds; i++) {
         rc = live_pass(x->db, "reservation", r->id, x->creds[i].id, x->now, &id);
         struct want w = { "reservation", r->person_id, r->tenant_id, r->id, x->creds[i].id, x->creds[i].pk,
-                          res.door_group, nbf, exp };
+                          x->creds[i].has_card ? x->creds[i].card_id : NULL, res.door_group, nbf, exp };
         if (rc == 0 && id == 0)
             rc = issue(x->db, &x->s, &w, x->now);
         if (rc == LP_ERR_INVALID) {
@@ -442,7 +450,8 @@ static int standing_passes(struct ctx *x)
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < x->n_creds; i++) {
         rc = live_pass(x->db, "standing", 0, x->creds[i].id, x->now + ttl / 2, &id);
-        struct want w = { "standing", x->person.id, 0, 0, x->creds[i].id, x->creds[i].pk, "*", x->now, x->now + ttl };
+        struct want w = { "standing", x->person.id, 0, 0, x->creds[i].id, x->creds[i].pk,
+                          x->creds[i].has_card ? x->creds[i].card_id : NULL, "*", x->now, x->now + ttl };
         if (rc == 0 && id == 0)
             rc = issue(x->db, &x->s, &w, x->now);
         if (rc == LP_ERR_INVALID) {
@@ -573,7 +582,7 @@ int iss_bearer_pass(db_t *db, int64_t reservation_id, int64_t now, iss_pass *out
         rc = iss_revoke_changed(db, &r, now);
     if (rc == 0)
         rc = live_pass(db, "bearer", r.id, 0, now, &id);
-    struct want w = { "bearer", r.person_id, r.tenant_id, r.id, 0, NULL, res.door_group, nbf, exp };
+    struct want w = { "bearer", r.person_id, r.tenant_id, r.id, 0, NULL, NULL, res.door_group, nbf, exp };
     if (rc == 0 && id == 0) {
         rc = issue(db, &s, &w, now);
         id = rc == 0 ? db_last_id(db) : 0;

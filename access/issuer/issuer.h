@@ -133,6 +133,8 @@ typedef struct iss_credential {
     char label[ISS_CRED_LABEL_MAX + 1];
     uint8_t pk[TOK_PK_LEN];
     int64_t created_at, revoked_at;  /* revoked_at 0 when active */
+    int has_card;                    /* a DESFire card: passes bound to card_id, pk unused */
+    uint8_t card_id[TOK_CARD_ID_LEN];
 } iss_credential;
 
 /* Registers a holder key for person. LP_ERR_INVALID (kind, label, key not a
@@ -182,6 +184,25 @@ int iss_pass_get(db_t *db, int64_t id, iss_pass *out) LP_MUST;
  * revoked and expired ones. Caller frees *out. */
 int iss_pass_list(db_t *db, int64_t person_id, int64_t reservation_id, int live_only, int64_t now,
                   int64_t before_id, size_t limit, iss_pass **out, size_t *n) LP_MUST;
+
+/* ---- DESFire cards (access protocol 18) ---- */
+
+#define ISS_CARD_UID_LEN 7
+
+/* Enrols the DESFire card with this UID (7 bytes, NXP: first byte 04) for
+ * person: a credential of kind card holding the card id (the UID is not
+ * kept). LP_ERR_INVALID (uid, label), LP_ERR_CONFLICT (the card is enrolled
+ * already, to anyone), LP_ERR_RULE (too many active credentials),
+ * LP_ERR_NOTFOUND (no such person). Audited. */
+int iss_card_enrol(db_t *db, const actor_t *who, int64_t person_id, const uint8_t uid[ISS_CARD_UID_LEN],
+                   const char *label, int64_t now, iss_credential *out, lp_fail *f) LP_MUST;
+/* The credential of an enrolled, active card, by card id; LP_ERR_NOTFOUND. */
+int iss_card_find(db_t *db, const uint8_t card_id[TOK_CARD_ID_LEN], iss_credential *out) LP_MUST;
+/* The pass to write onto a card now (a desk, or a door updating the card):
+ * of the card's live passes, the one valid now that lasts longest, else the
+ * next to start. Issues what is due first (as iss_passes_for_person).
+ * LP_ERR_NOTFOUND when the card is unknown or revoked, or has nothing to carry. */
+int iss_card_pass(db_t *db, const uint8_t card_id[TOK_CARD_ID_LEN], int64_t now, iss_pass *out) LP_MUST;
 
 /* ---- revocation and the denylist ---- */
 

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "access/card/card.h"
 #include "access/credential/cred.h"
 #include "access/door/door_store.h"
 #include "access/nfc/nfc_ndef.h"
@@ -396,9 +397,27 @@ static void book_and_fetch(void)
     len_b1 = my_pass(rsv_b1, pass_b1, NULL);
 }
 
+/* The site's DESFire master keys (admin, read, write) for this run; the
+ * door gets the read master in a key file. */
+static uint8_t card_m[3][16];
+static char card_key_path[256];
+
+static void write_card_key(void)
+{
+    char hex[33];
+    randombytes_buf(card_m, sizeof card_m);
+    sodium_bin2hex(hex, sizeof hex, card_m[CARD_KEY_READ], 16);
+    snprintf(card_key_path, sizeof card_key_path, "%s/card-read.key", S.dir);
+    int fd = open(card_key_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, hex, 32), 32);
+    close(fd);
+}
+
 static void write_door_config(void)
 {
     char text[4096];
+    write_card_key();
     snprintf(door_cfg, sizeof door_cfg, "%s/door.ini", S.dir);
     snprintf(door_db, sizeof door_db, "%s/door.db", S.dir);
     snprintf(door_clock, sizeof door_clock, "%s/door-clock", S.dir);
@@ -410,8 +429,9 @@ static void write_door_config(void)
              "[trust]\nsite_key = %s\n"
              "[reader]\nconnstring = %s\nxfer_ms = 250\npoll_gap_ms = 10\npresent_gap_ms = 20\npoll_ms = 100\n"
              "removal_ms = 2000\n"
-             "[lock]\nbackend = log\nlog_file = %s\n",
-             (long long)door_id, door_db, S.base, door_key, site_x, emu_connstring(emu), lock_log);
+             "[lock]\nbackend = log\nlog_file = %s\n"
+             "[card]\nread_key_file = %s\n",
+             (long long)door_id, door_db, S.base, door_key, site_x, emu_connstring(emu), lock_log, card_key_path);
     write_text(door_cfg, text);
 }
 
@@ -671,6 +691,88 @@ static void test_floor_recovers(void **st)
     assert_true(wait_until(floor_is, &want, 10000));
 }
 
+/* A DESFire card, end to end: staff enrol it by its UID (API), the member's
+ * booking gives it a pass bound to its card id, a desk puts the labpass
+ * application with the diversified keys and that pass on it; at the door it
+ * authenticates, is read over the enciphered channel and admits, the lock
+ * pulses and the event reaches the server. A clone (same UID and file, keys
+ * of other masters) is refused as card_auth_failed. The card, revoked in the
+ * console, is refused as revoked once the door has synced. */
+static dfe_t *desk_card(const uint8_t uid[7], uint8_t m[3][16], const uint8_t *pass, size_t len)
+{
+    dfe_t *d = NULL;
+    uint8_t keys[CARD_NKEYS][16], vers[CARD_NKEYS] = { 1, 1, 1 }, file[CARD_FILE_SIZE];
+    assert_int_equal(dfe_create(&d, uid), 0);
+    for (int k = 0; k < CARD_NKEYS; k++) assert_int_equal(card_key_derive(m[k], uid, "mtf", keys[k]), 0);
+    assert_int_equal(dfe_add_app(d, 0x123456, 0x0F, 1, keys, NULL), 0);   /* the campus card's own */
+    assert_int_equal(dfe_add_app(d, CARD_AID, CARD_KEY_SETTINGS, CARD_NKEYS, keys, vers), 0);
+    assert_int_equal(card_file_encode(pass, len, file), 0);
+    assert_int_equal(dfe_add_file(d, CARD_AID, CARD_FILE_PASS, 1, CARD_FILE_COMM, CARD_FILE_AR, file, sizeof file,
+                                  sizeof file), 0);
+    return d;
+}
+
+static void tap_card(dfe_t *card, const char *reason)
+{
+    struct want w = { reason, events_with(reason, 1) + 1, 1 };
+    emu_present_desfire(emu, card);
+    if (!wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision for the card", reason);
+    field_empty();
+}
+
+static void test_card_tap(void **st)
+{
+    set_clocks(T3 + 240);
+    const uint8_t uid[7] = { 0x04, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
+    uint8_t want_id[CARD_ID_LEN], pass[TOK_PASS_MAX];
+    char path[160], hex[2 * CARD_ID_LEN + 1];
+    card_id(uid, want_id);
+    sodium_bin2hex(hex, sizeof hex, want_id, sizeof want_id);
+    hx_resp r;
+    snprintf(path, sizeof path, "/api/v1/people/%lld/cards", (long long)hx_me_id(&S, member));
+    hx_req(&S, "POST", path, staff, "{\"uid\":\"04112233445566\",\"label\":\"badge 17\"}", NULL, &r);
+    assert_int_equal(r.status, 201);
+    assert_string_equal(json_string_value(json_object_get(r.json, "card_id")), hex);
+    int64_t cred = json_integer_value(json_object_get(r.json, "id"));
+    hx_free(&r);
+    /* What the desk writes: the card's pass for the booking under way (A3). */
+    snprintf(path, sizeof path, "/api/v1/cards/%s/pass", hex);
+    hx_req(&S, "GET", path, staff, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.json, "reservation_id")), rsv_a3);
+    const char *b64 = json_string_value(json_object_get(r.json, "pass"));
+    size_t len = 0;
+    assert_int_equal(sodium_base642bin(pass, sizeof pass, b64, strlen(b64), NULL, &len, NULL, B64U), 0);
+    hx_free(&r);
+    struct tok_pass tp;
+    enum tok_reason why;
+    assert_int_equal(tok_decode(pass, len, &tp, &why), 0);
+    assert_true(tp.claims.has_card && !tp.claims.has_cnf);
+    assert_memory_equal(tp.claims.card_id, want_id, CARD_ID_LEN);
+    dfe_t *card = desk_card(uid, card_m, pass, len);
+    int opens = count_opens(), want = opens + 1;
+    tap_card(card, "granted");
+    assert_true(wait_until(opens_reached, &want, 5000));
+    /* A clone: the same UID and file, the keys of other masters. */
+    uint8_t other[3][16];
+    randombytes_buf(other, sizeof other);
+    dfe_t *clone = desk_card(uid, other, pass, len);
+    tap_card(clone, "card_auth_failed");
+    assert_int_equal(count_opens(), opens + 1);
+    /* Lost: revoked in the console; the door refuses it after its next sync. */
+    snprintf(path, sizeof path, "/api/v1/people/%lld/cards/%lld/revoke", (long long)hx_me_id(&S, member),
+             (long long)cred);
+    hx_req(&S, "POST", path, staff, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_true(json_integer_value(json_object_get(r.json, "passes_revoked")) >= 1);
+    hx_free(&r);
+    assert_true(wait_until(door_denies, tp.claims.cti, 10000));
+    tap_card(card, "revoked");
+    assert_int_equal(count_opens(), opens + 1);
+    dfe_destroy(card);
+    dfe_destroy(clone);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -681,6 +783,7 @@ int main(void)
         cmocka_unit_test(test_revocation_synced),
         cmocka_unit_test(test_server_stopped),
         cmocka_unit_test(test_floor_recovers),
+        cmocka_unit_test(test_card_tap),
     };
     return cmocka_run_group_tests_name("door_e2e", tests, setup, teardown);
 }
