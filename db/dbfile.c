@@ -199,7 +199,7 @@ static int rotate(const char *dir, int keep_days, int keep_months, int *removed)
             if (b) stamps = b;
             if (!a || !b) { rc = LP_ERR_NOMEM; break; }
         }
-        snprintf(names[n], sizeof names[n], "%s", e->d_name);
+        memcpy(names[n], e->d_name, 28);   /* stamp_of took exactly 27 characters */
         stamps[n++] = s;
     }
     closedir(d);
