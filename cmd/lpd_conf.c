@@ -85,6 +85,7 @@ void lpd_defaults(lpd_settings *s)
     s->cfg = (api_config){ .port = 8080, .max_connections = 256, .max_per_client = 64, .request_timeout = 10 };
     acct_policy_default(&s->cfg.policy);
     s->sweep_interval = 30;
+    s->webhook_interval = 5;
     s->log_level = LOG_INFO;
 }
 
@@ -113,6 +114,8 @@ int lpd_set(lpd_settings *s, const char *key, const char *value, char *err, size
     else if (!strcmp(k, "log_level")) { bad = log_parse_level(v, &lvl) != 0; if (!bad) s->log_level = (int)lvl; }
     else if (!strcmp(k, "notify")) bad = notify_check(v) != 0 || text(s->notify, sizeof s->notify, v);
     else if (!strcmp(k, "sweep_interval")) bad = number(v, 1, 3600, &s->sweep_interval);
+    else if (!strcmp(k, "webhook_interval")) bad = number(v, 1, 3600, &s->webhook_interval);
+    else if (!strcmp(k, "webhook_ca_file")) bad = text(s->webhook_ca_file, sizeof s->webhook_ca_file, v);
     else return fail(err, errlen, key, "no such setting");
     if (!bad) return 0;
     snprintf(err, errlen, "%s: \"%.80s\" is not a valid value (see labpassd --help)", key, v);
@@ -166,4 +169,5 @@ void lpd_print(const lpd_settings *s, FILE *out)
     fprintf(out, "hash_workers = %d\nhash_wait_ms = %d\n", s->cfg.policy.hash_workers, s->cfg.policy.hash_wait_ms);
     fprintf(out, "log_level = %s\n", log_level_name((enum log_level)s->log_level));
     fprintf(out, "notify = %s\nsweep_interval = %d\n", s->notify, s->sweep_interval);
+    fprintf(out, "webhook_interval = %d\nwebhook_ca_file = %s\n", s->webhook_interval, s->webhook_ca_file);
 }
