@@ -71,6 +71,7 @@ int whs_url_check(const char *url, char *out, size_t out_len)
         if ((unsigned char)url[i] <= 0x20 || (unsigned char)url[i] >= 0x7f)
             return why(out, out_len, "url holds a space, a control character or a non-ASCII byte");
     if (strncmp(url, "https://", 8) != 0) return why(out, out_len, "url must start with https://");
+    if (strchr("/?#", url[8])) return why(out, out_len, "url names no host");   /* libcurl would read one from the path */
     CURLU *h = curl_url();
     char *host = NULL, *user = NULL, *pass = NULL;
     int rc = h ? 0 : LP_ERR_NOMEM;
