@@ -127,6 +127,11 @@ void whk_due_free(whk_job *j, size_t n);
  * schedules the next attempt (whk_backoff) or, after WHK_MAX_ATTEMPTS,
  * marks it failed. */
 int whk_attempt(db_t *db, int64_t id, int status, const char *error, int64_t now) LP_MUST;
+/* Deletes delivered and failed deliveries last attempted before `before`
+ * (their payloads may name people: kept WHK_KEEP_DAYS); *n counts them
+ * (may be NULL). */
+#define WHK_KEEP_DAYS 30
+int whk_prune(db_t *db, int64_t before, int *n) LP_MUST;
 /* Seconds to wait after the attempts-th failed attempt (1: the first). */
 int64_t whk_backoff(int attempts);
 

@@ -205,6 +205,17 @@ int whk_due(db_t *db, int64_t now, size_t max, whk_job **out, size_t *n)
     return 0;
 }
 
+int whk_prune(db_t *db, int64_t before, int *n)
+{
+    sqlite3_stmt *st = db_stmt(db, "DELETE FROM webhook_deliveries WHERE state <> 'pending' AND updated_at < ?1");
+    if (n) *n = 0;
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, before);
+    int rc = db_exec_stmt(st);
+    if (rc == 0 && n) *n = db_changes(db);
+    return rc;
+}
+
 int64_t whk_backoff(int attempts)
 {
     int64_t wait = WHK_BACKOFF_FIRST;

@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "api/notify.h"
 #include "api/webhook_send.h"
+#include "booking/webhook.h"
 #include "booking/rsv.h"
 #include "core/clock.h"
 #include "booking/demo.h"
@@ -53,7 +54,13 @@ static void sweep_round(db_t *db)
 
 static void webhook_round(db_t *db)
 {
-    int delivered = 0, failed = 0;
+    static int64_t pruned_at;   /* this worker's thread only */
+    int delivered = 0, failed = 0, pruned = 0;
+    if (clk_now() - pruned_at >= 3600) {   /* hourly: finished deliveries older than WHK_KEEP_DAYS */
+        if (whk_prune(db, clk_now() - (int64_t)WHK_KEEP_DAYS * 86400, &pruned) != 0) log_warn("webhook", "pruning failed; retrying later");
+        else pruned_at = clk_now();
+        if (pruned) log_info("webhook", "pruned %d finished deliveries", pruned);
+    }
     if (whs_drain(db, clk_now(), 50, &delivered, &failed) != 0) log_warn("webhook", "delivery round failed; retrying later");
     if (delivered || failed) log_info("webhook", "%d deliveries answered 2xx, %d did not", delivered, failed);
 }

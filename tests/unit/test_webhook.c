@@ -269,6 +269,22 @@ static void test_attempts_and_retry(void **st)
     clk_set_fixed(NOW);
 }
 
+static void test_prune(void **st)
+{
+    int n = -1;
+    int64_t e = add("https://prune.example/h", 1u << WHK_EV_TENANT_SUSPENDED, 1);
+    assert_int_equal(whk_emit(db, WHK_EV_TENANT_SUSPENDED, DATA, 3), 0);
+    assert_int_equal(whk_emit(db, WHK_EV_TENANT_SUSPENDED, DATA, 4), 0);
+    int64_t id = pending_of(e);
+    assert_int_equal(whk_attempt(db, id, 200, NULL, NOW), 0);
+    assert_int_equal(whk_prune(db, NOW, &n), 0);   /* not older than NOW */
+    assert_int_equal(n, 0);
+    assert_int_equal(whk_prune(db, NOW + 1, &n), 0);
+    assert_int_equal(n, 1);   /* the delivered one; the pending one stays */
+    assert_int_equal(count("SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = ?1", e), 1);
+    assert_int_equal(count("SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'pending'", e), 1);
+}
+
 static void test_ping_and_list(void **st)
 {
     int64_t e = add("https://ping.example/h", 1u << WHK_EV_DOOR_ALARM, 1), id = 0;
@@ -323,6 +339,7 @@ int main(void)
         cmocka_unit_test(test_emit_per_endpoint),
         cmocka_unit_test(test_attempts_and_retry),
         cmocka_unit_test(test_ping_and_list),
+        cmocka_unit_test(test_prune),
     };
     return cmocka_run_group_tests_name("webhook", tests, setup, teardown);
 }
