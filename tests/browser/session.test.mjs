@@ -34,6 +34,9 @@ test('the session ends while booking: sign in on top, and the booking goes on wi
   await dlg.getByLabel('Until').fill('14:00');
   await dlg.getByLabel('What for').fill('Investor call after the expiry');
   await dlg.getByText(/^Estimated cost: /).waitFor();   // the form has asked all it asks before Book
+  // The estimate of the first times may show while the one for 13:00-14:00 is
+  // still due (a 250 ms debounce): wait until no request is under way.
+  await page.waitForLoadState('networkidle');
   await endSession(page);
   await dlg.getByRole('button', { name: 'Book', exact: true }).click();
   const again = page.getByRole('dialog', { name: 'Sign in again' });
