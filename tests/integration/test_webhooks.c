@@ -449,6 +449,95 @@ static void test_retry_and_delete(void **st)
     assert_int_equal(hx_status(&S, "GET", "/api/v1/webhooks", member, NULL), 403);
 }
 
+/* The id of the tenant whose name starts with prefix (staff's list). */
+static int64_t tenant_id(const char *prefix)
+{
+    hx_resp r;
+    int64_t id = 0;
+    assert_int_equal(hx_req(&S, "GET", "/api/v1/tenants", staff, NULL, NULL, &r), 0);
+    size_t i;
+    json_t *v;
+    json_array_foreach(json_object_get(r.json, "tenants"), i, v)
+        if (!strncmp(json_string_value(json_object_get(v, "name")), prefix, strlen(prefix)))
+            id = json_integer_value(json_object_get(v, "id"));
+    hx_free(&r);
+    assert_true(id > 0);
+    return id;
+}
+
+/* Door alarms (once per event, however often a door uploads it), a
+ * suspended tenant and issued invoices reach an endpoint that subscribes to
+ * them; reservations do not. */
+static void test_alarm_tenant_invoice_events(void **st)
+{
+    char secret[120], secrets[400], body[400], path[80], key[128];
+    hx_resp r;
+    int64_t ops = register_hook(hook_url, "[\"door.alarm\",\"tenant.suspended\",\"invoice.issued\"]", secret, sizeof secret);
+    char ops_url[140];
+    snprintf(ops_url, sizeof ops_url, "%.*s/ops", (int)(strlen(hook_url) - 5), hook_url);
+    snprintf(body, sizeof body, "{\"url\":\"%s\"}", ops_url);
+    snprintf(path, sizeof path, "/api/v1/webhooks/%lld", (long long)ops);
+    assert_int_equal(hx_status(&S, "PATCH", path, staff, body), 200);
+    snprintf(secrets, sizeof secrets, "%s\n", secret);
+    write_file("secrets", secrets);
+    /* a door alarm, uploaded twice */
+    assert_int_equal(hx_req(&S, "POST", "/api/v1/doors", staff, "{\"name\":\"hook-door\",\"group\":\"hooks\"}", NULL, &r), 0);
+    assert_int_equal(r.status, 201);
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/events",
+             (long long)json_integer_value(json_object_get(json_object_get(r.json, "door"), "id")));
+    snprintf(key, sizeof key, "%s", json_string_value(json_object_get(r.json, "api_key")));
+    hx_free(&r);
+    const char *alarm = "{\"events\":[{\"id\":\"a-1\",\"time\":\"2026-03-02T07:59:00Z\",\"kind\":\"alarm\",\"alarm\":\"forced_open\"}]}";
+    assert_int_equal(hx_status(&S, "POST", path, key, alarm), 200);
+    assert_int_equal(hx_status(&S, "POST", path, key, alarm), 200);
+    /* a tenant suspended (and active again after) */
+    int64_t bio = tenant_id("BioSense");
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/suspend", (long long)bio);
+    assert_int_equal(hx_status(&S, "POST", path, staff, "{\"bookings\":\"keep\",\"notify\":false}"), 200);
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/activate", (long long)bio);
+    assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 200);
+    /* February's invoices */
+    assert_int_equal(hx_req(&S, "POST", "/api/v1/invoices/run", staff, "{\"period\":\"2026-02\"}", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    size_t invoices = json_array_size(json_object_get(r.json, "created"));
+    hx_free(&r);
+    json_t *got = await("/ops", 2 + invoices);
+    sleep_ms(1500);   /* nothing more comes: one alarm, not two */
+    json_decref(got);
+    got = received("/ops");
+    assert_int_equal(json_array_size(got), 2 + invoices);
+    size_t alarms = 0, suspended = 0, issued = 0;
+    for (size_t i = 0; i < json_array_size(got); i++) {
+        json_t *req = json_array_get(got, i);
+        assert_true(json_is_true(json_object_get(req, "verified")));
+        json_t *p = json_loads(json_string_value(json_object_get(req, "body")), 0, NULL);
+        const char *type = json_string_value(json_object_get(p, "type"));
+        json_t *data = json_object_get(p, "data");
+        if (!strcmp(type, "door.alarm")) {
+            alarms++;
+            assert_string_equal(json_string_value(json_object_get(data, "alarm")), "forced_open");
+            assert_string_equal(json_string_value(json_object_get(data, "door")), "hook-door");
+            assert_string_equal(json_string_value(json_object_get(data, "time")), "2026-03-02T07:59:00Z");
+        } else if (!strcmp(type, "tenant.suspended")) {
+            suspended++;
+            assert_int_equal(json_integer_value(json_object_get(data, "id")), bio);
+            assert_string_equal(json_string_value(json_object_get(data, "status")), "suspended");
+        } else if (!strcmp(type, "invoice.issued")) {
+            issued++;
+            assert_non_null(json_string_value(json_object_get(data, "number")));
+            assert_string_equal(json_string_value(json_object_get(data, "period")), "2026-02");
+        } else {
+            fail_msg("unexpected event %s", type);
+        }
+        json_decref(p);
+    }
+    assert_int_equal(alarms, 1);
+    assert_int_equal(suspended, 1);
+    assert_int_equal(issued, invoices);
+    json_decref(got);
+    print_message("%zu invoices issued for February\n", invoices);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -458,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_disabled_endpoint_gets_nothing),
         cmocka_unit_test(test_rotated_secret),
         cmocka_unit_test(test_retry_and_delete),
+        cmocka_unit_test(test_alarm_tenant_invoice_events),
     };
     return cmocka_run_group_tests_name("webhooks", tests, setup, teardown);
 }
