@@ -165,18 +165,32 @@ static int send_one(db_t *db, const whk_job *j, int64_t now, int *ok)
     return whk_attempt(db, j->id, status, err, now);
 }
 
+/* Did an endpoint fail earlier in this round (ids of failed[0..n))? */
+static int failed_before(const int64_t *failed, size_t n, int64_t endpoint_id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (failed[i] == endpoint_id) return 1;
+    return 0;
+}
+
 int whs_drain(db_t *db, int64_t now, size_t max, int *delivered, int *failed)
 {
     whk_job *jobs = NULL;
-    size_t n = 0;
+    size_t n = 0, nbad = 0;
     *delivered = *failed = 0;
     int rc = whk_due(db, now, max, &jobs, &n);
+    int64_t *bad = rc == 0 && n ? calloc(n, sizeof *bad) : NULL;
+    if (rc == 0 && n && !bad) rc = LP_ERR_NOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++) {
+        /* One failure per endpoint and round: a receiver that is down costs
+         * one timeout, its other due deliveries wait for the next round. */
+        if (failed_before(bad, nbad, jobs[i].endpoint_id)) continue;
         int ok = 0;
         rc = send_one(db, &jobs[i], now, &ok);
         if (ok) (*delivered)++;
-        else (*failed)++;
+        else { (*failed)++; bad[nbad++] = jobs[i].endpoint_id; }
     }
+    free(bad);
     whk_due_free(jobs, n);
     return rc;
 }

@@ -33,7 +33,8 @@ void whs_sign(const uint8_t *key, size_t key_len, const char *msg_id, int64_t ti
  * sentence in why. */
 int whs_url_check(const char *url, char *why, size_t why_len) LP_MUST;
 /* Sends up to max due deliveries at now; *delivered and *failed count the
- * answers (failed: anything but 2xx, or none). */
+ * answers (failed: anything but 2xx, or none). After a failure, the
+ * endpoint's other due deliveries wait for the next round. */
 int whs_drain(db_t *db, int64_t now, size_t max, int *delivered, int *failed) LP_MUST;
 
 #endif

@@ -110,7 +110,7 @@ int whk_delivery_retry(db_t *db, const actor_t *who, int64_t endpoint_id, int64_
 /* A due delivery with what sending it needs. payload: caller frees (see
  * whk_due_free). */
 typedef struct whk_job {
-    int64_t id;
+    int64_t id, endpoint_id;
     char msg_id[40];
     char url[WHK_URL_MAX + 1];
     uint8_t sealed[WHK_SEALED_MAX];

@@ -168,6 +168,7 @@ static int job_row(sqlite3_stmt *st, void *elem)
     whk_job *j = elem;
     memset(j, 0, sizeof *j);
     j->id = sqlite3_column_int64(st, 0);
+    j->endpoint_id = sqlite3_column_int64(st, 6);
     snprintf(j->msg_id, sizeof j->msg_id, "%s", db_col_text(st, 1));
     snprintf(j->url, sizeof j->url, "%s", db_col_text(st, 2));
     int len = sqlite3_column_bytes(st, 3);
@@ -187,7 +188,7 @@ void whk_due_free(whk_job *j, size_t n)
 
 int whk_due(db_t *db, int64_t now, size_t max, whk_job **out, size_t *n)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT d.id, d.msg_id, e.url, e.secret_sealed, d.attempts, d.payload "
+    sqlite3_stmt *st = db_stmt(db, "SELECT d.id, d.msg_id, e.url, e.secret_sealed, d.attempts, d.payload, e.id "
                                    "FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id "
                                    "WHERE d.state = 'pending' AND d.next_attempt_at <= ?1 AND e.enabled = 1 "
                                    "ORDER BY d.next_attempt_at, d.id LIMIT ?2");
