@@ -30,7 +30,7 @@ function endpointForm(w) {
   const values = () => ({
     url: url.value.trim(), description: description.value.trim(), events: boxes.filter((b) => b.checked).map((b) => b.value),
   });
-  return { url, fields: [field(t('hooks.url'), url, t('hooks.urlHint')), field(t('hooks.description'), description), events], values };
+  return { url, description, fields: [field(t('hooks.url'), url, t('hooks.urlHint')), field(t('hooks.description'), description), events], values };
 }
 
 export default async function webhooks(root) {
@@ -187,6 +187,7 @@ export default async function webhooks(root) {
       const res = await createWebhook(f.values());
       showSecret(out, t('hooks.added'), res.secret);
       f.url.value = '';
+      f.description.value = '';
       load();
     } catch (err) {
       const x = explain(err);
