@@ -17,6 +17,7 @@
 #include <string.h>
 #include "access/issuer/issuer.h"
 #include "api/webhook_send.h"
+#include "booking/erase.h"
 #include "booking/webhook.h"
 #include "core/clock.h"
 #include "tests/lib/tmpdb.h"
@@ -285,6 +286,19 @@ static void test_prune(void **st)
     assert_int_equal(count("SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = ?1 AND state = 'pending'", e), 1);
 }
 
+/* Erasure empties the text of a person's booking events still kept. */
+static void test_erasure_reaches_payloads(void **st)
+{
+    static const char BOOKING[] = "SELECT json_object('id', 70, 'person_id', ?1, 'title', 'Call Jan: 06 1234 5678', 'reason', '')";
+    int64_t e = add("https://erase.example/h", 1u << WHK_EV_RESERVATION_CANCELLED, 1);
+    assert_int_equal(whk_emit(db, WHK_EV_RESERVATION_CANCELLED, BOOKING, 4242), 0);
+    assert_int_equal(whk_emit(db, WHK_EV_RESERVATION_CANCELLED, BOOKING, 4243), 0);   /* someone else's */
+    assert_int_equal(bk_erase_person(db, &T, 4242, "gone@example.org", NOW), 0);
+    assert_int_equal(count("SELECT count(*) FROM webhook_deliveries WHERE endpoint_id = ?1 AND payload LIKE '%06 1234%'", e), 1);
+    assert_int_equal(count("SELECT count(*) FROM webhook_deliveries WHERE json_extract(payload, '$.data.person_id') = ?1 "
+                           "AND json_extract(payload, '$.data.title') = '' AND json_extract(payload, '$.data.id') = 70", 4242), 1);
+}
+
 static void test_ping_and_list(void **st)
 {
     int64_t e = add("https://ping.example/h", 1u << WHK_EV_DOOR_ALARM, 1), id = 0;
@@ -340,6 +354,7 @@ int main(void)
         cmocka_unit_test(test_attempts_and_retry),
         cmocka_unit_test(test_ping_and_list),
         cmocka_unit_test(test_prune),
+        cmocka_unit_test(test_erasure_reaches_payloads),
     };
     return cmocka_run_group_tests_name("webhook", tests, setup, teardown);
 }
