@@ -8,7 +8,8 @@
  * 500 is retried after the backoff (the test moves the injected clock) and
  * then delivered; the API lists the states; a disabled endpoint gets
  * nothing; a rotated secret signs the next delivery and the old one no
- * longer verifies. */
+ * longer verifies; door alarms, tenants suspended and offboarded and issued
+ * invoices are delivered too. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -466,13 +467,14 @@ static int64_t tenant_id(const char *prefix)
 }
 
 /* Door alarms (once per event, however often a door uploads it), a
- * suspended tenant and issued invoices reach an endpoint that subscribes to
- * them; reservations do not. */
+ * suspended and an offboarded tenant and issued invoices reach an endpoint
+ * that subscribes to them; reservations do not. */
 static void test_alarm_tenant_invoice_events(void **st)
 {
     char secret[120], secrets[400], body[400], path[80], key[128];
     hx_resp r;
-    int64_t ops = register_hook(hook_url, "[\"door.alarm\",\"tenant.suspended\",\"invoice.issued\"]", secret, sizeof secret);
+    int64_t ops = register_hook(hook_url, "[\"door.alarm\",\"tenant.suspended\",\"tenant.offboarded\",\"invoice.issued\"]",
+                               secret, sizeof secret);
     char ops_url[140];
     snprintf(ops_url, sizeof ops_url, "%.*s/ops", (int)(strlen(hook_url) - 5), hook_url);
     snprintf(body, sizeof body, "{\"url\":\"%s\"}", ops_url);
@@ -501,12 +503,15 @@ static void test_alarm_tenant_invoice_events(void **st)
     assert_int_equal(r.status, 200);
     size_t invoices = json_array_size(json_object_get(r.json, "created"));
     hx_free(&r);
-    json_t *got = await("/ops", 2 + invoices);
+    /* and at last offboarded (its bookings ahead cancelled by the facility) */
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/offboard", (long long)bio);
+    assert_int_equal(hx_status(&S, "POST", path, staff, "{\"bookings\":\"cancel\",\"notify\":false}"), 200);
+    json_t *got = await("/ops", 3 + invoices);
     sleep_ms(1500);   /* nothing more comes: one alarm, not two */
     json_decref(got);
     got = received("/ops");
-    assert_int_equal(json_array_size(got), 2 + invoices);
-    size_t alarms = 0, suspended = 0, issued = 0;
+    assert_int_equal(json_array_size(got), 3 + invoices);
+    size_t alarms = 0, suspended = 0, offboarded = 0, issued = 0;
     for (size_t i = 0; i < json_array_size(got); i++) {
         json_t *req = json_array_get(got, i);
         assert_true(json_is_true(json_object_get(req, "verified")));
@@ -522,6 +527,10 @@ static void test_alarm_tenant_invoice_events(void **st)
             suspended++;
             assert_int_equal(json_integer_value(json_object_get(data, "id")), bio);
             assert_string_equal(json_string_value(json_object_get(data, "status")), "suspended");
+        } else if (!strcmp(type, "tenant.offboarded")) {
+            offboarded++;
+            assert_int_equal(json_integer_value(json_object_get(data, "id")), bio);
+            assert_string_equal(json_string_value(json_object_get(data, "status")), "offboarded");
         } else if (!strcmp(type, "invoice.issued")) {
             issued++;
             assert_non_null(json_string_value(json_object_get(data, "number")));
@@ -533,6 +542,7 @@ static void test_alarm_tenant_invoice_events(void **st)
     }
     assert_int_equal(alarms, 1);
     assert_int_equal(suspended, 1);
+    assert_int_equal(offboarded, 1);
     assert_int_equal(issued, invoices);
     json_decref(got);
     print_message("%zu invoices issued for February\n", invoices);
