@@ -6,6 +6,7 @@
  * 0004), so every series stays gapless and unique. */
 #include "billing/billing.h"
 #include "billing/bill_int.h"
+#include "booking/webhook.h"
 #include "core/clock.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,13 @@ int bill_lines_insert(db_t *db, int64_t invoice_id, const bill_line *lines, size
     return rc;
 }
 
+/* An issued invoice or credit note as webhook receivers get it ("data" of
+ * invoice.issued); amounts in cents. */
+static const char WEBHOOK_INVOICE[] =
+    "SELECT json_object('id', id, 'kind', kind, 'number', number, 'tenant_id', tenant_id, 'period', period, "
+    "'issue_date', issue_date, 'due_date', due_date, 'payable_cents', payable_cents, 'corrects_id', corrects_id) "
+    "FROM invoices WHERE id = ?1 AND status = 'issued'";
+
 int bill_issue_number(db_t *db, int64_t invoice_id)
 {
     bill_invoice inv;
@@ -256,5 +264,6 @@ int bill_issue_number(db_t *db, int64_t invoice_id)
     db_bind_int(st, 1, invoice_id); db_bind_text(st, 2, number); db_bind_int(st, 3, year); db_bind_int(st, 4, seq);
     db_bind_text(st, 5, issue); db_bind_text(st, 6, due); db_bind_text(st, 7, terms); db_bind_int(st, 8, now);
     rc = db_exec_stmt(st);
-    return rc == 0 && db_changes(db) != 1 ? LP_ERR_STATE : rc;
+    if (rc == 0 && db_changes(db) != 1) return LP_ERR_STATE;
+    return rc ? rc : whk_emit(db, WHK_EV_INVOICE_ISSUED, WEBHOOK_INVOICE, invoice_id);
 }

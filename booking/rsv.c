@@ -6,6 +6,7 @@
 #include "booking/spell.h"
 #include "booking/rsv_int.h"
 #include "booking/recur.h"
+#include "booking/webhook.h"
 #include "core/clock.h"
 #include "core/ltime.h"
 #include <stdio.h>
@@ -97,6 +98,15 @@ static const char *SNAP_RSV =
 
 const char *rsv_snapshot_sql(void) { return SNAP_RSV; }
 
+/* A reservation as webhook receivers get it ("data" of reservation.*). */
+static const char WEBHOOK_RSV[] =
+    "SELECT json_object('id', id, 'resource_id', resource_id, 'person_id', person_id, 'tenant_id', tenant_id, "
+    "'series_id', series_id, 'title', title, 'start', strftime('%Y-%m-%dT%H:%M:%SZ', start, 'unixepoch'), "
+    "'end', strftime('%Y-%m-%dT%H:%M:%SZ', end, 'unixepoch'), 'status', status, 'reason', reason) "
+    "FROM reservations WHERE id = ?1";
+
+const char *rsv_webhook_sql(void) { return WEBHOOK_RSV; }
+
 static int insert(db_t *db, const actor_t *who, const rsv_request *rq, const res_resource *r,
                   int64_t series_id, int64_t *id)
 {
@@ -122,6 +132,7 @@ static int insert(db_t *db, const actor_t *who, const rsv_request *rq, const res
     rc = db_exec_stmt(st);
     if (rc == 0) rc = audit_change(db, who, "create", "reservation", *id, SNAP_RSV, NULL);
     if (rc == 0) rc = rsv_notify(db, *id);
+    if (rc == 0) rc = whk_emit(db, WHK_EV_RESERVATION_CREATED, WEBHOOK_RSV, *id);
     return rc;
 }
 

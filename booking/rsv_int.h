@@ -5,5 +5,7 @@
 
 /* The SQL that snapshots reservation ?1 as JSON for the audit log. */
 const char *rsv_snapshot_sql(void);
+/* The "data" of a reservation.* webhook event (booking/webhook.h). */
+const char *rsv_webhook_sql(void);
 
 #endif

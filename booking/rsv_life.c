@@ -8,6 +8,7 @@
 #include "booking/rsv_int.h"
 #include "booking/outbox.h"
 #include "booking/waitlist.h"
+#include "booking/webhook.h"
 #include "core/clock.h"
 #include "core/ltime.h"
 #include <stdio.h>
@@ -35,6 +36,7 @@ static int set_state(db_t *db, const actor_t *who, const rsv_reservation *r, enu
     }
     if (rc == 0) rc = audit_change(db, who, action, "reservation", r->id, rsv_snapshot_sql(), before);
     if (rc == 0) rc = rsv_notify(db, r->id);
+    if (rc == 0 && to == RSV_CANCELLED) rc = whk_emit(db, WHK_EV_RESERVATION_CANCELLED, rsv_webhook_sql(), r->id);
     free(before);
     return rc;
 }
@@ -331,6 +333,7 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
     }
     if (rc == 0) rc = audit_change(db, who, "change", "reservation", r->id, rsv_snapshot_sql(), before);
     if (rc == 0) rc = rsv_notify(db, r->id);
+    if (rc == 0) rc = whk_emit(db, WHK_EV_RESERVATION_CHANGED, rsv_webhook_sql(), r->id);
     if (rc == 0) rc = wl_promote(db, r->resource_id, r->block_start, r->block_end);
     free(before);
     return rc;

@@ -4,10 +4,16 @@
 #include "booking/outbox.h"
 #include "booking/rsv.h"
 #include "booking/waitlist.h"
+#include "booking/webhook.h"
 #include "core/clock.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* A tenant as webhook receivers get it ("data" of tenant.suspended and
+ * tenant.offboarded), with what the change did to its bookings. */
+static const char WEBHOOK_TENANT[] =
+    "SELECT json_object('id', id, 'name', name, 'status', status) FROM tenants WHERE id = ?1";
 
 int tnt_bookings_parse(const char *text, enum tnt_bookings *out)
 {
@@ -94,6 +100,8 @@ static int do_close(db_t *db, void *p)
     if (rc == 0 && n && !(w = calloc(n, sizeof *w))) rc = LP_ERR_NOMEM;
     if (rc == 0) k = n ? people_of(arr, n, w) : 0;
     if (rc == 0) rc = tnt_set_state(db, a->who, a->id, a->to, a->f);   /* first: the freed slots go to others */
+    if (rc == 0)
+        rc = whk_emit(db, a->to == TNT_OFFBOARDED ? WHK_EV_TENANT_OFFBOARDED : WHK_EV_TENANT_SUSPENDED, WEBHOOK_TENANT, a->id);
     if (rc == 0 && a->b == TNT_BOOKINGS_CANCEL) {
         const char *why = a->to == TNT_OFFBOARDED ? "cancelled by the facility: the tenant was offboarded"
                                                    : "cancelled by the facility: the tenant was suspended";

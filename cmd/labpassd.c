@@ -4,6 +4,8 @@
 #include "access/issuer/issuer.h"
 #include "api/api.h"
 #include "api/notify.h"
+#include "api/webhook_send.h"
+#include "booking/webhook.h"
 #include "booking/rsv.h"
 #include "core/clock.h"
 #include "booking/demo.h"
@@ -19,6 +21,7 @@
 #include "cmd/lpd_conf.h"
 #include "cmd/lpd_sd.h"
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,10 +31,43 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* The background worker: every interval seconds it runs the reservation
- * sweep (no-shows, completion, expiry) and drains the notification outbox;
- * once a day it applies the retention periods (privacy/retention.h). */
-struct worker { pthread_t th; pthread_mutex_t mu; pthread_cond_t cv; int stop; int interval; const char *db_path; };
+/* The background workers, each on its own thread and connection, run a
+ * round every interval seconds. The sweep worker runs the reservation sweep
+ * (no-shows, completion, expiry) and drains the notification outbox; once a
+ * day it applies the retention periods (privacy/retention.h). The webhook
+ * worker sends the due webhook deliveries (api/webhook_send.h), so a slow
+ * receiver (10 s per attempt at most) never holds up the sweep. */
+struct worker {
+    pthread_t th; pthread_mutex_t mu; pthread_cond_t cv; int stop; int interval; const char *db_path;
+    void (*round)(db_t *db);
+};
+
+static void sweep_round(db_t *db)
+{
+    lpd_sd_worker_beat();   /* systemd's watchdog is fed while this worker runs */
+    int changed = 0, sent = 0, revoked = 0;
+    if (rsv_sweep(db, clk_now(), &changed) != 0) log_warn("worker", "sweep failed; retrying later");
+    if (iss_sweep(db, clk_now(), &revoked) != 0) log_warn("worker", "pass sweep failed; retrying later");
+    if (revoked) log_info("worker", "pass sweep revoked %d passes", revoked);
+    if (notify_drain(db, &sent) != 0) log_warn("worker", "outbox drain failed; retrying later");
+    if (idem_prune(db, clk_now() - IDEM_TTL, NULL) != 0) log_warn("worker", "idempotency pruning failed; retrying later");
+    int ran = 0;
+    if (ret_apply_due(db, clk_now(), &ran) != 0) log_warn("worker", "retention run failed; retrying later");
+    if (changed || sent) log_info("worker", "sweep changed %d reservations, sent %d notifications", changed, sent);
+}
+
+static void webhook_round(db_t *db)
+{
+    static int64_t pruned_at;   /* this worker's thread only */
+    int delivered = 0, failed = 0, pruned = 0;
+    if (clk_now() - pruned_at >= 3600) {   /* hourly: finished deliveries older than WHK_KEEP_DAYS */
+        if (whk_prune(db, clk_now() - (int64_t)WHK_KEEP_DAYS * 86400, &pruned) != 0) log_warn("webhook", "pruning failed; retrying later");
+        else pruned_at = clk_now();
+        if (pruned) log_info("webhook", "pruned %d finished deliveries", pruned);
+    }
+    if (whs_drain(db, clk_now(), 50, &delivered, &failed) != 0) log_warn("webhook", "delivery round failed; retrying later");
+    if (delivered || failed) log_info("webhook", "%d deliveries answered 2xx, %d did not", delivered, failed);
+}
 
 static void *worker_main(void *p)
 {
@@ -46,21 +82,21 @@ static void *worker_main(void *p)
         pthread_cond_timedwait(&w->cv, &w->mu, &until);
         if (w->stop) break;
         pthread_mutex_unlock(&w->mu);
-        lpd_sd_worker_beat();
-        int changed = 0, sent = 0, revoked = 0;
-        if (rsv_sweep(db, clk_now(), &changed) != 0) log_warn("worker", "sweep failed; retrying later");
-        if (iss_sweep(db, clk_now(), &revoked) != 0) log_warn("worker", "pass sweep failed; retrying later");
-        if (revoked) log_info("worker", "pass sweep revoked %d passes", revoked);
-        if (notify_drain(db, &sent) != 0) log_warn("worker", "outbox drain failed; retrying later");
-        if (idem_prune(db, clk_now() - IDEM_TTL, NULL) != 0) log_warn("worker", "idempotency pruning failed; retrying later");
-        int ran = 0;
-        if (ret_apply_due(db, clk_now(), &ran) != 0) log_warn("worker", "retention run failed; retrying later");
-        if (changed || sent) log_info("worker", "sweep changed %d reservations, sent %d notifications", changed, sent);
+        w->round(db);
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);
     db_close(db);
     return NULL;
+}
+
+static void worker_stop(struct worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    w->stop = 1;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
 }
 
 static void usage(FILE *out)
@@ -99,6 +135,8 @@ static void usage(FILE *out)
         "  --smtp-from ADDR     the sender's address (From: and the envelope)\n"
         "  --smtp-timeout S     seconds for one message, connecting included (default 30)\n"
         "  --smtp-ca-file FILE  trust this CA (PEM) for the server's certificate, not the system's\n"
+        "  --webhook-interval S seconds between webhook delivery rounds (default 5)\n"
+        "  --webhook-ca-file FILE  CA bundle (PEM) that verifies webhook endpoints (default: the system's)\n"
         "  --help               this text\n"
         "In the file the keys are the flag names with _ for - (max_connections = 128, demo = yes,\n"
         "trusted_proxy = 10.0.0.1, 10.0.0.2). SIGHUP reads the file again: log_level applies at once;\n"
@@ -195,6 +233,7 @@ static const struct option OPTS[] = {
     { "smtp-user", required_argument, 0, 0 }, { "smtp-password-file", required_argument, 0, 0 },
     { "smtp-from", required_argument, 0, 0 }, { "smtp-timeout", required_argument, 0, 0 },
     { "smtp-ca-file", required_argument, 0, 0 },
+    { "webhook-interval", required_argument, 0, 0 }, { "webhook-ca-file", required_argument, 0, 0 },
     { "config", required_argument, 0, 'C' }, { "check-config", no_argument, 0, 'K' }, { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 } };
 
@@ -253,7 +292,8 @@ static void reload(const char *conf, const lpd_settings *cur)
     log_warn("labpassd", "SIGHUP: %s read again; log_level = %s", conf, log_level_name((enum log_level)n.log_level));
     log_set_level((enum log_level)n.log_level);
     if (strcmp(n.notify, cur->notify) || smtp_changed(&n, cur) || n.cfg.max_connections != cur->cfg.max_connections ||
-        n.cfg.request_timeout != cur->cfg.request_timeout || n.sweep_interval != cur->sweep_interval)
+        n.cfg.request_timeout != cur->cfg.request_timeout || n.sweep_interval != cur->sweep_interval ||
+        n.webhook_interval != cur->webhook_interval || strcmp(n.webhook_ca_file, cur->webhook_ca_file))
         log_warn("labpassd", "SIGHUP: other changed settings apply at the next start");
 }
 
@@ -298,7 +338,12 @@ int main(int argc, char **argv)
     const char *key_file = opts.key_file[0] ? opts.key_file : NULL;
     int demo = opts.demo;
     char *addr = opts.addr;
-    struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = opts.sweep_interval };
+    struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = opts.sweep_interval,
+                        .round = sweep_round };
+    struct worker hw = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER,
+                         .interval = opts.webhook_interval, .round = webhook_round };
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) { fprintf(stderr, "labpassd: libcurl failed to start\n"); return 1; }
+    whs_configure(opts.webhook_ca_file);
     if (sodium_init() < 0) { fprintf(stderr, "labpassd: libsodium failed to start\n"); return 1; }
     pwh_configure(cfg.policy.hash_workers, cfg.policy.hash_wait_ms);   /* before the demo seeds passwords */
     umask(027);   /* the database, its WAL and the key file are not for other users */
@@ -317,8 +362,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "labpassd: cannot listen on %s:%d\n", addr, cfg.port);
         return 1;
     }
-    w.db_path = cfg.db_path;
+    w.db_path = hw.db_path = cfg.db_path;
     pthread_create(&w.th, NULL, worker_main, &w);
+    pthread_create(&hw.th, NULL, worker_main, &hw);
     char ready[200];
     snprintf(ready, sizeof ready, "serving on %s://%s:%d", cfg.tls_cert ? "https" : "http", addr, api_port(srv));
     printf("labpassd listening on %s://%s:%d\n", cfg.tls_cert ? "https" : "http", addr, api_port(srv));
@@ -330,11 +376,8 @@ int main(int argc, char **argv)
     log_info("labpassd", "stopping on signal %d", sig);
     lpd_sd_stopping();
     lpd_sd_watchdog_stop();
-    pthread_mutex_lock(&w.mu);
-    w.stop = 1;
-    pthread_cond_signal(&w.cv);
-    pthread_mutex_unlock(&w.mu);
-    pthread_join(w.th, NULL);
+    worker_stop(&w);
+    worker_stop(&hw);
     api_stop(srv);
     db_shutdown();
     return 0;

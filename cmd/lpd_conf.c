@@ -112,6 +112,7 @@ void lpd_defaults(lpd_settings *s)
     s->cfg = (api_config){ .port = 8080, .max_connections = 256, .max_per_client = 64, .request_timeout = 10 };
     acct_policy_default(&s->cfg.policy);
     s->sweep_interval = 30;
+    s->webhook_interval = 5;
     s->log_level = LOG_INFO;
     s->smtp_timeout = 30;
     s->smtp_starttls = 1;
@@ -149,6 +150,8 @@ int lpd_set(lpd_settings *s, const char *key, const char *value, char *err, size
     else if (!strcmp(k, "smtp_from")) bad = address(s->smtp_from, sizeof s->smtp_from, v);
     else if (!strcmp(k, "smtp_timeout")) bad = number(v, 1, 600, &s->smtp_timeout);
     else if (!strcmp(k, "smtp_ca_file")) bad = readable(s->smtp_ca_file, sizeof s->smtp_ca_file, v);
+    else if (!strcmp(k, "webhook_interval")) bad = number(v, 1, 3600, &s->webhook_interval);
+    else if (!strcmp(k, "webhook_ca_file")) bad = text(s->webhook_ca_file, sizeof s->webhook_ca_file, v);
     else return fail(err, errlen, key, "no such setting");
     if (!bad) return 0;
     snprintf(err, errlen, "%s: \"%.80s\" is not a valid value (see labpassd --help)", key, v);
@@ -245,4 +248,5 @@ void lpd_print(const lpd_settings *s, FILE *out)
             s->smtp_starttls ? "yes" : "no", s->smtp_user, s->smtp_password_file);
     fprintf(out, "smtp_from = %s\nsmtp_timeout = %d\nsmtp_ca_file = %s\n", s->smtp_from, s->smtp_timeout,
             s->smtp_ca_file);
+    fprintf(out, "webhook_interval = %d\nwebhook_ca_file = %s\n", s->webhook_interval, s->webhook_ca_file);
 }

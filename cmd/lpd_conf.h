@@ -14,10 +14,11 @@
 typedef struct lpd_settings {
     api_config cfg;               /* its strings point into the buffers below */
     char addr[64];
-    char db[512], key_file[512], web[512], tls_cert[512], tls_key[512], notify[600];
+    char db[512], key_file[512], web[512], tls_cert[512], tls_key[512], notify[600], webhook_ca_file[512];
     char proxies[8][64];
     int demo;
     int sweep_interval;
+    int webhook_interval;         /* seconds between webhook delivery rounds */
     int log_level;                /* enum log_level */
     /* notify = smtp: the server and the sender (the password stays in its
      * file, read at start; see api/smtp.h) */

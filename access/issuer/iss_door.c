@@ -11,6 +11,7 @@
 #include "access/issuer/iss_internal.h"
 #include "booking/account.h"
 #include "booking/resource.h"
+#include "booking/webhook.h"
 #include "core/clock.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -470,6 +471,12 @@ static int stored_ack(db_t *db, int64_t door_id, const char *id, iss_ack *a, int
     return rc;
 }
 
+/* A door alarm as webhook receivers get it ("data" of door.alarm). */
+static const char WEBHOOK_ALARM[] =
+    "SELECT json_object('id', e.id, 'door_id', e.door_id, 'door', d.name, 'event_id', e.event_id, 'alarm', e.alarm, "
+    "'time', strftime('%Y-%m-%dT%H:%M:%SZ', e.at, 'unixepoch')) FROM door_events e JOIN doors d ON d.id = e.door_id "
+    "WHERE e.id = ?1";
+
 static int event_insert(db_t *db, int64_t door_id, const iss_event *e, const struct found *p, const iss_ack *a,
                         int64_t now)
 {
@@ -520,6 +527,8 @@ static int ingest_one(db_t *db, const iss_door *d, const iss_event *in, int64_t 
                  "server's time", (long long)ahead);
     if (rc == 0)
         rc = event_insert(db, d->id, &e, &p, a, now);
+    if (rc == 0 && !strcmp(e.kind, "alarm"))
+        rc = whk_emit(db, WHK_EV_DOOR_ALARM, WEBHOOK_ALARM, db_last_id(db));
     return rc;
 }
 

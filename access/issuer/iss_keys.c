@@ -232,6 +232,32 @@ static int seal_seed(const uint8_t seed[crypto_sign_SEEDBYTES], uint8_t out[SEAL
     return 0;
 }
 
+int iss_seal(const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    *out_len = 0;
+    if (!g_have_master)
+        return LP_ERR_STATE;
+    if (cap < len + ISS_SEAL_OVERHEAD)
+        return LP_ERR_INTERNAL;
+    randombytes_buf(out, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(out + crypto_secretbox_NONCEBYTES, in, len, out, g_master);
+    *out_len = len + ISS_SEAL_OVERHEAD;
+    return 0;
+}
+
+int iss_unseal(const uint8_t *sealed, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+    *out_len = 0;
+    if (!g_have_master)
+        return LP_ERR_STATE;
+    if (len < ISS_SEAL_OVERHEAD || cap < len - ISS_SEAL_OVERHEAD ||
+        crypto_secretbox_open_easy(out, sealed + crypto_secretbox_NONCEBYTES, len - crypto_secretbox_NONCEBYTES,
+                                   sealed, g_master) != 0)
+        return LP_ERR_CRYPTO;
+    *out_len = len - ISS_SEAL_OVERHEAD;
+    return 0;
+}
+
 /* Opens a sealed seed into a signing key and checks it against pk. */
 static int unseal(const uint8_t *sealed, size_t len, const uint8_t pk[TOK_PK_LEN], uint8_t sk[TOK_SK_LEN])
 {

@@ -56,6 +56,15 @@ void iss_master_clear(void);
  * (start-up check). LP_ERR_CRYPTO when one does not (wrong key file). */
 int iss_keys_verify(db_t *db) LP_MUST;
 
+/* Seals len bytes of a site secret (a webhook signing secret) with the key
+ * file: nonce, then crypto_secretbox, ISS_SEAL_OVERHEAD bytes more than in,
+ * into out (cap bytes). LP_ERR_STATE without a key file. */
+#define ISS_SEAL_OVERHEAD (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+int iss_seal(const uint8_t *in, size_t len, uint8_t *out, size_t cap, size_t *out_len) LP_MUST;
+/* Opens what iss_seal made; LP_ERR_CRYPTO when it does not open (another key
+ * file, altered bytes). The caller wipes out after use. */
+int iss_unseal(const uint8_t *sealed, size_t len, uint8_t *out, size_t cap, size_t *out_len) LP_MUST;
+
 /* ---- settings ---- */
 
 /* The issuer code is kept short: every byte of it is in every pass, and a pass

@@ -214,7 +214,7 @@ static void test_roles_on_every_route(void **st)
         for (const char *s = ri.pattern; *s; s++) {
             if (*s == '{') {
                 const char *e = strchr(s, '}');
-                int numeric = !strncmp(s, "{id}", 4) || !strncmp(s, "{pid}", 5);
+                int numeric = !strncmp(s, "{id}", 4) || !strncmp(s, "{pid}", 5) || !strncmp(s, "{did}", 5);
                 strcat(path, numeric ? "999999" : "zz");
                 s = e;
             } else {
@@ -251,7 +251,7 @@ static void test_no_5xx_anywhere(void **st)
         for (const char *s = ri.pattern; *s; s++) {
             if (*s == '{') {
                 const char *e = strchr(s, '}');
-                strcat(path, !strncmp(s, "{id}", 4) || !strncmp(s, "{pid}", 5) ? "999999" : "zz");
+                strcat(path, !strncmp(s, "{id}", 4) || !strncmp(s, "{pid}", 5) || !strncmp(s, "{did}", 5) ? "999999" : "zz");
                 s = e;
             } else {
                 size_t k = strlen(path);

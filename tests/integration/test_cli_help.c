@@ -131,14 +131,16 @@ static void test_check_config(void **st)
     hx_bin("labpassd", bin, sizeof bin);
     snprintf(conf, sizeof conf, "%s/labpassd.conf", g_dir);
     write_file(conf, "[labpassd]\n# served behind the proxy\nlisten = 127.0.0.1:9001\nmax_connections = 128\n"
-                     "trusted_proxy = 10.0.0.1, ::1\nlog_level = warn\ndemo = yes\n");
-    char *ok[] = { bin, "--config", conf, "--check-config", "--max-connections", "64", NULL };
+                     "trusted_proxy = 10.0.0.1, ::1\nlog_level = warn\ndemo = yes\nwebhook_ca_file = /etc/labpass/hooks-ca.pem\n");
+    char *ok[] = { bin, "--config", conf, "--check-config", "--max-connections", "64", "--webhook-interval", "7", NULL };
     assert_int_equal(run_both(ok, out, sizeof out), 0);
     assert_non_null(strstr(out, "listen = 127.0.0.1:9001\n"));
     assert_non_null(strstr(out, "max_connections = 64\n"));          /* the flag over the file */
     assert_non_null(strstr(out, "trusted_proxy = 10.0.0.1, ::1\n"));
     assert_non_null(strstr(out, "log_level = warn\n"));
     assert_non_null(strstr(out, "demo = yes\n"));
+    assert_non_null(strstr(out, "webhook_interval = 7\n"));
+    assert_non_null(strstr(out, "webhook_ca_file = /etc/labpass/hooks-ca.pem\n"));
     assert_true(nothing_created());
     static const struct { const char *text, *want; } BAD[] = {
         { "listen = 127.0.0.1:9001\nmax_conections = 5\n", ":2: max_conections: no such setting" },
@@ -147,6 +149,7 @@ static void test_check_config(void **st)
         { "just words\n", ":1: not a `key = value` line" },
         { "trusted_proxy = proxy.example\n", ":1: trusted_proxy:" },
         { "notify = smtp:mail.example\n", ":1: notify:" },
+        { "webhook_interval = 0\n", ":1: webhook_interval: \"0\" is not a valid value" },
         { "demo = maybe\n", ":1: demo:" },
     };
     for (size_t i = 0; i < sizeof BAD / sizeof BAD[0]; i++) {

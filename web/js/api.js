@@ -113,6 +113,14 @@ export const OPERATIONS = Object.freeze({
   retireDoor: ['POST', '/api/v1/doors/{id}/retire'],
   rekeyDoor: ['POST', '/api/v1/doors/{id}/key'],
   listDoorEvents: ['GET', '/api/v1/door-events', 'events'],
+  listWebhooks: ['GET', '/api/v1/webhooks', 'webhooks'],
+  createWebhook: ['POST', '/api/v1/webhooks'],
+  updateWebhook: ['PATCH', '/api/v1/webhooks/{id}'],
+  deleteWebhook: ['DELETE', '/api/v1/webhooks/{id}'],
+  rotateWebhookSecret: ['POST', '/api/v1/webhooks/{id}/secret'],
+  testWebhook: ['POST', '/api/v1/webhooks/{id}/test'],
+  listWebhookDeliveries: ['GET', '/api/v1/webhooks/{id}/deliveries', 'deliveries'],
+  retryWebhookDelivery: ['POST', '/api/v1/webhooks/{id}/deliveries/{did}/retry'],
 
   listRatePlans: ['GET', '/api/v1/rate-plans', 'rate_plans'],
   addRatePlanVersion: ['POST', '/api/v1/rate-plans/{id}/versions'],
@@ -308,6 +316,19 @@ export const updateDoor = (id, body) => call('updateDoor', { params: { id }, bod
 export const retireDoor = (id) => call('retireDoor', { params: { id } });
 export const rekeyDoor = (id) => call('rekeyDoor', { params: { id } });
 export const listDoorEvents = (query) => list('listDoorEvents', { query });
+
+// ---- webhooks (staff) ----
+export const listWebhooks = () => list('listWebhooks');
+// {webhook, secret}: the signing secret is shown this once (also after a rotation).
+export const createWebhook = (body) => call('createWebhook', { body });
+export const updateWebhook = (id, body) => call('updateWebhook', { params: { id }, body });
+export const deleteWebhook = (id) => call('deleteWebhook', { params: { id } });
+export const rotateWebhookSecret = (id) => call('rotateWebhookSecret', { params: { id } });
+// Queues a ping; the delivery, pending.
+export const testWebhook = (id) => call('testWebhook', { params: { id } });
+// The newest deliveries (one page: {deliveries, next}).
+export const listWebhookDeliveries = (id, query) => call('listWebhookDeliveries', { params: { id }, query });
+export const retryWebhookDelivery = (id, did) => call('retryWebhookDelivery', { params: { id, did } });
 
 // ---- billing ----
 export const listRatePlans = (query) => list('listRatePlans', { query });

@@ -21,6 +21,7 @@ import billing from './views/billing.js';
 import doors from './views/doors.js';
 import privacy from './views/privacy.js';
 import register from './views/register.js';
+import webhooks from './views/webhooks.js';
 
 const ADMIN = ['tenant_admin'];
 const STAFF = ['staff'];
@@ -41,6 +42,7 @@ const ROUTES = [
   { path: '/billing', view: billing, roles: [...ADMIN, ...STAFF], nav: 'nav.billing' },
   { path: '/doors', view: doors, roles: STAFF, nav: 'nav.doors' },
   { path: '/register', view: register, roles: STAFF, nav: 'nav.register' },
+  { path: '/webhooks', view: webhooks, roles: STAFF, nav: 'nav.webhooks' },
   { path: '/privacy', view: privacy, roles: null, public: true, nav: 'nav.privacy' },
 ];
 
