@@ -13,7 +13,7 @@ static int match_one(const char *pat, const char *path, api_ctx *c)
         if (*pat == '{') {
             const char *close = strchr(pat, '}');
             int numeric = strncmp(pat, "{id}", 4) == 0 || strncmp(pat, "{pid}", 5) == 0 ||
-                          strncmp(pat, "{did}", 5) == 0;
+                          strncmp(pat, "{did}", 5) == 0 || strncmp(pat, "{cid}", 5) == 0;
             const char *seg = path;
             size_t n = strcspn(path, "/");
             /* A literal suffix after the parameter ("{token}.ics") ends it. */

@@ -259,7 +259,7 @@ def operation(route, request_names):
         op["security"] = []
     names = [seg[1:seg.index("}")] for seg in path.split("/") if seg.startswith("{")]
     params = [{"name": p, "in": "path", "required": True,
-               "schema": {"type": "integer", "minimum": 1} if p in ("id", "pid", "did") else {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$"}}
+               "schema": {"type": "integer", "minimum": 1} if p in ("id", "pid", "did", "cid") else {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,128}$"}}
               for p in names]
     for q, (sch, desc) in opts.get("query", {}).items():
         params.append({"name": q, "in": "query", "required": False, "description": desc, "schema": expand(sch)})

@@ -214,7 +214,8 @@ static void test_roles_on_every_route(void **st)
         for (const char *s = ri.pattern; *s; s++) {
             if (*s == '{') {
                 const char *e = strchr(s, '}');
-                int numeric = !strncmp(s, "{id}", 4) || !strncmp(s, "{pid}", 5) || !strncmp(s, "{did}", 5);
+                int numeric = !strncmp(s, "{id}", 4) || !strncmp(s, "{pid}", 5) || !strncmp(s, "{did}", 5) ||
+                              !strncmp(s, "{cid}", 5);
                 strcat(path, numeric ? "999999" : "zz");
                 s = e;
             } else {
