@@ -106,6 +106,9 @@ export const OPERATIONS = Object.freeze({
 
   listMyCredentials: ['GET', '/api/v1/me/credentials', 'credentials'],
   revokeMyCredential: ['POST', '/api/v1/me/credentials/{id}/revoke'],
+  listPersonCards: ['GET', '/api/v1/people/{id}/cards', 'cards'],
+  enrolCard: ['POST', '/api/v1/people/{id}/cards'],
+  revokeCard: ['POST', '/api/v1/people/{id}/cards/{cid}/revoke'],
   listMyPasses: ['GET', '/api/v1/me/passes', 'passes'],
   listDoors: ['GET', '/api/v1/doors', 'doors'],
   createDoor: ['POST', '/api/v1/doors'],
@@ -308,6 +311,10 @@ export const listMyCredentials = () => list('listMyCredentials');
 // The revoked credential with passes_revoked.
 export const revokeMyCredential = (id) => call('revokeMyCredential', { params: { id } });
 export const listMyPasses = () => list('listMyPasses');
+// DESFire cards (staff): enrol by UID, list, revoke (the card's passes go onto the denylist).
+export const listPersonCards = (id) => list('listPersonCards', { params: { id } });
+export const enrolCard = (id, body) => call('enrolCard', { params: { id }, body });
+export const revokeCard = (id, cid) => call('revokeCard', { params: { id, cid } });
 export const listDoors = () => list('listDoors');
 // {door, api_key, trust_keys}: the door's API key is shown this once.
 export const createDoor = (body) => call('createDoor', { body });

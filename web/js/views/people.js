@@ -4,6 +4,7 @@
 
 import {
   getTenant, addMember, listMembers, updateMember, removeMember, listGrants, withdrawGrant, grantQualification, createPerson, erasePerson,
+  listPersonCards, enrolCard, revokeCard,
 } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, badge, copyBox, select, field, table, toast, modal, confirmDialog } from '../dom.js';
@@ -220,6 +221,7 @@ async function staffPeople(root, ctx) {
       { label: t('people.account'), render: (p) => (p.status !== 'active' ? badge(t('people.disabled'), 'danger') : p.has_password ? badge(t('people.active'), 'ok') : badge(t('people.invitedBadge'), 'warn')) },
       { label: '', cls: 'actions', render: (p) => [
         p.is_staff ? null : button(t('people.trainings'), () => openTrainings(ctx, p), 'btn-small', { 'aria-label': `${t('people.trainings')}: ${data.displayName(p)}` }),
+        p.status !== 'active' ? null : button(t('cards.button'), () => openCards(p), 'btn-small', { 'aria-label': `${t('cards.button')}: ${data.displayName(p)}` }),
         p.id === ctx.me.id || p.email.endsWith('@erased.invalid') ? null
           : button(t('erase.button'), () => openErase(p, load), 'btn-small btn-danger', { 'aria-label': `${t('erase.button')}: ${data.displayName(p)}` }),
       ] },
@@ -248,6 +250,53 @@ async function staffPeople(root, ctx) {
   });
   addCard.append(h('h2', { id: 'ppl-add' }, t('people.addTitle')), h('p', { class: 'muted small' }, t('people.addLead')), form, out);
   await load();
+}
+
+// Cards (staff): a person's DESFire badges. Enrol one by the UID the desk
+// station read; revoke a lost one (its passes go onto every door's denylist
+// with the next sync).
+async function openCards(p) {
+  const m = modal(t('cards.titleFor', { name: data.displayName(p) }));
+  const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+  const listBox = h('div');
+  const fail = (err) => { const x = explain(err); showIn(out, message('error', x.title, x.text)); };
+  async function drawList() {
+    clear(listBox);
+    try {
+      const cards = await listPersonCards(p.id);
+      if (!cards.length) { listBox.append(empty(t('cards.none'))); return; }
+      listBox.append(table([
+        { label: t('cards.label'), render: (c) => c.label },
+        { label: t('cards.id'), render: (c) => h('code', { class: 'small' }, c.card_id) },
+        { label: t('cards.enrolled'), render: (c) => fmtDate(parseTime(c.created_at)) },
+        { label: t('cards.state'), render: (c) => (c.revoked_at ? badge(t('cards.revoked'), 'danger') : badge(t('cards.active'), 'ok')) },
+        { label: t('cards.actions'), cls: 'actions', render: (c) => (c.revoked_at ? null : button(t('cards.revoke'), async () => {
+          if (!(await confirmDialog(t('cards.revokeTitle'), t('cards.revokeText', { label: c.label }), t('cards.revoke')))) return;
+          try {
+            const r = await revokeCard(p.id, c.id);
+            toast(t('cards.revokedToast', { n: r.passes_revoked }));
+            drawList();
+          } catch (err) { fail(err); }
+        }, 'btn-small btn-danger', { 'aria-label': `${t('cards.revoke')}: ${c.label}` })) },
+      ], cards, { responsive: false, caption: t('cards.titleFor', { name: data.displayName(p) }) }));
+    } catch (err) { fail(err); }
+  }
+  const uid = h('input', { type: 'text', required: true, autocomplete: 'off', spellcheck: 'false', maxlength: 14, pattern: '[0-9A-Fa-f]{14}' });
+  const label = h('input', { type: 'text', required: true, autocomplete: 'off', maxlength: 80 });
+  const form = h('form', { class: 'inline-form', novalidate: true },
+    field(t('cards.uid'), uid, t('cards.uidHint')), field(t('cards.label'), label),
+    h('button', { type: 'submit', class: 'btn btn-primary' }, t('cards.enrol')));
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    try {
+      const c = await enrolCard(p.id, { uid: uid.value.trim(), label: label.value.trim() });
+      showIn(out, message('ok', t('cards.enrolledTitle'), t('cards.enrolledText', { id: c.card_id })));
+      uid.value = ''; label.value = '';
+      drawList();
+    } catch (err) { fail(err); }
+  });
+  m.body.append(listBox, h('h3', null, t('cards.enrolTitle')), form, out);
+  await drawList();
 }
 
 // Erasure (staff): the person's address typed again confirms it; the answer
