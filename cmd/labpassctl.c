@@ -175,6 +175,8 @@ extern const struct ctl_cmd ctl_access_cmds[];
 extern const size_t ctl_access_cmds_len;
 extern const struct ctl_cmd ctl_billing_cmds[];
 extern const size_t ctl_billing_cmds_len;
+extern const struct ctl_cmd ctl_cards_cmds[];
+extern const size_t ctl_cards_cmds_len;
 extern const struct ctl_cmd ctl_db_cmds[];
 extern const size_t ctl_db_cmds_len;
 
@@ -183,6 +185,7 @@ static const struct ctl_table TABLES[] = {
     { ctl_booking_cmds, &ctl_booking_cmds_len },
     { ctl_access_cmds, &ctl_access_cmds_len },
     { ctl_billing_cmds, &ctl_billing_cmds_len },
+    { ctl_cards_cmds, &ctl_cards_cmds_len },
     { ctl_db_cmds, &ctl_db_cmds_len },
 };
 #define NTABLES (sizeof TABLES / sizeof TABLES[0])

@@ -71,6 +71,7 @@ static const struct ckey keys[] = {
     { "reader", "hang_ms", V_INT, F(hang_ms), 1000, 600000, NULL },
     { "reader", "offline_alarm_s", V_INT, F(offline_alarm_s), 1, 86400, NULL },
     { "card", "read_key_file", V_STR, 0, 0, 0, 0, NULL },     /* read after the parse */
+    { "card", "seal_key_file", V_STR, F(seal_key_file), 0, 0, NULL },
     { "lock", "backend", V_ENUM, F(lock.backend), 0, 0, lock_backends },
     { "lock", "fail_mode", V_ENUM, F(lock.fail_safe), 0, 0, fail_modes },
     { "lock", "chip", V_STR, F(lock.chip), 0, 0, NULL },

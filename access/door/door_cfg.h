@@ -101,6 +101,7 @@ struct door_cfg {
 
     int has_card_key;                        /* DESFire cards are read (access protocol 18) */
     uint8_t card_read_key[16];               /* secret: the site's read master key */
+    char seal_key_file[DOOR_PATH_MAX];       /* "" = state_db + ".seal" (door_seal.h) */
 
     struct door_lock_cfg lock;
     struct door_input_cfg in;

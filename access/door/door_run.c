@@ -12,6 +12,7 @@
 #include "access/door/door_lock.h"
 #include "access/door/door_store.h"
 #include "access/door/door_sync.h"
+#include "access/door/door_seal.h"
 #include "access/card/card.h"
 #include "access/nfc/nfc_cred.h"
 #include "access/nfc/nfc_desfire.h"
@@ -37,6 +38,11 @@ struct door_run {
     char issuer[TOK_TEXT_MAX + 1];
     struct tok_trust_key keys[TOK_BUNDLE_KEYS_MAX];
     size_t n_keys;
+    uint8_t seal[DOOR_SEAL_KEY];        /* the door's seal key (door_seal.h) */
+    int have_seal;
+    size_t n_card_keys;                 /* the site's card read masters the server sent, newest first */
+    int64_t card_gen[DOOR_CARD_GENS_MAX];
+    uint8_t card_key[DOOR_CARD_GENS_MAX][DOOR_CARD_KEY];
     int64_t floor;
     int64_t stale_base;                /* door clock of the last verified sync, or of the
                                           first start while there was none */
@@ -102,6 +108,24 @@ static int is_stale(const door_run_t *r, int64_t now)
     return r->cfg->url[0] && now - r->stale_base > r->cfg->stale_after;
 }
 
+/* The card read masters kept in the state file, opened with the seal key. */
+static int load_card_keys(door_run_t *r)
+{
+    struct door_sealed_key k[DOOR_CARD_GENS_MAX];
+    size_t n = 0, m = 0;
+    if (!r->have_seal) return 0;
+    int rc = door_store_card_keys(r->st, k, DOOR_CARD_GENS_MAX, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (door_unseal_card_key(r->seal, k[i].sealed, sizeof k[i].sealed, r->card_key[m]) != 0) {
+            log_error(COMPONENT, "card read key of generation %lld does not open with the seal key", (long long)k[i].gen);
+            continue;
+        }
+        r->card_gen[m++] = k[i].gen;
+    }
+    if (rc == 0) r->n_card_keys = m;
+    return rc;
+}
+
 int door_run_reload(door_run_t *r)
 {
     if (!r) return LP_ERR_INVALID;
@@ -114,6 +138,7 @@ int door_run_reload(door_run_t *r)
     int rc = door_store_settings(r->st, &p, iss, &found);
     if (rc == 0) rc = door_store_trust(r->st, 0, r->keys, TOK_BUNDLE_KEYS_MAX, &n);
     if (rc == 0) rc = door_store_floor(r->st, &floor);
+    if (rc == 0) rc = load_card_keys(r);
     if (rc != 0) return rc;
     found = found && door_policy_check(&p) == 0;
     r->policy = found ? p : r->cfg->policy;
@@ -364,20 +389,45 @@ static void tap_tag(door_run_t *r)
 /* A DESFire card (access protocol 18.5): the read key diversified for its
  * UID and the site, the pass file over the enciphered channel, the card id
  * for the binding. A card that fails authentication is refused. */
+/* The read masters to try on a card, newest generation first, then the one
+ * of read_key_file. */
+static size_t card_masters(const door_run_t *r, const uint8_t *out[DOOR_CARD_GENS_MAX + 1])
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_card_keys; i++) out[n++] = r->card_key[i];
+    if (r->cfg->has_card_key) out[n++] = r->cfg->card_read_key;
+    return n;
+}
+
+/* Authenticates and reads with each master in turn until one is the card's. */
+static int read_with_masters(door_run_t *r, const nfc_card_t *card, nfc_df_result_t *res)
+{
+    const uint8_t *m[DOOR_CARD_GENS_MAX + 1];
+    size_t n = card_masters(r, m);
+    int rc = LP_ERR_UNAUTH;
+    for (size_t i = 0; i < n && rc == LP_ERR_UNAUTH; i++) {
+        uint8_t key[DFC_KEY];
+        rc = card_key_derive(m[i], card->uid, r->issuer, key);
+        if (rc == 0) rc = nfc_df_read(r->rdr, key, res);
+        sodium_memzero(key, sizeof key);
+    }
+    return rc;
+}
+
 static void tap_desfire(door_run_t *r, const nfc_card_t *card)
 {
     static nfc_df_result_t res;             /* reader thread only */
-    uint8_t key[DFC_KEY], id[CARD_ID_LEN];
+    uint8_t id[CARD_ID_LEN];
     const uint8_t *pass = NULL;
+    const uint8_t *m[DOOR_CARD_GENS_MAX + 1];
     size_t len = 0;
-    if (!r->cfg->has_card_key || card_key_derive(r->cfg->card_read_key, card->uid, r->issuer, key) != 0) {
+    if (card_masters(r, m) == 0 || !r->issuer[0]) {
         stat_add(r, &r->stats.ignored);
         log_debug(COMPONENT, "DESFire card: no card key or site code, ignored");
         return;
     }
     int64_t now = clk_now();
-    int rc = nfc_df_read(r->rdr, key, &res);
-    sodium_memzero(key, sizeof key);
+    int rc = read_with_masters(r, card, &res);
     card_id(card->uid, id);
     struct door_tap t = { .medium = DOOR_MEDIUM_CARD, .card_id = id };
     if (rc == LP_ERR_UNAUTH) {
@@ -519,6 +569,23 @@ static int start_threads(door_run_t *r)
     return 0;
 }
 
+/* The seal key, made on the first start; without it the door reads cards
+ * only with a configured read_key_file. */
+static int open_seal(door_run_t *r)
+{
+    char path[DOOR_PATH_MAX + 8];
+    door_seal_path(r->cfg, path, sizeof path);
+    int rc = door_seal_load(path, 1, r->seal);
+    if (rc == LP_ERR_FORBIDDEN) {
+        log_error(COMPONENT, "%s: the seal key file must not be readable by others (mode 0600)", path);
+        return LP_ERR_INVALID;
+    }
+    if (rc != 0) log_warn(COMPONENT, "%s: no seal key (%s); card read keys from the server are not kept", path,
+                          lp_err_name(rc));
+    r->have_seal = rc == 0;
+    return 0;
+}
+
 int door_run_create(const struct door_cfg *cfg, const struct door_run_opts *opts, door_run_t **out)
 {
     if (!cfg || !out) return LP_ERR_INVALID;
@@ -533,6 +600,7 @@ int door_run_create(const struct door_cfg *cfg, const struct door_run_opts *opts
     int rc = door_store_open(cfg->state_db, &r->st);
     if (rc == 0) rc = door_store_open(cfg->state_db, &r->st_io);
     if (rc == 0) rc = door_store_open(cfg->state_db, &r->st_wd);
+    if (rc == 0) rc = open_seal(r);
     if (rc == 0) rc = door_store_provision(r->st, cfg->site_keys, cfg->n_site_keys, &changed);
     if (rc == 0 && changed) log_warn(COMPONENT, "trust list provisioned from the config (%zu keys)", cfg->n_site_keys);
     if (rc == 0) rc = door_run_reload(r);
@@ -551,6 +619,8 @@ int door_run_create(const struct door_cfg *cfg, const struct door_run_opts *opts
 void door_run_destroy(door_run_t *r)
 {
     if (!r) return;
+    sodium_memzero(r->seal, sizeof r->seal);
+    sodium_memzero(r->card_key, sizeof r->card_key);
     if (r->wd_started) {
         pthread_mutex_lock(&r->wd_mu);
         r->wd_stop = 1;

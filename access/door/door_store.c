@@ -35,6 +35,8 @@ static const char *const migrations[] = {
     " person_id INTEGER NOT NULL, state INTEGER NOT NULL DEFAULT 0 CHECK (state IN (0, 1)));"
     "CREATE INDEX events_droppable ON events(seq) WHERE kind <> 3;"
     "CREATE INDEX events_refused ON events(seq) WHERE state = 1;",
+    /* 2: the site's DESFire read masters by generation, sealed (door_seal.h) */
+    "CREATE TABLE card_keys (gen INTEGER PRIMARY KEY CHECK (gen BETWEEN 1 AND 255), sealed BLOB NOT NULL);",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == DOOR_STORE_SCHEMA, "DOOR_STORE_SCHEMA matches the migrations");
@@ -47,6 +49,7 @@ enum stmt_id {
     S_SET_GET, S_SET_PUT,
     S_EV_INS, S_EV_BATCH, S_EV_DEL, S_EV_REJECT, S_EV_DROP_REFUSED, S_EV_DROP_OLDEST,
     S_EV_ALARMS, S_EV_REFUSED,
+    S_CK_CLEAR, S_CK_PUT, S_CK_LIST,
     S_COUNT
 };
 
@@ -85,6 +88,9 @@ static const char *const sql[S_COUNT] = {
                          " (SELECT seq FROM events WHERE kind <> 3 ORDER BY seq LIMIT ?1)",
     [S_EV_ALARMS] = "SELECT count(*) FROM events WHERE kind = 3",
     [S_EV_REFUSED] = "SELECT count(*) FROM events WHERE state = 1",
+    [S_CK_CLEAR] = "DELETE FROM card_keys",
+    [S_CK_PUT] = "INSERT INTO card_keys(gen, sealed) VALUES (?1, ?2)",
+    [S_CK_LIST] = "SELECT gen, sealed FROM card_keys ORDER BY gen DESC",
 };
 
 struct door_store {
@@ -715,5 +721,40 @@ int door_store_status(door_store_t *s, struct door_status *out)
     if (rc == 0) rc = count_of(s, S_DENY_COUNT, &out->deny_count);
     if (rc == 0) rc = count_of(s, S_TRUST_COUNT, &out->n_keys);
     out->instance = s->instance;
+    return rc;
+}
+
+/* ---- sealed DESFire read masters ---- */
+
+int door_store_put_card_keys(door_store_t *s, const struct door_sealed_key *k, size_t n)
+{
+    if (!s || (n && !k) || n > DOOR_CARD_GENS_MAX) return LP_ERR_INVALID;
+    int rc = begin(s);
+    if (rc == 0) rc = run_id(s, S_CK_CLEAR);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        sqlite3_stmt *st = stmt(s, S_CK_PUT);
+        sqlite3_bind_int64(st, 1, k[i].gen);
+        sqlite3_bind_blob(st, 2, k[i].sealed, (int)sizeof k[i].sealed, SQLITE_STATIC);
+        rc = run(st);
+    }
+    if (rc == 0) return commit(s);
+    rollback(s);
+    return rc;
+}
+
+int door_store_card_keys(door_store_t *s, struct door_sealed_key *out, size_t max, size_t *n)
+{
+    if (!s || !out || !n) return LP_ERR_INVALID;
+    *n = 0;
+    sqlite3_stmt *st = stmt(s, S_CK_LIST);
+    int rc = 0, r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+        if (sqlite3_column_bytes(st, 1) != (int)sizeof out[*n].sealed) { rc = LP_ERR_DB; break; }
+        out[*n].gen = sqlite3_column_int64(st, 0);
+        memcpy(out[*n].sealed, sqlite3_column_blob(st, 1), sizeof out[*n].sealed);
+        (*n)++;
+    }
+    if (rc == 0 && r != SQLITE_ROW && r != SQLITE_DONE) rc = LP_ERR_DB;
+    sqlite3_reset(st);
     return rc;
 }

@@ -28,7 +28,7 @@
 #include "access/token/token.h"
 #include "core/err.h"
 
-#define DOOR_STORE_SCHEMA   1          /* user_version after the migrations */
+#define DOOR_STORE_SCHEMA   2          /* user_version after the migrations */
 #define DOOR_WORD_MAX       32         /* reason and alarm names */
 #define DOOR_EVENT_ID_MAX   64
 
@@ -136,5 +136,13 @@ int door_store_reject(door_store_t *s, int64_t seq) LP_MUST;
  * DOOR_EVENT_ID_MAX). */
 void door_store_event_id(const door_store_t *s, int64_t door_id, int64_t seq, char out[DOOR_EVENT_ID_MAX + 1]);
 int door_store_status(door_store_t *s, struct door_status *out) LP_MUST;
+
+/* The site's DESFire read masters, sealed at rest (door_seal.h), by
+ * generation. put replaces them all in one transaction; the list is newest
+ * first. */
+#define DOOR_CARD_GENS_MAX 4
+struct door_sealed_key { int64_t gen; uint8_t sealed[56]; };
+int door_store_put_card_keys(door_store_t *s, const struct door_sealed_key *k, size_t n) LP_MUST;
+int door_store_card_keys(door_store_t *s, struct door_sealed_key *out, size_t max, size_t *n) LP_MUST;
 
 #endif

@@ -1,6 +1,7 @@
 /* door_sync.c: sync bundle, event upload, trust bootstrap and the network
  * thread (see door_sync.h). */
 #include "access/door/door_sync.h"
+#include "access/door/door_seal.h"
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -101,10 +102,12 @@ static int live_keys(door_store_t *st, int64_t now, struct tok_key *keys, size_t
 
 static int fetch_bundle(door_net_t *net, const struct door_sync_req *req, struct door_http *resp)
 {
-    char nonce_hex[2 * TOK_NONCE_MAX + 1], path[160];
+    char nonce_hex[2 * TOK_NONCE_MAX + 1], path[260];
     sodium_bin2hex(nonce_hex, sizeof nonce_hex, req->nonce, req->nonce_len);
-    snprintf(path, sizeof path, "/api/v1/doors/%lld/sync?since=%lld&nonce=%s&floor=%lld", (long long)req->door_id,
-             (long long)req->since, nonce_hex, (long long)req->floor);
+    char box_hex[2 * 32 + 1] = "";
+    if (req->has_box) sodium_bin2hex(box_hex, sizeof box_hex, req->box, 32);
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/sync?since=%lld&nonce=%s&floor=%lld%s%s", (long long)req->door_id,
+             (long long)req->since, nonce_hex, (long long)req->floor, req->has_box ? "&box=" : "", box_hex);
     int rc = door_net_request(net, "GET", path, NULL, 0, TOK_SIGN1_MAX, resp);
     if (rc == 0 && resp->status != 200) {
         log_warn(COMPONENT, "sync answered HTTP %ld", resp->status);
@@ -140,6 +143,32 @@ static void floor_alarms(door_store_t *st, const struct door_cfg *cfg, const str
     }
 }
 
+/* The card read masters a bundle brought, opened with the door's box key
+ * and sealed again for the state file (replacing what was there). A bundle
+ * without key 13 changes nothing: a server without card keys, or a door not
+ * (yet) registered, leaves the door with what it had. */
+static void store_card_keys(door_store_t *st, const uint8_t seal[DOOR_SEAL_KEY], const struct tok_bundle *b)
+{
+    struct door_sealed_key k[DOOR_CARD_GENS_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < b->n_card_keys && n < DOOR_CARD_GENS_MAX; i++) {
+        uint8_t key[DOOR_CARD_KEY];
+        if (door_box_open(seal, b->card_keys[i].boxed, TOK_CARD_KEY_BOX_LEN, key) != 0) {
+            log_error(COMPONENT, "card read key of generation %lld does not open with this door's box key",
+                      (long long)b->card_keys[i].generation);
+            continue;
+        }
+        k[n].gen = b->card_keys[i].generation;
+        door_seal_card_key(seal, key, k[n].sealed);
+        sodium_memzero(key, sizeof key);
+        n++;
+    }
+    if (b->n_card_keys && door_store_put_card_keys(st, k, n) != 0)
+        log_error(COMPONENT, "could not keep the card read keys");
+    else if (b->n_card_keys)
+        log_info(COMPONENT, "card read keys: %zu generation%s", n, n == 1 ? "" : "s");
+}
+
 static int sync_checked(door_store_t *st, door_net_t *net, const struct door_cfg *cfg, int64_t now,
                         struct door_sync_result *res, int *unverified)
 {
@@ -156,6 +185,16 @@ static int sync_checked(door_store_t *st, door_net_t *net, const struct door_cfg
     struct door_sync_req req = { .door_id = cfg->door_id, .since = ds.seq, .nonce_len = DOOR_SYNC_NONCE_LEN,
                                  .floor = ds.time_floor };
     randombytes_buf(req.nonce, req.nonce_len);
+    uint8_t seal[DOOR_SEAL_KEY];
+    char seal_path[DOOR_PATH_MAX + 8];
+    door_seal_path(cfg, seal_path, sizeof seal_path);
+    int have_seal = door_seal_load(seal_path, 0, seal) == 0;
+    if (have_seal) {
+        uint8_t sk[32];
+        door_box_keys(seal, req.box, sk);
+        sodium_memzero(sk, sizeof sk);
+        req.has_box = 1;
+    }
     struct door_http resp = { 0 };
     rc = fetch_bundle(net, &req, &resp);
     struct tok_bundle b;
@@ -170,6 +209,8 @@ static int sync_checked(door_store_t *st, door_net_t *net, const struct door_cfg
     int64_t floor = door_bundle_floor(&b, &req, now, cfg->floor_step, &lower, &capped);
     rc = door_store_apply_at(st, &b, now, floor, lower);
     if (rc == 0) floor_alarms(st, cfg, &req, &b, lower, capped);
+    if (rc == 0 && have_seal) store_card_keys(st, seal, &b);
+    sodium_memzero(seal, sizeof seal);
     if (rc == 0) {
         *res = (struct door_sync_result){ .seq = b.seq, .n_deny = b.n_deny, .n_keys = b.n_keys, .reset = b.reset };
         log_info(COMPONENT, "synced to SEQ %lld (%zu denylist entries%s, %zu keys)", (long long)b.seq, b.n_deny,

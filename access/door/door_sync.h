@@ -42,6 +42,8 @@ struct door_sync_req {
     uint8_t nonce[TOK_NONCE_MAX];
     size_t nonce_len;            /* 0 = none sent */
     int64_t floor;               /* the door's time floor */
+    int has_box;                 /* box: the door's X25519 box key (door_seal.h), sent so the */
+    uint8_t box[32];             /*   server can seal the site's card read keys to it */
 };
 
 /* Verifies msg[0..len) with keys[0..n) and checks it against req (see the

@@ -13,6 +13,8 @@
 #include "booking/resource.h"
 #include "booking/webhook.h"
 #include "core/clock.h"
+#include "core/log.h"
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +225,7 @@ struct sync_parts {
     size_t n_keys;
     struct iss_signer signer;
     int64_t floor_from;          /* the door's floor this bundle corrects, or 0 */
+    int send_card_keys;          /* the door's box key is the registered one */
 };
 
 /* Everything a bundle needs, read in one transaction (a consistent SEQ,
@@ -241,8 +244,44 @@ static int floor_correction(db_t *db, struct sync_parts *p, int64_t door_floor, 
     return audit_add(db, &(actor_t){ 0, label }, "floor_correction", "door", p->door.id, before, after);
 }
 
+/* The box key a door reports: registered on first sight (audited); the
+ * read masters are sent only to the registered one. *send says whether. */
+static int door_box(db_t *db, struct sync_parts *p, const uint8_t *box, int *send)
+{
+    *send = 0;
+    if (!box) return 0;
+    sqlite3_stmt *st = db_stmt(db, "SELECT box_key FROM doors WHERE id = ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, p->door.id);
+    int rc = db_get(st), have = 0, same = 0;
+    if (rc == 0) {
+        have = sqlite3_column_type(st, 0) != SQLITE_NULL;
+        same = have && sqlite3_column_bytes(st, 0) == 32 && sodium_memcmp(sqlite3_column_blob(st, 0), box, 32) == 0;
+    }
+    sqlite3_reset(st);
+    if (rc || have) {
+        if (rc == 0 && !same)
+            log_warn("issuer", "door %lld reported another box key: no card keys for it until it gets a new API key",
+                     (long long)p->door.id);
+        *send = same;
+        return rc;
+    }
+    st = db_stmt(db, "UPDATE doors SET box_key = ?2 WHERE id = ?1 AND box_key IS NULL");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, p->door.id);
+    db_bind_blob(st, 2, box, 32);
+    rc = db_exec_stmt(st);
+    char label[32], hex[65], after[96];
+    snprintf(label, sizeof label, "door:%lld", (long long)p->door.id);
+    sodium_bin2hex(hex, sizeof hex, box, 32);
+    snprintf(after, sizeof after, "{\"box_key\":\"%s\"}", hex);
+    if (rc == 0) rc = audit_add(db, &(actor_t){ 0, label }, "box_key", "door", p->door.id, NULL, after);
+    *send = rc == 0;
+    return rc;
+}
+
 static int sync_read(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, size_t nonce_len, int64_t now,
-                     struct tok_bundle *b, struct sync_parts *p)
+                     const uint8_t *box, struct tok_bundle *b, struct sync_parts *p)
 {
     int own, rc = iss_tx_begin(db, &own);
     if (rc == 0)
@@ -260,6 +299,8 @@ static int sync_read(db_t *db, int64_t door_id, int64_t since, int64_t door_floo
     }
     if (rc == 0)
         rc = floor_correction(db, p, door_floor, nonce_len, now);
+    if (rc == 0)
+        rc = door_box(db, p, box, &p->send_card_keys);
     if (rc == 0)
         rc = iss_settings_get(db, &p->s);
     if (rc == 0)
@@ -293,8 +334,8 @@ static int sync_fill(struct tok_bundle *b, struct sync_parts *p, int64_t since, 
     return 0;
 }
 
-int iss_door_sync(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, const uint8_t *nonce,
-                  size_t nonce_len, int64_t now, uint8_t **out, size_t *len)
+int iss_door_sync(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, const uint8_t *box,
+                  const uint8_t *nonce, size_t nonce_len, int64_t now, uint8_t **out, size_t *len)
 {
     struct tok_bundle b;
     struct sync_parts p;
@@ -306,9 +347,11 @@ int iss_door_sync(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, 
     *len = 0;
     if (since < 0 || door_floor < 0 || nonce_len > TOK_NONCE_MAX || (nonce_len && nonce_len < TOK_NONCE_MIN))
         return LP_ERR_INVALID;
-    int rc = sync_read(db, door_id, since, door_floor, nonce_len, now, &b, &p);
+    int rc = sync_read(db, door_id, since, door_floor, nonce_len, now, box, &b, &p);
     if (rc == 0)
         rc = sync_fill(&b, &p, since, now);
+    if (rc == 0 && p.send_card_keys)
+        rc = iss_card_keys_boxed(db, box, &b);
     if (rc == 0 && nonce_len) {
         memcpy(b.nonce, nonce, nonce_len);
         b.nonce_len = nonce_len;

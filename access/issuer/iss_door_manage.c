@@ -83,6 +83,15 @@ int iss_door_retire(db_t *db, const actor_t *who, int64_t id, lp_fail *f)
     return iss_tx_end(db, own, rc);
 }
 
+/* A door given a new key (a replaced board) registers its box key anew. */
+static int forget_box_key(db_t *db, int64_t id)
+{
+    sqlite3_stmt *st = db_stmt(db, "UPDATE doors SET box_key = NULL WHERE id = ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, id);
+    return db_exec_stmt(st);
+}
+
 int iss_door_rekey(db_t *db, const actor_t *who, int64_t id, char *key_out, size_t keylen, lp_fail *f)
 {
     iss_door cur;
@@ -92,6 +101,7 @@ int iss_door_rekey(db_t *db, const actor_t *who, int64_t id, char *key_out, size
     int own, rc = iss_tx_begin(db, &own);
     if (rc == 0) rc = live_door(db, id, &cur, f);
     if (rc == 0) rc = acct_revoke_door_keys(db, who, id);
+    if (rc == 0) rc = forget_box_key(db, id);   /* a new board brings its own */
     snprintf(name, sizeof name, "door %s", cur.name);
     if (rc == 0) rc = acct_apikey_create(db, who, name, "door", 0, id, key_out, keylen, &key_id);
     rc = iss_tx_end(db, own, rc);

@@ -213,6 +213,27 @@ int iss_card_find(db_t *db, const uint8_t card_id[TOK_CARD_ID_LEN], iss_credenti
  * LP_ERR_NOTFOUND when the card is unknown or revoked, or has nothing to carry. */
 int iss_card_pass(db_t *db, const uint8_t card_id[TOK_CARD_ID_LEN], int64_t now, iss_pass *out) LP_MUST;
 
+/* ---- DESFire master keys (access protocol 18.2, 18.7) ---- */
+
+enum iss_card_role { ISS_CARD_ADMIN = 0, ISS_CARD_READ, ISS_CARD_WRITE };
+typedef struct iss_card_gen { int64_t generation, created_at, retired_at; } iss_card_gen;
+
+/* A new generation of the three site master keys (random, sealed with the
+ * key file, which must be loaded). *gen gets its number. LP_ERR_RULE after
+ * generation 255. Audited. */
+int iss_card_keys_rotate(db_t *db, const actor_t *who, int64_t now, int64_t *gen) LP_MUST;
+/* Retires a generation: doors stop getting its read key. Audited.
+ * LP_ERR_NOTFOUND, LP_ERR_STATE (retired already). */
+int iss_card_keys_retire(db_t *db, const actor_t *who, int64_t gen, int64_t now) LP_MUST;
+/* Every generation, newest first. Caller frees *out. */
+int iss_card_keys_list(db_t *db, iss_card_gen **out, size_t *n) LP_MUST;
+/* One master key of a generation, unsealed (for a desk's key file). Audited
+ * as an export. LP_ERR_NOTFOUND. */
+int iss_card_key_export(db_t *db, const actor_t *who, int64_t gen, enum iss_card_role role, uint8_t out[16]) LP_MUST;
+/* The read masters of the live generations (newest first, at most
+ * TOK_CARD_KEYS_MAX) sealed to box_key, into b->card_keys. */
+int iss_card_keys_boxed(db_t *db, const uint8_t box_key[32], struct tok_bundle *b) LP_MUST;
+
 /* ---- revocation and the denylist ---- */
 
 enum iss_scope { ISS_PASS = 0, ISS_CREDENTIAL, ISS_PERSON, ISS_TENANT, ISS_RESERVATION, ISS_KEY, ISS_SCOPE_COUNT };
@@ -304,10 +325,13 @@ int iss_door_version(db_t *db, int64_t id, const char *version) LP_MUST;
  * (nonce_len 0) or TOK_NONCE_MIN..TOK_NONCE_MAX bytes. door_floor is the
  * time floor the door reported (0: none); one above now plus the door's
  * clock skew, with a nonce, makes the bundle a floor correction (audited as
- * floor_correction). *out is a new buffer of *len bytes: caller frees it.
+ * floor_correction). box (NULL: none) is the door's X25519 box key: the
+ * first one a door reports is registered (audited), and to that one the
+ * bundle carries the live read master keys, sealed (key 13; a door given a
+ * new API key registers anew). *out is a new buffer of *len bytes: caller frees it.
  * LP_ERR_NOTFOUND for an unknown door. */
-int iss_door_sync(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, const uint8_t *nonce,
-                  size_t nonce_len, int64_t now, uint8_t **out, size_t *len) LP_MUST;
+int iss_door_sync(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, const uint8_t *box,
+                  const uint8_t *nonce, size_t nonce_len, int64_t now, uint8_t **out, size_t *len) LP_MUST;
 
 /* ---- door events ---- */
 

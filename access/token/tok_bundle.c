@@ -15,7 +15,7 @@
 /* Map keys of the bundle, a trust-list entry and the settings. */
 enum {
     B_V = 1, B_ISS = 2, B_DOOR = 3, B_NOW = 4, B_SEQ = 5, B_SINCE = 6, B_RESET = 7,
-    B_KEYS = 8, B_DENY = 9, B_SETTINGS = 10, B_NONCE = 11, B_FLOOR = 12,
+    B_KEYS = 8, B_DENY = 9, B_SETTINGS = 10, B_NONCE = 11, B_FLOOR = 12, B_CARD_KEYS = 13,
     K_KID = 1, K_PK = 2, K_NOT_BEFORE = 3, K_NOT_AFTER = 4,
     S_GROUPS = 1, S_HOLDER = 2, S_BEARER = 3, S_SKEW = 4, S_PULSE = 5, S_NAME = 6, S_SYNC = 7,
 };
@@ -78,6 +78,15 @@ int tok_bundle_check(const struct tok_bundle *b)
         return LP_ERR_INVALID;
     if (b->nonce_len != 0 && (b->nonce_len < TOK_NONCE_MIN || b->nonce_len > TOK_NONCE_MAX))
         return LP_ERR_INVALID;
+    if (b->n_card_keys > TOK_CARD_KEYS_MAX)
+        return LP_ERR_INVALID;
+    for (size_t i = 0; i < b->n_card_keys; i++) {
+        if (b->card_keys[i].generation < 1 || b->card_keys[i].generation > 255)
+            return LP_ERR_INVALID;
+        for (size_t j = 0; j < i; j++)
+            if (b->card_keys[j].generation == b->card_keys[i].generation)
+                return LP_ERR_INVALID;
+    }
     /* A correction is bound to one request (its nonce) and only ever lowers. */
     if (b->floor_from != 0 && (b->nonce_len == 0 || b->floor_from <= b->now))
         return LP_ERR_INVALID;
@@ -126,7 +135,7 @@ static void put_settings(struct tok_wr *w, const struct tok_door_settings *s)
 
 static void put_bundle(struct tok_wr *w, const struct tok_bundle *b)
 {
-    tok_wr_map(w, 10 + (b->nonce_len != 0) + (b->floor_from != 0));
+    tok_wr_map(w, 10 + (b->nonce_len != 0) + (b->floor_from != 0) + (b->n_card_keys != 0));
     tok_wr_uint(w, B_V);
     tok_wr_uint(w, TOK_BUNDLE_VERSION);
     tok_wr_uint(w, B_ISS);
@@ -161,6 +170,15 @@ static void put_bundle(struct tok_wr *w, const struct tok_bundle *b)
     if (b->floor_from != 0) {
         tok_wr_uint(w, B_FLOOR);
         tok_wr_int(w, b->floor_from);
+    }
+    if (b->n_card_keys != 0) {
+        tok_wr_uint(w, B_CARD_KEYS);
+        tok_wr_array(w, b->n_card_keys);
+        for (size_t i = 0; i < b->n_card_keys; i++) {
+            tok_wr_array(w, 2);
+            tok_wr_int(w, b->card_keys[i].generation);
+            tok_wr_bstr(w, b->card_keys[i].boxed, TOK_CARD_KEY_BOX_LEN);
+        }
     }
 }
 
@@ -320,6 +338,22 @@ static int b_nonce(struct tok_rd *r, void *c)
 
 static int b_floor(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_bundle *)c)->floor_from); }
 
+static int b_card_keys(struct tok_rd *r, void *c)
+{
+    struct tok_bundle *b = c;
+    struct tok_item it;
+    size_t n;
+    if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val > TOK_CARD_KEYS_MAX)
+        return LP_ERR_INVALID;
+    b->n_card_keys = it.val;
+    for (size_t i = 0; i < b->n_card_keys; i++) {
+        if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val != 2 || tok_rd_uint(r, &b->card_keys[i].generation) != 0 ||
+            rd_bytes(r, b->card_keys[i].boxed, TOK_CARD_KEY_BOX_LEN, TOK_CARD_KEY_BOX_LEN, &n) != 0)
+            return LP_ERR_INVALID;
+    }
+    return 0;
+}
+
 static int b_keys(struct tok_rd *r, void *c)
 {
     struct tok_bundle *b = c;
@@ -360,6 +394,7 @@ static const struct field bundle_fields[] = {
     { B_V, 1, b_v }, { B_ISS, 1, b_iss }, { B_DOOR, 1, b_door }, { B_NOW, 1, b_now }, { B_SEQ, 1, b_seq },
     { B_SINCE, 1, b_since }, { B_RESET, 1, b_reset }, { B_KEYS, 1, b_keys }, { B_DENY, 1, b_deny },
     { B_SETTINGS, 1, b_settings }, { B_NONCE, 0, b_nonce }, { B_FLOOR, 0, b_floor },
+    { B_CARD_KEYS, 0, b_card_keys },
 };
 
 int tok_bundle_decode(const uint8_t *in, size_t len, struct tok_bundle *out)

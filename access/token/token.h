@@ -233,6 +233,16 @@ struct tok_door_settings {
     int64_t sync_interval;              /* seconds, 1..86400 */
 };
 
+/* A DESFire read master key for one door (key 13): the key of a generation
+ * (1..255) in a libsodium sealed box (crypto_box_seal, X25519) to the door's
+ * box key: 16 bytes of key, 48 of overhead. */
+#define TOK_CARD_KEYS_MAX    4
+#define TOK_CARD_KEY_BOX_LEN 64
+struct tok_card_key {
+    int64_t generation;                 /* 1..255, the key version on the cards */
+    uint8_t boxed[TOK_CARD_KEY_BOX_LEN];
+};
+
 struct tok_bundle {
     char iss[TOK_TEXT_MAX + 1];         /* site code */
     int64_t door_id, now, seq, since;   /* all >= 0 */
@@ -244,6 +254,8 @@ struct tok_bundle {
     struct tok_door_settings settings;
     size_t nonce_len;                   /* 0 (none) or TOK_NONCE_MIN..TOK_NONCE_MAX */
     uint8_t nonce[TOK_NONCE_MAX];
+    size_t n_card_keys;                 /* key 13: 0..TOK_CARD_KEYS_MAX, distinct generations */
+    struct tok_card_key card_keys[TOK_CARD_KEYS_MAX];
     int64_t floor_from;                 /* 0, or a floor correction (key 12): the door's time
                                            floor this bundle lowers to now; only with a nonce,
                                            and above now */

@@ -21,7 +21,7 @@
 #include "tests/lib/harness.h"
 
 #define VECTOR_UID "04A1B2C3D4E5F6"
-#define VECTOR_ID "8401bd6043527d7da1d1102d25a2aaba"   /* access protocol 18.6 */
+#define VECTOR_ID "8401bd6043527d7da1d1102d25a2aaba"   /* access protocol 18.8 */
 
 static hx_server S;
 static char *staff, *admin, *member, *other;

@@ -773,6 +773,126 @@ static void test_card_tap(void **st)
     dfe_destroy(clone);
 }
 
+/* The site's DESFire master keys from the server (access protocol 18.8):
+ * labpassctl makes a generation; the door receives its read key with the
+ * next sync, sealed to the door's box key, and keeps it sealed (the state
+ * file never holds it in the clear); a card the desk made from that
+ * generation admits. After a rotation the door knows both generations, so
+ * cards of either admit; once the old generation is retired its cards fail
+ * authentication. */
+static void ctl(const char *first, ...)
+{
+    char bin[256], out[1024];
+    const char *argv[16] = { NULL, "--db", S.db, first };
+    int n = 4;
+    va_list ap;
+    va_start(ap, first);
+    for (const char *x; n < 15 && (x = va_arg(ap, const char *)) != NULL;) argv[n++] = x;
+    va_end(ap);
+    argv[n] = NULL;
+    hx_bin("labpassctl", bin, sizeof bin);
+    argv[0] = bin;
+    if (run_tool((char *const *)argv, out, sizeof out) != 0) fail_msg("labpassctl %s %s failed: %s", first, argv[4], out);
+}
+
+/* The masters of generation gen, exported into files as for a desk. */
+static void export_masters(int gen, uint8_t m[3][16])
+{
+    static const char *const roles[] = { "admin", "read", "write" };
+    char g[8], path[300], hex[40] = "";
+    size_t got = 0;
+    snprintf(g, sizeof g, "%d", gen);
+    for (int r = 0; r < 3; r++) {
+        snprintf(path, sizeof path, "%s/desk-%s-%d.key", S.dir, roles[r], gen);
+        ctl("card-keys", "export", "--generation", g, "--role", roles[r], "--out", path, NULL);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        assert_non_null(fgets(hex, sizeof hex, f));
+        fclose(f);
+        assert_int_equal(sodium_hex2bin(m[r], 16, hex, 32, NULL, &got, NULL), 0);
+        assert_int_equal(got, 16);
+    }
+}
+
+/* Whether the bytes of key appear anywhere in the door's state files. */
+static int in_state_files(const uint8_t key[16])
+{
+    const char *sfx[] = { "", "-wal" };
+    int found = 0;
+    for (int i = 0; i < 2; i++) {
+        char path[300];
+        snprintf(path, sizeof path, "%s%s", door_db, sfx[i]);
+        FILE *f = fopen(path, "rb");
+        if (!f) continue;
+        static uint8_t buf[4 << 20];
+        size_t n = fread(buf, 1, sizeof buf, f);
+        fclose(f);
+        for (size_t k = 0; k + 16 <= n && !found; k++) found = memcmp(buf + k, key, 16) == 0;
+    }
+    return found;
+}
+
+/* Enrols a new card for the member and gives back its pass now. */
+static size_t enrol_card(const char *uid_hex, uint8_t *pass)
+{
+    char path[160], body[120];
+    hx_resp r;
+    snprintf(path, sizeof path, "/api/v1/people/%lld/cards", (long long)hx_me_id(&S, member));
+    snprintf(body, sizeof body, "{\"uid\":\"%s\",\"label\":\"card %s\"}", uid_hex, uid_hex);
+    hx_req(&S, "POST", path, staff, body, NULL, &r);
+    assert_int_equal(r.status, 201);
+    snprintf(path, sizeof path, "/api/v1/cards/%s/pass", json_string_value(json_object_get(r.json, "card_id")));
+    hx_free(&r);
+    hx_req(&S, "GET", path, staff, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    const char *b64 = json_string_value(json_object_get(r.json, "pass"));
+    size_t len = 0;
+    assert_int_equal(sodium_base642bin(pass, TOK_PASS_MAX, b64, strlen(b64), NULL, &len, NULL, B64U), 0);
+    hx_free(&r);
+    return len;
+}
+
+static int door_card_gens(void *p)
+{
+    door_store_t *s = NULL;
+    struct door_sealed_key k[DOOR_CARD_GENS_MAX];
+    size_t n = 0;
+    assert_int_equal(door_store_open(door_db, &s), 0);
+    assert_int_equal(door_store_card_keys(s, k, DOOR_CARD_GENS_MAX, &n), 0);
+    door_store_close(s);
+    return (int)n == *(int *)p;
+}
+
+static void test_card_keys_from_server(void **st)
+{
+    set_clocks(T3 + 300);
+    uint8_t m1[3][16], m2[3][16], pass[TOK_PASS_MAX];
+    ctl("card-keys", "rotate", NULL);
+    export_masters(1, m1);
+    int one = 1, two = 2;
+    assert_true(wait_until(door_card_gens, &one, 10000));
+    assert_false(in_state_files(m1[CARD_KEY_READ]));            /* sealed at rest */
+    const uint8_t uid1[7] = { 0x04, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26 }, uid2[7] = { 0x04, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36 };
+    size_t len1 = enrol_card("04212223242526", pass);
+    dfe_t *card1 = desk_card(uid1, m1, pass, len1);
+    tap_card(card1, "granted");
+    /* Rotation: the door learns generation 2 and keeps 1. */
+    ctl("card-keys", "rotate", NULL);
+    export_masters(2, m2);
+    assert_true(wait_until(door_card_gens, &two, 10000));
+    size_t len2 = enrol_card("04313233343536", pass);
+    dfe_t *card2 = desk_card(uid2, m2, pass, len2);
+    tap_card(card2, "granted");
+    tap_card(card1, "granted");
+    /* Generation 1 retired: its cards no longer authenticate at the door. */
+    ctl("card-keys", "retire", "--generation", "1", NULL);
+    assert_true(wait_until(door_card_gens, &one, 10000));
+    tap_card(card1, "card_auth_failed");
+    tap_card(card2, "granted");
+    dfe_destroy(card1);
+    dfe_destroy(card2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -784,6 +904,7 @@ int main(void)
         cmocka_unit_test(test_server_stopped),
         cmocka_unit_test(test_floor_recovers),
         cmocka_unit_test(test_card_tap),
+        cmocka_unit_test(test_card_keys_from_server),
     };
     return cmocka_run_group_tests_name("door_e2e", tests, setup, teardown);
 }

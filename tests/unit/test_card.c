@@ -169,7 +169,7 @@ static void test_session_examples(void **state)
     assert_int_equal(dfc_cbc_decrypt(sk3, iv3, odd, 15, odd), LP_ERR_INVALID);
 }
 
-/* The labpass card vectors of docs/access-protocol.md section 18.6. */
+/* The labpass card vectors of docs/access-protocol.md section 18.8. */
 static void test_card_vectors(void **state)
 {
     (void)state;

@@ -486,7 +486,7 @@ static int op_door_sync(void)
 {
     uint8_t *out = NULL, nonce[16] = { 1, 2, 3 };
     size_t len = 0;
-    int rc = iss_door_sync(db, d_office, 0, 0, nonce, sizeof nonce, T0, &out, &len);
+    int rc = iss_door_sync(db, d_office, 0, 0, NULL, nonce, sizeof nonce, T0, &out, &len);
     if (rc == 0 && len == 0) rc = WRONG;
     free(out);
     return rc;
@@ -800,7 +800,7 @@ static void fetch_bundle(void)
     }
     g_door_nkeys = n;
     free(k);
-    assert_int_equal(iss_door_sync(db, d_office, 0, 0, NULL, 0, T0, &msg, &len), 0);
+    assert_int_equal(iss_door_sync(db, d_office, 0, 0, NULL, NULL, 0, T0, &msg, &len), 0);
     assert_int_equal(tok_sign1_open(msg, len, g_door_keys, g_door_nkeys, &payload, &plen, &why), 0);
     assert_int_equal(tok_bundle_decode(payload, plen, &g_bundle), 0);
     assert_int_equal(tok_bundle_check(&g_bundle), 0);

@@ -465,7 +465,7 @@ static void test_sync_bundle(void **st)
     snprintf(dup.name, sizeof dup.name, "bad name");
     assert_int_equal(iss_door_add(db, &T, &dup, key, sizeof key, &f), LP_ERR_INVALID);
     randombytes_buf(nonce, sizeof nonce);
-    assert_int_equal(iss_door_sync(db, d.id, 0, 0, nonce, sizeof nonce, NOW, &msg, &len), 0);
+    assert_int_equal(iss_door_sync(db, d.id, 0, 0, NULL, nonce, sizeof nonce, NOW, &msg, &len), 0);
     size_t nk = trusted(keys, TOK_BUNDLE_KEYS_MAX);
     assert_int_equal(tok_sign1_open(msg, len, keys, nk, &payload, &plen, &why), 0);
     assert_int_equal(tok_bundle_decode(payload, plen, &b), 0);
@@ -480,13 +480,60 @@ static void test_sync_bundle(void **st)
     assert_int_equal(tok_sign1_open(msg, len, &keys[0], 1, &payload, &plen, &why), 0);
     tok_bundle_clear(&b);
     free(msg);
-    assert_int_equal(iss_door_sync(db, 9999, 0, 0, NULL, 0, NOW, &msg, &len), LP_ERR_NOTFOUND);
-    assert_int_equal(iss_door_sync(db, d.id, -1, 0, NULL, 0, NOW, &msg, &len), LP_ERR_INVALID);
-    assert_int_equal(iss_door_sync(db, d.id, 0, 0, nonce, 4, NOW, &msg, &len), LP_ERR_INVALID);
+    assert_int_equal(iss_door_sync(db, 9999, 0, 0, NULL, NULL, 0, NOW, &msg, &len), LP_ERR_NOTFOUND);
+    assert_int_equal(iss_door_sync(db, d.id, -1, 0, NULL, NULL, 0, NOW, &msg, &len), LP_ERR_INVALID);
+    assert_int_equal(iss_door_sync(db, d.id, 0, 0, NULL, nonce, 4, NOW, &msg, &len), LP_ERR_INVALID);
     iss_door got;
     assert_int_equal(iss_door_get(db, d.id, &got), 0);
     assert_int_equal(got.last_seen_at, NOW);
     assert_int_equal(got.last_since, 0);
+    /* Card read keys (access protocol 18.8): to the first box key the door
+     * reports, sealed so only it opens them; never to another box key; a
+     * door given a new API key registers its box key anew. */
+    uint8_t pk_a[32], sk_a[32], pk_b[32], sk_b[32], master[16];
+    crypto_box_keypair(pk_a, sk_a);
+    crypto_box_keypair(pk_b, sk_b);
+    int64_t gen = 0;
+    assert_int_equal(iss_card_keys_rotate(db, &T, NOW, &gen), 0);
+    assert_int_equal(gen, 1);
+    assert_int_equal(iss_card_key_export(db, &T, 1, ISS_CARD_READ, master), 0);
+    const uint8_t *boxes[] = { pk_a, pk_b, pk_a };
+    const size_t want[] = { 1, 0, 1 };
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(iss_door_sync(db, d.id, 0, 0, boxes[i], nonce, sizeof nonce, NOW, &msg, &len), 0);
+        assert_int_equal(tok_sign1_open(msg, len, keys, nk, &payload, &plen, &why), 0);
+        assert_int_equal(tok_bundle_decode(payload, plen, &b), 0);
+        assert_int_equal(b.n_card_keys, want[i]);
+        if (want[i]) {
+            uint8_t opened[16];
+            assert_int_equal(b.card_keys[0].generation, 1);
+            assert_int_equal(crypto_box_seal_open(opened, b.card_keys[0].boxed, TOK_CARD_KEY_BOX_LEN, pk_a, sk_a), 0);
+            assert_memory_equal(opened, master, 16);
+            assert_int_not_equal(crypto_box_seal_open(opened, b.card_keys[0].boxed, TOK_CARD_KEY_BOX_LEN, pk_b, sk_b), 0);
+        }
+        tok_bundle_clear(&b);
+        free(msg);
+    }
+    assert_int_equal(iss_door_rekey(db, &T, d.id, key, sizeof key, &f), 0);
+    assert_int_equal(iss_door_sync(db, d.id, 0, 0, pk_b, nonce, sizeof nonce, NOW, &msg, &len), 0);
+    assert_int_equal(tok_sign1_open(msg, len, keys, nk, &payload, &plen, &why), 0);
+    assert_int_equal(tok_bundle_decode(payload, plen, &b), 0);
+    assert_int_equal(b.n_card_keys, 1);
+    tok_bundle_clear(&b);
+    free(msg);
+    /* Retired generations are not sent; a second generation is, newest first. */
+    assert_int_equal(iss_card_keys_rotate(db, &T, NOW, &gen), 0);
+    assert_int_equal(iss_card_keys_retire(db, &T, 1, NOW), 0);
+    assert_int_equal(iss_card_keys_retire(db, &T, 1, NOW), LP_ERR_STATE);
+    assert_int_equal(iss_card_keys_retire(db, &T, 9, NOW), LP_ERR_NOTFOUND);
+    assert_int_equal(iss_door_sync(db, d.id, 0, 0, pk_b, nonce, sizeof nonce, NOW, &msg, &len), 0);
+    assert_int_equal(tok_sign1_open(msg, len, keys, nk, &payload, &plen, &why), 0);
+    assert_int_equal(tok_bundle_decode(payload, plen, &b), 0);
+    assert_int_equal(b.n_card_keys, 1);
+    assert_int_equal(b.card_keys[0].generation, 2);
+    tok_bundle_clear(&b);
+    free(msg);
+    sodium_memzero(master, sizeof master);
 }
 
 static void test_events(void **st)
