@@ -20,6 +20,7 @@ static const struct ename input_backends[] = {
     { "none", DOOR_IN_NONE }, { "gpiod", DOOR_IN_GPIOD }, { "file", DOOR_IN_FILE }, { NULL, 0 } };
 static const struct ename fail_modes[] = { { "secure", 0 }, { "safe", 1 }, { NULL, 0 } };
 static const struct ename bootstraps[] = { { "config", DOOR_BOOT_CONFIG }, { "tls", DOOR_BOOT_TLS }, { NULL, 0 } };
+static const struct ename modes[] = { { "door", DOOR_MODE_DOOR }, { "instrument", DOOR_MODE_INSTRUMENT }, { NULL, 0 } };
 static const struct ename stale_modes[] = {
     { "staff_only", DOOR_STALE_STAFF_ONLY }, { "normal", DOOR_STALE_NORMAL }, { NULL, 0 } };
 
@@ -46,6 +47,7 @@ static const struct ckey keys[] = {
     { "door", "state_db", V_STR, F(state_db), 0, 0, NULL },
     { "door", "queue_max", V_I64, F(queue_max), DOOR_QUEUE_MIN, DOOR_QUEUE_MAX, NULL },
     { "door", "log_level", V_LEVEL, F(log_level), 0, 0, NULL },
+    { "door", "mode", V_ENUM, F(mode), 0, 0, modes },
     { "server", "url", V_URL, F(url), 0, 0, NULL },
     { "server", "api_key", V_SECRET, F(api_key), 0, 0, NULL },
     { "server", "api_key_file", V_STR, 0, 0, 0, 0, NULL },     /* read after the parse */

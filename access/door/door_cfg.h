@@ -35,6 +35,9 @@ enum door_bootstrap { DOOR_BOOT_CONFIG = 0, DOOR_BOOT_TLS };
  * stale_after: admit only standing staff passes, or everyone as usual (the
  * alarm sync_stale is raised either way). */
 enum door_stale_mode { DOOR_STALE_STAFF_ONLY = 0, DOOR_STALE_NORMAL };
+/* door: a grant pulses the lock. instrument: the relay powers an instrument
+ * for the booking (docs/door.md, "Instrument controllers"). */
+enum door_mode { DOOR_MODE_DOOR = 0, DOOR_MODE_INSTRUMENT };
 
 #define DOOR_STALE_MIN      300            /* seconds */
 #define DOOR_STALE_MAX      (30 * 86400)
@@ -83,6 +86,7 @@ struct door_cfg {
     int64_t stale_after;                     /* seconds without a verified sync before the
                                                 door counts as stale (url set only) */
     enum door_stale_mode stale_mode;
+    enum door_mode mode;
     int64_t floor_step;                      /* most seconds one bundle may raise the time floor
                                                 above max(floor, door clock); more is capped and
                                                 raises the alarm clock_jump */

@@ -38,6 +38,11 @@ struct door_run {
     char issuer[TOK_TEXT_MAX + 1];
     struct tok_trust_key keys[TOK_BUNDLE_KEYS_MAX];
     size_t n_keys;
+    struct {                            /* instrument mode: the booking the relay powers (reader thread) */
+        int on;
+        int64_t reservation, person, until;   /* until: the pass's exp, door clock */
+        uint8_t cti[TOK_CTI_LEN];
+    } sess;
     uint8_t seal[DOOR_SEAL_KEY];        /* the door's seal key (door_seal.h) */
     int have_seal;
     size_t n_card_keys;                 /* the site's card read masters the server sent, newest first */
@@ -183,6 +188,62 @@ static void log_decision(const struct door_decision *d, enum door_medium m)
         log_info(COMPONENT, "%s tap: %s", medium, door_reason_name(d->reason));
 }
 
+/* ---- instrument mode ----
+ * The relay powers an instrument for a booking: a granted tap switches it
+ * on until the pass's exp (the booking's end plus the grace the server
+ * gives); the same booking's pass again switches it off, recorded as an exit
+ * (the server checks the booking out: its real end); another booking's pass
+ * ends the current session and starts its own; reaching exp ends it too. */
+
+static int instrument(const door_run_t *r) { return r->cfg->mode == DOOR_MODE_INSTRUMENT; }
+
+/* A tap that ends the session under way: the same booking, or without a booking the same pass. */
+static int ends_session(const door_run_t *r, const struct door_decision *d)
+{
+    if (!instrument(r) || !r->sess.on || !d->granted || !d->verified) return 0;
+    if (d->claims.has_reservation && r->sess.reservation) return d->claims.reservation == r->sess.reservation;
+    return sodium_memcmp(d->claims.cti, r->sess.cti, TOK_CTI_LEN) == 0;
+}
+
+/* Records the end of the session at t with reason (an exit event) and switches off. */
+static void session_end(door_run_t *r, int64_t t, const char *reason)
+{
+    struct door_event ev = { .time = t, .kind = DOOR_EV_EXIT, .has_cti = 1, .reservation_id = r->sess.reservation,
+                             .person_id = r->sess.person };
+    snprintf(ev.reason, sizeof ev.reason, "%s", reason);
+    memcpy(ev.cti, r->sess.cti, TOK_CTI_LEN);
+    door_io_lock_now(r->io);
+    r->sess.on = 0;
+    if (door_store_append(r->st, &ev, 0, r->cfg->queue_max, NULL) != 0) log_error(COMPONENT, "the session end could not be recorded");
+    log_info(COMPONENT, "instrument off (%s), reservation %lld", reason, (long long)ev.reservation_id);
+    door_sync_kick(r->sync);
+}
+
+static void session_start(door_run_t *r, const struct door_decision *d, int64_t now)
+{
+    if (r->sess.on) session_end(r, now, "session_replaced");
+    int64_t until = d->claims.exp;
+    if (until <= now || door_io_grant(r->io, (until - now) * 1000) != 0) {
+        log_error(COMPONENT, "the instrument relay did not switch on");
+        return;
+    }
+    r->sess.on = 1;
+    r->sess.until = until;
+    r->sess.reservation = d->claims.has_reservation ? d->claims.reservation : 0;
+    r->sess.person = 0;
+    memcpy(r->sess.cti, d->claims.cti, TOK_CTI_LEN);
+    char *end = NULL;
+    long long sub = strtoll(d->claims.sub, &end, 10);
+    if (end && !*end && sub > 0) r->sess.person = sub;
+    log_info(COMPONENT, "instrument on until %lld, reservation %lld", (long long)until, (long long)r->sess.reservation);
+}
+
+/* Each loop round: a session past its pass's exp ends. */
+static void session_tick(door_run_t *r, int64_t now)
+{
+    if (instrument(r) && r->sess.on && now >= r->sess.until) session_end(r, r->sess.until, "session_timeout");
+}
+
 static int present_at(door_run_t *r, const struct door_tap *t, int64_t now, struct door_decision *d)
 {
     struct tok_key keys[TOK_BUNDLE_KEYS_MAX];
@@ -193,6 +254,11 @@ static int present_at(door_run_t *r, const struct door_tap *t, int64_t now, stru
     int rc = door_decide(&v, t, now, d);
     struct door_event ev;
     door_decision_event(d, now, &ev);
+    int ending = ends_session(r, d);
+    if (ending) {   /* the same booking again: an exit, not a second admission */
+        ev.kind = DOOR_EV_EXIT;
+        snprintf(ev.reason, sizeof ev.reason, "session_end");
+    }
     if (door_store_append(r->st, &ev, d->floor, r->cfg->queue_max, NULL) != 0) {
         stat_add(r, &r->stats.record_failures);
         log_error(COMPONENT, "the event could not be recorded: the door stays shut");
@@ -204,8 +270,15 @@ static int present_at(door_run_t *r, const struct door_tap *t, int64_t now, stru
     log_decision(d, t->medium);
     stat_add(r, &r->stats.taps);
     stat_add(r, d->granted ? &r->stats.granted : &r->stats.denied);
-    if (d->granted && door_io_grant(r->io, r->policy.pulse_ms) != 0)
+    if (d->granted && ending) {
+        door_io_lock_now(r->io);
+        r->sess.on = 0;
+        log_info(COMPONENT, "instrument off (session_end), reservation %lld", (long long)ev.reservation_id);
+    } else if (d->granted && instrument(r)) {
+        session_start(r, d, now);
+    } else if (d->granted && door_io_grant(r->io, r->policy.pulse_ms) != 0) {
         log_error(COMPONENT, "the lock did not open");
+    }
     door_sync_kick(r->sync);
     return rc;
 }
@@ -492,6 +565,7 @@ int door_run_loop(door_run_t *r)
         atomic_store(&r->beat_ms, mono_ms());
         reload_if_changed(r);
         (void)stale_tick(r, clk_now());
+        session_tick(r, clk_now());
         if (!ensure_reader(r)) {
             nap(r, 200);
             continue;

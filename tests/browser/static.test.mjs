@@ -40,6 +40,7 @@ test('every door reason and alarm code has an English and a Dutch sentence', asy
   const src = (f) => fs.readFileSync(path.join(WEB, '..', f), 'utf8');
   const reasons = new Set([...src('access/door/door_decide.c').matchAll(/\] = "(\w+)"/g)].map((m) => m[1]));
   for (const m of src('access/door/door_io.c').matchAll(/emit\(io, DOOR_EV_\w+, "(\w*)", "(\w*)"\)/g)) if (m[1]) reasons.add(m[1]);
+  for (const m of src('access/door/door_run.c').matchAll(/"(session_\w+)"/g)) reasons.add(m[1]);   /* instrument mode */
   const alarms = new Set();
   for (const m of src('access/door/door_io.c').matchAll(/emit\(io, DOOR_EV_ALARM, "\w*", "(\w+)"\)/g)) alarms.add(m[1]);
   for (const m of src('access/door/door_run.c').matchAll(/raise_alarm\([^,]+, [^,]+, "(\w+)"\)/g)) alarms.add(m[1]);

@@ -3,6 +3,9 @@
 export const STRINGS = {
   // ---- door codes (codes.js) ----
   'reason.granted': ['Admitted', 'Toegelaten'],
+  'reason.session_end': ['Instrument switched off with the same badge or pass', 'Instrument uitgeschakeld met dezelfde badge of pas'],
+  'reason.session_timeout': ['Instrument switched off at the end of the booking', 'Instrument uitgeschakeld aan het einde van de boeking'],
+  'reason.session_replaced': ['Instrument handed over to the next booking', 'Instrument overgedragen aan de volgende boeking'],
   'reason.exit_button': ['Opened from inside with the exit button', 'Van binnen geopend met de uitgangsknop'],
   'reason.expired': ['The pass has expired', 'De pas is verlopen'],
   'reason.not_yet_valid': ['The pass is not valid yet (too early)', 'De pas is nog niet geldig (te vroeg)'],
