@@ -6,7 +6,7 @@
  * `labpassctl card-keys`, whose read key the controller got sealed with its
  * sync) switches the power on for the booking: the booking is checked in;
  * the same badge again switches it off: checked out at that moment, the real
- * end of use. A later booking's session ends by itself when its pass
+ * end of use, which billing charges (basis actual). A later booking's session ends by itself when its pass
  * expires (the booking's end plus the grace), and is checked out then. A
  * badge outside its booking is refused and the power stays off. */
 #include <stdarg.h>
@@ -250,6 +250,17 @@ static void test_session_on_and_off(void **st)
     assert_true(wait_until(status_is, &done, 10000));
     char out[40];
     assert_string_equal(rsv_field(rsv_one, "checked_out_at", out, sizeof out), "2026-12-01T10:30:00+01:00");
+    /* Billed on the real use (basis actual): 09:05 to 10:30, not the booked 09:00 to 11:00. */
+    hx_resp r;
+    hx_req(&S, "GET", "/api/v1/charges?period=2026-12&tenant_id=1", staff, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    json_t *arr = json_object_get(r.json, "charges"), *c = NULL;
+    for (size_t i = 0; i < json_array_size(arr); i++)
+        if (json_integer_value(json_object_get(json_array_get(arr, i), "reservation_id")) == rsv_one) c = json_array_get(arr, i);
+    if (!c) fail_msg("no charge for the booking: %s", r.body);
+    assert_string_equal(json_string_value(json_object_get(c, "start")), "2026-12-01T09:05:00+01:00");
+    assert_string_equal(json_string_value(json_object_get(c, "end")), "2026-12-01T10:30:00+01:00");
+    hx_free(&r);
     dfe_destroy(badge);
 }
 
@@ -353,6 +364,9 @@ static int setup(void **st)
     res_id = r.status == 201 ? json_integer_value(json_object_get(r.json, "id")) : 0;
     hx_free(&r);
     if (res_id <= 0) return -1;
+    char pol[96];
+    snprintf(pol, sizeof pol, "/api/v1/resources/%lld/billing-policy", (long long)res_id);
+    if (hx_status(&S, "PUT", pol, staff, "{\"basis\":\"actual\"}") != 200) return -1;
     rsv_one = book("2026-12-01T09:00:00+01:00", "2026-12-01T11:00:00+01:00");
     rsv_two = book("2026-12-01T12:00:00+01:00", "2026-12-01T13:00:00+01:00");
     char path[96];
