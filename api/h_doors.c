@@ -172,18 +172,35 @@ static int query_nonce(api_ctx *c, uint8_t *out, size_t *len)
     return 0;
 }
 
+/* ?box=: the door's X25519 box key, 64 hex digits, or absent. */
+static int query_box(api_ctx *c, uint8_t out[32], size_t *len)
+{
+    const char *v = api_query(c, "box");
+    *len = 0;
+    if (!v) return 0;
+    if (strlen(v) != 64 || strspn(v, "0123456789abcdef") != 64 ||
+        sodium_hex2bin(out, 32, v, 64, NULL, len, NULL) != 0 || *len != 32) {
+        api_problem(c, 400, "validation", "Invalid request", "box is 64 lower-case hex digits", "box");
+        return -1;
+    }
+    return 0;
+}
+
 void h_door_sync(api_ctx *c)
 {
     uint8_t nonce[TOK_NONCE_MAX], *msg = NULL;
     size_t nonce_len = 0, len = 0;
     int64_t since, floor;
+    uint8_t box[32];
+    size_t box_len = 0;
     if (!own_door(c) || api_query_int(c, "since", 0, 0, JSON_ID_MAX, &since) ||
-        api_query_int(c, "floor", 0, 0, JSON_ID_MAX, &floor) || query_nonce(c, nonce, &nonce_len))
+        api_query_int(c, "floor", 0, 0, JSON_ID_MAX, &floor) || query_nonce(c, nonce, &nonce_len) ||
+        query_box(c, box, &box_len))
         return;
     char version[40];
     agent_version(c, version, sizeof version);
     int rc = c->caller.role == ROLE_DOOR ? iss_door_version(c->db, c->params[0], version) : 0;
-    if (rc == 0) rc = iss_door_sync(c->db, c->params[0], since, floor, nonce, nonce_len, clk_now(), &msg, &len);
+    if (rc == 0) rc = iss_door_sync(c->db, c->params[0], since, floor, box_len ? box : NULL, nonce, nonce_len, clk_now(), &msg, &len);
     if (rc == LP_ERR_NOTFOUND) { api_problem(c, 404, "not-found", "Not found", "no such door", NULL); return; }
     if (rc) { api_fail(c, rc == LP_ERR_CRYPTO || rc == LP_ERR_STATE ? LP_ERR_INTERNAL : rc, NULL); return; }
     api_reply_raw(c, 200, "application/cose; cose-type=\"cose-sign1\"", (char *)msg, len);

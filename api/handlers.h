@@ -112,6 +112,9 @@ void h_prices(api_ctx *c);
 /* h_charges.c */
 void h_charges_list(api_ctx *c);
 void h_charges_csv(api_ctx *c);
+/* h_reports.c: the manager's monthly report */
+void h_report_usage(api_ctx *c);
+void h_report_usage_csv(api_ctx *c);
 void h_charge_create(api_ctx *c);
 void h_billing_summary(api_ctx *c);
 void h_fees_list(api_ctx *c);

@@ -11,6 +11,8 @@ const struct api_route billing_routes[] = {
     { "POST", "/api/v1/rate-plans/{id}/versions", R_STAFF, h_plan_version, 0 },
     { "GET", "/api/v1/resources/{id}/billing-policy", R_PERSON, h_policy_get, 0 },
     { "PUT", "/api/v1/resources/{id}/billing-policy", R_STAFF, h_policy_put, 0 },
+    { "GET", "/api/v1/reports/usage", R_STAFF, h_report_usage, 0 },
+    { "GET", "/api/v1/reports/usage.csv", R_STAFF, h_report_usage_csv, 0 },
     { "GET", "/api/v1/prices", R_PERSON, h_prices, 0 },
     { "GET", "/api/v1/resources/{id}/estimate", R_PERSON, h_estimate_new, 0 },
     { "GET", "/api/v1/reservations/{id}/estimate", R_PERSON, h_estimate_rsv, 0 },

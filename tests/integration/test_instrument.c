@@ -8,7 +8,8 @@
  * the same badge again switches it off: checked out at that moment, the real
  * end of use, which billing charges (basis actual). A later booking's session ends by itself when its pass
  * expires (the booking's end plus the grace), and is checked out then. A
- * badge outside its booking is refused and the power stays off. */
+ * badge outside its booking is refused and the power stays off. The
+ * manager's month report shows the minutes booked and used. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -286,6 +287,40 @@ static void test_session_times_out(void **st)
     dfe_destroy(badge);
 }
 
+/* The manager's month shows the instrument's bookings, minutes booked and
+ * minutes really used, and its income; the CSV says the same; members may
+ * not read it and a bad month is refused. */
+static void test_usage_report(void **st)
+{
+    hx_resp r;
+    hx_req(&S, "GET", "/api/v1/reports/usage?period=2026-12", staff, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    json_t *arr = json_object_get(r.json, "resources"), *row = NULL;
+    for (size_t i = 0; i < json_array_size(arr); i++)
+        if (json_integer_value(json_object_get(json_array_get(arr, i), "resource_id")) == res_id) row = json_array_get(arr, i);
+    if (!row) fail_msg("no row for the sequencer: %s", r.body);
+    assert_int_equal(json_integer_value(json_object_get(row, "bookings")), 2);
+    assert_int_equal(json_integer_value(json_object_get(row, "booked_minutes")), 120 + 60);
+    assert_int_equal(json_integer_value(json_object_get(row, "used_minutes")), 85 + 70);   /* 09:05-10:30, 12:05-13:15 */
+    assert_int_equal(json_integer_value(json_object_get(row, "no_shows")), 0);
+    json_int_t income = json_integer_value(json_object_get(row, "income_cents"));
+    json_t *tot = json_object_get(r.json, "total");
+    assert_true(json_integer_value(json_object_get(tot, "used_minutes")) >= 155);
+    assert_true(json_integer_value(json_object_get(tot, "income_cents")) >= income);
+    hx_free(&r);
+    hx_req(&S, "GET", "/api/v1/reports/usage.csv?period=2026-12", staff, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    char line[200];
+    snprintf(line, sizeof line, "\"resource\",\"%lld\",\"Sequencer SQ-1\",\"2\",\"180\",\"155\",\"0\",\"%lld.%02lld\"\r\n",
+             (long long)res_id, (long long)(income / 100), (long long)(income % 100));
+    if (!strstr(r.body, line)) fail_msg("no line %s in: %s", line, r.body);
+    assert_non_null(strstr(r.body, "\"by\",\"id\",\"name\""));
+    hx_free(&r);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/reports/usage?period=2026-12", member, NULL), 403);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/reports/usage?period=2026-13", staff, NULL), 400);
+    assert_int_equal(hx_status(&S, "GET", "/api/v1/reports/usage.csv?period=12-2026", staff, NULL), 400);
+}
+
 /* ---- setup ---- */
 
 static void make_door(void)
@@ -408,6 +443,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_session_on_and_off),
         cmocka_unit_test(test_session_times_out),
+        cmocka_unit_test(test_usage_report),
     };
     return cmocka_run_group_tests_name("instrument", tests, setup, teardown);
 }

@@ -132,6 +132,8 @@ export const OPERATIONS = Object.freeze({
   getReservationEstimate: ['GET', '/api/v1/reservations/{id}/estimate'],
   getCharges: ['GET', '/api/v1/charges', 'charges'],
   chargesCsvUrl: ['GET', '/api/v1/charges.csv'],
+  getUsageReport: ['GET', '/api/v1/reports/usage'],
+  usageReportCsvUrl: ['GET', '/api/v1/reports/usage.csv'],
   getBillingSummary: ['GET', '/api/v1/billing/summary'],
   runInvoices: ['POST', '/api/v1/invoices/run'],
   listInvoices: ['GET', '/api/v1/invoices', 'invoices'],
@@ -354,6 +356,9 @@ export async function getCharges(query) {
   return { ...first, charges, next: null };
 }
 export const chargesCsvUrl = (query) => url('chargesCsvUrl', {}, query);
+// The manager's month (staff): per resource and company, bookings, minutes booked and used, no-shows, income.
+export const getUsageReport = (period) => call('getUsageReport', { query: { period } });
+export const usageReportCsvUrl = (period) => url('usageReportCsvUrl', {}, { period });
 export const getBillingSummary = (query) => call('getBillingSummary', { query });
 // {period, created: [invoice], existing: n, skipped: [{tenant_id, reason}]}
 export const runInvoices = ({ period, draft, tenant_id }) => call('runInvoices', { body: { period, draft, tenant_id } });

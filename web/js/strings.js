@@ -33,6 +33,22 @@ export const STRINGS = {
   'alarm.lock_fault': ['The lock reports a fault', 'Het slot meldt een storing'],
   'alarm.unknown': ['Unknown alarm ({code})', 'Onbekend alarm ({code})'],
 
+  // ---- the manager's month (billing.js) ----
+  'report.title': ['Month report', 'Maandrapport'],
+  'report.month': ['Month', 'Maand'],
+  'report.hours': ['{h}:{m} h', '{h}:{m} u'],
+  'report.resource': ['Resource', 'Voorziening'],
+  'report.company': ['Company', 'Bedrijf'],
+  'report.bookings': ['Bookings', 'Boekingen'],
+  'report.booked': ['Booked', 'Geboekt'],
+  'report.used': ['Used', 'Gebruikt'],
+  'report.noShows': ['No-shows', 'Niet verschenen'],
+  'report.income': ['Income (excl. VAT)', 'Omzet (excl. btw)'],
+  'report.byResource': ['By resource', 'Per voorziening'],
+  'report.byCompany': ['By company', 'Per bedrijf'],
+  'report.total': ['In total {booked} booked, {used} used, {income} income.', 'In totaal {booked} geboekt, {used} gebruikt, {income} omzet.'],
+  'report.none': ['Nothing booked or charged in this month.', 'Niets geboekt of in rekening gebracht in deze maand.'],
+
   // ---- estimates (price.js) ----
   'est.label': ['Estimated cost', 'Geschatte kosten'],
   'est.free': ['Free for your company', 'Gratis voor je bedrijf'],

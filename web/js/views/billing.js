@@ -4,7 +4,8 @@
 
 import {
   getCharges, chargesCsvUrl, getBillingSummary, runInvoices, listInvoices, issueInvoice, invoiceHtmlUrl, invoiceUblUrl,
-  invoicePdfUrl, invoiceCsvUrl, getInvoice, excludeInvoiceCharge, refreshInvoice, issueAllInvoices,
+  invoicePdfUrl, invoiceCsvUrl, getInvoice, excludeInvoiceCharge, refreshInvoice, issueAllInvoices, getUsageReport,
+  usageReportCsvUrl,
 } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, badge, select, field, table, toast, money } from '../dom.js';
@@ -32,7 +33,8 @@ export default async function billing(root, ctx) {
   const draftCard = staff ? h('section', { class: 'card', 'aria-labelledby': 'draft-h' }) : null;
   const chargesCard = h('section', { class: 'card', 'aria-labelledby': 'chg-h' });
   const invCard = h('section', { class: 'card', 'aria-labelledby': 'inv-h' });
-  root.append(...[out, runCard, draftCard, chargesCard, invCard].filter(Boolean));
+  const reportCard = staff ? h('section', { class: 'card', 'aria-labelledby': 'rep-h' }) : null;
+  root.append(...[out, runCard, draftCard, chargesCard, invCard, reportCard].filter(Boolean));
   const fail = (err) => { const x = explain(err); showIn(out, message('error', x.title, x.text)); };
 
   const now = today();
@@ -211,5 +213,41 @@ export default async function billing(root, ctx) {
     return `${fmtDate(dayOf(i.period_start))} – ${fmtDate(dayOf(i.period_end))}`;
   }
 
-  await Promise.all([loadCharges(), loadInvoices()]);
+  // The manager's month (staff): per resource and per company.
+  async function loadReport(period) {
+    clear(reportCard);
+    const opts = [];
+    for (let i = -1; i <= 12; i++) {   /* next month too: the hours already booked */
+      const d = parseDate(dateStr(y, m - i, 1));
+      opts.push({ value: monthKey(d.y, d.m), label: fmtMonth(monthStart(d.y, d.m) + 86400000) });
+    }
+    const month = select(opts, period);
+    month.classList.add('narrow');
+    month.addEventListener('change', () => loadReport(month.value));
+    reportCard.append(h('div', { class: 'card-head' }, h('h2', { id: 'rep-h' }, t('report.title')),
+      h('div', { class: 'toolbar' }, field(t('report.month'), month),
+        h('a', { class: 'btn btn-small', href: usageReportCsvUrl(period), download: `usage-${period}.csv` }, t('billing.csv')))));
+    const hours = (min) => t('report.hours', { h: Math.floor(min / 60), m: String(min % 60).padStart(2, '0') });
+    const cols = (nameLabel) => [
+      { label: nameLabel, render: (r) => r.name },
+      { label: t('report.bookings'), cls: 'num', render: (r) => r.bookings },
+      { label: t('report.booked'), cls: 'num', render: (r) => hours(r.booked_minutes) },
+      { label: t('report.used'), cls: 'num', render: (r) => hours(r.used_minutes) },
+      { label: t('report.noShows'), cls: 'num', render: (r) => r.no_shows },
+      { label: t('report.income'), cls: 'num', render: (r) => money(r.income_cents, currency, locale()) },
+    ];
+    try {
+      const rep = await getUsageReport(period);
+      if (!rep.resources.length && !rep.tenants.length) { reportCard.append(empty(t('report.none'))); return; }
+      reportCard.append(
+        table(cols(t('report.resource')), rep.resources, { caption: t('report.byResource') }),
+        table(cols(t('report.company')), rep.tenants, { caption: t('report.byCompany') }),
+        h('p', { class: 'muted small' }, t('report.total', { booked: hours(rep.total.booked_minutes), used: hours(rep.total.used_minutes),
+          income: money(rep.total.income_cents, currency, locale()) })));
+    } catch (err) {
+      reportCard.append(message('error', explain(err).title, explain(err).text));
+    }
+  }
+
+  await Promise.all([loadCharges(), loadInvoices(), reportCard ? loadReport(monthKey(y, m)) : null]);
 }

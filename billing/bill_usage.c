@@ -1,0 +1,106 @@
+/* bill_usage.c: the manager's month per resource and per company
+ * (bill_usage.h), each figure one SQL aggregate over the month's bookings and
+ * charges, in one read transaction. */
+#include "billing/bill_usage.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bookings that hold or held their time: not requested, cancelled or rejected. */
+#define HELD "v.status IN ('confirmed','checked_in','completed','no_show')"
+/* The part of [a, b) inside the month [?1, ?2). */
+#define INSIDE(a, b) "max(0, min(" b ", ?2) - max(" a ", ?1))"
+#define USED_END "COALESCE(v.checked_out_at, v.end)"
+
+static const char SQL_RESOURCES[] =
+    "SELECT x.id, x.name, "
+    "(SELECT count(*) FROM reservations v WHERE v.resource_id = x.id AND " HELD " AND v.start < ?2 AND v.end > ?1), "
+    "(SELECT COALESCE(sum(" INSIDE("v.start", "v.end") "), 0) FROM reservations v "
+    "  WHERE v.resource_id = x.id AND " HELD " AND v.start < ?2 AND v.end > ?1), "
+    "(SELECT COALESCE(sum(" INSIDE("v.checked_in_at", USED_END) "), 0) FROM reservations v "
+    "  WHERE v.resource_id = x.id AND v.checked_in_at IS NOT NULL AND v.checked_in_at < ?2 AND " USED_END " > ?1), "
+    "(SELECT count(*) FROM reservations v WHERE v.resource_id = x.id AND v.status = 'no_show' AND v.start >= ?1 AND v.start < ?2), "
+    "(SELECT COALESCE(sum(c.net_cents), 0) FROM charges c WHERE c.resource_id = x.id AND c.at >= ?1 AND c.at < ?2) "
+    "FROM resources x ORDER BY x.name, x.id";
+
+static const char SQL_TENANTS[] =
+    "SELECT x.id, x.name, "
+    "(SELECT count(*) FROM reservations v WHERE v.tenant_id = x.id AND " HELD " AND v.start < ?2 AND v.end > ?1), "
+    "(SELECT COALESCE(sum(" INSIDE("v.start", "v.end") "), 0) FROM reservations v "
+    "  WHERE v.tenant_id = x.id AND " HELD " AND v.start < ?2 AND v.end > ?1), "
+    "(SELECT COALESCE(sum(" INSIDE("v.checked_in_at", USED_END) "), 0) FROM reservations v "
+    "  WHERE v.tenant_id = x.id AND v.checked_in_at IS NOT NULL AND v.checked_in_at < ?2 AND " USED_END " > ?1), "
+    "(SELECT count(*) FROM reservations v WHERE v.tenant_id = x.id AND v.status = 'no_show' AND v.start >= ?1 AND v.start < ?2), "
+    "(SELECT COALESCE(sum(c.net_cents), 0) FROM charges c WHERE c.tenant_id = x.id AND c.at >= ?1 AND c.at < ?2) "
+    "FROM tenants x ORDER BY x.name, x.id";
+
+static int usage_row(sqlite3_stmt *st, void *p)
+{
+    bill_usage_row *r = p;
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    snprintf(r->name, sizeof r->name, "%s", db_col_text(st, 1));
+    r->bookings = sqlite3_column_int64(st, 2);
+    r->booked_s = sqlite3_column_int64(st, 3);
+    r->used_s = sqlite3_column_int64(st, 4);
+    r->no_shows = sqlite3_column_int64(st, 5);
+    r->income_cents = sqlite3_column_int64(st, 6);
+    return 0;
+}
+
+static int empty(const bill_usage_row *r)
+{
+    return !r->bookings && !r->booked_s && !r->used_s && !r->no_shows && !r->income_cents;
+}
+
+/* Runs sql over the month, keeping the rows with something in them. */
+static int rows(db_t *db, const char *sql, int64_t from, int64_t to, bill_usage_row **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, sql);
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, from);
+    db_bind_int(st, 2, to);
+    int rc = db_collect(st, sizeof **out, usage_row, (void **)out, n);
+    size_t k = 0;
+    for (size_t i = 0; rc == 0 && i < *n; i++)
+        if (!empty(&(*out)[i])) (*out)[k++] = (*out)[i];
+    if (rc == 0) *n = k;
+    return rc;
+}
+
+static int read_month(db_t *db, void *arg)
+{
+    bill_usage *u = arg;
+    int rc = rows(db, SQL_RESOURCES, u->from, u->to, &u->resources, &u->n_resources);
+    if (rc == 0) rc = rows(db, SQL_TENANTS, u->from, u->to, &u->tenants, &u->n_tenants);
+    return rc;
+}
+
+int bill_usage_month(db_t *db, int64_t from, int64_t to, bill_usage *out)
+{
+    memset(out, 0, sizeof *out);
+    if (from >= to) return LP_ERR_INVALID;
+    out->from = from;
+    out->to = to;
+    int rc = db_in_tx(db, read_month, out);
+    if (rc) { bill_usage_free(out); return rc; }
+    snprintf(out->total.name, sizeof out->total.name, "total");
+    for (size_t i = 0; i < out->n_tenants; i++) {   /* every booking and charge has a tenant */
+        const bill_usage_row *r = &out->tenants[i];
+        out->total.bookings += r->bookings;
+        out->total.booked_s += r->booked_s;
+        out->total.used_s += r->used_s;
+        out->total.no_shows += r->no_shows;
+        out->total.income_cents += r->income_cents;
+    }
+    return 0;
+}
+
+void bill_usage_free(bill_usage *u)
+{
+    if (!u) return;
+    free(u->resources);
+    free(u->tenants);
+    u->resources = u->tenants = NULL;
+    u->n_resources = u->n_tenants = 0;
+}

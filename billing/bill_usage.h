@@ -1,0 +1,29 @@
+/* bill_usage.h: the manager's month (issue: reports for the manager): per
+ * resource and per company, the bookings, hours booked (the part of each
+ * booking inside the month), hours used (checked in to checked out, or to
+ * the booked end when nobody checked out), no-shows and income (the net of
+ * the month's charges). Read-only; one consistent read. */
+#ifndef LP_BILL_USAGE_H
+#define LP_BILL_USAGE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "db/db.h"
+
+typedef struct bill_usage_row {
+    int64_t id;                 /* resource or tenant id; 0 for the total */
+    char name[201];
+    int64_t bookings, booked_s, used_s, no_shows, income_cents;
+} bill_usage_row;
+
+typedef struct bill_usage {
+    int64_t from, to;           /* the month, [from, to) */
+    bill_usage_row *resources, *tenants, total;
+    size_t n_resources, n_tenants;
+} bill_usage;
+
+/* The month [from, to) (lt_parse_month). Rows with nothing are left out.
+ * On success free with bill_usage_free. */
+int bill_usage_month(db_t *db, int64_t from, int64_t to, bill_usage *out) LP_MUST;
+void bill_usage_free(bill_usage *u);
+
+#endif
