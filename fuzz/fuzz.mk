@@ -2,7 +2,7 @@
 # compiling the door-side libraries (core, db, token, credential, card, door, nfc)
 # and the recurrence and calendar-feed writers
 # with ASan/UBSan and coverage. Used by tests/fuzz-smoke.sh.
-PKGS := sqlite3 libsodium jansson libcbor inih libnfc libgpiod libcurl libical libcrypto
+PKGS := sqlite3 libsodium jansson libcbor inih libnfc libgpiod libcurl libical libcrypto libsystemd
 SRC  := $(wildcard core/*.c db/*.c access/token/*.c access/credential/*.c access/card/*.c access/door/*.c access/nfc/*.c) \
         booking/recur.c booking/recur_rule.c booking/ics.c
 GEN  := build/fuzz/gen/migrations.c
