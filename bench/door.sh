@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 . bench/lib.sh
 libs="build/obj/libdoor.a build/obj/libtoken.a build/obj/libdb.a build/obj/libcore.a build/obj/libtest.a"
 make --no-print-directory -s bin/labpass-door $libs
-pkgs="sqlite3 libsodium libcbor jansson libcurl inih libnfc libgpiod libcrypto"
+pkgs="sqlite3 libsodium libcbor jansson libcurl inih libnfc libgpiod libcrypto libsystemd"
 cc -std=c17 -D_GNU_SOURCE -O2 -I. $(pkg-config --cflags $pkgs) \
    -o "$BENCH_OUT/bench_door" bench/bench_door.c build/obj/libtest.a build/obj/libdoor.a build/obj/libtoken.a \
    build/obj/libdb.a build/obj/libcore.a $(pkg-config --libs $pkgs) -lpthread -lm

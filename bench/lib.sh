@@ -38,7 +38,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 # build_bench NAME: compiles bench/NAME.c against the project libraries into $BENCH_OUT/NAME.
 build_bench() {
   libs="build/obj/libbilling.a build/obj/libbooking.a build/obj/libdb.a build/obj/libtoken.a build/obj/libcore.a"
-  cc -std=c17 -D_GNU_SOURCE -O2 -I. $(pkg-config --cflags sqlite3 libmicrohttpd libsodium libcbor libical jansson) \
+  cc -std=c17 -D_GNU_SOURCE -O2 -I. $(pkg-config --cflags sqlite3 libmicrohttpd libsodium libcbor libical jansson libsystemd libcrypto) \
      -o "$BENCH_OUT/$1" "bench/$1.c" $libs \
-     $(pkg-config --libs sqlite3 libmicrohttpd libsodium libcbor libical jansson) -lpthread -lm
+     $(pkg-config --libs sqlite3 libmicrohttpd libsodium libcbor libical jansson libsystemd libcrypto) -lpthread -lm
 }

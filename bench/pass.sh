@@ -10,6 +10,6 @@ for l in $libs; do
 done
 out=build/bench
 mkdir -p "$out"
-cc -std=c17 -D_GNU_SOURCE -O2 -I. $(pkg-config --cflags libsodium libcbor) \
-   -o "$out/bench_pass" bench/bench_pass.c $libs $(pkg-config --libs libsodium libcbor)
+cc -std=c17 -D_GNU_SOURCE -O2 -I. $(pkg-config --cflags libsodium libcbor libsystemd) \
+   -o "$out/bench_pass" bench/bench_pass.c $libs $(pkg-config --libs libsodium libcbor libsystemd)
 "$out/bench_pass"
