@@ -200,7 +200,10 @@ void h_door_sync(api_ctx *c)
     char version[40];
     agent_version(c, version, sizeof version);
     int rc = c->caller.role == ROLE_DOOR ? iss_door_version(c->db, c->params[0], version) : 0;
-    if (rc == 0) rc = iss_door_sync(c->db, c->params[0], since, floor, box_len ? box : NULL, nonce, nonce_len, clk_now(), &msg, &len);
+    if (rc == 0) rc = iss_door_sync(c->db, c->params[0], since, floor,
+                                     /* only the door's own key registers a box key and gets card keys */
+                                     box_len && c->caller.role == ROLE_DOOR ? box : NULL, nonce, nonce_len, clk_now(),
+                                     &msg, &len);
     if (rc == LP_ERR_NOTFOUND) { api_problem(c, 404, "not-found", "Not found", "no such door", NULL); return; }
     if (rc) { api_fail(c, rc == LP_ERR_CRYPTO || rc == LP_ERR_STATE ? LP_ERR_INTERNAL : rc, NULL); return; }
     api_reply_raw(c, 200, "application/cose; cose-type=\"cose-sign1\"", (char *)msg, len);

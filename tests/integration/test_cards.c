@@ -14,6 +14,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,21 @@ static void test_enrol(void **st)
     hx_free(&r);
 }
 
+static int box_registered(int64_t door)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *q = NULL;
+    int v = -1;
+    if (sqlite3_open_v2(S.db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, "SELECT box_key IS NOT NULL FROM doors WHERE id = ?1", -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, door);
+        if (sqlite3_step(q) == SQLITE_ROW) v = sqlite3_column_int(q, 0);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return v;
+}
+
 static void test_pass_and_revoke(void **st)
 {
     int64_t lab = hx_resource_id(&S, staff, "ML-1 Lab A");
@@ -107,7 +123,24 @@ static void test_pass_and_revoke(void **st)
     hx_req(&S, "POST", "/api/v1/doors", staff, "{\"name\":\"cards-desk\",\"group\":\"ml1-a\"}", NULL, &r);
     assert_int_equal(r.status, 201);
     snprintf(door_key, sizeof door_key, "%s", json_string_value(json_object_get(r.json, "api_key")));
+    int64_t door = json_integer_value(json_object_get(json_object_get(r.json, "door"), "id"));
     hx_free(&r);
+    /* Card keys go to the door's own key only: staff asking with a box key register nothing;
+     * a box that is not 64 lower-case hex digits is refused. */
+    char sync[300];
+    const char *box = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+    snprintf(sync, sizeof sync, "/api/v1/doors/%lld/sync?box=%s", (long long)door, box);
+    assert_int_equal(hx_status(&S, "GET", sync, staff, NULL), 200);
+    assert_int_equal(box_registered(door), 0);
+    const char *bad_box[] = { "00", "ZZ112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+                              "00112233445566778899AABBCCDDEEFF00112233445566778899aabbccddeeff", "" };
+    for (size_t i = 0; i < sizeof bad_box / sizeof bad_box[0]; i++) {
+        snprintf(sync, sizeof sync, "/api/v1/doors/%lld/sync?box=%s", (long long)door, bad_box[i]);
+        assert_int_equal(hx_status(&S, "GET", sync, door_key, NULL), 400);
+    }
+    snprintf(sync, sizeof sync, "/api/v1/doors/%lld/sync?box=%s", (long long)door, box);
+    assert_int_equal(hx_status(&S, "GET", sync, door_key, NULL), 200);
+    assert_int_equal(box_registered(door), 1);
     assert_int_equal(hx_status(&S, "GET", path, door_key, NULL), 200);
     assert_int_equal(hx_status(&S, "GET", path, member, NULL), 403);
     assert_int_equal(hx_status(&S, "GET", path, NULL, NULL), 401);

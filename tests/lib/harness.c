@@ -38,7 +38,8 @@ void hx_set_clock(hx_server *s, int64_t t)
 /* Reads "listening on http://127.0.0.1:PORT" from the server's stdout file. */
 static int wait_port(hx_server *s, const char *out)
 {
-    for (int i = 0; i < 300; i++) {
+    /* Up to 20 s: a loaded machine starts slowly; a server that exits is seen at once. */
+    for (int i = 0; i < 1000; i++) {
         FILE *f = fopen(out, "r");
         char line[256];
         if (f) {
