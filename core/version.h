@@ -3,5 +3,5 @@
  * doors page. */
 #ifndef LP_VERSION_H
 #define LP_VERSION_H
-#define LP_VERSION "0.23.0"
+#define LP_VERSION "0.24.0"
 #endif
