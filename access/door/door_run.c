@@ -127,6 +127,8 @@ static int load_card_keys(door_run_t *r)
         }
         r->card_gen[m++] = k[i].gen;
     }
+    if (rc == 0 && (m != r->n_card_keys || (m && r->card_gen[0] != k[0].gen)))
+        log_info(COMPONENT, "card read keys in use: %zu generation%s", m, m == 1 ? "" : "s");
     if (rc == 0) r->n_card_keys = m;
     return rc;
 }
@@ -476,13 +478,20 @@ static size_t card_masters(const door_run_t *r, const uint8_t *out[DOOR_CARD_GEN
 static int read_with_masters(door_run_t *r, const nfc_card_t *card, nfc_df_result_t *res)
 {
     const uint8_t *m[DOOR_CARD_GENS_MAX + 1];
-    size_t n = card_masters(r, m);
     int rc = LP_ERR_UNAUTH;
-    for (size_t i = 0; i < n && rc == LP_ERR_UNAUTH; i++) {
-        uint8_t key[DFC_KEY];
-        rc = card_key_derive(m[i], card->uid, r->issuer, key);
-        if (rc == 0) rc = nfc_df_read(r->rdr, key, res);
-        sodium_memzero(key, sizeof key);
+    for (int round = 0; round < 2 && rc == LP_ERR_UNAUTH; round++) {
+        /* None fits: the keys of a sync that has just landed may not be loaded yet. */
+        int64_t before = r->n_card_keys ? r->card_gen[0] : 0;
+        size_t had = r->n_card_keys;
+        if (round == 1 && (load_card_keys(r) != 0 || (r->n_card_keys == had && (!had || r->card_gen[0] == before))))
+            break;
+        size_t n = card_masters(r, m);
+        for (size_t i = 0; i < n && rc == LP_ERR_UNAUTH; i++) {
+            uint8_t key[DFC_KEY];
+            rc = card_key_derive(m[i], card->uid, r->issuer, key);
+            if (rc == 0) rc = nfc_df_read(r->rdr, key, res);
+            sodium_memzero(key, sizeof key);
+        }
     }
     return rc;
 }

@@ -863,6 +863,20 @@ static int door_card_gens(void *p)
     return (int)n == *(int *)p;
 }
 
+/* The running door has taken up n generations of card keys (its log says so). */
+static int door_uses_gens(void *p)
+{
+    char want[64], line[512];
+    int n = *(int *)p, seen = 0;
+    snprintf(want, sizeof want, "card read keys in use: %d generation", n);
+    FILE *f = fopen(door_log, "r");
+    while (f && fgets(line, sizeof line, f)) {
+        if (strstr(line, "card read keys in use: ")) seen = strstr(line, want) != NULL;   /* the last such line counts */
+    }
+    if (f) fclose(f);
+    return seen;
+}
+
 static void test_card_keys_from_server(void **st)
 {
     set_clocks(T3 + 300);
@@ -871,6 +885,7 @@ static void test_card_keys_from_server(void **st)
     export_masters(1, m1);
     int one = 1, two = 2;
     assert_true(wait_until(door_card_gens, &one, 10000));
+    assert_true(wait_until(door_uses_gens, &one, 10000));
     assert_false(in_state_files(m1[CARD_KEY_READ]));            /* sealed at rest */
     const uint8_t uid1[7] = { 0x04, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26 }, uid2[7] = { 0x04, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36 };
     size_t len1 = enrol_card("04212223242526", pass);
@@ -880,6 +895,7 @@ static void test_card_keys_from_server(void **st)
     ctl("card-keys", "rotate", NULL);
     export_masters(2, m2);
     assert_true(wait_until(door_card_gens, &two, 10000));
+    assert_true(wait_until(door_uses_gens, &two, 10000));
     size_t len2 = enrol_card("04313233343536", pass);
     dfe_t *card2 = desk_card(uid2, m2, pass, len2);
     tap_card(card2, "granted");
@@ -887,6 +903,7 @@ static void test_card_keys_from_server(void **st)
     /* Generation 1 retired: its cards no longer authenticate at the door. */
     ctl("card-keys", "retire", "--generation", "1", NULL);
     assert_true(wait_until(door_card_gens, &one, 10000));
+    assert_true(wait_until(door_uses_gens, &one, 10000));
     tap_card(card1, "card_auth_failed");
     tap_card(card2, "granted");
     dfe_destroy(card1);
