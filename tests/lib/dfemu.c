@@ -127,6 +127,12 @@ int dfe_force_auth(dfe_t *d, uint32_t aid, int key_no, const uint8_t sk[16])
     return LP_OK;
 }
 
+int dfe_channel_key(const dfe_t *d, uint8_t sk[16])
+{
+    memcpy(sk, d->sk, 16);
+    return d->auth_key;
+}
+
 int dfe_file_content(dfe_t *d, uint32_t aid, uint8_t file_no, uint8_t *out, size_t cap, size_t *len)
 {
     struct dfe_app *a = dfe_app_find(d, aid);

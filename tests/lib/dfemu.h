@@ -76,6 +76,9 @@ void dfe_set_picc_settings(dfe_t *d, uint8_t ks);
  * authentication with key key_no, channel key sk and IV zero, as if authenticated.
  * Returns 0 or LP_ERR_INVALID. */
 int dfe_force_auth(dfe_t *d, uint32_t aid, int key_no, const uint8_t sk[16]);
+/* The channel key (test hook to check a host's enciphered frames byte for
+ * byte). Returns the authenticated key number, or -1 (not authenticated). */
+int dfe_channel_key(const dfe_t *d, uint8_t sk[16]);
 /* The committed content of a file (out holds at least its size). Returns 0,
  * LP_ERR_NOTFOUND or LP_ERR_TOOBIG. */
 int dfe_file_content(dfe_t *d, uint32_t aid, uint8_t file_no, uint8_t *out, size_t cap,
