@@ -18,15 +18,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 #include "access/card/card.h"
 #include "access/card/dfcrypt.h"
+#include "access/door/door_cfg.h"
 #include "access/door/door_decide.h"
+#include "access/door/door_desk.h"
 #include "access/nfc/nfc_desfire.h"
 #include "access/nfc/nfc_dfwrite.h"
 #include "access/token/token.h"
 #include "tests/lib/dfemu.h"
+#include "tests/lib/harness.h"
 #include "tests/lib/pn532emu.h"
 
 #define T0 1796000000   /* 2026-12-01, fixed */
@@ -588,6 +594,228 @@ static void test_garbage_libnfc(void **st)
     dfe_destroy(d);
 }
 
+/* ---- the desk station (access/door/door_desk, labpass-door --desk) ---- */
+
+struct desk {
+    emu_t *emu;
+    char dir[64], cfg[128], text[2048];
+    uint8_t m[3][16];
+};
+
+static void put_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    assert_int_equal(chmod(path, mode), 0);
+}
+
+/* A desk configuration for the emulated reader: the master keys of the fx
+ * fixture as files (mode 0600), generation gen, admin key named or not. */
+static void desk_cfg(struct desk *k, int gen, int with_admin)
+{
+    static const char *roles[3] = { "admin", "read", "write" };
+    char path[160], hex[40];
+    size_t at = (size_t)snprintf(k->text, sizeof k->text,
+        "[door]\nid = 3\nname = desk-1\ngroups = desk\nsite = mtf\nstate_db = %s/door.db\n"
+        "[reader]\nconnstring = %s\nxfer_ms = 250\n[card]\nkey_generation = %d\n",
+        k->dir, emu_connstring(k->emu), gen);
+    for (int i = 0; i < 3; i++) {
+        snprintf(path, sizeof path, "%s/%s.key", k->dir, roles[i]);
+        sodium_bin2hex(hex, sizeof hex, k->m[i], 16);
+        strcat(hex, "\n");
+        put_file(path, hex, 0600);
+        if (i == 0 && !with_admin) continue;
+        at += (size_t)snprintf(k->text + at, sizeof k->text - at, "%s_key_file = %s\n", roles[i], path);
+    }
+    put_file(k->cfg, k->text, 0600);
+}
+
+static int desk_setup(void **st)
+{
+    struct desk *k = calloc(1, sizeof *k);
+    if (!k || emu_start(&k->emu, NULL) != 0) return -1;
+    snprintf(k->dir, sizeof k->dir, "/tmp/lp-desk-XXXXXX");
+    if (!mkdtemp(k->dir)) return -1;
+    snprintf(k->cfg, sizeof k->cfg, "%s/desk.ini", k->dir);
+    masters(k->m, 0xB0);
+    *st = k;
+    return 0;
+}
+
+static int desk_teardown(void **st)
+{
+    struct desk *k = *st;
+    char cmd[160];
+    emu_stop(k->emu);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", k->dir);
+    if (system(cmd) != 0) return -1;
+    free(k);
+    return 0;
+}
+
+static void load(struct desk *k, struct door_cfg *c, int want)
+{
+    lp_fail f = { 0 };
+    assert_int_equal(door_cfg_load(k->cfg, c, &f), want);
+}
+
+/* The desk's keys in the configuration, and what enrolling needs. */
+static void test_desk_config(void **st)
+{
+    struct desk *k = *st;
+    struct door_cfg c;
+    char why[160], path[160];
+    desk_cfg(k, 2, 1);
+    load(k, &c, 0);
+    assert_int_equal(c.card_generation, 2);
+    assert_true(c.has_admin_key && c.has_write_key && c.has_card_key);
+    assert_memory_equal(c.card_admin_key, k->m[0], 16);
+    assert_memory_equal(c.card_write_key, k->m[2], 16);
+    assert_int_equal(door_desk_check(&c, 1, why, sizeof why), 0);
+    door_cfg_wipe(&c);
+    assert_int_equal(c.card_admin_key[0], 0);
+    desk_cfg(k, 2, 0);
+    load(k, &c, 0);
+    assert_int_equal(door_desk_check(&c, 1, why, sizeof why), LP_ERR_INVALID);
+    assert_non_null(strstr(why, "admin_key_file"));
+    assert_int_equal(door_desk_check(&c, 0, why, sizeof why), 0);
+    /* A key file others may read is refused, naming its key. */
+    desk_cfg(k, 2, 1);
+    snprintf(path, sizeof path, "%s/admin.key", k->dir);
+    assert_int_equal(chmod(path, 0640), 0);
+    lp_fail f = { 0 };
+    assert_int_equal(door_cfg_load(k->cfg, &c, &f), LP_ERR_INVALID);
+    assert_string_equal(f.field, "admin_key_file");
+    /* key_generation out of range. */
+    put_file(k->cfg, "[door]\nid = 3\nname = d\ngroups = g\n[reader]\nconnstring = x\n[card]\nkey_generation = 256\n", 0600);
+    load(k, &c, LP_ERR_INVALID);
+}
+
+/* A pass bound to the card with this UID (fixed site key). */
+static size_t uid_pass(const uint8_t u[7], uint8_t *out, size_t cap, struct tok_key *key)
+{
+    uint8_t id[CARD_ID_LEN];
+    card_id(u, id);
+    return card_pass(id, out, cap, key);
+}
+
+static void test_desk_enrol_write(void **st)
+{
+    struct desk *k = *st;
+    struct door_cfg c;
+    struct door_desk_card got;
+    uint8_t id[CARD_ID_LEN], pass[TOK_PASS_MAX], other[7];
+    struct tok_key key;
+    desk_cfg(k, 1, 1);
+    load(k, &c, 0);
+    dfe_t *d = factory_card(uid);
+    emu_present_desfire(k->emu, d);
+    assert_int_equal(door_desk_enrol(&c, 2, 0, &got), 0);
+    assert_memory_equal(got.uid, uid, 7);
+    card_id(uid, id);
+    assert_memory_equal(got.id, id, CARD_ID_LEN);
+    assert_int_equal(got.generation, 1);
+    emu_present_desfire(k->emu, d);
+    assert_int_equal(door_desk_enrol(&c, 2, 0, &got), LP_ERR_CONFLICT);
+    /* A pass for another card is refused; this card's is written. */
+    memcpy(other, uid, 7);
+    other[6] ^= 1;
+    size_t n = uid_pass(other, pass, sizeof pass, &key);
+    emu_present_desfire(k->emu, d);
+    assert_int_equal(door_desk_write(&c, pass, n, 2, &got), LP_ERR_FORBIDDEN);
+    n = uid_pass(uid, pass, sizeof pass, &key);
+    emu_present_desfire(k->emu, d);
+    assert_int_equal(door_desk_write(&c, pass, n, 2, &got), 0);
+    uint8_t file[CARD_FILE_SIZE];
+    size_t len = 0;
+    assert_int_equal(dfe_file_content(d, CARD_AID, CARD_FILE_PASS, file, sizeof file, &len), 0);
+    assert_int_equal(file[1], n);
+    assert_memory_equal(file + 2, pass, n);
+    /* A desk of generation 2: the card is of 1; re-formatting needs its own admin key. */
+    door_cfg_wipe(&c);
+    desk_cfg(k, 2, 1);
+    load(k, &c, 0);
+    emu_present_desfire(k->emu, d);
+    assert_int_equal(door_desk_write(&c, pass, n, 2, &got), LP_ERR_STATE);
+    assert_int_equal(got.generation, 1);
+    emu_present_desfire(k->emu, d);
+    assert_int_equal(door_desk_enrol(&c, 2, 1, &got), 0);       /* same admin master */
+    assert_int_equal(got.generation, 2);
+    /* No card: a timeout. */
+    emu_present_none(k->emu);
+    assert_int_equal(door_desk_enrol(&c, 1, 0, &got), LP_ERR_TIMEOUT);
+    door_cfg_wipe(&c);
+    dfe_destroy(d);
+}
+
+/* Runs labpass-door with args, stdout into out; returns the exit status. */
+static int run_door(char *const argv[], char *out, size_t cap)
+{
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(p[1], 1);
+        close(p[0]);
+        close(p[1]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(p[1]);
+    size_t have = 0;
+    ssize_t r;
+    while (have + 1 < cap && (r = read(p[0], out + have, cap - 1 - have)) > 0) have += (size_t)r;
+    out[have] = '\0';
+    close(p[0]);
+    int stt = 0;
+    waitpid(pid, &stt, 0);
+    return WIFEXITED(stt) ? WEXITSTATUS(stt) : -1;
+}
+
+/* The program itself: --desk enrol prints the UID and card id; --desk write
+ * puts a pass file (hex) onto the card. */
+static void test_desk_cli(void **st)
+{
+    struct desk *k = *st;
+    char bin[256], out[1024], want[128], pf[160], hex[2 * TOK_PASS_MAX + 2];
+    uint8_t id[CARD_ID_LEN], pass[TOK_PASS_MAX];
+    struct tok_key key;
+    hx_bin("labpass-door", bin, sizeof bin);
+    desk_cfg(k, 1, 1);
+    dfe_t *d = factory_card(uid);
+    emu_present_desfire(k->emu, d);
+    char *enrol[] = { bin, "--config", k->cfg, "--desk", "enrol", "--timeout", "3", NULL };
+    assert_int_equal(run_door(enrol, out, sizeof out), 0);
+    assert_non_null(strstr(out, "uid 04112233445566\n"));
+    card_id(uid, id);
+    char idhex[2 * CARD_ID_LEN + 1];
+    sodium_bin2hex(idhex, sizeof idhex, id, CARD_ID_LEN);
+    snprintf(want, sizeof want, "card_id %s\n", idhex);
+    assert_non_null(strstr(out, want));
+    emu_present_desfire(k->emu, d);
+    assert_int_equal(run_door(enrol, out, sizeof out), 1);        /* enrolled already */
+    size_t n = uid_pass(uid, pass, sizeof pass, &key);
+    sodium_bin2hex(hex, sizeof hex, pass, n);
+    strcat(hex, "\n");
+    snprintf(pf, sizeof pf, "%s/card.pass", k->dir);
+    put_file(pf, hex, 0600);
+    emu_present_desfire(k->emu, d);
+    char *write[] = { bin, "--config", k->cfg, "--desk", "write", pf, "--timeout", "3", NULL };
+    assert_int_equal(run_door(write, out, sizeof out), 0);
+    assert_non_null(strstr(out, "written and read back"));
+    uint8_t file[CARD_FILE_SIZE];
+    size_t len = 0;
+    assert_int_equal(dfe_file_content(d, CARD_AID, CARD_FILE_PASS, file, sizeof file, &len), 0);
+    assert_memory_equal(file + 2, pass, n);
+    char *bad[] = { bin, "--config", k->cfg, "--desk", "erase", NULL };
+    assert_int_equal(run_door(bad, out, sizeof out), 2);
+    emu_present_none(k->emu);
+    dfe_destroy(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -599,6 +827,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_desk_to_door, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_torn_write_libnfc, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_garbage_libnfc, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_desk_config, desk_setup, desk_teardown),
+        cmocka_unit_test_setup_teardown(test_desk_enrol_write, desk_setup, desk_teardown),
+        cmocka_unit_test_setup_teardown(test_desk_cli, desk_setup, desk_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
