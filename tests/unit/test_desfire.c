@@ -7,7 +7,14 @@
  * as docs/access-protocol.md section 18 says is found, authenticated with its
  * diversified read key and its pass file read over the enciphered channel;
  * a clone (same UID and file, keys of other masters) and a card of another
- * site fail authentication; the emulator answers garbage without crashing. */
+ * site fail authentication; the emulator answers garbage without crashing.
+ * The writing side: the published ChangeKey trace replayed (same-key
+ * cryptogram; the other-key example's CRCs, cryptogram tail and card CMAC),
+ * every write command malformed or out of context answered with a status
+ * word, and libfreefare 0.4.0 formatting a card next to a campus application
+ * (CreateApplication, ChangeKey both forms, CreateBackupDataFile), writing
+ * enciphered, committing, aborting, a write lost on reselection, and the read
+ * key refused for writing. (The desk's own writes: test_dfwrite.c.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
