@@ -278,7 +278,8 @@ static void print_card(const struct door_desk_card *c)
     sodium_bin2hex(uid, sizeof uid, c->uid, CARD_UID_LEN);
     sodium_bin2hex(id, sizeof id, c->id, CARD_ID_LEN);
     for (char *p = uid; *p; p++) if (*p >= 'a') *p = (char)(*p - 'a' + 'A');
-    printf("uid %s\ncard_id %s\nkey_generation %u\n", uid, id, c->generation);
+    printf("uid %s\ncard_id %s\n", uid, id);
+    if (c->generation) printf("key_generation %u\n", c->generation);
 }
 
 static int desk(const struct door_cfg *cfg, const char *what, const char *path, int reformat, int timeout_s)
@@ -313,6 +314,7 @@ static int desk(const struct door_cfg *cfg, const char *what, const char *path, 
     else if (rc == LP_ERR_STATE) fprintf(stderr, "the card's keys are of generation %u, this desk's of %d: enrol it anew\n",
                                          c.generation, cfg->card_generation);
     else if (rc != 0) fprintf(stderr, "%s failed: %s\n", enrol ? "enrolling" : "writing", desk_err(rc));
+    if (rc == LP_ERR_CONFLICT) print_card(&c);       /* what the card is, for the person's page */
     if (rc != 0) return 1;
     print_card(&c);
     printf(enrol ? "enrolled: enter the uid on the person's page\n" : "written and read back\n");

@@ -12,7 +12,8 @@
 
 int door_desk_check(const struct door_cfg *cfg, int enrol, char *why, size_t cap)
 {
-    const char *miss = !cfg->site[0] ? "[door] site (the site code of the card keys)"
+    const char *miss = !cfg->site[0] || strlen(cfg->site) > CARD_SITE_MAX
+                       ? "[door] site (the site code of the card keys, 1..21 characters)"
                      : cfg->card_generation < 1 ? "[card] key_generation"
                      : !cfg->has_card_key ? "[card] read_key_file"
                      : !cfg->has_write_key ? "[card] write_key_file"

@@ -26,7 +26,8 @@ struct door_desk_card {
     uint8_t generation;          /* the card's key version after the run */
 };
 
-/* Checks that cfg holds what a desk needs: a site code, key_generation and
+/* Checks that cfg holds what a desk needs: a site code (at most
+ * CARD_SITE_MAX characters, as the key diversification takes it), key_generation and
  * the read and write master keys, and for enrolling the admin key too.
  * Returns 0 or LP_ERR_INVALID with a sentence in why (cap bytes). */
 int door_desk_check(const struct door_cfg *cfg, int enrol, char *why, size_t cap) LP_MUST;

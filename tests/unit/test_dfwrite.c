@@ -681,6 +681,10 @@ static void test_desk_config(void **st)
     assert_int_equal(door_desk_check(&c, 1, why, sizeof why), LP_ERR_INVALID);
     assert_non_null(strstr(why, "admin_key_file"));
     assert_int_equal(door_desk_check(&c, 0, why, sizeof why), 0);
+    strcpy(c.site, "a-site-code-of-22-chr");
+    strcat(c.site, "s");
+    assert_int_equal(door_desk_check(&c, 0, why, sizeof why), LP_ERR_INVALID);
+    assert_non_null(strstr(why, "site"));
     /* A key file others may read is refused, naming its key. */
     desk_cfg(k, 2, 1);
     snprintf(path, sizeof path, "%s/admin.key", k->dir);
@@ -796,7 +800,8 @@ static void test_desk_cli(void **st)
     snprintf(want, sizeof want, "card_id %s\n", idhex);
     assert_non_null(strstr(out, want));
     emu_present_desfire(k->emu, d);
-    assert_int_equal(run_door(enrol, out, sizeof out), 1);        /* enrolled already */
+    assert_int_equal(run_door(enrol, out, sizeof out), 1);        /* enrolled already: */
+    assert_non_null(strstr(out, want));                           /* its card id shown */
     size_t n = uid_pass(uid, pass, sizeof pass, &key);
     sodium_bin2hex(hex, sizeof hex, pass, n);
     strcat(hex, "\n");
