@@ -13,8 +13,9 @@
  * every write command malformed or out of context answered with a status
  * word, and libfreefare 0.4.0 formatting a card next to a campus application
  * (CreateApplication, ChangeKey both forms, CreateBackupDataFile), writing
- * enciphered, committing, aborting, a write lost on reselection, and the read
- * key refused for writing. (The desk's own writes: test_dfwrite.c.) */
+ * enciphered, committing, aborting, a write lost on reselection, the read
+ * key refused for writing, a standard file written and read in MACed mode,
+ * and DeleteApplication. (The desk's own writes: test_dfwrite.c.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -781,6 +782,31 @@ static void test_libfreefare_writes(void **st)
     dfe_get_stats(d, &s);
     assert_int_equal(s.commits, 2 + 1);
     assert_true(s.discards >= 2);
+    /* A standard file in MACed mode: written at once, no commit needed. */
+    MifareDESFireKey k0 = mifare_desfire_aes_key_new(keys[0]), k1 = mifare_desfire_aes_key_new(keys[1]),
+                     k2 = mifare_desfire_aes_key_new(keys[2]);
+    uint8_t std[100], back[100 + 32];
+    for (size_t i = 0; i < sizeof std; i++) std[i] = (uint8_t)(i ^ 0x5A);
+    assert_int_equal(mifare_desfire_select_application(tags[0], aid), 0);
+    assert_int_equal(mifare_desfire_authenticate_aes(tags[0], 0, k0), 0);
+    assert_int_equal(mifare_desfire_create_std_data_file(tags[0], 2, MDCM_MACED, MDAR(1, 2, 2, 0), 100), 0);
+    assert_int_equal(mifare_desfire_authenticate_aes(tags[0], 2, k2), 0);
+    assert_int_equal(mifare_desfire_write_data_ex(tags[0], 2, 0, sizeof std, std, MDCM_MACED), sizeof std);
+    assert_int_equal(mifare_desfire_authenticate_aes(tags[0], 1, k1), 0);
+    assert_int_equal(mifare_desfire_read_data_ex(tags[0], 2, 0, sizeof std, back, MDCM_MACED), sizeof std);
+    assert_memory_equal(back, std, sizeof std);
+    /* DeleteApplication with the application's master key; the campus app stays. */
+    assert_int_equal(mifare_desfire_authenticate_aes(tags[0], 0, k0), 0);
+    assert_int_equal(mifare_desfire_delete_application(tags[0], aid), 0);
+    assert_int_equal(mifare_desfire_select_application(tags[0], NULL), 0);
+    assert_int_equal(mifare_desfire_get_application_ids(tags[0], &ids, &n), 0);
+    assert_int_equal(n, 1);
+    mifare_desfire_free_application_ids(ids);
+    assert_int_equal(mifare_desfire_select_application(tags[0], aid), -1);
+    assert_int_equal(mifare_desfire_last_picc_error(tags[0]), 0xA0);
+    mifare_desfire_key_free(k0);
+    mifare_desfire_key_free(k1);
+    mifare_desfire_key_free(k2);
     lf_done(tags);
     free(aid);
     emu_present_none(f->emu);
