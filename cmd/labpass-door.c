@@ -1,7 +1,8 @@
 /* labpass-door: the door controller. Reads its configuration, then runs the
  * reader loop (with the lock, sync and watchdog threads) until SIGINT or
  * SIGTERM. Staff modes: --encode writes a bearer pass onto an NTAG21x held
- * on the reader; --status, --check-config, --sync-once and
+ * on the reader; --desk enrol / --desk write PASSFILE format a DESFire card's
+ * labpass application and write its pass (access/door/door_desk); --status, --check-config, --sync-once and
  * --reset-time-floor inspect or repair the local state. docs/door.md. */
 #include <getopt.h>
 #include <signal.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "access/door/door_cfg.h"
+#include "access/door/door_desk.h"
 #include "access/door/door_net.h"
 #include "access/door/door_run.h"
 #include "access/door/door_store.h"
@@ -52,7 +54,10 @@ static void usage(FILE *out)
         "usage: labpass-door --config FILE [mode]\n"
         "  (no mode)              run the door controller\n"
         "  --encode PASSFILE      write a bearer pass (raw, hex or base64url) onto an NTAG21x\n"
-        "  --timeout SECS         how long --encode waits for a tag (default 30)\n"
+        "  --desk enrol [--reformat]  enrol a DESFire card: format its labpass application,\n"
+        "                         print its UID and card id (--reformat: a formatted card anew)\n"
+        "  --desk write PASSFILE  write a card's pass (raw, hex or base64url) onto it\n"
+        "  --timeout SECS         how long --encode and --desk wait for a card (default 30)\n"
         "  --status               print the local state (SEQ, time floor, queue, keys)\n"
         "  --check-config         parse the configuration and exit\n"
         "  --sync-once            one sync and upload round, then exit\n"
@@ -249,9 +254,76 @@ static int encode(const struct door_cfg *cfg, const char *path, int timeout_s)
     return rc == 0 ? 0 : 1;
 }
 
+/* ---- desk ---- */
+
+static const char *desk_err(int rc)
+{
+    switch (rc) {
+    case LP_ERR_TIMEOUT: return "no card";
+    case LP_ERR_BUSY: return "the reader is in use: stop labpass-door first";
+    case LP_ERR_INVALID: return "not a DESFire card, or its answers are off the protocol";
+    case LP_ERR_CONFLICT: return "the card is enrolled already (--reformat enrols it anew; its pass is lost)";
+    case LP_ERR_UNAUTH: return "the card refused this site's key (another site's card, a clone, or another generation)";
+    case LP_ERR_FORBIDDEN: return "the card's PICC settings do not allow new applications";
+    case LP_ERR_NOTFOUND: return "the card is not enrolled (no labpass application)";
+    case LP_ERR_TOOBIG: return "the card is full";
+    case LP_ERR_CRYPTO: return "the card's answers failed their checks; try again";
+    default: return lp_err_name(rc);
+    }
+}
+
+static void print_card(const struct door_desk_card *c)
+{
+    char uid[2 * CARD_UID_LEN + 1], id[2 * CARD_ID_LEN + 1];
+    sodium_bin2hex(uid, sizeof uid, c->uid, CARD_UID_LEN);
+    sodium_bin2hex(id, sizeof id, c->id, CARD_ID_LEN);
+    for (char *p = uid; *p; p++) if (*p >= 'a') *p = (char)(*p - 'a' + 'A');
+    printf("uid %s\ncard_id %s\n", uid, id);
+    if (c->generation) printf("key_generation %u\n", c->generation);
+}
+
+static int desk(const struct door_cfg *cfg, const char *what, const char *path, int reformat, int timeout_s)
+{
+    int enrol = strcmp(what, "enrol") == 0;
+    char why[160];
+    uint8_t pass[TOK_PASS_MAX];
+    size_t len = 0;
+    struct door_desk_card c;
+    if (door_desk_check(cfg, enrol, why, sizeof why) != 0) {
+        fprintf(stderr, "%s\n", why);
+        return 1;
+    }
+    if (!enrol && read_pass_file(path, pass, &len) != 0) {
+        fprintf(stderr, "%s: not a pass file (raw, hex or base64url, at most %d bytes)\n", path, TOK_PASS_MAX);
+        return 1;
+    }
+    struct tok_pass p;
+    enum tok_reason bad = TOK_OK;
+    if (!enrol && tok_decode(pass, len, &p, &bad) != 0) {
+        fprintf(stderr, "not a labpass pass (%s)\n", tok_reason_name(bad));
+        return 1;
+    }
+    if (!enrol && !p.claims.has_card) {
+        fprintf(stderr, "this pass is not bound to a card (no card id): it cannot go onto one\n");
+        return 1;
+    }
+    printf("hold a DESFire card on the reader...\n");
+    fflush(stdout);
+    int rc = enrol ? door_desk_enrol(cfg, timeout_s, reformat, &c) : door_desk_write(cfg, pass, len, timeout_s, &c);
+    if (rc == LP_ERR_FORBIDDEN && !enrol) fprintf(stderr, "this pass is not bound to this card\n");
+    else if (rc == LP_ERR_STATE) fprintf(stderr, "the card's keys are of generation %u, this desk's of %d: enrol it anew\n",
+                                         c.generation, cfg->card_generation);
+    else if (rc != 0) fprintf(stderr, "%s failed: %s\n", enrol ? "enrolling" : "writing", desk_err(rc));
+    if (rc == LP_ERR_CONFLICT) print_card(&c);       /* what the card is, for the person's page */
+    if (rc != 0) return 1;
+    print_card(&c);
+    printf(enrol ? "enrolled: enter the uid on the person's page\n" : "written and read back\n");
+    return 0;
+}
+
 /* ---- main ---- */
 
-enum mode { M_RUN, M_ENCODE, M_STATUS, M_CHECK, M_SYNC, M_RESET, M_ROUND };
+enum mode { M_RUN, M_ENCODE, M_DESK, M_STATUS, M_CHECK, M_SYNC, M_RESET, M_ROUND };
 
 int main(int argc, char **argv)
 {
@@ -260,12 +332,13 @@ int main(int argc, char **argv)
         { "timeout", required_argument, NULL, 't' }, { "status", no_argument, NULL, 's' },
         { "check-config", no_argument, NULL, 'k' }, { "sync-once", no_argument, NULL, 'y' },
         { "reset-time-floor", no_argument, NULL, 'r' }, { "log-level", required_argument, NULL, 'l' },
-        { "net-round", required_argument, NULL, 'n' },
+        { "net-round", required_argument, NULL, 'n' }, { "desk", required_argument, NULL, 'd' },
+        { "reformat", no_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
     };
-    const char *config = NULL, *pass_file = NULL, *level = NULL, *round = NULL;
+    const char *config = NULL, *pass_file = NULL, *level = NULL, *round = NULL, *what = NULL;
     enum mode mode = M_RUN;
-    int timeout_s = 30, c;
+    int timeout_s = 30, reformat = 0, c;
     while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
         switch (c) {
         case 'c': config = optarg; break;
@@ -277,11 +350,17 @@ int main(int argc, char **argv)
         case 'r': mode = M_RESET; break;
         case 'l': level = optarg; break;
         case 'n': mode = M_ROUND; round = optarg; break;
+        case 'd': mode = M_DESK; what = optarg; break;
+        case 'f': reformat = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return EXIT_USAGE;
         }
     }
+    int desk_write = mode == M_DESK && strcmp(what, "write") == 0;
+    if (desk_write && optind == argc - 1) pass_file = argv[optind++];
     if (!config || optind != argc || timeout_s < 1 || timeout_s > 600 ||
+        (mode == M_DESK && !desk_write && strcmp(what, "enrol") != 0) || (reformat && mode != M_DESK) ||
+        (desk_write && (!pass_file || reformat)) ||
         (round && strcmp(round, "sync") != 0 && strcmp(round, "upload") != 0)) {
         usage(stderr);
         return EXIT_USAGE;
@@ -302,6 +381,7 @@ int main(int argc, char **argv)
     int rc;
     switch (mode) {
     case M_ENCODE: rc = encode(&cfg, pass_file, timeout_s); break;
+    case M_DESK: rc = desk(&cfg, what, pass_file, reformat, timeout_s); break;
     case M_STATUS: rc = print_status(&cfg); break;
     case M_CHECK: printf("%s: ok\n", config); rc = 0; break;
     case M_SYNC: rc = net_round(&cfg, 1, 1) ? 1 : 0; break;

@@ -74,6 +74,9 @@ static const struct ckey keys[] = {
     { "reader", "offline_alarm_s", V_INT, F(offline_alarm_s), 1, 86400, NULL },
     { "card", "read_key_file", V_STR, 0, 0, 0, 0, NULL },     /* read after the parse */
     { "card", "seal_key_file", V_STR, F(seal_key_file), 0, 0, NULL },
+    { "card", "admin_key_file", V_STR, 0, 0, 0, 0, NULL },    /* read after the parse */
+    { "card", "write_key_file", V_STR, 0, 0, 0, 0, NULL },    /* read after the parse */
+    { "card", "key_generation", V_INT, F(card_generation), 1, 255, NULL },
     { "lock", "backend", V_ENUM, F(lock.backend), 0, 0, lock_backends },
     { "lock", "fail_mode", V_ENUM, F(lock.fail_safe), 0, 0, fail_modes },
     { "lock", "chip", V_STR, F(lock.chip), 0, 0, NULL },
@@ -107,6 +110,8 @@ struct pctx {
     unsigned char seen[NKEYS];
     char key_file[DOOR_PATH_MAX];
     char card_key_file[DOOR_PATH_MAX];
+    char admin_key_file[DOOR_PATH_MAX];
+    char write_key_file[DOOR_PATH_MAX];
 };
 
 void door_cfg_default(struct door_cfg *c)
@@ -153,6 +158,8 @@ void door_cfg_wipe(struct door_cfg *c)
     if (!c) return;
     sodium_memzero(c->api_key, sizeof c->api_key);
     sodium_memzero(c->card_read_key, sizeof c->card_read_key);
+    sodium_memzero(c->card_admin_key, sizeof c->card_admin_key);
+    sodium_memzero(c->card_write_key, sizeof c->card_write_key);
 }
 
 static int name_ok(const char *s)
@@ -335,6 +342,10 @@ static int apply_value(struct pctx *p, const struct ckey *k, const char *v)
         if (strcmp(k->name, "api_key_file") == 0) return set_str(p->key_file, sizeof p->key_file, v);
         if (strcmp(k->name, "read_key_file") == 0)
             return set_str(p->card_key_file, sizeof p->card_key_file, v);
+        if (strcmp(k->name, "admin_key_file") == 0)
+            return set_str(p->admin_key_file, sizeof p->admin_key_file, v);
+        if (strcmp(k->name, "write_key_file") == 0)
+            return set_str(p->write_key_file, sizeof p->write_key_file, v);
         return set_str(base + k->off, k->size, v);
     case V_SECRET:
     case V_TEXT:
@@ -406,23 +417,40 @@ static int read_key_file(struct pctx *p)
     return 0;
 }
 
-/* The DESFire read master key: 32 hex digits (and a line end), nothing else. */
-static int read_card_key_file(struct pctx *p)
+/* A DESFire master key file (key `field`): 32 hex digits (and a line end),
+ * nothing else, readable by its owner only. */
+static int read_card_key_file(struct pctx *p, const char *path, const char *field, uint8_t key[16],
+                              int *has)
 {
     char buf[40];
     size_t n = 0, bin = 0;
     struct stat sb;
-    if (stat(p->card_key_file, &sb) == 0 && (sb.st_mode & 077))
-        return lp_failf(p->f, LP_ERR_INVALID, "read_key_file", "the card key file must not be readable by others (mode 0600)");
-    int rc = slurp(p->card_key_file, buf, sizeof buf, &n);
-    if (rc != 0) return lp_failf(p->f, rc == LP_ERR_TOOBIG ? LP_ERR_INVALID : rc, "read_key_file",
+    if (stat(path, &sb) == 0 && (sb.st_mode & 077))
+        return lp_failf(p->f, LP_ERR_INVALID, field, "the card key file must not be readable by others (mode 0600)");
+    int rc = slurp(path, buf, sizeof buf, &n);
+    if (rc != 0) return lp_failf(p->f, rc == LP_ERR_TOOBIG ? LP_ERR_INVALID : rc, field,
                                  "cannot read the card key file, or it is too long");
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r')) buf[--n] = '\0';
-    rc = n == 32 && sodium_hex2bin(p->c->card_read_key, sizeof p->c->card_read_key, buf, n,
-                                   NULL, &bin, NULL) == 0 && bin == 16 ? 0 : -1;
+    rc = n == 32 && sodium_hex2bin(key, 16, buf, n, NULL, &bin, NULL) == 0 && bin == 16 ? 0 : -1;
     sodium_memzero(buf, sizeof buf);
-    if (rc != 0) return lp_failf(p->f, LP_ERR_INVALID, "read_key_file", "the card key file holds no 32-hex-digit key");
-    p->c->has_card_key = 1;
+    if (rc != 0) return lp_failf(p->f, LP_ERR_INVALID, field, "the card key file holds no 32-hex-digit key");
+    *has = 1;
+    return 0;
+}
+
+/* The card master key files named in [card]. */
+static int read_card_keys(struct pctx *p)
+{
+    struct door_cfg *c = p->c;
+    if (p->card_key_file[0] &&
+        read_card_key_file(p, p->card_key_file, "read_key_file", c->card_read_key, &c->has_card_key) != 0)
+        return LP_ERR_INVALID;
+    if (p->admin_key_file[0] &&
+        read_card_key_file(p, p->admin_key_file, "admin_key_file", c->card_admin_key, &c->has_admin_key) != 0)
+        return LP_ERR_INVALID;
+    if (p->write_key_file[0] &&
+        read_card_key_file(p, p->write_key_file, "write_key_file", c->card_write_key, &c->has_write_key) != 0)
+        return LP_ERR_INVALID;
     return 0;
 }
 
@@ -439,7 +467,7 @@ static int cross_check(struct pctx *p)
     if (p->key_file[0] && c->api_key[0])
         return lp_failf(p->f, LP_ERR_INVALID, "api_key", "give api_key or api_key_file, not both");
     if (p->key_file[0] && read_key_file(p) != 0) return LP_ERR_INVALID;
-    if (p->card_key_file[0] && read_card_key_file(p) != 0) return LP_ERR_INVALID;
+    if (read_card_keys(p) != 0) return LP_ERR_INVALID;
     if (c->url[0] && !c->api_key[0])
         return lp_failf(p->f, LP_ERR_INVALID, "api_key", "a server url needs an API key");
     if (c->url[0] && c->stale_after <= c->policy.sync_interval)

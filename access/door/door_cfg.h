@@ -106,6 +106,12 @@ struct door_cfg {
     int has_card_key;                        /* DESFire cards are read (access protocol 18) */
     uint8_t card_read_key[16];               /* secret: the site's read master key */
     char seal_key_file[DOOR_PATH_MAX];       /* "" = state_db + ".seal" (door_seal.h) */
+    /* A desk station (labpass-door --desk): the site's admin and write master
+     * keys and the generation all three keys belong to. */
+    int has_admin_key, has_write_key;
+    uint8_t card_admin_key[16];              /* secret */
+    uint8_t card_write_key[16];              /* secret */
+    int card_generation;                     /* 1..255, 0 = not given */
 
     struct door_lock_cfg lock;
     struct door_input_cfg in;

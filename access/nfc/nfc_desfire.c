@@ -3,23 +3,9 @@
 #include "access/nfc/nfc_desfire.h"
 #include <string.h>
 #include <sodium.h>
+#include "access/nfc/nfc_df_int.h"
 #include "core/clock.h"
 #include "core/log.h"
-
-#define SS_OK   0x00
-#define SS_MORE 0xAF
-#define SS_AUTH 0xAE
-#define SS_NOAPP 0xA0
-
-struct df_session {
-    nfc_xfer_fn xfer;
-    void *ctx;
-    int budget;
-    uint8_t sk[DFC_KEY], iv[DFC_BLOCK];
-    uint8_t rx[NFC_DF_FRAME_MAX + 2];
-    size_t data_len;                  /* answer bytes before 91 SS */
-    uint8_t ss;
-};
 
 int nfc_df_is_desfire(const nfc_card_t *c)
 {
@@ -30,11 +16,11 @@ int nfc_df_is_desfire(const nfc_card_t *c)
 
 /* Sends the native command cmd[0..n) wrapped as 90 CMD 00 00 [Lc data] 00
  * and splits the answer into data and status (91 SS). */
-static int df_cmd(struct df_session *s, const uint8_t *cmd, size_t n)
+int nfc_df_cmd(struct nfc_df_link *s, const uint8_t *cmd, size_t n)
 {
-    uint8_t tx[6 + 40];
+    uint8_t tx[6 + NFC_DF_TX_MAX];
     size_t tl = 0;
-    if (n < 1 || n - 1 > 40) return LP_ERR_INVALID;
+    if (n < 1 || n - 1 > NFC_DF_TX_MAX) return LP_ERR_INVALID;
     if (s->budget-- <= 0) return LP_ERR_INVALID;
     tx[tl++] = 0x90; tx[tl++] = cmd[0]; tx[tl++] = 0; tx[tl++] = 0;
     if (n > 1) {
@@ -53,18 +39,17 @@ static int df_cmd(struct df_session *s, const uint8_t *cmd, size_t n)
     return 0;
 }
 
-static int df_select(struct df_session *s)
+int nfc_df_select(struct nfc_df_link *s, uint32_t aid)
 {
-    uint8_t cmd[4] = { 0x5A };
-    card_aid_wire(cmd + 1);
-    int rc = df_cmd(s, cmd, sizeof cmd);
+    uint8_t cmd[4] = { 0x5A, (uint8_t)aid, (uint8_t)(aid >> 8), (uint8_t)(aid >> 16) };
+    int rc = nfc_df_cmd(s, cmd, sizeof cmd);
     if (rc != 0) return rc;
     if (s->ss == SS_NOAPP && s->data_len == 0) return LP_ERR_NOTFOUND;
     return s->ss == SS_OK && s->data_len == 0 ? 0 : LP_ERR_INVALID;
 }
 
 /* A status answer during authentication: 91 AE is the card refusing. */
-static int auth_status(const struct df_session *s)
+static int auth_status(const struct nfc_df_link *s)
 {
     return s->ss == SS_AUTH && s->data_len == 0 ? LP_ERR_UNAUTH : LP_ERR_INVALID;
 }
@@ -75,11 +60,11 @@ static void rotl1(const uint8_t in[16], uint8_t out[16])
     out[15] = in[0];
 }
 
-static int df_auth(struct df_session *s, const uint8_t key[DFC_KEY])
+int nfc_df_auth(struct nfc_df_link *s, uint8_t key_no, const uint8_t key[DFC_KEY])
 {
-    uint8_t cmd[1 + 32] = { 0xAA, CARD_KEY_READ }, ernd_b[16], rnd_b[16], rnd_a[16], msg[32];
+    uint8_t cmd[1 + 32] = { 0xAA, key_no }, ernd_b[16], rnd_b[16], rnd_a[16], msg[32];
     uint8_t iv[16] = {0}, want[16];
-    int rc = df_cmd(s, cmd, 2);
+    int rc = nfc_df_cmd(s, cmd, 2);
     if (rc != 0) return rc;
     if (s->ss != SS_MORE || s->data_len != 16) return auth_status(s);
     memcpy(ernd_b, s->rx, 16);
@@ -90,7 +75,7 @@ static int df_auth(struct df_session *s, const uint8_t key[DFC_KEY])
     rotl1(rnd_b, msg + 16);
     cmd[0] = 0xAF;
     rc = dfc_cbc_encrypt(key, iv, msg, 32, cmd + 1);        /* iv = last block sent */
-    if (rc == 0) rc = df_cmd(s, cmd, sizeof cmd);
+    if (rc == 0) rc = nfc_df_cmd(s, cmd, sizeof cmd);
     if (rc != 0) goto done;
     if (s->ss != SS_OK || s->data_len != 16) {
         rc = auth_status(s);
@@ -117,13 +102,13 @@ done:
 
 /* ReadData of the whole file: frames of at most 59 bytes until 91 00, then
  * exactly NFC_DF_ENC_LEN enciphered bytes in all. */
-static int df_read_frames(struct df_session *s, uint8_t enc[NFC_DF_ENC_LEN])
+static int df_read_frames(struct nfc_df_link *s, uint8_t enc[NFC_DF_ENC_LEN])
 {
     uint8_t cmd[8] = { 0xBD, CARD_FILE_PASS, 0, 0, 0,
                        (uint8_t)CARD_FILE_SIZE, (uint8_t)(CARD_FILE_SIZE >> 8), 0 };
     uint8_t mac[16], more = 0xAF;
     int rc = dfc_cmac(s->sk, s->iv, cmd, sizeof cmd, mac);  /* the command's CMAC moves the IV */
-    if (rc == 0) rc = df_cmd(s, cmd, sizeof cmd);
+    if (rc == 0) rc = nfc_df_cmd(s, cmd, sizeof cmd);
     size_t got = 0;
     while (rc == 0) {
         if ((s->ss != SS_MORE && s->ss != SS_OK) || s->data_len == 0 ||
@@ -133,13 +118,13 @@ static int df_read_frames(struct df_session *s, uint8_t enc[NFC_DF_ENC_LEN])
         got += s->data_len;
         if (s->ss == SS_OK) return got == NFC_DF_ENC_LEN ? 0 : LP_ERR_INVALID;
         if (s->data_len < 16) return LP_ERR_INVALID;  /* no crawling frames */
-        rc = df_cmd(s, &more, 1);
+        rc = nfc_df_cmd(s, &more, 1);
     }
     return rc;
 }
 
 /* Decrypts and checks E(file || CRC32(file || 00) || padding). */
-static int df_unseal(struct df_session *s, uint8_t enc[NFC_DF_ENC_LEN], nfc_df_result_t *out)
+static int df_unseal(struct nfc_df_link *s, uint8_t enc[NFC_DF_ENC_LEN], nfc_df_result_t *out)
 {
     uint8_t plain[NFC_DF_ENC_LEN + 1];
     int rc = dfc_cbc_decrypt(s->sk, s->iv, enc, NFC_DF_ENC_LEN, plain);
@@ -165,10 +150,10 @@ int nfc_df_exchange(nfc_xfer_fn xfer, void *ctx, const uint8_t key[DFC_KEY], nfc
 {
     if (!xfer || !key || !out) return LP_ERR_INVALID;
     memset(out, 0, sizeof *out);
-    struct df_session s = { .xfer = xfer, .ctx = ctx, .budget = NFC_DF_XFER_MAX };
+    struct nfc_df_link s = { .xfer = xfer, .ctx = ctx, .budget = NFC_DF_XFER_MAX };
     uint8_t enc[NFC_DF_ENC_LEN];
-    int rc = df_select(&s);
-    if (rc == 0) rc = df_auth(&s, key);
+    int rc = nfc_df_select(&s, CARD_AID);
+    if (rc == 0) rc = nfc_df_auth(&s, CARD_KEY_READ, key);
     if (rc == 0) rc = df_read_frames(&s, enc);
     if (rc == 0) rc = df_unseal(&s, enc, out);
     if (rc != 0) memset(out, 0, sizeof *out);
@@ -176,15 +161,10 @@ int nfc_df_exchange(nfc_xfer_fn xfer, void *ctx, const uint8_t key[DFC_KEY], nfc
     return rc;
 }
 
-struct df_rdr_ctx {
-    nfc_rdr_t *r;
-    int64_t deadline_us;
-};
-
-static int df_rdr_xfer(void *ctx, const uint8_t *tx, size_t txlen, uint8_t *rx, size_t rxcap,
+int nfc_df_rdr_xfer(void *ctx, const uint8_t *tx, size_t txlen, uint8_t *rx, size_t rxcap,
                        size_t *rxlen)
 {
-    struct df_rdr_ctx *c = ctx;
+    struct nfc_df_rdr_ctx *c = ctx;
     if (clk_mono_us() > c->deadline_us) return LP_ERR_TIMEOUT;
     return nfc_rdr_transceive(c->r, tx, txlen, rx, rxcap, rxlen);
 }
@@ -192,8 +172,8 @@ static int df_rdr_xfer(void *ctx, const uint8_t *tx, size_t txlen, uint8_t *rx, 
 int nfc_df_read(nfc_rdr_t *r, const uint8_t key[DFC_KEY], nfc_df_result_t *out)
 {
     if (!r) return LP_ERR_INVALID;
-    struct df_rdr_ctx c = { r, clk_mono_us() + (int64_t)nfc_rdr_opts(r)->exchange_ms * 1000 };
-    int rc = nfc_df_exchange(df_rdr_xfer, &c, key, out);
+    struct nfc_df_rdr_ctx c = { r, clk_mono_us() + (int64_t)nfc_rdr_opts(r)->exchange_ms * 1000 };
+    int rc = nfc_df_exchange(nfc_df_rdr_xfer, &c, key, out);
     if (rc != 0) log_debug("nfc", "DESFire read failed: %s", lp_err_name(rc));
     return rc;
 }

@@ -910,6 +910,68 @@ static void test_card_keys_from_server(void **st)
     dfe_destroy(card2);
 }
 
+/* The desk station (labpass-door --desk, docs/door.md 9.1) on a second
+ * reader, with the site masters whose read key the door has in its
+ * read_key_file: it formats a factory card that carries a campus application
+ * and prints its UID and card id; staff enrol that UID on the server; the
+ * desk writes the card's pass from the server onto it; at the door the card
+ * admits. */
+static void desk_key_file(const char *path, const uint8_t key[16])
+{
+    char hex[33];
+    sodium_bin2hex(hex, sizeof hex, key, 16);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, hex, 32), 32);
+    close(fd);
+}
+
+static void test_desk_card(void **st)
+{
+    set_clocks(T3 + 360);
+    uint8_t pass[TOK_PASS_MAX], campus[1][16] = {{ 0xCA }}, id[CARD_ID_LEN];
+    char ini[300], text[2048], bin[256], out[2048], pf[300], hex[2 * TOK_PASS_MAX + 2], want[80];
+    char admin[300], wkey[300];
+    const uint8_t uid[7] = { 0x04, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46 };
+    snprintf(admin, sizeof admin, "%s/desk-admin.key", S.dir);
+    snprintf(wkey, sizeof wkey, "%s/desk-write.key", S.dir);
+    desk_key_file(admin, card_m[CARD_KEY_ADMIN]);
+    desk_key_file(wkey, card_m[CARD_KEY_WRITE]);
+    snprintf(ini, sizeof ini, "%s/desk.ini", S.dir);
+    snprintf(text, sizeof text,
+             "[door]\nid = 99\nname = desk\ngroups = desk\nsite = mtf\nstate_db = %s/desk.db\nlog_level = warn\n"
+             "[reader]\nconnstring = %s\n[card]\nkey_generation = 1\nadmin_key_file = %s\n"
+             "read_key_file = %s\nwrite_key_file = %s\n",
+             S.dir, emu_connstring(emu2), admin, card_key_path, wkey);
+    write_text(ini, text);
+    dfe_t *card = NULL;
+    assert_int_equal(dfe_create(&card, uid), 0);
+    assert_int_equal(dfe_add_app(card, 0x123456, 0x0F, 1, campus, NULL), 0);
+    emu_present_desfire(emu2, card);
+    hx_bin("labpass-door", bin, sizeof bin);
+    char *enrol[] = { bin, (char *)"--config", ini, (char *)"--desk", (char *)"enrol", (char *)"--timeout",
+                      (char *)"5", NULL };
+    assert_int_equal(run_tool(enrol, out, sizeof out), 0);
+    assert_non_null(strstr(out, "uid 04414243444546\n"));
+    card_id(uid, id);
+    char idhex[2 * CARD_ID_LEN + 1];
+    sodium_bin2hex(idhex, sizeof idhex, id, CARD_ID_LEN);
+    snprintf(want, sizeof want, "card_id %s\n", idhex);
+    assert_non_null(strstr(out, want));
+    size_t len = enrol_card("04414243444546", pass);
+    sodium_bin2hex(hex, sizeof hex, pass, len);
+    snprintf(pf, sizeof pf, "%s/card.pass", S.dir);
+    write_text(pf, hex);
+    emu_present_desfire(emu2, card);
+    char *write[] = { bin, (char *)"--config", ini, (char *)"--desk", (char *)"write", pf, (char *)"--timeout",
+                      (char *)"5", NULL };
+    assert_int_equal(run_tool(write, out, sizeof out), 0);
+    assert_non_null(strstr(out, "written and read back"));
+    emu_present_none(emu2);
+    tap_card(card, "granted");
+    dfe_destroy(card);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -922,6 +984,7 @@ int main(void)
         cmocka_unit_test(test_floor_recovers),
         cmocka_unit_test(test_card_tap),
         cmocka_unit_test(test_card_keys_from_server),
+        cmocka_unit_test(test_desk_card),
     };
     return cmocka_run_group_tests_name("door_e2e", tests, setup, teardown);
 }

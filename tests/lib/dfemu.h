@@ -4,15 +4,25 @@
  *
  * What it covers, as far as labpass uses it (docs/access-protocol.md section
  * 18): GetVersion (three frames), SelectApplication, GetApplicationIDs,
- * AuthenticateAES (three-pass, session key and IV as EV1), GetKeySettings,
+ * AuthenticateAES (three-pass, channel key and IV as EV1), GetKeySettings,
  * GetKeyVersion, GetFileIDs, GetFileSettings, ReadData in plain, MACed and
  * enciphered modes with access rights, the running CMAC IV over commands and
  * answers, and answer frames of at most 59 data bytes chained with 91 AF.
- * Applications and files are put on the card by the test (dfe_add_app,
- * dfe_add_file), as a desk would have left them; commands that change the
- * card are answered 91 1C (illegal command). Keys are AES-128 only; the PICC
- * master key is the factory DES key, so AuthenticateAES at PICC level is
- * refused with 91 AE. Any error answer ends the authentication, as on a card.
+ * Applications and files can be put on the card by the test (dfe_add_app,
+ * dfe_add_file), as a desk would have left them, or made by a host: the
+ * commands that change the card are in dfemu_write.c: CreateApplication
+ * (AES applications only; at PICC level without authentication when the
+ * PICC key settings allow free create, as the factory settings 0F do),
+ * DeleteApplication (with the application's master key), ChangeKey (both
+ * cryptogram forms, CRC32 checked, key version stored; changing the key of
+ * the authentication ends it), CreateStdDataFile, CreateBackupDataFile, WriteData in
+ * plain, MACed and enciphered modes gathered over 90 AF frames, and
+ * CommitTransaction / AbortTransaction: a backup file's write is kept aside
+ * until CommitTransaction and lost on AbortTransaction, SelectApplication or
+ * a new selection of the card (dfe_reset), so a torn write keeps the old
+ * content. Keys are AES-128 only; the PICC master key is the factory DES
+ * key, so AuthenticateAES at PICC level is refused with 91 AE. Any error
+ * answer ends the authentication, as on a card.
  *
  * Every input, however malformed, gets an answer ending in a status word:
  * `91 SS` for a wrapped command, `6E 00` for another class, `67 00` for a
@@ -59,11 +69,31 @@ void dfe_reset(dfe_t *d);
  * trace); NULL returns to fresh random numbers. */
 void dfe_set_rndb(dfe_t *d, const uint8_t rndb[16]);
 
+/* The PICC key settings (factory 0F; bit 2 clear: CreateApplication needs
+ * the PICC master key, which this card cannot authenticate: 91 AE). */
+void dfe_set_picc_settings(dfe_t *d, uint8_t ks);
+/* Test hook for published traces: selects application aid and opens a
+ * authentication with key key_no, channel key sk and IV zero, as if authenticated.
+ * Returns 0 or LP_ERR_INVALID. */
+int dfe_force_auth(dfe_t *d, uint32_t aid, int key_no, const uint8_t sk[16]);
+/* The channel key (test hook to check a host's enciphered frames byte for
+ * byte). Returns the authenticated key number, or -1 (not authenticated). */
+int dfe_channel_key(const dfe_t *d, uint8_t sk[16]);
+/* The committed content of a file (out holds at least its size). Returns 0,
+ * LP_ERR_NOTFOUND or LP_ERR_TOOBIG. */
+int dfe_file_content(dfe_t *d, uint32_t aid, uint8_t file_no, uint8_t *out, size_t cap,
+                     size_t *len);
+/* Key key_no of application aid and its version. Returns 0 or LP_ERR_NOTFOUND. */
+int dfe_key(dfe_t *d, uint32_t aid, unsigned key_no, uint8_t key[16], uint8_t *version);
+
 /* Counters for tests. */
 typedef struct dfe_stats {
     unsigned cmds;        /* wrapped commands processed */
     unsigned auth_ok;     /* successful authentications */
     unsigned auth_fail;   /* authentications refused (91 AE) */
+    unsigned writes;      /* WriteData commands accepted */
+    unsigned commits;     /* CommitTransaction commands accepted */
+    unsigned discards;    /* transactions thrown away with uncommitted writes */
 } dfe_stats_t;
 void dfe_get_stats(const dfe_t *d, dfe_stats_t *out);
 

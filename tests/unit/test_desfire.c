@@ -7,7 +7,15 @@
  * as docs/access-protocol.md section 18 says is found, authenticated with its
  * diversified read key and its pass file read over the enciphered channel;
  * a clone (same UID and file, keys of other masters) and a card of another
- * site fail authentication; the emulator answers garbage without crashing. */
+ * site fail authentication; the emulator answers garbage without crashing.
+ * The writing side: the published ChangeKey trace replayed (same-key
+ * cryptogram; the other-key example's CRCs, cryptogram tail and card CMAC),
+ * every write command malformed or out of context answered with a status
+ * word, and libfreefare 0.4.0 formatting a card next to a campus application
+ * (CreateApplication, ChangeKey both forms, CreateBackupDataFile), writing
+ * enciphered, committing, aborting, a write lost on reselection, the read
+ * key refused for writing, a standard file written and read in MACed mode,
+ * and DeleteApplication. (The desk's own writes: test_dfwrite.c.) */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -95,7 +103,7 @@ static void test_trace_auth(void **st)
     xchg(d, "90AA0000010000", "B969FDFE56FD91FC9DE6F6F213B8FD1E91AF");
     xchg(d, "90AF000020 36AAD7DF6E436BA08D18613830A70D5A D43E3D3F4A8D47541EEE623A934E4774 00",
          "800DB680BC146BD121D6578F2D2E205991 00");
-    /* The session key is F44B26F5C05DDD7110772281C4D066E8: GetKeyVersion
+    /* The channel key is F44B26F5C05DDD7110772281C4D066E8: GetKeyVersion
      * answers its version with the CMAC chained from the command's. */
     uint8_t sk[16], iv[16] = {0}, mac[16], cmd[2] = { 0x64, 0x00 }, ans[2] = { 0x10, 0x00 };
     unhex("F44B26F5C05DDD7110772281C4D066E8", sk, 16);
@@ -533,6 +541,278 @@ static void test_door_read_libnfc(void **st)
     dfe_destroy(d);
 }
 
+/* ---- the card's writing side ---- */
+
+/* ChangeKey of the key in use, from the published EV1 trace: after the
+ * trace's authentication (channel key F44B26F5C05DDD7110772281C4D066E8)
+ * the cryptogram for key 0 = 00102030405060708090A0B0B0A09080, version 10,
+ * is accepted with a bare 91 00 and the authentication ends. */
+static void test_trace_change_key(void **st)
+{
+    (void)st;
+    dfe_t *d = NULL;
+    uint8_t keys[2][16] = {{0}}, rndb[16], key[16], want[16], ver = 0;
+    assert_int_equal(dfe_create(&d, test_uid), 0);
+    assert_int_equal(dfe_add_app(d, 0x00AE16, 0x0F, 2, keys, NULL), 0);
+    unhex("C05DDD714FD788A6B7B754F3C4D066E8", rndb, 16);
+    dfe_set_rndb(d, rndb);
+    xchg(d, "905A00000316AE0000", "9100");
+    xchg(d, "90AA0000010000", "B969FDFE56FD91FC9DE6F6F213B8FD1E91AF");
+    xchg(d, "90AF000020 36AAD7DF6E436BA08D18613830A70D5A D43E3D3F4A8D47541EEE623A934E4774 00",
+         "800DB680BC146BD121D6578F2D2E205991 00");
+    /* One bit off in the cryptogram: the CRC32 fails (1E), nothing changes. */
+    xchg(d, "90C4000021 00 E9F85E219496C2B58C1090DC3935FAE9 E840CF61B383D9531946256B1F110C11 00", "911E");
+    assert_int_equal(dfe_key(d, 0x00AE16, 0, key, &ver), 0);
+    assert_int_equal(ver, 0);
+    xchg(d, "90AA0000010000", "B969FDFE56FD91FC9DE6F6F213B8FD1E91AF");
+    xchg(d, "90AF000020 36AAD7DF6E436BA08D18613830A70D5A D43E3D3F4A8D47541EEE623A934E4774 00",
+         "800DB680BC146BD121D6578F2D2E205991 00");
+    xchg(d, "90C4000021 00 E9F85E219496C2B58C1090DC3935FAE9 E840CF61B383D9531946256B1F110C10 00", "9100");
+    assert_int_equal(dfe_key(d, 0x00AE16, 0, key, &ver), 0);
+    unhex("00102030405060708090A0B0B0A09080", want, 16);
+    assert_memory_equal(key, want, 16);
+    assert_int_equal(ver, 0x10);
+    xchg(d, "906400000100 00", "109100");                  /* authentication over: no CMAC */
+    /* The other-key form of the second published example (channel key
+     * C2A1E47BD8100044FE6D00A74D7AB17C, IV 0, authenticated with key 0,
+     * key 1 from zero to the same new key, version 10): the card's answer
+     * carries the published CMAC. */
+    uint8_t sk[16], iv[16] = {0}, plain[32] = {0}, enc[32], m[19];
+    unhex("C2A1E47BD8100044FE6D00A74D7AB17C", sk, 16);
+    memcpy(plain, want, 16);                               /* new XOR old (zero) */
+    plain[16] = 0x10;
+    m[0] = 0xC4; m[1] = 0x01;
+    memcpy(m + 2, plain, 17);
+    uint32_t c1 = dfc_crc32(m, sizeof m), c2 = dfc_crc32(want, 16);
+    assert_int_equal(c1, 0x84B47033u);
+    assert_int_equal(c2, 0x1979E3BFu);
+    for (int i = 0; i < 4; i++) {
+        plain[17 + i] = (uint8_t)(c1 >> (8 * i));
+        plain[21 + i] = (uint8_t)(c2 >> (8 * i));
+    }
+    assert_int_equal(dfc_cbc_encrypt(sk, iv, plain, 32, enc), 0);
+    uint8_t tail[8];
+    unhex("AB7A1FF18951FCA3", tail, 8);
+    assert_memory_equal(enc + 24, tail, 8);
+    assert_int_equal(dfe_force_auth(d, 0x00AE16, 0, sk), 0);
+    uint8_t in[6 + 34], out[DFE_RESP_MAX], mac[8];
+    size_t on = 0;
+    memcpy(in, (const uint8_t[]){ 0x90, 0xC4, 0, 0, 0x21, 0x01 }, 6);
+    memcpy(in + 6, enc, 32);
+    in[38] = 0;
+    assert_int_equal(dfe_process(d, in, 39, out, &on), 0);
+    unhex("2128D3CD9C9ACFFF", mac, 8);
+    assert_int_equal(on, 10);
+    assert_memory_equal(out, mac, 8);
+    assert_int_equal(out[9], 0x00);
+    assert_int_equal(dfe_key(d, 0x00AE16, 1, key, &ver), 0);
+    assert_memory_equal(key, want, 16);
+    assert_int_equal(ver, 0x10);
+    dfe_destroy(d);
+}
+
+/* Writing commands out of context or malformed: a status word each. */
+static void test_write_refusals(void **st)
+{
+    (void)st;
+    dfe_t *d = NULL;
+    assert_int_equal(dfe_create(&d, test_uid), 0);
+    xchg(d, "90CA000005 50ABF1 0B 83 00", "9100");           /* free create on a factory card */
+    xchg(d, "90CA000005 50ABF1 0B 83 00", "91DE");           /* duplicate */
+    xchg(d, "90CA000005 000000 0B 83 00", "919E");           /* AID 0 */
+    xchg(d, "90CA000005 010000 0B 80 00", "919E");           /* no keys */
+    xchg(d, "90CA000005 010000 0B 8F 00", "919E");           /* 15 keys */
+    xchg(d, "90CA000005 010000 0B 03 00", "919E");           /* DES: not emulated */
+    xchg(d, "90CA000004 010000 0B 00", "917E");
+    xchg(d, "90C4000021 00 0000000000000000000000000000000000000000000000000000000000000000 00",
+         "91AE");                                            /* PICC key */
+    xchg(d, "90DA000003 50ABF1 00", "91AE");                  /* needs the app's master key */
+    xchg(d, "90C7000000", "919D");                            /* nothing selected */
+    xchg(d, "905A000003 50ABF1 00", "9100");
+    xchg(d, "90CA000005 020000 0B 83 00", "919D");           /* not at PICC level */
+    xchg(d, "90CB000007 01 03 2012 000100 00", "91AE");      /* file needs key 0 */
+    xchg(d, "90C4000021 01 0000000000000000000000000000000000000000000000000000000000000000 00",
+         "91AE");                                            /* not authenticated */
+    xchg(d, "903D000008 01 000000 010000 AA 00", "91F0");    /* no file */
+    xchg(d, "90C4000020 01 00000000000000000000000000000000000000000000000000000000000000 00", "917E");
+    xchg(d, "90AF000000", "911C");
+    /* A card whose PICC settings want the master key for CreateApplication. */
+    dfe_reset(d);
+    dfe_set_picc_settings(d, 0x0B);
+    xchg(d, "90CA000005 030000 0B 83 00", "91AE");
+    xchg(d, "9045000000", "0B019100");
+    /* Random junk after a WriteData header never gets past the buffers. */
+    uint8_t keys[1][16] = {{0}}, out[DFE_RESP_MAX], junk[80];
+    assert_int_equal(dfe_add_app(d, 0x0A0B0C, 0x0F, 1, keys, NULL), 0);
+    assert_int_equal(dfe_add_file(d, 0x0A0B0C, 1, 1, 0, 0xEEEE, NULL, 0, 64), 0);
+    size_t on = 0;
+    for (unsigned i = 0; i < 3000; i++) {
+        if (i % 50 == 0) xchg(d, "905A000003 0C0B0A 00", "9100");
+        size_t n = 1 + (i * 7919u) % sizeof junk;
+        for (size_t k = 0; k < n; k++) junk[k] = (uint8_t)(i * 29u + k * 13u + (k * k * i));
+        static const uint8_t heads[] = { 0x3D, 0xAF, 0xC4, 0xCA, 0xCB, 0xCD, 0xC7, 0xA7, 0xDA };
+        junk[0] = 0x90;
+        if (n > 1) junk[1] = heads[i % sizeof heads];
+        if (n > 4) { junk[2] = junk[3] = 0; junk[4] = (uint8_t)(n - 6); }
+        if (n > 6 && i % 2) { junk[6] = 0; junk[n - 1] = 0; }
+        assert_int_equal(dfe_process(d, junk, n, out, &on), 0);
+        assert_true(on >= 2 && on <= DFE_RESP_MAX);
+    }
+    dfe_destroy(d);
+}
+
+/* libfreefare 0.4.0 as the host that writes: a factory card gets the labpass
+ * application (3 AES keys, settings 0B) next to a campus one, its keys are
+ * changed (other-key and same-key forms), a backup file is made, a pass is
+ * written enciphered and committed, and read back with the read key. An
+ * uncommitted write is lost when the card is selected again; AbortTransaction
+ * drops one too; the read key cannot write. */
+static void lf_connect(struct fx *f, MifareTag **tags)
+{
+    *tags = freefare_get_tags(f->dev);
+    assert_non_null(*tags);
+    assert_non_null((*tags)[0]);
+    assert_int_equal(mifare_desfire_connect((*tags)[0]), 0);
+}
+
+static void lf_done(MifareTag *tags)
+{
+    mifare_desfire_disconnect(tags[0]);
+    freefare_free_tags(tags);
+}
+
+/* Authenticates key_no and writes file[0..256) enciphered; commits when asked. */
+static int lf_write(MifareTag tag, MifareDESFireAID aid, uint8_t key_no, const uint8_t key[16],
+                    const uint8_t *file, int commit)
+{
+    MifareDESFireKey k = mifare_desfire_aes_key_new((uint8_t *)key);
+    int rc = mifare_desfire_select_application(tag, aid);
+    if (rc == 0) rc = mifare_desfire_authenticate_aes(tag, key_no, k);
+    if (rc == 0) rc = mifare_desfire_write_data_ex(tag, CARD_FILE_PASS, 0, CARD_FILE_SIZE, file,
+                                                   MDCM_ENCIPHERED) == CARD_FILE_SIZE ? 0 : -1;
+    if (rc == 0 && commit) rc = mifare_desfire_commit_transaction(tag);
+    mifare_desfire_key_free(k);
+    return rc;
+}
+
+static void lf_read(MifareTag tag, MifareDESFireAID aid, const uint8_t key[16], uint8_t *file)
+{
+    MifareDESFireKey k = mifare_desfire_aes_key_new((uint8_t *)key);
+    uint8_t buf[CARD_FILE_SIZE + 32];
+    assert_int_equal(mifare_desfire_select_application(tag, aid), 0);
+    assert_int_equal(mifare_desfire_authenticate_aes(tag, CARD_KEY_READ, k), 0);
+    assert_int_equal(mifare_desfire_read_data_ex(tag, CARD_FILE_PASS, 0, CARD_FILE_SIZE, buf,
+                                                 MDCM_ENCIPHERED), CARD_FILE_SIZE);
+    memcpy(file, buf, CARD_FILE_SIZE);
+    mifare_desfire_key_free(k);
+}
+
+static void lf_format(MifareTag tag, MifareDESFireAID aid, uint8_t keys[3][16])
+{
+    uint8_t zero[16] = {0};
+    MifareDESFireKey z = mifare_desfire_aes_key_new(zero), k[3];
+    for (int i = 0; i < 3; i++) k[i] = mifare_desfire_aes_key_new_with_version(keys[i], 1);
+    assert_int_equal(mifare_desfire_select_application(tag, NULL), 0);
+    assert_int_equal(mifare_desfire_create_application_aes(tag, aid, CARD_KEY_SETTINGS, CARD_NKEYS), 0);
+    assert_int_equal(mifare_desfire_select_application(tag, aid), 0);
+    assert_int_equal(mifare_desfire_authenticate_aes(tag, 0, z), 0);
+    assert_int_equal(mifare_desfire_change_key(tag, 1, k[1], z), 0);
+    assert_int_equal(mifare_desfire_change_key(tag, 2, k[2], z), 0);
+    assert_int_equal(mifare_desfire_create_backup_data_file(tag, CARD_FILE_PASS, MDCM_ENCIPHERED,
+                                                            CARD_FILE_AR, CARD_FILE_SIZE), 0);
+    assert_int_equal(mifare_desfire_change_key(tag, 0, k[0], NULL), 0);
+    assert_int_equal(mifare_desfire_authenticate_aes(tag, 0, k[0]), 0);   /* the new key 0 works */
+    uint8_t v = 0;
+    assert_int_equal(mifare_desfire_get_key_version(tag, 2, &v), 0);
+    assert_int_equal(v, 1);
+    mifare_desfire_key_free(z);
+    for (int i = 0; i < 3; i++) mifare_desfire_key_free(k[i]);
+}
+
+static void test_libfreefare_writes(void **st)
+{
+    struct fx *f = *st;
+    dfe_t *d = NULL;
+    uint8_t campus[1][16] = {{ 0xC0 }}, keys[3][16], file[CARD_FILE_SIZE], other[CARD_FILE_SIZE];
+    uint8_t got[CARD_FILE_SIZE], k[16], v = 0;
+    assert_int_equal(dfe_create(&d, test_uid), 0);
+    assert_int_equal(dfe_add_app(d, 0x123456, 0x0F, 1, campus, NULL), 0);
+    for (int i = 0; i < 3; i++) assert_int_equal(card_key_derive(f->m[i], test_uid, "mtf", keys[i]), 0);
+    emu_present_desfire(f->emu, d);
+    MifareTag *tags = NULL;
+    MifareDESFireAID aid = mifare_desfire_aid_new(CARD_AID);
+    lf_connect(f, &tags);
+    lf_format(tags[0], aid, keys);
+    MifareDESFireAID *ids = NULL;
+    size_t n = 0;
+    assert_int_equal(mifare_desfire_select_application(tags[0], NULL), 0);
+    assert_int_equal(mifare_desfire_get_application_ids(tags[0], &ids, &n), 0);
+    assert_int_equal(n, 2);                                   /* the campus app stays */
+    mifare_desfire_free_application_ids(ids);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(dfe_key(d, CARD_AID, (unsigned)i, k, &v), 0);
+        assert_memory_equal(k, keys[i], 16);
+        assert_int_equal(v, 1);
+    }
+    assert_int_equal(card_file_encode(f->pass, sizeof f->pass, file), 0);
+    assert_int_equal(lf_write(tags[0], aid, CARD_KEY_WRITE, keys[2], file, 1), 0);
+    lf_read(tags[0], aid, keys[1], got);
+    assert_memory_equal(got, file, CARD_FILE_SIZE);
+    /* A write left without commit, then the card selected again: old pass. */
+    memset(other, 0, sizeof other);
+    other[1] = 1; other[2] = 0x77;
+    assert_int_equal(lf_write(tags[0], aid, CARD_KEY_WRITE, keys[2], other, 0), 0);
+    lf_done(tags);
+    lf_connect(f, &tags);
+    lf_read(tags[0], aid, keys[1], got);
+    assert_memory_equal(got, file, CARD_FILE_SIZE);
+    /* AbortTransaction drops the write too. */
+    assert_int_equal(lf_write(tags[0], aid, CARD_KEY_WRITE, keys[2], other, 0), 0);
+    assert_int_equal(mifare_desfire_abort_transaction(tags[0]), 0);
+    assert_int_equal(mifare_desfire_commit_transaction(tags[0]), 0);
+    lf_read(tags[0], aid, keys[1], got);
+    assert_memory_equal(got, file, CARD_FILE_SIZE);
+    /* The read key may not write (9D); a committed write shows. */
+    assert_int_equal(lf_write(tags[0], aid, CARD_KEY_READ, keys[1], other, 1), -1);
+    assert_int_equal(mifare_desfire_last_picc_error(tags[0]), 0x9D);
+    assert_int_equal(lf_write(tags[0], aid, CARD_KEY_WRITE, keys[2], other, 1), 0);
+    lf_read(tags[0], aid, keys[1], got);
+    assert_memory_equal(got, other, CARD_FILE_SIZE);
+    dfe_stats_t s;
+    dfe_get_stats(d, &s);
+    assert_int_equal(s.commits, 2 + 1);
+    assert_true(s.discards >= 2);
+    /* A standard file in MACed mode: written at once, no commit needed. */
+    MifareDESFireKey k0 = mifare_desfire_aes_key_new(keys[0]), k1 = mifare_desfire_aes_key_new(keys[1]),
+                     k2 = mifare_desfire_aes_key_new(keys[2]);
+    uint8_t std[100], back[100 + 32];
+    for (size_t i = 0; i < sizeof std; i++) std[i] = (uint8_t)(i ^ 0x5A);
+    assert_int_equal(mifare_desfire_select_application(tags[0], aid), 0);
+    assert_int_equal(mifare_desfire_authenticate_aes(tags[0], 0, k0), 0);
+    assert_int_equal(mifare_desfire_create_std_data_file(tags[0], 2, MDCM_MACED, MDAR(1, 2, 2, 0), 100), 0);
+    assert_int_equal(mifare_desfire_authenticate_aes(tags[0], 2, k2), 0);
+    assert_int_equal(mifare_desfire_write_data_ex(tags[0], 2, 0, sizeof std, std, MDCM_MACED), sizeof std);
+    assert_int_equal(mifare_desfire_authenticate_aes(tags[0], 1, k1), 0);
+    assert_int_equal(mifare_desfire_read_data_ex(tags[0], 2, 0, sizeof std, back, MDCM_MACED), sizeof std);
+    assert_memory_equal(back, std, sizeof std);
+    /* DeleteApplication with the application's master key; the campus app stays. */
+    assert_int_equal(mifare_desfire_authenticate_aes(tags[0], 0, k0), 0);
+    assert_int_equal(mifare_desfire_delete_application(tags[0], aid), 0);
+    assert_int_equal(mifare_desfire_select_application(tags[0], NULL), 0);
+    assert_int_equal(mifare_desfire_get_application_ids(tags[0], &ids, &n), 0);
+    assert_int_equal(n, 1);
+    mifare_desfire_free_application_ids(ids);
+    assert_int_equal(mifare_desfire_select_application(tags[0], aid), -1);
+    assert_int_equal(mifare_desfire_last_picc_error(tags[0]), 0xA0);
+    mifare_desfire_key_free(k0);
+    mifare_desfire_key_free(k1);
+    mifare_desfire_key_free(k2);
+    lf_done(tags);
+    free(aid);
+    emu_present_none(f->emu);
+    dfe_destroy(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -545,6 +825,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cloned_card, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_other_site, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_garbage_answers, fx_setup, fx_teardown),
+        cmocka_unit_test(test_trace_change_key),
+        cmocka_unit_test(test_write_refusals),
+        cmocka_unit_test_setup_teardown(test_libfreefare_writes, fx_setup, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
