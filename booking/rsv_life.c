@@ -151,16 +151,16 @@ static int do_decide(db_t *db, void *p)
     if (r.state != RSV_REQUESTED)
         return lp_failf(a->f, LP_ERR_STATE, "status", "only requested reservations can be %s; this one is %s",
                         a->approve ? "approved" : "rejected", rsv_state_name(r.state));
+    res_resource res;
+    if ((rc = res_get(db, r.resource_id, &res)) != 0) return rc;
+    mt_args m = { .resource = res.name, .when = r.start, .id = r.id, .reason = a->reason };
     if (a->approve) {
         rc = set_state(db, a->who, &r, RSV_CONFIRMED, NULL, "approve");
-        if (rc == 0) rc = obx_to_person(db, "reservation_approved", r.person_id, "Your booking is approved",
-                                        "A booking you requested has been approved.");
+        if (rc == 0) rc = obx_to_person(db, MT_RSV_APPROVED, r.person_id, &m);
         return rc;
     }
     rc = set_state(db, a->who, &r, RSV_REJECTED, a->reason, "reject");
-    char body[400];
-    snprintf(body, sizeof body, "A booking you requested was rejected: %s", a->reason);
-    if (rc == 0) rc = obx_to_person(db, "reservation_rejected", r.person_id, "Your booking was rejected", body);
+    if (rc == 0) rc = obx_to_person(db, MT_RSV_REJECTED, r.person_id, &m);
     if (rc == 0) rc = wl_promote(db, r.resource_id, r.block_start, r.block_end);
     return rc;
 }
