@@ -3,6 +3,8 @@
  * web app until SIGINT or SIGTERM. */
 #include "access/issuer/issuer.h"
 #include "api/api.h"
+#include "booking/mailtext.h"
+#include "booking/remind.h"
 #include "api/notify.h"
 #include "booking/rsv.h"
 #include "core/clock.h"
@@ -29,9 +31,12 @@
 #include <sys/stat.h>
 
 /* The background worker: every interval seconds it runs the reservation
- * sweep (no-shows, completion, expiry) and drains the notification outbox;
- * once a day it applies the retention periods (privacy/retention.h). */
-struct worker { pthread_t th; pthread_mutex_t mu; pthread_cond_t cv; int stop; int interval; const char *db_path; };
+ * sweep (no-shows, completion, expiry), queues the reminders before bookings
+ * (remind seconds ahead; 0: none) and drains the notification outbox; once a
+ * day it applies the retention periods (privacy/retention.h). */
+struct worker {
+    pthread_t th; pthread_mutex_t mu; pthread_cond_t cv; int stop; int interval; int64_t remind; const char *db_path;
+};
 
 static void *worker_main(void *p)
 {
@@ -47,8 +52,10 @@ static void *worker_main(void *p)
         if (w->stop) break;
         pthread_mutex_unlock(&w->mu);
         lpd_sd_worker_beat();
-        int changed = 0, sent = 0, revoked = 0;
+        int changed = 0, sent = 0, revoked = 0, reminded = 0;
         if (rsv_sweep(db, clk_now(), &changed) != 0) log_warn("worker", "sweep failed; retrying later");
+        if (rmd_run(db, clk_now(), w->remind, &reminded) != 0) log_warn("worker", "reminders failed; retrying later");
+        if (reminded) log_info("worker", "queued %d booking reminders", reminded);
         if (iss_sweep(db, clk_now(), &revoked) != 0) log_warn("worker", "pass sweep failed; retrying later");
         if (revoked) log_info("worker", "pass sweep revoked %d passes", revoked);
         if (notify_drain(db, &sent) != 0) log_warn("worker", "outbox drain failed; retrying later");
@@ -99,6 +106,10 @@ static void usage(FILE *out)
         "  --smtp-from ADDR     the sender's address (From: and the envelope)\n"
         "  --smtp-timeout S     seconds for one message, connecting included (default 30)\n"
         "  --smtp-ca-file FILE  trust this CA (PEM) for the server's certificate, not the system's\n"
+        "  --public-url URL     the web app's address for links in e-mails: https://host[/path],\n"
+        "                       or http:// for localhost only (default none: links stay relative)\n"
+        "  --reminder-hours H   e-mail a reminder H hours before each confirmed booking\n"
+        "                       (default 24; 0 to 336, 0: no reminders)\n"
         "  --help               this text\n"
         "In the file the keys are the flag names with _ for - (max_connections = 128, demo = yes,\n"
         "trusted_proxy = 10.0.0.1, 10.0.0.2). SIGHUP reads the file again: log_level applies at once;\n"
@@ -194,7 +205,8 @@ static const struct option OPTS[] = {
     { "smtp-url", required_argument, 0, 0 }, { "smtp-starttls", required_argument, 0, 0 },
     { "smtp-user", required_argument, 0, 0 }, { "smtp-password-file", required_argument, 0, 0 },
     { "smtp-from", required_argument, 0, 0 }, { "smtp-timeout", required_argument, 0, 0 },
-    { "smtp-ca-file", required_argument, 0, 0 },
+    { "smtp-ca-file", required_argument, 0, 0 }, { "public-url", required_argument, 0, 0 },
+    { "reminder-hours", required_argument, 0, 0 },
     { "config", required_argument, 0, 'C' }, { "check-config", no_argument, 0, 'K' }, { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 } };
 
@@ -253,7 +265,8 @@ static void reload(const char *conf, const lpd_settings *cur)
     log_warn("labpassd", "SIGHUP: %s read again; log_level = %s", conf, log_level_name((enum log_level)n.log_level));
     log_set_level((enum log_level)n.log_level);
     if (strcmp(n.notify, cur->notify) || smtp_changed(&n, cur) || n.cfg.max_connections != cur->cfg.max_connections ||
-        n.cfg.request_timeout != cur->cfg.request_timeout || n.sweep_interval != cur->sweep_interval)
+        n.cfg.request_timeout != cur->cfg.request_timeout || n.sweep_interval != cur->sweep_interval ||
+        strcmp(n.public_url, cur->public_url) || n.reminder_hours != cur->reminder_hours)
         log_warn("labpassd", "SIGHUP: other changed settings apply at the next start");
 }
 
@@ -294,11 +307,15 @@ int main(int argc, char **argv)
     }
     log_set_level((enum log_level)opts.log_level);
     if (start_notify(&opts) != 0) return 2;
+    mt_set_public_url(opts.public_url);
+    if (!opts.public_url[0] && !strcmp(opts.notify, "smtp"))
+        log_warn("labpassd", "public_url is not set: links in e-mails stay relative (/#/...) and are not clickable");
     api_config cfg = opts.cfg;
     const char *key_file = opts.key_file[0] ? opts.key_file : NULL;
     int demo = opts.demo;
     char *addr = opts.addr;
-    struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = opts.sweep_interval };
+    struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = opts.sweep_interval,
+                      .remind = (int64_t)opts.reminder_hours * 3600 };
     if (sodium_init() < 0) { fprintf(stderr, "labpassd: libsodium failed to start\n"); return 1; }
     pwh_configure(cfg.policy.hash_workers, cfg.policy.hash_wait_ms);   /* before the demo seeds passwords */
     umask(027);   /* the database, its WAL and the key file are not for other users */
