@@ -7,6 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int64_t g_lead = RMD_LEAD_DEFAULT;
+
+void rmd_set_lead(int64_t seconds) { g_lead = seconds > 0 ? seconds : 0; }
+int64_t rmd_lead(void) { return g_lead; }
+
 struct due { int64_t id, person_id, start; char resource[121]; };
 
 static int due_row(sqlite3_stmt *st, void *elem)

@@ -10,6 +10,12 @@
 #include "db/db.h"
 
 #define RMD_BATCH 200   /* reminders queued by one run at most; the rest wait for the next */
+#define RMD_LEAD_DEFAULT (24 * 3600)
+
+/* The process's lead time in seconds (labpassd's reminder_hours; 0: no
+ * reminders). Set once at start-up, before threads; RMD_LEAD_DEFAULT until. */
+void rmd_set_lead(int64_t seconds);
+int64_t rmd_lead(void);
 
 /* Queues the reminders due at now for bookings starting within lead seconds
  * (lead <= 0: none) and counts them in *queued. 0 or a negative lp_err;

@@ -32,10 +32,10 @@
 
 /* The background worker: every interval seconds it runs the reservation
  * sweep (no-shows, completion, expiry), queues the reminders before bookings
- * (remind seconds ahead; 0: none) and drains the notification outbox; once a
+ * (rmd_lead() ahead; 0: none) and drains the notification outbox; once a
  * day it applies the retention periods (privacy/retention.h). */
 struct worker {
-    pthread_t th; pthread_mutex_t mu; pthread_cond_t cv; int stop; int interval; int64_t remind; const char *db_path;
+    pthread_t th; pthread_mutex_t mu; pthread_cond_t cv; int stop; int interval; const char *db_path;
 };
 
 static void *worker_main(void *p)
@@ -54,7 +54,7 @@ static void *worker_main(void *p)
         lpd_sd_worker_beat();
         int changed = 0, sent = 0, revoked = 0, reminded = 0;
         if (rsv_sweep(db, clk_now(), &changed) != 0) log_warn("worker", "sweep failed; retrying later");
-        if (rmd_run(db, clk_now(), w->remind, &reminded) != 0) log_warn("worker", "reminders failed; retrying later");
+        if (rmd_run(db, clk_now(), rmd_lead(), &reminded) != 0) log_warn("worker", "reminders failed; retrying later");
         if (reminded) log_info("worker", "queued %d booking reminders", reminded);
         if (iss_sweep(db, clk_now(), &revoked) != 0) log_warn("worker", "pass sweep failed; retrying later");
         if (revoked) log_info("worker", "pass sweep revoked %d passes", revoked);
@@ -308,14 +308,14 @@ int main(int argc, char **argv)
     log_set_level((enum log_level)opts.log_level);
     if (start_notify(&opts) != 0) return 2;
     mt_set_public_url(opts.public_url);
+    rmd_set_lead((int64_t)opts.reminder_hours * 3600);
     if (!opts.public_url[0] && !strcmp(opts.notify, "smtp"))
         log_warn("labpassd", "public_url is not set: links in e-mails stay relative (/#/...) and are not clickable");
     api_config cfg = opts.cfg;
     const char *key_file = opts.key_file[0] ? opts.key_file : NULL;
     int demo = opts.demo;
     char *addr = opts.addr;
-    struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = opts.sweep_interval,
-                      .remind = (int64_t)opts.reminder_hours * 3600 };
+    struct worker w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .interval = opts.sweep_interval };
     if (sodium_init() < 0) { fprintf(stderr, "labpassd: libsodium failed to start\n"); return 1; }
     pwh_configure(cfg.policy.hash_workers, cfg.policy.hash_wait_ms);   /* before the demo seeds passwords */
     umask(027);   /* the database, its WAL and the key file are not for other users */
