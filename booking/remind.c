@@ -1,6 +1,7 @@
 /* remind.c: reminders before bookings (see remind.h). One transaction per
  * run: the reminders are read, queued in the outbox in each person's
- * language and marked, or nothing is. */
+ * language and marked, or nothing is. A booking moved to a start whose
+ * reminder time is still ahead is unmarked by rsv_update (rsv_life.c). */
 #include "booking/remind.h"
 #include "booking/outbox.h"
 #include <stdio.h>

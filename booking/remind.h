@@ -3,7 +3,8 @@
  * the same transaction that records it (reservations.reminded_at), so a
  * reminder is never sent twice. A booking made when its reminder time had
  * already passed gets none, and neither does one no longer confirmed
- * (requested, cancelled, checked in) when its time comes. */
+ * (requested, cancelled, checked in) when its time comes. A booking moved
+ * to a start whose reminder time is still ahead gets one for its new time. */
 #ifndef LP_REMIND_H
 #define LP_REMIND_H
 #include <stdint.h>

@@ -7,6 +7,7 @@
 #include "booking/rsv.h"
 #include "booking/rsv_int.h"
 #include "booking/outbox.h"
+#include "booking/remind.h"
 #include "booking/waitlist.h"
 #include "core/clock.h"
 #include "core/ltime.h"
@@ -312,7 +313,9 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
     rc = audit_snapshot(db, rsv_snapshot_sql(), r->id, &before);
     sqlite3_stmt *st = rc ? NULL : db_stmt(db,
         "UPDATE reservations SET resource_id = ?2, start = ?3, end = ?4, block_start = ?5, block_end = ?6, "
-        "title = ?7, updated_at = ?8, status = CASE WHEN ?9 THEN 'requested' ELSE status END WHERE id = ?1");
+        "title = ?7, updated_at = ?8, status = CASE WHEN ?9 THEN 'requested' ELSE status END, "
+        /* moved to a start whose reminder time is still ahead: it gets a reminder for the new time */
+        "reminded_at = CASE WHEN start <> ?3 AND ?3 - ?10 > ?8 THEN NULL ELSE reminded_at END WHERE id = ?1");
     if (rc == 0 && !st) rc = LP_ERR_DB;
     if (rc == 0) {
         db_bind_int(st, 1, r->id); db_bind_int(st, 2, resource_id); db_bind_int(st, 3, start); db_bind_int(st, 4, end);
@@ -320,6 +323,7 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
         db_bind_int(st, 6, end + (int64_t)res.buffer_after_min * 60);
         db_bind_text(st, 7, rq.title); db_bind_int(st, 8, clk_now());
         db_bind_int(st, 9, again);
+        db_bind_int(st, 10, rmd_lead());
         rc = db_exec_stmt(st);
     }
     st = rc ? NULL : db_stmt(db, "UPDATE resources SET longest_block = ?2 WHERE id = ?1 AND longest_block < ?2");

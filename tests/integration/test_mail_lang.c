@@ -253,6 +253,9 @@ static void test_reminder_once_before_booking(void **st)
     free(member);
     member = hx_login(&S, DEMO_MEMBER_A);
     book(member, res, "2027-03-12T09:00:00+01:00", "2027-03-12T09:30:00+01:00");
+    /* moved to the next week, after its reminder: one more for the new time */
+    snprintf(path, sizeof path, "/api/v1/reservations/%lld", (long long)kept);
+    json_decref(call("PATCH", path, member, "{\"start\":\"2027-03-19T10:00:00+01:00\",\"end\":\"2027-03-19T11:00:00+01:00\"}", 200));
     run(staff);
     /* later runs: never twice, never for the cancelled one */
     hx_set_clock(&S, at("2027-03-12T08:00:00+01:00"));
@@ -262,6 +265,17 @@ static void test_reminder_once_before_booking(void **st)
     hx_set_clock(&S, at("2027-03-12T09:59:00+01:00"));
     run(staff);
     assert_int_equal(sink_for(rcpt, &newest), 1);
+    hx_set_clock(&S, at("2027-03-18T10:00:00+01:00"));
+    free(staff);
+    staff = hx_login(&S, DEMO_STAFF);
+    run(staff);
+    assert_int_equal(ss_wait(&K, 2, 5000), 0);
+    assert_int_equal(sink_for(rcpt, &newest), 2);
+    m = arrived(rcpt);
+    assert_string_equal(jstr(m, "subject"), "Herinnering: Herinneringsbank op vrijdag 19 maart 2027 om 10:00");
+    json_decref(m);
+    run(staff);
+    assert_int_equal(sink_for(rcpt, &newest), 2);
     char subject[300], body[3000];
     assert_int_equal(mb_message(&S, rcpt, "reservation_reminder", subject, sizeof subject, body, sizeof body), 0);
     snprintf(want, sizeof want, "(reservering %lld)", (long long)dropped);
