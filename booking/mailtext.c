@@ -184,7 +184,7 @@ int mt_public_url_ok(const char *url)
     else if (strncmp(url, "http://", 7) == 0 && host_is_local(url + 7)) host = url + 7;
     if (!host || !*host || *host == '/' || *host == ':') return 0;
     for (const char *p = url; *p; p++)
-        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("\"'<>\\?#`{}|^", *p)) return 0;
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f || strchr("\"'<>\\?#`{}|^@", *p)) return 0;
     return 1;
 }
 

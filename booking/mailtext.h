@@ -49,7 +49,7 @@ int mt_render(enum mt_kind k, enum mt_lang lang, const mt_args *a, char subject[
 void mt_set_public_url(const char *url);
 const char *mt_public_url(void);
 /* True when url may serve as the public URL: https://host..., or http:// for
- * localhost or 127.0.0.1 only; no spaces, quotes, query or fragment. */
+ * localhost or 127.0.0.1 only; no user, spaces, quotes, query or fragment. */
 int mt_public_url_ok(const char *url);
 
 /* t written out in the site's zone: "Monday 7 December 2026 at 09:00",

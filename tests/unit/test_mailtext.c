@@ -145,7 +145,7 @@ static void test_public_url_check(void **st)
                            "http://localhost:8080", "http://127.0.0.1:9000/", "http://localhost" };
     const char *bad[] = { "http://labpass.example.org", "ftp://x.example", "https://", "https:///x", "labpass.example.org",
                           "https://x.example/a b", "https://x.example/?q=1", "https://x.example/#/", "http://localhost.evil.example",
-                          "https://x.example/\"><script>", "" };
+                          "https://x.example/\"><script>", "http://127.0.0.1@evil.example", "https://u@x.example", "" };
     for (size_t i = 0; i < sizeof good / sizeof *good; i++)
         if (!mt_public_url_ok(good[i])) fail_msg("refused %s", good[i]);
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
