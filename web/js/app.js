@@ -121,7 +121,7 @@ let applyingSaved = false;
 
 function saveLang(code) {
   const me = state.me;
-  if (!me || applyingSaved || me.language === code) return;
+  if (!me || me.language === code) return;
   updatePerson(me.id, { language: code })
     .then((p) => { if (state.me === me) me.language = p.language; })
     .catch(() => toast(t('lang.notSaved'), 'error'));
@@ -267,8 +267,9 @@ async function boot() {
     if (e.reason instanceof ApiError && e.reason.status === 401) e.preventDefault();
   });
   onLangChange((code) => {
-    saveLang(code);
     document.getElementById('skip-link').textContent = t('nav.skip');
+    if (applyingSaved) return;   // signing in: the page that follows is drawn in it
+    saveLang(code);
     render(false);
   });
   document.addEventListener('click', onLinkClick);
