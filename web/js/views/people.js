@@ -86,7 +86,6 @@ export async function membersPanel(card, ctx, tenant) {
       { label: t('people.name'), render: (p) => h('span', null, h('strong', null, p.name || '—'), h('br'), h('span', { class: 'muted small' }, p.email)) },
       { label: t('people.role'), render: (p) => roleSelect(p) },
       { label: t('people.account'), render: (p) => (p.status !== 'active' ? badge(t('people.disabled'), 'danger') : p.has_password ? badge(t('people.active'), 'ok') : badge(t('people.invitedBadge'), 'warn')) },
-      { label: t('people.language'), render: (p) => languageSelect(p) },
       { label: '', cls: 'actions', render: (p) => [
         button(t('people.trainings'), () => openTrainings(ctx, p), 'btn-small'),
         p.id === ctx.me.id ? null : button(t('people.remove'), () => remove(p), 'btn-small btn-danger', { 'aria-label': `${t('people.remove')}: ${data.displayName(p)}` }),
@@ -222,6 +221,7 @@ async function staffPeople(root, ctx) {
       { label: t('people.tenant'), render: (p) => (p.is_staff ? badge(t('role.staff'), 'info') : p.tenant_id && tns.get(p.tenant_id) ? tns.get(p.tenant_id).name : '—') },
       { label: t('people.role'), render: (p) => (p.role ? t(`role.${p.role}`) : '—') },
       { label: t('people.account'), render: (p) => (p.status !== 'active' ? badge(t('people.disabled'), 'danger') : p.has_password ? badge(t('people.active'), 'ok') : badge(t('people.invitedBadge'), 'warn')) },
+      { label: t('people.language'), render: (p) => languageSelect(p) },
       { label: '', cls: 'actions', render: (p) => [
         p.is_staff ? null : button(t('people.trainings'), () => openTrainings(ctx, p), 'btn-small', { 'aria-label': `${t('people.trainings')}: ${data.displayName(p)}` }),
         p.id === ctx.me.id || p.email.endsWith('@erased.invalid') ? null
