@@ -165,6 +165,7 @@ void h_me(api_ctx *c)
                           k->role == ROLE_STAFF, "has_password", k->profile.has_password);
     json_object_set_new(j, "tenant_id", k->tenant_id ? json_integer(k->tenant_id) : json_null());
     json_object_set_new(j, "role", json_string(role_name(k->role)));
+    json_object_set_new(j, "language", json_string(k->profile.language));
     json_object_set_new(j, "created_at", api_time_json(k->profile.created_at));
     api_reply_json(c, 200, j);
 }

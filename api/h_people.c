@@ -16,6 +16,7 @@ json_t *json_person(const psn_person *p)
                           "has_password", p->has_password);
     json_object_set_new(j, "tenant_id", p->tenant_id ? json_integer(p->tenant_id) : json_null());
     json_object_set_new(j, "role", p->role[0] ? json_string(p->role) : json_null());
+    json_object_set_new(j, "language", json_string(mt_lang_name(p->language)));
     json_object_set_new(j, "created_at", api_time_json(p->created_at));
     return j;
 }
@@ -51,7 +52,8 @@ void h_people_list(api_ctx *c)
 
 static const struct jv_field PERSON_CREATE[] = {
     { "email", JV_STRING, 1, 254, 0 }, { "name", JV_STRING, 1, 200, 0 },
-    { "password", JV_STRING, 0, 256, 0 }, { "is_staff", JV_BOOL, 0, 0, 0 }, JV_END };
+    { "password", JV_STRING, 0, 256, 0 }, { "is_staff", JV_BOOL, 0, 0, 0 }, { "language", JV_STRING, 0, 2, 0 },
+    JV_END };
 
 void h_person_create(api_ctx *c)
 {
@@ -62,7 +64,10 @@ void h_person_create(api_ctx *c)
     jv_copy(b, "name", p.name, sizeof p.name);
     p.is_staff = jv_bool(b, "is_staff", 0);
     lp_fail f = { 0 };
-    int rc = psn_create(c->db, &c->actor, &p, jv_str(b, "password", NULL), &f);
+    int rc = 0;
+    if (jv_has(b, "language") && mt_lang_parse(jv_str(b, "language", ""), &p.language) != 0)
+        rc = lp_failf(&f, LP_ERR_INVALID, "language", "language must be en or nl");
+    if (rc == 0) rc = psn_create(c->db, &c->actor, &p, jv_str(b, "password", NULL), &f);
     json_decref(b);
     if (rc == 0) rc = psn_get(c->db, p.id, &p);
     if (rc) { api_fail(c, rc, &f); return; }
@@ -105,7 +110,8 @@ static int take_back(api_ctx *c, const psn_person *p, int was_staff)
 
 static const struct jv_field PERSON_UPDATE[] = {
     { "email", JV_STRING, 0, 254, 0 }, { "name", JV_STRING, 0, 200, 0 },
-    { "status", JV_STRING, 0, 16, 0 }, { "is_staff", JV_BOOL, 0, 0, 0 }, JV_END };
+    { "status", JV_STRING, 0, 16, 0 }, { "is_staff", JV_BOOL, 0, 0, 0 }, { "language", JV_STRING, 0, 2, 0 },
+    JV_END };
 
 void h_person_update(api_ctx *c)
 {
@@ -121,6 +127,8 @@ void h_person_update(api_ctx *c)
     enum psn_state to = p.state;
     if (rc == 0 && jv_has(b, "status") && psn_state_parse(jv_str(b, "status", ""), &to) != 0)
         rc = lp_failf(&f, LP_ERR_INVALID, "status", "status must be active or disabled");
+    if (rc == 0 && jv_has(b, "language") && mt_lang_parse(jv_str(b, "language", ""), &p.language) != 0)
+        rc = lp_failf(&f, LP_ERR_INVALID, "language", "language must be en or nl");
     if (rc == 0 && api_is_staff(c) && p.id == c->caller.person_id &&
         (!jv_bool(b, "is_staff", 1) || to != PSN_ACTIVE))
         rc = lp_failf(&f, LP_ERR_STATE, "is_staff", "staff cannot demote or disable themselves");

@@ -278,17 +278,17 @@ static void member_add_staff(api_ctx *c, json_t *b)
  * a first password by e-mail (never in the answer). */
 static int invite_new(api_ctx *c, psn_person *p, const char *role, lp_fail *f)
 {
-    char setup[ACCT_TOKEN_LEN], body[500];
+    char setup[ACCT_TOKEN_LEN], link[ACCT_TOKEN_LEN + 32];
     int rc = psn_create(c->db, &c->actor, p, NULL, f);
     if (rc == 0) rc = psn_set_membership(c->db, &c->actor, p->id, c->params[0], role, f);
     if (rc == 0) rc = acct_setup_token(c->db, p->id, 7 * 86400, setup);
     if (rc == 0) {
-        snprintf(body, sizeof body, "You have been added to labpass. Choose your password within 7 days at\n\n"
-                 "  /#/setup?token=%s\n", setup);
-        rc = obx_to_person(c->db, "setup_link", p->id, "Welcome to labpass: choose your password", body);
+        snprintf(link, sizeof link, "/#/setup?token=%s", setup);
+        mt_args a = { .link = link };
+        rc = obx_to_person(c->db, MT_SETUP_LINK, p->id, &a);
     }
     sodium_memzero(setup, sizeof setup);
-    sodium_memzero(body, sizeof body);
+    sodium_memzero(link, sizeof link);
     return rc;
 }
 

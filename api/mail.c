@@ -151,6 +151,31 @@ static void html_escaped(struct sbuf *b, const char *s, size_t n)
     }
 }
 
+/* A line that is a URL and nothing else: its start and length, or 0. */
+static size_t url_line(const char *p, size_t n, const char **url)
+{
+    while (n > 0 && *p == ' ') { p++; n--; }
+    while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ')) n--;
+    if (!((n > 8 && strncmp(p, "https://", 8) == 0) || (n > 7 && strncmp(p, "http://", 7) == 0))) return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] >= 0x7f) return 0;
+    *url = p;
+    return n;
+}
+
+static void html_line(struct sbuf *b, const char *p, size_t n)
+{
+    const char *url = NULL;
+    size_t u = url_line(p, n, &url);
+    if (!u) { html_escaped(b, p, n); return; }
+    html_escaped(b, p, (size_t)(url - p));
+    sb_puts(b, "<a href=\"");
+    html_escaped(b, url, u);
+    sb_puts(b, "\">");
+    html_escaped(b, url, u);
+    sb_puts(b, "</a>");
+}
+
 void mail_html(struct sbuf *b, const char *title, const char *text)
 {
     sb_puts(b, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
@@ -165,7 +190,7 @@ void mail_html(struct sbuf *b, const char *title, const char *text)
         else if (!blank) {
             sb_puts(b, open ? "<br>\n" : "<p>");
             open = 1;
-            html_escaped(b, p, n);
+            html_line(b, p, n);
         }
         p += n + (p[n] == '\n');
     }
@@ -191,6 +216,24 @@ static int boundary_ok(const char *s)
     return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
+static int name_ok(const char *s, size_t max, const char *extra)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < 1 || n > max) return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || strchr(extra, *p)))
+            return 0;
+    return 1;
+}
+
+void mail_base64_lines(struct sbuf *b, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i += 57) {   /* 57 bytes: 76 characters */
+        if (i) sb_puts(b, "\r\n");
+        base64(b, p + i, n - i < 57 ? n - i : 57);
+    }
+}
+
 static void part(struct sbuf *b, const char *boundary, const char *type, const char *content)
 {
     sb_printf(b, "\r\n--%s\r\nContent-Type: %s; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n",
@@ -198,24 +241,51 @@ static void part(struct sbuf *b, const char *boundary, const char *type, const c
     mail_qp(b, content);
 }
 
+/* The text and its HTML rendering, as one multipart/alternative body (its
+ * Content-Type line included). 0 or LP_ERR_NOMEM. */
+static int alternative(struct sbuf *b, const mail_msg *m)
+{
+    struct sbuf html = { 0 };
+    sb_printf(b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n", m->boundary);
+    part(b, m->boundary, "text/plain", m->text);
+    mail_html(&html, m->subject, m->text);
+    part(b, m->boundary, "text/html", html.oom ? "" : (html.p ? html.p : ""));
+    sb_printf(b, "\r\n--%s--\r\n", m->boundary);
+    int rc = html.oom ? LP_ERR_NOMEM : 0;
+    free(html.p);
+    return rc;
+}
+
+/* The alternative part, then the attachment, inside multipart/mixed. */
+static int mixed(struct sbuf *b, const mail_msg *m)
+{
+    sb_printf(b, "Content-Type: multipart/mixed; boundary=\"mixed.%s\"\r\n\r\n--mixed.%s\r\n", m->boundary,
+              m->boundary);
+    int rc = alternative(b, m);
+    sb_printf(b, "\r\n--mixed.%s\r\nContent-Type: %s; name=\"%s\"\r\nContent-Disposition: attachment; "
+              "filename=\"%s\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", m->boundary, m->attach_type,
+              m->attach_name, m->attach_name);
+    mail_base64_lines(b, m->attach, m->attach_len);
+    sb_printf(b, "\r\n--mixed.%s--\r\n", m->boundary);
+    return rc;
+}
+
 int mail_build(const mail_msg *m, char **out, size_t *len)
 {
-    struct sbuf b = { 0 }, html = { 0 };
+    struct sbuf b = { 0 };
     char date[40];
     *out = NULL;
     *len = 0;
     if (!addr_ok(m->from) || !addr_ok(m->to) || !addr_ok(m->message_id) || !boundary_ok(m->boundary))
         return LP_ERR_INVALID;
+    if (m->attach && (!name_ok(m->attach_name, 100, "._-") || !name_ok(m->attach_type, 100, "/.+-") ||
+                      !strchr(m->attach_type, '/')))
+        return LP_ERR_INVALID;
     mail_date(m->date, date);
     sb_printf(&b, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nMessage-ID: <%s>\r\n", date, m->from, m->to, m->message_id);
     mail_subject(&b, m->subject);
-    sb_printf(&b, "MIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"%s\"\r\n", m->boundary);
-    part(&b, m->boundary, "text/plain", m->text);
-    mail_html(&html, m->subject, m->text);
-    part(&b, m->boundary, "text/html", html.oom ? "" : (html.p ? html.p : ""));
-    sb_printf(&b, "\r\n--%s--\r\n", m->boundary);
-    int rc = html.oom ? LP_ERR_NOMEM : 0;
-    free(html.p);
+    sb_puts(&b, "MIME-Version: 1.0\r\n");
+    int rc = m->attach ? mixed(&b, m) : alternative(&b, m);
     if (rc) { free(b.p); return rc; }
     return sb_take(&b, out, len);
 }

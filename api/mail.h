@@ -9,7 +9,11 @@
  * 75 characters, never splitting a character, folded onto continuation
  * lines; the body is multipart/alternative with the text as text/plain and
  * an HTML rendering of the same text (escaped) as text/html, both UTF-8 and
- * quoted-printable. Dot-stuffing is left to the SMTP client (libcurl does
+ * quoted-printable. A message with an attachment is multipart/mixed: that
+ * alternative part first, then the attachment in base64 (lines of 76
+ * characters) with its file name; the outer boundary is "mixed." followed by
+ * the given one, so neither delimiter is a prefix of the other. A line of
+ * the text that is only a http(s) URL becomes a link in the HTML. Dot-stuffing is left to the SMTP client (libcurl does
  * it). Addresses, the Message-ID and the boundary must be printable ASCII
  * without spaces, or the build is refused. */
 #ifndef LP_MAIL_H
@@ -26,10 +30,15 @@ typedef struct mail_msg {
     int64_t date;               /* epoch seconds, written in the site's zone */
     const char *message_id;     /* without the angle brackets: local@domain */
     const char *boundary;       /* MIME boundary, 1 to 60 characters of [A-Za-z0-9._-] */
+    /* an attachment, or attach == NULL for none: its bytes, their media type
+     * (type/subtype) and its file name (1 to 100 characters of [A-Za-z0-9._-]) */
+    const unsigned char *attach;
+    size_t attach_len;
+    const char *attach_type, *attach_name;
 } mail_msg;
 
 /* The whole message. Caller frees *out. LP_ERR_INVALID for a bad address,
- * Message-ID or boundary; LP_ERR_NOMEM. */
+ * Message-ID, boundary or attachment name or type; LP_ERR_NOMEM. */
 int mail_build(const mail_msg *m, char **out, size_t *len) LP_MUST;
 
 /* The pieces, for tests and for other senders. */
@@ -40,7 +49,10 @@ void mail_subject(struct sbuf *b, const char *subject);
 /* text as quoted-printable lines (CRLF, at most 76 characters). */
 void mail_qp(struct sbuf *b, const char *text);
 /* text as an HTML document: each blank-line-separated paragraph a <p>,
- * single line breaks <br>, every &, <, >, " and ' escaped. */
+ * single line breaks <br>, every &, <, >, " and ' escaped; a line that is
+ * only an http:// or https:// URL (leading spaces aside) becomes a link. */
 void mail_html(struct sbuf *b, const char *title, const char *text);
+/* bytes in base64, lines of 76 characters separated by CRLF (none after the last). */
+void mail_base64_lines(struct sbuf *b, const unsigned char *p, size_t n);
 
 #endif

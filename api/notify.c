@@ -1,6 +1,7 @@
 /* notify.c: see notify.h. */
 #include "api/notify.h"
 #include "api/mail.h"
+#include "billing/billing.h"
 #include "booking/outbox.h"
 #include "core/clock.h"
 #include "core/log.h"
@@ -118,11 +119,35 @@ static void random_hex(char *out, size_t bytes)
     sodium_bin2hex(out, bytes * 2 + 1, r, bytes);
 }
 
+/* An invoice e-mail's attachment: the invoice's UBL document as the API
+ * exports it, made now. 0, or an outcome other than delivered with err set. */
+static int attach_invoice(db_t *db, const obx_msg *m, mail_msg *mm, char name[80], char **xml,
+                          enum obx_outcome *o, char *err, size_t errlen)
+{
+    bill_invoice v;
+    size_t len = 0;
+    int rc = bill_invoice_get(db, m->invoice_id, &v);
+    if (rc == 0) rc = bill_export_ubl(db, m->invoice_id, xml, &len);
+    if (rc) {
+        snprintf(err, errlen, "the invoice's UBL document could not be made (%s)", lp_err_name(rc));
+        *o = rc == LP_ERR_NOTFOUND ? OBX_REFUSED : OBX_TRY_LATER;
+        return rc;
+    }
+    snprintf(name, 80, "invoice-%s.xml", v.number);
+    mm->attach = (const unsigned char *)*xml;
+    mm->attach_len = len;
+    mm->attach_type = "application/xml";
+    mm->attach_name = name;
+    return 0;
+}
+
 /* The Message-ID is random on the left, the domain of the sender's address
  * on the right; each attempt gets a new one (and a new date). */
-static enum obx_outcome send_smtp(const obx_msg *m, char *err, size_t errlen, int *down)
+static enum obx_outcome send_smtp(db_t *db, const obx_msg *m, char *err, size_t errlen, int *down)
 {
-    char id[400], boundary[48], rnd[33];
+    char id[400], boundary[48], rnd[33], name[80];
+    char *xml = NULL;
+    enum obx_outcome o = OBX_TRY_LATER;
     const char *domain = strchr(g_smtp.from, '@') + 1;   /* notify_configure checked the address */
     random_hex(rnd, 16);
     snprintf(id, sizeof id, "%lld.%lld.%s@%s", (long long)m->id, (long long)m->created_at, rnd, domain);
@@ -132,7 +157,9 @@ static enum obx_outcome send_smtp(const obx_msg *m, char *err, size_t errlen, in
                     .date = clk_now(), .message_id = id, .boundary = boundary };
     char *raw = NULL;
     size_t len = 0;
+    if (m->invoice_id && attach_invoice(db, m, &mm, name, &xml, &o, err, errlen) != 0) return o;
     int rc = mail_build(&mm, &raw, &len);
+    free(xml);
     if (rc == LP_ERR_INVALID) { snprintf(err, errlen, "the recipient's address cannot be sent to"); return OBX_REFUSED; }
     if (rc) { snprintf(err, errlen, "out of memory"); return OBX_TRY_LATER; }
     enum smtp_result r = smtp_send(&g_smtp, m->recipient, raw, len, err, errlen);
@@ -148,7 +175,7 @@ static enum obx_outcome send_smtp(const obx_msg *m, char *err, size_t errlen, in
 }
 
 /* One attempt at one message; *down when the round should stop. */
-static enum obx_outcome send_one(const obx_msg *m, char *err, size_t errlen, int *down)
+static enum obx_outcome send_one(db_t *db, const obx_msg *m, char *err, size_t errlen, int *down)
 {
     *down = 0;
     snprintf(err, errlen, "sender failed");
@@ -158,7 +185,7 @@ static enum obx_outcome send_one(const obx_msg *m, char *err, size_t errlen, int
         return OBX_DELIVERED;
     case SEND_COMMAND: return send_command(m) == 0 ? OBX_DELIVERED : OBX_TRY_LATER;
     case SEND_WEBHOOK: return send_webhook(m) == 0 ? OBX_DELIVERED : OBX_TRY_LATER;
-    case SEND_SMTP: return send_smtp(m, err, errlen, down);
+    case SEND_SMTP: return send_smtp(db, m, err, errlen, down);
     }
     return OBX_TRY_LATER;
 }
@@ -171,7 +198,7 @@ static int drain(db_t *db, int *sent)
     char err[200];
     int rc = obx_pending(db, clk_now(), 50, &msgs, &n);
     for (size_t i = 0; rc == 0 && !down && i < n; i++) {
-        enum obx_outcome o = send_one(&msgs[i], err, sizeof err, &down);
+        enum obx_outcome o = send_one(db, &msgs[i], err, sizeof err, &down);
         if (o != OBX_DELIVERED)   /* the server's words may name the address: last_error only */
             log_warn("notify", "message %lld (%s): %.*s%s", (long long)msgs[i].id, msgs[i].kind,
                      (int)strcspn(err, ";"), err, o == OBX_REFUSED ? "; refused for good, not retried" : "; will retry");

@@ -3,7 +3,9 @@
  * (runs PATH with the recipient as its argument and the message, as an
  * RFC 5322 text, on standard input; e.g. a sendmail wrapper),
  * "webhook:URL" (POSTs the message as JSON to URL), or "smtp" (the message
- * built by api/mail.h, handed to an SMTP server by api/smtp.h).
+ * built by api/mail.h, handed to an SMTP server by api/smtp.h; an invoice
+ * e-mail carries the invoice's UBL document, made when it is sent by
+ * bill_export_ubl; the other senders send its text only).
  * A failed attempt leaves the message pending for a later round (backoff in
  * booking/outbox.h); only a permanent SMTP refusal (5xx to the recipient or
  * the message) fails it at once. Rounds never overlap inside the process. */

@@ -264,6 +264,7 @@ int bill_issue_number(db_t *db, int64_t invoice_id)
     db_bind_int(st, 1, invoice_id); db_bind_text(st, 2, number); db_bind_int(st, 3, year); db_bind_int(st, 4, seq);
     db_bind_text(st, 5, issue); db_bind_text(st, 6, due); db_bind_text(st, 7, terms); db_bind_int(st, 8, now);
     rc = db_exec_stmt(st);
-    if (rc == 0 && db_changes(db) != 1) return LP_ERR_STATE;
+    if (rc == 0 && db_changes(db) != 1) rc = LP_ERR_STATE;
+    if (rc == 0 && !credit) rc = bill_mail_queue(db, invoice_id);
     return rc ? rc : whk_emit(db, WHK_EV_INVOICE_ISSUED, WEBHOOK_INVOICE, invoice_id);
 }

@@ -150,10 +150,15 @@ int bill_invoice_row(sqlite3_stmt *st, bill_invoice *out);
 
 /* Writing documents (caller's transaction). insert stores inv as a draft and
  * sets inv->id; issue gives a draft its number and dates (max + 1 of the
- * series kind/year) and the site's current payment terms. */
+ * series kind/year) and the site's current payment terms, and queues an
+ * invoice's e-mail (bill_mail_queue). */
 int bill_invoice_insert(db_t *db, const actor_t *who, bill_invoice *inv);
 int bill_lines_insert(db_t *db, int64_t invoice_id, const bill_line *lines, size_t n);
 int bill_issue_number(db_t *db, int64_t invoice_id);
+/* Queues the e-mail of an issued invoice to its buyer's address (none for a
+ * credit note, or when the tenant has no billing address), in the caller's
+ * transaction (bill_mail.c). */
+int bill_mail_queue(db_t *db, int64_t invoice_id);
 /* Audit snapshot SQL of an invoice row (one parameter: its id). */
 extern const char BILL_SNAP_INVOICE[];
 

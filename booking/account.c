@@ -120,7 +120,7 @@ static int auth_session(db_t *db, const char *token, acct_caller *out)
     acct_token_hash(token, h);
     sqlite3_stmt *st = db_stmt(db,
         "SELECT s.id, p.id, p.is_staff, COALESCE(m.role, ''), COALESCE(m.tenant_id, 0), s.expires_at, "
-        "p.email, p.name, p.password_hash IS NOT NULL, p.created_at "
+        "p.email, p.name, p.password_hash IS NOT NULL, p.created_at, p.language "
         "FROM sessions s JOIN people p ON p.id = s.person_id "
         "LEFT JOIN memberships m ON m.person_id = p.id "
         "LEFT JOIN tenants t ON t.id = m.tenant_id "
@@ -136,6 +136,7 @@ static int auth_session(db_t *db, const char *token, acct_caller *out)
     fill_person_role(out, sqlite3_column_int(st, 2), db_col_text(st, 3), sqlite3_column_int64(st, 4));
     out->expires_at = sqlite3_column_int64(st, 5);
     fill_profile(&out->profile, st, 6);
+    snprintf(out->profile.language, sizeof out->profile.language, "%s", db_col_text(st, 10));
     sqlite3_reset(st);
     return 0;
 }
@@ -150,7 +151,7 @@ static int auth_apikey(db_t *db, const char *token, acct_caller *out)
     sqlite3_stmt *st = db_stmt(db,
         "SELECT k.secret_hash, k.role, COALESCE(k.person_id, 0), COALESCE(k.door_id, 0), "
         "COALESCE(p.status, 'active'), COALESCE(p.email, ''), COALESCE(p.name, ''), "
-        "p.password_hash IS NOT NULL, COALESCE(p.created_at, 0), COALESCE(p.is_staff, 0) "
+        "p.password_hash IS NOT NULL, COALESCE(p.created_at, 0), COALESCE(p.is_staff, 0), COALESCE(p.language, 'en') "
         "FROM api_keys k LEFT JOIN people p ON p.id = k.person_id "
         "WHERE k.id = ?1 AND k.revoked_at IS NULL AND NOT EXISTS (SELECT 1 FROM memberships m "
         "JOIN tenants t ON t.id = m.tenant_id WHERE m.person_id = k.person_id AND t.status = 'offboarded')");
@@ -169,6 +170,7 @@ static int auth_apikey(db_t *db, const char *token, acct_caller *out)
         out->door_id = sqlite3_column_int64(st, 3);
         out->role = strcmp(db_col_text(st, 1), "door") == 0 ? ROLE_DOOR : ROLE_STAFF;
         fill_profile(&out->profile, st, 5);
+        snprintf(out->profile.language, sizeof out->profile.language, "%s", db_col_text(st, 10));
         rc = 0;
     }
     sqlite3_reset(st);

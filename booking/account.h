@@ -19,6 +19,7 @@ typedef struct acct_profile {
     char name[201];
     int has_password;
     int64_t created_at;
+    char language[3];   /* en | nl */
 } acct_profile;
 
 typedef struct acct_caller {

@@ -137,20 +137,16 @@ static int key_write(db_t *db, const char *key, int64_t count, int64_t last, int
 /* Staff hear of a burst on key, at most once per pol->alert_every. */
 static int alert_staff(db_t *db, const acct_policy *pol, const char *key, int64_t count, int64_t now)
 {
-    char akey[KEY_LEN + 8], body[600];
+    char akey[KEY_LEN + 8];
     int64_t acount, anext;
     snprintf(akey, sizeof akey, "alert:%s", key);
     int rc = key_read(db, pol, akey, now, &acount, &anext);
     if (rc || anext > now) return rc;
     if ((rc = key_write(db, akey, acount + 1, now, now + pol->alert_every)) != 0) return rc;
     int acct = strncmp(key, "acct:", 5) == 0;
-    snprintf(body, sizeof body,
-             "%lld sign-in attempts in a row for %s %s from devices it does not know. Further attempts "
-             "from unknown devices now wait up to %lld seconds; the account is not locked and its owner "
-             "can still sign in from a known device or through an e-mailed link.",
-             (long long)count, acct ? "the account" : "the address", key + 5, (long long)pol->delay_cap);
+    mt_args a = { .count = count, .what = acct ? "account" : "address", .email = key + 5, .seconds = pol->delay_cap };
     log_warn("signin", "burst of sign-in attempts on %s key; staff alerted", acct ? "an account" : "an address");
-    return obx_to_staff(db, "signin_alert", "Burst of sign-in attempts", body);
+    return obx_to_staff(db, MT_SIGNIN_ALERT, &a);
 }
 
 /* Reserves one attempt on every key (see the top of this file). */
@@ -350,7 +346,7 @@ int acct_login(db_t *db, const acct_policy *pol, const char *email, const char *
 
 static int unlock_send(db_t *db, const acct_policy *pol, const char *email, int64_t now)
 {
-    char key[KEY_LEN], hash[crypto_pwhash_STRBYTES + 1], tok[ACCT_TOKEN_LEN], body[700];
+    char key[KEY_LEN], hash[crypto_pwhash_STRBYTES + 1], tok[ACCT_TOKEN_LEN], link[ACCT_TOKEN_LEN + 32];
     int64_t count, next, pid = 0;
     int found = 0;
     snprintf(key, sizeof key, "unlock:%s", email);
@@ -361,15 +357,11 @@ static int unlock_send(db_t *db, const acct_policy *pol, const char *email, int6
     sodium_memzero(hash, sizeof hash);
     if (rc || !found) return rc;
     if ((rc = device_issue(db, pid, "email", pol->unlock_ttl, tok)) != 0) return rc;
-    snprintf(body, sizeof body,
-             "Someone asked for a sign-in link for this address. If it was you, open\n\n"
-             "  /#/signin?device=%s\n\n"
-             "and sign in with your password within %lld minutes. This device is then remembered, so failed "
-             "attempts by others do not slow you down. If it was not you, ignore this message.",
-             tok, (long long)(pol->unlock_ttl / 60));
-    rc = obx_to_person(db, "signin_link", pid, "Your labpass sign-in link", body);
+    snprintf(link, sizeof link, "/#/signin?device=%s", tok);
+    mt_args a = { .link = link, .minutes = pol->unlock_ttl / 60 };
+    rc = obx_to_person(db, MT_SIGNIN_LINK, pid, &a);
     sodium_memzero(tok, sizeof tok);
-    sodium_memzero(body, sizeof body);
+    sodium_memzero(link, sizeof link);
     return rc;
 }
 

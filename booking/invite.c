@@ -40,7 +40,7 @@ static int insert(db_t *db, const actor_t *who, int64_t person, int64_t tenant, 
 
 int inv_create(db_t *db, const actor_t *who, int64_t person_id, int64_t tenant_id, const char *role)
 {
-    char tok[ACCT_TOKEN_LEN], body[900];
+    char tok[ACCT_TOKEN_LEN], link[ACCT_TOKEN_LEN + 32];
     tnt_tenant t;
     int64_t id = 0;
     int own = sqlite3_get_autocommit(db_handle(db));
@@ -50,19 +50,17 @@ int inv_create(db_t *db, const actor_t *who, int64_t person_id, int64_t tenant_i
     if (rc == 0) rc = insert(db, who, person_id, tenant_id, role, tok, &id);
     if (rc == 0) rc = audit_change(db, who, "create", "tenant_invitation", id, SNAP_INVITE, NULL);
     if (rc == 0) {
-        snprintf(body, sizeof body,
-                 "You are invited to join %s in labpass as %s. To accept, sign in and open your invitations, "
-                 "or open\n\n  /#/invitation?token=%s\n\nwithin 7 days. If you do not want to join, ignore this "
-                 "message; nothing changes for your account.", t.name,
-                 strcmp(role, "tenant_admin") == 0 ? "an administrator" : "a member", tok);
-        rc = obx_to_person(db, "invitation", person_id, "Invitation to join a tenant in labpass", body);
+        snprintf(link, sizeof link, "/#/invitation?token=%s", tok);
+        mt_args a = { .tenant = t.name, .role = strcmp(role, "tenant_admin") == 0 ? "tenant_admin" : "member",
+                      .link = link };
+        rc = obx_to_person(db, MT_INVITATION, person_id, &a);
     }
     if (own) {
         if (rc == 0) rc = db_commit(db);
         if (rc) db_rollback(db);
     }
     sodium_memzero(tok, sizeof tok);
-    sodium_memzero(body, sizeof body);
+    sodium_memzero(link, sizeof link);
     return rc;
 }
 

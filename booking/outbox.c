@@ -3,27 +3,71 @@
 #include "booking/outbox.h"
 #include "booking/spell.h"
 #include "core/clock.h"
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int obx_to_person(db_t *db, const char *kind, int64_t person_id, const char *subject, const char *body)
+/* Renders k in both languages for a recipient chosen by SQL: the subject and
+ * body in English then Dutch, in that order. */
+struct both { char subject[MT_LANG_COUNT][MT_SUBJECT_MAX], body[MT_LANG_COUNT][MT_BODY_MAX]; };
+
+static int render_both(enum mt_kind k, const mt_args *a, struct both *b)
 {
-    sqlite3_stmt *st = db_stmt(db, "INSERT INTO outbox(kind, recipient, subject, body, created_at) "
-                                   "SELECT ?1, email, ?3, ?4, ?5 FROM people WHERE id = ?2");
-    if (!st) return LP_ERR_DB;
-    db_bind_text(st, 1, kind); db_bind_int(st, 2, person_id); db_bind_text(st, 3, subject);
-    db_bind_text(st, 4, body); db_bind_int(st, 5, clk_now());
-    return db_exec_stmt(st);
+    int rc = mt_render(k, MT_EN, a, b->subject[MT_EN], b->body[MT_EN]);
+    if (rc == 0) rc = mt_render(k, MT_NL, a, b->subject[MT_NL], b->body[MT_NL]);
+    return rc;
 }
 
-int obx_to_staff(db_t *db, const char *kind, const char *subject, const char *body)
+int obx_to_person(db_t *db, enum mt_kind k, int64_t person_id, const mt_args *a)
 {
-    sqlite3_stmt *st = db_stmt(db, "INSERT INTO outbox(kind, recipient, subject, body, created_at) "
-                                   "SELECT ?1, email, ?2, ?3, ?4 FROM people WHERE is_staff = 1 AND status = 'active'");
-    if (!st) return LP_ERR_DB;
-    db_bind_text(st, 1, kind); db_bind_text(st, 2, subject); db_bind_text(st, 3, body); db_bind_int(st, 4, clk_now());
-    return db_exec_stmt(st);
+    struct both b;
+    int rc = render_both(k, a, &b);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db, "INSERT INTO outbox(kind, recipient, subject, body, created_at) "
+                                   "SELECT ?1, email, CASE language WHEN 'nl' THEN ?6 ELSE ?3 END, "
+                                   "CASE language WHEN 'nl' THEN ?7 ELSE ?4 END, ?5 FROM people WHERE id = ?2");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_text(st, 1, mt_kind_name(k)); db_bind_int(st, 2, person_id);
+        db_bind_text(st, 3, b.subject[MT_EN]); db_bind_text(st, 4, b.body[MT_EN]); db_bind_int(st, 5, clk_now());
+        db_bind_text(st, 6, b.subject[MT_NL]); db_bind_text(st, 7, b.body[MT_NL]);
+        rc = db_exec_stmt(st);
+    }
+    sodium_memzero(&b, sizeof b);   /* a body may hold a link token */
+    return rc;
+}
+
+int obx_to_staff(db_t *db, enum mt_kind k, const mt_args *a)
+{
+    struct both b;
+    int rc = render_both(k, a, &b);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db, "INSERT INTO outbox(kind, recipient, subject, body, created_at) "
+                                   "SELECT ?1, email, CASE language WHEN 'nl' THEN ?5 ELSE ?2 END, "
+                                   "CASE language WHEN 'nl' THEN ?6 ELSE ?3 END, ?4 FROM people "
+                                   "WHERE is_staff = 1 AND status = 'active' ORDER BY id");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_text(st, 1, mt_kind_name(k)); db_bind_text(st, 2, b.subject[MT_EN]); db_bind_text(st, 3, b.body[MT_EN]);
+        db_bind_int(st, 4, clk_now()); db_bind_text(st, 5, b.subject[MT_NL]); db_bind_text(st, 6, b.body[MT_NL]);
+        rc = db_exec_stmt(st);
+    }
+    return rc;
+}
+
+int obx_to_address(db_t *db, enum mt_kind k, const char *email, enum mt_lang lang, const mt_args *a,
+                   int64_t invoice_id)
+{
+    char subject[MT_SUBJECT_MAX], body[MT_BODY_MAX];
+    int rc = mt_render(k, lang, a, subject, body);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db, "INSERT INTO outbox(kind, recipient, subject, body, created_at, "
+                                                "invoice_id) VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, 0))");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_text(st, 1, mt_kind_name(k)); db_bind_text(st, 2, email); db_bind_text(st, 3, subject);
+        db_bind_text(st, 4, body); db_bind_int(st, 5, clk_now()); db_bind_int(st, 6, invoice_id);
+        rc = db_exec_stmt(st);
+    }
+    return rc;
 }
 
 static const char *const OBX_STATE_NAMES[OBX_STATE_COUNT] = {
@@ -54,12 +98,13 @@ static int msg_row(sqlite3_stmt *st, void *elem)
     snprintf(m->body, sizeof m->body, "%s", db_col_text(st, 4));
     m->attempts = sqlite3_column_int(st, 5);
     m->created_at = sqlite3_column_int64(st, 6);
+    m->invoice_id = sqlite3_column_int64(st, 7);
     return 0;
 }
 
 int obx_pending(db_t *db, int64_t now, size_t max, obx_msg **out, size_t *n)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, recipient, subject, body, attempts, created_at FROM outbox "
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, kind, recipient, subject, body, attempts, created_at, COALESCE(invoice_id, 0) FROM outbox "
                                    "WHERE status = 'pending' AND next_attempt_at <= ?2 ORDER BY id LIMIT ?1");
     *out = NULL;
     *n = 0;

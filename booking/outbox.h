@@ -9,8 +9,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "db/db.h"
+#include "booking/mailtext.h"
 
-typedef struct obx_msg { int64_t id, created_at; char kind[32]; char recipient[255]; char subject[201]; char body[2001]; int attempts; } obx_msg;
+/* One message to send; invoice_id is the invoice an invoice e-mail carries
+ * (its UBL attached at send time), 0 for any other message. */
+typedef struct obx_msg {
+    int64_t id, created_at, invoice_id;
+    char kind[32]; char recipient[255]; char subject[MT_SUBJECT_MAX]; char body[MT_BODY_MAX];
+    int attempts;
+} obx_msg;
 
 #define OBX_MAX_ATTEMPTS 16       /* the last about 44 hours after the first */
 #define OBX_RETRY_FIRST 60        /* seconds after the first failed attempt */
@@ -26,10 +33,17 @@ int obx_state_parse(const char *text, enum obx_state *out) LP_MUST;
  * refused for good (no more attempts). */
 enum obx_outcome { OBX_DELIVERED = 0, OBX_TRY_LATER, OBX_REFUSED };
 
-/* Queues a message to the person's e-mail address. */
-int obx_to_person(db_t *db, const char *kind, int64_t person_id, const char *subject, const char *body) LP_MUST;
-/* Queues one message to every active staff member (alerts). */
-int obx_to_staff(db_t *db, const char *kind, const char *subject, const char *body) LP_MUST;
+/* Queues a message of kind k (booking/mailtext.c) to the person's e-mail
+ * address, in the person's language. Nothing is queued for no such person. */
+int obx_to_person(db_t *db, enum mt_kind k, int64_t person_id, const mt_args *a) LP_MUST;
+/* Queues one message of kind k to every active staff member (alerts), each
+ * in their own language. */
+int obx_to_staff(db_t *db, enum mt_kind k, const mt_args *a) LP_MUST;
+/* Queues a message of kind k in lang to an address that need not be a
+ * person's (a tenant's billing address); invoice_id > 0 names the invoice
+ * whose UBL document the sender attaches. */
+int obx_to_address(db_t *db, enum mt_kind k, const char *email, enum mt_lang lang, const mt_args *a,
+                   int64_t invoice_id) LP_MUST;
 /* Up to max pending messages due at now (their next attempt not later),
  * oldest first. Caller frees. */
 int obx_pending(db_t *db, int64_t now, size_t max, obx_msg **out, size_t *n) LP_MUST;

@@ -11,11 +11,11 @@
 
 static const char *SNAP_PERSON =
     "SELECT json_object('id', p.id, 'email', p.email, 'name', p.name, 'status', p.status, "
-    "'is_staff', p.is_staff, 'tenant_id', m.tenant_id, 'role', m.role) "
+    "'is_staff', p.is_staff, 'tenant_id', m.tenant_id, 'role', m.role, 'language', p.language) "
     "FROM people p LEFT JOIN memberships m ON m.person_id = p.id WHERE p.id = ?1";
 
 #define PERSON_COLS "p.id, p.email, p.name, p.status, p.is_staff, p.password_hash IS NOT NULL, " \
-                    "COALESCE(m.tenant_id, 0), COALESCE(m.role, ''), p.created_at, p.updated_at"
+                    "COALESCE(m.tenant_id, 0), COALESCE(m.role, ''), p.created_at, p.updated_at, p.language"
 
 /* The one table of person state spellings (stored and JSON alike). */
 static const char *const PSN_STATE_NAMES[PSN_STATE_COUNT] = {
@@ -47,6 +47,8 @@ int psn_validate(const psn_person *p, lp_fail *f)
     if (!lp_text_ok(p->name, 200)) return lp_failf(f, LP_ERR_INVALID, "name", "name must be 1 to 200 characters of text");
     if ((unsigned)p->state >= PSN_STATE_COUNT)
         return lp_failf(f, LP_ERR_INVALID, "status", "status must be active or disabled");
+    if ((unsigned)p->language >= MT_LANG_COUNT)
+        return lp_failf(f, LP_ERR_INVALID, "language", "language must be en or nl");
     return 0;
 }
 
@@ -62,7 +64,9 @@ static int row_to_person(sqlite3_stmt *st, psn_person *p)
     snprintf(p->role, sizeof p->role, "%s", db_col_text(st, 7));
     p->created_at = sqlite3_column_int64(st, 8);
     p->updated_at = sqlite3_column_int64(st, 9);
-    return psn_state_parse(db_col_text(st, 3), &p->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
+    /* the CHECK constraints allow no other spellings */
+    if (mt_lang_parse(db_col_text(st, 10), &p->language) != 0) return LP_ERR_DB;
+    return psn_state_parse(db_col_text(st, 3), &p->state) ? LP_ERR_DB : 0;
 }
 
 struct create_args { const actor_t *who; psn_person *p; const char *hash; lp_fail *f; };
@@ -71,8 +75,8 @@ static int do_create(db_t *db, void *arg)
 {
     struct create_args *a = arg;
     sqlite3_stmt *st = db_stmt(db,
-        "INSERT INTO people(email, name, status, is_staff, password_hash, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
+        "INSERT INTO people(email, name, status, is_staff, password_hash, created_at, updated_at, language) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)");
     if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, a->p->email);
     db_bind_text(st, 2, a->p->name);
@@ -80,6 +84,7 @@ static int do_create(db_t *db, void *arg)
     db_bind_int(st, 4, a->p->is_staff ? 1 : 0);
     db_bind_text(st, 5, a->hash);
     db_bind_int(st, 6, clk_now());
+    db_bind_text(st, 7, mt_lang_name(a->p->language));
     int rc = db_exec_stmt(st);
     if (rc == LP_ERR_CONFLICT)
         return lp_failf(a->f, rc, "email", "a person with this e-mail address exists already");
@@ -157,7 +162,8 @@ static int do_update(db_t *db, void *arg)
     int rc = audit_snapshot(db, SNAP_PERSON, a->p->id, &before);
     if (rc == 0 && !before) rc = LP_ERR_NOTFOUND;
     sqlite3_stmt *st = rc ? NULL : db_stmt(db,
-        "UPDATE people SET email = ?2, name = ?3, status = ?4, is_staff = ?5, updated_at = ?6 WHERE id = ?1");
+        "UPDATE people SET email = ?2, name = ?3, status = ?4, is_staff = ?5, updated_at = ?6, language = ?7 "
+        "WHERE id = ?1");
     if (rc == 0 && !st) rc = LP_ERR_DB;
     if (rc == 0) {
         db_bind_int(st, 1, a->p->id);
@@ -166,6 +172,7 @@ static int do_update(db_t *db, void *arg)
         db_bind_text(st, 4, psn_state_name(a->p->state));
         db_bind_int(st, 5, a->p->is_staff ? 1 : 0);
         db_bind_int(st, 6, clk_now());
+        db_bind_text(st, 7, mt_lang_name(a->p->language));
         rc = db_exec_stmt(st);
         if (rc == LP_ERR_CONFLICT)
             rc = lp_failf(a->f, rc, "email", "a person with this e-mail address exists already");

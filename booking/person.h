@@ -9,6 +9,7 @@
 #include "core/fail.h"
 #include "db/db.h"
 #include "booking/audit.h"
+#include "booking/mailtext.h"
 
 /* A person's state. Stored and sent as psn_state_name(): "active", "disabled". */
 enum psn_state { PSN_ACTIVE = 0, PSN_DISABLED };
@@ -27,6 +28,7 @@ typedef struct psn_person {
     int has_password;
     int64_t tenant_id;    /* 0 when none */
     char role[16];        /* tenant_admin | member | "" */
+    enum mt_lang language; /* of the messages the person gets; the zero value is English */
     int64_t created_at, updated_at;
 } psn_person;
 
@@ -38,7 +40,7 @@ int psn_get(db_t *db, int64_t id, psn_person *out) LP_MUST;
 int psn_get_by_email(db_t *db, const char *email, psn_person *out) LP_MUST;
 /* People of one tenant (tenant_id > 0), or everybody (tenant_id == 0). Caller frees. */
 int psn_list(db_t *db, int64_t tenant_id, psn_person **out, size_t *n) LP_MUST;
-/* Saves name, email, state and is_staff; disabling revokes sessions. */
+/* Saves name, email, state, is_staff and language; disabling revokes sessions. */
 int psn_update(db_t *db, const actor_t *who, const psn_person *p, lp_fail *f) LP_MUST;
 /* Makes the person a member of tenant with role (replacing any other membership). */
 int psn_set_membership(db_t *db, const actor_t *who, int64_t person_id, int64_t tenant_id,

@@ -7,6 +7,7 @@
 #include "booking/rsv.h"
 #include "booking/rsv_int.h"
 #include "booking/outbox.h"
+#include "booking/remind.h"
 #include "booking/waitlist.h"
 #include "booking/webhook.h"
 #include "core/clock.h"
@@ -153,16 +154,16 @@ static int do_decide(db_t *db, void *p)
     if (r.state != RSV_REQUESTED)
         return lp_failf(a->f, LP_ERR_STATE, "status", "only requested reservations can be %s; this one is %s",
                         a->approve ? "approved" : "rejected", rsv_state_name(r.state));
+    res_resource res;
+    if ((rc = res_get(db, r.resource_id, &res)) != 0) return rc;
+    mt_args m = { .resource = res.name, .when = r.start, .id = r.id, .reason = a->reason };
     if (a->approve) {
         rc = set_state(db, a->who, &r, RSV_CONFIRMED, NULL, "approve");
-        if (rc == 0) rc = obx_to_person(db, "reservation_approved", r.person_id, "Your booking is approved",
-                                        "A booking you requested has been approved.");
+        if (rc == 0) rc = obx_to_person(db, MT_RSV_APPROVED, r.person_id, &m);
         return rc;
     }
     rc = set_state(db, a->who, &r, RSV_REJECTED, a->reason, "reject");
-    char body[400];
-    snprintf(body, sizeof body, "A booking you requested was rejected: %s", a->reason);
-    if (rc == 0) rc = obx_to_person(db, "reservation_rejected", r.person_id, "Your booking was rejected", body);
+    if (rc == 0) rc = obx_to_person(db, MT_RSV_REJECTED, r.person_id, &m);
     if (rc == 0) rc = wl_promote(db, r.resource_id, r.block_start, r.block_end);
     return rc;
 }
@@ -314,7 +315,9 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
     rc = audit_snapshot(db, rsv_snapshot_sql(), r->id, &before);
     sqlite3_stmt *st = rc ? NULL : db_stmt(db,
         "UPDATE reservations SET resource_id = ?2, start = ?3, end = ?4, block_start = ?5, block_end = ?6, "
-        "title = ?7, updated_at = ?8, status = CASE WHEN ?9 THEN 'requested' ELSE status END WHERE id = ?1");
+        "title = ?7, updated_at = ?8, status = CASE WHEN ?9 THEN 'requested' ELSE status END, "
+        /* moved to a start whose reminder time is still ahead: it gets a reminder for the new time */
+        "reminded_at = CASE WHEN start <> ?3 AND ?3 - ?10 > ?8 THEN NULL ELSE reminded_at END WHERE id = ?1");
     if (rc == 0 && !st) rc = LP_ERR_DB;
     if (rc == 0) {
         db_bind_int(st, 1, r->id); db_bind_int(st, 2, resource_id); db_bind_int(st, 3, start); db_bind_int(st, 4, end);
@@ -322,6 +325,7 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
         db_bind_int(st, 6, end + (int64_t)res.buffer_after_min * 60);
         db_bind_text(st, 7, rq.title); db_bind_int(st, 8, clk_now());
         db_bind_int(st, 9, again);
+        db_bind_int(st, 10, rmd_lead());
         rc = db_exec_stmt(st);
     }
     st = rc ? NULL : db_stmt(db, "UPDATE resources SET longest_block = ?2 WHERE id = ?1 AND longest_block < ?2");

@@ -62,20 +62,8 @@ int tnt_effects_get(db_t *db, int64_t tenant_id, tnt_effects *out)
 /* The message a person gets about their bookings. */
 static int tell(db_t *db, const tnt_tenant *t, enum tnt_state to, enum tnt_bookings b, const struct who *w)
 {
-    char subject[300], body[900];
-    const char *what = to == TNT_OFFBOARDED ? "has left the facility" : "is suspended";
-    snprintf(subject, sizeof subject, "Your bookings: %.150s %s", t->name, what);
-    if (b == TNT_BOOKINGS_CANCEL)
-        snprintf(body, sizeof body, "The account of %s %s. The facility has cancelled your %zu booking%s still "
-                 "ahead; no cancellation fee is charged. Your door passes no longer open the labs.",
-                 t->name, what, w->bookings, w->bookings == 1 ? "" : "s");
-    else
-        snprintf(body, sizeof body, "The account of %s %s. Your %zu booking%s still ahead %s kept on hold: "
-                 "until the account is active again you cannot enter the labs or book, and your door passes no "
-                 "longer open the labs.", t->name, what, w->bookings, w->bookings == 1 ? "" : "s",
-                 w->bookings == 1 ? "is" : "are");
-    return obx_to_person(db, to == TNT_OFFBOARDED ? "tenant_offboarded" : "tenant_suspended", w->person_id,
-                         subject, body);
+    mt_args a = { .tenant = t->name, .count = (int64_t)w->bookings, .cancelled = b == TNT_BOOKINGS_CANCEL };
+    return obx_to_person(db, to == TNT_OFFBOARDED ? MT_TENANT_OFFBOARDED : MT_TENANT_SUSPENDED, w->person_id, &a);
 }
 
 struct close_args {

@@ -79,11 +79,8 @@ static int open_id(db_t *db, int64_t person_id, int64_t qual_id, int64_t *id, in
 
 static int tell_staff(db_t *db, const trq_request *r)
 {
-    char subject[200], body[1200];
-    snprintf(subject, sizeof subject, "Training request: %.120s", r->qualification);
-    snprintf(body, sizeof body, "%s (%s) asks for the training \"%s\".%s%s\nGrant it on the Trainings page; "
-             "granting closes the request.", r->person, r->email, r->qualification, r->note[0] ? "\nNote: " : "", r->note);
-    return obx_to_staff(db, "training_requested", subject, body);
+    mt_args a = { .person = r->person, .email = r->email, .what = r->qualification, .note = r->note };
+    return obx_to_staff(db, MT_TRAINING_REQUESTED, &a);
 }
 
 struct open_args { const actor_t *who; int64_t person_id, qual_id; const char *note; trq_request *out; bool *created; lp_fail *f; };

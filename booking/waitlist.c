@@ -172,11 +172,8 @@ static int fulfil(db_t *db, const wl_entry *e, int64_t rsv_id)
     int rc = db_exec_stmt(st);
     actor_t who = { 0, "waitlist" };
     if (rc == 0) rc = audit_change(db, &who, "fulfil", "waitlist", e->id, SNAP_WL, NULL);
-    char when[LT_RFC3339_LEN], body[400];
-    lt_format(e->start, when);
-    snprintf(body, sizeof body, "A slot you were waiting for has been booked for you: reservation %lld from %s. "
-             "Cancel it if you no longer need it.", (long long)rsv_id, when);
-    if (rc == 0) rc = obx_to_person(db, "waitlist_booked", e->person_id, "Your waitlisted slot is booked", body);
+    mt_args a = { .id = rsv_id, .when = e->start };
+    if (rc == 0) rc = obx_to_person(db, MT_WAITLIST_BOOKED, e->person_id, &a);
     return rc;
 }
 

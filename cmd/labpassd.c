@@ -3,6 +3,8 @@
  * web app until SIGINT or SIGTERM. */
 #include "access/issuer/issuer.h"
 #include "api/api.h"
+#include "booking/mailtext.h"
+#include "booking/remind.h"
 #include "api/notify.h"
 #include "api/webhook_send.h"
 #include "booking/webhook.h"
@@ -33,7 +35,8 @@
 
 /* The background workers, each on its own thread and connection, run a
  * round every interval seconds. The sweep worker runs the reservation sweep
- * (no-shows, completion, expiry) and drains the notification outbox; once a
+ * (no-shows, completion, expiry), queues the reminders before bookings
+ * (rmd_lead() ahead; 0: none) and drains the notification outbox; once a
  * day it applies the retention periods (privacy/retention.h). The webhook
  * worker sends the due webhook deliveries (api/webhook_send.h), so a slow
  * receiver (10 s per attempt at most) never holds up the sweep. */
@@ -45,8 +48,10 @@ struct worker {
 static void sweep_round(db_t *db)
 {
     lpd_sd_worker_beat();   /* systemd's watchdog is fed while this worker runs */
-    int changed = 0, sent = 0, revoked = 0;
+    int changed = 0, sent = 0, revoked = 0, reminded = 0;
     if (rsv_sweep(db, clk_now(), &changed) != 0) log_warn("worker", "sweep failed; retrying later");
+    if (rmd_run(db, clk_now(), rmd_lead(), &reminded) != 0) log_warn("worker", "reminders failed; retrying later");
+    if (reminded) log_info("worker", "queued %d booking reminders", reminded);
     if (iss_sweep(db, clk_now(), &revoked) != 0) log_warn("worker", "pass sweep failed; retrying later");
     if (revoked) log_info("worker", "pass sweep revoked %d passes", revoked);
     if (notify_drain(db, &sent) != 0) log_warn("worker", "outbox drain failed; retrying later");
@@ -137,6 +142,10 @@ static void usage(FILE *out)
         "  --smtp-ca-file FILE  trust this CA (PEM) for the server's certificate, not the system's\n"
         "  --webhook-interval S seconds between webhook delivery rounds (default 5)\n"
         "  --webhook-ca-file FILE  CA bundle (PEM) that verifies webhook endpoints (default: the system's)\n"
+        "  --public-url URL     the web app's address for links in e-mails: https://host[/path],\n"
+        "                       or http:// for localhost only (default none: links stay relative)\n"
+        "  --reminder-hours H   e-mail a reminder H hours before each confirmed booking\n"
+        "                       (default 24; 0 to 336, 0: no reminders)\n"
         "  --help               this text\n"
         "In the file the keys are the flag names with _ for - (max_connections = 128, demo = yes,\n"
         "trusted_proxy = 10.0.0.1, 10.0.0.2). SIGHUP reads the file again: log_level applies at once;\n"
@@ -232,7 +241,8 @@ static const struct option OPTS[] = {
     { "smtp-url", required_argument, 0, 0 }, { "smtp-starttls", required_argument, 0, 0 },
     { "smtp-user", required_argument, 0, 0 }, { "smtp-password-file", required_argument, 0, 0 },
     { "smtp-from", required_argument, 0, 0 }, { "smtp-timeout", required_argument, 0, 0 },
-    { "smtp-ca-file", required_argument, 0, 0 },
+    { "smtp-ca-file", required_argument, 0, 0 }, { "public-url", required_argument, 0, 0 },
+    { "reminder-hours", required_argument, 0, 0 },
     { "webhook-interval", required_argument, 0, 0 }, { "webhook-ca-file", required_argument, 0, 0 },
     { "config", required_argument, 0, 'C' }, { "check-config", no_argument, 0, 'K' }, { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 } };
@@ -293,7 +303,8 @@ static void reload(const char *conf, const lpd_settings *cur)
     log_set_level((enum log_level)n.log_level);
     if (strcmp(n.notify, cur->notify) || smtp_changed(&n, cur) || n.cfg.max_connections != cur->cfg.max_connections ||
         n.cfg.request_timeout != cur->cfg.request_timeout || n.sweep_interval != cur->sweep_interval ||
-        n.webhook_interval != cur->webhook_interval || strcmp(n.webhook_ca_file, cur->webhook_ca_file))
+        n.webhook_interval != cur->webhook_interval || strcmp(n.webhook_ca_file, cur->webhook_ca_file) ||
+        strcmp(n.public_url, cur->public_url) || n.reminder_hours != cur->reminder_hours)
         log_warn("labpassd", "SIGHUP: other changed settings apply at the next start");
 }
 
@@ -334,6 +345,10 @@ int main(int argc, char **argv)
     }
     log_set_level((enum log_level)opts.log_level);
     if (start_notify(&opts) != 0) return 2;
+    mt_set_public_url(opts.public_url);
+    rmd_set_lead((int64_t)opts.reminder_hours * 3600);
+    if (!opts.public_url[0] && !strcmp(opts.notify, "smtp"))
+        log_warn("labpassd", "public_url is not set: links in e-mails stay relative (/#/...) and are not clickable");
     api_config cfg = opts.cfg;
     const char *key_file = opts.key_file[0] ? opts.key_file : NULL;
     int demo = opts.demo;

@@ -4,6 +4,7 @@
 #include "api/notify.h"
 #include "api/smtp.h"
 #include "booking/pwhash.h"
+#include "booking/mailtext.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
@@ -116,6 +117,7 @@ void lpd_defaults(lpd_settings *s)
     s->log_level = LOG_INFO;
     s->smtp_timeout = 30;
     s->smtp_starttls = 1;
+    s->reminder_hours = 24;
 }
 
 int lpd_set(lpd_settings *s, const char *key, const char *value, char *err, size_t errlen)
@@ -152,6 +154,8 @@ int lpd_set(lpd_settings *s, const char *key, const char *value, char *err, size
     else if (!strcmp(k, "smtp_ca_file")) bad = readable(s->smtp_ca_file, sizeof s->smtp_ca_file, v);
     else if (!strcmp(k, "webhook_interval")) bad = number(v, 1, 3600, &s->webhook_interval);
     else if (!strcmp(k, "webhook_ca_file")) bad = text(s->webhook_ca_file, sizeof s->webhook_ca_file, v);
+    else if (!strcmp(k, "public_url")) bad = (*v && !mt_public_url_ok(v)) || text(s->public_url, sizeof s->public_url, v);
+    else if (!strcmp(k, "reminder_hours")) bad = number(v, 0, 24 * 14, &s->reminder_hours);
     else return fail(err, errlen, key, "no such setting");
     if (!bad) return 0;
     snprintf(err, errlen, "%s: \"%.80s\" is not a valid value (see labpassd --help)", key, v);
@@ -249,4 +253,5 @@ void lpd_print(const lpd_settings *s, FILE *out)
     fprintf(out, "smtp_from = %s\nsmtp_timeout = %d\nsmtp_ca_file = %s\n", s->smtp_from, s->smtp_timeout,
             s->smtp_ca_file);
     fprintf(out, "webhook_interval = %d\nwebhook_ca_file = %s\n", s->webhook_interval, s->webhook_ca_file);
+    fprintf(out, "public_url = %s\nreminder_hours = %d\n", s->public_url, s->reminder_hours);
 }

@@ -24,6 +24,11 @@ typedef struct lpd_settings {
      * file, read at start; see api/smtp.h) */
     char smtp_url[512], smtp_user[256], smtp_password_file[512], smtp_from[256], smtp_ca_file[512];
     int smtp_timeout, smtp_starttls;
+    /* messages: the web app's public address for absolute links ("" keeps
+     * them relative) and the hours before a booking its reminder is queued
+     * (0: no reminders) */
+    char public_url[200];
+    int reminder_hours;
 } lpd_settings;
 
 /* The built-in defaults (web/ when ./web/index.html exists). */

@@ -1,7 +1,8 @@
 // member.test.mjs: a NovaCell lab member signs in, books by dragging on
 // the grid and by keyboard, sees a taken slot and a broken rule explained,
 // joins the waitlist, books a weekly series with a skipped date, cancels,
-// and switches to Dutch. The browser runs in New York time on purpose: the
+// and switches to Dutch (kept as the language of their e-mails, and brought
+// back when they sign in elsewhere). The browser runs in New York time on purpose: the
 // calendar must show and book in the site's zone (Amsterdam).
 
 import { test, before, after } from 'node:test';
@@ -171,5 +172,37 @@ test('Dutch is remembered across reloads', async () => {
   await shot(page, 'calendar-dutch');
   await page.getByRole('button', { name: 'EN English' }).click();
   await page.getByRole('heading', { level: 1, name: 'Calendar' }).waitFor();
+  noProblems(page);
+});
+
+// The language the person's e-mails come in, as the server keeps it.
+async function savedLanguage(want) {
+  for (let i = 0; i < 50; i++) {
+    const me = await apiAs('novaLab', 'GET', '/api/v1/me');
+    if (me.body.language === want) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.fail(`the saved language is not ${want}`);
+}
+
+test('the switch saves the language of the e-mails; signing in brings it back', async () => {
+  await page.goto(`${BASE}/calendar`);
+  await page.getByRole('button', { name: 'NL Nederlands' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Agenda' }).waitFor();
+  await savedLanguage('nl');
+  // another browser (English by its own choice) signs in: the saved language wins
+  const other = await newPage(browser, { viewport: { width: 1280, height: 900 } });
+  await other.addInitScript(() => { if (!localStorage.getItem('labpass.lang')) localStorage.setItem('labpass.lang', 'en'); });
+  await signIn(other, 'novaLab');
+  await other.getByRole('heading', { level: 1, name: 'Agenda' }).waitFor();
+  assert.equal(await other.evaluate(() => document.documentElement.lang), 'nl');
+  await other.getByRole('button', { name: 'EN English' }).click();
+  await other.getByRole('heading', { level: 1, name: 'Calendar' }).waitFor();
+  await savedLanguage('en');
+  noProblems(other);
+  await other.close();
+  await page.getByRole('button', { name: 'EN English' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Calendar' }).waitFor();
+  await savedLanguage('en');
   noProblems(page);
 });

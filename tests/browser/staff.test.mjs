@@ -1,6 +1,7 @@
 // staff.test.mjs: facility staff approve a requested booking, grant a
 // training, onboard and suspend a tenant, look at resources and their rules,
-// add a door and watch its events, and run and open invoices.
+// add a door and watch its events, run and open invoices, and set the
+// language a person gets e-mails in.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -209,5 +210,20 @@ test('staff rename a door, give a replaced reader a new key, and retire a door',
   await page.getByRole('row', { name: /lab-b-back/ }).waitFor({ state: 'detached' });
   const after = await fetch(`${BASE}/api/v1/doors/${door.id}/sync`, { headers: { Authorization: `Bearer ${key}` } });
   assert.equal(after.status, 401, 'a retired door\'s key no longer works');
+  noProblems(page);
+});
+
+test('staff set the language a person gets e-mails in', async () => {
+  const people = await apiAs('staff', 'GET', '/api/v1/people');
+  const p = people.body.people.find((x) => x.email === 'lab@biosense.example');
+  assert.equal(p.language, 'en');
+  await page.goto(`${BASE}/people`);
+  const sel = page.getByLabel(`E-mail language: ${p.name || p.email}`);
+  await sel.selectOption('nl');
+  await page.getByText(`${p.name || p.email} now gets e-mails in Dutch.`).waitFor();
+  assert.equal((await apiAs('staff', 'GET', `/api/v1/people/${p.id}`)).body.language, 'nl');
+  await sel.selectOption('en');
+  await page.getByText(`${p.name || p.email} now gets e-mails in English.`).waitFor();
+  assert.equal((await apiAs('staff', 'GET', `/api/v1/people/${p.id}`)).body.language, 'en');
   noProblems(page);
 });

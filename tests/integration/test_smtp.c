@@ -8,7 +8,8 @@
  * passed on the injected clock; a 5xx to the recipient fails it for good.
  * STARTTLS with AUTH, smtps, a certificate that is not trusted, a wrong
  * password, a server without STARTTLS, libcurl's dot-stuffing and the
- * settings checks of --check-config are covered too. */
+ * settings checks of --check-config (public_url and reminder_hours among
+ * them) are covered too; without public_url the start logs one warning. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -275,6 +276,10 @@ static void test_delivered_as_built(void **st)
     free(raw);
     run_outbox(&S, staff);   /* nothing is sent twice */
     assert_int_equal(ss_count(&K), 1 + staff_mails);
+    /* without public_url the links stay relative, and the journal says so once */
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "test $(grep -c 'public_url is not set' '%s/stderr') -eq 1", S.dir);
+    assert_int_equal(system(cmd), 0);
     free(staff); free(admin); free(member);
     assert_int_equal(hx_stop(&S), 0);
     ss_cleanup(&K);
@@ -535,6 +540,14 @@ static void test_check_config(void **st)
         { "smtp_user = labpass\n", "smtp_user and smtp_password_file go together" },
         { "notify = smtp\nsmtp_url = smtp://mail.mtf.example:25\nsmtp_starttls = no\nsmtp_from = a@mtf.example\n",
           "plain SMTP" },
+        { "public_url = http://labpass.example.org\n", "labpassd.conf:1: public_url" },
+        { "\npublic_url = labpass.example.org\n", "labpassd.conf:2: public_url" },
+        { "public_url = https://labpass.example.org/?x=1\n", "labpassd.conf:1: public_url" },
+        { "public_url = https://\n", "labpassd.conf:1: public_url" },
+        { "public_url = ftp://labpass.example.org\n", "labpassd.conf:1: public_url" },
+        { "reminder_hours = -1\n", "labpassd.conf:1: reminder_hours" },
+        { "reminder_hours = 1000\n", "labpassd.conf:1: reminder_hours" },
+        { "reminder_hours = 2h\n", "labpassd.conf:1: reminder_hours" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(check_config(bad[i].conf, out, sizeof out), 2);
@@ -547,7 +560,14 @@ static void test_check_config(void **st)
     assert_non_null(strstr(out, "smtp_url = smtps://mail.mtf.example:465\n"));
     assert_non_null(strstr(out, "smtp_starttls = yes\n"));
     assert_non_null(strstr(out, "smtp_timeout = 20\n"));
+    assert_non_null(strstr(out, "public_url = \n"));
+    assert_non_null(strstr(out, "reminder_hours = 24\n"));
     assert_null(strstr(out, "not-shown-anywhere"));
+    /* the public address of the web app, and reminders off */
+    assert_int_equal(check_config("public_url = https://labpass.example.org/lab\nreminder_hours = 0\n", out, sizeof out), 0);
+    assert_non_null(strstr(out, "public_url = https://labpass.example.org/lab\n"));
+    assert_non_null(strstr(out, "reminder_hours = 0\n"));
+    assert_int_equal(check_config("public_url = http://localhost:8080\n", out, sizeof out), 0);
     /* the password file's content is checked, and who may read it */
     char empty[192], open_pw[192];
     path_in(empty, sizeof empty, "empty-password");

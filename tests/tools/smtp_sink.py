@@ -19,6 +19,7 @@ any 4xx/5xx): refuse RCPT TO with it (for RECIPIENT only, when given).
 Runs until SIGTERM or SIGINT."""
 import argparse
 import asyncio
+import base64
 import glob
 import email
 import email.policy
@@ -45,12 +46,19 @@ def refusal(folder, rcpt):
 
 def parsed(raw):
     msg = email.message_from_bytes(raw, policy=email.policy.default)
-    parts = {}
+    parts, attachments = {}, []
     for part in msg.walk():
-        if not part.is_multipart():
+        if part.is_multipart():
+            continue
+        if part.get_content_disposition() == "attachment":   # its bytes, as the parser decoded them
+            attachments.append({"filename": part.get_filename(), "content_type": part.get_content_type(),
+                                "base64": base64.b64encode(part.get_payload(decode=True)).decode(),
+                                "defects": [str(d) for d in part.defects]})
+        else:
             parts[part.get_content_type()] = part.get_content()
     return {"subject": str(msg["subject"]), "date": str(msg["date"]), "message_id": str(msg["message-id"]),
-            "content_type": msg.get_content_type(), "defects": [str(d) for d in msg.defects], "parts": parts}
+            "content_type": msg.get_content_type(), "defects": [str(d) for d in msg.defects], "parts": parts,
+            "attachments": attachments}
 
 
 class Handler:

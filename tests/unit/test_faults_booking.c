@@ -565,8 +565,8 @@ static int op_obx_list(void)
     free(arr);
     return rc;
 }
-static int op_obx_to_person(void) { return obx_to_person(db, "test", p_nova, "Subject", "Body"); }
-static int op_obx_to_staff(void) { return obx_to_staff(db, "test", "Subject", "Body"); }
+static int op_obx_to_person(void) { return obx_to_person(db, MT_SETUP_LINK, p_nova, &(mt_args){ .link = "/#/setup" }); }
+static int op_obx_to_staff(void) { return obx_to_staff(db, MT_SIGNIN_ALERT, &(mt_args){ .count = 5 }); }
 static int op_obx_mark(void) { return obx_mark(db, 1, OBX_TRY_LATER, "sender failed"); }
 
 /* calendar feeds */
@@ -796,7 +796,7 @@ static int setup(void **st)
     int64_t exp, fid;
     assert_int_equal(acct_create_session(db, &g_pol, p_nova, "192.0.2.1", g_session, &exp), 0);
     assert_int_equal(feed_create(db, &WHO, p_bio, 0, g_feed, &fid), 0);
-    assert_int_equal(obx_to_person(db, "test", p_nova, "Hello", "Body"), 0);
+    assert_int_equal(obx_to_person(db, MT_SETUP_LINK, p_nova, &(mt_args){ .link = "/#/setup" }), 0);
     book(&c_room, p_nova, tnt_nova);
     book(&c_room, p_nova, tnt_nova);
     book(&c_room, p_bio, tnt_bio);

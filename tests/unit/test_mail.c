@@ -1,7 +1,9 @@
 /* test_mail.c: unit tests for api/mail (the RFC 5322 text of an outbox
  * message). One whole message is compared byte for byte; the pieces are
  * decoded back (base64 encoded-words, quoted-printable) and must give the
- * original text, with every line within its limit and CRLF only. */
+ * original text, with every line within its limit and CRLF only. A message
+ * with an attachment (multipart/mixed around the alternative part) is
+ * compared byte for byte too. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -197,11 +199,14 @@ static void test_quoted_printable(void **st)
 static void test_html_escaped(void **st)
 {
     struct sbuf b = { 0 };
-    mail_html(&b, "A <b> & \"c\"", "First 'line' <script>\nsecond & line\n\n  /#/setup?token=x\n");
+    mail_html(&b, "A <b> & \"c\"", "First 'line' <script>\nsecond & line\n\n  /#/setup?token=x\n"
+                                     "  https://lab.example/#/setup?token=a&b=\"c\"\nsee https://x.example\n");
     char *s = take(&b);
     assert_string_equal(s, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>A &lt;b&gt; &amp; &quot;c&quot;"
                            "</title></head><body>\n<p>First &#39;line&#39; &lt;script&gt;<br>\nsecond &amp; line</p>\n"
-                           "<p>  /#/setup?token=x</p>\n</body></html>\n");
+                           "<p>  /#/setup?token=x<br>\n  <a href=\"https://lab.example/#/setup?token=a&amp;b=&quot;c&quot;\">"
+                           "https://lab.example/#/setup?token=a&amp;b=&quot;c&quot;</a><br>\n"
+                           "see https://x.example</p>\n</body></html>\n");
     free(s);
 }
 
@@ -249,6 +254,99 @@ static void test_whole_message(void **st)
     free(out);
 }
 
+static const char XML[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Invoice xmlns=\"urn:oasis:names:specification:ubl:schema:xsd:Invoice-2\"><ID>2026-0007</ID></Invoice>\n";
+
+static const char WITH_ATTACHMENT[] =
+    "Date: Fri, 26 Mar 2027 16:30:00 +0100\r\n"
+    "From: labpass@mtf.example\r\n"
+    "To: billing@novacell.example\r\n"
+    "Message-ID: <9.1806075000.abc@mtf.example>\r\n"
+    "Subject: Invoice 2026-0007 from MedTech Factory\r\n"
+    "MIME-Version: 1.0\r\n"
+    "Content-Type: multipart/mixed; boundary=\"mixed.lp-b1\"\r\n"
+    "\r\n"
+    "--mixed.lp-b1\r\n"
+    "Content-Type: multipart/alternative; boundary=\"lp-b1\"\r\n"
+    "\r\n"
+    "--lp-b1\r\n"
+    "Content-Type: text/plain; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "Total: =E2=82=AC1,210.00\r\n"
+    "\r\n"
+    "  https://labpass.example.org/#/invoices\r\n"
+    "--lp-b1\r\n"
+    "Content-Type: text/html; charset=utf-8\r\n"
+    "Content-Transfer-Encoding: quoted-printable\r\n"
+    "\r\n"
+    "<!DOCTYPE html>\r\n"
+    "<html><head><meta charset=3D\"utf-8\"><title>Invoice 2026-0007 from MedTech F=\r\n"
+    "actory</title></head><body>\r\n"
+    "<p>Total: =E2=82=AC1,210.00</p>\r\n"
+    "<p>  <a href=3D\"https://labpass.example.org/#/invoices\">https://labpass.exa=\r\n"
+    "mple.org/#/invoices</a></p>\r\n"
+    "</body></html>\r\n"
+    "\r\n"
+    "--lp-b1--\r\n"
+    "\r\n"
+    "--mixed.lp-b1\r\n"
+    "Content-Type: application/xml; name=\"invoice-2026-0007.xml\"\r\n"
+    "Content-Disposition: attachment; filename=\"invoice-2026-0007.xml\"\r\n"
+    "Content-Transfer-Encoding: base64\r\n"
+    "\r\n"
+    "PD94bWwgdmVyc2lvbj0iMS4wIiBlbmNvZGluZz0iVVRGLTgiPz4KPEludm9pY2UgeG1sbnM9InVy\r\n"
+    "bjpvYXNpczpuYW1lczpzcGVjaWZpY2F0aW9uOnVibDpzY2hlbWE6eHNkOkludm9pY2UtMiI+PElE\r\n"
+    "PjIwMjYtMDAwNzwvSUQ+PC9JbnZvaWNlPgo=\r\n"
+    "--mixed.lp-b1--\r\n";
+
+static void test_message_with_attachment(void **st)
+{
+    mail_msg m = { .from = "labpass@mtf.example", .to = "billing@novacell.example",
+                   .subject = "Invoice 2026-0007 from MedTech Factory",
+                   .text = "Total: \xE2\x82\xAC" "1,210.00\n\n  https://labpass.example.org/#/invoices", .date = FRI,
+                   .message_id = "9.1806075000.abc@mtf.example", .boundary = "lp-b1",
+                   .attach = (const unsigned char *)XML, .attach_len = sizeof XML - 1,
+                   .attach_type = "application/xml", .attach_name = "invoice-2026-0007.xml" };
+    char *out = NULL;
+    size_t len = 0;
+    assert_int_equal(mail_build(&m, &out, &len), 0);
+    assert_int_equal(len, strlen(out));
+    assert_string_equal(out, WITH_ATTACHMENT);
+    assert_lines(out, 78);
+    free(out);
+    /* a file name or type that could break out of its header field is refused */
+    const char *bad_names[] = { "a\"b.xml", "a b.xml", "", "x\r\nBcc: y@z.example" };
+    for (size_t i = 0; i < sizeof bad_names / sizeof *bad_names; i++) {
+        mail_msg b = m;
+        b.attach_name = bad_names[i];
+        assert_int_equal(mail_build(&b, &out, &len), LP_ERR_INVALID);
+        assert_null(out);
+    }
+    mail_msg b = m;
+    b.attach_type = "xml";
+    assert_int_equal(mail_build(&b, &out, &len), LP_ERR_INVALID);
+}
+
+static void test_base64_lines(void **st)
+{
+    struct sbuf b = { 0 };
+    unsigned char bytes[200];
+    for (size_t i = 0; i < sizeof bytes; i++) bytes[i] = (unsigned char)(i * 7 + 3);
+    mail_base64_lines(&b, bytes, sizeof bytes);
+    char *s = take(&b);
+    assert_lines(s, 76);
+    /* 200 bytes: three full lines of 76 characters (57 bytes each) and one of 40 (29 bytes, one pad) */
+    assert_int_equal(strlen(s), 3 * 78 + 40);
+    assert_memory_equal(s + 76, "\r\n", 2);
+    assert_int_equal(s[strlen(s) - 1], '=');
+    assert_int_not_equal(s[strlen(s) - 2], '=');
+    free(s);
+    mail_base64_lines(&b, bytes, 0);
+    s = take(&b);
+    assert_string_equal(s, "");
+    free(s);
+}
+
 static void test_refuses_header_injection(void **st)
 {
     mail_msg ok = { .from = "labpass@mtf.example", .to = "lab@novacell.example", .subject = "s", .text = "t",
@@ -283,6 +381,8 @@ int main(void)
         cmocka_unit_test(test_html_escaped),
         cmocka_unit_test(test_whole_message),
         cmocka_unit_test(test_refuses_header_injection),
+        cmocka_unit_test(test_message_with_attachment),
+        cmocka_unit_test(test_base64_lines),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

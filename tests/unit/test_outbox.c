@@ -61,7 +61,7 @@ static obx_entry entry(int64_t id)
 static void test_backoff_until_failed(void **st)
 {
     int64_t ids[8], now = T0;
-    assert_int_equal(obx_to_person(db, "test", 1, "Subject", "Body"), 0);
+    assert_int_equal(obx_to_person(db, MT_RSV_APPROVED, 1, &(mt_args){ .resource = "Room" }), 0);
     assert_int_equal(due(now, ids), 1);
     int64_t id = ids[0];
     obx_entry e = entry(id);
@@ -101,8 +101,8 @@ static void test_refused_and_delivered(void **st)
 {
     int64_t ids[8];
     clk_set_fixed(T0);
-    assert_int_equal(obx_to_person(db, "test", 1, "One", "Body"), 0);
-    assert_int_equal(obx_to_person(db, "test", 2, "Two", "Body"), 0);
+    assert_int_equal(obx_to_person(db, MT_RSV_APPROVED, 1, &(mt_args){ .resource = "Room" }), 0);
+    assert_int_equal(obx_to_person(db, MT_RSV_APPROVED, 2, &(mt_args){ .resource = "Room" }), 0);
     assert_int_equal(due(T0, ids), 2);
     int64_t a = ids[0], b = ids[1];
     clk_set_fixed(T0 + 5);

@@ -69,6 +69,7 @@ export const OPERATIONS = Object.freeze({
   removeMember: ['DELETE', '/api/v1/tenants/{id}/members/{pid}'],
   listPeople: ['GET', '/api/v1/people', 'people'],
   createPerson: ['POST', '/api/v1/people'],
+  updatePerson: ['PATCH', '/api/v1/people/{id}'],
 
   listResources: ['GET', '/api/v1/resources', 'resources'],
   createResource: ['POST', '/api/v1/resources'],
@@ -265,6 +266,8 @@ export const updateMember = (id, pid, body) => call('updateMember', { params: { 
 export const removeMember = (id, pid) => call('removeMember', { params: { id, pid } });
 export const listPeople = (query) => list('listPeople', { query });
 export const createPerson = (body) => call('createPerson', { body });
+// body: any of {name, email, status, is_staff, language}; others may change name and language only.
+export const updatePerson = (id, body) => call('updatePerson', { params: { id }, body });
 
 // ---- resources, closures, trainings ----
 export const listResources = () => list('listResources');

@@ -1,7 +1,7 @@
 // app.js: the labpass web app shell: who is signed in, the navigation for
 // their role, the language switch and a small history-based router.
 
-import { ApiError, getMe, getSite, logout, setUnauthorizedHandler } from './api.js';
+import { ApiError, getMe, getSite, logout, setUnauthorizedHandler, updatePerson } from './api.js';
 import { displayName } from './data.js';
 import { h, clear, toast, modal, button } from './dom.js';
 import { t, lang, setLang, onLangChange } from './i18n.js';
@@ -117,6 +117,24 @@ function renderTopbar(current) {
   bar.append(inner);
 }
 
+// The language of a signed-in person is theirs (their e-mails come in it):
+// the switch saves it, and signing in brings the saved one back.
+let applyingSaved = false;
+
+function saveLang(code) {
+  const me = state.me;
+  if (!me || me.language === code) return;
+  updatePerson(me.id, { language: code })
+    .then((p) => { if (state.me === me) me.language = p.language; })
+    .catch(() => toast(t('lang.notSaved'), 'error'));
+}
+
+function applySavedLang() {
+  if (!state.me || !state.me.language || state.me.language === lang()) return;
+  applyingSaved = true;
+  try { setLang(state.me.language); } finally { applyingSaved = false; }
+}
+
 function langSwitch() {
   const g = h('div', { class: 'lang-switch', role: 'group', 'aria-label': t('lang.label') });
   for (const [code, label, full] of [['en', 'EN', 'English'], ['nl', 'NL', 'Nederlands']]) {
@@ -136,6 +154,7 @@ async function signOut() {
 
 export async function signedIn() {
   await loadMe();
+  applySavedLang();
   const next = new URLSearchParams(location.search).get('next');
   navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : homeFor(state.me), { replace: true });
 }
@@ -249,8 +268,10 @@ async function boot() {
   window.addEventListener('unhandledrejection', (e) => {
     if (e.reason instanceof ApiError && e.reason.status === 401) e.preventDefault();
   });
-  onLangChange(() => {
+  onLangChange((code) => {
     document.getElementById('skip-link').textContent = t('nav.skip');
+    if (applyingSaved) return;   // signing in: the page that follows is drawn in it
+    saveLang(code);
     render(false);
   });
   document.addEventListener('click', onLinkClick);

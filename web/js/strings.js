@@ -99,6 +99,9 @@ export const STRINGS = {
   'nav.signOut': ['Sign out', 'Afmelden'],
   'nav.signOutAs': ['Sign out ({name})', 'Afmelden ({name})'],
   'lang.label': ['Language', 'Taal'],
+  'lang.notSaved': ['Your language could not be saved; your e-mails stay in the language they were in.', 'Uw taal kon niet worden bewaard; uw e-mails blijven in de taal waarin ze waren.'],
+  'lang.en': ['English', 'Engels'],
+  'lang.nl': ['Dutch', 'Nederlands'],
 
   'reauth.title': ['Sign in again', 'Opnieuw aanmelden'],
   'reauth.lead': ['Your session has ended. Sign in again to go on: what you were doing is kept and carries on.', 'Je sessie is verlopen. Meld je opnieuw aan om verder te gaan: waar je mee bezig was blijft bewaard en gaat door.'],
@@ -523,6 +526,8 @@ export const STRINGS = {
   'people.addTitle': ['Add a person', 'Persoon toevoegen'],
   'people.addLead': ['For facility staff or people not yet in a company.', 'Voor facilitaire medewerkers of mensen die nog niet bij een bedrijf horen.'],
   'people.isStaff': ['Facility staff', 'Facilitair medewerker'],
+  'people.language': ['E-mail language', 'Taal van e-mails'],
+  'people.languageSaved': ['{name} now gets e-mails in {language}.', '{name} krijgt nu e-mails in het {language}.'],
   'people.add': ['Add', 'Toevoegen'],
   'role.member': ['Member', 'Lid'],
   'role.tenant_admin': ['Company admin', 'Beheerder bedrijf'],

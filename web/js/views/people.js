@@ -4,7 +4,7 @@
 
 import {
   getTenant, addMember, listMembers, updateMember, removeMember, listGrants, withdrawGrant, grantQualification, createPerson, erasePerson,
-  listPersonCards, enrolCard, revokeCard,
+  listPersonCards, enrolCard, revokeCard, updatePerson,
 } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, badge, copyBox, select, field, table, toast, modal, confirmDialog } from '../dom.js';
@@ -12,6 +12,8 @@ import { t } from '../i18n.js';
 import { explain } from '../problem.js';
 import { grantBadge } from './access.js';
 import { parseTime, fmtDate, rfc3339, at, validDate } from '../time.js';
+
+const LANGS = () => [{ value: 'en', label: t('lang.en') }, { value: 'nl', label: t('lang.nl') }];
 
 export default async function people(root, ctx) {
   if (ctx.me.role === 'staff') return staffPeople(root, ctx);
@@ -219,6 +221,7 @@ async function staffPeople(root, ctx) {
       { label: t('people.tenant'), render: (p) => (p.is_staff ? badge(t('role.staff'), 'info') : p.tenant_id && tns.get(p.tenant_id) ? tns.get(p.tenant_id).name : '—') },
       { label: t('people.role'), render: (p) => (p.role ? t(`role.${p.role}`) : '—') },
       { label: t('people.account'), render: (p) => (p.status !== 'active' ? badge(t('people.disabled'), 'danger') : p.has_password ? badge(t('people.active'), 'ok') : badge(t('people.invitedBadge'), 'warn')) },
+      { label: t('people.language'), render: (p) => languageSelect(p) },
       { label: '', cls: 'actions', render: (p) => [
         p.is_staff ? null : button(t('people.trainings'), () => openTrainings(ctx, p), 'btn-small', { 'aria-label': `${t('people.trainings')}: ${data.displayName(p)}` }),
         p.status !== 'active' ? null : button(t('cards.button'), () => openCards(p), 'btn-small', { 'aria-label': `${t('cards.button')}: ${data.displayName(p)}` }),
@@ -230,18 +233,37 @@ async function staffPeople(root, ctx) {
   filter.addEventListener('input', draw);
 
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+  // The language of a person's e-mails, changed in place.
+  function languageSelect(p) {
+    const sel = select(LANGS(), p.language || 'en');
+    sel.setAttribute('aria-label', `${t('people.language')}: ${data.displayName(p)}`);
+    sel.addEventListener('change', async () => {
+      try {
+        const q = await updatePerson(p.id, { language: sel.value });
+        p.language = q.language;
+        showIn(out, message('ok', t('people.language'), t('people.languageSaved', { name: data.displayName(q), language: t(`lang.${q.language}`) })));
+      } catch (err) {
+        sel.value = p.language;
+        const x = explain(err);
+        showIn(out, message('error', x.title, x.text));
+      }
+    });
+    return sel;
+  }
   const email = h('input', { type: 'email', required: true, autocomplete: 'off' });
   const name = h('input', { type: 'text', required: true, autocomplete: 'off' });
   const isStaff = h('input', { type: 'checkbox' });
+  const language = select(LANGS(), 'en');
   const form = h('form', { class: 'inline-form', novalidate: true },
-    field(t('people.email'), email), field(t('people.name'), name), field(t('people.isStaff'), isStaff),
+    field(t('people.email'), email), field(t('people.name'), name), field(t('people.language'), language),
+    field(t('people.isStaff'), isStaff),
     h('button', { type: 'submit', class: 'btn btn-primary' }, t('people.add')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     try {
-      const p = await createPerson({ email: email.value.trim(), name: name.value.trim(), is_staff: isStaff.checked });
+      const p = await createPerson({ email: email.value.trim(), name: name.value.trim(), is_staff: isStaff.checked, language: language.value });
       showIn(out, message('ok', t('people.added.title'), t('people.addedStaff', { name: p.name })));
-      email.value = ''; name.value = ''; isStaff.checked = false;
+      email.value = ''; name.value = ''; isStaff.checked = false; language.value = 'en';
       load();
     } catch (err) {
       const x = explain(err);
