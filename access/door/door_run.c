@@ -503,6 +503,8 @@ static void tap_desfire(door_run_t *r, const nfc_card_t *card)
     const uint8_t *pass = NULL;
     const uint8_t *m[DOOR_CARD_GENS_MAX + 1];
     size_t len = 0;
+    if (card_masters(r, m) == 0 && load_card_keys(r) != 0)   /* none yet: a sync may have just brought them */
+        log_error(COMPONENT, "cannot read the card keys of the state file");
     if (card_masters(r, m) == 0 || !r->issuer[0]) {
         stat_add(r, &r->stats.ignored);
         log_debug(COMPONENT, "DESFire card: no card key or site code, ignored");

@@ -378,6 +378,17 @@ static int has_card_key(void *p)
     return rc == 0 && n == 1;
 }
 
+/* The running controller has taken up the card key (its log says so). */
+static int uses_card_key(void *p)
+{
+    char line[512];
+    int seen = 0;
+    FILE *f = fopen(door_log, "r");
+    while (f && fgets(line, sizeof line, f)) seen |= strstr(line, "card read keys in use: 1 generation") != NULL;
+    if (f) fclose(f);
+    return seen;
+}
+
 static int64_t book(const char *start, const char *end)
 {
     char status[32];
@@ -415,7 +426,7 @@ static int setup(void **st)
     make_door();
     set_door_clock(T0);
     start_door();
-    return wait_until(has_card_key, NULL, 15000) ? 0 : -1;
+    return wait_until(has_card_key, NULL, 15000) && wait_until(uses_card_key, NULL, 15000) ? 0 : -1;
 }
 
 static int teardown(void **st)
