@@ -80,22 +80,7 @@ static void set_clocks(int64_t t)
     set_door_clock(t);
 }
 
-static void nap_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
 /* Polls cond up to ms; a bound on waiting, not a timed assertion. */
-static int wait_until(int (*cond)(void *), void *arg, int ms)
-{
-    for (int waited = 0; waited < ms; waited += 20) {
-        if (cond(arg)) return 1;
-        nap_ms(20);
-    }
-    return cond(arg);
-}
-
 static int64_t book(int64_t res, const char *start, const char *end)
 {
     char status[32], path[96];
@@ -192,7 +177,7 @@ static int stop_door(void)
     int st = 0;
     if (door_pid <= 0) return 0;
     kill(door_pid, SIGTERM);
-    for (int i = 0; i < 500 && waitpid(door_pid, &st, WNOHANG) == 0; i++) nap_ms(10);
+    for (int i = 0; i < 500 && waitpid(door_pid, &st, WNOHANG) == 0; i++) hx_nap_ms(10);
     if (waitpid(door_pid, &st, WNOHANG) == 0) {
         kill(door_pid, SIGKILL);
         waitpid(door_pid, &st, 0);
@@ -307,7 +292,7 @@ static void field_empty(void)
     for (int i = 0; i < 250; i++) {
         emu_get_stats(emu, &b);
         if (b.lists >= a.lists + 2) return;
-        nap_ms(20);
+        hx_nap_ms(20);
     }
     fail_msg("the door did not go back to scanning");
 }
@@ -327,7 +312,7 @@ static void tap_phone(const uint8_t *pass, size_t len, const uint8_t *sk, const 
     struct want w = { reason, events_with(reason, server_up) + 1, server_up };
     assert_int_equal(cred_create(pass, len, sk, &c), 0);
     emu_present_credential(emu, c);
-    if (!wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision", reason);
+    if (!hx_wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision", reason);
     field_empty();
     cred_destroy(c);
 }
@@ -336,7 +321,7 @@ static void tap_tag_image(const uint8_t *data, size_t len, const char *reason)
 {
     struct want w = { reason, events_with(reason, 1) + 1, 1 };
     assert_int_equal(emu_present_ntag(emu, data, len), 0);
-    if (!wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision", reason);
+    if (!hx_wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision", reason);
     field_empty();
 }
 
@@ -447,7 +432,7 @@ static int setup(void **st)
     write_door_config();
     set_door_clock(T0);
     start_door();
-    return wait_until(door_synced, NULL, 10000) ? 0 : -1;
+    return hx_wait_until(door_synced, NULL, 10000) ? 0 : -1;
 }
 
 static int teardown(void **st)
@@ -484,11 +469,11 @@ static void test_admission_checks_in(void **st)
     set_clocks(T1);
     tap_phone(pass_a1, len_a1, holder_sk, "granted", 1);
     int one = 1;
-    assert_true(wait_until(opens_reached, &one, 5000));
-    assert_true(wait_until(lock_closed, NULL, 5000));             /* the pulse ends by itself */
+    assert_true(hx_wait_until(opens_reached, &one, 5000));
+    assert_true(hx_wait_until(lock_closed, NULL, 5000));             /* the pulse ends by itself */
     assert_int_equal(count_opens(), 1);
-    assert_true(wait_until(checked_in, &rsv_a1, 10000));
-    assert_true(wait_until(queue_empty, NULL, 10000));
+    assert_true(hx_wait_until(checked_in, &rsv_a1, 10000));
+    assert_true(hx_wait_until(queue_empty, NULL, 10000));
 }
 
 static void test_refusals(void **st)
@@ -579,7 +564,7 @@ static void test_revocation_synced(void **st)
     char path[96];
     snprintf(path, sizeof path, "/api/v1/passes/%lld/revoke", (long long)pid);
     assert_int_equal(hx_status(&S, "POST", path, member, NULL), 200);
-    assert_true(wait_until(door_denies, tp.claims.cti, 10000));
+    assert_true(hx_wait_until(door_denies, tp.claims.cti, 10000));
 }
 
 /* The server goes away: the door admits and refuses from its own state and
@@ -612,7 +597,7 @@ static void restart_server(void)
         long status = r.status;
         hx_free(&r);
         if (status == 200) return;
-        nap_ms(20);
+        hx_nap_ms(20);
     }
     fail_msg("labpassd did not come back");
 }
@@ -628,14 +613,14 @@ static void test_server_stopped(void **st)
     S.pid = 0;
     tap_phone(pass_a2, len_a2, holder_sk, "granted", 0);
     int want = opens + 1;
-    assert_true(wait_until(opens_reached, &want, 5000));
+    assert_true(hx_wait_until(opens_reached, &want, 5000));
     set_clocks(T3);
     tap_phone(pass_a3, len_a3, holder_sk, "revoked", 0);
     int64_t two = 2;
     assert_true(server_down_events_queued(&two));
     assert_int_equal(count_opens(), opens + 1);
     restart_server();
-    assert_true(wait_until(queue_empty, NULL, 15000));
+    assert_true(hx_wait_until(queue_empty, NULL, 15000));
     assert_true(events_with("revoked", 1) >= 1);
     assert_true(events_with("granted", 1) >= 2);
     /* Every reason this run produced reached the server. */
@@ -671,24 +656,24 @@ static void test_floor_recovers(void **st)
 {
     set_clocks(T3 + 30);
     int64_t want = T3 + 30;
-    assert_true(wait_until(floor_is, &want, 10000));
+    assert_true(hx_wait_until(floor_is, &want, 10000));
     set_door_clock(T3 + 60);
     hx_set_clock(&S, T3 + 86400);                   /* the server's clock runs a day ahead */
     want = T3 + 60 + 3600;
-    if (!wait_until(floor_is, &want, 10000)) fail_msg("floor %lld, want %lld", (long long)door_state().time_floor, (long long)want);
-    nap_ms(2500);                                    /* more syncs: the floor does not climb further */
+    if (!hx_wait_until(floor_is, &want, 10000)) fail_msg("floor %lld, want %lld", (long long)door_state().time_floor, (long long)want);
+    hx_nap_ms(2500);                                    /* more syncs: the floor does not climb further */
     assert_true(door_state().time_floor <= T3 + 60 + 3600 + 3);
-    assert_true(wait_until(server_has, "SELECT count(*) FROM door_events WHERE alarm = 'clock_jump'", 10000));
+    assert_true(hx_wait_until(server_has, "SELECT count(*) FROM door_events WHERE alarm = 'clock_jump'", 10000));
     hx_set_clock(&S, T3 + 120);                      /* fixed */
     set_door_clock(T3 + 120);
     want = T3 + 120;
-    if (!wait_until(floor_is, &want, 10000)) fail_msg("floor %lld, want %lld", (long long)door_state().time_floor, (long long)want);
+    if (!hx_wait_until(floor_is, &want, 10000)) fail_msg("floor %lld, want %lld", (long long)door_state().time_floor, (long long)want);
     assert_true(server_count("SELECT count(*) FROM audit_log WHERE action = 'floor_correction' AND object_type = 'door'") >= 1);
-    assert_true(wait_until(server_has, "SELECT count(*) FROM door_events WHERE alarm = 'floor_corrected'", 10000));
+    assert_true(hx_wait_until(server_has, "SELECT count(*) FROM door_events WHERE alarm = 'floor_corrected'", 10000));
     /* Back to normal: later bundles raise the floor with the server's time again. */
     set_clocks(T3 + 180);
     want = T3 + 180;
-    assert_true(wait_until(floor_is, &want, 10000));
+    assert_true(hx_wait_until(floor_is, &want, 10000));
 }
 
 /* A DESFire card, end to end: staff enrol it by its UID (API), the member's
@@ -716,7 +701,7 @@ static void tap_card(dfe_t *card, const char *reason)
 {
     struct want w = { reason, events_with(reason, 1) + 1, 1 };
     emu_present_desfire(emu, card);
-    if (!wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision for the card", reason);
+    if (!hx_wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision for the card", reason);
     field_empty();
 }
 
@@ -752,7 +737,7 @@ static void test_card_tap(void **st)
     dfe_t *card = desk_card(uid, card_m, pass, len);
     int opens = count_opens(), want = opens + 1;
     tap_card(card, "granted");
-    assert_true(wait_until(opens_reached, &want, 5000));
+    assert_true(hx_wait_until(opens_reached, &want, 5000));
     /* A clone: the same UID and file, the keys of other masters. */
     uint8_t other[3][16];
     randombytes_buf(other, sizeof other);
@@ -766,7 +751,7 @@ static void test_card_tap(void **st)
     assert_int_equal(r.status, 200);
     assert_true(json_integer_value(json_object_get(r.json, "passes_revoked")) >= 1);
     hx_free(&r);
-    assert_true(wait_until(door_denies, tp.claims.cti, 10000));
+    assert_true(hx_wait_until(door_denies, tp.claims.cti, 10000));
     tap_card(card, "revoked");
     assert_int_equal(count_opens(), opens + 1);
     dfe_destroy(card);
@@ -782,17 +767,12 @@ static void test_card_tap(void **st)
  * authentication. */
 static void ctl(const char *first, ...)
 {
-    char bin[256], out[1024];
-    const char *argv[16] = { NULL, "--db", S.db, first };
-    int n = 4;
+    char out[1024];
     va_list ap;
     va_start(ap, first);
-    for (const char *x; n < 15 && (x = va_arg(ap, const char *)) != NULL;) argv[n++] = x;
+    int rc = hx_ctlv(&S, out, sizeof out, first, ap);
     va_end(ap);
-    argv[n] = NULL;
-    hx_bin("labpassctl", bin, sizeof bin);
-    argv[0] = bin;
-    if (run_tool((char *const *)argv, out, sizeof out) != 0) fail_msg("labpassctl %s %s failed: %s", first, argv[4], out);
+    if (rc != 0) fail_msg("labpassctl %s failed: %s", first, out);
 }
 
 /* The masters of generation gen, exported into files as for a desk. */
@@ -884,8 +864,8 @@ static void test_card_keys_from_server(void **st)
     ctl("card-keys", "rotate", NULL);
     export_masters(1, m1);
     int one = 1, two = 2;
-    assert_true(wait_until(door_card_gens, &one, 10000));
-    assert_true(wait_until(door_uses_gens, &one, 10000));
+    assert_true(hx_wait_until(door_card_gens, &one, 10000));
+    assert_true(hx_wait_until(door_uses_gens, &one, 10000));
     assert_false(in_state_files(m1[CARD_KEY_READ]));            /* sealed at rest */
     const uint8_t uid1[7] = { 0x04, 0x21, 0x22, 0x23, 0x24, 0x25, 0x26 }, uid2[7] = { 0x04, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36 };
     size_t len1 = enrol_card("04212223242526", pass);
@@ -894,16 +874,16 @@ static void test_card_keys_from_server(void **st)
     /* Rotation: the door learns generation 2 and keeps 1. */
     ctl("card-keys", "rotate", NULL);
     export_masters(2, m2);
-    assert_true(wait_until(door_card_gens, &two, 10000));
-    assert_true(wait_until(door_uses_gens, &two, 10000));
+    assert_true(hx_wait_until(door_card_gens, &two, 10000));
+    assert_true(hx_wait_until(door_uses_gens, &two, 10000));
     size_t len2 = enrol_card("04313233343536", pass);
     dfe_t *card2 = desk_card(uid2, m2, pass, len2);
     tap_card(card2, "granted");
     tap_card(card1, "granted");
     /* Generation 1 retired: its cards no longer authenticate at the door. */
     ctl("card-keys", "retire", "--generation", "1", NULL);
-    assert_true(wait_until(door_card_gens, &one, 10000));
-    assert_true(wait_until(door_uses_gens, &one, 10000));
+    assert_true(hx_wait_until(door_card_gens, &one, 10000));
+    assert_true(hx_wait_until(door_uses_gens, &one, 10000));
     tap_card(card1, "card_auth_failed");
     tap_card(card2, "granted");
     dfe_destroy(card1);

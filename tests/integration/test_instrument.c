@@ -42,21 +42,6 @@ static char cfg_path[256], door_db[256], door_clock[256], lock_log[256], door_lo
 static uint8_t masters[3][16];
 static const uint8_t UID[7] = { 0x04, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56 };
 
-static void nap_ms(int ms)
-{
-    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-    nanosleep(&ts, NULL);
-}
-
-static int wait_until(int (*cond)(void *), void *arg, int ms)
-{
-    for (int waited = 0; waited < ms; waited += 20) {
-        if (cond(arg)) return 1;
-        nap_ms(20);
-    }
-    return cond(arg);
-}
-
 static void write_text(const char *path, const char *text, mode_t mode)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
@@ -83,37 +68,12 @@ static void set_clocks(int64_t t)
 /* Runs labpassctl on the server's database with the arguments (NULL-terminated). */
 static void ctl(const char *first, ...)
 {
-    char bin[256], out[1024];
-    const char *argv[16] = { NULL, "--db", S.db, first };
-    int n = 4;
+    char out[1024];
     va_list ap;
     va_start(ap, first);
-    for (const char *x; n < 15 && (x = va_arg(ap, const char *)) != NULL;) argv[n++] = x;
+    int rc = hx_ctlv(&S, out, sizeof out, first, ap);
     va_end(ap);
-    argv[n] = NULL;
-    hx_bin("labpassctl", bin, sizeof bin);
-    argv[0] = bin;
-    int fd[2];
-    assert_int_equal(pipe(fd), 0);
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        dup2(fd[1], 2);
-        close(fd[0]);
-        close(fd[1]);
-        setenv("LABPASS_CLOCK_FILE", S.clock, 1);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t got = 0;
-    ssize_t k;
-    while (got < sizeof out - 1 && (k = read(fd[0], out + got, sizeof out - 1 - got)) > 0) got += (size_t)k;
-    out[got] = '\0';
-    close(fd[0]);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) fail_msg("labpassctl %s failed: %s", first, out);
+    if (rc != 0) fail_msg("labpassctl %s failed: %s", first, out);
 }
 
 static void export_masters(void)
@@ -220,7 +180,7 @@ static void field_empty(void)
     for (int i = 0; i < 250; i++) {
         emu_get_stats(emu, &b);
         if (b.lists >= a.lists + 2) return;
-        nap_ms(20);
+        hx_nap_ms(20);
     }
     fail_msg("the controller did not go back to scanning");
 }
@@ -229,7 +189,7 @@ static void tap(dfe_t *badge, const char *reason)
 {
     struct want_ev w = { reason, server_events(reason) + 1 };
     emu_present_desfire(emu, badge);
-    if (!wait_until(events_reached, &w, 15000)) fail_msg("no '%s' event reached the server", reason);
+    if (!hx_wait_until(events_reached, &w, 15000)) fail_msg("no '%s' event reached the server", reason);
     field_empty();
 }
 
@@ -241,14 +201,14 @@ static void test_session_on_and_off(void **st)
     dfe_t *badge = badge_now();
     int one = 1;
     tap(badge, "granted");
-    assert_true(wait_until(power_on, &one, 5000));
+    assert_true(hx_wait_until(power_on, &one, 5000));
     struct want_status in = { rsv_one, "checked_in" };
-    assert_true(wait_until(status_is, &in, 10000));
+    assert_true(hx_wait_until(status_is, &in, 10000));
     set_clocks(T0 + 3 * 3600 + 1800);                /* 09:30Z: done early */
     tap(badge, "session_end");
-    assert_true(wait_until(power_off, &one, 5000));
+    assert_true(hx_wait_until(power_off, &one, 5000));
     struct want_status done = { rsv_one, "completed" };
-    assert_true(wait_until(status_is, &done, 10000));
+    assert_true(hx_wait_until(status_is, &done, 10000));
     char out[40];
     assert_string_equal(rsv_field(rsv_one, "checked_out_at", out, sizeof out), "2026-12-01T10:30:00+01:00");
     /* Billed on the real use (basis actual): 09:05 to 10:30, not the booked 09:00 to 11:00. */
@@ -271,18 +231,18 @@ static void test_session_times_out(void **st)
     dfe_t *badge = badge_now();                      /* the desk wrote the badge's pass for it */
     int two = 2;
     tap(badge, "granted");
-    assert_true(wait_until(power_on, &two, 5000));
+    assert_true(hx_wait_until(power_on, &two, 5000));
     set_clocks(T0 + 7 * 3600);                       /* 13:00Z: past the pass's exp (12:15Z) */
-    assert_true(wait_until(power_off, &two, 5000));
+    assert_true(hx_wait_until(power_off, &two, 5000));
     struct want_ev w = { "session_timeout", 1 };
-    assert_true(wait_until(events_reached, &w, 15000));
+    assert_true(hx_wait_until(events_reached, &w, 15000));
     struct want_status done = { rsv_two, "completed" };
-    assert_true(wait_until(status_is, &done, 10000));
+    assert_true(hx_wait_until(status_is, &done, 10000));
     char out[40];
     assert_string_equal(rsv_field(rsv_two, "checked_out_at", out, sizeof out), "2026-12-01T13:15:00+01:00");
     /* Outside any booking the badge is refused and the power stays off. */
     tap(badge, "expired");
-    nap_ms(300);
+    hx_nap_ms(300);
     assert_int_equal(lock_lines(" open"), 2);
     dfe_destroy(badge);
 }
@@ -426,7 +386,7 @@ static int setup(void **st)
     make_door();
     set_door_clock(T0);
     start_door();
-    return wait_until(has_card_key, NULL, 15000) && wait_until(uses_card_key, NULL, 15000) ? 0 : -1;
+    return hx_wait_until(has_card_key, NULL, 15000) && hx_wait_until(uses_card_key, NULL, 15000) ? 0 : -1;
 }
 
 static int teardown(void **st)
@@ -434,7 +394,7 @@ static int teardown(void **st)
     int st_code = 0, ok = 0;
     if (door_pid > 0) {
         kill(door_pid, SIGTERM);
-        for (int i = 0; i < 500 && waitpid(door_pid, &st_code, WNOHANG) == 0; i++) nap_ms(10);
+        for (int i = 0; i < 500 && waitpid(door_pid, &st_code, WNOHANG) == 0; i++) hx_nap_ms(10);
         if (waitpid(door_pid, &st_code, WNOHANG) == 0) { kill(door_pid, SIGKILL); waitpid(door_pid, &st_code, 0); }
         ok = WIFEXITED(st_code) && WEXITSTATUS(st_code) == 0 ? 0 : -1;
     }

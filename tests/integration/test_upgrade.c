@@ -121,37 +121,13 @@ static int count_files(const char *dir, const char *prefix)
  * (NULL-terminated); stdout and stderr into out. */
 static int ctl(hx_server *s, int64_t t, char *out, size_t cap, ...)
 {
-    char bin[256];
-    hx_bin("labpassctl", bin, sizeof bin);
     hx_set_clock(s, t);
-    const char *argv[16] = { bin, "--db", s->db };
-    int n = 3;
     va_list ap;
     va_start(ap, cap);
-    for (const char *a; n < 15 && (a = va_arg(ap, const char *)) != NULL;) argv[n++] = a;
+    const char *first = va_arg(ap, const char *);
+    int rc = hx_ctlv(s, out, cap, first, ap);
     va_end(ap);
-    argv[n] = NULL;
-    int fd[2];
-    if (pipe(fd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        dup2(fd[1], 2);
-        close(fd[0]);
-        close(fd[1]);
-        setenv("LABPASS_CLOCK_FILE", s->clock, 1);
-        execv(bin, (char *const *)argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t got = 0;
-    ssize_t k;
-    while (got < cap - 1 && (k = read(fd[0], out + got, cap - 1 - got)) > 0) got += (size_t)k;
-    out[got] = '\0';
-    close(fd[0]);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return rc;
 }
 
 static void test_first_release_upgrades(void **state)

@@ -56,6 +56,54 @@ static int wait_port(hx_server *s, const char *out)
     return -1;
 }
 
+int hx_ctlv(hx_server *s, char *out, size_t cap, const char *first, va_list ap)
+{
+    char bin[256], rest[4096];
+    const char *argv[24] = { bin, "--db", s->db, first };
+    int n = first ? 4 : 3;
+    for (const char *x; first && n < 23 && (x = va_arg(ap, const char *)) != NULL;) argv[n++] = x;
+    argv[n] = NULL;
+    hx_bin("labpassctl", bin, sizeof bin);
+    int fd[2];
+    if (pipe(fd) != 0) return -1;
+    pid_t pid = fork();
+    if (pid < 0) { close(fd[0]); close(fd[1]); return -1; }
+    if (pid == 0) {
+        dup2(fd[1], 1);
+        dup2(fd[1], 2);
+        close(fd[0]);
+        close(fd[1]);
+        setenv("LABPASS_CLOCK_FILE", s->clock, 1);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    close(fd[1]);
+    size_t got = 0;
+    ssize_t k;
+    while ((k = got < cap - 1 ? read(fd[0], out + got, cap - 1 - got) : read(fd[0], rest, sizeof rest)) > 0)
+        if (got < cap - 1) got += (size_t)k;
+    out[got] = '\0';
+    close(fd[0]);
+    int st = 0;
+    if (waitpid(pid, &st, 0) != pid) return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+void hx_nap_ms(int ms)
+{
+    struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+    nanosleep(&ts, NULL);
+}
+
+int hx_wait_until(int (*cond)(void *), void *arg, int ms)
+{
+    for (int waited = 0; waited < ms; waited += 20) {
+        if (cond(arg)) return 1;
+        hx_nap_ms(20);
+    }
+    return cond(arg);
+}
+
 int64_t hx_test_epoch(void)
 {
     const char *e = getenv("LABPASS_TEST_EPOCH");

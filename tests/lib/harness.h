@@ -6,6 +6,7 @@
 #ifndef LP_HARNESS_H
 #define LP_HARNESS_H
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -44,6 +45,14 @@ int hx_start_args(hx_server *s, int64_t clock_start, const char *const *extra);
  * hx_launch starts labpassd on them (with --demo when demo is 1). */
 int hx_prepare(hx_server *s);
 int hx_launch(hx_server *s, int64_t clock_start, int demo, const char *const *extra);
+/* Runs labpassctl --db s->db with the arguments first, then ap (NULL-terminated) on
+ * s's clock; its stdout and stderr into out (the first cap - 1 bytes, the
+ * rest read and dropped). The exit status, or -1. */
+int hx_ctlv(hx_server *s, char *out, size_t cap, const char *first, va_list ap);
+/* Sleeps ms milliseconds. */
+void hx_nap_ms(int ms);
+/* Polls cond(arg) every 20 ms for up to ms; its last answer (1: it held). */
+int hx_wait_until(int (*cond)(void *), void *arg, int ms);
 /* Stops the server; -1 when it did not exit cleanly (crash, sanitizer report). */
 int hx_stop(hx_server *s);
 void hx_set_clock(hx_server *s, int64_t t);
