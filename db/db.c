@@ -85,18 +85,46 @@ static int not_newer(db_t *db)
     return LP_ERR_STATE;
 }
 
+/* A migration that rebuilds a table others refer to says "-- foreign_keys:
+ * off" in its header: it runs with foreign keys off (the pragma has no
+ * effect inside a transaction), and every foreign key is checked before it
+ * commits, so a rebuild that lost a row's parent still fails whole. */
+static int wants_fk_off(const char *sql) { return strstr(sql, "\n-- foreign_keys: off\n") != NULL; }
+
+static int fk_violations(db_t *db)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db->h, "PRAGMA foreign_key_check", -1, &st, NULL) != SQLITE_OK) return LP_ERR_DB;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        log_error("db", "migration left a row of %s without its parent in %s",
+                  (const char *)sqlite3_column_text(st, 0), (const char *)sqlite3_column_text(st, 2));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : LP_ERR_DB;
+}
+
+static int apply(db_t *db, int i)
+{
+    int fk_off = wants_fk_off(db_migrations[i].sql);
+    if (fk_off && db_exec(db, "PRAGMA foreign_keys=OFF") != 0) return LP_ERR_DB;
+    int rc = db_begin(db);
+    if (rc == 0) rc = db_exec(db, db_migrations[i].sql);
+    if (rc == 0 && fk_off) rc = fk_violations(db);
+    if (rc == 0) rc = set_version(db, i + 1);
+    if (rc == 0) rc = db_commit(db);
+    if (rc != 0) db_rollback(db);
+    if (fk_off && db_exec(db, "PRAGMA foreign_keys=ON") != 0 && rc == 0) rc = LP_ERR_DB;
+    return rc;
+}
+
 static int migrate(db_t *db)
 {
     int have = db_version(db);
     if (not_newer(db) != 0) return have < 0 ? LP_ERR_DB : LP_ERR_STATE;
     if (have > 0 && have < db_migrations_count && save_before_upgrade(db, have) != 0) return LP_ERR_IO;
     for (int i = have; i < db_migrations_count; i++) {
-        int rc = db_begin(db);
-        if (rc == 0) rc = db_exec(db, db_migrations[i].sql);
-        if (rc == 0) rc = set_version(db, i + 1);
-        if (rc == 0) rc = db_commit(db);
+        int rc = apply(db, i);
         if (rc != 0) {
-            db_rollback(db);
             log_error("db", "migration %s failed", db_migrations[i].name);
             return rc;
         }
