@@ -186,6 +186,25 @@ static int query_box(api_ctx *c, uint8_t out[32], size_t *len)
     return 0;
 }
 
+/* ?cp=: the digest of the card passes the door holds, 32 lower-case hex
+ * digits (asks for key 14); ?wk=1: the door writes cards (key 15). */
+static int query_cards(api_ctx *c, struct iss_sync_req *q)
+{
+    const char *v = api_query(c, "cp");
+    size_t got = 0;
+    if (v && (strlen(v) != 2 * TOK_CARD_PASSES_DIGEST || strspn(v, "0123456789abcdef") != strlen(v) ||
+              sodium_hex2bin(q->digest, sizeof q->digest, v, strlen(v), NULL, &got, NULL) != 0 ||
+              got != sizeof q->digest)) {
+        api_problem(c, 400, "validation", "Invalid request", "cp is 32 lower-case hex digits", "cp");
+        return -1;
+    }
+    q->cards = v != NULL;
+    int64_t wk = 0;
+    if (api_query_int(c, "wk", 0, 0, 1, &wk)) return -1;
+    q->write_keys = (int)wk;
+    return 0;
+}
+
 void h_door_sync(api_ctx *c)
 {
     uint8_t nonce[TOK_NONCE_MAX], *msg = NULL;
@@ -193,17 +212,21 @@ void h_door_sync(api_ctx *c)
     int64_t since, floor;
     uint8_t box[32];
     size_t box_len = 0;
+    struct iss_sync_req q = { 0 };
     if (!own_door(c) || api_query_int(c, "since", 0, 0, JSON_ID_MAX, &since) ||
         api_query_int(c, "floor", 0, 0, JSON_ID_MAX, &floor) || query_nonce(c, nonce, &nonce_len) ||
-        query_box(c, box, &box_len))
+        query_box(c, box, &box_len) || query_cards(c, &q))
         return;
     char version[40];
     agent_version(c, version, sizeof version);
     int rc = c->caller.role == ROLE_DOOR ? iss_door_version(c->db, c->params[0], version) : 0;
-    if (rc == 0) rc = iss_door_sync(c->db, c->params[0], since, floor,
-                                     /* only the door's own key registers a box key and gets card keys */
-                                     box_len && c->caller.role == ROLE_DOOR ? box : NULL, nonce, nonce_len, clk_now(),
-                                     &msg, &len);
+    q.since = since;
+    q.door_floor = floor;
+    /* only the door's own key registers a box key and gets card keys */
+    q.box = box_len && c->caller.role == ROLE_DOOR ? box : NULL;
+    q.nonce = nonce;
+    q.nonce_len = nonce_len;
+    if (rc == 0) rc = iss_door_sync_req(c->db, c->params[0], &q, clk_now(), &msg, &len);
     if (rc == LP_ERR_NOTFOUND) { api_problem(c, 404, "not-found", "Not found", "no such door", NULL); return; }
     if (rc) { api_fail(c, rc == LP_ERR_CRYPTO || rc == LP_ERR_STATE ? LP_ERR_INTERNAL : rc, NULL); return; }
     api_reply_raw(c, 200, "application/cose; cose-type=\"cose-sign1\"", (char *)msg, len);

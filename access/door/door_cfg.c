@@ -77,6 +77,7 @@ static const struct ckey keys[] = {
     { "card", "admin_key_file", V_STR, 0, 0, 0, 0, NULL },    /* read after the parse */
     { "card", "write_key_file", V_STR, 0, 0, 0, 0, NULL },    /* read after the parse */
     { "card", "key_generation", V_INT, F(card_generation), 1, 255, NULL },
+    { "card", "update", V_BOOL, F(card_update), 0, 1, NULL },
     { "lock", "backend", V_ENUM, F(lock.backend), 0, 0, lock_backends },
     { "lock", "fail_mode", V_ENUM, F(lock.fail_safe), 0, 0, fail_modes },
     { "lock", "chip", V_STR, F(lock.chip), 0, 0, NULL },

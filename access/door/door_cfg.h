@@ -106,6 +106,7 @@ struct door_cfg {
     int has_card_key;                        /* DESFire cards are read (access protocol 18) */
     uint8_t card_read_key[16];               /* secret: the site's read master key */
     char seal_key_file[DOOR_PATH_MAX];       /* "" = state_db + ".seal" (door_seal.h) */
+    int card_update;                         /* write fresh passes onto cards at a tap (18.10) */
     /* A desk station (labpass-door --desk): the site's admin and write master
      * keys and the generation all three keys belong to. */
     int has_admin_key, has_write_key;

@@ -16,6 +16,7 @@
 #include "access/card/card.h"
 #include "access/nfc/nfc_cred.h"
 #include "access/nfc/nfc_desfire.h"
+#include "access/nfc/nfc_dfwrite.h"
 #include "access/nfc/nfc_rdr.h"
 #include "access/nfc/nfc_tag.h"
 #include "core/clock.h"
@@ -246,14 +247,19 @@ static void session_tick(door_run_t *r, int64_t now)
     if (instrument(r) && r->sess.on && now >= r->sess.until) session_end(r, r->sess.until, "session_timeout");
 }
 
-static int present_at(door_run_t *r, const struct door_tap *t, int64_t now, struct door_decision *d)
+/* The decision alone: nothing recorded, no lock, no stale alarm. */
+static int decide_at(door_run_t *r, const struct door_tap *t, int64_t now, int stale, struct door_decision *d)
 {
     struct tok_key keys[TOK_BUNDLE_KEYS_MAX];
-    int stale = stale_tick(r, now);
     struct door_view v = { .policy = &r->policy, .issuer = r->issuer, .keys = keys, .n_keys = live_keys(r, now, keys),
                            .time_floor = r->floor, .denied = store_denied, .deny_ctx = r->st,
                            .staff_only = stale && r->cfg->stale_mode == DOOR_STALE_STAFF_ONLY };
-    int rc = door_decide(&v, t, now, d);
+    return door_decide(&v, t, now, d);
+}
+
+static int present_at(door_run_t *r, const struct door_tap *t, int64_t now, struct door_decision *d)
+{
+    int rc = decide_at(r, t, now, stale_tick(r, now), d);
     struct door_event ev;
     door_decision_event(d, now, &ev);
     int ending = ends_session(r, d);
@@ -496,6 +502,66 @@ static int read_with_masters(door_run_t *r, const nfc_card_t *card, nfc_df_resul
     return rc;
 }
 
+/* ---- update on card (access protocol 18.10) ---- */
+
+/* The write master of generation gen, from the state file. */
+static int write_master(door_run_t *r, int64_t gen, uint8_t out[DOOR_CARD_KEY])
+{
+    struct door_sealed_key k[DOOR_CARD_GENS_MAX];
+    size_t n = 0;
+    int rc = door_store_write_keys(r->st, k, DOOR_CARD_GENS_MAX, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (k[i].gen == gen)
+            return door_unseal_card_key(r->seal, k[i].sealed, sizeof k[i].sealed, out) == 0 ? 0 : LP_ERR_CRYPTO;
+    return rc ? rc : LP_ERR_NOTFOUND;
+}
+
+/* What a tap shows when the door holds a pass for this card other than the
+ * one it carries: *use the pass to decide with (the fresh one when it
+ * admits, else the card's), *write whether the fresh one should go onto the
+ * card (it verifies and was issued after the card's, or the card's does not
+ * verify). Pure: nothing is recorded. */
+struct fresh_choice { int use_fresh, write; };
+
+static struct fresh_choice choose_pass(door_run_t *r, const struct door_tap *card_tap, const uint8_t *fresh,
+                                       size_t flen, int64_t now)
+{
+    struct fresh_choice c = { 0, 0 };
+    struct door_tap ft = *card_tap;
+    struct door_decision dc, df;
+    int stale = is_stale(r, now);
+    ft.pass = fresh;
+    ft.pass_len = flen;
+    if (decide_at(r, card_tap, now, stale, &dc) != 0 || decide_at(r, &ft, now, stale, &df) != 0) return c;
+    c.use_fresh = df.granted || (!dc.verified && df.verified && !dc.granted);
+    c.write = df.verified && (!dc.verified || df.claims.iat > dc.claims.iat);
+    return c;
+}
+
+/* Writes pass onto the card on the reader with its write key (the
+ * generation its key 2 reports), committed or not at all: a card taken away
+ * before CommitTransaction keeps the pass it had. */
+static void update_card(door_run_t *r, const nfc_card_t *card, const uint8_t *pass, size_t len)
+{
+    uint8_t ver = 0, master[DOOR_CARD_KEY], key[DFC_KEY];
+    static uint8_t file[CARD_FILE_SIZE];    /* reader thread only */
+    int rc = nfc_dfw_key_version_rdr(r->rdr, 2, &ver);
+    if (rc == 0) rc = write_master(r, ver, master);
+    if (rc == 0) rc = card_key_derive(master, card->uid, r->issuer, key);
+    if (rc == 0) rc = card_file_encode(pass, len, file);
+    if (rc == 0) rc = nfc_dfw_write_rdr(r->rdr, key, file);
+    sodium_memzero(master, sizeof master);
+    sodium_memzero(key, sizeof key);
+    if (rc == 0) {
+        stat_add(r, &r->stats.card_updates);
+        log_info(COMPONENT, "card updated with its fresh pass (%zu bytes, key generation %u)", len, ver);
+    } else {
+        stat_add(r, &r->stats.card_update_failures);
+        log_warn(COMPONENT, "card not updated (%s): it keeps the pass it had; the next tap tries again",
+                 lp_err_name(rc));
+    }
+}
+
 static void tap_desfire(door_run_t *r, const nfc_card_t *card)
 {
     static nfc_df_result_t res;             /* reader thread only */
@@ -520,11 +586,25 @@ static void tap_desfire(door_run_t *r, const nfc_card_t *card)
         t.card_id = NULL;
         if (present_at(r, &t, now, &d) != 0) log_error(COMPONENT, "decision failed");
     } else {
+        static uint8_t fresh[TOK_PASS_MAX];    /* reader thread only */
+        size_t flen = 0;
+        struct fresh_choice c = { 0, 0 };
         if (rc == LP_ERR_CRYPTO) rc = LP_ERR_INVALID;
-        if (rc == 0 && card_file_decode(res.file, sizeof res.file, &pass, &len) != 0) rc = LP_ERR_INVALID;
-        t.pass = pass;
-        t.pass_len = len;
+        int frc = rc == 0 ? card_file_decode(res.file, sizeof res.file, &pass, &len) : 0;
+        t.pass = frc == 0 ? pass : NULL;
+        t.pass_len = frc == 0 ? len : 0;
+        /* The pass the server says this card should carry, when it is another. */
+        if (rc == 0 && (frc == 0 || frc == LP_ERR_NOTFOUND) &&
+            door_store_card_pass(r->st, id, fresh, sizeof fresh, &flen) == 0 &&
+            !(flen == t.pass_len && t.pass && memcmp(fresh, t.pass, flen) == 0))
+            c = choose_pass(r, &t, fresh, flen, now);
+        if (rc == 0 && frc != 0 && !c.use_fresh) rc = LP_ERR_INVALID;   /* no pass, or a bad file */
+        if (c.use_fresh) {
+            t.pass = fresh;
+            t.pass_len = flen;
+        }
         after_read(r, rc, &t, now);
+        if (c.write && r->cfg->card_update && r->have_seal) update_card(r, card, fresh, flen);
     }
     sodium_memzero(&res, sizeof res);
 }

@@ -45,6 +45,7 @@ struct door_run_opts {
 struct door_run_stats {
     unsigned taps, granted, denied, ignored;
     unsigned reader_errors, reopens, record_failures;
+    unsigned card_updates, card_update_failures;   /* fresh passes written onto cards, or not */
     int reader_up;
 };
 

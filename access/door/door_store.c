@@ -37,6 +37,10 @@ static const char *const migrations[] = {
     "CREATE INDEX events_refused ON events(seq) WHERE state = 1;",
     /* 2: the site's DESFire read masters by generation, sealed (door_seal.h) */
     "CREATE TABLE card_keys (gen INTEGER PRIMARY KEY CHECK (gen BETWEEN 1 AND 255), sealed BLOB NOT NULL);",
+    /* 3: the write masters (doors that update cards) and the pass each card should carry */
+    "CREATE TABLE card_write_keys (gen INTEGER PRIMARY KEY CHECK (gen BETWEEN 1 AND 255), sealed BLOB NOT NULL);"
+    "CREATE TABLE card_passes (card_id BLOB PRIMARY KEY CHECK (length(card_id) = 16),"
+    " pass BLOB NOT NULL CHECK (length(pass) BETWEEN 1 AND 512)) WITHOUT ROWID;",
 };
 #define N_MIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 _Static_assert(N_MIGRATIONS == DOOR_STORE_SCHEMA, "DOOR_STORE_SCHEMA matches the migrations");
@@ -49,7 +53,8 @@ enum stmt_id {
     S_SET_GET, S_SET_PUT,
     S_EV_INS, S_EV_BATCH, S_EV_DEL, S_EV_REJECT, S_EV_DROP_REFUSED, S_EV_DROP_OLDEST,
     S_EV_ALARMS, S_EV_REFUSED,
-    S_CK_CLEAR, S_CK_PUT, S_CK_LIST,
+    S_CK_CLEAR, S_CK_PUT, S_CK_LIST, S_WK_CLEAR, S_WK_PUT, S_WK_LIST,
+    S_CP_CLEAR, S_CP_PUT, S_CP_GET, S_CP_ALL,
     S_COUNT
 };
 
@@ -91,6 +96,13 @@ static const char *const sql[S_COUNT] = {
     [S_CK_CLEAR] = "DELETE FROM card_keys",
     [S_CK_PUT] = "INSERT INTO card_keys(gen, sealed) VALUES (?1, ?2)",
     [S_CK_LIST] = "SELECT gen, sealed FROM card_keys ORDER BY gen DESC",
+    [S_WK_CLEAR] = "DELETE FROM card_write_keys",
+    [S_WK_PUT] = "INSERT INTO card_write_keys(gen, sealed) VALUES (?1, ?2)",
+    [S_WK_LIST] = "SELECT gen, sealed FROM card_write_keys ORDER BY gen DESC",
+    [S_CP_CLEAR] = "DELETE FROM card_passes",
+    [S_CP_PUT] = "INSERT OR REPLACE INTO card_passes(card_id, pass) VALUES (?1, ?2)",
+    [S_CP_GET] = "SELECT pass FROM card_passes WHERE card_id = ?1",
+    [S_CP_ALL] = "SELECT card_id, pass FROM card_passes ORDER BY card_id",
 };
 
 struct door_store {
@@ -726,13 +738,14 @@ int door_store_status(door_store_t *s, struct door_status *out)
 
 /* ---- sealed DESFire read masters ---- */
 
-int door_store_put_card_keys(door_store_t *s, const struct door_sealed_key *k, size_t n)
+static int put_keys(door_store_t *s, enum stmt_id clear, enum stmt_id put, const struct door_sealed_key *k,
+                    size_t n)
 {
     if (!s || (n && !k) || n > DOOR_CARD_GENS_MAX) return LP_ERR_INVALID;
     int rc = begin(s);
-    if (rc == 0) rc = run_id(s, S_CK_CLEAR);
+    if (rc == 0) rc = run_id(s, clear);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        sqlite3_stmt *st = stmt(s, S_CK_PUT);
+        sqlite3_stmt *st = stmt(s, put);
         sqlite3_bind_int64(st, 1, k[i].gen);
         sqlite3_bind_blob(st, 2, k[i].sealed, (int)sizeof k[i].sealed, SQLITE_STATIC);
         rc = run(st);
@@ -742,11 +755,11 @@ int door_store_put_card_keys(door_store_t *s, const struct door_sealed_key *k, s
     return rc;
 }
 
-int door_store_card_keys(door_store_t *s, struct door_sealed_key *out, size_t max, size_t *n)
+static int list_keys(door_store_t *s, enum stmt_id list, struct door_sealed_key *out, size_t max, size_t *n)
 {
     if (!s || !out || !n) return LP_ERR_INVALID;
     *n = 0;
-    sqlite3_stmt *st = stmt(s, S_CK_LIST);
+    sqlite3_stmt *st = stmt(s, list);
     int rc = 0, r;
     while ((r = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
         if (sqlite3_column_bytes(st, 1) != (int)sizeof out[*n].sealed) { rc = LP_ERR_DB; break; }
@@ -757,4 +770,83 @@ int door_store_card_keys(door_store_t *s, struct door_sealed_key *out, size_t ma
     if (rc == 0 && r != SQLITE_ROW && r != SQLITE_DONE) rc = LP_ERR_DB;
     sqlite3_reset(st);
     return rc;
+}
+
+int door_store_put_card_keys(door_store_t *s, const struct door_sealed_key *k, size_t n)
+{
+    return put_keys(s, S_CK_CLEAR, S_CK_PUT, k, n);
+}
+
+int door_store_card_keys(door_store_t *s, struct door_sealed_key *out, size_t max, size_t *n)
+{
+    return list_keys(s, S_CK_LIST, out, max, n);
+}
+
+int door_store_put_write_keys(door_store_t *s, const struct door_sealed_key *k, size_t n)
+{
+    return put_keys(s, S_WK_CLEAR, S_WK_PUT, k, n);
+}
+
+int door_store_write_keys(door_store_t *s, struct door_sealed_key *out, size_t max, size_t *n)
+{
+    return list_keys(s, S_WK_LIST, out, max, n);
+}
+
+/* ---- the pass each card should carry ---- */
+
+int door_store_put_card_passes(door_store_t *s, const struct tok_card_pass *p, size_t n)
+{
+    if (!s || (n && !p) || n > TOK_CARD_PASSES_MAX) return LP_ERR_INVALID;
+    int rc = begin(s);
+    if (rc == 0) rc = run_id(s, S_CP_CLEAR);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        sqlite3_stmt *st = stmt(s, S_CP_PUT);
+        sqlite3_bind_blob(st, 1, p[i].card_id, TOK_CARD_ID_LEN, SQLITE_STATIC);
+        sqlite3_bind_blob(st, 2, p[i].pass, (int)p[i].len, SQLITE_STATIC);
+        rc = run(st);
+    }
+    if (rc == 0) return commit(s);
+    rollback(s);
+    return rc;
+}
+
+int door_store_card_pass(door_store_t *s, const uint8_t card_id[TOK_CARD_ID_LEN], uint8_t *out, size_t cap,
+                         size_t *len)
+{
+    if (!s || !card_id || !out || !len) return LP_ERR_INVALID;
+    *len = 0;
+    sqlite3_stmt *st = stmt(s, S_CP_GET);
+    sqlite3_bind_blob(st, 1, card_id, TOK_CARD_ID_LEN, SQLITE_STATIC);
+    int r = sqlite3_step(st), rc = LP_ERR_NOTFOUND;
+    if (r == SQLITE_ROW) {
+        int n = sqlite3_column_bytes(st, 0);
+        rc = n < 1 || (size_t)n > cap ? LP_ERR_DB : 0;
+        if (rc == 0) {
+            memcpy(out, sqlite3_column_blob(st, 0), (size_t)n);
+            *len = (size_t)n;
+        }
+    } else if (r != SQLITE_DONE) {
+        rc = LP_ERR_DB;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+int door_store_card_passes_digest(door_store_t *s, uint8_t out[TOK_CARD_PASSES_DIGEST])
+{
+    if (!s || !out) return LP_ERR_INVALID;
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, TOK_CARD_PASSES_DIGEST);
+    sqlite3_stmt *st = stmt(s, S_CP_ALL);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        int n = sqlite3_column_bytes(st, 1);
+        uint8_t len[2] = { (uint8_t)(n >> 8), (uint8_t)n };
+        crypto_generichash_update(&h, sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+        crypto_generichash_update(&h, len, 2);
+        crypto_generichash_update(&h, sqlite3_column_blob(st, 1), (size_t)n);
+    }
+    sqlite3_reset(st);
+    crypto_generichash_final(&h, out, TOK_CARD_PASSES_DIGEST);
+    return r == SQLITE_DONE ? 0 : LP_ERR_DB;
 }

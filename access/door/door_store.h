@@ -28,7 +28,7 @@
 #include "access/token/token.h"
 #include "core/err.h"
 
-#define DOOR_STORE_SCHEMA   2          /* user_version after the migrations */
+#define DOOR_STORE_SCHEMA   3          /* user_version after the migrations */
 #define DOOR_WORD_MAX       32         /* reason and alarm names */
 #define DOOR_EVENT_ID_MAX   64
 
@@ -144,5 +144,16 @@ int door_store_status(door_store_t *s, struct door_status *out) LP_MUST;
 struct door_sealed_key { int64_t gen; uint8_t sealed[56]; };
 int door_store_put_card_keys(door_store_t *s, const struct door_sealed_key *k, size_t n) LP_MUST;
 int door_store_card_keys(door_store_t *s, struct door_sealed_key *out, size_t max, size_t *n) LP_MUST;
+/* The same for the write masters (bundle key 15; doors that update cards). */
+int door_store_put_write_keys(door_store_t *s, const struct door_sealed_key *k, size_t n) LP_MUST;
+int door_store_write_keys(door_store_t *s, struct door_sealed_key *out, size_t max, size_t *n) LP_MUST;
+
+/* The pass each card should carry (bundle key 14): the whole set replaced
+ * at once; one card's pass by card id (LP_ERR_NOTFOUND: none); the digest of
+ * the set as the server computes it (tok_card_passes_digest). */
+int door_store_put_card_passes(door_store_t *s, const struct tok_card_pass *p, size_t n) LP_MUST;
+int door_store_card_pass(door_store_t *s, const uint8_t card_id[TOK_CARD_ID_LEN], uint8_t *out, size_t cap,
+                         size_t *len) LP_MUST;
+int door_store_card_passes_digest(door_store_t *s, uint8_t out[TOK_CARD_PASSES_DIGEST]) LP_MUST;
 
 #endif

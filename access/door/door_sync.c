@@ -102,12 +102,14 @@ static int live_keys(door_store_t *st, int64_t now, struct tok_key *keys, size_t
 
 static int fetch_bundle(door_net_t *net, const struct door_sync_req *req, struct door_http *resp)
 {
-    char nonce_hex[2 * TOK_NONCE_MAX + 1], path[260];
+    char nonce_hex[2 * TOK_NONCE_MAX + 1], path[320];
     sodium_bin2hex(nonce_hex, sizeof nonce_hex, req->nonce, req->nonce_len);
-    char box_hex[2 * 32 + 1] = "";
+    char box_hex[2 * 32 + 1] = "", cp_hex[2 * TOK_CARD_PASSES_DIGEST + 1] = "";
     if (req->has_box) sodium_bin2hex(box_hex, sizeof box_hex, req->box, 32);
-    snprintf(path, sizeof path, "/api/v1/doors/%lld/sync?since=%lld&nonce=%s&floor=%lld%s%s", (long long)req->door_id,
-             (long long)req->since, nonce_hex, (long long)req->floor, req->has_box ? "&box=" : "", box_hex);
+    if (req->has_cp) sodium_bin2hex(cp_hex, sizeof cp_hex, req->cp, sizeof req->cp);
+    snprintf(path, sizeof path, "/api/v1/doors/%lld/sync?since=%lld&nonce=%s&floor=%lld%s%s%s%s%s",
+             (long long)req->door_id, (long long)req->since, nonce_hex, (long long)req->floor,
+             req->has_box ? "&box=" : "", box_hex, req->has_cp ? "&cp=" : "", cp_hex, req->wk ? "&wk=1" : "");
     int rc = door_net_request(net, "GET", path, NULL, 0, TOK_SIGN1_MAX, resp);
     if (rc == 0 && resp->status != 200) {
         log_warn(COMPONENT, "sync answered HTTP %ld", resp->status);
@@ -147,26 +149,43 @@ static void floor_alarms(door_store_t *st, const struct door_cfg *cfg, const str
  * and sealed again for the state file (replacing what was there). A bundle
  * without key 13 changes nothing: a server without card keys, or a door not
  * (yet) registered, leaves the door with what it had. */
-static void store_card_keys(door_store_t *st, const uint8_t seal[DOOR_SEAL_KEY], const struct tok_bundle *b)
+static size_t reseal(const uint8_t seal[DOOR_SEAL_KEY], const struct tok_card_key *in, size_t n_in,
+                     struct door_sealed_key *k, const char *what)
 {
-    struct door_sealed_key k[DOOR_CARD_GENS_MAX];
     size_t n = 0;
-    for (size_t i = 0; i < b->n_card_keys && n < DOOR_CARD_GENS_MAX; i++) {
+    for (size_t i = 0; i < n_in && n < DOOR_CARD_GENS_MAX; i++) {
         uint8_t key[DOOR_CARD_KEY];
-        if (door_box_open(seal, b->card_keys[i].boxed, TOK_CARD_KEY_BOX_LEN, key) != 0) {
-            log_error(COMPONENT, "card read key of generation %lld does not open with this door's box key",
-                      (long long)b->card_keys[i].generation);
+        if (door_box_open(seal, in[i].boxed, TOK_CARD_KEY_BOX_LEN, key) != 0) {
+            log_error(COMPONENT, "card %s key of generation %lld does not open with this door's box key", what,
+                      (long long)in[i].generation);
             continue;
         }
-        k[n].gen = b->card_keys[i].generation;
+        k[n].gen = in[i].generation;
         door_seal_card_key(seal, key, k[n].sealed);
         sodium_memzero(key, sizeof key);
         n++;
     }
+    return n;
+}
+
+static void store_card_keys(door_store_t *st, const struct door_cfg *cfg, const uint8_t seal[DOOR_SEAL_KEY],
+                            const struct tok_bundle *b)
+{
+    struct door_sealed_key k[DOOR_CARD_GENS_MAX];
+    size_t n = reseal(seal, b->card_keys, b->n_card_keys, k, "read");
     if (b->n_card_keys && door_store_put_card_keys(st, k, n) != 0)
         log_error(COMPONENT, "could not keep the card read keys");
     else if (b->n_card_keys)
         log_info(COMPONENT, "card read keys: %zu generation%s", n, n == 1 ? "" : "s");
+    /* Write keys: kept while the door updates cards and the server sends them;
+     * a door whose update setting is off forgets them. */
+    n = cfg->card_update ? reseal(seal, b->write_keys, b->n_write_keys, k, "write") : 0;
+    if ((b->n_write_keys || !cfg->card_update) && door_store_put_write_keys(st, k, n) != 0)
+        log_error(COMPONENT, "could not keep the card write keys");
+    if (b->has_card_passes && door_store_put_card_passes(st, b->card_passes, b->n_card_passes) != 0)
+        log_error(COMPONENT, "could not keep the passes for cards");
+    else if (b->has_card_passes)
+        log_info(COMPONENT, "passes for cards: %zu", b->n_card_passes);
 }
 
 static int sync_checked(door_store_t *st, door_net_t *net, const struct door_cfg *cfg, int64_t now,
@@ -194,6 +213,8 @@ static int sync_checked(door_store_t *st, door_net_t *net, const struct door_cfg
         door_box_keys(seal, req.box, sk);
         sodium_memzero(sk, sizeof sk);
         req.has_box = 1;
+        req.has_cp = door_store_card_passes_digest(st, req.cp) == 0;
+        req.wk = cfg->card_update;
     }
     struct door_http resp = { 0 };
     rc = fetch_bundle(net, &req, &resp);
@@ -209,7 +230,7 @@ static int sync_checked(door_store_t *st, door_net_t *net, const struct door_cfg
     int64_t floor = door_bundle_floor(&b, &req, now, cfg->floor_step, &lower, &capped);
     rc = door_store_apply_at(st, &b, now, floor, lower);
     if (rc == 0) floor_alarms(st, cfg, &req, &b, lower, capped);
-    if (rc == 0 && have_seal) store_card_keys(st, seal, &b);
+    if (rc == 0 && have_seal) store_card_keys(st, cfg, seal, &b);
     sodium_memzero(seal, sizeof seal);
     if (rc == 0) {
         *res = (struct door_sync_result){ .seq = b.seq, .n_deny = b.n_deny, .n_keys = b.n_keys, .reset = b.reset };

@@ -44,6 +44,9 @@ struct door_sync_req {
     int64_t floor;               /* the door's time floor */
     int has_box;                 /* box: the door's X25519 box key (door_seal.h), sent so the */
     uint8_t box[32];             /*   server can seal the site's card read keys to it */
+    int has_cp;                  /* cp: the digest of the card passes held (asks for key 14) */
+    uint8_t cp[TOK_CARD_PASSES_DIGEST];
+    int wk;                      /* 1: the door updates cards (asks for key 15) */
 };
 
 /* Verifies msg[0..len) with keys[0..n) and checks it against req (see the

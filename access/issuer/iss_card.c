@@ -119,3 +119,67 @@ int iss_card_pass(db_t *db, const uint8_t card[TOK_CARD_ID_LEN], int64_t now, is
     free(all);
     return rc;
 }
+
+/* The ids of the active cards, by id (memcmp order, as key 14 wants). */
+static int active_cards(db_t *db, uint8_t (**ids)[TOK_CARD_ID_LEN], size_t *n)
+{
+    *ids = NULL;
+    *n = 0;
+    sqlite3_stmt *st = db_stmt(db, "SELECT card_id FROM credentials WHERE card_id IS NOT NULL AND revoked_at IS NULL "
+                                   "ORDER BY card_id LIMIT ?1");
+    if (!st)
+        return LP_ERR_DB;
+    db_bind_int(st, 1, TOK_CARD_PASSES_MAX);
+    int rc;
+    size_t cap = 0;
+    while ((rc = db_step(st)) == DB_ROW) {
+        if (sqlite3_column_bytes(st, 0) != TOK_CARD_ID_LEN) continue;
+        if (*n == cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            void *grown = realloc(*ids, ncap * sizeof **ids);
+            if (!grown) { rc = LP_ERR_NOMEM; break; }
+            *ids = grown;
+            cap = ncap;
+        }
+        memcpy((*ids)[(*n)++], sqlite3_column_blob(st, 0), TOK_CARD_ID_LEN);
+    }
+    sqlite3_reset(st);
+    if (rc != DB_DONE) {
+        free(*ids);
+        *ids = NULL;
+        *n = 0;
+        return rc < 0 ? rc : LP_ERR_DB;
+    }
+    return 0;
+}
+
+int iss_card_passes_all(db_t *db, int64_t now, struct tok_card_pass **out, size_t *n)
+{
+    uint8_t (*ids)[TOK_CARD_ID_LEN] = NULL;
+    size_t m = 0;
+    *out = NULL;
+    *n = 0;
+    int own, rc = iss_tx_begin(db, &own);
+    if (rc == 0) rc = active_cards(db, &ids, &m);
+    struct tok_card_pass *all = rc == 0 && m ? calloc(m, sizeof *all) : NULL;
+    if (rc == 0 && m && !all) rc = LP_ERR_NOMEM;
+    for (size_t i = 0; rc == 0 && i < m; i++) {
+        iss_pass p;
+        int r = iss_card_pass(db, ids[i], now, &p);
+        if (r == LP_ERR_NOTFOUND) continue;
+        if (r != 0) { rc = r; break; }
+        memcpy(all[*n].card_id, ids[i], TOK_CARD_ID_LEN);
+        memcpy(all[*n].pass, p.bytes, p.len);
+        all[*n].len = p.len;
+        (*n)++;
+    }
+    free(ids);
+    rc = iss_tx_end(db, own, rc);
+    if (rc) {
+        free(all);
+        *n = 0;
+        return rc;
+    }
+    *out = all;
+    return 0;
+}

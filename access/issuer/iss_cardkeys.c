@@ -123,24 +123,35 @@ int iss_card_key_export(db_t *db, const actor_t *who, int64_t gen, enum iss_card
     return rc;
 }
 
-int iss_card_keys_boxed(db_t *db, const uint8_t box_key[32], struct tok_bundle *b)
+static int keys_boxed(db_t *db, const uint8_t box_key[32], enum iss_card_role role, struct tok_card_key *out,
+                      size_t *count)
 {
     iss_card_gen *all = NULL;
     size_t n = 0;
     int rc = iss_card_keys_list(db, &all, &n);
-    b->n_card_keys = 0;
-    for (size_t i = 0; rc == 0 && i < n && b->n_card_keys < TOK_CARD_KEYS_MAX; i++) {
+    *count = 0;
+    for (size_t i = 0; rc == 0 && i < n && *count < TOK_CARD_KEYS_MAX; i++) {
         if (all[i].retired_at) continue;
         uint8_t key[MASTER];
-        struct tok_card_key *k = &b->card_keys[b->n_card_keys];
-        rc = unseal_role(db, all[i].generation, ISS_CARD_READ, key);
+        struct tok_card_key *k = &out[*count];
+        rc = unseal_role(db, all[i].generation, role, key);
         if (rc == 0 && crypto_box_seal(k->boxed, key, MASTER, box_key) != 0) rc = LP_ERR_CRYPTO;
         sodium_memzero(key, sizeof key);
         if (rc == 0) {
             k->generation = all[i].generation;
-            b->n_card_keys++;
+            (*count)++;
         }
     }
     free(all);
     return rc;
+}
+
+int iss_card_keys_boxed(db_t *db, const uint8_t box_key[32], struct tok_bundle *b)
+{
+    return keys_boxed(db, box_key, ISS_CARD_READ, b->card_keys, &b->n_card_keys);
+}
+
+int iss_card_write_keys_boxed(db_t *db, const uint8_t box_key[32], struct tok_bundle *b)
+{
+    return keys_boxed(db, box_key, ISS_CARD_WRITE, b->write_keys, &b->n_write_keys);
 }

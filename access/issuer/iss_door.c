@@ -337,6 +337,34 @@ static int sync_fill(struct tok_bundle *b, struct sync_parts *p, int64_t since, 
 int iss_door_sync(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, const uint8_t *box,
                   const uint8_t *nonce, size_t nonce_len, int64_t now, uint8_t **out, size_t *len)
 {
+    struct iss_sync_req q = { .since = since, .door_floor = door_floor, .box = box, .nonce = nonce,
+                              .nonce_len = nonce_len };
+    return iss_door_sync_req(db, door_id, &q, now, out, len);
+}
+
+/* Key 14, left out when the door holds the same set already. */
+static int card_passes(db_t *db, const struct iss_sync_req *q, int64_t now, struct tok_bundle *b)
+{
+    uint8_t digest[TOK_CARD_PASSES_DIGEST];
+    int rc = iss_card_passes_all(db, now, &b->card_passes, &b->n_card_passes);
+    if (rc != 0) return rc;
+    tok_card_passes_digest(b->card_passes, b->n_card_passes, digest);
+    if (sodium_memcmp(digest, q->digest, sizeof digest) == 0) {
+        free(b->card_passes);
+        b->card_passes = NULL;
+        b->n_card_passes = 0;
+        return 0;
+    }
+    b->has_card_passes = 1;
+    return 0;
+}
+
+int iss_door_sync_req(db_t *db, int64_t door_id, const struct iss_sync_req *q, int64_t now,
+                      uint8_t **out, size_t *len)
+{
+    int64_t since = q->since, door_floor = q->door_floor;
+    const uint8_t *box = q->box, *nonce = q->nonce;
+    size_t nonce_len = q->nonce_len;
     struct tok_bundle b;
     struct sync_parts p;
     uint8_t *payload = NULL;
@@ -352,6 +380,10 @@ int iss_door_sync(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, 
         rc = sync_fill(&b, &p, since, now);
     if (rc == 0 && p.send_card_keys)
         rc = iss_card_keys_boxed(db, box, &b);
+    if (rc == 0 && p.send_card_keys && q->write_keys)
+        rc = iss_card_write_keys_boxed(db, box, &b);
+    if (rc == 0 && q->cards)
+        rc = card_passes(db, q, now, &b);
     if (rc == 0 && nonce_len) {
         memcpy(b.nonce, nonce, nonce_len);
         b.nonce_len = nonce_len;

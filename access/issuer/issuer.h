@@ -212,6 +212,9 @@ int iss_card_find(db_t *db, const uint8_t card_id[TOK_CARD_ID_LEN], iss_credenti
  * next to start. Issues what is due first (as iss_passes_for_person).
  * LP_ERR_NOTFOUND when the card is unknown or revoked, or has nothing to carry. */
 int iss_card_pass(db_t *db, const uint8_t card_id[TOK_CARD_ID_LEN], int64_t now, iss_pass *out) LP_MUST;
+/* For every active card (at most TOK_CARD_PASSES_MAX, by card id) with a pass
+ * to carry, that pass (as iss_card_pass), sorted by card id. Caller frees *out. */
+int iss_card_passes_all(db_t *db, int64_t now, struct tok_card_pass **out, size_t *n) LP_MUST;
 
 /* ---- DESFire master keys (access protocol 18.2, 18.7) ---- */
 
@@ -233,6 +236,8 @@ int iss_card_key_export(db_t *db, const actor_t *who, int64_t gen, enum iss_card
 /* The read masters of the live generations (newest first, at most
  * TOK_CARD_KEYS_MAX) sealed to box_key, into b->card_keys. */
 int iss_card_keys_boxed(db_t *db, const uint8_t box_key[32], struct tok_bundle *b) LP_MUST;
+/* The same for the write masters, into b->write_keys (key 15). */
+int iss_card_write_keys_boxed(db_t *db, const uint8_t box_key[32], struct tok_bundle *b) LP_MUST;
 
 /* ---- revocation and the denylist ---- */
 
@@ -332,6 +337,23 @@ int iss_door_version(db_t *db, int64_t id, const char *version) LP_MUST;
  * LP_ERR_NOTFOUND for an unknown door. */
 int iss_door_sync(db_t *db, int64_t door_id, int64_t since, int64_t door_floor, const uint8_t *box,
                   const uint8_t *nonce, size_t nonce_len, int64_t now, uint8_t **out, size_t *len) LP_MUST;
+
+/* A sync request in full (iss_door_sync is this with cards = 0). With cards,
+ * the bundle carries key 14, the pass each active card should hold now
+ * (access protocol 18.10), unless its digest equals digest (what the door
+ * holds); with write_keys and a registered box key it also carries key 15,
+ * the live write masters sealed like the read masters. */
+struct iss_sync_req {
+    int64_t since, door_floor;
+    const uint8_t *box;
+    const uint8_t *nonce;
+    size_t nonce_len;
+    int cards;                                  /* cp= given */
+    uint8_t digest[TOK_CARD_PASSES_DIGEST];     /* the door's card-pass digest */
+    int write_keys;                             /* wk=1 */
+};
+int iss_door_sync_req(db_t *db, int64_t door_id, const struct iss_sync_req *q, int64_t now,
+                      uint8_t **out, size_t *len) LP_MUST;
 
 /* ---- door events ---- */
 

@@ -8,6 +8,7 @@
  * skips unknown keys after checking their form, bounds every count before
  * allocating, and runs tok_bundle_check on the result, so each direction
  * accepts what the other produces and nothing else. */
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include "access/token/tok_internal.h"
@@ -15,7 +16,7 @@
 /* Map keys of the bundle, a trust-list entry and the settings. */
 enum {
     B_V = 1, B_ISS = 2, B_DOOR = 3, B_NOW = 4, B_SEQ = 5, B_SINCE = 6, B_RESET = 7,
-    B_KEYS = 8, B_DENY = 9, B_SETTINGS = 10, B_NONCE = 11, B_FLOOR = 12, B_CARD_KEYS = 13,
+    B_KEYS = 8, B_DENY = 9, B_SETTINGS = 10, B_NONCE = 11, B_FLOOR = 12, B_CARD_KEYS = 13, B_CARD_PASSES = 14, B_WRITE_KEYS = 15,
     K_KID = 1, K_PK = 2, K_NOT_BEFORE = 3, K_NOT_AFTER = 4,
     S_GROUPS = 1, S_HOLDER = 2, S_BEARER = 3, S_SKEW = 4, S_PULSE = 5, S_NAME = 6, S_SYNC = 7,
 };
@@ -70,6 +71,50 @@ static int deny_ok(const struct tok_bundle *b)
     return 1;
 }
 
+static int card_keys_ok(const struct tok_card_key *k, size_t n)
+{
+    if (n > TOK_CARD_KEYS_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (k[i].generation < 1 || k[i].generation > 255)
+            return 0;
+        for (size_t j = 0; j < i; j++)
+            if (k[j].generation == k[i].generation)
+                return 0;
+    }
+    return 1;
+}
+
+/* Sorted by card id, each once; every pass 1..TOK_PASS_MAX bytes. */
+static int card_passes_ok(const struct tok_bundle *b)
+{
+    if (!b->has_card_passes)
+        return b->n_card_passes == 0;
+    if (b->n_card_passes > TOK_CARD_PASSES_MAX || (b->n_card_passes && !b->card_passes))
+        return 0;
+    for (size_t i = 0; i < b->n_card_passes; i++) {
+        const struct tok_card_pass *p = &b->card_passes[i];
+        if (p->len < 1 || p->len > TOK_PASS_MAX)
+            return 0;
+        if (i && memcmp(b->card_passes[i - 1].card_id, p->card_id, TOK_CARD_ID_LEN) >= 0)
+            return 0;
+    }
+    return 1;
+}
+
+void tok_card_passes_digest(const struct tok_card_pass *p, size_t n, uint8_t out[TOK_CARD_PASSES_DIGEST])
+{
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, TOK_CARD_PASSES_DIGEST);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t len[2] = { (uint8_t)(p[i].len >> 8), (uint8_t)p[i].len };
+        crypto_generichash_update(&h, p[i].card_id, TOK_CARD_ID_LEN);
+        crypto_generichash_update(&h, len, 2);
+        crypto_generichash_update(&h, p[i].pass, p[i].len);
+    }
+    crypto_generichash_final(&h, out, TOK_CARD_PASSES_DIGEST);
+}
+
 int tok_bundle_check(const struct tok_bundle *b)
 {
     size_t iss_len = strnlen(b->iss, TOK_TEXT_MAX + 1);
@@ -78,15 +123,9 @@ int tok_bundle_check(const struct tok_bundle *b)
         return LP_ERR_INVALID;
     if (b->nonce_len != 0 && (b->nonce_len < TOK_NONCE_MIN || b->nonce_len > TOK_NONCE_MAX))
         return LP_ERR_INVALID;
-    if (b->n_card_keys > TOK_CARD_KEYS_MAX)
+    if (!card_keys_ok(b->card_keys, b->n_card_keys) || !card_keys_ok(b->write_keys, b->n_write_keys) ||
+        !card_passes_ok(b))
         return LP_ERR_INVALID;
-    for (size_t i = 0; i < b->n_card_keys; i++) {
-        if (b->card_keys[i].generation < 1 || b->card_keys[i].generation > 255)
-            return LP_ERR_INVALID;
-        for (size_t j = 0; j < i; j++)
-            if (b->card_keys[j].generation == b->card_keys[i].generation)
-                return LP_ERR_INVALID;
-    }
     /* A correction is bound to one request (its nonce) and only ever lowers. */
     if (b->floor_from != 0 && (b->nonce_len == 0 || b->floor_from <= b->now))
         return LP_ERR_INVALID;
@@ -133,9 +172,21 @@ static void put_settings(struct tok_wr *w, const struct tok_door_settings *s)
     tok_wr_int(w, s->sync_interval);
 }
 
+static void put_card_keys(struct tok_wr *w, uint64_t label, const struct tok_card_key *k, size_t n)
+{
+    tok_wr_uint(w, label);
+    tok_wr_array(w, n);
+    for (size_t i = 0; i < n; i++) {
+        tok_wr_array(w, 2);
+        tok_wr_int(w, k[i].generation);
+        tok_wr_bstr(w, k[i].boxed, TOK_CARD_KEY_BOX_LEN);
+    }
+}
+
 static void put_bundle(struct tok_wr *w, const struct tok_bundle *b)
 {
-    tok_wr_map(w, 10 + (b->nonce_len != 0) + (b->floor_from != 0) + (b->n_card_keys != 0));
+    tok_wr_map(w, 10 + (b->nonce_len != 0) + (b->floor_from != 0) + (b->n_card_keys != 0) +
+                      (b->has_card_passes != 0) + (b->n_write_keys != 0));
     tok_wr_uint(w, B_V);
     tok_wr_uint(w, TOK_BUNDLE_VERSION);
     tok_wr_uint(w, B_ISS);
@@ -171,15 +222,19 @@ static void put_bundle(struct tok_wr *w, const struct tok_bundle *b)
         tok_wr_uint(w, B_FLOOR);
         tok_wr_int(w, b->floor_from);
     }
-    if (b->n_card_keys != 0) {
-        tok_wr_uint(w, B_CARD_KEYS);
-        tok_wr_array(w, b->n_card_keys);
-        for (size_t i = 0; i < b->n_card_keys; i++) {
+    if (b->n_card_keys != 0)
+        put_card_keys(w, B_CARD_KEYS, b->card_keys, b->n_card_keys);
+    if (b->has_card_passes) {
+        tok_wr_uint(w, B_CARD_PASSES);
+        tok_wr_array(w, b->n_card_passes);
+        for (size_t i = 0; i < b->n_card_passes; i++) {
             tok_wr_array(w, 2);
-            tok_wr_int(w, b->card_keys[i].generation);
-            tok_wr_bstr(w, b->card_keys[i].boxed, TOK_CARD_KEY_BOX_LEN);
+            tok_wr_bstr(w, b->card_passes[i].card_id, TOK_CARD_ID_LEN);
+            tok_wr_bstr(w, b->card_passes[i].pass, b->card_passes[i].len);
         }
     }
+    if (b->n_write_keys != 0)
+        put_card_keys(w, B_WRITE_KEYS, b->write_keys, b->n_write_keys);
 }
 
 int tok_bundle_encode(const struct tok_bundle *b, uint8_t **out, size_t *out_len)
@@ -190,7 +245,9 @@ int tok_bundle_encode(const struct tok_bundle *b, uint8_t **out, size_t *out_len
     if (tok_bundle_check(b) != 0)
         return LP_ERR_INVALID;
     /* generous: every entry at its longest heads */
-    size_t cap = 512 + b->n_keys * (TOK_KID_MAX + TOK_PK_LEN + 32) + b->n_deny * (TOK_CTI_LEN + 16);
+    size_t cap = 512 + b->n_keys * (TOK_KID_MAX + TOK_PK_LEN + 32) + b->n_deny * (TOK_CTI_LEN + 16) +
+                 (b->n_card_keys + b->n_write_keys) * (TOK_CARD_KEY_BOX_LEN + 16) +
+                 b->n_card_passes * (TOK_CARD_ID_LEN + TOK_PASS_MAX + 16);
     uint8_t *buf = malloc(cap);
     if (buf == NULL)
         return LP_ERR_NOMEM;
@@ -338,17 +395,50 @@ static int b_nonce(struct tok_rd *r, void *c)
 
 static int b_floor(struct tok_rd *r, void *c) { return tok_rd_uint(r, &((struct tok_bundle *)c)->floor_from); }
 
-static int b_card_keys(struct tok_rd *r, void *c)
+static int rd_card_keys(struct tok_rd *r, struct tok_card_key *k, size_t *count)
 {
-    struct tok_bundle *b = c;
     struct tok_item it;
     size_t n;
     if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val > TOK_CARD_KEYS_MAX)
         return LP_ERR_INVALID;
-    b->n_card_keys = it.val;
-    for (size_t i = 0; i < b->n_card_keys; i++) {
-        if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val != 2 || tok_rd_uint(r, &b->card_keys[i].generation) != 0 ||
-            rd_bytes(r, b->card_keys[i].boxed, TOK_CARD_KEY_BOX_LEN, TOK_CARD_KEY_BOX_LEN, &n) != 0)
+    *count = it.val;
+    for (size_t i = 0; i < *count; i++) {
+        if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val != 2 || tok_rd_uint(r, &k[i].generation) != 0 ||
+            rd_bytes(r, k[i].boxed, TOK_CARD_KEY_BOX_LEN, TOK_CARD_KEY_BOX_LEN, &n) != 0)
+            return LP_ERR_INVALID;
+    }
+    return 0;
+}
+
+static int b_card_keys(struct tok_rd *r, void *c)
+{
+    struct tok_bundle *b = c;
+    return rd_card_keys(r, b->card_keys, &b->n_card_keys);
+}
+
+static int b_write_keys(struct tok_rd *r, void *c)
+{
+    struct tok_bundle *b = c;
+    return rd_card_keys(r, b->write_keys, &b->n_write_keys);
+}
+
+static int b_card_passes(struct tok_rd *r, void *c)
+{
+    struct tok_bundle *b = c;
+    struct tok_item it;
+    size_t n;
+    if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val > TOK_CARD_PASSES_MAX)
+        return LP_ERR_INVALID;
+    b->has_card_passes = 1;
+    b->card_passes = it.val ? calloc(it.val, sizeof *b->card_passes) : NULL;
+    if (it.val && b->card_passes == NULL)
+        return LP_ERR_NOMEM;
+    b->n_card_passes = it.val;
+    for (size_t i = 0; i < b->n_card_passes; i++) {
+        struct tok_card_pass *p = &b->card_passes[i];
+        if (tok_rd_expect(r, TK_ARRAY, &it) != 0 || it.val != 2 ||
+            rd_bytes(r, p->card_id, TOK_CARD_ID_LEN, TOK_CARD_ID_LEN, &n) != 0 ||
+            rd_bytes(r, p->pass, 1, TOK_PASS_MAX, &p->len) != 0)
             return LP_ERR_INVALID;
     }
     return 0;
@@ -394,7 +484,7 @@ static const struct field bundle_fields[] = {
     { B_V, 1, b_v }, { B_ISS, 1, b_iss }, { B_DOOR, 1, b_door }, { B_NOW, 1, b_now }, { B_SEQ, 1, b_seq },
     { B_SINCE, 1, b_since }, { B_RESET, 1, b_reset }, { B_KEYS, 1, b_keys }, { B_DENY, 1, b_deny },
     { B_SETTINGS, 1, b_settings }, { B_NONCE, 0, b_nonce }, { B_FLOOR, 0, b_floor },
-    { B_CARD_KEYS, 0, b_card_keys },
+    { B_CARD_KEYS, 0, b_card_keys }, { B_CARD_PASSES, 0, b_card_passes }, { B_WRITE_KEYS, 0, b_write_keys },
 };
 
 int tok_bundle_decode(const uint8_t *in, size_t len, struct tok_bundle *out)
@@ -420,5 +510,6 @@ void tok_bundle_clear(struct tok_bundle *b)
         return;
     free(b->keys);
     free(b->deny);
+    free(b->card_passes);
     memset(b, 0, sizeof *b);
 }

@@ -243,6 +243,22 @@ struct tok_card_key {
     uint8_t boxed[TOK_CARD_KEY_BOX_LEN];
 };
 
+/* The pass a DESFire card should carry (key 14): the card id (access
+ * protocol 18.3) and the pass the server would write onto it now. The set is
+ * sorted by card id, each id once; its digest (tok_card_passes_digest) lets a
+ * door say what it holds, and the server leave the set out when unchanged. */
+#define TOK_CARD_PASSES_MAX  4096
+#define TOK_CARD_PASSES_DIGEST 16
+struct tok_card_pass {
+    uint8_t card_id[TOK_CARD_ID_LEN];
+    size_t len;                         /* 1..TOK_PASS_MAX */
+    uint8_t pass[TOK_PASS_MAX];
+};
+
+/* BLAKE2b-128 over, for each entry in order, card_id || len (2 bytes,
+ * big-endian) || pass. The digest of no entries is that of the empty input. */
+void tok_card_passes_digest(const struct tok_card_pass *p, size_t n, uint8_t out[TOK_CARD_PASSES_DIGEST]);
+
 struct tok_bundle {
     char iss[TOK_TEXT_MAX + 1];         /* site code */
     int64_t door_id, now, seq, since;   /* all >= 0 */
@@ -256,6 +272,11 @@ struct tok_bundle {
     uint8_t nonce[TOK_NONCE_MAX];
     size_t n_card_keys;                 /* key 13: 0..TOK_CARD_KEYS_MAX, distinct generations */
     struct tok_card_key card_keys[TOK_CARD_KEYS_MAX];
+    size_t n_write_keys;                /* key 15: the write masters, as key 13 (doors that update cards) */
+    struct tok_card_key write_keys[TOK_CARD_KEYS_MAX];
+    int has_card_passes;                /* key 14 present (it may be empty) */
+    size_t n_card_passes;               /* 0..TOK_CARD_PASSES_MAX */
+    struct tok_card_pass *card_passes;  /* malloc'd; tok_bundle_clear frees it */
     int64_t floor_from;                 /* 0, or a floor correction (key 12): the door's time
                                            floor this bundle lowers to now; only with a nonce,
                                            and above now */

@@ -415,7 +415,7 @@ static void write_door_config(void)
              "[reader]\nconnstring = %s\nxfer_ms = 250\npoll_gap_ms = 10\npresent_gap_ms = 20\npoll_ms = 100\n"
              "removal_ms = 2000\n"
              "[lock]\nbackend = log\nlog_file = %s\n"
-             "[card]\nread_key_file = %s\n",
+             "[card]\nread_key_file = %s\nupdate = yes\n",
              (long long)door_id, door_db, S.base, door_key, site_x, emu_connstring(emu), lock_log, card_key_path);
     write_text(door_cfg, text);
 }
@@ -857,6 +857,8 @@ static int door_uses_gens(void *p)
     return seen;
 }
 
+static uint8_t gen2_m[3][16];    /* generation 2's masters, for the cards made later */
+
 static void test_card_keys_from_server(void **st)
 {
     set_clocks(T3 + 300);
@@ -874,6 +876,7 @@ static void test_card_keys_from_server(void **st)
     /* Rotation: the door learns generation 2 and keeps 1. */
     ctl("card-keys", "rotate", NULL);
     export_masters(2, m2);
+    memcpy(gen2_m, m2, sizeof gen2_m);
     assert_true(hx_wait_until(door_card_gens, &two, 10000));
     assert_true(hx_wait_until(door_uses_gens, &two, 10000));
     size_t len2 = enrol_card("04313233343536", pass);
@@ -952,6 +955,96 @@ static void test_desk_card(void **st)
     dfe_destroy(card);
 }
 
+/* Update on card (access protocol 18.10): a card enrolled but never written
+ * at the desk; the door learns from its sync the pass the card should carry,
+ * admits with it at the tap and writes it onto the card with the write key
+ * the server sealed to it. A write torn by the card leaving the field keeps
+ * what the card had and is tried again at the next tap; once written, the
+ * card carries its pass by itself. */
+static int log_count(const char *what)
+{
+    char line[512];
+    int n = 0;
+    FILE *f = fopen(door_log, "r");
+    while (f && fgets(line, sizeof line, f)) n += strstr(line, what) != NULL;
+    if (f) fclose(f);
+    return n;
+}
+
+struct log_want { const char *what; int n; };
+
+static int log_reached(void *p)
+{
+    struct log_want *w = p;
+    return log_count(w->what) >= w->n;
+}
+
+struct card_want { const uint8_t *id, *pass; size_t len; };
+
+static int door_holds_card_pass(void *p)
+{
+    struct card_want *w = p;
+    door_store_t *s = NULL;
+    uint8_t buf[TOK_PASS_MAX];
+    size_t n = 0;
+    if (door_store_open(door_db, &s) != 0) return 0;
+    int rc = door_store_card_pass(s, w->id, buf, sizeof buf, &n);
+    door_store_close(s);
+    return rc == 0 && n == w->len && memcmp(buf, w->pass, n) == 0;
+}
+
+/* Presents the card, waits for the decision and for the door's word on the
+ * update (line: a log line it must add), then takes the card away. */
+static void tap_card_update(dfe_t *card, const char *reason, const char *line)
+{
+    struct want w = { reason, events_with(reason, 1) + 1, 1 };
+    struct log_want lw = { line, log_count(line) + 1 };
+    emu_present_desfire(emu, card);
+    if (!hx_wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision for the card", reason);
+    if (!hx_wait_until(log_reached, &lw, 10000)) fail_msg("the door did not log '%s'", line);
+    field_empty();
+}
+
+static void test_card_updated_at_tap(void **st)
+{
+    set_clocks(T3 + 420);
+    uint8_t m2[3][16], pass[TOK_PASS_MAX], id[CARD_ID_LEN], keys[CARD_NKEYS][16], vers[CARD_NKEYS] = { 2, 2, 2 };
+    uint8_t empty[CARD_FILE_SIZE] = { 0 }, want[CARD_FILE_SIZE], got[CARD_FILE_SIZE];
+    const uint8_t uid[7] = { 0x04, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56 };
+    size_t got_len = 0;
+    memcpy(m2, gen2_m, sizeof m2);
+    size_t len = enrol_card("04515253545556", pass);
+    card_id(uid, id);
+    dfe_t *card = NULL;
+    assert_int_equal(dfe_create(&card, uid), 0);
+    for (int k = 0; k < CARD_NKEYS; k++) assert_int_equal(card_key_derive(m2[k], uid, "mtf", keys[k]), 0);
+    assert_int_equal(dfe_add_app(card, CARD_AID, CARD_KEY_SETTINGS, CARD_NKEYS, keys, vers), 0);
+    assert_int_equal(dfe_add_file(card, CARD_AID, CARD_FILE_PASS, 1, CARD_FILE_COMM, CARD_FILE_AR, empty,
+                                  sizeof empty, sizeof empty), 0);
+    struct card_want cw = { id, pass, len };
+    assert_true(hx_wait_until(door_holds_card_pass, &cw, 10000));
+    assert_int_equal(card_file_encode(pass, len, want), 0);
+    int opens = count_opens();
+    /* Torn: the card leaves the field in the middle of the write. */
+    emu_fault_t tear = { .kind = EMU_FAULT_VANISH, .skip = 14 };
+    emu_set_fault(emu, &tear);
+    tap_card_update(card, "granted", "card not updated");
+    emu_set_fault(emu, NULL);
+    assert_int_equal(dfe_file_content(card, CARD_AID, CARD_FILE_PASS, got, sizeof got, &got_len), 0);
+    assert_memory_equal(got, empty, CARD_FILE_SIZE);
+    /* The next tap admits again and writes the pass. */
+    tap_card_update(card, "granted", "card updated with its fresh pass");
+    assert_int_equal(dfe_file_content(card, CARD_AID, CARD_FILE_PASS, got, sizeof got, &got_len), 0);
+    assert_memory_equal(got, want, CARD_FILE_SIZE);
+    int want_opens = opens + 1;   /* two grants; a pulse still running is extended, not repeated */
+    assert_true(hx_wait_until(opens_reached, &want_opens, 5000));
+    /* Carried now: the next tap writes nothing. */
+    int updates = log_count("card updated with its fresh pass");
+    tap_card(card, "granted");
+    assert_int_equal(log_count("card updated with its fresh pass"), updates);
+    dfe_destroy(card);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -965,6 +1058,7 @@ int main(void)
         cmocka_unit_test(test_card_tap),
         cmocka_unit_test(test_card_keys_from_server),
         cmocka_unit_test(test_desk_card),
+        cmocka_unit_test(test_card_updated_at_tap),
     };
     return cmocka_run_group_tests_name("door_e2e", tests, setup, teardown);
 }
