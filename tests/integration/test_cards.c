@@ -141,6 +141,37 @@ static void test_pass_and_revoke(void **st)
     snprintf(sync, sizeof sync, "/api/v1/doors/%lld/sync?box=%s", (long long)door, box);
     assert_int_equal(hx_status(&S, "GET", sync, door_key, NULL), 200);
     assert_int_equal(box_registered(door), 1);
+    /* Update on card (access protocol 18.10): with cp= the bundle carries the
+     * pass this card should hold; with the digest of exactly that set, it is
+     * left out. A cp or wk that is not one is refused. */
+    struct tok_card_pass held;
+    uint8_t digest[TOK_CARD_PASSES_DIGEST];
+    char dhex[2 * TOK_CARD_PASSES_DIGEST + 1];
+    memset(&held, 0, sizeof held);
+    memcpy(held.card_id, id, sizeof id);
+    memcpy(held.pass, pass, len);
+    held.len = len;
+    tok_card_passes_digest(&held, 1, digest);
+    sodium_bin2hex(dhex, sizeof dhex, digest, sizeof digest);
+    snprintf(sync, sizeof sync, "/api/v1/doors/%lld/sync?box=%s&cp=00000000000000000000000000000000&wk=1",
+             (long long)door, box);
+    hx_req(&S, "GET", sync, door_key, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_non_null(memmem(r.body, r.len, pass, len));
+    size_t full = r.len;
+    hx_free(&r);
+    snprintf(sync, sizeof sync, "/api/v1/doors/%lld/sync?box=%s&cp=%s", (long long)door, box, dhex);
+    hx_req(&S, "GET", sync, door_key, NULL, NULL, &r);
+    assert_int_equal(r.status, 200);
+    assert_null(memmem(r.body, r.len, pass, len));
+    assert_true(r.len + len < full);
+    hx_free(&r);
+    const char *bad_cards[] = { "cp=00", "cp=ZZ000000000000000000000000000000", "cp=", "wk=2", "wk=yes",
+                                "cp=000000000000000000000000000000000" };
+    for (size_t i = 0; i < sizeof bad_cards / sizeof bad_cards[0]; i++) {
+        snprintf(sync, sizeof sync, "/api/v1/doors/%lld/sync?%s", (long long)door, bad_cards[i]);
+        assert_int_equal(hx_status(&S, "GET", sync, door_key, NULL), 400);
+    }
     assert_int_equal(hx_status(&S, "GET", path, door_key, NULL), 200);
     assert_int_equal(hx_status(&S, "GET", path, member, NULL), 403);
     assert_int_equal(hx_status(&S, "GET", path, NULL, NULL), 401);

@@ -973,6 +973,73 @@ static void test_bundle_round_trip(void **st)
     tok_bundle_clear(&back);
 }
 
+/* Keys 14 and 15 (access protocol 18.10): the card passes, sorted by card
+ * id, round-trip with their digest; an unsorted or repeated set, an empty
+ * pass, and a write key of generation 0 are refused both ways. */
+static void test_bundle_card_passes(void **st)
+{
+    struct tok_trust_key keys[2];
+    struct tok_deny_entry deny[3];
+    struct tok_bundle b = sample_bundle(keys, deny), back;
+    struct tok_card_pass cp[2];
+    uint8_t *p = NULL, d1[TOK_CARD_PASSES_DIGEST], d2[TOK_CARD_PASSES_DIGEST], d0[TOK_CARD_PASSES_DIGEST];
+    size_t n = 0;
+    memset(cp, 0, sizeof cp);
+    memset(cp[0].card_id, 0x11, TOK_CARD_ID_LEN);
+    memset(cp[1].card_id, 0x22, TOK_CARD_ID_LEN);
+    cp[0].len = 3;
+    memcpy(cp[0].pass, "\x01\x02\x03", 3);
+    cp[1].len = 1;
+    cp[1].pass[0] = 9;
+    b.has_card_passes = 1;
+    b.card_passes = cp;
+    b.n_card_passes = 2;
+    b.n_write_keys = 1;
+    b.write_keys[0].generation = 7;
+    memset(b.write_keys[0].boxed, 0x5a, TOK_CARD_KEY_BOX_LEN);
+    assert_int_equal(tok_bundle_encode(&b, &p, &n), 0);
+    assert_int_equal(tok_bundle_decode(p, n, &back), 0);
+    free(p);
+    assert_true(back.has_card_passes);
+    assert_int_equal(back.n_card_passes, 2);
+    assert_memory_equal(back.card_passes[1].card_id, cp[1].card_id, TOK_CARD_ID_LEN);
+    assert_int_equal(back.card_passes[0].len, 3);
+    assert_memory_equal(back.card_passes[0].pass, "\x01\x02\x03", 3);
+    assert_int_equal(back.n_write_keys, 1);
+    assert_int_equal(back.write_keys[0].generation, 7);
+    tok_card_passes_digest(cp, 2, d1);
+    tok_card_passes_digest(back.card_passes, back.n_card_passes, d2);
+    assert_memory_equal(d1, d2, sizeof d1);
+    tok_card_passes_digest(cp, 1, d0);
+    assert_memory_not_equal(d0, d1, sizeof d1);
+    tok_bundle_clear(&back);
+    /* an empty set is sent as such */
+    b.n_card_passes = 0;
+    b.card_passes = NULL;
+    assert_int_equal(tok_bundle_encode(&b, &p, &n), 0);
+    assert_int_equal(tok_bundle_decode(p, n, &back), 0);
+    free(p);
+    assert_true(back.has_card_passes);
+    assert_int_equal(back.n_card_passes, 0);
+    tok_bundle_clear(&back);
+    /* refusals */
+    struct tok_card_pass swapped[2] = { cp[1], cp[0] }, same[2] = { cp[0], cp[0] };
+    b.card_passes = swapped;
+    b.n_card_passes = 2;
+    assert_int_equal(tok_bundle_encode(&b, &p, &n), LP_ERR_INVALID);
+    b.card_passes = same;
+    assert_int_equal(tok_bundle_encode(&b, &p, &n), LP_ERR_INVALID);
+    b.card_passes = cp;
+    cp[1].len = 0;
+    assert_int_equal(tok_bundle_encode(&b, &p, &n), LP_ERR_INVALID);
+    cp[1].len = 1;
+    b.write_keys[0].generation = 0;
+    assert_int_equal(tok_bundle_encode(&b, &p, &n), LP_ERR_INVALID);
+    b.write_keys[0].generation = 7;
+    b.has_card_passes = 0;
+    assert_int_equal(tok_bundle_encode(&b, &p, &n), LP_ERR_INVALID);   /* passes without key 14 */
+}
+
 static void test_bundle_refusals(void **st)
 {
     struct tok_trust_key keys[2];
@@ -1200,6 +1267,7 @@ int main(void)
         cmocka_unit_test(test_sign1),
         cmocka_unit_test(test_bundle_round_trip),
         cmocka_unit_test(test_bundle_refusals),
+        cmocka_unit_test(test_bundle_card_passes),
         cmocka_unit_test(test_holder_proof),
         cmocka_unit_test(test_challenge_codec),
         cmocka_unit_test(test_reason_names),
