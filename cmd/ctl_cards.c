@@ -1,6 +1,7 @@
-/* ctl_cards.c: labpassctl's commands on the site's DESFire master keys
- * (docs/access-protocol.md 18.7): make a new generation, list and retire
- * generations, and export one master key into a file for a desk station.
+/* ctl_cards.c: labpassctl's commands on DESFire cards: revoke a lost card,
+ * and the site's master keys (docs/access-protocol.md 18.7): make a new
+ * generation, list and retire generations, and export one master key into a
+ * file for a desk station.
  * Doors get the read masters through their sync bundle, never from here. */
 #include "cmd/ctl.h"
 #include "access/issuer/issuer.h"
@@ -131,7 +132,41 @@ static int cmd_export(ctl_env *e, int argc, char **argv)
     return rc;
 }
 
+/* A lost card, revoked by its card id (as the staff console and the desk
+ * show it): its live passes go on the denylist; doors refuse it from their
+ * next sync. Works while labpassd is stopped. */
+static int cmd_card_revoke(ctl_env *e, int argc, char **argv)
+{
+    const char *id_hex = NULL;
+    struct ctl_opt o[] = { { "--card-id", &id_hex, NULL }, { 0 } };
+    const char *usage = "usage: labpassctl card revoke --card-id HEX\n"
+                        "  a lost card (its card id: 32 lower-case hex digits): its passes enter the denylist\n";
+    if (ctl_opts(argc, argv, o, usage) || !id_hex) {
+        fprintf(stderr, "%s", usage);
+        return 2;
+    }
+    uint8_t id[TOK_CARD_ID_LEN];
+    size_t got = 0;
+    if (strlen(id_hex) != 2 * TOK_CARD_ID_LEN || strspn(id_hex, "0123456789abcdef") != 2 * TOK_CARD_ID_LEN ||
+        sodium_hex2bin(id, sizeof id, id_hex, strlen(id_hex), NULL, &got, NULL) != 0 || got != sizeof id) {
+        fprintf(stderr, "labpassctl: --card-id is 32 lower-case hex digits\n");
+        return 2;
+    }
+    iss_credential cr;
+    int n = 0, rc = iss_card_find(e->db, id, &cr);
+    if (rc == 0) rc = iss_cred_revoke(e->db, &CLI, cr.id, clk_now(), &n);
+    if (rc == LP_ERR_NOTFOUND) {
+        fprintf(stderr, "labpassctl: no active card with that id\n");
+        return 1;
+    }
+    if (rc) return ctl_fail("card revoke", rc, NULL);
+    printf(e->json ? "{\"credential_id\":%lld,\"passes_revoked\":%d}\n" : "card %lld revoked; %d passes revoked\n",
+           (long long)cr.id, n);
+    return 0;
+}
+
 const struct ctl_cmd ctl_cards_cmds[] = {
+    { "card", "revoke", cmd_card_revoke, "revoke a lost DESFire card by its card id", 0 },
     { "card-keys", "rotate", cmd_rotate, "a new generation of the site's DESFire master keys", 0 },
     { "card-keys", "list", cmd_list, "list the DESFire master key generations", 0 },
     { "card-keys", "retire", cmd_retire, "stop sending a generation's read key to doors", 0 },

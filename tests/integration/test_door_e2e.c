@@ -1045,6 +1045,42 @@ static void test_card_updated_at_tap(void **st)
     dfe_destroy(card);
 }
 
+/* A card lost while the door cannot reach the server: staff revoke it
+ * (here with labpassctl, the server being down); the offline door cannot
+ * know and still admits it; once the server is back the door's next sync
+ * brings the denylist and the card is refused as revoked, and every event
+ * reaches the server. */
+static void test_card_revoked_offline(void **st)
+{
+    set_clocks(T3 + 480);
+    const uint8_t uid[7] = { 0x04, 0x61, 0x62, 0x63, 0x64, 0x65, 0x66 };
+    uint8_t pass[TOK_PASS_MAX], id[CARD_ID_LEN];
+    char idhex[2 * CARD_ID_LEN + 1];
+    size_t len = enrol_card("04616263646566", pass);
+    struct tok_pass tp;
+    enum tok_reason why;
+    assert_int_equal(tok_decode(pass, len, &tp, &why), 0);
+    card_id(uid, id);
+    sodium_bin2hex(idhex, sizeof idhex, id, sizeof id);
+    dfe_t *card = desk_card(uid, gen2_m, pass, len);
+    tap_card(card, "granted");
+    int st_code = 0;
+    kill(S.pid, SIGTERM);
+    waitpid(S.pid, &st_code, 0);
+    assert_true(WIFEXITED(st_code) && WEXITSTATUS(st_code) == 0);
+    S.pid = 0;
+    ctl("card", "revoke", "--card-id", idhex, NULL);
+    struct want w = { "granted", events_with("granted", 0) + 1, 0 };
+    emu_present_desfire(emu, card);
+    if (!hx_wait_until(reason_count_reached, &w, 10000)) fail_msg("the offline door did not decide");
+    field_empty();
+    restart_server();
+    assert_true(hx_wait_until(door_denies, tp.claims.cti, 15000));
+    tap_card(card, "revoked");
+    assert_true(hx_wait_until(queue_empty, NULL, 15000));
+    dfe_destroy(card);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1059,6 +1095,7 @@ int main(void)
         cmocka_unit_test(test_card_keys_from_server),
         cmocka_unit_test(test_desk_card),
         cmocka_unit_test(test_card_updated_at_tap),
+        cmocka_unit_test(test_card_revoked_offline),
     };
     return cmocka_run_group_tests_name("door_e2e", tests, setup, teardown);
 }
