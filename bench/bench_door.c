@@ -29,6 +29,7 @@
 #include "access/door/door_cfg.h"
 #include "access/door/door_decide.h"
 #include "access/door/door_run.h"
+#include "access/door/door_seal.h"
 #include "access/door/door_store.h"
 #include "access/token/token.h"
 #include "core/clock.h"
@@ -260,29 +261,37 @@ static void card_master(int role, uint8_t out[16])
     for (int i = 0; i < 16; i++) out[i] = (uint8_t)(0x40 + 16 * role + i);
 }
 
-/* An enrolled card holding a pass bound to it. */
-static dfe_t *make_card(void)
+/* A pass bound to the card, issued age seconds ago. */
+static size_t card_pass(uint8_t pass[TOK_PASS_MAX], int64_t age)
 {
     struct tok_claims c;
     memset(&c, 0, sizeof c);
     strcpy(c.iss, "mtf");
     strcpy(c.sub, "1042");
-    c.iat = c.nbf = clk_now() - 600;
+    c.iat = c.nbf = clk_now() - age;
     c.exp = clk_now() + 86400;
     randombytes_buf(c.cti, sizeof c.cti);
     c.has_card = 1;
     card_id(card_uid, c.card_id);
     c.n_groups = 1;
     strcpy(c.groups[0], "ml1-a");
-    uint8_t pass[TOK_PASS_MAX], keys[CARD_NKEYS][16], m[16], file[CARD_FILE_SIZE];
     size_t n = 0;
+    if (tok_encode(&c, site_sk, site_kid, 8, pass, TOK_PASS_MAX, &n) != 0) exit(1);
+    return n;
+}
+
+/* An enrolled card holding a pass bound to it; its keys carry generation 1. */
+static dfe_t *make_card(void)
+{
+    uint8_t pass[TOK_PASS_MAX], keys[CARD_NKEYS][16], m[16], file[CARD_FILE_SIZE], vers[CARD_NKEYS] = { 1, 1, 1 };
+    size_t n = card_pass(pass, 600);
     dfe_t *d = NULL;
-    if (tok_encode(&c, site_sk, site_kid, 8, pass, sizeof pass, &n) != 0 || dfe_create(&d, card_uid) != 0) exit(1);
+    if (dfe_create(&d, card_uid) != 0) exit(1);
     for (int k = 0; k < CARD_NKEYS; k++) {
         card_master(k, m);
         if (card_key_derive(m, card_uid, "mtf", keys[k]) != 0) exit(1);
     }
-    if (dfe_add_app(d, CARD_AID, CARD_KEY_SETTINGS, CARD_NKEYS, keys, NULL) != 0 ||
+    if (dfe_add_app(d, CARD_AID, CARD_KEY_SETTINGS, CARD_NKEYS, keys, vers) != 0 ||
         card_file_encode(pass, n, file) != 0 ||
         dfe_add_file(d, CARD_AID, CARD_FILE_PASS, 1, CARD_FILE_COMM, CARD_FILE_AR, file, sizeof file, sizeof file) != 0)
         exit(1);
@@ -313,6 +322,50 @@ static int taps_run(emu_t *emu, const char *lock, int first_open, int n, cred_t 
     return done;
 }
 
+/* Update on card (access protocol 18.10): before each tap the state file
+ * gets a newer pass for the card (as a sync would bring it) and the write
+ * master of generation 1, sealed with the door's seal key; the latency is
+ * from the card in the field to its CommitTransaction. Returns the taps done. */
+static int update_run(emu_t *emu, const char *state, const char *lock, int first_open, int n, dfe_t *df,
+                      int64_t *lat, const char *log_path)
+{
+    char seal_path[600];
+    uint8_t seal[DOOR_SEAL_KEY], wm[16];
+    struct door_sealed_key wk = { .gen = 1 };
+    door_store_t *st = NULL;
+    snprintf(seal_path, sizeof seal_path, "%s.seal", state);
+    if (door_seal_load(seal_path, 0, seal) != 0 || door_store_open(state, &st) != 0) return 0;
+    card_master(CARD_KEY_WRITE, wm);
+    door_seal_card_key(seal, wm, wk.sealed);
+    int done = 0;
+    if (door_store_put_write_keys(st, &wk, 1) != 0) n = 0;
+    for (int i = 0; i < n; i++) {
+        struct tok_card_pass cp;
+        dfe_stats_t before, now;
+        card_id(card_uid, cp.card_id);
+        cp.len = card_pass(cp.pass, 300 - i);        /* each newer than the last */
+        if (door_store_put_card_passes(st, &cp, 1) != 0) break;
+        while (!lock_closed(lock)) nap_ms(2);
+        dfe_get_stats(df, &before);
+        int64_t t0 = clk_mono_us(), at = 0;
+        emu_present_desfire(emu, df);
+        for (int w = 0; w < 5000 && !at; w++) {
+            dfe_get_stats(df, &now);
+            if (now.commits > before.commits) at = clk_mono_us();
+            else nap_ms(1);
+        }
+        if (!at || !nth_open(lock, first_open + i + 1)) {
+            fprintf(stderr, "bench: update tap %d did not open and write; see %s\n", i, log_path);
+            break;
+        }
+        lat[done++] = at - t0;
+        field_empty(emu);
+    }
+    door_store_close(st);
+    sodium_memzero(seal, sizeof seal);
+    return done;
+}
+
 static void tap_to_lock(const char *dir, int taps)
 {
     emu_t *emu = NULL;
@@ -339,7 +392,7 @@ static void tap_to_lock(const char *dir, int taps)
     chmod(key_path, 0600);
     /* The sync thread runs too: against a loopback port nobody listens on. */
     snprintf(extra, sizeof extra, "[server]\nurl = http://127.0.0.1:9\napi_key = lpk_0_bench\nretry_max_s = 5\n"
-             "[card]\nread_key_file = %s\n", key_path);
+             "[card]\nread_key_file = %s\nupdate = yes\n", key_path);
     config_text(text, sizeof text, state, emu_connstring(emu), lock, extra);
     FILE *f = fopen(cfg_path, "w");
     if (!f) exit(1);
@@ -363,11 +416,17 @@ static void tap_to_lock(const char *dir, int taps)
     char mem_phone[160];
     proc_memory(pid, mem_phone, sizeof mem_phone);
     int done_card = done == taps ? taps_run(emu, lock, done, taps, NULL, card, lat_card, log_path) : 0;
+    int64_t *lat_upd = calloc((size_t)taps, sizeof *lat_upd);
+    if (!lat_upd) exit(1);
+    int done_upd = done_card == taps ? update_run(emu, state, lock, done + done_card, taps, card, lat_upd, log_path) : 0;
     char mem1[160];
     proc_memory(pid, mem1, sizeof mem1);
     printf("tap-to-lock through libnfc and the emulated PN532 (bin/labpass-door, poll gap 20 ms)\n");
     if (done) report("phone in the field -> lock open", lat, (size_t)done, 1e-3);
     if (done_card) report("DESFire EV1 card in the field -> lock open", lat_card, (size_t)done_card, 1e-3);
+    if (done_upd)
+        report("DESFire EV1 card, update on card: in the field -> newer pass committed", lat_upd, (size_t)done_upd,
+               1e-3);
     printf("labpass-door memory: idle %s; after %d phone taps %s; after %d card taps %s\n", mem0, done, mem_phone,
            done_card, mem1);
     kill(pid, SIGTERM);
@@ -391,6 +450,7 @@ static void tap_to_lock(const char *dir, int taps)
     dfe_destroy(card);
     free(lat);
     free(lat_card);
+    free(lat_upd);
     unlink(state);
     unlink(key_path);
 }

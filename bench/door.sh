@@ -2,7 +2,8 @@
 # door.sh: door controller figures (never a timed test): software decision
 # time (decode, two signature checks, denylist lookup, durable event append),
 # tap-to-lock through libnfc and the emulated PN532 with a real
-# bin/labpass-door process (a phone, then a DESFire EV1 card, in one run), and that process's resident memory.
+# bin/labpass-door process (a phone, then a DESFire EV1 card, then the same card
+# updated with a newer pass at each tap, in one run), and that process's resident memory.
 # Builds bench/bench_door.c against the door-side libraries (made by `make`;
 # built here if missing) and the emulator in libtest.a.
 set -eu
