@@ -21,6 +21,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             back.door_id != b.door_id || back.reset != b.reset)
             abort();
         if (b.n_deny && memcmp(back.deny, b.deny, b.n_deny * sizeof *b.deny) != 0) abort();
+        if (back.has_card_passes != b.has_card_passes || back.n_card_passes != b.n_card_passes ||
+            back.n_write_keys != b.n_write_keys || back.n_card_keys != b.n_card_keys)
+            abort();
+        for (size_t i = 0; i < b.n_card_passes; i++)
+            if (back.card_passes[i].len != b.card_passes[i].len ||
+                memcmp(back.card_passes[i].pass, b.card_passes[i].pass, b.card_passes[i].len) != 0 ||
+                memcmp(back.card_passes[i].card_id, b.card_passes[i].card_id, TOK_CARD_ID_LEN) != 0)
+                abort();
         tok_bundle_clear(&back);
         free(out);
     }
