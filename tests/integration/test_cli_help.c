@@ -23,38 +23,8 @@
 static char g_dir[] = "/tmp/lp-test-cli-XXXXXX";
 static char g_db[128];
 
-/* Runs argv with stdin from /dev/null; stdout (and stderr when both) into
- * out[len]. Returns the exit status or -1. */
-static int run_into(char *const argv[], char *out, size_t len, int both)
-{
-    int fd[2];
-    if (pipe(fd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        FILE *in = freopen("/dev/null", "r", stdin);
-        (void)in;
-        dup2(fd[1], 1);
-        if (both) dup2(fd[1], 2);
-        close(fd[0]);
-        close(fd[1]);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t n = 0;
-    ssize_t k;
-    while ((k = read(fd[0], out + n, len - 1 - n)) > 0 && n + (size_t)k < len - 1) n += (size_t)k;
-    if (k > 0) n += (size_t)k;
-    out[n < len ? n : len - 1] = '\0';
-    close(fd[0]);
-    int st = 0;
-    if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) return -1;
-    return WEXITSTATUS(st);
-}
-
-static int run(char *const argv[], char *out, size_t len) { return run_into(argv, out, len, 0); }
-static int run_both(char *const argv[], char *out, size_t len) { return run_into(argv, out, len, 1); }
+static int run(char *const argv[], char *out, size_t len) { return hx_run(argv, 0, NULL, out, len); }
+static int run_both(char *const argv[], char *out, size_t len) { return hx_run(argv, HX_RUN_STDERR, NULL, out, len); }
 
 static int nothing_created(void)
 {

@@ -130,31 +130,6 @@ static const char *rsv_status(int64_t id, char *buf, size_t len)
     return buf;
 }
 
-/* Runs argv (a program of the build under test) with stdout into out; returns its exit status. */
-static int run_tool(char *const argv[], char *out, size_t cap)
-{
-    int p[2];
-    assert_int_equal(pipe(p), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(p[1], 1);
-        close(p[0]);
-        close(p[1]);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(p[1]);
-    size_t have = 0;
-    ssize_t n;
-    while (have + 1 < cap && (n = read(p[0], out + have, cap - 1 - have)) > 0) have += (size_t)n;
-    out[have] = '\0';
-    close(p[0]);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* ---- the door process ---- */
 
 static void start_door(void)
@@ -351,7 +326,7 @@ static void make_doors(void)
     char *argv[] = { bin, (char *)"--json", (char *)"--db", dbarg, (char *)"door", (char *)"add", (char *)"--name",
                      (char *)"e2e-lab-a-visitor", (char *)"--group", (char *)"ml1-a", (char *)"--holder-proof",
                      (char *)"no", (char *)"--bearer", (char *)"yes", NULL };
-    assert_int_equal(run_tool(argv, out, sizeof out), 0);
+    assert_int_equal(hx_run(argv, 0, NULL, out, sizeof out), 0);
     json_error_t je;
     json_t *j = json_loads(out, 0, &je);
     if (!j) fail_msg("labpassctl door add printed: %s", out);
@@ -526,7 +501,7 @@ static void test_encode_bearer(void **st)
     hx_bin("labpass-door", bin, sizeof bin);
     char *argv[] = { bin, (char *)"--config", enc_cfg, (char *)"--encode", passfile, (char *)"--timeout", (char *)"5",
                      NULL };
-    assert_int_equal(run_tool(argv, out, sizeof out), 0);
+    assert_int_equal(hx_run(argv, 0, NULL, out, sizeof out), 0);
     assert_non_null(strstr(out, "written and verified"));
     uint8_t mem[EMU_NTAG_MEM];
     assert_int_equal(emu_ntag_read(emu2, mem), 0);
@@ -536,7 +511,7 @@ static void test_encode_bearer(void **st)
     FILE *f = fopen(passfile, "wb");
     fwrite(pass_a1, 1, len_a1, f);
     fclose(f);
-    assert_int_equal(run_tool(argv, out, sizeof out), 1);
+    assert_int_equal(hx_run(argv, 0, NULL, out, sizeof out), 1);
     assert_int_equal(count_opens(), 1);
 }
 
@@ -934,7 +909,7 @@ static void test_desk_card(void **st)
     hx_bin("labpass-door", bin, sizeof bin);
     char *enrol[] = { bin, (char *)"--config", ini, (char *)"--desk", (char *)"enrol", (char *)"--timeout",
                       (char *)"5", NULL };
-    assert_int_equal(run_tool(enrol, out, sizeof out), 0);
+    assert_int_equal(hx_run(enrol, 0, NULL, out, sizeof out), 0);
     assert_non_null(strstr(out, "uid 04414243444546\n"));
     card_id(uid, id);
     char idhex[2 * CARD_ID_LEN + 1];
@@ -948,7 +923,7 @@ static void test_desk_card(void **st)
     emu_present_desfire(emu2, card);
     char *write[] = { bin, (char *)"--config", ini, (char *)"--desk", (char *)"write", pf, (char *)"--timeout",
                       (char *)"5", NULL };
-    assert_int_equal(run_tool(write, out, sizeof out), 0);
+    assert_int_equal(hx_run(write, 0, NULL, out, sizeof out), 0);
     assert_non_null(strstr(out, "written and read back"));
     emu_present_none(emu2);
     tap_card(card, "granted");

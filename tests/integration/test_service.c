@@ -29,33 +29,8 @@
 
 static char g_dir[] = "/tmp/lp-test-service-XXXXXX";
 
-/* Runs argv; stdout and stderr into out (the first cap - 1 bytes; the rest
- * is read and dropped). The exit status, or -1. */
-static int run(char *const argv[], char *out, size_t cap)
-{
-    int fd[2];
-    if (pipe(fd) != 0) return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(fd[1], 1);
-        dup2(fd[1], 2);
-        close(fd[0]);
-        close(fd[1]);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
-    close(fd[1]);
-    size_t n = 0;
-    ssize_t k;
-    char rest[4096];
-    while ((k = n < cap - 1 ? read(fd[0], out + n, cap - 1 - n) : read(fd[0], rest, sizeof rest)) > 0)
-        if (n < cap - 1) n += (size_t)k;   /* past cap: drained, so the program is never cut off */
-    out[n] = '\0';
-    close(fd[0]);
-    int st = 0;
-    waitpid(pid, &st, 0);
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
+/* Runs argv (looked up in PATH); stdout and stderr into out. */
+static int run(char *const argv[], char *out, size_t cap) { return hx_run(argv, HX_RUN_STDERR | HX_RUN_PATH, NULL, out, cap); }
 
 /* packaging/systemd/NAME into g_dir/AS, program paths pointed at this build. */
 static void stage_unit(const char *name, const char *as)

@@ -56,37 +56,48 @@ static int wait_port(hx_server *s, const char *out)
     return -1;
 }
 
-int hx_ctlv(hx_server *s, char *out, size_t cap, const char *first, va_list ap)
+int hx_run(char *const argv[], int flags, const char *const *env, char *out, size_t cap)
 {
-    char bin[256], rest[4096];
-    const char *argv[24] = { bin, "--db", s->db, first };
-    int n = first ? 4 : 3;
-    for (const char *x; first && n < 23 && (x = va_arg(ap, const char *)) != NULL;) argv[n++] = x;
-    argv[n] = NULL;
-    hx_bin("labpassctl", bin, sizeof bin);
+    char rest[4096];
     int fd[2];
-    if (pipe(fd) != 0) return -1;
+    if (cap == 0 || pipe(fd) != 0) return -1;
     pid_t pid = fork();
     if (pid < 0) { close(fd[0]); close(fd[1]); return -1; }
     if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        if (in >= 0) dup2(in, 0);
         dup2(fd[1], 1);
-        dup2(fd[1], 2);
+        if (flags & HX_RUN_STDERR) dup2(fd[1], 2);
         close(fd[0]);
         close(fd[1]);
-        setenv("LABPASS_CLOCK_FILE", s->clock, 1);
-        execv(bin, (char *const *)argv);
+        for (size_t i = 0; env && env[i]; i++) putenv((char *)env[i]);
+        if (flags & HX_RUN_PATH) execvp(argv[0], argv);
+        else execv(argv[0], argv);
         _exit(127);
     }
     close(fd[1]);
     size_t got = 0;
     ssize_t k;
     while ((k = got < cap - 1 ? read(fd[0], out + got, cap - 1 - got) : read(fd[0], rest, sizeof rest)) > 0)
-        if (got < cap - 1) got += (size_t)k;
+        if (got < cap - 1) got += (size_t)k;   /* past cap: drained, so the program is never cut off */
     out[got] = '\0';
     close(fd[0]);
     int st = 0;
     if (waitpid(pid, &st, 0) != pid) return -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+int hx_ctlv(hx_server *s, char *out, size_t cap, const char *first, va_list ap)
+{
+    char bin[256], clock_env[300];
+    const char *argv[24] = { bin, "--db", s->db, first };
+    int n = first ? 4 : 3;
+    for (const char *x; first && n < 23 && (x = va_arg(ap, const char *)) != NULL;) argv[n++] = x;
+    argv[n] = NULL;
+    hx_bin("labpassctl", bin, sizeof bin);
+    snprintf(clock_env, sizeof clock_env, "LABPASS_CLOCK_FILE=%s", s->clock);
+    const char *env[] = { clock_env, NULL };
+    return hx_run((char *const *)argv, HX_RUN_STDERR, env, out, cap);
 }
 
 void hx_nap_ms(int ms)

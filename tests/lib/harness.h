@@ -49,6 +49,13 @@ int hx_launch(hx_server *s, int64_t clock_start, int demo, const char *const *ex
  * s's clock; its stdout and stderr into out (the first cap - 1 bytes, the
  * rest read and dropped). The exit status, or -1. */
 int hx_ctlv(hx_server *s, char *out, size_t cap, const char *first, va_list ap);
+/* Runs argv (argv[0] a path, or with HX_RUN_PATH a name looked up in PATH)
+ * with stdin from /dev/null, its stdout (and stderr with HX_RUN_STDERR) into
+ * out: the first cap - 1 bytes, NUL-terminated; the rest is read and
+ * dropped, so the program is never cut off. env: NULL, or "NAME=value"
+ * strings set in the child. Returns the exit status, or -1. */
+enum { HX_RUN_STDERR = 1, HX_RUN_PATH = 2 };
+int hx_run(char *const argv[], int flags, const char *const *env, char *out, size_t cap);
 /* Sleeps ms milliseconds. */
 void hx_nap_ms(int ms);
 /* Polls cond(arg) every 20 ms for up to ms; its last answer (1: it held). */

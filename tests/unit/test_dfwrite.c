@@ -754,31 +754,6 @@ static void test_desk_enrol_write(void **st)
     dfe_destroy(d);
 }
 
-/* Runs labpass-door with args, stdout into out; returns the exit status. */
-static int run_door(char *const argv[], char *out, size_t cap)
-{
-    int p[2];
-    assert_int_equal(pipe(p), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        dup2(p[1], 1);
-        close(p[0]);
-        close(p[1]);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    close(p[1]);
-    size_t have = 0;
-    ssize_t r;
-    while (have + 1 < cap && (r = read(p[0], out + have, cap - 1 - have)) > 0) have += (size_t)r;
-    out[have] = '\0';
-    close(p[0]);
-    int stt = 0;
-    waitpid(pid, &stt, 0);
-    return WIFEXITED(stt) ? WEXITSTATUS(stt) : -1;
-}
-
 /* The program itself: --desk enrol prints the UID and card id; --desk write
  * puts a pass file (hex) onto the card. */
 static void test_desk_cli(void **st)
@@ -792,7 +767,7 @@ static void test_desk_cli(void **st)
     dfe_t *d = factory_card(uid);
     emu_present_desfire(k->emu, d);
     char *enrol[] = { bin, "--config", k->cfg, "--desk", "enrol", "--timeout", "3", NULL };
-    assert_int_equal(run_door(enrol, out, sizeof out), 0);
+    assert_int_equal(hx_run(enrol, 0, NULL, out, sizeof out), 0);
     assert_non_null(strstr(out, "uid 04112233445566\n"));
     card_id(uid, id);
     char idhex[2 * CARD_ID_LEN + 1];
@@ -800,7 +775,7 @@ static void test_desk_cli(void **st)
     snprintf(want, sizeof want, "card_id %s\n", idhex);
     assert_non_null(strstr(out, want));
     emu_present_desfire(k->emu, d);
-    assert_int_equal(run_door(enrol, out, sizeof out), 1);        /* enrolled already: */
+    assert_int_equal(hx_run(enrol, 0, NULL, out, sizeof out), 1);        /* enrolled already: */
     assert_non_null(strstr(out, want));                           /* its card id shown */
     size_t n = uid_pass(uid, pass, sizeof pass, &key);
     sodium_bin2hex(hex, sizeof hex, pass, n);
@@ -809,14 +784,14 @@ static void test_desk_cli(void **st)
     put_file(pf, hex, 0600);
     emu_present_desfire(k->emu, d);
     char *write[] = { bin, "--config", k->cfg, "--desk", "write", pf, "--timeout", "3", NULL };
-    assert_int_equal(run_door(write, out, sizeof out), 0);
+    assert_int_equal(hx_run(write, 0, NULL, out, sizeof out), 0);
     assert_non_null(strstr(out, "written and read back"));
     uint8_t file[CARD_FILE_SIZE];
     size_t len = 0;
     assert_int_equal(dfe_file_content(d, CARD_AID, CARD_FILE_PASS, file, sizeof file, &len), 0);
     assert_memory_equal(file + 2, pass, n);
     char *bad[] = { bin, "--config", k->cfg, "--desk", "erase", NULL };
-    assert_int_equal(run_door(bad, out, sizeof out), 2);
+    assert_int_equal(hx_run(bad, 0, NULL, out, sizeof out), 2);
     emu_present_none(k->emu);
     dfe_destroy(d);
 }
