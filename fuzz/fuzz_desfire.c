@@ -10,43 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "access/card/card.h"
+#include "fuzz/fuzz_script.h"
 #include "access/nfc/nfc_desfire.h"
-
-struct script {
-    const uint8_t *p;
-    size_t left;
-    int calls;
-};
-
-static void check_command(const uint8_t *tx, size_t n)
-{
-    if (n < 5 || tx[0] != 0x90 || tx[2] != 0 || tx[3] != 0 || tx[n - 1] != 0) abort();
-    if (n > 5 && (size_t)tx[4] + 6 != n) abort();
-}
-
-static int script_xfer(void *ctx, const uint8_t *tx, size_t txlen, uint8_t *rx, size_t rxcap, size_t *rxlen)
-{
-    struct script *s = ctx;
-    check_command(tx, txlen);
-    s->calls++;
-    if (s->left < 1) return LP_ERR_IO;
-    size_t n = s->p[0] % 64;
-    s->p++;
-    s->left--;
-    if (n > s->left) n = s->left;
-    if (n > rxcap) return LP_ERR_TOOBIG;
-    memcpy(rx, s->p, n);
-    *rxlen = n;
-    s->p += n;
-    s->left -= n;
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static nfc_df_result_t res;
     static const uint8_t key[DFC_KEY] = { 0x52, 0x40, 0x0F, 0x39 };
-    struct script s = { data, size, 0 };
+    struct script s = { data, size, 0, 0 };
     int rc = nfc_df_exchange(script_xfer, &s, key, &res);
     if (s.calls > NFC_DF_XFER_MAX) abort();
     if (rc != 0) {

@@ -9,44 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include "access/card/card.h"
+#include "fuzz/fuzz_script.h"
 #include "access/nfc/nfc_dfwrite.h"
-
-struct script {
-    const uint8_t *p;
-    size_t left;
-    int calls;
-};
-
-static void check_command(const uint8_t *tx, size_t n)
-{
-    if (n < 5 || n > 6 + 54 || tx[0] != 0x90 || tx[2] != 0 || tx[3] != 0 || tx[n - 1] != 0) abort();
-    if (n > 5 && (size_t)tx[4] + 6 != n) abort();
-}
-
-static int script_xfer(void *ctx, const uint8_t *tx, size_t txlen, uint8_t *rx, size_t rxcap, size_t *rxlen)
-{
-    struct script *s = ctx;
-    check_command(tx, txlen);
-    s->calls++;
-    if (s->left < 1) return LP_ERR_IO;
-    size_t n = s->p[0] % 64;
-    s->p++;
-    s->left--;
-    if (n > s->left) n = s->left;
-    if (n > rxcap) return LP_ERR_TOOBIG;
-    memcpy(rx, s->p, n);
-    *rxlen = n;
-    s->p += n;
-    s->left -= n;
-    return 0;
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const nfc_dfw_keys_t keys = { .key = { { 0x50 }, { 0x52 }, { 0xD1 } }, .version = 1 };
     static uint8_t file[CARD_FILE_SIZE] = { 0x00, 0x03, 0x01, 0x08, 0x0F };
     if (size < 1) return 0;
-    struct script s = { data + 1, size - 1, 0 };
+    struct script s = { data + 1, size - 1, 0, 55 };
     switch (data[0] % 3) {
     case 0: (void)!nfc_dfw_format(script_xfer, &s, &keys, NULL); break;
     case 1: (void)!nfc_dfw_format(script_xfer, &s, &keys, keys.key[0]); break;
