@@ -35,6 +35,7 @@
 #include "access/nfc/nfc_ndef.h"
 #include "access/token/token.h"
 #include <sqlite3.h>
+#include "tests/lib/doorproc.h"
 #include "tests/lib/harness.h"
 #include "tests/lib/pn532emu.h"
 
@@ -57,22 +58,9 @@ static pid_t door_pid;
 
 /* ---- small helpers ---- */
 
-static void write_text(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
+static void write_text(const char *path, const char *text) { dp_write_file(path, text, 0600); }
 
-static void set_door_clock(int64_t t)
-{
-    char tmp[300], text[32];
-    snprintf(tmp, sizeof tmp, "%s.tmp", door_clock);
-    snprintf(text, sizeof text, "%lld\n", (long long)t);
-    write_text(tmp, text);
-    assert_int_equal(rename(tmp, door_clock), 0);
-}
+static void set_door_clock(int64_t t) { dp_set_clock(door_clock, t); }
 
 static void set_clocks(int64_t t)
 {
@@ -132,34 +120,9 @@ static const char *rsv_status(int64_t id, char *buf, size_t len)
 
 /* ---- the door process ---- */
 
-static void start_door(void)
-{
-    char bin[256];
-    hx_bin("labpass-door", bin, sizeof bin);
-    door_pid = fork();
-    assert_true(door_pid >= 0);
-    if (door_pid == 0) {
-        int fe = open(door_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(fe, 2);
-        setenv("LABPASS_CLOCK_FILE", door_clock, 1);
-        execl(bin, bin, "--config", door_cfg, (char *)NULL);
-        _exit(127);
-    }
-}
+static void start_door(void) { door_pid = dp_start(door_cfg, door_clock, door_log); }
 
-static int stop_door(void)
-{
-    int st = 0;
-    if (door_pid <= 0) return 0;
-    kill(door_pid, SIGTERM);
-    for (int i = 0; i < 500 && waitpid(door_pid, &st, WNOHANG) == 0; i++) hx_nap_ms(10);
-    if (waitpid(door_pid, &st, WNOHANG) == 0) {
-        kill(door_pid, SIGKILL);
-        waitpid(door_pid, &st, 0);
-    }
-    door_pid = 0;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
-}
+static int stop_door(void) { return dp_stop(&door_pid); }
 
 static struct door_status door_state(void)
 {
@@ -230,16 +193,7 @@ static int events_with(const char *what, int server_up)
     return n;
 }
 
-static int count_opens(void)
-{
-    FILE *f = fopen(lock_log, "r");
-    char line[128];
-    int n = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strstr(line, " open")) n++;
-    if (f) fclose(f);
-    return n;
-}
+static int count_opens(void) { return dp_count_lines(lock_log, " open"); }
 
 static int opens_reached(void *p)
 {
@@ -247,30 +201,12 @@ static int opens_reached(void *p)
 }
 
 /* The lock log's last line says the lock is closed (a pulse has ended). */
-static int lock_closed(void *p)
-{
-    FILE *f = fopen(lock_log, "r");
-    char line[128], last[128] = "";
-    while (f && fgets(line, sizeof line, f)) snprintf(last, sizeof last, "%s", line);
-    if (f) fclose(f);
-    return strstr(last, " close") != NULL;
-}
+static int lock_closed(void *p) { return dp_last_line_has(lock_log, " close"); }
 
 /* ---- presenting media ---- */
 
 /* Waits until the door scans the field again (it has let go of the last card). */
-static void field_empty(void)
-{
-    emu_stats_t a, b;
-    emu_present_none(emu);
-    emu_get_stats(emu, &a);
-    for (int i = 0; i < 250; i++) {
-        emu_get_stats(emu, &b);
-        if (b.lists >= a.lists + 2) return;
-        hx_nap_ms(20);
-    }
-    fail_msg("the door did not go back to scanning");
-}
+static void field_empty(void) { dp_field_empty(emu); }
 
 struct want { const char *reason; int n, up; };
 
@@ -936,15 +872,7 @@ static void test_desk_card(void **st)
  * the server sealed to it. A write torn by the card leaving the field keeps
  * what the card had and is tried again at the next tap; once written, the
  * card carries its pass by itself. */
-static int log_count(const char *what)
-{
-    char line[512];
-    int n = 0;
-    FILE *f = fopen(door_log, "r");
-    while (f && fgets(line, sizeof line, f)) n += strstr(line, what) != NULL;
-    if (f) fclose(f);
-    return n;
-}
+static int log_count(const char *what) { return dp_count_lines(door_log, what); }
 
 struct log_want { const char *what; int n; };
 

@@ -27,6 +27,7 @@
 #include "access/card/card.h"
 #include "access/door/door_store.h"
 #include "access/token/token.h"
+#include "tests/lib/doorproc.h"
 #include "tests/lib/harness.h"
 #include "tests/lib/pn532emu.h"
 
@@ -42,22 +43,9 @@ static char cfg_path[256], door_db[256], door_clock[256], lock_log[256], door_lo
 static uint8_t masters[3][16];
 static const uint8_t UID[7] = { 0x04, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56 };
 
-static void write_text(const char *path, const char *text, mode_t mode)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
-}
+static void write_text(const char *path, const char *text, mode_t mode) { dp_write_file(path, text, mode); }
 
-static void set_door_clock(int64_t t)
-{
-    char tmp[300], text[32];
-    snprintf(tmp, sizeof tmp, "%s.tmp", door_clock);
-    snprintf(text, sizeof text, "%lld\n", (long long)t);
-    write_text(tmp, text, 0600);
-    assert_int_equal(rename(tmp, door_clock), 0);
-}
+static void set_door_clock(int64_t t) { dp_set_clock(door_clock, t); }
 
 static void set_clocks(int64_t t)
 {
@@ -117,15 +105,7 @@ static dfe_t *badge_now(void)
 
 /* ---- what the relay and the server say ---- */
 
-static int lock_lines(const char *word)
-{
-    FILE *f = fopen(lock_log, "r");
-    char line[128];
-    int n = 0;
-    while (f && fgets(line, sizeof line, f)) n += strstr(line, word) != NULL;
-    if (f) fclose(f);
-    return n;
-}
+static int lock_lines(const char *word) { return dp_count_lines(lock_log, word); }
 
 static int power_on(void *p) { return lock_lines(" open") >= *(int *)p; }
 static int power_off(void *p) { return lock_lines(" close") >= *(int *)p; }
@@ -172,18 +152,7 @@ static int events_reached(void *p)
     return server_events(w->reason) >= w->n;
 }
 
-static void field_empty(void)
-{
-    emu_stats_t a, b;
-    emu_present_none(emu);
-    emu_get_stats(emu, &a);
-    for (int i = 0; i < 250; i++) {
-        emu_get_stats(emu, &b);
-        if (b.lists >= a.lists + 2) return;
-        hx_nap_ms(20);
-    }
-    fail_msg("the controller did not go back to scanning");
-}
+static void field_empty(void) { dp_field_empty(emu); }
 
 static void tap(dfe_t *badge, const char *reason)
 {
@@ -312,20 +281,7 @@ static void make_door(void)
     write_text(cfg_path, text, 0600);
 }
 
-static void start_door(void)
-{
-    char bin[256];
-    hx_bin("labpass-door", bin, sizeof bin);
-    door_pid = fork();
-    assert_true(door_pid >= 0);
-    if (door_pid == 0) {
-        int fe = open(door_log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-        dup2(fe, 2);
-        setenv("LABPASS_CLOCK_FILE", door_clock, 1);
-        execl(bin, bin, "--config", cfg_path, (char *)NULL);
-        _exit(127);
-    }
-}
+static void start_door(void) { door_pid = dp_start(cfg_path, door_clock, door_log); }
 
 static int has_card_key(void *p)
 {
@@ -339,15 +295,7 @@ static int has_card_key(void *p)
 }
 
 /* The running controller has taken up the card key (its log says so). */
-static int uses_card_key(void *p)
-{
-    char line[512];
-    int seen = 0;
-    FILE *f = fopen(door_log, "r");
-    while (f && fgets(line, sizeof line, f)) seen |= strstr(line, "card read keys in use: 1 generation") != NULL;
-    if (f) fclose(f);
-    return seen;
-}
+static int uses_card_key(void *p) { return dp_count_lines(door_log, "card read keys in use: 1 generation") > 0; }
 
 static int64_t book(const char *start, const char *end)
 {
@@ -391,13 +339,7 @@ static int setup(void **st)
 
 static int teardown(void **st)
 {
-    int st_code = 0, ok = 0;
-    if (door_pid > 0) {
-        kill(door_pid, SIGTERM);
-        for (int i = 0; i < 500 && waitpid(door_pid, &st_code, WNOHANG) == 0; i++) hx_nap_ms(10);
-        if (waitpid(door_pid, &st_code, WNOHANG) == 0) { kill(door_pid, SIGKILL); waitpid(door_pid, &st_code, 0); }
-        ok = WIFEXITED(st_code) && WEXITSTATUS(st_code) == 0 ? 0 : -1;
-    }
+    int ok = dp_stop(&door_pid);
     if (ok) {
         char cmd[400];
         snprintf(cmd, sizeof cmd, "tail -30 '%s' >&2", door_log);
