@@ -206,11 +206,12 @@ static int store_fact(db_t *db, const rsv_reservation *r, const struct bill_fact
     sqlite3_stmt *st = id
         ? db_stmt(db, "UPDATE charges SET tenant_id = ?2, person_id = ?3, resource_id = ?4, rate_plan_id = NULLIF(?5, 0), "
                       "kind = ?6, state = ?7, at = ?8, start = ?9, end = ?10, description = ?11, net_cents = ?12, "
-                      "vat_category = ?13, vat_rate_bp = ?14, exempt_reason = ?15, updated_at = ?16 WHERE id = ?1")
+                      "vat_category = ?13, vat_rate_bp = ?14, exempt_reason = ?15, updated_at = ?16, "
+                      "project_id = NULLIF(?18, 0) WHERE id = ?1")
         : db_stmt(db, "INSERT INTO charges(reservation_id, tenant_id, person_id, resource_id, rate_plan_id, kind, state, "
                       "at, start, end, description, net_cents, vat_category, vat_rate_bp, exempt_reason, created_by, "
-                      "created_at, updated_at) VALUES (?17, ?2, ?3, ?4, NULLIF(?5, 0), ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                      "?13, ?14, ?15, 'billing', ?16, ?16)");
+                      "created_at, updated_at, project_id) VALUES (?17, ?2, ?3, ?4, NULLIF(?5, 0), ?6, ?7, ?8, ?9, ?10, "
+                      "?11, ?12, ?13, ?14, ?15, 'billing', ?16, ?16, NULLIF(?18, 0))");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id); db_bind_int(st, 2, r->tenant_id); db_bind_int(st, 3, r->person_id);
     db_bind_int(st, 4, r->resource_id); db_bind_int(st, 5, ft->plan_id);
@@ -219,6 +220,7 @@ static int store_fact(db_t *db, const rsv_reservation *r, const struct bill_fact
     db_bind_text(st, 13, bcalc_vat_code(ft->vat.cat)); db_bind_int(st, 14, ft->vat.rate_bp);
     db_bind_text(st, 15, ft->exempt_reason); db_bind_int(st, 16, clk_now());
     if (!id) db_bind_int(st, 17, r->id);
+    db_bind_int(st, 18, r->project_id);   /* the booking's project: invoices group by it */
     int rc = db_exec_stmt(st);
     if (rc) return rc;
     if (!id) {
