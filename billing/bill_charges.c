@@ -376,7 +376,8 @@ int bill_adjust(db_t *db, const actor_t *who, bill_charge *c, lp_fail *f)
 #define CHARGE_COLS "c.id, c.tenant_id, COALESCE(c.person_id, 0), COALESCE(c.reservation_id, 0), " \
     "COALESCE(c.resource_id, 0), COALESCE(c.recurring_id, 0), COALESCE(c.rate_plan_id, 0), COALESCE(c.invoice_id, 0), " \
     "c.kind, c.state, c.at, c.start, c.end, c.description, c.reason, c.net_cents, c.vat_category, c.vat_rate_bp, " \
-    "c.exempt_reason, CASE WHEN i.status = 'issued' THEN i.number ELSE '' END, c.created_by, c.created_at, c.updated_at"
+    "c.exempt_reason, CASE WHEN i.status = 'issued' THEN i.number ELSE '' END, c.created_by, c.created_at, c.updated_at, " \
+    "COALESCE(c.project_id, 0)"
 
 /* One charge row; a kind or state the database should never hold is an error. */
 static int row_to_charge(sqlite3_stmt *st, bill_charge *c)
@@ -399,6 +400,7 @@ static int row_to_charge(sqlite3_stmt *st, bill_charge *c)
     bill_copy(c->created_by, sizeof c->created_by, db_col_text(st, 20));
     c->created_at = sqlite3_column_int64(st, 21);
     c->updated_at = sqlite3_column_int64(st, 22);
+    c->project_id = sqlite3_column_int64(st, 23);
     return bad ? LP_ERR_DB : 0;
 }
 

@@ -178,6 +178,7 @@ typedef struct bill_charge {
     char invoice_number[BILL_NUMBER_LEN];   /* "" when not issued */
     char created_by[40];
     int64_t created_at, updated_at;
+    int64_t project_id;         /* the project it is charged to, 0 when none */
 } bill_charge;
 
 /* The rsv_on_change hook: (re)computes reservation r's charge inside the
