@@ -377,7 +377,8 @@ int bill_adjust(db_t *db, const actor_t *who, bill_charge *c, lp_fail *f)
     "COALESCE(c.resource_id, 0), COALESCE(c.recurring_id, 0), COALESCE(c.rate_plan_id, 0), COALESCE(c.invoice_id, 0), " \
     "c.kind, c.state, c.at, c.start, c.end, c.description, c.reason, c.net_cents, c.vat_category, c.vat_rate_bp, " \
     "c.exempt_reason, CASE WHEN i.status = 'issued' THEN i.number ELSE '' END, c.created_by, c.created_at, c.updated_at, " \
-    "COALESCE(c.project_id, 0)"
+    "COALESCE(c.project_id, 0), COALESCE((SELECT p.code || ' ' || p.name FROM projects p WHERE p.id = c.project_id), ''), " \
+    "COALESCE((SELECT p.po_number FROM projects p WHERE p.id = c.project_id), '')"
 
 /* One charge row; a kind or state the database should never hold is an error. */
 static int row_to_charge(sqlite3_stmt *st, bill_charge *c)
@@ -401,6 +402,8 @@ static int row_to_charge(sqlite3_stmt *st, bill_charge *c)
     c->created_at = sqlite3_column_int64(st, 21);
     c->updated_at = sqlite3_column_int64(st, 22);
     c->project_id = sqlite3_column_int64(st, 23);
+    bill_copy(c->project, sizeof c->project, db_col_text(st, 24));
+    bill_copy(c->project_po, sizeof c->project_po, db_col_text(st, 25));
     return bad ? LP_ERR_DB : 0;
 }
 

@@ -17,3 +17,7 @@ ALTER TABLE invoices ADD COLUMN po_number TEXT NOT NULL DEFAULT '';
 CREATE INDEX reservations_project ON reservations(project_id) WHERE project_id IS NOT NULL;
 DROP INDEX invoices_period;
 CREATE UNIQUE INDEX invoices_period ON invoices(tenant_id, period, COALESCE(project_id, 0)) WHERE kind = 'invoice';
+-- An invoice line keeps the project it was charged to as it read on the
+-- invoice ("code name"), so a document rendered later shows what was issued.
+ALTER TABLE invoice_lines ADD COLUMN project_id INTEGER REFERENCES projects(id);
+ALTER TABLE invoice_lines ADD COLUMN project TEXT NOT NULL DEFAULT '';
