@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/ltime.h"
+#include "tests/lib/einvoice_check.h"
 #include "tests/lib/harness.h"
 
 #define T0 1790575200LL   /* 2026-09-28T08:00:00+02:00 */
@@ -358,6 +360,153 @@ static void test_budget(void **state)
     json_decref(j);
 }
 
+static int64_t at(const char *s)
+{
+    int64_t t = 0;
+    if (lt_parse_rfc3339(s, &t) != 0) fail_msg("bad time %s", s);
+    return t;
+}
+
+/* staff check in at start and out at end: the booking is settled */
+static void settle(int64_t id, const char *start, const char *end)
+{
+    char path[96];
+    hx_set_clock(&S, at(start));
+    snprintf(path, sizeof path, "/api/v1/reservations/%lld/check-in", (long long)id);
+    json_decref(call("POST", path, staff, NULL, 200));
+    hx_set_clock(&S, at(end));
+    snprintf(path, sizeof path, "/api/v1/reservations/%lld/check-out", (long long)id);
+    json_decref(call("POST", path, staff, NULL, 200));
+}
+
+/* A company that requires purchase orders gets one invoice per project,
+ * each with its PO as the UBL OrderReference (validated against EN 16931
+ * and Peppol BIS 3), lines equal to billing's estimates; HTML and CSV show
+ * the project over its lines. */
+static void test_invoices_by_project(void **state)
+{
+    (void)state;
+    char path[160], body[300];
+    snprintf(path, sizeof path, "/api/v1/tenants/%lld/project-settings", (long long)tenant_b);
+    json_decref(call("PATCH", path, admin_b, "{\"require_po\":true}", 200));
+    int64_t pa = new_project(admin_b, tenant_b, "{\"code\":\"BS-A\",\"name\":\"Sensor coating\",\"po_number\":\"4500001111\"}", 201);
+    int64_t pb = new_project(admin_b, tenant_b, "{\"code\":\"BS-B\",\"name\":\"Clinical batch\",\"po_number\":\"4500002222\"}", 201);
+    snprintf(path, sizeof path, "/api/v1/resources/%lld/estimate?start=2026-10-20T09:00:00%%2B02:00&"
+             "end=2026-10-20T10:00:00%%2B02:00", (long long)room);
+    json_t *e = call("GET", path, member_b, NULL, 200);
+    int64_t est = jint(e, "net_cents");
+    json_decref(e);
+    assert_true(est > 0);
+    const int64_t proj[3] = { pa, pb, pa };
+    int64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"2026-10-20T%02d:00:00+02:00\","
+                 "\"end\":\"2026-10-20T%02d:00:00+02:00\",\"project_id\":%lld}", (long long)room, 9 + i, 10 + i,
+                 (long long)proj[i]);
+        json_t *j = call("POST", "/api/v1/reservations", member_b, body, 201);
+        ids[i] = jint(j, "id");
+        json_decref(j);
+    }
+    /* sessions last hours: staff sign in again on the day */
+    hx_set_clock(&S, at("2026-10-20T08:30:00+02:00"));
+    free(staff);
+    staff = hx_login(&S, DEMO_STAFF);
+    assert_non_null(staff);
+    for (int i = 0; i < 3; i++) {
+        char s1[40], s2[40];
+        snprintf(s1, sizeof s1, "2026-10-20T%02d:00:00+02:00", 9 + i);
+        snprintf(s2, sizeof s2, "2026-10-20T%02d:00:00+02:00", 10 + i);
+        settle(ids[i], s1, s2);
+    }
+    hx_set_clock(&S, at("2026-11-02T09:00:00+01:00"));
+    free(staff);
+    free(admin_b);
+    staff = hx_login(&S, DEMO_STAFF);
+    admin_b = hx_login(&S, DEMO_ADMIN_B);
+    assert_non_null(staff);
+    assert_non_null(admin_b);
+    snprintf(body, sizeof body, "{\"period\":\"2026-10\",\"tenant_id\":%lld}", (long long)tenant_b);
+    json_t *run = call("POST", "/api/v1/invoices/run", staff, body, 200);
+    json_t *created = json_object_get(run, "created"), *v;
+    size_t i;
+    assert_int_equal(json_array_size(created), 2);
+    int64_t inv_a = 0, inv_b = 0;
+    json_array_foreach(created, i, v) {
+        if (jint(v, "project_id") == pa) { inv_a = jint(v, "id"); assert_string_equal(jstr(v, "po_number"), "4500001111"); }
+        if (jint(v, "project_id") == pb) { inv_b = jint(v, "id"); assert_string_equal(jstr(v, "po_number"), "4500002222"); }
+    }
+    json_decref(run);
+    assert_true(inv_a && inv_b);
+    /* a second run adds nothing */
+    run = call("POST", "/api/v1/invoices/run", staff, body, 200);
+    assert_int_equal(json_array_size(json_object_get(run, "created")), 0);
+    json_decref(run);
+    /* the lines are the estimates, under their project */
+    snprintf(path, sizeof path, "/api/v1/invoices/%lld", (long long)inv_a);
+    json_t *a = call("GET", path, admin_b, NULL, 200), *l;
+    assert_int_equal(jint(a, "line_extension_cents"), 2 * est);
+    json_array_foreach(json_object_get(a, "lines"), i, l) {
+        assert_int_equal(jint(l, "project_id"), pa);
+        assert_string_equal(jstr(l, "project"), "BS-A Sensor coating");
+    }
+    json_decref(a);
+    snprintf(path, sizeof path, "/api/v1/invoices/%lld", (long long)inv_b);
+    a = call("GET", path, admin_b, NULL, 200);
+    assert_int_equal(jint(a, "line_extension_cents"), est);
+    json_decref(a);
+    /* UBL: one OrderReference each, valid */
+    static char dir[] = "/tmp/lp-test-projects-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char *files[2];
+    const int64_t inv[2] = { inv_a, inv_b };
+    const char *po[2] = { "<cac:OrderReference><cbc:ID>4500001111</cbc:ID></cac:OrderReference>",
+                          "<cac:OrderReference><cbc:ID>4500002222</cbc:ID></cac:OrderReference>" };
+    for (int k = 0; k < 2; k++) {
+        hx_resp r;
+        snprintf(path, sizeof path, "/api/v1/invoices/%lld/ubl", (long long)inv[k]);
+        assert_int_equal(hx_req(&S, "GET", path, admin_b, NULL, NULL, &r), 0);
+        assert_int_equal(r.status, 200);
+        char *flat = malloc(r.len + 1);
+        size_t m = 0;
+        for (size_t q = 0; q < r.len; q++) if (r.body[q] != '\n' && r.body[q] != ' ') flat[m++] = r.body[q];
+        flat[m] = '\0';
+        char want[120];
+        size_t w = 0;
+        for (const char *q = po[k]; *q; q++) if (*q != ' ') want[w++] = *q;
+        want[w] = '\0';
+        if (!strstr(flat, want)) fail_msg("no OrderReference %s in %.400s", po[k], r.body);
+        free(flat);
+        char file[160];
+        snprintf(file, sizeof file, "%s/project-%d.xml", dir, k);
+        assert_int_equal(ev_spill(file, r.body, r.len), 0);
+        files[k] = strdup(file);
+        hx_free(&r);
+    }
+    /* HTML and CSV name the project over its lines */
+    hx_resp r;
+    snprintf(path, sizeof path, "/api/v1/invoices/%lld/html?lang=en", (long long)inv_a);
+    assert_int_equal(hx_req(&S, "GET", path, admin_b, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, "Project BS-A Sensor coating"));
+    assert_non_null(strstr(r.body, "4500001111"));
+    hx_free(&r);
+    snprintf(path, sizeof path, "/api/v1/invoices/%lld/csv", (long long)inv_a);
+    assert_int_equal(hx_req(&S, "GET", path, admin_b, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, ",project,,BS-A Sensor coating,"));
+    hx_free(&r);
+    snprintf(path, sizeof path, "/api/v1/invoices/%lld/pdf", (long long)inv_a);
+    assert_int_equal(hx_req(&S, "GET", path, admin_b, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    hx_free(&r);
+    char why[400];
+    int vrc = ev_validate(files, 2, why, sizeof why);
+    free(files[0]);
+    free(files[1]);
+    if (vrc == EV_SKIP) skip();
+    if (vrc != 0) fail_msg("%s", why);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_booking_projects),
         cmocka_unit_test(test_booking_rules),
         cmocka_unit_test(test_budget),
+        cmocka_unit_test(test_invoices_by_project),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
