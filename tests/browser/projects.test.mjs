@@ -6,7 +6,24 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, newPage, signIn, shot, noProblems, apiAs, futureMonday, resourceId } from './lib.mjs';
+import fs from 'node:fs';
+import { BASE, launch, newPage, signIn, shot, noProblems, apiAs, futureMonday, addDays, resourceId } from './lib.mjs';
+
+const AXE = fs.readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+
+// Serious and critical axe findings of the page (as a11y.test.mjs checks the other pages).
+async function axe(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, {
+      resultTypes: ['violations'],
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice', 'experimental'] },
+    });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
+  });
+}
 
 let browser, novaId;
 before(async () => {
@@ -37,6 +54,7 @@ test('the admin creates a project and approves the one a member asked for', asyn
   await pending.getByText('Awaiting approval').waitFor();
   await pending.getByRole('button', { name: 'Approve' }).click();
   await pending.getByText('Active').waitFor();
+  assert.deepEqual(await axe(page), [], 'no serious or critical axe finding on the Projects page');
   await shot(page, 'projects-admin');
   noProblems(page);
   await page.close();
@@ -49,21 +67,21 @@ test('the booking dialog offers the projects with the default chosen; the bookin
   const room = await resourceId('Meeting room Pasteur');
   const page = await newPage(browser);
   await signIn(page, 'novaLab');
-  const day = futureMonday(3);
+  const day = addDays(futureMonday(3), 3);   // a Thursday afternoon no other test books
   await page.goto(`${BASE}/calendar?target=r:${room}&view=day&date=${day}`);
   await page.getByRole('button', { name: 'New booking' }).click();
   const dlg = page.getByRole('dialog');
   await dlg.getByLabel('Lab, equipment or room').selectOption({ label: 'Meeting room Pasteur' });
   await dlg.getByLabel('Date', { exact: true }).fill(day);
-  await dlg.getByLabel('From').fill('14:00');
-  await dlg.getByLabel('Until').fill('15:00');
+  await dlg.getByLabel('From').fill('16:00');
+  await dlg.getByLabel('Until').fill('17:00');
   const picker = dlg.getByLabel('Project', { exact: true });
   await picker.locator('option', { hasText: 'NC-ASSAY — Assay validation CE-IVD (your default)' }).waitFor({ state: 'attached' });
   assert.match(await picker.locator('option:checked').textContent(), /NC-ASSAY .*your default/);
   await picker.selectOption({ label: 'NC-SEQ — Sequencing pilot' });
   await dlg.getByRole('meter').waitFor();   // the chosen project's budget
   await dlg.getByRole('button', { name: 'Book', exact: true }).click();
-  await dlg.getByText('Booked').first().waitFor();
+  await dlg.getByText('Booked', { exact: true }).waitFor();
   await shot(page, 'projects-picker');
   noProblems(page);
   await page.close();

@@ -3,7 +3,7 @@
 // the reservation details dialog with cancel, check-in and check-out; the
 // estimated cost before confirming, on the reservation and before cancelling.
 
-import { createReservation, joinWaitlist, checkIn, checkOut, cancelReservation, getEstimate, getReservationEstimate, requestTraining, listProjects, getDefaultProject } from './api.js';
+import { createReservation, joinWaitlist, checkIn, checkOut, cancelReservation, getEstimate, getReservationEstimate, requestTraining, listProjects, getDefaultProject, getProject } from './api.js';
 import { budgetBar } from './views/projects.js';
 import * as data from './data.js';
 import { h, field, select, button, message, showIn, modal, toast, badge, nextId } from './dom.js';
@@ -309,12 +309,15 @@ export async function openReservation(ctx, r, onChange) {
   const s = parseTime(r.start), e = parseTime(r.end);
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
   const estSlot = h('div', { class: 'estimate-slot' });
+  const projDd = h('dd', null, r.project_id ? `#${r.project_id}` : t('prj.pickNone'));
+  if (r.project_id) getProject(r.project_id).then((p) => projDd.replaceChildren(`${p.code} — ${p.name}`), () => {});
   m.body.append(
     h('dl', { class: 'kv' },
       h('dt', null, t('rsv.resource')), h('dd', null, res ? res.name : `#${r.resource_id}`),
       h('dt', null, t('rsv.when')), h('dd', null, fmtRange(s, e)),
       h('dt', null, t('rsv.status')), h('dd', null, statusBadge(r.status)),
       r.series_id ? [h('dt', null, t('rsv.series')), h('dd', null, t('rsv.partOfSeries'))] : null,
+      r.project_id !== undefined ? [h('dt', null, t('prj.pick')), projDd] : null,
       r.reason ? [h('dt', null, t('rsv.reason')), h('dd', null, r.reason)] : null),
     estSlot,
     out);
