@@ -43,6 +43,7 @@ static json_t *json_charge(const bill_charge *ch)
         "net_cents", (json_int_t)ch->net_cents, "parts", parts);
     json_object_set_new(j, "invoice_id", hb_opt_int(ch->invoice_number[0] ? ch->invoice_id : 0));
     json_object_set_new(j, "invoice_number", hb_opt_str(ch->invoice_number));
+    json_object_set_new(j, "project_id", hb_opt_int(ch->project_id));
     return hb_vat_json(j, ch->vat);
 }
 

@@ -30,6 +30,8 @@ static json_t *json_invoice(const bill_invoice *v)
                             "balance_cents" };
     for (int i = 0; i < 6; i++) json_object_set_new(j, names[i], json_integer(cents[i]));
     json_object_set_new(j, "issued_at", api_time_json(v->issued_at));
+    json_object_set_new(j, "project_id", hb_opt_int(v->project_id));
+    json_object_set_new(j, "po_number", hb_opt_str(v->po_number));
     return j;
 }
 
@@ -59,6 +61,8 @@ static json_t *json_lines(const bill_line *l, size_t n, struct bcalc_totals *t)
                               "price_cents", (json_int_t)l[i].price_cents, "net_cents", (json_int_t)l[i].net_cents);
         json_object_set_new(j, "charge_id", hb_opt_int(l[i].charge_id));
         json_object_set_new(j, "corrects_line", hb_opt_int(l[i].corrects_pos));
+        json_object_set_new(j, "project_id", hb_opt_int(l[i].project_id));
+        json_object_set_new(j, "project", hb_opt_str(l[i].project));
         json_array_append_new(out, hb_vat_json(j, l[i].vat));
         if (bcalc_totals_add(t, l[i].net_cents, l[i].vat) != 0) break;   /* stored lines always fit */
     }

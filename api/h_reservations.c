@@ -12,6 +12,7 @@
 #include "booking/feed.h"
 #include "booking/outbox.h"
 #include "booking/rsv.h"
+#include "billing/bill_project.h"
 #include "booking/waitlist.h"
 #include "core/clock.h"
 #include "core/ltime.h"
@@ -33,7 +34,19 @@ static json_t *json_rsv(const rsv_reservation *r)
     json_object_set_new(j, "checked_in_at", api_time_json(r->checked_in_at));
     json_object_set_new(j, "checked_out_at", api_time_json(r->checked_out_at));
     json_object_set_new(j, "created_at", api_time_json(r->created_at));
+    json_object_set_new(j, "project_id", r->project_id ? json_integer(r->project_id) : json_null());
     return j;
+}
+
+/* The budget warning of a booking answer (schema BudgetWarning): set on j
+ * when the project has used 80 % of its budget or more. */
+static void add_budget_warning(json_t *j, int64_t project_id, const bill_budget *b)
+{
+    if (!j || !b->warn) return;
+    json_object_set_new(j, "budget_warning", json_pack("{s:I, s:I, s:I, s:I, s:I}", "project_id", (json_int_t)project_id,
+                                                       "percent", (json_int_t)b->percent, "budget_cents",
+                                                       (json_int_t)b->budget_cents, "spent_cents", (json_int_t)b->spent_cents,
+                                                       "remaining_cents", (json_int_t)b->remaining_cents));
 }
 
 /* What a caller of another tenant sees of a booking. */
@@ -81,7 +94,7 @@ static int booking_person(api_ctx *c, json_t *b, int64_t *person, int64_t *tenan
 static const struct jv_field RSV_CREATE[] = {
     { "resource_id", JV_INT, 1, INT32_MAX, 1 }, { "start", JV_TIME, 1, 0, 0 }, { "end", JV_TIME, 1, 0, 0 },
     { "title", JV_STRING, 0, 200, 0 }, { "rrule", JV_STRING, 0, 300, 0 }, { "skip_conflicts", JV_BOOL, 0, 0, 0 },
-    { "person_id", JV_INT, 0, INT32_MAX, 1 }, JV_END };
+    { "person_id", JV_INT, 0, INT32_MAX, 1 }, { "project_id", JV_INT, 0, INT32_MAX, 1 }, JV_END };
 
 #define IDEM_ROUTE "POST /api/v1/reservations"   /* the Idempotency-Key scope, see api/idem.h */
 
@@ -108,13 +121,19 @@ static int book(api_ctx *c, json_t *b, json_t **out, json_t **ext, lp_fail *f)
     if (rc) return rc;
     rq.resource_id = jv_int(b, "resource_id", 0);
     rq.title = jv_str(b, "title", "");
+    rq.project_id = jv_int(b, "project_id", 0);
     if (lt_parse_rfc3339(jv_str(b, "start", ""), &rq.start) || lt_parse_rfc3339(jv_str(b, "end", ""), &rq.end))
         return LP_ERR_INVALID;
     const char *rrule = jv_str(b, "rrule", NULL);
+    bill_budget bud;
     if (!rrule) {
         rsv_reservation r;
         rc = rsv_create(c->db, &c->actor, &rq, &r, f);
+        /* the budget with this booking's estimate (its charge is written already: left out) */
+        if (rc == 0) rc = bill_budget_check(c->db, &c->actor, r.project_id, r.tenant_id, r.resource_id, r.start, r.end,
+                                            r.id, true, &bud, f);
         if (rc == 0) *out = json_rsv(&r);
+        if (rc == 0) add_budget_warning(*out, r.project_id, &bud);
         if (rc == LP_ERR_FORBIDDEN && !strcmp(f->field, "qualification"))
             *ext = ht_missing_ext(c->db, rq.person_id, rq.resource_id, rq.start, rq.end);
         return rc;
@@ -123,7 +142,13 @@ static int book(api_ctx *c, json_t *b, json_t **out, json_t **ext, lp_fail *f)
     rsv_skip *sk = NULL;
     size_t n = 0, ns = 0;
     rc = rsv_create_series(c->db, &c->actor, &rq, rrule, jv_bool(b, "skip_conflicts", 0), &sid, &ids, &n, &sk, &ns, f);
+    rsv_reservation first;
+    if (rc == 0) rc = rsv_get(c->db, ids[0], &first);
+    /* the series' charges are written: they are the whole story */
+    if (rc == 0) rc = bill_budget_check(c->db, &c->actor, first.project_id, first.tenant_id, first.resource_id, first.start,
+                                        first.end, 0, false, &bud, f);
     if (rc == 0) *out = series_json(c, sid, ids, n, sk, ns);
+    if (rc == 0) add_budget_warning(*out, first.project_id, &bud);
     free(ids);
     free(sk);
     return rc;
@@ -224,7 +249,7 @@ static int scope_of(api_ctx *c, json_t *b, enum rsv_scope *s)
 
 static const struct jv_field RSV_PATCH[] = {
     { "start", JV_TIME, 0, 0, 0 }, { "end", JV_TIME, 0, 0, 0 }, { "resource_id", JV_INT, 0, INT32_MAX, 1 },
-    { "title", JV_STRING, 0, 200, 0 }, { "scope", JV_STRING, 0, 16, 0 }, JV_END };
+    { "title", JV_STRING, 0, 200, 0 }, { "scope", JV_STRING, 0, 16, 0 }, { "project_id", JV_INT, 0, INT32_MAX, 0 }, JV_END };
 
 void h_rsv_update(api_ctx *c)
 {
@@ -238,12 +263,23 @@ void h_rsv_update(api_ctx *c)
     if (jv_has(b, "start") && lt_parse_rfc3339(jv_str(b, "start", ""), &s)) s = -1;
     if (jv_has(b, "end") && lt_parse_rfc3339(jv_str(b, "end", ""), &e)) e = -1;
     lp_fail f = { 0 };
-    int rc = rsv_change(c->db, &c->actor, r.id, s, e, jv_int(b, "resource_id", r.resource_id),
-                        jv_str(b, "title", NULL), scope, &f);
-    json_decref(b);
+    bill_budget bud = { 0 };
+    int64_t res = jv_int(b, "resource_id", r.resource_id), project = jv_int(b, "project_id", r.project_id);
+    int costs = s != r.start || e != r.end || res != r.resource_id || project != r.project_id;
+    /* the move, the project (project_id 0: none) and the budget in one transaction */
+    int rc = db_begin(c->db), tx = rc == 0;
+    if (rc == 0) rc = rsv_change(c->db, &c->actor, r.id, s, e, res, jv_str(b, "title", NULL), scope, &f);
+    if (rc == 0 && project != r.project_id) rc = rsv_set_project(c->db, &c->actor, r.id, project, &f);
     if (rc == 0) rc = rsv_get(c->db, r.id, &r);
+    if (rc == 0 && costs) rc = bill_budget_check(c->db, &c->actor, r.project_id, r.tenant_id, r.resource_id, r.start,
+                                                 r.end, r.id, true, &bud, &f);
+    if (tx && rc == 0) rc = db_commit(c->db);
+    if (tx && rc) db_rollback(c->db);
+    json_decref(b);
     if (rc) { api_fail(c, rc, &f); return; }
-    api_reply_json(c, 200, json_rsv(&r));
+    json_t *out = json_rsv(&r);
+    add_budget_warning(out, r.project_id, &bud);
+    api_reply_json(c, 200, out);
 }
 
 static const struct jv_field SCOPE_ONLY[] = { { "scope", JV_STRING, 0, 16, 0 }, JV_END };

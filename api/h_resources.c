@@ -264,7 +264,7 @@ void h_availability(api_ctx *c)
     if (rc) { api_fail(c, rc, NULL); return; }
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) {
-        rsv_request rq = { arr[i].id, 0, 0, from, to, NULL, 0 };
+        rsv_request rq = { arr[i].id, 0, 0, from, to, NULL, 0, 0 };
         lp_fail f = { 0 };
         if (rsv_check_slot(c->db, &rq, &arr[i], &f) == 0)
             json_array_append_new(out, json_pack("{s:I, s:s, s:s}", "id", (json_int_t)arr[i].id, "name", arr[i].name,

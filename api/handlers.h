@@ -96,6 +96,18 @@ void h_calendar(api_ctx *c);
 void h_maintenance_run(api_ctx *c);
 void h_outbox_list(api_ctx *c);
 
+/* h_projects.c */
+void h_projects_list(api_ctx *c);
+void h_project_create(api_ctx *c);
+void h_project_get(api_ctx *c);
+void h_project_update(api_ctx *c);
+void h_project_approve(api_ctx *c);
+void h_project_close(api_ctx *c);
+void h_project_settings_get(api_ctx *c);
+void h_project_settings_update(api_ctx *c);
+void h_default_project_get(api_ctx *c);
+void h_default_project_set(api_ctx *c);
+
 /* h_rates.c */
 void h_plans_list(api_ctx *c);
 void h_plan_create(api_ctx *c);

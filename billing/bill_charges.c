@@ -206,11 +206,12 @@ static int store_fact(db_t *db, const rsv_reservation *r, const struct bill_fact
     sqlite3_stmt *st = id
         ? db_stmt(db, "UPDATE charges SET tenant_id = ?2, person_id = ?3, resource_id = ?4, rate_plan_id = NULLIF(?5, 0), "
                       "kind = ?6, state = ?7, at = ?8, start = ?9, end = ?10, description = ?11, net_cents = ?12, "
-                      "vat_category = ?13, vat_rate_bp = ?14, exempt_reason = ?15, updated_at = ?16 WHERE id = ?1")
+                      "vat_category = ?13, vat_rate_bp = ?14, exempt_reason = ?15, updated_at = ?16, "
+                      "project_id = NULLIF(?18, 0) WHERE id = ?1")
         : db_stmt(db, "INSERT INTO charges(reservation_id, tenant_id, person_id, resource_id, rate_plan_id, kind, state, "
                       "at, start, end, description, net_cents, vat_category, vat_rate_bp, exempt_reason, created_by, "
-                      "created_at, updated_at) VALUES (?17, ?2, ?3, ?4, NULLIF(?5, 0), ?6, ?7, ?8, ?9, ?10, ?11, ?12, "
-                      "?13, ?14, ?15, 'billing', ?16, ?16)");
+                      "created_at, updated_at, project_id) VALUES (?17, ?2, ?3, ?4, NULLIF(?5, 0), ?6, ?7, ?8, ?9, ?10, "
+                      "?11, ?12, ?13, ?14, ?15, 'billing', ?16, ?16, NULLIF(?18, 0))");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id); db_bind_int(st, 2, r->tenant_id); db_bind_int(st, 3, r->person_id);
     db_bind_int(st, 4, r->resource_id); db_bind_int(st, 5, ft->plan_id);
@@ -219,6 +220,7 @@ static int store_fact(db_t *db, const rsv_reservation *r, const struct bill_fact
     db_bind_text(st, 13, bcalc_vat_code(ft->vat.cat)); db_bind_int(st, 14, ft->vat.rate_bp);
     db_bind_text(st, 15, ft->exempt_reason); db_bind_int(st, 16, clk_now());
     if (!id) db_bind_int(st, 17, r->id);
+    db_bind_int(st, 18, r->project_id);   /* the booking's project: invoices group by it */
     int rc = db_exec_stmt(st);
     if (rc) return rc;
     if (!id) {
@@ -374,7 +376,9 @@ int bill_adjust(db_t *db, const actor_t *who, bill_charge *c, lp_fail *f)
 #define CHARGE_COLS "c.id, c.tenant_id, COALESCE(c.person_id, 0), COALESCE(c.reservation_id, 0), " \
     "COALESCE(c.resource_id, 0), COALESCE(c.recurring_id, 0), COALESCE(c.rate_plan_id, 0), COALESCE(c.invoice_id, 0), " \
     "c.kind, c.state, c.at, c.start, c.end, c.description, c.reason, c.net_cents, c.vat_category, c.vat_rate_bp, " \
-    "c.exempt_reason, CASE WHEN i.status = 'issued' THEN i.number ELSE '' END, c.created_by, c.created_at, c.updated_at"
+    "c.exempt_reason, CASE WHEN i.status = 'issued' THEN i.number ELSE '' END, c.created_by, c.created_at, c.updated_at, " \
+    "COALESCE(c.project_id, 0), COALESCE((SELECT p.code || ' ' || p.name FROM projects p WHERE p.id = c.project_id), ''), " \
+    "COALESCE((SELECT p.po_number FROM projects p WHERE p.id = c.project_id), '')"
 
 /* One charge row; a kind or state the database should never hold is an error. */
 static int row_to_charge(sqlite3_stmt *st, bill_charge *c)
@@ -397,6 +401,9 @@ static int row_to_charge(sqlite3_stmt *st, bill_charge *c)
     bill_copy(c->created_by, sizeof c->created_by, db_col_text(st, 20));
     c->created_at = sqlite3_column_int64(st, 21);
     c->updated_at = sqlite3_column_int64(st, 22);
+    c->project_id = sqlite3_column_int64(st, 23);
+    bill_copy(c->project, sizeof c->project, db_col_text(st, 24));
+    bill_copy(c->project_po, sizeof c->project_po, db_col_text(st, 25));
     return bad ? LP_ERR_DB : 0;
 }
 

@@ -77,6 +77,8 @@ int bill_invoice_row(sqlite3_stmt *st, bill_invoice *o)
     o->credited_cents = sqlite3_column_int64(st, 41);
     bill_copy(o->corrects_number, sizeof o->corrects_number, db_col_text(st, 42));
     bill_copy(o->corrects_date, sizeof o->corrects_date, db_col_text(st, 43));
+    o->project_id = sqlite3_column_int64(st, 44);
+    bill_copy(o->po_number, sizeof o->po_number, db_col_text(st, 45));
     payment_state(o);
     return bad ? LP_ERR_DB : 0;
 }
@@ -161,6 +163,8 @@ static int line_row(sqlite3_stmt *st, void *elem)
     l->qty_e6 = sqlite3_column_int64(st, 9);
     l->price_cents = sqlite3_column_int64(st, 10);
     l->net_cents = sqlite3_column_int64(st, 11);
+    l->project_id = sqlite3_column_int64(st, 14);
+    bill_copy(l->project, sizeof l->project, db_col_text(st, 15));
     return bill_vat_parse(db_col_text(st, 12), sqlite3_column_int(st, 13), &l->vat) != 0 ? LP_ERR_DB : 0;
 }
 
@@ -168,7 +172,8 @@ int bill_invoice_lines(db_t *db, int64_t id, bill_line **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db, "SELECT invoice_id, pos, COALESCE(charge_id, 0), COALESCE(corrects_pos, 0), name, "
                                    "description, period_start, period_end, unit, qty_e6, price_cents, net_cents, "
-                                   "vat_category, vat_rate_bp FROM invoice_lines WHERE invoice_id = ?1 ORDER BY pos");
+                                   "vat_category, vat_rate_bp, COALESCE(project_id, 0), project FROM invoice_lines WHERE invoice_id = ?1 "
+                                   "ORDER BY pos");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
     return db_collect(st, sizeof **out, line_row, (void **)out, n);
@@ -183,9 +188,9 @@ int bill_invoice_insert(db_t *db, const actor_t *who, bill_invoice *v)
         "period_end, language, seller_name, seller_kvk, seller_vat, seller_street, seller_city, seller_postal, "
         "seller_country, seller_email, iban, bic, buyer_name, buyer_kvk, buyer_vat, buyer_street, buyer_city, "
         "buyer_postal, buyer_country, buyer_email, buyer_reference, payment_terms, note, exempt_reason, "
-        "line_ext_cents, tax_cents, payable_cents, created_by, created_at) VALUES (?1, ?2, ?3, 'draft', "
-        "NULLIF(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
-        "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36)");
+        "line_ext_cents, tax_cents, payable_cents, created_by, created_at, project_id, po_number) VALUES (?1, ?2, ?3, "
+        "'draft', NULLIF(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, "
+        "?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, NULLIF(?37, 0), ?38)");
     if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, bill_doc_kind_name(v->kind)); db_bind_int(st, 2, v->tenant_id); db_bind_text(st, 3, v->period);
     db_bind_int(st, 4, v->corrects_id);
@@ -197,6 +202,7 @@ int bill_invoice_insert(db_t *db, const actor_t *who, bill_invoice *v)
     for (int i = 0; i < (int)(sizeof t / sizeof t[0]); i++) db_bind_text(st, 5 + i, t[i]);
     db_bind_int(st, 32, v->line_ext_cents); db_bind_int(st, 33, v->tax_cents); db_bind_int(st, 34, v->payable_cents);
     db_bind_text(st, 35, who && who->label ? who->label : "system"); db_bind_int(st, 36, clk_now());
+    db_bind_int(st, 37, v->project_id); db_bind_text(st, 38, v->po_number);
     int rc = db_exec_stmt(st);
     if (rc == 0) v->id = db_last_id(db);
     return rc;
@@ -209,8 +215,8 @@ int bill_lines_insert(db_t *db, int64_t invoice_id, const bill_line *lines, size
         const bill_line *l = &lines[i];
         sqlite3_stmt *st = db_stmt(db,
             "INSERT INTO invoice_lines(invoice_id, pos, charge_id, corrects_pos, name, description, period_start, "
-            "period_end, unit, qty_e6, price_cents, net_cents, vat_category, vat_rate_bp) "
-            "VALUES (?1, ?2, NULLIF(?3, 0), NULLIF(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+            "period_end, unit, qty_e6, price_cents, net_cents, vat_category, vat_rate_bp, project_id, project) "
+            "VALUES (?1, ?2, NULLIF(?3, 0), NULLIF(?4, 0), ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, NULLIF(?15, 0), ?16)");
         if (!st) return LP_ERR_DB;
         db_bind_int(st, 1, invoice_id); db_bind_int(st, 2, (int64_t)i + 1); db_bind_int(st, 3, l->charge_id);
         db_bind_int(st, 4, l->corrects_pos); db_bind_text(st, 5, l->name); db_bind_text(st, 6, l->description);
@@ -218,6 +224,7 @@ int bill_lines_insert(db_t *db, int64_t invoice_id, const bill_line *lines, size
         db_bind_text(st, 9, l->hours ? "HUR" : "C62"); db_bind_int(st, 10, l->qty_e6);
         db_bind_int(st, 11, l->price_cents); db_bind_int(st, 12, l->net_cents);
         db_bind_text(st, 13, bcalc_vat_code(l->vat.cat)); db_bind_int(st, 14, l->vat.rate_bp);
+        db_bind_int(st, 15, l->project_id); db_bind_text(st, 16, l->project);
         rc = db_exec_stmt(st);
     }
     return rc;

@@ -33,7 +33,7 @@ int bill_doc_build(const bill_invoice *v, const bill_line *lines, size_t n, stru
         doc->ul[i] = (struct ubl_line){ .unit = l->hours ? UBL_UNIT_HOUR : UBL_UNIT_PIECE, .qty_e6 = l->qty_e6,
                                         .price_cents = l->price_cents, .net_cents = l->net_cents, .name = l->name,
                                         .description = opt(l->description), .period_start = opt(l->period_start),
-                                        .period_end = opt(l->period_end), .vat = l->vat };
+                                        .period_end = opt(l->period_end), .vat = l->vat, .group = opt(l->project) };
     }
     bool credit = v->kind == BILL_DOC_CREDIT_NOTE;
     switch (v->status) {
@@ -48,6 +48,7 @@ int bill_doc_build(const bill_invoice *v, const bill_line *lines, size_t n, stru
     d->period_start = v->period_start;
     d->period_end = v->period_end;
     d->buyer_reference = v->buyer_reference;
+    d->order_reference = credit ? NULL : opt(v->po_number);
     d->note = opt(v->note);
     d->corrected_number = credit ? v->corrects_number : NULL;
     d->corrected_date = credit ? opt(v->corrects_date) : NULL;
@@ -159,6 +160,15 @@ int bill_csv_render(const struct ubl_doc *d, const struct bcalc_totals *t, const
     for (size_t i = 0; i < d->nlines; i++) {
         const struct ubl_line *ln = &d->lines[i];
         char qty[32], pct[32];
+        const char *prev = i ? d->lines[i - 1].group : NULL;
+        if (ln->group && ln->group[0] && (!prev || strcmp(ln->group, prev))) {   /* a project's lines follow */
+            bill_csv_text(&b, false, d->number);
+            bill_csv_raw(&b, true, "project");
+            bill_csv_raw(&b, true, "");
+            bill_csv_text(&b, true, ln->group);
+            for (int k = 0; k < 10; k++) bill_csv_raw(&b, true, "");
+            bill_csv_eol(&b);
+        }
         ubl_fmt_qty(ln->qty_e6, qty);
         ubl_fmt_percent(ln->vat.rate_bp, pct);
         bill_csv_text(&b, false, d->number);

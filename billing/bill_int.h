@@ -145,7 +145,7 @@ int bill_doc_totals(bill_invoice *v, const bill_line *lines, size_t n);
     "(SELECT COALESCE(sum(amount_cents), 0) FROM payments p WHERE p.invoice_id = i.id), " \
     "(SELECT COALESCE(sum(payable_cents), 0) FROM invoices c WHERE c.corrects_id = i.id AND c.status = 'issued'), " \
     "COALESCE((SELECT number FROM invoices o WHERE o.id = i.corrects_id), ''), " \
-    "COALESCE((SELECT issue_date FROM invoices o WHERE o.id = i.corrects_id), '')"
+    "COALESCE((SELECT issue_date FROM invoices o WHERE o.id = i.corrects_id), ''), COALESCE(i.project_id, 0), i.po_number"
 int bill_invoice_row(sqlite3_stmt *st, bill_invoice *out);
 
 /* Writing documents (caller's transaction). insert stores inv as a draft and

@@ -22,6 +22,7 @@ struct run_ctx {
     int64_t from, to;
     bool draft;
     bill_run_result *res;
+    int64_t project;    /* the project whose charges this invoice takes (0: those without one); -1: all */
 };
 
 /* Invoice lines of one charge, named in the document's language. */
@@ -56,21 +57,29 @@ static void charge_lines(const bill_charge *c, const char *lang, bill_line *out,
         l->price_cents = p->unit_cents;
         l->net_cents = p->net_cents;
         l->vat = c->vat;
+        l->project_id = c->project_id;
+        bill_copy(l->project, sizeof l->project, c->project);
     }
 }
 
 /* The tenant's settled charges on no invoice, dated before the month's end,
- * except those held back from this month's draft (held_until after period).
+ * except those held back from this month's draft (held_until after period),
+ * of one project (project >= 0, 0: none) or all (-1); grouped by project
+ * (those without one first, then by project code), each group by date.
  * Every one of them: an invoice never leaves a charge out silently. */
-static int open_charges(db_t *db, int64_t tenant_id, int64_t to, const char *period, bill_charge **out, size_t *n)
+static int open_charges(db_t *db, int64_t tenant_id, int64_t to, const char *period, int64_t project,
+                        bill_charge **out, size_t *n)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT id FROM charges WHERE tenant_id = ?1 AND invoice_id IS NULL "
-                                   "AND state = 'final' AND at < ?2 AND (held_until IS NULL OR held_until <= ?3) "
-                                   "ORDER BY at, id");
+    sqlite3_stmt *st = db_stmt(db, "SELECT c.id FROM charges c LEFT JOIN projects p ON p.id = c.project_id "
+                                   "WHERE c.tenant_id = ?1 AND c.invoice_id IS NULL AND c.state = 'final' AND c.at < ?2 "
+                                   "AND (c.held_until IS NULL OR c.held_until <= ?3) "
+                                   "AND (?4 < 0 OR COALESCE(c.project_id, 0) = ?4) "
+                                   "ORDER BY COALESCE(p.code, ''), COALESCE(c.project_id, 0), c.at, c.id");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, tenant_id);
     db_bind_int(st, 2, to);
     db_bind_text(st, 3, period);
+    db_bind_int(st, 4, project);
     size_t len = 0, cap = 64;
     int64_t *ids = malloc(cap * sizeof *ids);
     if (!ids) { sqlite3_reset(st); return LP_ERR_NOMEM; }
@@ -132,6 +141,18 @@ static void invoice_head(const struct run_ctx *x, const tnt_tenant *t, bill_invo
     else snprintf(v->buyer_reference, sizeof v->buyer_reference, "T-%lld", (long long)t->id);
 }
 
+/* The project and purchase order of an invoice: one project's invoice is
+ * for it; any invoice whose charges share one purchase order number carries
+ * it (UBL has room for one OrderReference). */
+static void invoice_order(const struct run_ctx *x, bill_invoice *v, const bill_charge *cs, size_t nc)
+{
+    v->project_id = x->project > 0 ? x->project : 0;
+    v->po_number[0] = '\0';
+    for (size_t i = 0; i < nc; i++)
+        if (strcmp(cs[i].project_po, cs[0].project_po)) return;
+    if (nc) bill_copy(v->po_number, sizeof v->po_number, cs[0].project_po);
+}
+
 /* Widens the invoice period to its lines and takes the first exemption reason. */
 static void invoice_span(bill_invoice *v, const bill_line *lines, size_t n, const bill_charge *cs, size_t nc)
 {
@@ -158,13 +179,17 @@ static int attach_charges(db_t *db, int64_t invoice_id, const bill_charge *cs, s
     return rc;
 }
 
-/* The tenant's invoice of the period, if any: its id and status. */
-static int find_for_period(db_t *db, int64_t tenant_id, const char *period, int64_t *id, enum bill_doc_status *status)
+/* The tenant's invoice of the period for project (0 or -1: the one for no
+ * single project), if any: its id and status. */
+static int find_for_period(db_t *db, int64_t tenant_id, const char *period, int64_t project, int64_t *id,
+                           enum bill_doc_status *status)
 {
-    sqlite3_stmt *st = db_stmt(db, "SELECT id, status FROM invoices WHERE tenant_id = ?1 AND period = ?2 AND kind = 'invoice'");
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, status FROM invoices WHERE tenant_id = ?1 AND period = ?2 AND kind = 'invoice' "
+                                   "AND COALESCE(project_id, 0) = ?3");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, tenant_id);
     db_bind_text(st, 2, period);
+    db_bind_int(st, 3, project > 0 ? project : 0);
     *id = 0;
     int rc = db_get(st);
     if (rc == 0) {
@@ -220,7 +245,7 @@ static int update_draft(db_t *db, const bill_invoice *v)
         "seller_postal = ?12, seller_country = ?13, seller_email = ?14, iban = ?15, bic = ?16, buyer_name = ?17, "
         "buyer_kvk = ?18, buyer_vat = ?19, buyer_street = ?20, buyer_city = ?21, buyer_postal = ?22, "
         "buyer_country = ?23, buyer_email = ?24, buyer_reference = ?25, payment_terms = ?26, exempt_reason = ?27, "
-        "line_ext_cents = ?28, tax_cents = ?29, payable_cents = ?30 WHERE id = ?1 AND status = 'draft'");
+        "line_ext_cents = ?28, tax_cents = ?29, payable_cents = ?30, po_number = ?31 WHERE id = ?1 AND status = 'draft'");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, v->id);
     const char *t[] = { v->issue_date, v->due_date, v->period_start, v->period_end, v->language, v->seller_name,
@@ -230,6 +255,7 @@ static int update_draft(db_t *db, const bill_invoice *v)
                         v->buyer_email, v->buyer_reference, v->payment_terms, v->exempt_reason };
     for (int i = 0; i < (int)(sizeof t / sizeof t[0]); i++) db_bind_text(st, 2 + i, t[i]);
     db_bind_int(st, 28, v->line_ext_cents); db_bind_int(st, 29, v->tax_cents); db_bind_int(st, 30, v->payable_cents);
+    db_bind_text(st, 31, v->po_number);
     int rc = db_exec_stmt(st);
     return rc == 0 && db_changes(db) != 1 ? LP_ERR_STATE : rc;
 }
@@ -255,7 +281,7 @@ static int invoice_tenant(db_t *db, const struct run_ctx *x, int64_t tenant_id, 
     char *before = NULL;
     *made = 0;
     *out = OUT_NONE;
-    int rc = find_for_period(db, tenant_id, x->period, &draft_id, &status);
+    int rc = find_for_period(db, tenant_id, x->period, x->project, &draft_id, &status);
     if (rc) return rc;
     if (draft_id && !(x->draft && status == BILL_DOC_DRAFT)) { x->res->nexisting++; return 0; }
     rc = bill_recurring_materialize(db, tenant_id, x->period);
@@ -265,7 +291,7 @@ static int invoice_tenant(db_t *db, const struct run_ctx *x, int64_t tenant_id, 
         if (rc == 0) rc = exec_id(db, "UPDATE charges SET invoice_id = NULL WHERE invoice_id = ?1", draft_id);
         if (rc == 0) rc = exec_id(db, "DELETE FROM invoice_lines WHERE invoice_id = ?1", draft_id);
     }
-    if (rc == 0) rc = open_charges(db, tenant_id, x->to, x->period, &cs, &nc);
+    if (rc == 0) rc = open_charges(db, tenant_id, x->to, x->period, x->project, &cs, &nc);
     if (rc) goto done;
     if (nc == 0) {
         if (!draft_id) goto done;
@@ -277,6 +303,7 @@ static int invoice_tenant(db_t *db, const struct run_ctx *x, int64_t tenant_id, 
     const char *gap = buyer_gap(&t);
     if (gap) { snprintf(why, whylen, "%s", gap); goto done; }
     invoice_head(x, &t, &v);
+    invoice_order(x, &v, cs, nc);
     rc = make_lines(&v, cs, nc, &lines, &nl, why, whylen);
     if (rc || why[0]) goto done;
     if (draft_id) {
@@ -307,7 +334,7 @@ static int push_id(int64_t **arr, size_t *n, int64_t id)
     return 0;
 }
 
-static int run_one(db_t *db, const struct run_ctx *x, int64_t tenant_id)
+static int run_key(db_t *db, const struct run_ctx *x, int64_t tenant_id)
 {
     char why[200] = "";
     int64_t made = 0;
@@ -333,6 +360,62 @@ static int run_one(db_t *db, const struct run_ctx *x, int64_t tenant_id)
         bill_copy(r->skipped[r->nskipped++].reason, sizeof ns->reason, why);
     }
     return 0;
+}
+
+/* A tenant is invoiced per project when it requires purchase orders, or
+ * when its open charges (or this month's drafts) carry more than one
+ * purchase order number: UBL has room for one OrderReference per document.
+ * The keys: the projects to invoice (0: charges without one), or just -1
+ * for one invoice of everything. */
+static int invoice_keys(db_t *db, const struct run_ctx *x, int64_t tenant_id, int64_t **keys, size_t *n)
+{
+    *keys = NULL;
+    *n = 0;
+    int rc = db_begin(db);
+    if (rc) return rc;
+    rc = bill_recurring_materialize(db, tenant_id, x->period);   /* their charges are part of the picture */
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db,
+        "SELECT (SELECT require_po FROM tenants WHERE id = ?1) OR (SELECT count(DISTINCT p.po_number) FROM charges c "
+        "JOIN projects p ON p.id = c.project_id WHERE c.tenant_id = ?1 AND c.invoice_id IS NULL AND c.state = 'final' "
+        "AND c.at < ?2 AND p.po_number <> '') > 1 OR EXISTS (SELECT 1 FROM invoices WHERE tenant_id = ?1 AND "
+        "period = ?3 AND kind = 'invoice' AND project_id IS NOT NULL)");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    int split = 0;
+    if (rc == 0) {
+        db_bind_int(st, 1, tenant_id); db_bind_int(st, 2, x->to); db_bind_text(st, 3, x->period);
+        rc = db_get(st);
+        if (rc == 0) { split = sqlite3_column_int(st, 0); sqlite3_reset(st); }
+    }
+    sqlite3_stmt *ks = rc || !split ? NULL : db_stmt(db,
+        "SELECT DISTINCT COALESCE(project_id, 0) FROM charges WHERE tenant_id = ?1 AND invoice_id IS NULL AND "
+        "state = 'final' AND at < ?2 AND (held_until IS NULL OR held_until <= ?3) UNION SELECT COALESCE(project_id, 0) "
+        "FROM invoices WHERE tenant_id = ?1 AND period = ?3 AND kind = 'invoice' ORDER BY 1");
+    if (rc == 0 && split && !ks) rc = LP_ERR_DB;
+    if (rc == 0 && split) {
+        int step;
+        db_bind_int(ks, 1, tenant_id); db_bind_int(ks, 2, x->to); db_bind_text(ks, 3, x->period);
+        while (rc == 0 && (step = db_step(ks)) == DB_ROW) rc = push_id(keys, n, sqlite3_column_int64(ks, 0));
+        sqlite3_reset(ks);
+        if (rc == 0 && step < 0) rc = step;
+    }
+    if (rc == 0 && !split) rc = push_id(keys, n, -1);
+    if (rc == 0) rc = db_commit(db);
+    if (rc) { db_rollback(db); free(*keys); *keys = NULL; *n = 0; }
+    return rc;
+}
+
+static int run_one(db_t *db, const struct run_ctx *x, int64_t tenant_id)
+{
+    int64_t *keys = NULL;
+    size_t n = 0;
+    int rc = invoice_keys(db, x, tenant_id, &keys, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct run_ctx one = *x;
+        one.project = keys[i];
+        rc = run_key(db, &one, tenant_id);
+    }
+    free(keys);
+    return rc;
 }
 
 /* Tenants with something to bill: settled open charges before the month's
@@ -384,7 +467,7 @@ int bill_run(db_t *db, const actor_t *who, const char *period, const bill_run_op
     int rc = bill_site_ready(db, &site, f);
     if (rc) return rc;
     bill_copy(res->period, sizeof res->period, period);
-    struct run_ctx x = { who, &site, period, from, to, o && o->draft, res };
+    struct run_ctx x = { who, &site, period, from, to, o && o->draft, res, -1 };
     rc = candidates(db, period, to, o ? o->tenant_id : 0, x.draft, &ids, &n);
     for (size_t i = 0; rc == 0 && i < n; i++) rc = run_one(db, &x, ids[i]);
     free(ids);

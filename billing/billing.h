@@ -178,6 +178,9 @@ typedef struct bill_charge {
     char invoice_number[BILL_NUMBER_LEN];   /* "" when not issued */
     char created_by[40];
     int64_t created_at, updated_at;
+    int64_t project_id;         /* the project it is charged to, 0 when none */
+    char project[BILL_TEXT];    /* its code and name ("" when none) */
+    char project_po[61];        /* its purchase order number ("" when none) */
 } bill_charge;
 
 /* The rsv_on_change hook: (re)computes reservation r's charge inside the
@@ -299,6 +302,8 @@ typedef struct bill_invoice {
     bool overdue;
     char created_by[40];
     int64_t created_at, issued_at;
+    int64_t project_id;         /* an invoice for one project (a company that requires POs), 0 otherwise */
+    char po_number[61];         /* the purchase order the invoice answers (UBL OrderReference), "" when none */
 } bill_invoice;
 
 typedef struct bill_line {
@@ -310,6 +315,8 @@ typedef struct bill_line {
     bool hours;                 /* unit: hours (HUR) or pieces (C62) */
     int64_t qty_e6, price_cents, net_cents;
     struct bcalc_vat vat;
+    int64_t project_id;         /* the project of its charge, 0 when none */
+    char project[BILL_TEXT];    /* the project's code and name as invoiced ("" when none) */
 } bill_line;
 
 typedef struct bill_run_opts {

@@ -93,6 +93,7 @@ static void header(struct sbuf *b, const struct inv_labels *l, const struct ubl_
         sb_puts(b, "</dd>\n");
     }
     row(b, l->your_ref, d->buyer_reference);
+    row(b, l->order_ref, d->order_reference);
     if (!inv) {
         sb_printf(b, "<dt>%s</dt><dd>", l->corrects);
         esc(b, d->corrected_number, true);
@@ -139,7 +140,15 @@ static void lines(struct sbuf *b, const struct inv_labels *l, const struct ubl_d
     sb_printf(b, "<table>\n<thead><tr><th>%s</th><th class=\"n\">%s</th><th class=\"n\">%s</th>"
          "<th class=\"n\">%s</th><th class=\"n\">%s</th></tr></thead>\n<tbody>\n",
          l->description, l->qty, l->price, l->vat, l->amount);
-    for (size_t i = 0; i < d->nlines; i++) line(b, l, &d->lines[i]);
+    for (size_t i = 0; i < d->nlines; i++) {
+        const char *g = d->lines[i].group, *prev = i ? d->lines[i - 1].group : NULL;
+        if (set(g) && (!set(prev) || strcmp(g, prev))) {   /* a project's lines under its heading */
+            sb_printf(b, "<tr class=\"g\"><th colspan=\"5\">%s ", l->project);
+            esc(b, g, true);
+            sb_puts(b, "</th></tr>\n");
+        }
+        line(b, l, &d->lines[i]);
+    }
     sb_puts(b, "</tbody>\n</table>\n");
 }
 

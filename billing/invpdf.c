@@ -224,6 +224,7 @@ static void header(struct pdf *p)
         kv(p, l->period, s);
     }
     kv(p, l->your_ref, d->buyer_reference);
+    if (d->order_reference && d->order_reference[0]) kv(p, l->order_ref, d->order_reference);
     if (!inv) {
         char num[UBL_SHORT_TEXT];
         clean(d->corrected_number, num, sizeof num);
@@ -293,6 +294,21 @@ static void line_row(struct pdf *p, const struct ubl_line *ln)
         p->y += ndet * (LEAD - 2);
     }
     p->y += 4;
+}
+
+/* The heading over a project's lines: "Project CODE name" in bold. */
+static void group_row(struct pdf *p, const char *group)
+{
+    char text[UBL_SHORT_TEXT + 32], g[UBL_SHORT_TEXT];
+    clean(group, g, sizeof g);
+    snprintf(text, sizeof text, "%s %s", p->l->project, g);
+    font(p, SIZE, true);
+    int n = wrap(p, text, DESC_W, 0, 0, false);
+    if (p->y + n * LEAD + 6 > BOTTOM) { new_page(p); table_head(p); }
+    p->y += 2;
+    wrap(p, text, DESC_W, MARGIN, p->y, true);
+    p->y += n * LEAD + 2;
+    font(p, SIZE, false);
 }
 
 static void totals(struct pdf *p, const struct bcalc_totals *t)
@@ -406,7 +422,11 @@ int invpdf_render(const struct ubl_doc *doc, const char *lang, char **out, size_
     cairo_set_source_rgb(p.cr, 0, 0, 0);
     header(&p);
     table_head(&p);
-    for (size_t i = 0; i < doc->nlines; i++) line_row(&p, &doc->lines[i]);
+    for (size_t i = 0; i < doc->nlines; i++) {
+        const char *g = doc->lines[i].group, *prev = i ? doc->lines[i - 1].group : NULL;
+        if (g && g[0] && (!prev || !prev[0] || strcmp(g, prev))) group_row(&p, g);
+        line_row(&p, &doc->lines[i]);
+    }
     totals(&p, &t);
     footer(&p, &t);
     foot(&p);

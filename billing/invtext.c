@@ -18,7 +18,8 @@ static const struct inv_labels nl = {
     "Concept (nog niet uitgegeven)", "Pagina",
     ',', '.', "\xE2\x82\xAC\xC2\xA0",
     { "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
-      "oktober", "november", "december" } };
+      "oktober", "november", "december" },
+    "Inkooporder", "Project" };
 
 static const struct inv_labels en = {
     "en", "Invoice", "Credit note", "Invoice number", "Invoice date", "Due date", "Period",
@@ -34,7 +35,8 @@ static const struct inv_labels en = {
     "Draft (not issued yet)", "Page",
     '.', ',', "\xE2\x82\xAC",
     { "January", "February", "March", "April", "May", "June", "July", "August", "September",
-      "October", "November", "December" } };
+      "October", "November", "December" },
+    "Purchase order", "Project" };
 
 const struct inv_labels *inv_labels(const char *lang)
 {

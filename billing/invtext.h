@@ -22,6 +22,7 @@ struct inv_labels {
     char dec, thou;
     const char *euro;
     const char *months[12];
+    const char *order_ref, *project;   /* the purchase order (BT-13); the heading over a project's lines */
 };
 
 /* The labels of lang ("nl" or "en"); NULL for any other. */

@@ -396,6 +396,11 @@ static void wr_header(struct wr *x, const struct ubl_doc *d)
     wr_elem(x, "cbc:DocumentCurrencyCode", "EUR");
     wr_text(x, "cbc:BuyerReference", d->buyer_reference, UBL_SHORT_TEXT, true);
     wr_period(x, d->period_start, d->period_end);
+    if (set(d->order_reference)) {   /* BT-13: one purchase order per document */
+        wr_start(x, "cac:OrderReference");
+        wr_text(x, "cbc:ID", d->order_reference, UBL_SHORT_TEXT, true);
+        wr_end(x);
+    }
     if (!inv) {
         wr_start(x, "cac:BillingReference");
         wr_start(x, "cac:InvoiceDocumentReference");

@@ -74,6 +74,8 @@ struct ubl_line {
     const char *period_start;    /* optional line period, within the invoice period */
     const char *period_end;
     struct bcalc_vat vat;
+    const char *group;           /* optional: the project the line is charged to, shown as a heading over
+                                  * its lines in HTML, PDF and CSV (not written to UBL) */
 };
 
 struct ubl_doc {
@@ -84,6 +86,7 @@ struct ubl_doc {
     const char *period_start;    /* invoice period, optional (both or neither) */
     const char *period_end;
     const char *buyer_reference; /* required (tenant reference or tenant id) */
+    const char *order_reference; /* optional: the buyer's purchase order (cac:OrderReference/cbc:ID, BT-13) */
     const char *note;            /* optional free text */
     const char *corrected_number;/* credit notes: the invoice corrected, required */
     const char *corrected_date;  /*   and its issue date, optional */

@@ -2,6 +2,7 @@
  * a database that cannot be read is an error, never "empty". */
 #include "booking/demo.h"
 #include "booking/person.h"
+#include "booking/project.h"
 #include "booking/qual.h"
 #include "booking/resource.h"
 #include "booking/site.h"
@@ -134,6 +135,48 @@ static int seed_resources(db_t *db, const actor_t *who, int64_t persons[5])
     return rc;
 }
 
+/* The site-local date days from now, "YYYY-MM-DD". */
+static void day_from_now(int days, char out[11])
+{
+    struct tm tm;
+    char buf[40];
+    lt_local(clk_now() + (int64_t)days * 86400, &tm);
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+    memcpy(out, buf, 10);
+    out[10] = '\0';
+}
+
+/* Projects: NovaCell approves its members' projects (one waits), BioSense
+ * requires a purchase order on every booking; each person has a default. */
+static int seed_projects(db_t *db, const actor_t *who, const int64_t tid[3], const int64_t pid[5])
+{
+    static const struct { int tenant; const char *code, *name, *po; int64_t budget; bool block; int from, until; bool pending; } P[] = {
+        { 1, "NC-ASSAY", "Assay validation CE-IVD", "4500012345", 1800000, false, 0, 0, false },
+        { 1, "NC-SEQ", "Sequencing pilot", "", 250000, true, -30, 150, false },
+        { 1, "NC-TRAIN", "Student lab training", "", 60000, false, 0, 0, true },
+        { 2, "BS-2026-07", "Biosensor coating series", "PO-2026-0713", 600000, false, 0, 0, false },
+        { 2, "BS-CLIN3", "Clinical batch 3", "PO-2026-0840", 1200000, true, -10, 200, false },
+    };
+    int64_t ids[5] = { 0 };
+    lp_fail f;
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof P / sizeof P[0]; i++) {
+        prj_project p = { .tenant_id = tid[P[i].tenant], .budget_cents = P[i].budget, .budget_block = P[i].block };
+        snprintf(p.code, sizeof p.code, "%s", P[i].code);
+        snprintf(p.name, sizeof p.name, "%s", P[i].name);
+        snprintf(p.po_number, sizeof p.po_number, "%s", P[i].po);
+        if (P[i].until) { day_from_now(P[i].from, p.valid_from); day_from_now(P[i].until, p.valid_until); }
+        rc = prj_create(db, who, &p, P[i].pending, &f);
+        ids[i] = p.id;
+    }
+    prj_settings nova = { .require_po = false, .project_approval = true }, bio = { .require_po = true, .project_approval = false };
+    if (rc == 0) rc = prj_settings_set(db, who, tid[1], &nova, &f);
+    if (rc == 0) rc = prj_settings_set(db, who, tid[2], &bio, &f);
+    /* NovaCell's people book on the assay validation, BioSense's on the coating series */
+    for (int i = 1; rc == 0 && i < 5; i++) rc = prj_default_set(db, who, pid[i], i <= 2 ? ids[0] : ids[3], &f);
+    return rc;
+}
+
 int demo_seed(db_t *db)
 {
     actor_t who = { 0, "demo" };
@@ -160,6 +203,7 @@ int demo_seed(db_t *db)
             rc = psn_set_membership(db, &who, p.id, tid[PEOPLE[i].tenant], PEOPLE[i].role, &f);
     }
     if (rc == 0) rc = seed_resources(db, &who, pid);
+    if (rc == 0) rc = seed_projects(db, &who, tid, pid);
     for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, &who);
     if (rc == 0) log_info("demo", "seeded the demo data");
     return rc;

@@ -122,6 +122,15 @@ static const struct mt_entry MT_TABLE[MT_KIND_COUNT] = {
         [MT_NL] = { "Herinnering: {resource} op {when}",
             "Dit is een herinnering aan uw boeking van {resource} op {when} (reservering {id}). Hebt u die niet "
             "meer nodig, annuleer hem dan in labpass:\n\n  {link}\n", NULL } } },
+    [MT_PROJECT_BUDGET] = { "project_budget", {
+        [MT_EN] = { "Project {what} has used {count} % of its budget",
+            "Project {what} of {tenant} has used {count} % of its budget. Bookings charged to it are "
+            "warned from 80 %; a project that blocks at its budget takes no bookings past 100 %. Raise the "
+            "budget or choose another project on the Projects page.", NULL },
+        [MT_NL] = { "Project {what} heeft {count} % van het budget gebruikt",
+            "Project {what} van {tenant} heeft {count} % van het budget gebruikt. Boekingen op dit project "
+            "krijgen vanaf 80 % een waarschuwing; een project dat bij het budget blokkeert neemt boven 100 % "
+            "geen boekingen meer aan. Verhoog het budget of kies een ander project op de pagina Projecten.", NULL } } },
     [MT_INVOICE] = { "invoice", {
         [MT_EN] = { "Invoice {number} from {seller}",
             "Please find attached invoice {number} for {period}.\n\nTotal: {total}\nDue date: {due}\n\nPlease "

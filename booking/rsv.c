@@ -6,6 +6,7 @@
 #include "booking/spell.h"
 #include "booking/rsv_int.h"
 #include "booking/recur.h"
+#include "booking/project.h"
 #include "booking/webhook.h"
 #include "core/clock.h"
 #include "core/ltime.h"
@@ -93,8 +94,8 @@ int rsv_notify(db_t *db, int64_t id)
 
 static const char *SNAP_RSV =
     "SELECT json_object('id', id, 'resource_id', resource_id, 'person_id', person_id, 'tenant_id', tenant_id, "
-    "'series_id', series_id, 'title', title, 'start', start, 'end', end, 'status', status, 'reason', reason, 'fee_waived', fee_waived) "
-    "FROM reservations WHERE id = ?1";
+    "'series_id', series_id, 'title', title, 'start', start, 'end', end, 'status', status, 'reason', reason, 'fee_waived', fee_waived, "
+    "'project_id', project_id) FROM reservations WHERE id = ?1";
 
 const char *rsv_snapshot_sql(void) { return SNAP_RSV; }
 
@@ -113,8 +114,8 @@ static int insert(db_t *db, const actor_t *who, const rsv_request *rq, const res
     int64_t bs = rq->start - (int64_t)r->buffer_before_min * 60, be = rq->end + (int64_t)r->buffer_after_min * 60;
     sqlite3_stmt *st = db_stmt(db,
         "INSERT INTO reservations(resource_id, person_id, tenant_id, booked_by, series_id, title, start, end, "
-        "block_start, block_end, status, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, NULLIF(?5, 0), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)");
+        "block_start, block_end, status, created_at, updated_at, project_id) "
+        "VALUES (?1, ?2, ?3, ?4, NULLIF(?5, 0), ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, NULLIF(?13, 0))");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, rq->resource_id); db_bind_int(st, 2, rq->person_id); db_bind_int(st, 3, rq->tenant_id);
     db_bind_text(st, 4, who && who->label ? who->label : "system"); db_bind_int(st, 5, series_id);
@@ -122,6 +123,7 @@ static int insert(db_t *db, const actor_t *who, const rsv_request *rq, const res
     db_bind_int(st, 9, bs); db_bind_int(st, 10, be);
     db_bind_text(st, 11, rsv_state_name(r->approval_required ? RSV_REQUESTED : RSV_CONFIRMED));
     db_bind_int(st, 12, clk_now());
+    db_bind_int(st, 13, rq->project_id);
     int rc = db_exec_stmt(st);
     if (rc) return rc;
     *id = db_last_id(db);
@@ -147,6 +149,7 @@ int rsv_create(db_t *db, const actor_t *who, const rsv_request *rq, rsv_reservat
 {
     res_resource r;
     int64_t id = 0;
+    rsv_request one = *rq;
     int rc = valid_title(rq, f);
     if (rc) return rc;
     int own = sqlite3_get_autocommit(db_handle(db));
@@ -154,7 +157,8 @@ int rsv_create(db_t *db, const actor_t *who, const rsv_request *rq, rsv_reservat
     rc = res_get(db, rq->resource_id, &r);
     if (rc == LP_ERR_NOTFOUND) rc = lp_failf(f, rc, "resource_id", "no such resource");
     if (rc == 0) rc = rsv_check(db, rq, &r, f);
-    if (rc == 0) rc = insert(db, who, rq, &r, 0, &id);
+    if (rc == 0) rc = prj_for_booking(db, rq->tenant_id, rq->person_id, rq->start, &one.project_id, f);
+    if (rc == 0) rc = insert(db, who, &one, &r, 0, &id);
     if (rc == 0) rc = rsv_get(db, id, out);   /* inside: an error leaves nothing behind */
     if (own) {
         if (rc == 0) rc = db_commit(db);
@@ -175,12 +179,13 @@ static int add_skip(rsv_skip **sk, size_t *n, const struct recur_occ *o, const l
     return 0;
 }
 
-static int series_row(db_t *db, const char *rrule, int64_t *id)
+static int series_row(db_t *db, const char *rrule, int64_t project_id, int64_t *id)
 {
-    sqlite3_stmt *st = db_stmt(db, "INSERT INTO series(rrule, created_at) VALUES (?1, ?2)");
+    sqlite3_stmt *st = db_stmt(db, "INSERT INTO series(rrule, created_at, project_id) VALUES (?1, ?2, NULLIF(?3, 0))");
     if (!st) return LP_ERR_DB;
     db_bind_text(st, 1, rrule);
     db_bind_int(st, 2, clk_now());
+    db_bind_int(st, 3, project_id);
     int rc = db_exec_stmt(st);
     *id = db_last_id(db);
     return rc;
@@ -197,6 +202,7 @@ static int book_occurrences(db_t *db, const actor_t *who, const rsv_request *rq,
         one.start = occ[i].start;
         one.end = occ[i].end;
         int rc = rsv_check(db, &one, r, &of);
+        if (rc == 0) rc = prj_check_booking(db, one.tenant_id, one.project_id, one.start, &of);
         if (rc && !rsv_is_refusal(rc)) return rc;
         if (rc && !skip) {
             char when[LT_RFC3339_LEN];
@@ -221,6 +227,7 @@ int rsv_create_series(db_t *db, const actor_t *who, const rsv_request *rq, const
     size_t n = 0;
     res_resource r;
     *ids = NULL; *skipped = NULL; *n_ids = 0; *n_skipped = 0;
+    rsv_request one = *rq;
     int rc = valid_title(rq, f);
     if (rc == 0) rc = recur_expand(rrule, rq->start, rq->end, &occ, &n);
     if (rc == LP_ERR_INVALID || rc == LP_ERR_TOOBIG)
@@ -234,8 +241,12 @@ int rsv_create_series(db_t *db, const actor_t *who, const rsv_request *rq, const
     if (rc == 0) {
         rc = res_get(db, rq->resource_id, &r);
         if (rc == LP_ERR_NOTFOUND) rc = lp_failf(f, rc, "resource_id", "no such resource");
-        if (rc == 0) rc = series_row(db, rrule, series_id);
-        if (rc == 0) rc = book_occurrences(db, who, rq, &r, occ, n, skip, *series_id, *ids, n_ids, skipped,
+        /* the series' project: as asked or the default, checked whole here and per occurrence below */
+        if (rc == 0 && !one.project_id) rc = prj_default_get(db, one.person_id, &one.project_id);
+        if (rc == 0) rc = prj_check_booking(db, one.tenant_id, one.project_id, one.start, f);
+        if (rc == LP_ERR_RULE && !strcmp(f->field, "project_validity")) rc = 0;   /* judged per occurrence */
+        if (rc == 0) rc = series_row(db, rrule, one.project_id, series_id);
+        if (rc == 0) rc = book_occurrences(db, who, &one, &r, occ, n, skip, *series_id, *ids, n_ids, skipped,
                                            n_skipped, f);
         if (own) {
             if (rc == 0) rc = db_commit(db);
@@ -254,7 +265,7 @@ int rsv_create_series(db_t *db, const actor_t *who, const rsv_request *rq, const
 
 #define RSV_COLS "id, resource_id, person_id, tenant_id, COALESCE(series_id, 0), booked_by, title, start, end, " \
     "block_start, block_end, status, reason, COALESCE(checked_in_at, 0), COALESCE(checked_out_at, 0), " \
-    "COALESCE(cancelled_at, 0), created_at, updated_at, fee_waived"
+    "COALESCE(cancelled_at, 0), created_at, updated_at, fee_waived, COALESCE(project_id, 0)"
 
 static int row_to_rsv(sqlite3_stmt *st, rsv_reservation *r)
 {
@@ -269,6 +280,7 @@ static int row_to_rsv(sqlite3_stmt *st, rsv_reservation *r)
     int64_t *ints3[] = { &r->checked_in_at, &r->checked_out_at, &r->cancelled_at, &r->created_at, &r->updated_at };
     for (int i = 0; i < 5; i++) *ints3[i] = sqlite3_column_int64(st, 13 + i);
     r->fee_waived = sqlite3_column_int(st, 18) != 0;
+    r->project_id = sqlite3_column_int64(st, 19);
     return rsv_state_parse(db_col_text(st, 11), &r->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 

@@ -46,6 +46,7 @@ typedef struct rsv_reservation {
     char reason[201];
     int64_t checked_in_at, checked_out_at, cancelled_at, created_at, updated_at;
     bool fee_waived;       /* cancelled by the facility (rsv_cancel_tenant): no fee */
+    int64_t project_id;    /* the project it is charged to, 0 when none (booking/project.h) */
 } rsv_reservation;
 
 typedef struct rsv_request {
@@ -53,6 +54,8 @@ typedef struct rsv_request {
     int64_t start, end;
     const char *title;
     int64_t exclude_id;    /* a reservation being changed: not a conflict with itself */
+    int64_t project_id;    /* the project to charge (0: the person's default, if any); checked by
+                            * prj_for_booking on creation */
 } rsv_request;
 
 /* Checks every rule for rq against resource r without writing:
@@ -117,6 +120,10 @@ int rsv_cancel_tenant(db_t *db, const actor_t *who, int64_t tenant_id, const cha
 int rsv_change(db_t *db, const actor_t *who, int64_t id, int64_t start, int64_t end, int64_t resource_id,
                const char *title, enum rsv_scope scope, lp_fail *f) LP_MUST;
 int rsv_cancel(db_t *db, const actor_t *who, int64_t id, enum rsv_scope scope, lp_fail *f) LP_MUST;
+/* Charges booking id to project_id (0: none) after prj_check_booking at its
+ * start; the hooks run (billing moves its open charge). Audited. In the
+ * caller's transaction or its own. LP_ERR_STATE once it is settled. */
+int rsv_set_project(db_t *db, const actor_t *who, int64_t id, int64_t project_id, lp_fail *f) LP_MUST;
 int rsv_approve(db_t *db, const actor_t *who, int64_t id, lp_fail *f) LP_MUST;
 int rsv_reject(db_t *db, const actor_t *who, int64_t id, const char *reason, lp_fail *f) LP_MUST;
 /* Check-in from start minus the early margin until the end (API and doors). */

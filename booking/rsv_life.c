@@ -6,6 +6,7 @@
  * database, so a busy or failing step aborts the whole change. */
 #include "booking/rsv.h"
 #include "booking/rsv_int.h"
+#include "booking/project.h"
 #include "booking/outbox.h"
 #include "booking/remind.h"
 #include "booking/waitlist.h"
@@ -300,10 +301,13 @@ static int move_one(db_t *db, const actor_t *who, const rsv_reservation *r, int6
                     int64_t resource_id, const char *title, lp_fail *f)
 {
     res_resource res;
-    rsv_request rq = { resource_id, r->person_id, r->tenant_id, start, end, title ? title : r->title, r->id };
+    rsv_request rq = { resource_id, r->person_id, r->tenant_id, start, end, title ? title : r->title, r->id,
+                       r->project_id };
     int rc = res_get(db, resource_id, &res);
     if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "resource_id", "no such resource");
     if (rc == 0) rc = rsv_check(db, &rq, &res, f);
+    /* a booking moved stays inside its project's validity */
+    if (rc == 0 && r->project_id) rc = prj_check_booking(db, r->tenant_id, r->project_id, start, f);
     if (rc) return rc;
     /* An approval covers the slot it was given for (or a part of it): another
      * resource or more time is a new request. */
@@ -444,4 +448,40 @@ int rsv_sweep(db_t *db, int64_t now, int *changed)
     if (rc == 0) rc = db_commit(db);
     if (rc) { db_rollback(db); *changed = 0; }
     return rc;
+}
+
+/* ---- the project a booking is charged to ---- */
+
+struct project_args { const actor_t *who; int64_t id, project_id; lp_fail *f; };
+
+static int do_set_project(db_t *db, void *p)
+{
+    struct project_args *a = p;
+    rsv_reservation r;
+    char *before = NULL;
+    int rc = rsv_get(db, a->id, &r);
+    if (rc) return rc;
+    if (r.project_id == a->project_id) return 0;
+    if (!rsv_state_holds_slot(r.state))
+        return lp_failf(a->f, LP_ERR_STATE, "status", "the project of a %s booking stays as it is", rsv_state_name(r.state));
+    if ((rc = prj_check_booking(db, r.tenant_id, a->project_id, r.start, a->f)) != 0) return rc;
+    rc = audit_snapshot(db, rsv_snapshot_sql(), r.id, &before);
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db, "UPDATE reservations SET project_id = NULLIF(?2, 0), updated_at = ?3 "
+                                               "WHERE id = ?1");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, r.id); db_bind_int(st, 2, a->project_id); db_bind_int(st, 3, clk_now());
+        rc = db_exec_stmt(st);
+    }
+    if (rc == 0) rc = audit_change(db, a->who, "set_project", "reservation", r.id, rsv_snapshot_sql(), before);
+    if (rc == 0) rc = rsv_notify(db, r.id);
+    free(before);
+    return rc;
+}
+
+int rsv_set_project(db_t *db, const actor_t *who, int64_t id, int64_t project_id, lp_fail *f)
+{
+    struct project_args a = { who, id, project_id, f };
+    if (!sqlite3_get_autocommit(db_handle(db))) return do_set_project(db, &a);
+    return db_in_tx(db, do_set_project, &a);
 }

@@ -62,7 +62,7 @@ int wl_get(db_t *db, int64_t id, wl_entry *out)
 int wl_join(db_t *db, const actor_t *who, wl_entry *e, lp_fail *f)
 {
     res_resource r;
-    rsv_request rq = { e->resource_id, e->person_id, e->tenant_id, e->start, e->end, e->title, 0 };
+    rsv_request rq = { e->resource_id, e->person_id, e->tenant_id, e->start, e->end, e->title, 0, 0 };
     if (e->title[0] && !lp_text_ok(e->title, 200)) return lp_failf(f, LP_ERR_INVALID, "title", "title is not valid text");
     int rc = db_begin(db);
     if (rc) return rc;
@@ -196,7 +196,7 @@ int wl_promote(db_t *db, int64_t resource_id, int64_t from, int64_t to)
     if (rc) { free(cand); return rc == LP_ERR_NOTFOUND ? 0 : rc; }
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rsv_request rq = { cand[i].resource_id, cand[i].person_id, cand[i].tenant_id, cand[i].start,
-                           cand[i].end, cand[i].title, 0 };
+                           cand[i].end, cand[i].title, 0, 0 };
         /* A slot freed after it began (no-show) is offered from the next grid point on. */
         if (rq.start < now) {
             int64_t g = (int64_t)r0.granularity_min * 60, day = lt_day_start(now);

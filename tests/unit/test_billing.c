@@ -124,7 +124,7 @@ static int fx_teardown(void **state)
 
 static int64_t book(struct fx *x, int64_t s, int64_t e)
 {
-    rsv_request rq = { x->res, x->person, x->tenant, s, e, "t", 0 };
+    rsv_request rq = { x->res, x->person, x->tenant, s, e, "t", 0, 0 };
     rsv_reservation r;
     lp_fail f = { 0 };
     int rc = rsv_create(x->db, &WHO, &rq, &r, &f);

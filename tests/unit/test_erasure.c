@@ -66,7 +66,7 @@ static void week(int64_t monday, int i, int64_t cred)
     lp_fail f = { 0 };
     rsv_reservation r;
     clk_set_fixed(monday + 8 * 3600);
-    rsv_request rq = { r_room, p_bram, t_nova, monday + DAY + 10 * 3600, monday + DAY + 11 * 3600, "Team sync", 0 };
+    rsv_request rq = { r_room, p_bram, t_nova, monday + DAY + 10 * 3600, monday + DAY + 11 * 3600, "Team sync", 0, 0 };
     if (rsv_create(db, &SYS, &rq, &r, &f) != 0) fail_msg("week %d: %s", i, f.detail);
     iss_pass *passes = NULL;
     size_t n = 0;
@@ -153,7 +153,7 @@ static int setup(void **st)
     /* next week's booking and its pass, live at the erasure */
     clk_set_fixed(T0);
     rsv_reservation nr;
-    rsv_request rq = { r_room, p_bram, t_nova, T0 + DAY + 3600, T0 + DAY + 7200, "Team sync", 0 };
+    rsv_request rq = { r_room, p_bram, t_nova, T0 + DAY + 3600, T0 + DAY + 7200, "Team sync", 0, 0 };
     assert_int_equal(rsv_create(db, &SYS, &rq, &nr, &f), 0);
     iss_pass *passes = NULL;
     size_t n = 0;

@@ -122,7 +122,7 @@ static int64_t person_id(const char *email)
 
 static int64_t book(int64_t resource, int64_t person, int64_t tenant, int64_t start, int64_t end)
 {
-    rsv_request rq = { resource, person, tenant, start, end, "fault test", 0 };
+    rsv_request rq = { resource, person, tenant, start, end, "fault test", 0, 0 };
     rsv_reservation r;
     lp_fail f = { 0 };
     int rc = rsv_create(db, &WHO, &rq, &r, &f);

@@ -97,7 +97,7 @@ static int64_t new_invoice(bool draft)
 
 static int64_t book(int64_t start, int64_t end)
 {
-    rsv_request rq = { g_res, g_person, g_tenant, start, end, "fault test", 0 };
+    rsv_request rq = { g_res, g_person, g_tenant, start, end, "fault test", 0, 0 };
     rsv_reservation r;
     lp_fail f = { 0 };
     int rc = rsv_create(db, &WHO, &rq, &r, &f);

@@ -83,7 +83,7 @@ static void next_slot(struct cursor *c, int64_t *s, int64_t *e)
 
 static int64_t book(struct cursor *c, int64_t person, int64_t tenant)
 {
-    rsv_request rq = { c->resource, person, tenant, 0, 0, "fault test", 0 };
+    rsv_request rq = { c->resource, person, tenant, 0, 0, "fault test", 0, 0 };
     rsv_reservation r;
     lp_fail f = { 0 };
     next_slot(c, &rq.start, &rq.end);
@@ -430,7 +430,7 @@ static int op_qual_check(void)
 /* reservations */
 static int op_rsv_create_direct(void)
 {
-    rsv_request rq = { r_room, p_nova, tnt_nova, 0, 0, "direct", 0 };
+    rsv_request rq = { r_room, p_nova, tnt_nova, 0, 0, "direct", 0, 0 };
     rsv_reservation r;
     lp_fail f;
     rq.start = g_id; rq.end = g_id2;
@@ -439,7 +439,7 @@ static int op_rsv_create_direct(void)
 static int prep_slot(void) { next_slot(&c_room, &g_id, &g_id2); return 0; }
 static int op_rsv_series(void)
 {
-    rsv_request rq = { r_bsc, p_nova, tnt_nova, 0, 0, "series", 0 };
+    rsv_request rq = { r_bsc, p_nova, tnt_nova, 0, 0, "series", 0, 0 };
     int64_t sid, *ids = NULL;
     size_t n_ids, n_sk;
     rsv_skip *sk = NULL;
@@ -495,7 +495,7 @@ static int prep_no_show(void)
         next_slot(&c_room, &s, &e);
         clk_set_fixed(s);
         if ((rc = rsv_sweep(db, s, &changed)) != 0) return rc;
-        rsv_request rq = { r_room, p_nova, tnt_nova, s, e, "no-show", 0 };
+        rsv_request rq = { r_room, p_nova, tnt_nova, s, e, "no-show", 0, 0 };
         lp_fail f = { 0 };
         if ((rc = rsv_create(db, &WHO, &rq, &r, &f)) != 0) return rc;
         g_id = r.id;

@@ -71,6 +71,17 @@ export const OPERATIONS = Object.freeze({
   createPerson: ['POST', '/api/v1/people'],
   updatePerson: ['PATCH', '/api/v1/people/{id}'],
 
+  listProjects: ['GET', '/api/v1/tenants/{id}/projects', 'projects'],
+  createProject: ['POST', '/api/v1/tenants/{id}/projects'],
+  getProjectSettings: ['GET', '/api/v1/tenants/{id}/project-settings'],
+  updateProjectSettings: ['PATCH', '/api/v1/tenants/{id}/project-settings'],
+  getProject: ['GET', '/api/v1/projects/{id}'],
+  updateProject: ['PATCH', '/api/v1/projects/{id}'],
+  approveProject: ['POST', '/api/v1/projects/{id}/approve'],
+  closeProject: ['POST', '/api/v1/projects/{id}/close'],
+  getDefaultProject: ['GET', '/api/v1/people/{id}/default-project'],
+  setDefaultProject: ['POST', '/api/v1/people/{id}/default-project'],
+
   listResources: ['GET', '/api/v1/resources', 'resources'],
   createResource: ['POST', '/api/v1/resources'],
   updateResource: ['PATCH', '/api/v1/resources/{id}'],
@@ -268,6 +279,21 @@ export const listPeople = (query) => list('listPeople', { query });
 export const createPerson = (body) => call('createPerson', { body });
 // body: any of {name, email, status, is_staff, language}; others may change name and language only.
 export const updatePerson = (id, body) => call('updatePerson', { params: { id }, body });
+
+// ---- projects (a company's cost centres) ----
+// query {status: active|all}
+export const listProjects = (id, query) => list('listProjects', { params: { id }, query });
+export const createProject = (id, body) => call('createProject', { params: { id }, body });
+export const getProjectSettings = (id) => call('getProjectSettings', { params: { id } });
+// body any of {require_po, project_approval}
+export const updateProjectSettings = (id, body) => call('updateProjectSettings', { params: { id }, body });
+export const getProject = (id) => call('getProject', { params: { id } });
+export const updateProject = (id, body) => call('updateProject', { params: { id }, body });
+export const approveProject = (id) => call('approveProject', { params: { id } });
+export const closeProject = (id) => call('closeProject', { params: { id } });
+export const getDefaultProject = (id) => call('getDefaultProject', { params: { id } });
+// body {project_id}: 0 clears it
+export const setDefaultProject = (id, projectId) => call('setDefaultProject', { params: { id }, body: { project_id: projectId } });
 
 // ---- resources, closures, trainings ----
 export const listResources = () => list('listResources');

@@ -22,6 +22,7 @@ import doors from './views/doors.js';
 import privacy from './views/privacy.js';
 import register from './views/register.js';
 import webhooks from './views/webhooks.js';
+import projects from './views/projects.js';
 
 const ADMIN = ['tenant_admin'];
 const STAFF = ['staff'];
@@ -40,6 +41,7 @@ const ROUTES = [
   { path: '/trainings', view: trainings, roles: STAFF, nav: 'nav.trainings' },
   { path: '/resources', view: resources, roles: STAFF, nav: 'nav.resources' },
   { path: '/billing', view: billing, roles: [...ADMIN, ...STAFF], nav: 'nav.billing' },
+  { path: '/projects', view: projects, roles: [...ADMIN, ...STAFF], nav: 'nav.projects' },
   { path: '/doors', view: doors, roles: STAFF, nav: 'nav.doors' },
   { path: '/register', view: register, roles: STAFF, nav: 'nav.register' },
   { path: '/webhooks', view: webhooks, roles: STAFF, nav: 'nav.webhooks' },

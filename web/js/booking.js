@@ -3,7 +3,8 @@
 // the reservation details dialog with cancel, check-in and check-out; the
 // estimated cost before confirming, on the reservation and before cancelling.
 
-import { createReservation, joinWaitlist, checkIn, checkOut, cancelReservation, getEstimate, getReservationEstimate, requestTraining } from './api.js';
+import { createReservation, joinWaitlist, checkIn, checkOut, cancelReservation, getEstimate, getReservationEstimate, requestTraining, listProjects, getDefaultProject, getProject } from './api.js';
+import { budgetBar } from './views/projects.js';
 import * as data from './data.js';
 import { h, field, select, button, message, showIn, modal, toast, badge, nextId } from './dom.js';
 import { t, tn } from './i18n.js';
@@ -54,6 +55,44 @@ export async function openBooking(ctx, init, onDone) {
   }
   const rulesNote = h('p', { class: 'hint small muted', id: nextId('rules') });
 
+  // The project the booking is charged to: the active projects of the
+  // person's company, the person's default chosen first. Without a default
+  // "no project" may be chosen; with one, the default applies.
+  const projSel = h('select', { name: 'project' });
+  const projBar = h('div', { class: 'project-budget', 'aria-live': 'polite' });
+  const projField = field(t('prj.pick'), projSel, t('prj.pickHint'));
+  projField.hidden = true;
+  let projList = [];
+  let projSeq = 0;
+  function showBudget() {
+    const p = projList.find((x) => String(x.id) === projSel.value);
+    projBar.replaceChildren(p && p.budget ? budgetBar(p) : '');
+  }
+  async function loadProjects() {
+    const seq = ++projSeq;
+    const pid = person ? Number(person.value) || 0 : ctx.me.id;
+    const tid = person ? tenantOfBooking() : ctx.me.tenant_id;
+    if (!pid || !tid) { projField.hidden = true; projList = []; projSel.replaceChildren(); return; }
+    try {
+      const [list, def] = await Promise.all([listProjects(tid, { status: 'active' }), getDefaultProject(pid)]);
+      if (seq !== projSeq) return;
+      projList = list.filter((p) => p.status === 'active');
+      const dflt = def.project_id;
+      const opts = dflt ? [] : [{ value: '', label: t('prj.pickNone') }];
+      for (const p of projList) {
+        const label = `${p.code} — ${p.name}`;
+        opts.push({ value: p.id, label: p.id === dflt ? t('prj.default', { label }) : label });
+      }
+      projSel.replaceChildren(...select(opts, dflt || '').children);
+      projSel.value = dflt ? String(dflt) : '';
+      projField.hidden = projList.length === 0 && !dflt;
+      showBudget();
+    } catch {
+      if (seq === projSeq) projField.hidden = true;
+    }
+  }
+  projSel.addEventListener('change', showBudget);
+
   function syncRules() {
     const r = resources.find((x) => String(x.id) === resSel.value);
     if (!r) return;
@@ -73,6 +112,7 @@ export async function openBooking(ctx, init, onDone) {
     count.previousElementSibling.textContent = repeat.value === 'DAILY' ? t('book.countDays') : t('book.count');
   });
   syncRules();
+  if (person) person.addEventListener('change', () => loadProjects());
 
   // The estimated cost, asked again whenever the booking changes; an answer
   // that arrives after a newer question is dropped.
@@ -108,6 +148,8 @@ export async function openBooking(ctx, init, onDone) {
     h('div', { class: 'form-row' }, field(t('book.date'), date), field(t('book.start'), start), field(t('book.end'), end)),
     field(t('book.what'), title, t('book.whatHint')),
     showPerson ? field(t('book.forWhom'), person) : null,
+    projField,
+    projBar,
     field(t('book.repeat'), repeat),
     repeatMore,
     estBox,
@@ -115,6 +157,7 @@ export async function openBooking(ctx, init, onDone) {
     h('div', { class: 'form-actions' }, button(t('common.cancel'), () => m.close()), submit));
   m.body.append(form);
   refreshEstimate();
+  loadProjects();
 
   function request() {
     const s = parseHHMM(start.value), e = parseHHMM(end.value);
@@ -126,6 +169,7 @@ export async function openBooking(ctx, init, onDone) {
     const body = { resource_id: Number(resSel.value), start: rfc3339(at(date.value, s)), end: rfc3339(at(date.value, e)) };
     if (title.value.trim()) body.title = title.value.trim();
     if (person && Number(person.value) !== ctx.me.id) body.person_id = Number(person.value);
+    if (!projField.hidden && projSel.value) body.project_id = Number(projSel.value);
     if (repeat.value) {
       const n = Math.max(2, Math.min(52, Number(count.value) || 2));
       body.rrule = `FREQ=${repeat.value};COUNT=${n}`;
@@ -143,7 +187,7 @@ export async function openBooking(ctx, init, onDone) {
     const resName = resSel.selectedOptions[0].textContent;
     try {
       const res = await createReservation(rq.body);
-      form.replaceWith(successView(res, !!rq.body.rrule, resName, m));
+      form.replaceWith(successView(res, !!rq.body.rrule, resName, m, projList));
       m.body.querySelector('.msg').focus();
       if (onDone) onDone();
     } catch (err) {
@@ -158,8 +202,13 @@ export async function openBooking(ctx, init, onDone) {
 }
 
 // res: the reservation, or for a repeating booking {series_id, reservations, skipped}.
-function successView(res, series, resName, m) {
+function successView(res, series, resName, m, projects = []) {
   const wrap = h('div', { class: 'stack' });
+  const w = res.budget_warning;
+  if (w) {   // the project has used 80 % of its budget or more
+    const p = projects.find((x) => x.id === w.project_id);
+    wrap.append(message('warn', null, t('prj.budgetWarn', { code: p ? p.code : `#${w.project_id}`, percent: w.percent })));
+  }
   if (series) {
     const booked = res.reservations;
     const skipped = res.skipped;
@@ -260,12 +309,15 @@ export async function openReservation(ctx, r, onChange) {
   const s = parseTime(r.start), e = parseTime(r.end);
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
   const estSlot = h('div', { class: 'estimate-slot' });
+  const projDd = h('dd', null, r.project_id ? `#${r.project_id}` : t('prj.pickNone'));
+  if (r.project_id) getProject(r.project_id).then((p) => projDd.replaceChildren(`${p.code} — ${p.name}`), () => {});
   m.body.append(
     h('dl', { class: 'kv' },
       h('dt', null, t('rsv.resource')), h('dd', null, res ? res.name : `#${r.resource_id}`),
       h('dt', null, t('rsv.when')), h('dd', null, fmtRange(s, e)),
       h('dt', null, t('rsv.status')), h('dd', null, statusBadge(r.status)),
       r.series_id ? [h('dt', null, t('rsv.series')), h('dd', null, t('rsv.partOfSeries'))] : null,
+      r.project_id !== undefined ? [h('dt', null, t('prj.pick')), projDd] : null,
       r.reason ? [h('dt', null, t('rsv.reason')), h('dd', null, r.reason)] : null),
     estSlot,
     out);

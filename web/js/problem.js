@@ -28,6 +28,12 @@ const RULES = {
   min_notice: (d) => t('rule.min_notice', { n: fmtMinutes(numbers(d)[0] || 0) }),
   max_advance: (d) => t('rule.max_advance', { n: numbers(d)[0] || '?' }),
   out_of_service: (d) => t('rule.out_of_service', { reason: d.replace(/^.*out of service:\s*/, '') || '—' }),
+  project_required: () => t('rule.project_required'),
+  project_pending: () => t('rule.project_pending'),
+  project_closed: () => t('rule.project_closed'),
+  project_validity: (d) => t('rule.project_validity', { range: (/runs from (.*)$/.exec(d) || [])[1] || '—' }),
+  project_po_required: () => t('rule.project_po_required'),
+  project_budget: (d) => t('rule.project_budget', { percent: (/(\d+) %/.exec(d) || [])[1] || '100' }),
 };
 
 function conflict(err) {
