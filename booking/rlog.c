@@ -141,7 +141,7 @@ static int do_report(db_t *db, void *p)
     if (rc == 0) rc = rlog_incident_get(db, &(rlog_viewer){ .staff = true }, id, a->out);
     if (rc == 0) {
         char link[64];
-        snprintf(link, sizeof link, "/#/resources?id=%lld", (long long)a->resource_id);
+        snprintf(link, sizeof link, "/#/instruments?id=%lld", (long long)a->resource_id);
         mt_args m = { .resource = r.name, .person = a->out->person[0] ? a->out->person : a->who->label,
                       .id = id, .what = inc_severity_name(a->sev), .reason = a->text, .link = link };
         rc = obx_to_staff(db, MT_INCIDENT_REPORTED, &m);
@@ -379,7 +379,7 @@ static int do_cal(db_t *db, void *p)
         int64_t horizon = lt_from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday + a->lead, 23, 59, 59);
         if (from > horizon) continue;
         char link[64];
-        snprintf(link, sizeof link, "/#/resources?id=%lld", (long long)c[i].resource_id);
+        snprintf(link, sizeof link, "/#/instruments?id=%lld", (long long)c[i].resource_id);
         mt_args m = { .resource = c[i].resource, .due = c[i].due, .link = link };
         rc = obx_to_staff(db, MT_CALIBRATION_DUE, &m);
         sqlite3_stmt *u = rc ? NULL : db_stmt(db, "UPDATE resource_log SET reminded_at = ?2 WHERE id = ?1");
