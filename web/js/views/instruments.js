@@ -252,7 +252,7 @@ export default async function instruments(root, ctx) {
       { label: t('dt.booking'), render: (a) => fmtRange(parseTime(a.start), parseTime(a.end)) },
       { label: t('inc.by'), render: (a) => a.person || `#${a.person_id}` },
       { label: t('dt.title'), render: (a) => a.title || '—' },
-      { label: t('inc.state'), render: (a) => a.status },
+      { label: t('inc.state'), render: (a) => t(`status.${a.status}`) },
     ];
     if (done) cols.push({ label: t('dt.offered'), render: (a) => (a.alternatives.length
       ? a.alternatives.map((s) => `${s.resource}: ${fmtRange(parseTime(s.start), parseTime(s.end))}`).join('; ') : t('dt.noSlots')) });
