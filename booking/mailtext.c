@@ -151,10 +151,10 @@ static const struct mt_entry MT_TABLE[MT_KIND_COUNT] = {
             "Deze tijden van dezelfde lengte zijn vrij:\n{slots}\nBoek er een in labpass:\n\n  {link}\n" } } },
     [MT_INCIDENT_REPORTED] = { "incident_reported", {
         [MT_EN] = { "Problem reported with {resource}",
-            "{person} reported a problem with {resource} (incident {id}, severity {=what}):\n\n{reason}\n\n"
+            "{person} ({email}) reported a problem with {resource} (incident {id}, severity {=what}):\n\n{reason}\n\n"
             "Acknowledge or resolve it in labpass:\n\n  {link}\n", NULL },
         [MT_NL] = { "Probleem gemeld met {resource}",
-            "{person} meldde een probleem met {resource} (melding {id}, ernst {=what}):\n\n{reason}\n\n"
+            "{person} ({email}) meldde een probleem met {resource} (melding {id}, ernst {=what}):\n\n{reason}\n\n"
             "Bevestig of los het op in labpass:\n\n  {link}\n", NULL } } },
     [MT_CALIBRATION_DUE] = { "calibration_due", {
         [MT_EN] = { "Calibration of {resource} due on {due}",

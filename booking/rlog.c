@@ -139,11 +139,22 @@ static int do_report(db_t *db, void *p)
     if (rc == 0) rc = audit_change(db, a->who, "create", "incident", id, SNAP_INCIDENT, NULL);
     if (rc == 0) rc = log_insert(db, a->who, a->resource_id, "incident", a->text, id, 0, NULL, &log_id);
     if (rc == 0) rc = rlog_incident_get(db, &(rlog_viewer){ .staff = true }, id, a->out);
+    char email[255] = "";
+    if (rc == 0 && a->who->person_id) {   /* the address lets an erasure find the message (booking/erase.c) */
+        sqlite3_stmt *st2 = db_stmt(db, "SELECT email FROM people WHERE id = ?1");
+        if (!st2) return LP_ERR_DB;
+        db_bind_int(st2, 1, a->who->person_id);
+        rc = db_get(st2);
+        if (rc == 0) snprintf(email, sizeof email, "%s", db_col_text(st2, 0));
+        sqlite3_reset(st2);
+        if (rc == LP_ERR_NOTFOUND) rc = 0;
+    }
     if (rc == 0) {
         char link[64];
         snprintf(link, sizeof link, "/#/instruments?id=%lld", (long long)a->resource_id);
         mt_args m = { .resource = r.name, .person = a->out->person[0] ? a->out->person : a->who->label,
-                      .id = id, .what = inc_severity_name(a->sev), .reason = a->text, .link = link };
+                      .email = email[0] ? email : "-", .id = id, .what = inc_severity_name(a->sev), .reason = a->text,
+                      .link = link };
         rc = obx_to_staff(db, MT_INCIDENT_REPORTED, &m);
     }
     return rc;
