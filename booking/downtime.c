@@ -5,6 +5,7 @@
 #include "booking/rlog.h"
 #include "booking/rsv.h"
 #include "booking/spell.h"
+#include "booking/webhook.h"
 #include "core/clock.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -313,6 +314,14 @@ static int handle(db_t *db, const actor_t *who, const dt_downtime *d, int64_t sk
     return rc;
 }
 
+/* A downtime as webhook receivers get it ("data" of downtime.created and
+ * downtime.changed; end null: until further notice). */
+static const char WEBHOOK_DOWNTIME[] =
+    "SELECT json_object('id', d.id, 'resource_id', d.resource_id, 'resource', r.name, 'kind', d.kind, "
+    "'start', strftime('%Y-%m-%dT%H:%M:%SZ', d.start, 'unixepoch'), "
+    "'end', strftime('%Y-%m-%dT%H:%M:%SZ', d.end, 'unixepoch'), 'reason', d.reason, 'bookings', d.bookings, 'incident_id', d.incident_id) "
+    "FROM downtimes d JOIN resources r ON r.id = d.resource_id WHERE d.id = ?1";
+
 struct create_args {
     const actor_t *who;
     dt_downtime *d;
@@ -339,6 +348,7 @@ static int do_create(db_t *db, void *p)
     rc = db_exec_stmt(st);
     if (rc == 0) d->id = db_last_id(db);
     if (rc == 0) rc = audit_change(db, a->who, "create", "downtime", d->id, SNAP_DOWNTIME, NULL);
+    if (rc == 0) rc = whk_emit(db, WHK_EV_DOWNTIME_CREATED, WEBHOOK_DOWNTIME, d->id);
     if (rc == 0 && d->incident_id) rc = rlog_incident_link(db, a->who, d->incident_id, d->id);
     if (rc == 0) {
         char text[DT_REASON_MAX + 80];
@@ -403,6 +413,7 @@ static int do_set_end(db_t *db, void *p)
         rc = audit_change(db, a->who, longer ? "extend" : old_end != d.end ? "end" : "update", "downtime", d.id,
                           SNAP_DOWNTIME, before);
     free(before);
+    if (rc == 0) rc = whk_emit(db, WHK_EV_DOWNTIME_CHANGED, WEBHOOK_DOWNTIME, d.id);
     if (rc == 0 && longer) rc = handle(db, a->who, &d, d.start, old_end, a->notify, a->out, a->n);
     return rc;
 }

@@ -3,6 +3,7 @@
 #include "booking/outbox.h"
 #include "booking/resource.h"
 #include "booking/spell.h"
+#include "booking/webhook.h"
 #include "core/clock.h"
 #include "core/ltime.h"
 #include <stdio.h>
@@ -38,6 +39,13 @@ static const char SNAP_INCIDENT[] =
 static const char SNAP_LOG[] =
     "SELECT json_object('id', id, 'resource_id', resource_id, 'kind', kind, 'text', text, 'author', author, "
     "'due_date', due_date, 'reminded_at', reminded_at) FROM resource_log WHERE id = ?1";
+
+/* An incident as webhook receivers get it ("data" of incident.reported):
+ * the resource, severity and text, not who reported it. */
+static const char WEBHOOK_INCIDENT[] =
+    "SELECT json_object('id', i.id, 'resource_id', i.resource_id, 'resource', r.name, 'severity', i.severity, "
+    "'text', i.text, 'state', i.state, 'created_at', strftime('%Y-%m-%dT%H:%M:%SZ', i.created_at, 'unixepoch')) "
+    "FROM incidents i JOIN resources r ON r.id = i.resource_id WHERE i.id = ?1";
 
 /* ---- incidents ---- */
 
@@ -137,6 +145,7 @@ static int do_report(db_t *db, void *p)
     rc = db_exec_stmt(st);
     int64_t id = rc == 0 ? db_last_id(db) : 0, log_id = 0;
     if (rc == 0) rc = audit_change(db, a->who, "create", "incident", id, SNAP_INCIDENT, NULL);
+    if (rc == 0) rc = whk_emit(db, WHK_EV_INCIDENT_REPORTED, WEBHOOK_INCIDENT, id);
     if (rc == 0) rc = log_insert(db, a->who, a->resource_id, "incident", a->text, id, 0, NULL, &log_id);
     if (rc == 0) rc = rlog_incident_get(db, &(rlog_viewer){ .staff = true }, id, a->out);
     char email[255] = "";

@@ -160,6 +160,9 @@ static json_t *affected_of(json_t *result, int64_t rsv)
 static void test_preview_keep_and_notify(void **st)
 {
     char body[600];
+    /* a receiver for the new events (never reached: the deliveries are recorded all the same) */
+    json_decref(call("POST", "/api/v1/webhooks", staff, "{\"url\":\"https://127.0.0.1:9/hook\",\"description\":"
+                     "\"maintenance planning\",\"events\":[\"downtime.created\",\"downtime.changed\",\"incident.reported\"]}", 201));
     int64_t r1 = hx_book(&S, bram, lab_a, "2027-03-29T09:00:00+02:00", "2027-03-29T11:00:00+02:00", NULL, 0);
     int64_t r2 = hx_book(&S, anna, lab_a, "2027-03-29T10:00:00+02:00", "2027-03-29T12:00:00+02:00", NULL, 0);
     int64_t after = hx_book(&S, anna, lab_a, "2027-03-29T13:00:00+02:00", "2027-03-29T14:00:00+02:00", NULL, 0);
@@ -191,6 +194,9 @@ static void test_preview_keep_and_notify(void **st)
     assert_true(json_array_size(json_object_get(a1, "alternatives")) <= 3);
     json_decref(d);
     assert_int_equal(db_int("SELECT count(*) FROM audit_log WHERE object_type = 'downtime' AND action = 'create'", NULL), 2);
+    assert_int_equal(db_int("SELECT count(*) FROM webhook_deliveries WHERE event = 'downtime.created' AND "
+                            "json_extract(payload, '$.data.end') = '2027-03-29T10:00:00Z' AND "
+                            "json_extract(payload, '$.data.reason') = ?1", "Ventilation failure: negative pressure lost"), 1);
     char path[64];
     snprintf(path, sizeof path, "/api/v1/reservations/%lld", (long long)r1);
     json_t *r = call("GET", path, bram, NULL, 200);
@@ -281,6 +287,8 @@ static void test_end_early_and_extend(void **st)
     assert_true(offers(a, lab_b, 0));
     json_decref(d);
     assert_int_equal(db_int("SELECT count(*) FROM audit_log WHERE object_type = 'downtime' AND action = 'extend'", NULL), 1);
+    assert_int_equal(db_int("SELECT count(*) FROM webhook_deliveries WHERE event = 'downtime.changed' "
+                            "AND json_extract(payload, '$.data.end') IS NULL", NULL), 1);
     assert_int_equal(db_int("SELECT count(*) FROM audit_log WHERE object_type = 'downtime' AND action = 'end'", NULL), 1);
     char body[300];
     snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"2027-06-01T09:00:00+02:00\","
@@ -306,6 +314,9 @@ static void test_incidents(void **st)
     if (!strstr(msg, "E42")) fail_msg("staff message: %s", msg);
     free(msg);
 
+    assert_int_equal(db_int("SELECT count(*) FROM webhook_deliveries WHERE event = 'incident.reported' "
+                            "AND json_extract(payload, '$.data.text') = ?1 AND json_extract(payload, '$.data.person_id') IS NULL",
+                            "Display shows E42 and the door will not unlock"), 1);
     snprintf(path, sizeof path, "/api/v1/incidents/%lld", (long long)inc);
     json_decref(call("GET", path, bram, NULL, 200));
     assert_int_equal(hx_status(&S, "GET", path, dewi, NULL), 404);   /* another tenant's member */
