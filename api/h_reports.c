@@ -16,6 +16,10 @@ static json_t *row_json(const bill_usage_row *r, const char *id_key)
                           "booked_minutes", (json_int_t)(r->booked_s / 60), "used_minutes", (json_int_t)(r->used_s / 60),
                           "no_shows", (json_int_t)r->no_shows, "income_cents", (json_int_t)r->income_cents);
     if (id_key) json_object_set_new(j, id_key, json_integer(r->id));
+    if (!id_key || strcmp(id_key, "resource_id") == 0) {   /* resources and the total: incidents */
+        json_object_set_new(j, "incidents_opened", json_integer(r->incidents_opened));
+        json_object_set_new(j, "incidents_open", json_integer(r->incidents_open));
+    }
     return j;
 }
 
@@ -60,7 +64,9 @@ static void csv_row(struct sbuf *b, const char *by, const bill_usage_row *r)
     csv_int(b, r->booked_s / 60, 0);
     csv_int(b, r->used_s / 60, 0);
     csv_int(b, r->no_shows, 0);
-    csv_field(b, money, 1);
+    csv_field(b, money, 0);
+    csv_int(b, r->incidents_opened, 0);
+    csv_int(b, r->incidents_open, 1);
 }
 
 void h_report_usage_csv(api_ctx *c)
@@ -73,8 +79,8 @@ void h_report_usage_csv(api_ctx *c)
     if (rc) { api_fail(c, rc, NULL); return; }
     struct sbuf b = { 0 };
     static const char *const head[] = { "by", "id", "name", "bookings", "booked_minutes", "used_minutes", "no_shows",
-                                        "income" };
-    for (size_t i = 0; i < 8; i++) csv_field(&b, head[i], i == 7);
+                                        "income", "incidents_opened", "incidents_open" };
+    for (size_t i = 0; i < 10; i++) csv_field(&b, head[i], i == 9);
     for (size_t i = 0; i < u.n_resources; i++) csv_row(&b, "resource", &u.resources[i]);
     for (size_t i = 0; i < u.n_tenants; i++) csv_row(&b, "company", &u.tenants[i]);
     csv_row(&b, "total", &u.total);

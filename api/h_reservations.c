@@ -2,6 +2,7 @@
  * the waitlist, calendar feeds and the maintenance run. Members book in
  * their own name; tenant admins and staff on behalf of a person of the
  * tenant. Other tenants' bookings appear only as busy blocks. */
+#include "booking/rlog.h"
 #include "booking/remind.h"
 #include "api/handlers.h"
 #include "api/idem.h"
@@ -490,14 +491,15 @@ void h_calendar(api_ctx *c)
 
 void h_maintenance_run(api_ctx *c)
 {
-    int changed = 0, sent = 0, reminded = 0;
+    int changed = 0, sent = 0, reminded = 0, calibrations = 0;
     int rc = rsv_sweep(c->db, clk_now(), &changed);
     if (rc == 0) rc = rmd_run(c->db, clk_now(), rmd_lead(), &reminded);
+    if (rc == 0) rc = rlog_calibration_run(c->db, clk_now(), rlog_cal_lead(), &calibrations);
     if (rc == 0) rc = notify_drain(c->db, &sent);
     if (rc == 0) rc = idem_prune(c->db, clk_now() - IDEM_TTL, NULL);
     if (rc) { api_fail(c, rc, NULL); return; }
-    api_reply_json(c, 200, json_pack("{s:i, s:i, s:i}", "reservations_changed", changed, "reminders_queued", reminded,
-                                     "notifications_sent", sent));
+    api_reply_json(c, 200, json_pack("{s:i, s:i, s:i, s:i}", "reservations_changed", changed, "reminders_queued", reminded,
+                                     "calibration_reminders_queued", calibrations, "notifications_sent", sent));
 }
 
 void h_outbox_list(api_ctx *c)

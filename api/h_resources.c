@@ -27,6 +27,7 @@ static json_t *json_resource(const res_resource *r)
                           "name", r->name, "description", r->description, "door_group", r->door_group,
                           "capacity", r->capacity, "status", res_state_name(r->state), "out_of_service_reason", r->oos_reason);
     json_object_set_new(j, "out_of_service_until", api_time_json(r->oos_until));
+    json_object_set_new(j, "equivalent_group", json_string(r->equivalent_group));
     json_object_set_new(j, "min_minutes", json_integer(r->min_minutes));
     json_object_set_new(j, "max_minutes", json_integer(r->max_minutes));
     json_object_set_new(j, "granularity_min", json_integer(r->granularity_min));
@@ -44,7 +45,8 @@ static json_t *json_resource(const res_resource *r)
 
 static const struct jv_field RES_FIELDS[] = {
     { "kind", JV_STRING, 0, 11, 0 }, { "name", JV_STRING, 0, 120, 0 }, { "description", JV_STRING, 0, 1000, 0 },
-    { "door_group", JV_STRING, 0, 64, 0 }, { "capacity", JV_INT, 0, 100, 1 }, { "status", JV_STRING, 0, 15, 0 },
+    { "door_group", JV_STRING, 0, 64, 0 }, { "equivalent_group", JV_STRING, 0, 64, 0 },
+    { "capacity", JV_INT, 0, 100, 1 }, { "status", JV_STRING, 0, 15, 0 },
     { "out_of_service_reason", JV_STRING, 0, 200, 0 }, { "out_of_service_until", JV_NULLABLE_STRING, 0, 40, 0 },
     { "min_minutes", JV_INT, 0, 43200, 1 }, { "max_minutes", JV_INT, 0, 43200, 1 },
     { "granularity_min", JV_INT, 0, 1440, 1 }, { "min_notice_min", JV_INT, 0, 43200, 0 },
@@ -80,6 +82,7 @@ static int apply_res(json_t *b, res_resource *r, lp_fail *f)
     jv_copy(b, "name", r->name, sizeof r->name);
     jv_copy(b, "description", r->description, sizeof r->description);
     jv_copy(b, "door_group", r->door_group, sizeof r->door_group);
+    jv_copy(b, "equivalent_group", r->equivalent_group, sizeof r->equivalent_group);
     if (jv_has(b, "status") && res_state_parse(jv_str(b, "status", ""), &r->state) != 0)
         return lp_failf(f, LP_ERR_INVALID, "status", "status must be available or out_of_service");
     jv_copy(b, "out_of_service_reason", r->oos_reason, sizeof r->oos_reason);

@@ -59,6 +59,20 @@ void h_quals_list(api_ctx *c);
 void h_qual_create(api_ctx *c);
 void h_qual_grant(api_ctx *c);
 
+/* h_resops.c */
+void h_downtime_preview(api_ctx *c);
+void h_downtime_create(api_ctx *c);
+void h_downtimes_list(api_ctx *c);
+void h_downtime_get(api_ctx *c);
+void h_downtime_update(api_ctx *c);
+void h_incident_report(api_ctx *c);
+void h_incidents_list(api_ctx *c);
+void h_incident_get(api_ctx *c);
+void h_incident_ack(api_ctx *c);
+void h_incident_resolve(api_ctx *c);
+void h_resource_log(api_ctx *c);
+void h_resource_log_add(api_ctx *c);
+
 /* h_training.c */
 void h_qual_update(api_ctx *c);
 void h_training_request(api_ctx *c);

@@ -20,7 +20,10 @@ static const char SQL_RESOURCES[] =
     "(SELECT COALESCE(sum(" INSIDE("v.checked_in_at", USED_END) "), 0) FROM reservations v "
     "  WHERE v.resource_id = x.id AND v.checked_in_at IS NOT NULL AND v.checked_in_at < ?2 AND " USED_END " > ?1), "
     "(SELECT count(*) FROM reservations v WHERE v.resource_id = x.id AND v.status = 'no_show' AND v.start >= ?1 AND v.start < ?2), "
-    "(SELECT COALESCE(sum(c.net_cents), 0) FROM charges c WHERE c.resource_id = x.id AND c.at >= ?1 AND c.at < ?2) "
+    "(SELECT COALESCE(sum(c.net_cents), 0) FROM charges c WHERE c.resource_id = x.id AND c.at >= ?1 AND c.at < ?2), "
+    "(SELECT count(*) FROM incidents i WHERE i.resource_id = x.id AND i.created_at >= ?1 AND i.created_at < ?2), "
+    "(SELECT count(*) FROM incidents i WHERE i.resource_id = x.id AND i.created_at < ?2 "
+    "  AND (i.resolved_at IS NULL OR i.resolved_at >= ?2)) "
     "FROM resources x ORDER BY x.name, x.id";
 
 static const char SQL_TENANTS[] =
@@ -31,8 +34,8 @@ static const char SQL_TENANTS[] =
     "(SELECT COALESCE(sum(" INSIDE("v.checked_in_at", USED_END) "), 0) FROM reservations v "
     "  WHERE v.tenant_id = x.id AND v.checked_in_at IS NOT NULL AND v.checked_in_at < ?2 AND " USED_END " > ?1), "
     "(SELECT count(*) FROM reservations v WHERE v.tenant_id = x.id AND v.status = 'no_show' AND v.start >= ?1 AND v.start < ?2), "
-    "(SELECT COALESCE(sum(c.net_cents), 0) FROM charges c WHERE c.tenant_id = x.id AND c.at >= ?1 AND c.at < ?2) "
-    "FROM tenants x ORDER BY x.name, x.id";
+    "(SELECT COALESCE(sum(c.net_cents), 0) FROM charges c WHERE c.tenant_id = x.id AND c.at >= ?1 AND c.at < ?2), "
+    "0, 0 FROM tenants x ORDER BY x.name, x.id";
 
 static int usage_row(sqlite3_stmt *st, void *p)
 {
@@ -45,12 +48,15 @@ static int usage_row(sqlite3_stmt *st, void *p)
     r->used_s = sqlite3_column_int64(st, 4);
     r->no_shows = sqlite3_column_int64(st, 5);
     r->income_cents = sqlite3_column_int64(st, 6);
+    r->incidents_opened = sqlite3_column_int64(st, 7);
+    r->incidents_open = sqlite3_column_int64(st, 8);
     return 0;
 }
 
 static int empty(const bill_usage_row *r)
 {
-    return !r->bookings && !r->booked_s && !r->used_s && !r->no_shows && !r->income_cents;
+    return !r->bookings && !r->booked_s && !r->used_s && !r->no_shows && !r->income_cents && !r->incidents_opened &&
+           !r->incidents_open;
 }
 
 /* Runs sql over the month, keeping the rows with something in them. */
@@ -92,6 +98,10 @@ int bill_usage_month(db_t *db, int64_t from, int64_t to, bill_usage *out)
         out->total.used_s += r->used_s;
         out->total.no_shows += r->no_shows;
         out->total.income_cents += r->income_cents;
+    }
+    for (size_t i = 0; i < out->n_resources; i++) {   /* incidents are about resources */
+        out->total.incidents_opened += out->resources[i].incidents_opened;
+        out->total.incidents_open += out->resources[i].incidents_open;
     }
     return 0;
 }

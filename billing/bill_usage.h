@@ -1,8 +1,9 @@
 /* bill_usage.h: the manager's month (issue: reports for the manager): per
  * resource and per company, the bookings, hours booked (the part of each
  * booking inside the month), hours used (checked in to checked out, or to
- * the booked end when nobody checked out), no-shows and income (the net of
- * the month's charges). Read-only; one consistent read. */
+ * the booked end when nobody checked out), no-shows, income (the net of
+ * the month's charges) and, per resource, the incidents reported in the month
+ * and those still open at its end. Read-only; one consistent read. */
 #ifndef LP_BILL_USAGE_H
 #define LP_BILL_USAGE_H
 #include <stddef.h>
@@ -13,6 +14,9 @@ typedef struct bill_usage_row {
     int64_t id;                 /* resource or tenant id; 0 for the total */
     char name[201];
     int64_t bookings, booked_s, used_s, no_shows, income_cents;
+    /* resources: incidents reported in the month, and those not resolved by
+     * its end (companies: 0) */
+    int64_t incidents_opened, incidents_open;
 } bill_usage_row;
 
 typedef struct bill_usage {

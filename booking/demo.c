@@ -1,10 +1,12 @@
 /* demo.c: demo data (see demo.h). Idempotent: seeds only an empty database;
  * a database that cannot be read is an error, never "empty". */
 #include "booking/demo.h"
+#include "booking/downtime.h"
 #include "booking/person.h"
 #include "booking/project.h"
 #include "booking/qual.h"
 #include "booking/resource.h"
+#include "booking/rlog.h"
 #include "booking/site.h"
 #include "booking/tenant.h"
 #include "core/clock.h"
@@ -119,6 +121,8 @@ static int seed_resources(db_t *db, const actor_t *who, int64_t persons[5])
         r.approval_required = d->approval;
         r.min_minutes = d->granularity;
         r.quota_week_min = strcmp(d->kind, "lab") == 0 ? 40 * 60 : 0;
+        if (strcmp(d->kind, "lab") == 0)   /* the two ML-1 labs stand in for each other */
+            snprintf(r.equivalent_group, sizeof r.equivalent_group, "ML-1 labs");
         for (int wd = 0; rc == 0 && wd < 5; wd++) rc = slots_week_set_day(&r.hours, wd, d->weekdays);
         if (rc == 0) rc = slots_week_set_day(&r.hours, 5, d->saturday);
         r.has_hours = 1;
@@ -177,6 +181,53 @@ static int seed_projects(db_t *db, const actor_t *who, const int64_t tid[3], con
     return rc;
 }
 
+/* What the instruments run on: the cabinet's planned maintenance next week
+ * (Thursday 07:00-10:00, before most bookings), an open incident on the
+ * autoclave reported by NovaCell's lab member, the autoclave's last
+ * calibration with the next one due in ten days, and maintenance done. */
+static int seed_operations(db_t *db, const actor_t *who, int64_t reporter, int64_t reporter_tenant)
+{
+    res_resource *r = NULL;
+    size_t n = 0;
+    int64_t bsc = 0, ac = 0;
+    int rc = res_list(db, NULL, &r, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (!strcmp(r[i].name, "Biosafety cabinet BSC-1")) bsc = r[i].id;
+        if (!strcmp(r[i].name, "Autoclave AC-1")) ac = r[i].id;
+    }
+    free(r);
+    if (rc || !bsc || !ac) return rc ? rc : LP_ERR_DB;
+    struct tm tm;
+    lt_local(clk_now(), &tm);
+    int to_monday = 7 - (tm.tm_wday + 6) % 7;   /* next week's Monday */
+    lp_fail f = { 0 };
+    dt_downtime d = { .resource_id = bsc, .kind = DT_PLANNED, .bookings = DT_KEEP };
+    d.start = lt_from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday + to_monday + 3, 7, 0, 0);
+    d.end = lt_from_local(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday + to_monday + 3, 10, 0, 0);
+    snprintf(d.reason, sizeof d.reason, "Annual HEPA filter test and airflow certification by the service engineer");
+    dt_affected *a = NULL;
+    size_t na = 0;
+    rc = dt_create(db, who, &d, false, &a, &na, &f);
+    free(a);
+    rlog_entry e;
+    if (rc == 0)
+        rc = rlog_add(db, who, bsc, RLOG_MAINTENANCE, "UV lamp replaced; work surface and sash gasket cleaned", NULL, &e, &f);
+    char due[32];
+    lt_local(clk_now() + 10 * 86400, &tm);
+    snprintf(due, sizeof due, "%04d-%02d-%02d", (tm.tm_year + 1900) % 10000, (tm.tm_mon + 1) % 100, tm.tm_mday % 100);
+    if (rc == 0)
+        rc = rlog_add(db, who, ac, RLOG_CALIBRATION, "Temperature and pressure sensors calibrated (certificate "
+                      "CAL-2025-118); next calibration due within the year", due, &e, &f);
+    char label[32];
+    snprintf(label, sizeof label, "person:%lld", (long long)reporter);
+    actor_t member = { reporter, label };
+    inc_incident x;
+    if (rc == 0)
+        rc = rlog_incident_report(db, &member, reporter_tenant, ac, INC_MEDIUM, "The door seal leaks steam at the end "
+                                  "of the cycle; the chamber pressure drops before the timer ends.", &x, &f);
+    return rc;
+}
+
 int demo_seed(db_t *db)
 {
     actor_t who = { 0, "demo" };
@@ -204,6 +255,7 @@ int demo_seed(db_t *db)
     }
     if (rc == 0) rc = seed_resources(db, &who, pid);
     if (rc == 0) rc = seed_projects(db, &who, tid, pid);
+    if (rc == 0) rc = seed_operations(db, &who, pid[2], tid[1]);
     for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, &who);
     if (rc == 0) log_info("demo", "seeded the demo data");
     return rc;

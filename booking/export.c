@@ -26,6 +26,11 @@ const exp_section bk_export_sections[] = {
       T("r.created_at") ", 'closed_at', " T("r.closed_at") ", 'outcome', r.outcome)), '[]') "
       "FROM (SELECT * FROM training_requests WHERE person_id = ?1 ORDER BY id) r "
       "JOIN qualifications q ON q.id = r.qualification_id" },
+    { "incidents",
+      "SELECT COALESCE(json_group_array(json_object('id', i.id, 'resource', s.name, 'severity', i.severity, 'text', "
+      "i.text, 'state', i.state, 'resolution', i.resolution, 'created_at', " T("i.created_at") ", 'resolved_at', "
+      T("i.resolved_at") ")), '[]') "
+      "FROM (SELECT * FROM incidents WHERE person_id = ?1 ORDER BY id) i JOIN resources s ON s.id = i.resource_id" },
     { "reservations",
       "SELECT COALESCE(json_group_array(json_object('id', r.id, 'resource', s.name, 'title', r.title, 'start', "
       T("r.start") ", 'end', " T("r.end") ", 'status', r.status, 'reason', r.reason, 'booked_by', r.booked_by, "

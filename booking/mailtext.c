@@ -141,6 +141,37 @@ static const struct mt_entry MT_TABLE[MT_KIND_COUNT] = {
             "het bedrag voor de vervaldatum overmaken naar {iban} onder vermelding van factuurnummer {number}? "
             "Het bijgevoegde XML-bestand is de factuur in UBL (Peppol BIS Billing 3.0) voor uw "
             "boekhoudprogramma.", NULL } } },
+    [MT_DOWNTIME] = { "downtime_notice", {
+        [MT_EN] = { "{resource} is out of service: your booking on {when}",
+            "{resource} is out of service from {when} {until} ({=what}: {reason}). Your booking (reservation "
+            "{id}) falls in this period. It is kept for now; the facility will tell you if it cannot go ahead. "
+            "If you would rather move it, these slots of the same length are free:\n{slots}\nBook one in "
+            "labpass:\n\n  {link}\n",
+            "{resource} is out of service from {when} {until} ({=what}: {reason}). The facility has cancelled "
+            "your booking in this period (reservation {id}); no cancellation fee is charged. These slots of the "
+            "same length are free:\n{slots}\nBook one in labpass:\n\n  {link}\n" },
+        [MT_NL] = { "{resource} is buiten gebruik: uw boeking op {when}",
+            "{resource} is buiten gebruik vanaf {when} {until} ({=what}: {reason}). Uw boeking (reservering "
+            "{id}) valt in deze periode. Die blijft voorlopig staan; de faciliteit laat het u weten als hij niet "
+            "door kan gaan. Wilt u hem liever verplaatsen, dan zijn deze tijden van dezelfde lengte vrij:\n"
+            "{slots}\nBoek er een in labpass:\n\n  {link}\n",
+            "{resource} is buiten gebruik vanaf {when} {until} ({=what}: {reason}). De faciliteit heeft uw "
+            "boeking in deze periode geannuleerd (reservering {id}); er worden geen annuleringskosten gerekend. "
+            "Deze tijden van dezelfde lengte zijn vrij:\n{slots}\nBoek er een in labpass:\n\n  {link}\n" } } },
+    [MT_INCIDENT_REPORTED] = { "incident_reported", {
+        [MT_EN] = { "Problem reported with {resource}",
+            "{person} ({email}) reported a problem with {resource} (incident {id}, severity {=what}):\n\n{reason}\n\n"
+            "Acknowledge or resolve it in labpass:\n\n  {link}\n", NULL },
+        [MT_NL] = { "Probleem gemeld met {resource}",
+            "{person} ({email}) meldde een probleem met {resource} (melding {id}, ernst {=what}):\n\n{reason}\n\n"
+            "Bevestig of los het op in labpass:\n\n  {link}\n", NULL } } },
+    [MT_CALIBRATION_DUE] = { "calibration_due", {
+        [MT_EN] = { "Calibration of {resource} due on {due}",
+            "The calibration of {resource} is due on {due}. When it is done, record it in the resource's log "
+            "with the next due date:\n\n  {link}\n", NULL },
+        [MT_NL] = { "Kalibratie van {resource} nodig op {due}",
+            "De kalibratie van {resource} moet uiterlijk {due} gebeuren. Leg haar na afloop vast in het logboek "
+            "van het middel, met de volgende datum:\n\n  {link}\n", NULL } } },
 };
 
 const char *mt_kind_name(enum mt_kind k)
@@ -154,6 +185,11 @@ static const struct { const char *key, *word[MT_LANG_COUNT]; } MT_WORDS[] = {
     { "member", { "a member", "lid" } },
     { "account", { "the account", "het account" } },
     { "address", { "the address", "het adres" } },
+    { "planned", { "planned maintenance", "gepland onderhoud" } },
+    { "fault", { "a fault", "een storing" } },
+    { "low", { "low", "laag" } },
+    { "medium", { "medium", "middel" } },
+    { "high", { "high", "hoog" } },
 };
 
 static const char *word(const char *key, enum mt_lang lang)
@@ -263,6 +299,28 @@ static void value(struct out *o, const mt_args *a, enum mt_lang lang, const char
         return;
     }
     else if (IS("link")) { puts_(o, mt_url); puts_(o, a->link); return; }
+    else if (IS("until")) {   /* "to <time>", or "until further notice" */
+        if (!a->until) { puts_(o, lang == MT_NL ? "tot nader bericht" : "until further notice"); return; }
+        mt_format_time(a->until, lang, buf, sizeof buf);
+        puts_(o, lang == MT_NL ? "tot " : "to ");
+    }
+    else if (IS("slots")) {
+        if (!a->n_slots) { puts_(o, lang == MT_NL ? "  (geen vrije tijden gevonden in de komende weken)\n"
+                                                  : "  (no free slots found in the coming weeks)\n"); return; }
+        for (size_t i = 0; i < a->n_slots; i++) {
+            char t[96];
+            puts_(o, "  - ");
+            puts_(o, a->slot_resource[i]);
+            puts_(o, ": ");
+            mt_format_time(a->slot_start[i], lang, t, sizeof t);
+            puts_(o, t);
+            struct tm tm;
+            lt_local(a->slot_end[i], &tm);
+            snprintf(t, sizeof t, " %s %02d:%02d\n", lang == MT_NL ? "tot" : "to", tm.tm_hour, tm.tm_min);
+            puts_(o, t);
+        }
+        return;
+    }
     else buf[0] = '\0';
 #undef IS
     puts_(o, buf);

@@ -21,7 +21,7 @@ int mt_lang_parse(const char *text, enum mt_lang *out) LP_MUST;
 enum mt_kind {
     MT_INVITATION = 0, MT_SETUP_LINK, MT_SIGNIN_LINK, MT_SIGNIN_ALERT, MT_RSV_APPROVED, MT_RSV_REJECTED,
     MT_WAITLIST_BOOKED, MT_TRAINING_REQUESTED, MT_TENANT_SUSPENDED, MT_TENANT_OFFBOARDED, MT_REMINDER,
-    MT_INVOICE, MT_PROJECT_BUDGET, MT_KIND_COUNT
+    MT_INVOICE, MT_PROJECT_BUDGET, MT_DOWNTIME, MT_INCIDENT_REPORTED, MT_CALIBRATION_DUE, MT_KIND_COUNT
 };
 const char *mt_kind_name(enum mt_kind k);
 
@@ -32,6 +32,12 @@ typedef struct mt_args {
     const char *number, *period, *total, *due, *iban, *seller;
     int64_t when, count, id, minutes, seconds;
     int cancelled;   /* tenant notices: the bookings were cancelled (else kept on hold) */
+    int64_t until;   /* the end of a downtime (0: until further notice) */
+    /* Free slots offered instead ({slots}: one line each, or a sentence when
+     * there are none): start, end and resource name of each. */
+    const int64_t *slot_start, *slot_end;
+    const char *const *slot_resource;
+    size_t n_slots;
 } mt_args;
 
 #define MT_SUBJECT_MAX 201

@@ -10,7 +10,7 @@
 
 static const char *SNAP_RESOURCE =
     "SELECT json_object('id', id, 'kind', kind, 'name', name, 'description', description, "
-    "'door_group', door_group, 'capacity', capacity, 'status', status, 'oos_reason', oos_reason, "
+    "'door_group', door_group, 'equivalent_group', equivalent_group, 'capacity', capacity, 'status', status, 'oos_reason', oos_reason, "
     "'oos_until', oos_until, 'min_minutes', min_minutes, 'max_minutes', max_minutes, "
     "'granularity_min', granularity_min, 'min_notice_min', min_notice_min, "
     "'max_advance_days', max_advance_days, 'buffer_before_min', buffer_before_min, "
@@ -71,6 +71,8 @@ int res_validate(db_t *db, const res_resource *r, lp_fail *f)
         return lp_failf(f, LP_ERR_INVALID, "description", "description is not valid text");
     if (r->door_group[0] && !lp_text_ok(r->door_group, 64))
         return lp_failf(f, LP_ERR_INVALID, "door_group", "door_group is not valid text");
+    if (r->equivalent_group[0] && !lp_text_ok(r->equivalent_group, 64))
+        return lp_failf(f, LP_ERR_INVALID, "equivalent_group", "equivalent_group is not valid text");
     if (!strcmp(r->door_group, "*"))   /* the group of standing staff passes: every door */
         return lp_failf(f, LP_ERR_INVALID, "door_group", "\"*\" stands for every door in staff passes; name a real group");
     for (size_t i = 0; i < sizeof INT_RULES / sizeof INT_RULES[0]; i++) {
@@ -105,7 +107,8 @@ int res_validate(db_t *db, const res_resource *r, lp_fail *f)
 
 #define RES_COLS "id, kind, name, description, door_group, capacity, status, oos_reason, oos_until, " \
     "min_minutes, max_minutes, granularity_min, min_notice_min, max_advance_days, buffer_before_min, " \
-    "buffer_after_min, approval_required, quota_week_min, quota_month_min, longest_block, created_at, updated_at"
+    "buffer_after_min, approval_required, quota_week_min, quota_month_min, longest_block, created_at, updated_at, " \
+    "equivalent_group"
 
 static int row_to_res(sqlite3_stmt *st, res_resource *r)
 {
@@ -125,6 +128,7 @@ static int row_to_res(sqlite3_stmt *st, res_resource *r)
     r->longest_block = sqlite3_column_int64(st, 19);
     r->created_at = sqlite3_column_int64(st, 20);
     r->updated_at = sqlite3_column_int64(st, 21);
+    snprintf(r->equivalent_group, sizeof r->equivalent_group, "%s", db_col_text(st, 22));
     return res_state_parse(db_col_text(st, 6), &r->state) ? LP_ERR_DB : 0;   /* the CHECK constraint allows no other */
 }
 
@@ -205,6 +209,7 @@ static void bind_res(sqlite3_stmt *st, const res_resource *r)
                          r->approval_required ? 1 : 0, r->quota_week_min, r->quota_month_min };
     for (int i = 0; i < 10; i++) db_bind_int(st, 9 + i, ints[i]);
     db_bind_int(st, 19, clk_now());
+    db_bind_text(st, 21, r->equivalent_group);
 }
 
 static int save_extras(db_t *db, const res_resource *r)
@@ -246,8 +251,8 @@ int res_create(db_t *db, const actor_t *who, res_resource *r, lp_fail *f)
     sqlite3_stmt *st = db_stmt(db,
         "INSERT INTO resources(kind, name, description, door_group, capacity, status, oos_reason, oos_until, "
         "min_minutes, max_minutes, granularity_min, min_notice_min, max_advance_days, buffer_before_min, "
-        "buffer_after_min, approval_required, quota_week_min, quota_month_min, created_at, updated_at) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19)");
+        "buffer_after_min, approval_required, quota_week_min, quota_month_min, created_at, updated_at, equivalent_group) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?19, ?21)");
     if (!st) return LP_ERR_DB;
     int own = sqlite3_get_autocommit(db_handle(db));
     if (own && (rc = db_begin(db)) != 0) return rc;
@@ -272,7 +277,7 @@ int res_update(db_t *db, const actor_t *who, const res_resource *r, lp_fail *f)
         "status = ?6, oos_reason = ?7, oos_until = ?8, min_minutes = ?9, max_minutes = ?10, "
         "granularity_min = ?11, min_notice_min = ?12, max_advance_days = ?13, buffer_before_min = ?14, "
         "buffer_after_min = ?15, approval_required = ?16, quota_week_min = ?17, quota_month_min = ?18, "
-        "updated_at = ?19 WHERE id = ?20");
+        "updated_at = ?19, equivalent_group = ?21 WHERE id = ?20");
     if (!st || (rc = db_begin(db)) != 0) return st ? rc : LP_ERR_DB;
     rc = audit_snapshot(db, SNAP_RESOURCE, r->id, &before);
     if (rc == 0 && !before) rc = LP_ERR_NOTFOUND;
@@ -299,8 +304,12 @@ static int interval_row(sqlite3_stmt *st, void *elem)
 
 int res_closures(db_t *db, int64_t resource_id, int64_t from, int64_t to, struct slots_iv **out, size_t *n)
 {
+    /* downtimes (booking/downtime.h) close the resource as closures do; an
+     * open-ended one up to the end of the window */
     sqlite3_stmt *st = db_stmt(db, "SELECT start, end FROM closures WHERE end > ?2 AND start < ?3 "
-                                   "AND (resource_id IS NULL OR resource_id = ?1) ORDER BY start");
+                                   "AND (resource_id IS NULL OR resource_id = ?1) "
+                                   "UNION ALL SELECT start, COALESCE(end, max(?3, start + 1)) FROM downtimes "
+                                   "WHERE resource_id = ?1 AND start < ?3 AND (end IS NULL OR end > ?2) ORDER BY 1");
     *out = NULL;
     *n = 0;
     if (!st) return LP_ERR_DB;

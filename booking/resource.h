@@ -29,6 +29,7 @@ typedef struct res_resource {
     char name[121];
     char description[1001];
     char door_group[65];
+    char equivalent_group[65];   /* resources in the same group ('' = none) are interchangeable */
     int capacity;
     enum res_state state;
     char oos_reason[201];

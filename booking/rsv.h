@@ -112,6 +112,11 @@ int rsv_tenant_ahead(db_t *db, int64_t tenant_id, int64_t now, rsv_reservation *
  * (billing charges no fee), audited, its slot offered to the waitlist.
  * In the caller's transaction; the count in *n. */
 int rsv_cancel_tenant(db_t *db, const actor_t *who, int64_t tenant_id, const char *reason, size_t *n) LP_MUST;
+/* Cancels one requested or confirmed booking for the facility (a downtime):
+ * fee waived, audited as cancel_by_facility, freed time to the waitlist.
+ * LP_ERR_STATE for a booking in any other state. In the caller's
+ * transaction. */
+int rsv_cancel_facility(db_t *db, const actor_t *who, int64_t id, const char *reason) LP_MUST;
 
 /* Moves/resizes a reservation (and with scope, the rest of its series by
  * the same wall-clock shift); optionally to another resource (this only).

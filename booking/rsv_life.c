@@ -142,6 +142,19 @@ int rsv_cancel_tenant(db_t *db, const actor_t *who, int64_t tenant_id, const cha
     return rc;
 }
 
+int rsv_cancel_facility(db_t *db, const actor_t *who, int64_t id, const char *reason)
+{
+    rsv_reservation r;
+    int rc = rsv_get(db, id, &r);
+    if (rc) return rc;
+    if (!rsv_state_holds_slot(r.state) || r.state == RSV_CHECKED_IN) return LP_ERR_STATE;
+    rc = waive_fee(db, id);
+    if (rc == 0) rc = rsv_get(db, id, &r);
+    if (rc == 0) rc = set_state(db, who, &r, RSV_CANCELLED, reason, "cancel_by_facility");
+    if (rc == 0) rc = wl_promote(db, r.resource_id, r.block_start, r.block_end);
+    return rc;
+}
+
 /* ---- approve / reject ---- */
 
 struct decide_args { const actor_t *who; int64_t id; const char *reason; int approve; lp_fail *f; };

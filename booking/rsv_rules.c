@@ -97,6 +97,31 @@ static int check_closures(db_t *db, const rsv_request *rq, lp_fail *f)
     return rc;
 }
 
+/* A downtime of the resource (booking/downtime.h) overlapping the booking. */
+static int check_downtime(db_t *db, const rsv_request *rq, lp_fail *f)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT id, start, end, kind, reason FROM downtimes WHERE resource_id = ?1 "
+                                   "AND start < ?3 AND (end IS NULL OR end > ?2) ORDER BY start LIMIT 1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, rq->resource_id);
+    db_bind_int(st, 2, rq->start);
+    db_bind_int(st, 3, rq->end);
+    int rc = db_get(st);
+    if (rc == LP_ERR_NOTFOUND) return 0;
+    if (rc) return rc;
+    char iv[80], a[LT_RFC3339_LEN];
+    if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
+        lt_format(sqlite3_column_int64(st, 1), a);
+        snprintf(iv, sizeof iv, "%s until further notice", a);
+    } else {
+        fmt_iv(sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), iv, sizeof iv);
+    }
+    rc = lp_failf(f, LP_ERR_RULE, "downtime", "out of service (downtime %lld, %s) from %s: %s",
+                  (long long)sqlite3_column_int64(st, 0), db_col_text(st, 3), iv, db_col_text(st, 4));
+    sqlite3_reset(st);
+    return rc;
+}
+
 /* Minutes the tenant has booked on the resource with a start in [from, to),
  * into *mins. */
 static int booked_minutes(db_t *db, const rsv_request *rq, int64_t from, int64_t to, int64_t *mins)
@@ -222,6 +247,7 @@ int rsv_check_slot(db_t *db, const rsv_request *rq, const res_resource *r, lp_fa
 {
     int rc = check_times(rq, r, clk_now(), f);
     if (rc == 0) rc = check_closures(db, rq, f);
+    if (rc == 0) rc = check_downtime(db, rq, f);
     if (rc == 0) rc = check_overlap(db, rq, r, f);
     return rc;
 }
@@ -232,6 +258,7 @@ int rsv_check(db_t *db, const rsv_request *rq, const res_resource *r, lp_fail *f
     if (rc == 0) rc = check_person(db, rq, f);
     if (rc == 0) rc = check_times(rq, r, clk_now(), f);
     if (rc == 0) rc = check_closures(db, rq, f);
+    if (rc == 0) rc = check_downtime(db, rq, f);
     if (rc == 0) rc = check_quota(db, rq, r, f);
     if (rc == 0) rc = qual_check(db, rq->person_id, rq->resource_id, rq->start, rq->end, f);
     if (rc == 0) rc = check_overlap(db, rq, r, f);

@@ -28,9 +28,10 @@
 /* Event types; WHK_EV_PING is sent only by the test route, never subscribed. */
 enum whk_event {
     WHK_EV_RESERVATION_CREATED = 0, WHK_EV_RESERVATION_CHANGED, WHK_EV_RESERVATION_CANCELLED, WHK_EV_INVOICE_ISSUED,
-    WHK_EV_DOOR_ALARM, WHK_EV_TENANT_SUSPENDED, WHK_EV_TENANT_OFFBOARDED, WHK_EV_PING
+    WHK_EV_DOOR_ALARM, WHK_EV_TENANT_SUSPENDED, WHK_EV_TENANT_OFFBOARDED, WHK_EV_DOWNTIME_CREATED,
+    WHK_EV_DOWNTIME_CHANGED, WHK_EV_INCIDENT_REPORTED, WHK_EV_PING
 };
-#define WHK_EVENT_COUNT 8
+#define WHK_EVENT_COUNT 11
 #define WHK_EVENTS_ALL ((1u << WHK_EV_PING) - 1u)   /* every subscribable type */
 /* "reservation.created" and so on; "" out of range. */
 const char *whk_event_name(enum whk_event e);

@@ -11,7 +11,8 @@
 
 static const char *const EVENT_NAMES[WHK_EVENT_COUNT] = {
     "reservation.created", "reservation.changed", "reservation.cancelled", "invoice.issued",
-    "door.alarm", "tenant.suspended", "tenant.offboarded", "ping" };
+    "door.alarm", "tenant.suspended", "tenant.offboarded", "downtime.created", "downtime.changed", "incident.reported",
+    "ping" };
 static const char *const STATE_NAMES[WHK_STATE_COUNT] = { "pending", "delivered", "failed" };
 
 const char *whk_event_name(enum whk_event e)

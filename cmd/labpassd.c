@@ -4,6 +4,7 @@
 #include "access/issuer/issuer.h"
 #include "api/api.h"
 #include "booking/mailtext.h"
+#include "booking/rlog.h"
 #include "booking/remind.h"
 #include "api/notify.h"
 #include "api/webhook_send.h"
@@ -52,6 +53,10 @@ static void sweep_round(db_t *db)
     if (rsv_sweep(db, clk_now(), &changed) != 0) log_warn("worker", "sweep failed; retrying later");
     if (rmd_run(db, clk_now(), rmd_lead(), &reminded) != 0) log_warn("worker", "reminders failed; retrying later");
     if (reminded) log_info("worker", "queued %d booking reminders", reminded);
+    int calibrations = 0;
+    if (rlog_calibration_run(db, clk_now(), rlog_cal_lead(), &calibrations) != 0)
+        log_warn("worker", "calibration reminders failed; retrying later");
+    if (calibrations) log_info("worker", "queued %d calibration reminders", calibrations);
     if (iss_sweep(db, clk_now(), &revoked) != 0) log_warn("worker", "pass sweep failed; retrying later");
     if (revoked) log_info("worker", "pass sweep revoked %d passes", revoked);
     if (notify_drain(db, &sent) != 0) log_warn("worker", "outbox drain failed; retrying later");

@@ -240,7 +240,7 @@ static void test_usage_report(void **st)
     hx_req(&S, "GET", "/api/v1/reports/usage.csv?period=2026-12", staff, NULL, NULL, &r);
     assert_int_equal(r.status, 200);
     char line[200];
-    snprintf(line, sizeof line, "\"resource\",\"%lld\",\"Sequencer SQ-1\",\"2\",\"180\",\"155\",\"0\",\"%lld.%02lld\"\r\n",
+    snprintf(line, sizeof line, "\"resource\",\"%lld\",\"Sequencer SQ-1\",\"2\",\"180\",\"155\",\"0\",\"%lld.%02lld\",\"0\",\"0\"\r\n",
              (long long)res_id, (long long)(income / 100), (long long)(income % 100));
     if (!strstr(r.body, line)) fail_msg("no line %s in: %s", line, r.body);
     assert_non_null(strstr(r.body, "\"by\",\"id\",\"name\""));

@@ -147,6 +147,8 @@ static void test_a_person_gets_their_data(void **st)
     json_t *mine = export_of("/api/v1/me/export", member_a, "lab@novacell.example");
     assert_true(has_title(mine, "Export check A"));
     assert_true(json_array_size(json_object_get(mine, "sessions")) >= 1);
+    /* the problem he reported in the demo (the autoclave's door seal) */
+    assert_int_equal(json_array_size(json_object_get(mine, "incidents")), 1);
     assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(mine, "profile"), "company"),
                                                           "role")), "member");
     json_decref(mine);
@@ -155,6 +157,7 @@ static void test_a_person_gets_their_data(void **st)
     assert_non_null(member_b);
     json_t *theirs = export_of("/api/v1/me/export", member_b, "lab@biosense.example");
     assert_false(has_title(theirs, "Export check A"));
+    assert_int_equal(json_array_size(json_object_get(theirs, "incidents")), 0);
     json_decref(theirs);
     /* staff answer an access request for anyone; others may not */
     char path[80];

@@ -89,6 +89,16 @@ export const OPERATIONS = Object.freeze({
   listClosures: ['GET', '/api/v1/closures', 'closures'],
   createClosure: ['POST', '/api/v1/closures'],
   deleteClosure: ['DELETE', '/api/v1/closures/{id}'],
+  listDowntimes: ['GET', '/api/v1/downtimes', 'downtimes'],
+  previewDowntime: ['POST', '/api/v1/downtimes/preview'],
+  createDowntime: ['POST', '/api/v1/downtimes'],
+  updateDowntime: ['PATCH', '/api/v1/downtimes/{id}'],
+  reportIncident: ['POST', '/api/v1/resources/{id}/incidents'],
+  listIncidents: ['GET', '/api/v1/incidents', 'incidents'],
+  acknowledgeIncident: ['POST', '/api/v1/incidents/{id}/acknowledge'],
+  resolveIncident: ['POST', '/api/v1/incidents/{id}/resolve'],
+  listResourceLog: ['GET', '/api/v1/resources/{id}/log', 'entries'],
+  addResourceLog: ['POST', '/api/v1/resources/{id}/log'],
 
   listQualifications: ['GET', '/api/v1/qualifications', 'qualifications'],
   createQualification: ['POST', '/api/v1/qualifications'],
@@ -310,6 +320,16 @@ export const createQualification = (body) => call('createQualification', { body 
 export const updateQualification = (id, body) => call('updateQualification', { params: { id }, body });
 export const grantQualification = (id, body) => call('grantQualification', { params: { id }, body });
 // Ask for a training (body {note}); the open requests; decline or withdraw one.
+export const listDowntimes = (query) => list('listDowntimes', { query });
+export const previewDowntime = (body) => call('previewDowntime', { body });
+export const createDowntime = (body) => call('createDowntime', { body });
+export const updateDowntime = (id, body) => call('updateDowntime', { params: { id }, body });
+export const reportIncident = (id, body) => call('reportIncident', { params: { id }, body });
+export const listIncidents = (query) => list('listIncidents', { query });
+export const acknowledgeIncident = (id) => call('acknowledgeIncident', { params: { id } });
+export const resolveIncident = (id, resolution) => call('resolveIncident', { params: { id }, body: { resolution } });
+export const listResourceLog = (id) => list('listResourceLog', { params: { id } });
+export const addResourceLog = (id, body) => call('addResourceLog', { params: { id }, body });
 export const requestTraining = (id, body) => call('requestTraining', { params: { id }, body });
 export const listTrainingRequests = (query) => list('listTrainingRequests', { query });
 export const closeTrainingRequest = (id, outcome) => call('closeTrainingRequest', { params: { id }, body: { outcome } });

@@ -15,6 +15,7 @@ import access from './views/access.js';
 import people from './views/people.js';
 import tenants from './views/tenants.js';
 import resources from './views/resources.js';
+import instruments from './views/instruments.js';
 import approvals from './views/approvals.js';
 import trainings from './views/trainings.js';
 import billing from './views/billing.js';
@@ -36,6 +37,7 @@ const ROUTES = [
   { path: '/reservations', view: reservations, roles: PERSON, nav: 'nav.reservations' },
   { path: '/approvals', view: approvals, roles: STAFF, nav: 'nav.approvals' },
   { path: '/access', view: access, roles: PERSON, nav: 'nav.access' },
+  { path: '/instruments', view: instruments, roles: PERSON, nav: 'nav.instruments' },
   { path: '/people', view: people, roles: [...ADMIN, ...STAFF], nav: 'nav.people' },
   { path: '/tenants', view: tenants, roles: STAFF, nav: 'nav.tenants' },
   { path: '/trainings', view: trainings, roles: STAFF, nav: 'nav.trainings' },

@@ -27,6 +27,12 @@ const RULES = {
   in_the_past: () => t('rule.in_the_past'),
   min_notice: (d) => t('rule.min_notice', { n: fmtMinutes(numbers(d)[0] || 0) }),
   max_advance: (d) => t('rule.max_advance', { n: numbers(d)[0] || '?' }),
+  downtime: (d) => {
+    const ts = instantsIn(d);
+    const range = ts.length >= 2 ? fmtRange(ts[0], ts[1]) : ts.length ? t('rule.downtimeOpen', { when: fmtDateTime(ts[0]) }) : '?';
+    const why = /(?:\d\d:\d\d(?:Z|[+-]\d\d:\d\d)|notice): (.*)$/.exec(d);
+    return t('rule.downtime', { range, reason: why && why[1] ? why[1] : '—' });
+  },
   out_of_service: (d) => t('rule.out_of_service', { reason: d.replace(/^.*out of service:\s*/, '') || '—' }),
   project_required: () => t('rule.project_required'),
   project_pending: () => t('rule.project_pending'),

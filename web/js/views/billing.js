@@ -228,19 +228,20 @@ export default async function billing(root, ctx) {
       h('div', { class: 'toolbar' }, field(t('report.month'), month),
         h('a', { class: 'btn btn-small', href: usageReportCsvUrl(period), download: `usage-${period}.csv` }, t('billing.csv')))));
     const hours = (min) => t('report.hours', { h: Math.floor(min / 60), m: String(min % 60).padStart(2, '0') });
-    const cols = (nameLabel) => [
+    const cols = (nameLabel, incidents) => [
       { label: nameLabel, render: (r) => r.name },
       { label: t('report.bookings'), cls: 'num', render: (r) => r.bookings },
       { label: t('report.booked'), cls: 'num', render: (r) => hours(r.booked_minutes) },
       { label: t('report.used'), cls: 'num', render: (r) => hours(r.used_minutes) },
       { label: t('report.noShows'), cls: 'num', render: (r) => r.no_shows },
       { label: t('report.income'), cls: 'num', render: (r) => money(r.income_cents, currency, locale()) },
+      ...(incidents ? [{ label: t('report.incidents'), cls: 'num', render: (r) => `${r.incidents_opened} (${r.incidents_open})` }] : []),
     ];
     try {
       const rep = await getUsageReport(period);
       if (!rep.resources.length && !rep.tenants.length) { reportCard.append(empty(t('report.none'))); return; }
       reportCard.append(
-        table(cols(t('report.resource')), rep.resources, { caption: t('report.byResource') }),
+        table(cols(t('report.resource'), true), rep.resources, { caption: t('report.byResource') }),
         table(cols(t('report.company')), rep.tenants, { caption: t('report.byCompany') }),
         h('p', { class: 'muted small' }, t('report.total', { booked: hours(rep.total.booked_minutes), used: hours(rep.total.used_minutes),
           income: money(rep.total.income_cents, currency, locale()) })));

@@ -4,7 +4,7 @@
 // Shift+arrows stretch, Enter books), or with the form. Other tenants'
 // bookings arrive from the server as bare "busy" blocks and are drawn so.
 
-import { listReservations, getAvailability } from '../api.js';
+import { listReservations, getAvailability, listDowntimes } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, select, field, button, pageHead, message, showIn, announce, nextId } from '../dom.js';
 import { t } from '../i18n.js';
@@ -106,6 +106,7 @@ export default async function calendar(root, ctx) {
   const legend = h('div', { class: 'cal-legend', 'aria-hidden': 'true' },
     h('span', null, h('i', { class: 'swatch swatch-free' }), t('cal.legend.free')),
     h('span', null, h('i', { class: 'swatch swatch-closed' }), t('cal.legend.closed')),
+    h('span', null, h('i', { class: 'swatch swatch-down' }), t('cal.legend.down')),
     h('span', null, h('i', { class: 'swatch swatch-mine' }), t('cal.legend.mine')),
     h('span', null, h('i', { class: 'swatch swatch-req' }), t('cal.legend.requested')),
     h('span', null, h('i', { class: 'swatch swatch-busy' }), t('cal.legend.busy')));
@@ -169,13 +170,15 @@ export default async function calendar(root, ctx) {
     const from = at(ds[0], 0), to = at(addDays(ds[ds.length - 1], 1), 0);
     const shown = shownResources();
     try {
-      const [rs, ...av] = await Promise.all([
+      const [rs, down, ...av] = await Promise.all([
         listReservations({ from: rfc3339(from), to: rfc3339(to) }),
+        listDowntimes({ from: rfc3339(from), to: rfc3339(to) }),
         ...shown.map((r) => getAvailability(r.id, { from: rfc3339(from), to: rfc3339(to) })),
       ]);
       const ids = new Set(shown.map((r) => r.id));
       st.data = {
         rsv: rs.filter((x) => ids.has(x.resource_id) && SHOWN.has(x.status)),
+        down: down.filter((d) => ids.has(d.resource_id)),
         free: new Map(shown.map((r, i) => [r.id, av[i].free.map((f) => [parseTime(f.start), parseTime(f.end)])])),
         taken: new Map(shown.map((r, i) => [r.id, {
           capacity: av[i].capacity,
@@ -188,7 +191,7 @@ export default async function calendar(root, ctx) {
       const x = explain(err);
       showIn(out, message('error', x.title, x.text));
       // Nothing is known: the grid says so instead of looking closed.
-      st.data = { rsv: [], free: new Map(), taken: new Map(), unknown: err.status === 0 ? 'offline' : 'unavailable' };
+      st.data = { rsv: [], down: [], free: new Map(), taken: new Map(), unknown: err.status === 0 ? 'offline' : 'unavailable' };
     }
     if (!ctx.isCurrent()) return;
     st.cols = layout.cols;
@@ -222,6 +225,22 @@ export default async function calendar(root, ctx) {
       if (em > sm) out2.push([sm, em]);
     }
     return out2;
+  }
+
+  // Downtimes of column c as [[from, to, downtime], ...] within the grid.
+  function downMinutes(c) {
+    const [g0, g1] = st.grid;
+    const dayStart = at(c.d, g0), dayEnd = at(c.d, g1);
+    const res = [];
+    for (const d of st.data.down || []) {
+      if (d.resource_id !== c.r.id) continue;
+      const s = Math.max(parseTime(d.start), dayStart), e = Math.min(d.end ? parseTime(d.end) : dayEnd, dayEnd);
+      if (e <= s) continue;
+      const sm = s === dayStart ? g0 : minuteOfDay(s);
+      const em = e === dayEnd ? g1 : (dateOf(e) !== c.d ? 1440 : minuteOfDay(e));
+      if (em > sm) res.push([sm, em, d]);
+    }
+    return res;
   }
 
   function closedMinutes(free) {
@@ -319,6 +338,9 @@ export default async function calendar(root, ctx) {
       });
       if (st.data.unknown) col.append(h('div', { class: 'cal-unknown' }, t(`cal.${st.data.unknown}`)));
       else for (const [a, b] of closedMinutes(c.free)) col.append(h('div', { class: 'cal-closed', vars: { s: a - g0, len: b - a } }));
+      for (const [a, b, d] of downMinutes(c)) {
+        col.append(h('div', { class: 'cal-down', vars: { s: a - g0, len: b - a } }, t(`dt.kind.${d.kind}`), ': ', d.reason));
+      }
       for (const b of blocksOf(c)) col.append(eventEl(b, g0));
       if (c.d === todayStr) {
         const nowMin = minuteOfDay(Date.now());

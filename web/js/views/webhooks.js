@@ -15,7 +15,7 @@ import { explain } from '../problem.js';
 import { parseTime, fmtDateTime } from '../time.js';
 
 export const EVENTS = ['reservation.created', 'reservation.changed', 'reservation.cancelled', 'invoice.issued',
-  'door.alarm', 'tenant.suspended', 'tenant.offboarded'];
+  'door.alarm', 'tenant.suspended', 'tenant.offboarded', 'downtime.created', 'downtime.changed', 'incident.reported'];
 const STATE_KIND = { pending: 'warn', delivered: 'ok', failed: 'danger' };
 
 const when = (s) => (s ? fmtDateTime(parseTime(s)) : '—');
