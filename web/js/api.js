@@ -54,6 +54,9 @@ export const OPERATIONS = Object.freeze({
   setupPassword: ['POST', '/api/v1/auth/setup'],
   getMe: ['GET', '/api/v1/me'],
   changePassword: ['POST', '/api/v1/me/password'],
+  listSignInProviders: ['GET', '/api/v1/auth/oidc/providers', 'providers'],
+  linkSignInProvider: ['POST', '/api/v1/me/oidc/{id}/link'],
+  startSignInProvider: ['GET', '/api/v1/auth/oidc/{id}/start'],
   getSite: ['GET', '/api/v1/site'],
 
   listTenants: ['GET', '/api/v1/tenants', 'tenants'],
@@ -249,6 +252,10 @@ export const logout = () => call('logout');
 export const setupPassword = (body) => call('setupPassword', { body, quiet401: true });
 export const getMe = ({ quiet401 = false } = {}) => call('getMe', { quiet401 });
 export const changePassword = (body) => call('changePassword', { body });
+export const listSignInProviders = () => list('listSignInProviders', { quiet401: true });
+export const linkSignInProvider = (id) => call('linkSignInProvider', { params: { id } });
+// A full page load, not a fetch: the server answers with a redirect to the provider.
+export const startSignInProvider = (id) => url('startSignInProvider', { id });
 export const getSite = () => call('getSite');
 
 // ---- tenants and people ----

@@ -1,0 +1,79 @@
+// oidc.test.mjs: single sign-on in a real browser. Staff register a provider
+// (through the API); the sign-in page offers it; clicking it goes to the
+// provider and back and lands signed in, as a new member of the tenant its
+// rule names; a token the server must refuse (for another client) brings the
+// browser back to the sign-in page with the reason in words.
+//
+// The provider is the forging one of tests/tools/oidc-idp.mjs, which stamps
+// its ID tokens with the suite's injected time (LABPASS_TEST_EPOCH): the
+// server and the page run on that clock, and oidc-provider's own real clock
+// would not match it. oidc-provider's pages are driven by the C integration
+// test (tests/integration/test_oidc_flow.c).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { BASE, launch, newPage, shot, noProblems, apiAs } from './lib.mjs';
+
+let browser, idp, forgePort;
+const epoch = Number(process.env.LABPASS_TEST_EPOCH);
+
+before(async () => {
+  idp = spawn('node', ['tests/tools/oidc-idp.mjs', `${BASE}/api/v1/auth/oidc/callback`], { stdio: ['pipe', 'pipe', 'ignore'] });
+  forgePort = await new Promise((resolve, reject) => {
+    let out = '';
+    idp.stdout.on('data', (d) => {
+      out += d;
+      const m = /READY (\d+) (\d+)/.exec(out);
+      if (m) resolve(Number(m[2]));
+    });
+    idp.on('exit', () => reject(new Error('the provider did not start')));
+  });
+  const tenants = await apiAs('staff', 'GET', '/api/v1/tenants');
+  const tenant = tenants.body.tenants[0];
+  const r = await apiAs('staff', 'POST', '/api/v1/oidc/providers', {
+    name: 'Campus login', issuer: `http://127.0.0.1:${forgePort}`, client_id: 'labpass',
+    rules: [{ kind: 'domain', value: 'campus.example', tenant_id: tenant.id, role: 'member' }],
+  });
+  assert.equal(r.status, 201);
+  browser = await launch();
+});
+after(async () => {
+  if (browser) await browser.close();
+  if (idp) idp.kill('SIGTERM');
+});
+
+async function forge(mode, sub, email) {
+  const r = await fetch(`http://127.0.0.1:${forgePort}/__test/forge?mode=${mode}&now=${epoch}&sub=${sub}&email=${encodeURIComponent(email)}`);
+  assert.equal(r.status, 204);
+}
+
+test('the sign-in page offers the provider, and it signs a new member in', async () => {
+  await forge('ok', 'campus-dana', 'dana@campus.example');
+  const page = await newPage(browser);
+  await page.goto(`${BASE}/login`);
+  const link = page.getByRole('link', { name: 'Sign in with Campus login' });
+  await link.waitFor();
+  await shot(page, 'login-sso');
+  await link.click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login') && !u.pathname.startsWith('/api/'));
+  await page.locator('main h1').filter({ hasNotText: 'Sign in' }).waitFor();
+  const me = await page.evaluate(async () => (await fetch('/api/v1/me')).json());
+  const email = (me.person || me).email;
+  assert.equal(email, 'dana@campus.example');
+  noProblems(page);
+  await page.close();
+});
+
+test('a refused sign-in comes back to the sign-in page with the reason', async () => {
+  await forge('aud', 'campus-erik', 'erik@campus.example');
+  const page = await newPage(browser);
+  await page.goto(`${BASE}/login`);
+  await page.getByRole('link', { name: 'Sign in with Campus login' }).click();
+  await page.waitForURL((u) => u.pathname === '/login');
+  await page.getByText('labpass could not check the answer of your organisation').waitFor();
+  const me = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
+  assert.equal(me, 401);
+  noProblems(page);
+  await page.close();
+});
