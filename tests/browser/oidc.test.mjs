@@ -13,9 +13,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { BASE, launch, newPage, shot, noProblems, apiAs } from './lib.mjs';
+import { BASE, launch, newPage, signIn, shot, noProblems, apiAs } from './lib.mjs';
 
-let browser, idp, forgePort;
+let browser, idp, forgePort, campusId;
 const epoch = Number(process.env.LABPASS_TEST_EPOCH);
 
 before(async () => {
@@ -36,9 +36,12 @@ before(async () => {
     rules: [{ kind: 'domain', value: 'campus.example', tenant_id: tenant.id, role: 'member' }],
   });
   assert.equal(r.status, 201);
+  campusId = r.body.id;
   browser = await launch();
 });
 after(async () => {
+  // the later files' sign-in pages stay as they were
+  if (campusId) await apiAs('staff', 'PATCH', `/api/v1/oidc/providers/${campusId}`, { enabled: false });
   if (browser) await browser.close();
   if (idp) idp.kill('SIGTERM');
 });
@@ -74,6 +77,34 @@ test('a refused sign-in comes back to the sign-in page with the reason', async (
   await page.getByText('labpass could not check the answer of your organisation').waitFor();
   const me = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
   assert.equal(me, 401);
+  noProblems(page);
+  await page.close();
+});
+
+test('staff see the providers with their redirect URI and add one with a rule', async () => {
+  const page = await newPage(browser);
+  await signIn(page, 'staff');
+  await page.goto(`${BASE}/sign-in-providers`);
+  await page.getByRole('heading', { name: 'Add a provider' }).waitFor();
+  await page.getByText('SURFconext (test)').waitFor();
+  await page.getByText('/api/v1/auth/oidc/callback').first().waitFor();
+  await page.getByLabel('Name on the sign-in page').fill('Acme Entra');
+  await page.getByLabel('Issuer (https://)').fill('https://login.microsoftonline.com/acme-tenant/v2.0');
+  await page.getByLabel('Client ID').fill('acme-client');
+  await page.getByLabel('Client secret').fill('s3cret-value-of-acme');
+  await page.getByRole('button', { name: 'Add a rule' }).click();
+  await page.getByLabel('Domain or group').fill('acme.example');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await page.getByText('Provider added').waitFor();
+  await shot(page, 'sign-in-providers');
+  const r = await apiAs('staff', 'GET', '/api/v1/oidc/providers');
+  const p = r.body.providers.find((x) => x.name === 'Acme Entra');
+  assert.ok(p);
+  assert.equal(p.has_secret, true);
+  assert.deepEqual(p.rules.map((x) => [x.kind, x.value, x.role]), [['domain', 'acme.example', 'member']]);
+  assert.equal(JSON.stringify(r.body).includes('s3cret-value-of-acme'), false);
+  await page.getByRole('button', { name: 'Switch off: Acme Entra' }).click();
+  await page.getByRole('button', { name: 'Switch on: Acme Entra' }).waitFor();
   noProblems(page);
   await page.close();
 });

@@ -22,6 +22,7 @@ import doors from './views/doors.js';
 import privacy from './views/privacy.js';
 import register from './views/register.js';
 import webhooks from './views/webhooks.js';
+import signin from './views/signin.js';
 
 const ADMIN = ['tenant_admin'];
 const STAFF = ['staff'];
@@ -43,6 +44,7 @@ const ROUTES = [
   { path: '/doors', view: doors, roles: STAFF, nav: 'nav.doors' },
   { path: '/register', view: register, roles: STAFF, nav: 'nav.register' },
   { path: '/webhooks', view: webhooks, roles: STAFF, nav: 'nav.webhooks' },
+  { path: '/sign-in-providers', view: signin, roles: STAFF, nav: 'nav.signin' },
   { path: '/privacy', view: privacy, roles: null, public: true, nav: 'nav.privacy' },
 ];
 
