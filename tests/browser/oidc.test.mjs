@@ -2,7 +2,9 @@
 // (through the API); the sign-in page offers it; clicking it goes to the
 // provider and back and lands signed in, as a new member of the tenant its
 // rule names; a token the server must refuse (for another client) brings the
-// browser back to the sign-in page with the reason in words.
+// browser back to the sign-in page with the reason in words; a password
+// account links the provider from its access page; staff manage providers
+// in the console.
 //
 // The provider is the forging one of tests/tools/oidc-idp.mjs, which stamps
 // its ID tokens with the suite's injected time (LABPASS_TEST_EPOCH): the
@@ -77,6 +79,31 @@ test('a refused sign-in comes back to the sign-in page with the reason', async (
   await page.getByText('labpass could not check the answer of your organisation').waitFor();
   const me = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
   assert.equal(me, 401);
+  noProblems(page);
+  await page.close();
+});
+
+test('a password account links the provider from its access page, then signs in by it', async () => {
+  await forge('ok', 'campus-lab', 'lab@novacell.example');
+  let page = await newPage(browser);
+  await page.goto(`${BASE}/login`);
+  await page.getByRole('link', { name: 'Sign in with Campus login' }).click();
+  await page.getByText('An account with this e-mail address exists already').waitFor();   // never by e-mail alone
+  await page.close();
+  page = await newPage(browser);
+  await signIn(page, 'novaLab');
+  await page.goto(`${BASE}/access`);
+  await page.getByRole('button', { name: 'Link Campus login' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/access') && !u.pathname.startsWith('/api/'));
+  await page.locator('main h1').filter({ hasNotText: 'Sign in' }).waitFor();
+  await page.close();
+  page = await newPage(browser);
+  await page.goto(`${BASE}/login`);
+  await page.getByRole('link', { name: 'Sign in with Campus login' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login') && !u.pathname.startsWith('/api/'));
+  await page.locator('main h1').filter({ hasNotText: 'Sign in' }).waitFor();
+  const me = await page.evaluate(async () => (await fetch('/api/v1/me')).json());
+  assert.equal((me.person || me).email, 'lab@novacell.example');
   noProblems(page);
   await page.close();
 });

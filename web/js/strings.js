@@ -776,6 +776,9 @@ export const STRINGS = {
   'inv.creditNote': ['credit note', 'creditnota'],
 
   // ---- doors ----
+  'acc.sso.title': ['Sign in with your organisation', 'Aanmelden via je organisatie'],
+  'acc.sso.lead': ['Link your organisation\'s account to this one: you sign in there once now, and from then on that sign-in opens labpass.', 'Koppel het account van je organisatie aan dit account: je meldt je daar nu één keer aan, en daarna opent die aanmelding labpass.'],
+  'acc.sso.link': ['Link {name}', '{name} koppelen'],
   // ---- single sign-on providers (views/signin.js) ----
   'sso.title': ['Single sign-on', 'Single sign-on'],
   'sso.lead': ['People can sign in with their organisation\'s account (SURFconext, Microsoft Entra ID or another OpenID Connect provider). Rules say who gets in as what.', 'Mensen kunnen zich aanmelden met het account van hun organisatie (SURFconext, Microsoft Entra ID of een andere OpenID Connect-provider). Regels bepalen wie er als wat binnenkomt.'],
