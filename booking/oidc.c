@@ -589,6 +589,24 @@ static int ever_signed_in(db_t *db, int64_t pid, int *yes)
     return 0;
 }
 
+/* A staff rule's group in the claims makes a linked person staff (audited);
+ * losing the group later does not take it away (staff do that by hand). */
+static int staff_by_group(db_t *db, const struct signin_args *a, psn_person *p)
+{
+    oidc_rule rule;
+    int found = 0;
+    oidc_identity groups_only = *a->id;
+    groups_only.email_verified = 0;   /* domains do not count here */
+    int rc = rule_match(db, a->provider_id, &groups_only, &rule, &found);
+    if (rc || !found || strcmp(rule.role, "staff")) return rc;
+    char label[40];
+    actor_t who = { 0, label };
+    snprintf(label, sizeof label, "oidc:%lld", (long long)a->provider_id);
+    lp_fail f = { 0 };
+    p->is_staff = 1;
+    return psn_update(db, &who, p, &f);
+}
+
 static int do_signin(db_t *db, void *arg)
 {
     struct signin_args *a = arg;
@@ -620,6 +638,7 @@ static int do_signin(db_t *db, void *arg)
     }
     psn_person p;
     if ((rc = psn_get(db, pid, &p)) != 0) return rc;
+    if (!p.is_staff && p.state == PSN_ACTIVE && (rc = staff_by_group(db, a, &p)) != 0) return rc;
     if (p.state == PSN_DISABLED) {
         int seen = 0;
         if ((rc = ever_signed_in(db, pid, &seen)) != 0) return rc;

@@ -398,6 +398,20 @@ static void test_signin(void **st)
     assert_int_equal(psn_get(db, r.person_id, &p), 0);
     assert_true(p.is_staff);
     assert_int_equal(p.tenant_id, 0);
+    /* a linked person who joins the staff group becomes staff at the next sign-in */
+    assert_int_equal(signin(prov, 0, "s-bob", "bob@beta.nl", groups, 2, &r), LP_ERR_FORBIDDEN);   /* disabled: no */
+    assert_int_equal(psn_get_by_email(db, "bob@beta.nl", &p), 0);
+    assert_false(p.is_staff);
+    psn_person dan = { 0 };
+    snprintf(dan.email, sizeof dan.email, "dan@nowhere.org");
+    snprintf(dan.name, sizeof dan.name, "Dan");
+    assert_int_equal(psn_create(db, &T, &dan, "a-long-password", &f), 0);
+    assert_int_equal(signin(prov, dan.id, "s-dan", "dan@nowhere.org", NULL, 0, &r), 0);
+    assert_int_equal(psn_get(db, dan.id, &p), 0);
+    assert_false(p.is_staff);
+    assert_int_equal(signin(prov, 0, "s-dan", "dan@nowhere.org", groups, 2, &r), 0);
+    assert_int_equal(psn_get(db, dan.id, &p), 0);
+    assert_true(p.is_staff);
     /* linking: a password account proves itself by being signed in */
     psn_person carol = { 0 };
     snprintf(carol.email, sizeof carol.email, "carol@acme.nl");
