@@ -330,6 +330,14 @@ static void test_sub_change_and_linking(void **st)
     assert_string_equal(l.where, "/");
     assert_int_equal(hx_me_id(&S, l.session), hx_me_id(&S, member));
     curl_easy_cleanup(jar);
+    /* the person's data export shows the link */
+    hx_resp r;
+    assert_int_equal(hx_req(&S, "GET", "/api/v1/me/export", member, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    json_t *links = json_object_get(r.json, "sign_in_links");
+    assert_int_equal(json_array_size(links), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(links, 0), "subject")), "lab-member");
+    hx_free(&r);
     jar = browser();   /* a fresh browser: no session at the provider */
     choose("lab-member", "lab@novacell.example", "");
     login(jar, real_id, NULL, &l);
