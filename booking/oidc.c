@@ -166,7 +166,14 @@ static int do_update(db_t *db, void *arg)
     int rc = audit_snapshot(db, SNAP_PROVIDER, a->cp->id, &before);
     if (rc) return rc;
     if (!before) return LP_ERR_NOTFOUND;
-    sqlite3_stmt *st = db_stmt(db,
+    /* another issuer is another provider: its subjects are not this one's */
+    sqlite3_stmt *st = db_stmt(db, "DELETE FROM oidc_links WHERE provider_id = ?1 AND EXISTS (SELECT 1 FROM "
+                                   "oidc_providers WHERE id = ?1 AND issuer <> ?2)");
+    if (!st) { free(before); return LP_ERR_DB; }
+    db_bind_int(st, 1, a->cp->id);
+    db_bind_text(st, 2, a->cp->issuer);
+    if ((rc = db_exec_stmt(st)) != 0) { free(before); return rc; }
+    st = db_stmt(db,
         "UPDATE oidc_providers SET name = ?2, issuer = ?3, client_id = ?4, scopes = ?5, groups_claim = ?6, "
         "enabled = ?7, updated_at = ?8, secret_sealed = CASE WHEN ?9 THEN ?10 ELSE secret_sealed END WHERE id = ?1");
     if (!st) { free(before); return LP_ERR_DB; }
@@ -183,7 +190,7 @@ static int do_update(db_t *db, void *arg)
     else sqlite3_bind_null(st, 10);
     rc = db_exec_stmt(st);
     if (rc == LP_ERR_CONFLICT) rc = lp_failf(a->f, rc, "issuer", "a provider with this issuer exists already");
-    /* another issuer is another provider: its subjects are not this one's */
+    /* logins under way were started with the old settings */
     if (rc == 0) {
         sqlite3_stmt *d = db_stmt(db, "DELETE FROM oidc_pending WHERE provider_id = ?1");
         if (!d) rc = LP_ERR_DB;

@@ -428,6 +428,17 @@ static void test_signin(void **st)
     assert_string_equal(r.refusal, OIDC_LINKED_ELSEWHERE);
     assert_int_equal(signin(prov, carol.id, "s-carol-2", "carol@acme.nl", NULL, 0, &r), LP_ERR_FORBIDDEN);
     assert_string_equal(r.refusal, OIDC_LINKED_ELSEWHERE);
+    /* another issuer drops the links (its subjects are another provider's) */
+    oidc_provider pv;
+    assert_int_equal(oidc_provider_get(db, prov, &pv), 0);
+    assert_int_equal(oidc_provider_update(db, &T, &pv, 0, NULL, 0, &f), 0);   /* same issuer: kept */
+    assert_int_equal(signin(prov, 0, "s-carol", "carol@acme.nl", NULL, 0, &r), 0);
+    snprintf(pv.issuer, sizeof pv.issuer, "https://other.example.org");
+    assert_int_equal(oidc_provider_update(db, &T, &pv, 0, NULL, 0, &f), 0);
+    assert_int_equal(signin(prov, 0, "s-carol", "carol@acme.nl", NULL, 0, &r), LP_ERR_FORBIDDEN);
+    assert_string_equal(r.refusal, OIDC_LINK_REQUIRED);
+    assert_int_equal(oidc_provider_get(db, prov, &pv), 0);
+    assert_true(pv.has_secret);   /* the secret stays unless set */
     /* deleting the provider removes its links */
     assert_int_equal(oidc_provider_delete(db, &T, prov), 0);
     assert_int_equal(signin(prov, 0, "s-carol", "carol@acme.nl", NULL, 0, &r), LP_ERR_FORBIDDEN);
