@@ -15,9 +15,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { BASE, launch, newPage, signIn, shot, noProblems, apiAs } from './lib.mjs';
 
 let browser, idp, forgePort, campusId;
+const AXE = fs.readFileSync('node_modules/axe-core/axe.min.js', 'utf8');
+
+// Serious or critical axe findings on the page (as a11y.test.mjs checks the other pages).
+async function axe(page) {
+  await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, {
+      resultTypes: ['violations'],
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] },
+    });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+  });
+}
 const epoch = Number(process.env.LABPASS_TEST_EPOCH);
 
 before(async () => {
@@ -60,6 +75,7 @@ test('the sign-in page offers the provider, and it signs a new member in', async
   const link = page.getByRole('link', { name: 'Sign in with Campus login' });
   await link.waitFor();
   await shot(page, 'login-sso');
+  assert.deepEqual(await axe(page), []);
   await link.click();
   await page.waitForURL((u) => !u.pathname.startsWith('/login') && !u.pathname.startsWith('/api/'));
   await page.locator('main h1').filter({ hasNotText: 'Sign in' }).waitFor();
@@ -77,6 +93,7 @@ test('a refused sign-in comes back to the sign-in page with the reason', async (
   await page.getByRole('link', { name: 'Sign in with Campus login' }).click();
   await page.waitForURL((u) => u.pathname === '/login');
   await page.getByText('labpass could not check the answer of your organisation').waitFor();
+  assert.deepEqual(await axe(page), []);
   const me = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
   assert.equal(me, 401);
   noProblems(page);
@@ -121,6 +138,7 @@ test('staff see the providers with their redirect URI and add one with a rule', 
   await page.getByLabel('Client secret').fill('s3cret-value-of-acme');
   await page.getByRole('button', { name: 'Add a rule' }).click();
   await page.getByLabel('Domain or group').fill('acme.example');
+  assert.deepEqual(await axe(page), []);
   await page.getByRole('button', { name: 'Add', exact: true }).click();
   await page.getByText('Provider added').waitFor();
   await shot(page, 'sign-in-providers');
