@@ -28,7 +28,7 @@
 #define CALLBACK_PATH "/api/v1/auth/oidc/callback"
 #define SECRET_MAX 400
 
-/* ---- helpers ---- */
+/* ---- the redirect URI, cookies, query values ---- */
 
 /* The callback URL providers must have registered: public_url's, else this
  * request's scheme and Host (a Host of letters, digits and .-:[] only). */
