@@ -11,6 +11,8 @@ void h_signin_link(api_ctx *c);
 const acct_policy *api_policy(void);
 /* Answers 503 "busy" with Retry-After: seconds (the hashing pool is full). */
 void api_reply_busy(api_ctx *c, int64_t seconds);
+/* Sets the session and CSRF cookies of a new session (ttl seconds). */
+void api_set_session_cookies(api_ctx *c, const char *token, int64_t ttl);
 
 /* h_invite.c */
 void h_invitations_list(api_ctx *c);

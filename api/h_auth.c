@@ -19,7 +19,7 @@ static const struct jv_field LOGIN[] = {
 
 #define DEVICE_COOKIE "lp_device"
 
-static void set_cookies(api_ctx *c, const char *token, int64_t ttl)
+void api_set_session_cookies(api_ctx *c, const char *token, int64_t ttl)
 {
     unsigned char raw[18];
     char csrf[32], v[256];
@@ -108,7 +108,7 @@ void h_login(api_ctx *c)
     psn_person p;
     if (rc == 0) rc = psn_get(c->db, o.person_id, &p);
     if (rc) { sodium_memzero(&o, sizeof o); api_fail(c, rc, NULL); return; }
-    set_cookies(c, o.token, o.expires_at - clk_now());
+    api_set_session_cookies(c, o.token, o.expires_at - clk_now());
     if (o.device[0]) set_device_cookie(c, o.device);
     json_t *j = json_pack("{s:s, s:o, s:o}", "token", o.token, "expires_at", api_time_json(o.expires_at),
                           "person", json_person(&p));

@@ -57,6 +57,8 @@ extern const struct api_route project_routes[];
 extern const size_t project_routes_len;
 extern const struct api_route resops_routes[];
 extern const size_t resops_routes_len;
+extern const struct api_route oidc_routes[];
+extern const size_t oidc_routes_len;
 
 const struct api_route_table api_route_tables[] = {
     { core_routes, &core_routes_len },
@@ -68,5 +70,6 @@ const struct api_route_table api_route_tables[] = {
     { webhook_routes, &webhook_routes_len },
     { project_routes, &project_routes_len },
     { resops_routes, &resops_routes_len },
+    { oidc_routes, &oidc_routes_len },
 };
 const size_t api_route_tables_len = sizeof api_route_tables / sizeof api_route_tables[0];

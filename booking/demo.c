@@ -2,6 +2,7 @@
  * a database that cannot be read is an error, never "empty". */
 #include "booking/demo.h"
 #include "booking/downtime.h"
+#include "booking/oidc.h"
 #include "booking/person.h"
 #include "booking/project.h"
 #include "booking/qual.h"
@@ -228,6 +229,38 @@ static int seed_operations(db_t *db, const actor_t *who, int64_t reporter, int64
     return rc;
 }
 
+/* A single sign-on provider as staff would register SURFconext's test
+ * environment, switched off (the demo cannot reach it, so the sign-in page
+ * does not offer it): NovaCell's people would join as members once their
+ * admin approves them, the facility's own group would become staff. The
+ * client is public (no secret: the demo has no key file to seal one with
+ * before the server starts). */
+static int seed_sso(db_t *db, const actor_t *who, int64_t novacell)
+{
+    oidc_provider p;
+    lp_fail f;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "SURFconext (test)");
+    snprintf(p.issuer, sizeof p.issuer, "https://connect.test.surfconext.nl");
+    snprintf(p.client_id, sizeof p.client_id, "labpass.medtechfactory.example");
+    snprintf(p.scopes, sizeof p.scopes, "openid email profile");
+    snprintf(p.groups_claim, sizeof p.groups_claim, "edumember_is_member_of");
+    p.enabled = 0;
+    int rc = oidc_provider_create(db, who, &p, NULL, 0, &f);
+    oidc_rule r[2];
+    memset(r, 0, sizeof r);
+    snprintf(r[0].kind, sizeof r[0].kind, "domain");
+    snprintf(r[0].value, sizeof r[0].value, "novacell.example");
+    r[0].tenant_id = novacell;
+    snprintf(r[0].role, sizeof r[0].role, "member");
+    r[0].approval = 1;
+    snprintf(r[1].kind, sizeof r[1].kind, "group");
+    snprintf(r[1].value, sizeof r[1].value, "urn:collab:group:surfteams.nl:medtechfactory:lab-staff");
+    snprintf(r[1].role, sizeof r[1].role, "staff");
+    if (rc == 0) rc = oidc_rules_set(db, who, p.id, r, 2, &f);
+    return rc;
+}
+
 int demo_seed(db_t *db)
 {
     actor_t who = { 0, "demo" };
@@ -256,6 +289,7 @@ int demo_seed(db_t *db)
     if (rc == 0) rc = seed_resources(db, &who, pid);
     if (rc == 0) rc = seed_projects(db, &who, tid, pid);
     if (rc == 0) rc = seed_operations(db, &who, pid[2], tid[1]);
+    if (rc == 0) rc = seed_sso(db, &who, tid[1]);
     for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, &who);
     if (rc == 0) log_info("demo", "seeded the demo data");
     return rc;

@@ -30,6 +30,9 @@ static const char *const ERASE_SQL[] = {
     "UPDATE tenant_invitations SET revoked_at = COALESCE(revoked_at, ?4) WHERE person_id = ?1",
     "DELETE FROM idempotency WHERE person_id = ?1",
     "DELETE FROM login_throttle WHERE instr(lower(key), lower(?5)) > 0",
+    /* the single sign-on subjects that pointed at him, and logins he was linking */
+    "DELETE FROM oidc_links WHERE person_id = ?1",
+    "DELETE FROM oidc_pending WHERE link_person_id = ?1",
     /* webhook events of his bookings keep their ids and times, not their text */
     "UPDATE webhook_deliveries SET payload = json_set(payload, '$.data.title', '', '$.data.reason', '') "
     "WHERE json_extract(payload, '$.data.person_id') = ?1 AND json_extract(payload, '$.data.title') IS NOT NULL",

@@ -54,6 +54,10 @@ const exp_section bk_export_sections[] = {
       "SELECT COALESCE(json_group_array(json_object('created_at', " T("d.created_at") ", 'expires_at', "
       T("d.expires_at") ", 'confirmed_by', d.confirmed_by, 'revoked_at', " T("d.revoked_at") ")), '[]') "
       "FROM (SELECT * FROM known_devices WHERE person_id = ?1 ORDER BY id) d" },
+    { "sign_in_links",
+      "SELECT COALESCE(json_group_array(json_object('provider', p.name, 'issuer', p.issuer, 'subject', l.sub, "
+      "'linked_at', " T("l.created_at") ", 'last_used_at', " T("l.last_used_at") ")), '[]') "
+      "FROM (SELECT * FROM oidc_links WHERE person_id = ?1 ORDER BY id) l JOIN oidc_providers p ON p.id = l.provider_id" },
     { "calendar_feeds",
       "SELECT COALESCE(json_group_array(json_object('resource_id', f.resource_id, 'created_at', " T("f.created_at")
       ", 'revoked_at', " T("f.revoked_at") ")), '[]') FROM (SELECT * FROM calendar_feeds WHERE person_id = ?1 "

@@ -32,7 +32,7 @@ command -v node > /dev/null 2>&1 || fail "node is missing: apt-get install -y no
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2> /dev/null || echo 0)
 [ "$node_major" -ge 18 ] 2> /dev/null || fail "Node.js $(node --version 2>&1) is too old: the browser tests need 18 or newer"
 [ -x "$chromium" ] || fail "$chromium is missing: apt-get install -y chromium"
-if [ ! -d node_modules/playwright-core ] || [ ! -f node_modules/axe-core/axe.min.js ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -f node_modules/axe-core/axe.min.js ] || [ ! -d node_modules/oidc-provider ]; then
   command -v npm > /dev/null 2>&1 || fail "npm is missing: apt-get install -y npm"
   npm ci --no-audit --no-fund --loglevel=error || fail "npm ci failed"
 fi

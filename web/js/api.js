@@ -54,6 +54,13 @@ export const OPERATIONS = Object.freeze({
   setupPassword: ['POST', '/api/v1/auth/setup'],
   getMe: ['GET', '/api/v1/me'],
   changePassword: ['POST', '/api/v1/me/password'],
+  listSignInProviders: ['GET', '/api/v1/auth/oidc/providers', 'providers'],
+  linkSignInProvider: ['POST', '/api/v1/me/oidc/{id}/link'],
+  startSignInProvider: ['GET', '/api/v1/auth/oidc/{id}/start'],
+  listSignInProvidersStaff: ['GET', '/api/v1/oidc/providers', 'providers'],
+  createSignInProvider: ['POST', '/api/v1/oidc/providers'],
+  updateSignInProvider: ['PATCH', '/api/v1/oidc/providers/{id}'],
+  deleteSignInProvider: ['DELETE', '/api/v1/oidc/providers/{id}'],
   getSite: ['GET', '/api/v1/site'],
 
   listTenants: ['GET', '/api/v1/tenants', 'tenants'],
@@ -270,6 +277,14 @@ export const logout = () => call('logout');
 export const setupPassword = (body) => call('setupPassword', { body, quiet401: true });
 export const getMe = ({ quiet401 = false } = {}) => call('getMe', { quiet401 });
 export const changePassword = (body) => call('changePassword', { body });
+export const listSignInProviders = () => list('listSignInProviders', { quiet401: true });
+export const linkSignInProvider = (id) => call('linkSignInProvider', { params: { id } });
+// A full page load, not a fetch: the server answers with a redirect to the provider.
+export const startSignInProvider = (id) => url('startSignInProvider', { id });
+export const listSignInProvidersStaff = () => list('listSignInProvidersStaff');
+export const createSignInProvider = (body) => call('createSignInProvider', { body });
+export const updateSignInProvider = (id, body) => call('updateSignInProvider', { params: { id }, body });
+export const deleteSignInProvider = (id) => call('deleteSignInProvider', { params: { id } });
 export const getSite = () => call('getSite');
 
 // ---- tenants and people ----

@@ -24,6 +24,7 @@ import privacy from './views/privacy.js';
 import register from './views/register.js';
 import webhooks from './views/webhooks.js';
 import projects from './views/projects.js';
+import signin from './views/signin.js';
 
 const ADMIN = ['tenant_admin'];
 const STAFF = ['staff'];
@@ -47,6 +48,7 @@ const ROUTES = [
   { path: '/doors', view: doors, roles: STAFF, nav: 'nav.doors' },
   { path: '/register', view: register, roles: STAFF, nav: 'nav.register' },
   { path: '/webhooks', view: webhooks, roles: STAFF, nav: 'nav.webhooks' },
+  { path: '/sign-in-providers', view: signin, roles: STAFF, nav: 'nav.signin' },
   { path: '/privacy', view: privacy, roles: null, public: true, nav: 'nav.privacy' },
 ];
 

@@ -58,6 +58,7 @@ function conflict(err) {
 function forbidden(err) {
   const d = err.detail;
   if (err.kind === 'csrf') return { title: t('err.csrf.title'), text: t('err.csrf') };
+  if (err.kind === 'provider-unavailable') return { title: t('oidc.error.title'), text: t('err.provider-unavailable') };
   if (err.field === 'qualification') {
     const name = quoted(d);
     const ts = instantsIn(d);

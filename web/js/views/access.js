@@ -1,10 +1,11 @@
 // access.js: "my access": trainings and when they expire, enrolled phones
 // and cards, current door passes, how to enroll, the personal calendar
-// feed to subscribe to in Outlook, Google Calendar or Thunderbird, and the
-// password.
+// feed to subscribe to in Outlook, Google Calendar or Thunderbird, the
+// password, and linking a single sign-on provider to the account.
 
 import {
   listGrants, listMyCredentials, revokeMyCredential, listMyPasses, createCalendarFeed, listCalendarFeeds, revokeCalendarFeed, changePassword,
+  listSignInProviders, linkSignInProvider,
 } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, badge, copyBox, select, field, table, toast, confirmDialog } from '../dom.js';
@@ -32,8 +33,9 @@ export default async function access(root, ctx) {
   grid.append(trainCard, passCard, credCard, enrolCard);
   const feedCard = h('section', { class: 'card', 'aria-labelledby': 'acc-feed' });
   const pwCard = h('section', { class: 'card', 'aria-labelledby': 'acc-pw' });
-  root.append(grid, feedCard, pwCard);
-  await Promise.all([trainings(trainCard, ctx), credentials(credCard), passes(passCard), enrol(enrolCard), feeds(feedCard, ctx), password(pwCard)]);
+  const ssoCard = h('section', { class: 'card', 'aria-labelledby': 'acc-sso', hidden: true });
+  root.append(grid, feedCard, pwCard, ssoCard);
+  await Promise.all([trainings(trainCard, ctx), credentials(credCard), passes(passCard), enrol(enrolCard), feeds(feedCard, ctx), password(pwCard), linking(ssoCard)]);
 }
 
 async function trainings(card, ctx) {
@@ -185,4 +187,25 @@ function password(card) {
     }
   });
   card.append(h('h2', { id: 'acc-pw' }, t('pw.title')), form);
+}
+
+// Links a single sign-on provider to this account: the provider's login runs
+// in this window and comes back signed in; from then on that provider signs
+// this person in. Shown only when staff offer providers.
+async function linking(card) {
+  let providers = [];
+  try { providers = await listSignInProviders(); } catch { return; }
+  if (!providers.length) return;
+  const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+  card.hidden = false;
+  card.append(h('h2', { id: 'acc-sso' }, t('acc.sso.title')), h('p', { class: 'muted small' }, t('acc.sso.lead')), out,
+    h('ul', { class: 'sso-list' }, ...providers.map((p) => h('li', null, button(t('acc.sso.link', { name: p.name }), async () => {
+      try {
+        const r = await linkSignInProvider(p.id);
+        location.assign(r.url);
+      } catch (err) {
+        const x = explain(err);
+        showIn(out, message('error', x.title, x.text));
+      }
+    })))));
 }

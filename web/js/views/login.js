@@ -3,7 +3,7 @@
 // mid-task (app.js). The session lives in an HttpOnly cookie set by the
 // server; the page keeps no token.
 
-import { login as startSession } from '../api.js';
+import { login as startSession, listSignInProviders, startSignInProvider } from '../api.js';
 import { h, field, showIn, message } from '../dom.js';
 import { t } from '../i18n.js';
 import { explain } from '../problem.js';
@@ -45,13 +45,34 @@ export function signInForm(onSignedIn, opts = {}) {
   return form;
 }
 
+// The reasons single sign-on gives back (oidc_error=CODE on the sign-in page).
+const OIDC_ERRORS = ['oidc-bad-state', 'oidc-provider-refused', 'oidc-failed', 'oidc-no-account', 'oidc-link-required',
+  'oidc-linked-elsewhere', 'oidc-person-disabled', 'oidc-awaiting-approval', 'oidc-tenant-suspended'];
+
+// The single sign-on providers staff configured, as links that start a login
+// (a full page load: the server redirects to the provider).
+async function providerButtons() {
+  let providers = [];
+  try { providers = await listSignInProviders(); } catch { return null; }
+  if (!providers.length) return null;
+  return h('div', { class: 'sso' },
+    h('p', null, t('login.sso')),
+    h('ul', { class: 'sso-list' }, ...providers.map((p) => h('li', null,
+      h('a', { class: 'btn', href: startSignInProvider(p.id) }, t('login.sso.with', { name: p.name }))))));
+}
+
 export default async function login(root, ctx) {
   const form = signInForm(() => ctx.signedIn());
+  const code = new URLSearchParams(location.search).get('oidc_error');
+  const refused = OIDC_ERRORS.includes(code) ? message('error', t('oidc.error.title'), t(code)) : null;
+  const sso = await providerButtons();
   root.append(h('div', { class: 'auth-wrap' },
     h('section', { class: 'card auth-card', 'aria-labelledby': 'login-h' },
       h('h1', { id: 'login-h', tabindex: '-1' }, t('login.title')),
       h('p', { class: 'lead' }, t('login.lead')),
+      refused,
       form,
+      sso,
       h('p', { class: 'demo-hint' }, t('login.help')),
       h('p', null, h('a', { href: '/privacy', 'data-link': '' }, t('login.privacy'))))));
   form.focusFirst();
