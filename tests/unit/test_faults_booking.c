@@ -214,7 +214,7 @@ static int op_psn_membership(void)
 static int op_signin(void)
 {
     char ip[32];
-    acct_attempt a = { "lab@biosense.example", "labpass-member-demo", ip, NULL };
+    acct_attempt a = { "lab@biosense.example", "labpass-member-demo", ip, NULL, NULL };
     acct_outcome o;
     UNIQUE(ip, "192.0.2.%d");
     int rc = acct_signin(db, &g_pol, &a, &o);
