@@ -20,6 +20,7 @@ import trainings from './views/trainings.js';
 import billing from './views/billing.js';
 import doors from './views/doors.js';
 import privacy from './views/privacy.js';
+import account from './views/account.js';
 import register from './views/register.js';
 import webhooks from './views/webhooks.js';
 
@@ -43,6 +44,7 @@ const ROUTES = [
   { path: '/doors', view: doors, roles: STAFF, nav: 'nav.doors' },
   { path: '/register', view: register, roles: STAFF, nav: 'nav.register' },
   { path: '/webhooks', view: webhooks, roles: STAFF, nav: 'nav.webhooks' },
+  { path: '/account', view: account, roles: PERSON, nav: 'nav.account' },
   { path: '/privacy', view: privacy, roles: null, public: true, nav: 'nav.privacy' },
 ];
 
@@ -193,6 +195,7 @@ async function render(moveFocus) {
   const ctx = {
     me: state.me, site: state.site, params: new URLSearchParams(location.search),
     navigate, setQuery, signedIn, isCurrent: () => seq === renderSeq,
+    signedOut: () => { state.me = null; navigate('/login', { replace: true }); },
   };
   try {
     const cleanup = await route.view(main, ctx);
