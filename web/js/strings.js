@@ -934,7 +934,7 @@ export const STRINGS = {
   'sessions.made': ['Since', 'Sinds'],
   'sessions.lastSeen': ['Last active', 'Laatst actief'],
   'sessions.current': ['this browser', 'deze browser'],
-  'sessions.end': ['Sign out', 'Afmelden'],
+  'sessions.end': ['Sign out there', 'Daar afmelden'],
   'sessions.ended': ['Signed out there', 'Daar afgemeld'],
   'sessions.endOthers': ['Sign out everywhere else', 'Overal elders afmelden'],
   'sessions.endedN': ['Signed out of {n} other sessions', 'Afgemeld bij {n} andere sessies'],
