@@ -1,6 +1,7 @@
 /* demo.c: demo data (see demo.h). Idempotent: seeds only an empty database;
  * a database that cannot be read is an error, never "empty". */
 #include "booking/demo.h"
+#include "booking/passkey.h"
 #include "booking/person.h"
 #include "booking/qual.h"
 #include "booking/resource.h"
@@ -160,6 +161,7 @@ int demo_seed(db_t *db)
             rc = psn_set_membership(db, &who, p.id, tid[PEOPLE[i].tenant], PEOPLE[i].role, &f);
     }
     if (rc == 0) rc = seed_resources(db, &who, pid);
+    if (rc == 0) rc = pk_demo_seed(db, &who, pid[3]);   /* Chris Bakker, BioSense's admin */
     for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, &who);
     if (rc == 0) log_info("demo", "seeded the demo data");
     return rc;

@@ -709,3 +709,48 @@ int pk_revoke(db_t *db, const actor_t *who, int64_t person_id, int64_t id)
 {
     return change(db, who, person_id, id, NULL, NULL);
 }
+
+/* ---- demo ---- */
+
+static int demo_key(db_t *db, const actor_t *who, int64_t person_id, const char *name, const unsigned char aaguid[16],
+                    int64_t count, int synced, int64_t created, int64_t used, int64_t revoked)
+{
+    unsigned char pk[32], sk[64], cid[32];
+    crypto_sign_keypair(pk, sk);   /* nobody keeps the secret half: the demo's passkeys only show */
+    sodium_memzero(sk, sizeof sk);
+    randombytes_buf(cid, sizeof cid);
+    sqlite3_stmt *st = db_stmt(db,
+        "INSERT INTO passkeys(person_id, name, credential_id, alg, public_key, aaguid, sign_count, uv, backup_eligible, "
+        "backed_up, fmt, created_at, last_used_at, revoked_at) VALUES (?1, ?2, ?3, -8, ?4, ?5, ?6, 1, ?7, ?7, 'none', ?8, ?9, ?10)");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, person_id);
+    db_bind_text(st, 2, name);
+    db_bind_blob(st, 3, cid, sizeof cid);
+    db_bind_blob(st, 4, pk, sizeof pk);
+    db_bind_blob(st, 5, aaguid, 16);
+    db_bind_int(st, 6, count);
+    db_bind_int(st, 7, synced);
+    db_bind_int(st, 8, created);
+    db_bind_int(st, 9, used);
+    if (revoked) db_bind_int(st, 10, revoked); else sqlite3_bind_null(st, 10);
+    int rc = db_exec_stmt(st);
+    if (rc == 0) rc = audit_change(db, who, "create", "passkey", db_last_id(db), SNAP_PK, NULL);
+    return rc;
+}
+
+int pk_demo_seed(db_t *db, const actor_t *who, int64_t person_id)
+{
+    static const unsigned char ICLOUD[16] = { 0 };   /* synced platform passkeys report no model */
+    static const unsigned char YUBIKEY5[16] = { 0xcb, 0x69, 0x48, 0x1e, 0x8f, 0xf7, 0x40, 0x39,
+                                                0x93, 0xec, 0x0a, 0x27, 0x29, 0xa1, 0x54, 0xa8 };
+    int64_t now = clk_now(), day = 86400;
+    unsigned char handle[PK_HANDLE_LEN];
+    int rc = db_begin(db);
+    if (rc) return rc;
+    rc = pk_user_handle(db, person_id, handle);
+    if (rc == 0) rc = demo_key(db, who, person_id, "iPhone (iCloud Keychain)", ICLOUD, 0, 1, now - 40 * day, now - 2 * day, 0);
+    if (rc == 0) rc = demo_key(db, who, person_id, "YubiKey 5C NFC (desk)", YUBIKEY5, 57, 0, now - 200 * day, now - 12 * day, now - 10 * day);
+    if (rc == 0) rc = db_commit(db);
+    if (rc) db_rollback(db);
+    return rc;
+}

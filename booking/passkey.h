@@ -105,4 +105,8 @@ int pk_rename(db_t *db, const actor_t *who, int64_t person_id, int64_t id, const
 /* Revokes (audited); a revoked one again is LP_ERR_STATE. */
 int pk_revoke(db_t *db, const actor_t *who, int64_t person_id, int64_t id) LP_MUST;
 
+/* Demo data: a synced phone passkey in use and a revoked security key for
+ * person_id (keys nobody holds: they are listed, never used). */
+int pk_demo_seed(db_t *db, const actor_t *who, int64_t person_id) LP_MUST;
+
 #endif
