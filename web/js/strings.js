@@ -987,6 +987,7 @@ export const STRINGS = {
   'mydata.emails': ['E-mails sent to you', 'E-mails aan jou'],
   'mydata.sessions': ['Sign-ins', 'Aanmeldingen'],
   'mydata.known_devices': ['Remembered devices', 'Onthouden apparaten'],
+  'mydata.passkeys': ['Passkeys', 'Passkeys'],
   'mydata.calendar_feeds': ['Calendar feeds', 'Agendakoppelingen'],
   'mydata.credentials': ['Holder keys', 'Sleutels'],
   'mydata.passes': ['Door passes', 'Toegangspassen'],
