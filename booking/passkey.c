@@ -553,16 +553,21 @@ static int flag_cloned(db_t *db, int64_t id)
     return rc;
 }
 
-static int record_use(db_t *db, int64_t id, uint32_t count, int bs)
+/* Stores the new counter only while it is still above the stored one (two
+ * answers racing with the same counter: one wins); *moved = 0 when not. */
+static int record_use(db_t *db, int64_t id, uint32_t count, int bs, int *moved)
 {
     sqlite3_stmt *st = db_stmt(db,
-        "UPDATE passkeys SET sign_count = ?2, last_used_at = ?3, backed_up = ?4 WHERE id = ?1");
+        "UPDATE passkeys SET sign_count = ?2, last_used_at = ?3, backed_up = ?4 WHERE id = ?1 "
+        "AND revoked_at IS NULL AND cloned_at IS NULL AND (sign_count < ?2 OR (?2 = 0 AND sign_count = 0))");
     if (!st) return LP_ERR_DB;
     db_bind_int(st, 1, id);
     db_bind_int(st, 2, count);
     db_bind_int(st, 3, clk_now());
     db_bind_int(st, 4, bs);
-    return db_exec_stmt(st);
+    int rc = db_exec_stmt(st);
+    *moved = rc == 0 && db_changes(db) == 1;
+    return rc;
 }
 
 int pk_assert(db_t *db, enum pk_purpose purpose, int64_t person_id, int64_t session_id, const pk_assertion *a,
@@ -615,7 +620,10 @@ int pk_assert(db_t *db, enum pk_purpose purpose, int64_t person_id, int64_t sess
             rc = lp_failf(f, LP_ERR_UNAUTH, "sign_count",
                           "the passkey's signature counter went backwards; it may have been copied and is now blocked");
     } else {
-        rc = record_use(db, s->id, count, !!(flags & AD_FLAG_BS));
+        int moved = 0;
+        rc = record_use(db, s->id, count, !!(flags & AD_FLAG_BS), &moved);
+        if (rc == 0 && !moved)
+            rc = lp_failf(f, LP_ERR_UNAUTH, "sign_count", "the passkey was used at the same moment elsewhere; try again");
         if (rc == 0) { *person_out = s->person_id; *passkey_out = s->id; }
     }
     free(s);

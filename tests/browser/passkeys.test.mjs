@@ -7,7 +7,8 @@
 // signs in with the password, adds a passkey on the My sign-in page (it is
 // listed, and the session list marks this browser), signs out, and signs in
 // again with "Use a passkey" alone; the session list then says it was made
-// with a passkey and the authenticator's counter has moved.
+// with a passkey and the authenticator's counter has moved. axe-core finds
+// nothing serious on the page.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,6 +79,15 @@ test('a passkey made on the My sign-in page signs the member in after signing ou
   assert.equal(made.credentials[0].isResidentCredential, true);
   assert.equal(made.credentials[0].rpId, 'localhost');
   await shot(page, 'passkeys-added');
+  // the page has no serious or critical accessibility finding (as a11y.test.mjs checks the others)
+  await page.evaluate(fs.readFileSync('node_modules/axe-core/axe.min.js', 'utf8'));
+  const found = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await axe.run(document, { resultTypes: ['violations'],
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
+    return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help}`);
+  });
+  assert.deepEqual(found, [], 'no serious or critical axe finding on My sign-in');
 
   // sign out, and in again with the passkey alone
   await page.getByRole('button', { name: 'Sign out', exact: true }).first().click();

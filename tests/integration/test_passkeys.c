@@ -10,7 +10,8 @@
  * passkey ids; the staff passkey step; sessions: the idle timeout against
  * the absolute lifetime, the list with the current one marked, ending one,
  * signing out everywhere (with and without the current one), staff signing
- * a person out, and the audit entries of it all. */
+ * a person out, and the audit entries of it all; with passkey_staff = yes,
+ * staff enrol a first passkey and take the step with it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -466,6 +467,43 @@ static void test_sessions(void **st_)
     free(s1); free(s2); free(s3); free(s4);
 }
 
+/* passkey_staff = yes: staff without a passkey sign in with member rights,
+ * may enrol a first passkey, and then take the step with it. */
+static void test_staff_required(void **st_)
+{
+    hx_server T;
+    const char *extra[] = { "--public-url", ORIGIN, "--passkey-staff", "yes", NULL };
+    assert_int_equal(hx_start_args(&T, T0, extra), 0);
+    hx_resp r;
+    assert_int_equal(hx_req(&T, "POST", "/api/v1/auth/login", NULL,
+                            "{\"email\":\"staff@medtechfactory.example\",\"password\":\"labpass-staff-demo\"}", NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_true(json_is_true(json_object_get(r.json, "passkey_step")));
+    char tok[100];
+    snprintf(tok, sizeof tok, "%s", json_string_value(json_object_get(r.json, "token")));
+    hx_free(&r);
+    assert_int_equal(hx_status(&T, "GET", "/api/v1/sessions", tok, NULL), 403);
+    assert_int_equal(hx_status(&T, "POST", "/api/v1/auth/passkey-step/options", tok, NULL), 409);   /* none yet */
+    sw_key k;
+    sw_new(&k, 1);
+    assert_int_equal(hx_req(&T, "POST", "/api/v1/me/passkeys/options", tok, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    char *body = sw_register_body(&k, r.json, RP, ORIGIN, "First key", NULL);
+    hx_free(&r);
+    assert_int_equal(hx_status(&T, "POST", "/api/v1/me/passkeys", tok, body), 201);
+    free(body);
+    assert_int_equal(hx_status(&T, "POST", "/api/v1/me/passkeys/options", tok, NULL), 403);   /* a second waits for the step */
+    assert_int_equal(hx_req(&T, "POST", "/api/v1/auth/passkey-step/options", tok, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    body = sw_assert_body(&k, r.json, RP, ORIGIN, NULL, NULL);
+    hx_free(&r);
+    assert_int_equal(hx_status(&T, "POST", "/api/v1/auth/passkey-step", tok, body), 204);
+    free(body);
+    assert_int_equal(hx_status(&T, "GET", "/api/v1/sessions", tok, NULL), 200);
+    sw_free(&k);
+    assert_int_equal(hx_stop(&T), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -473,6 +511,7 @@ int main(void)
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_staff_step),
         cmocka_unit_test(test_sessions),
+        cmocka_unit_test(test_staff_required),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
