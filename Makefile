@@ -24,7 +24,7 @@ CC      ?= gcc
 # Debian packages by group, asked of pkg-config per group and only when a rule
 # needs them (so `make deps` can install them first). A missing package stops
 # the build with one line naming it.
-SERVER_PKGS := sqlite3 libmicrohttpd libsodium jansson libcurl libcbor libical libxml-2.0 cairo inih libsystemd libcrypto jose
+SERVER_PKGS := sqlite3 libmicrohttpd libsodium jansson libcurl libcbor libfido2 libical libxml-2.0 cairo inih libsystemd libcrypto jose
 DOOR_PKGS   := sqlite3 libsodium jansson libcurl libcbor inih libnfc libgpiod libcrypto libsystemd
 TEST_PKGS   := cmocka libfreefare
 pkg_need   = $(foreach p,$(1),$(if $(shell pkg-config --exists $(p) && echo y),,$(error pkg-config does not know '$(p)': its -dev package is missing; run `make deps` (build) or `make deps-test` (tests) as root)))

@@ -9,10 +9,27 @@
 void h_signin_link(api_ctx *c);
 /* The sign-in policy labpassd runs with (server.c). */
 const acct_policy *api_policy(void);
+/* Sets the lp_session and lp_csrf cookies of a new session (ttl seconds). */
+void api_set_session_cookies(api_ctx *c, const char *token, int64_t ttl);
 /* Answers 503 "busy" with Retry-After: seconds (the hashing pool is full). */
 void api_reply_busy(api_ctx *c, int64_t seconds);
 /* Sets the session and CSRF cookies of a new session (ttl seconds). */
 void api_set_session_cookies(api_ctx *c, const char *token, int64_t ttl);
+
+/* h_passkey.c: passkeys and the caller's own sessions */
+void h_pk_signin_options(api_ctx *c);
+void h_pk_signin(api_ctx *c);
+void h_pk_step_options(api_ctx *c);
+void h_pk_step(api_ctx *c);
+void h_pk_list(api_ctx *c);
+void h_pk_reg_options(api_ctx *c);
+void h_pk_register(api_ctx *c);
+void h_pk_rename(api_ctx *c);
+void h_pk_revoke(api_ctx *c);
+void h_my_sessions(api_ctx *c);
+void h_my_session_revoke(api_ctx *c);
+void h_my_sessions_revoke_all(api_ctx *c);
+void h_person_signout(api_ctx *c);
 
 /* h_invite.c */
 void h_invitations_list(api_ctx *c);

@@ -94,7 +94,8 @@ void h_login(api_ctx *c)
     if (!b) return;
     char device[ACCT_TOKEN_LEN + 40];
     device_of(c, b, device, sizeof device);
-    acct_attempt a = { jv_str(b, "email", ""), jv_str(b, "password", ""), c->client_ip, device };
+    acct_attempt a = { jv_str(b, "email", ""), jv_str(b, "password", ""), c->client_ip, device,
+                       api_header(c, "User-Agent") };
     acct_outcome o;
     int rc = acct_signin(c->db, api_policy(), &a, &o);
     json_decref(b);
@@ -112,6 +113,7 @@ void h_login(api_ctx *c)
     if (o.device[0]) set_device_cookie(c, o.device);
     json_t *j = json_pack("{s:s, s:o, s:o}", "token", o.token, "expires_at", api_time_json(o.expires_at),
                           "person", json_person(&p));
+    if (o.staff_pending) json_object_set_new(j, "passkey_step", json_true());
     sodium_memzero(&o, sizeof o);
     api_reply_json(c, 200, j);
 }
@@ -167,6 +169,7 @@ void h_me(api_ctx *c)
     json_object_set_new(j, "role", json_string(role_name(k->role)));
     json_object_set_new(j, "language", json_string(k->profile.language));
     json_object_set_new(j, "created_at", api_time_json(k->profile.created_at));
+    if (k->staff_pending) json_object_set_new(j, "passkey_step", json_true());
     api_reply_json(c, 200, j);
 }
 
@@ -182,7 +185,7 @@ static int recheck(api_ctx *c, json_t *b, int64_t *retry)
     acct_outcome o = { 0 };
     int rc = psn_get(c->db, c->caller.person_id, &p);
     cookie_value(c, DEVICE_COOKIE, device, sizeof device);
-    acct_attempt a = { p.email, jv_str(b, "current_password", ""), c->client_ip, device };
+    acct_attempt a = { p.email, jv_str(b, "current_password", ""), c->client_ip, device, NULL };
     if (rc == 0) rc = acct_check(c->db, api_policy(), &a, &o);
     if (rc == 0 && o.person_id != c->caller.person_id) rc = LP_ERR_UNAUTH;
     *retry = rc ? o.retry_after : 0;

@@ -59,6 +59,8 @@ extern const struct api_route resops_routes[];
 extern const size_t resops_routes_len;
 extern const struct api_route oidc_routes[];
 extern const size_t oidc_routes_len;
+extern const struct api_route passkey_routes[];
+extern const size_t passkey_routes_len;
 
 const struct api_route_table api_route_tables[] = {
     { core_routes, &core_routes_len },
@@ -71,5 +73,6 @@ const struct api_route_table api_route_tables[] = {
     { project_routes, &project_routes_len },
     { resops_routes, &resops_routes_len },
     { oidc_routes, &oidc_routes_len },
+    { passkey_routes, &passkey_routes_len },
 };
 const size_t api_route_tables_len = sizeof api_route_tables / sizeof api_route_tables[0];

@@ -31,7 +31,37 @@ void acct_policy_default(acct_policy *p)
     p->alert_every = 3600;
     p->hash_workers = PWH_WORKERS_DEFAULT;
     p->hash_wait_ms = PWH_WAIT_MS_DEFAULT;
+    p->idle_timeout = 30 * 60;
+    p->passkey_staff = 0;
 }
+
+static int64_t g_idle;   /* seconds; 0: no idle timeout (acct_set_idle_timeout) */
+
+void acct_set_idle_timeout(int64_t seconds) { g_idle = seconds > 0 ? seconds : 0; }
+int64_t acct_idle_timeout(void) { return g_idle; }
+
+static const char *const METHOD[] = {
+    [ACCT_BY_PASSWORD] = "password", [ACCT_BY_PASSKEY] = "passkey", [ACCT_BY_PASSWORD_PASSKEY] = "password+passkey" };
+
+const char *acct_method_name(enum acct_method m)
+{
+    switch (m) {
+    case ACCT_BY_PASSWORD:
+    case ACCT_BY_PASSKEY:
+    case ACCT_BY_PASSWORD_PASSKEY: return METHOD[m];
+    }
+    return "password";
+}
+
+int acct_method_parse(const char *s, enum acct_method *out)
+{
+    for (size_t i = 0; i < sizeof METHOD / sizeof METHOD[0]; i++)
+        if (strcmp(s, METHOD[i]) == 0) { *out = (enum acct_method)i; return 0; }
+    return LP_ERR_DB;
+}
+
+/* A session's last use is written at most once per this many seconds. */
+#define SEEN_EVERY 60
 
 int acct_tx_begin(db_t *db, int *own)
 {
@@ -75,24 +105,73 @@ int acct_hash_password(const char *password, char *out, size_t outlen)
 
 /* ---- sessions ---- */
 
-int acct_create_session(db_t *db, const acct_policy *pol, int64_t person_id, const char *ip,
-                        char *token, int64_t *expires_at)
+/* The browser's User-Agent as kept: at most ACCT_UA_MAX bytes of printable
+ * ASCII, anything else a '?'. */
+static void ua_clean(const char *ua, char out[ACCT_UA_MAX + 1])
+{
+    size_t n = 0;
+    for (const char *p = ua ? ua : ""; *p && n < ACCT_UA_MAX; p++)
+        out[n++] = (*p >= 0x20 && *p < 0x7f) ? *p : '?';
+    out[n] = '\0';
+}
+
+int acct_create_session_as(db_t *db, const acct_policy *pol, int64_t person_id, const char *ip,
+                           const char *user_agent, int method, int staff_pending, char *token, int64_t *expires_at)
 {
     unsigned char h[HASH_LEN];
+    char ua[ACCT_UA_MAX + 1];
     int64_t now = clk_now();
+    ua_clean(user_agent, ua);
     acct_new_token("lps_", token, ACCT_TOKEN_LEN);
     acct_token_hash(token, h);
     sqlite3_stmt *st = db_stmt(db,
-        "INSERT INTO sessions(token_hash, person_id, created_at, expires_at, client_ip) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)");
+        "INSERT INTO sessions(token_hash, person_id, created_at, expires_at, client_ip, last_seen_at, user_agent, "
+        "method, staff_pending) VALUES (?1, ?2, ?3, ?4, ?5, ?3, ?6, ?7, ?8)");
     if (!st) return LP_ERR_DB;
     db_bind_blob(st, 1, h, HASH_LEN);
     db_bind_int(st, 2, person_id);
     db_bind_int(st, 3, now);
     db_bind_int(st, 4, now + pol->session_ttl);
     db_bind_text(st, 5, ip ? ip : "");
+    db_bind_text(st, 6, ua);
+    db_bind_text(st, 7, acct_method_name((enum acct_method)method));
+    db_bind_int(st, 8, staff_pending ? 1 : 0);
     *expires_at = now + pol->session_ttl;
     return db_exec_stmt(st);
+}
+
+int acct_create_session(db_t *db, const acct_policy *pol, int64_t person_id, const char *ip,
+                        char *token, int64_t *expires_at)
+{
+    return acct_create_session_as(db, pol, person_id, ip, NULL, ACCT_BY_PASSWORD, 0, token, expires_at);
+}
+
+int acct_needs_stepup(db_t *db, const acct_policy *pol, int64_t person_id, int *needs)
+{
+    sqlite3_stmt *st = db_stmt(db,
+        "SELECT p.is_staff AND (?2 OR EXISTS (SELECT 1 FROM passkeys k WHERE k.person_id = p.id "
+        "AND k.revoked_at IS NULL AND k.cloned_at IS NULL)) FROM people p WHERE p.id = ?1");
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, person_id);
+    db_bind_int(st, 2, pol->passkey_staff ? 1 : 0);
+    int rc = db_get(st);
+    if (rc) return rc;
+    *needs = sqlite3_column_int(st, 0);
+    sqlite3_reset(st);
+    return 0;
+}
+
+int acct_session_open(db_t *db, const acct_policy *pol, int64_t person_id, enum acct_method method,
+                      const char *ip, const char *user_agent, acct_outcome *o)
+{
+    memset(o, 0, sizeof *o);
+    int rc = db_begin(db);
+    if (rc) return rc;
+    rc = acct_create_session_as(db, pol, person_id, ip, user_agent, method, 0, o->token, &o->expires_at);
+    if (rc == 0) rc = db_commit(db);
+    if (rc) { db_rollback(db); sodium_memzero(o, sizeof *o); return rc; }
+    o->person_id = person_id;
+    return 0;
 }
 
 /* ---- authentication of requests ---- */
@@ -120,24 +199,41 @@ static int auth_session(db_t *db, const char *token, acct_caller *out)
     acct_token_hash(token, h);
     sqlite3_stmt *st = db_stmt(db,
         "SELECT s.id, p.id, p.is_staff, COALESCE(m.role, ''), COALESCE(m.tenant_id, 0), s.expires_at, "
-        "p.email, p.name, p.password_hash IS NOT NULL, p.created_at, p.language "
+        "p.email, p.name, p.password_hash IS NOT NULL, p.created_at, p.language, "
+        "COALESCE(s.last_seen_at, s.created_at), s.staff_pending "
         "FROM sessions s JOIN people p ON p.id = s.person_id "
         "LEFT JOIN memberships m ON m.person_id = p.id "
         "LEFT JOIN tenants t ON t.id = m.tenant_id "
         "WHERE s.token_hash = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2 "
+        "AND (?3 = 0 OR COALESCE(s.last_seen_at, s.created_at) > ?2 - ?3) "
         "AND p.status = 'active' AND COALESCE(t.status, '') <> 'offboarded'");
     if (!st) return LP_ERR_DB;
+    int64_t now = clk_now();
     db_bind_blob(st, 1, h, HASH_LEN);
-    db_bind_int(st, 2, clk_now());
+    db_bind_int(st, 2, now);
+    db_bind_int(st, 3, g_idle);
     int rc = db_get(st);
     if (rc) return rc == LP_ERR_NOTFOUND ? LP_ERR_UNAUTH : rc;
     out->session_id = sqlite3_column_int64(st, 0);
     out->person_id = sqlite3_column_int64(st, 1);
-    fill_person_role(out, sqlite3_column_int(st, 2), db_col_text(st, 3), sqlite3_column_int64(st, 4));
+    out->staff_pending = sqlite3_column_int(st, 12) && sqlite3_column_int(st, 2);
+    /* a staff member who owes the passkey step has no staff rights yet */
+    fill_person_role(out, sqlite3_column_int(st, 2) && !out->staff_pending, db_col_text(st, 3),
+                     sqlite3_column_int64(st, 4));
     out->expires_at = sqlite3_column_int64(st, 5);
     fill_profile(&out->profile, st, 6);
     snprintf(out->profile.language, sizeof out->profile.language, "%s", db_col_text(st, 10));
+    int64_t seen = sqlite3_column_int64(st, 11);
     sqlite3_reset(st);
+    if (seen <= now - SEEN_EVERY || seen > now) {
+        /* at most one write a minute per session; a busy database only delays it */
+        sqlite3_stmt *up = db_stmt(db, "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1");
+        if (!up) return LP_ERR_DB;
+        db_bind_int(up, 1, out->session_id);
+        db_bind_int(up, 2, now);
+        rc = db_exec_stmt(up);
+        if (rc && rc != LP_ERR_BUSY) return rc;
+    }
     return 0;
 }
 
@@ -243,6 +339,89 @@ int acct_revoke_session(db_t *db, const actor_t *who, int64_t session_id)
     if (rc) db_rollback(db);
     free(before);
     return rc;
+}
+
+int acct_session_stepup(db_t *db, const actor_t *who, int64_t session_id)
+{
+    char *before = NULL;
+    int rc = db_begin(db);
+    if (rc) return rc;
+    rc = audit_snapshot(db, SNAP_SESSION, session_id, &before);
+    if (rc == 0 && !before) rc = LP_ERR_NOTFOUND;
+    sqlite3_stmt *st = rc ? NULL : db_stmt(db,
+        "UPDATE sessions SET staff_pending = 0, method = 'password+passkey' WHERE id = ?1 AND staff_pending = 1 "
+        "AND revoked_at IS NULL");
+    if (rc == 0 && !st) rc = LP_ERR_DB;
+    if (rc == 0) { db_bind_int(st, 1, session_id); rc = db_exec_stmt(st); }
+    if (rc == 0 && db_changes(db) != 1) rc = LP_ERR_STATE;
+    if (rc == 0) rc = audit_change(db, who, "passkey-step", "session", session_id, SNAP_SESSION, before);
+    if (rc == 0) rc = db_commit(db);
+    if (rc) db_rollback(db);
+    free(before);
+    return rc;
+}
+
+/* Revokes one session in the open transaction (audited). */
+static int revoke_audited(db_t *db, const actor_t *who, int64_t session_id)
+{
+    char *before = NULL;
+    int rc = audit_snapshot(db, SNAP_SESSION, session_id, &before);
+    if (rc == 0 && !before) rc = LP_ERR_NOTFOUND;
+    if (rc == 0) rc = acct_logout(db, session_id);
+    if (rc == 0) rc = audit_change(db, who, "revoke", "session", session_id, SNAP_SESSION, before);
+    free(before);
+    return rc;
+}
+
+int acct_revoke_own_session(db_t *db, const actor_t *who, int64_t person_id, int64_t session_id)
+{
+    int rc = db_begin(db);
+    if (rc) return rc;
+    sqlite3_stmt *st = db_stmt(db,
+        "SELECT 1 FROM sessions WHERE id = ?1 AND person_id = ?2 AND revoked_at IS NULL AND expires_at > ?3");
+    if (!st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, session_id);
+        db_bind_int(st, 2, person_id);
+        db_bind_int(st, 3, clk_now());
+        rc = db_get(st);
+        if (rc == 0) sqlite3_reset(st);
+    }
+    if (rc == 0) rc = revoke_audited(db, who, session_id);
+    if (rc == 0) rc = db_commit(db);
+    if (rc) db_rollback(db);
+    return rc;
+}
+
+static int live_id_row(sqlite3_stmt *st, void *elem)
+{
+    *(int64_t *)elem = sqlite3_column_int64(st, 0);
+    return 0;
+}
+
+int acct_signout_everywhere(db_t *db, const actor_t *who, int64_t person_id, int64_t keep_session_id,
+                            int64_t *revoked)
+{
+    int64_t *ids = NULL;
+    size_t n = 0;
+    *revoked = 0;
+    int rc = db_begin(db);
+    if (rc) return rc;
+    sqlite3_stmt *st = db_stmt(db,
+        "SELECT id FROM sessions WHERE person_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 AND id <> ?3 ORDER BY id");
+    if (!st) rc = LP_ERR_DB;
+    if (rc == 0) {
+        db_bind_int(st, 1, person_id);
+        db_bind_int(st, 2, clk_now());
+        db_bind_int(st, 3, keep_session_id);
+        rc = db_collect(st, sizeof(int64_t), live_id_row, (void **)&ids, &n);
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) rc = revoke_audited(db, who, ids[i]);
+    free(ids);
+    if (rc == 0) rc = db_commit(db);
+    if (rc) { db_rollback(db); return rc; }
+    *revoked = (int64_t)n;
+    return 0;
 }
 
 int acct_revoke_person_sessions(db_t *db, int64_t person_id)

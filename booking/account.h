@@ -30,6 +30,7 @@ typedef struct acct_caller {
     int64_t session_id;  /* 0 when authenticated by API key */
     int64_t apikey_id;
     int64_t expires_at;  /* session expiry; 0 for API keys */
+    int staff_pending;   /* a staff member's session before the passkey step: no staff rights yet */
     acct_profile profile;
 } acct_caller;
 
@@ -55,8 +56,20 @@ typedef struct acct_policy {
     int64_t alert_every;        /* at most one staff alert per account or address per this, default 1 h */
     int hash_workers;           /* argon2id computations at once, default PWH_WORKERS_DEFAULT */
     int hash_wait_ms;           /* wait for a free slot before 503, default PWH_WAIT_MS_DEFAULT */
+    int64_t idle_timeout;       /* a session unused this long ends, default 30 min; 0: never */
+    int passkey_staff;          /* 1: staff need the passkey step after a password, even without a passkey */
 } acct_policy;
 void acct_policy_default(acct_policy *p);
+/* The idle timeout acct_authenticate applies (0, the default, applies none;
+ * labpassd sets its policy's). */
+void acct_set_idle_timeout(int64_t seconds);
+int64_t acct_idle_timeout(void);
+
+/* How a session was made. */
+enum acct_method { ACCT_BY_PASSWORD, ACCT_BY_PASSKEY, ACCT_BY_PASSWORD_PASSKEY };
+const char *acct_method_name(enum acct_method m);
+int acct_method_parse(const char *s, enum acct_method *out) LP_MUST;
+#define ACCT_UA_MAX 200
 
 /* argon2id hash of password into out (crypto_pwhash_STRBYTES), through the
  * bounded pool (booking/pwhash.h): LP_ERR_BUSY when it is full. */
@@ -71,6 +84,7 @@ typedef struct acct_attempt {
     const char *password;
     const char *client_ip;
     const char *device;
+    const char *user_agent;   /* may be NULL; kept with the session, truncated and sanitised */
 } acct_attempt;
 
 typedef struct acct_outcome {
@@ -79,6 +93,7 @@ typedef struct acct_outcome {
     int64_t retry_after;             /* seconds, with LP_ERR_THROTTLED or LP_ERR_BUSY */
     char token[ACCT_TOKEN_LEN];      /* session token, shown once (acct_signin) */
     char device[ACCT_TOKEN_LEN];     /* new known-device token to set, "" when unchanged */
+    int staff_pending;               /* the session owes the passkey step (acct_signin) */
 } acct_outcome;
 
 /* Checks email/password. The attempt is reserved first, in one write
@@ -130,6 +145,21 @@ int acct_revoke_person_feeds(db_t *db, const actor_t *who, int64_t person_id) LP
  * the caller's transaction (offboarding). */
 int acct_revoke_tenant(db_t *db, const actor_t *who, int64_t tenant_id) LP_MUST;
 
+/* A new session made another way than acct_signin (a passkey): token to
+ * o->token (shown once), expiry to o->expires_at. In its own transaction. */
+int acct_session_open(db_t *db, const acct_policy *pol, int64_t person_id, enum acct_method method,
+                      const char *ip, const char *user_agent, acct_outcome *o) LP_MUST;
+/* The passkey step done: the session carries its person's full rights
+ * (audited). LP_ERR_STATE when it owed nothing. */
+int acct_session_stepup(db_t *db, const actor_t *who, int64_t session_id) LP_MUST;
+/* Revokes one of person_id's live sessions (audited); another person's or
+ * an ended one is LP_ERR_NOTFOUND. */
+int acct_revoke_own_session(db_t *db, const actor_t *who, int64_t person_id, int64_t session_id) LP_MUST;
+/* Signs person_id out everywhere: every live session but keep_session_id
+ * (0: all), each revocation audited; the count in *revoked. */
+int acct_signout_everywhere(db_t *db, const actor_t *who, int64_t person_id, int64_t keep_session_id,
+                            int64_t *revoked) LP_MUST;
+
 /* Creates an API key; the full key "lpk_<id>_<secret>" goes to key_out once.
  * role is "staff" (person_id set) or "door" (door_id set). */
 int acct_apikey_create(db_t *db, const actor_t *who, const char *name, const char *role,
@@ -140,8 +170,11 @@ int acct_apikey_revoke(db_t *db, const actor_t *who, int64_t id) LP_MUST;
 /* Listings for staff (acct_list.c). Each fails as a whole when a step fails,
  * never a short list; on success the caller frees *out. */
 typedef struct acct_session_info {
-    int64_t id, person_id, created_at, expires_at;
+    int64_t id, person_id, created_at, expires_at, last_seen_at;
+    enum acct_method method;
+    int staff_pending;
     char client_ip[64];
+    char user_agent[ACCT_UA_MAX + 1];
 } acct_session_info;
 /* Sessions alive at now (not revoked, not expired), of person_id or of
  * everybody when person_id is 0, with an id above after_id; at most max,

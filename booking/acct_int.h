@@ -23,5 +23,11 @@ struct acct_policy;
 /* Inserts a session for person_id (token to token, shown once). */
 int acct_create_session(db_t *db, const struct acct_policy *pol, int64_t person_id, const char *ip,
                         char *token, int64_t *expires_at) LP_MUST;
+/* The same with how it was made, the browser, and whether it owes the passkey step. */
+int acct_create_session_as(db_t *db, const struct acct_policy *pol, int64_t person_id, const char *ip,
+                           const char *user_agent, int method, int staff_pending, char *token,
+                           int64_t *expires_at) LP_MUST;
+/* Whether a password sign-in of person_id must be followed by the passkey step. */
+int acct_needs_stepup(db_t *db, const struct acct_policy *pol, int64_t person_id, int *needs) LP_MUST;
 
 #endif

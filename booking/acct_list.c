@@ -13,15 +13,20 @@ static int session_row(sqlite3_stmt *st, void *elem)
     s->created_at = sqlite3_column_int64(st, 2);
     s->expires_at = sqlite3_column_int64(st, 3);
     snprintf(s->client_ip, sizeof s->client_ip, "%s", db_col_text(st, 4));
-    return 0;
+    s->last_seen_at = sqlite3_column_int64(st, 5);
+    snprintf(s->user_agent, sizeof s->user_agent, "%s", db_col_text(st, 6));
+    s->staff_pending = sqlite3_column_int(st, 8);
+    return acct_method_parse(db_col_text(st, 7), &s->method);
 }
 
 int acct_list_sessions(db_t *db, int64_t person_id, int64_t now, int64_t after_id, size_t max,
                        acct_session_info **out, size_t *n)
 {
     sqlite3_stmt *st = db_stmt(db,
-        "SELECT id, person_id, created_at, expires_at, client_ip FROM sessions "
+        "SELECT id, person_id, created_at, expires_at, client_ip, COALESCE(last_seen_at, created_at), user_agent, "
+        "method, staff_pending FROM sessions "
         "WHERE revoked_at IS NULL AND expires_at > ?1 AND (?2 = 0 OR person_id = ?2) AND id > ?4 "
+        "AND (?5 = 0 OR COALESCE(last_seen_at, created_at) > ?1 - ?5) "
         "ORDER BY id LIMIT ?3");
     *out = NULL;
     *n = 0;
@@ -30,6 +35,7 @@ int acct_list_sessions(db_t *db, int64_t person_id, int64_t now, int64_t after_i
     db_bind_int(st, 2, person_id);
     db_bind_int(st, 3, (int64_t)max);
     db_bind_int(st, 4, after_id);
+    db_bind_int(st, 5, acct_idle_timeout());
     return db_collect(st, sizeof **out, session_row, (void **)out, n);
 }
 
@@ -63,6 +69,7 @@ static const char *const PRUNE_SQL[] = {
     "DELETE FROM sessions WHERE expires_at < ?1 OR (revoked_at IS NOT NULL AND revoked_at < ?1)",
     "DELETE FROM known_devices WHERE expires_at < ?1 OR (revoked_at IS NOT NULL AND revoked_at < ?1)",
     "DELETE FROM login_throttle WHERE window_start < ?1 AND locked_until < ?1",
+    "DELETE FROM webauthn_challenges WHERE expires_at < ?1",
 };
 
 struct prune_args { int64_t before, removed; };

@@ -246,7 +246,7 @@ static int device_issue(db_t *db, int64_t person_id, const char *by, int64_t ttl
  * ip (a sign-in) the session is made in the same transaction, so a failure
  * leaves neither. */
 static int after_success(db_t *db, const acct_policy *pol, const struct keyset *k, const struct device *d,
-                         int64_t pid, const char *ip, acct_outcome *o)
+                         int64_t pid, const char *ip, const char *ua, acct_outcome *o)
 {
     int rc = db_begin(db);
     if (rc) return rc;
@@ -257,13 +257,16 @@ static int after_success(db_t *db, const acct_policy *pol, const struct keyset *
         else { db_bind_int(st, 1, d->id); db_bind_int(st, 2, clk_now()); rc = db_exec_stmt(st); }
     }
     if (rc == 0 && (!d->id || d->by_email)) rc = device_issue(db, pid, "signin", pol->device_ttl, o->device);
-    if (rc == 0 && ip) rc = acct_create_session(db, pol, pid, ip, o->token, &o->expires_at);
+    if (rc == 0 && ip) rc = acct_needs_stepup(db, pol, pid, &o->staff_pending);
+    if (rc == 0 && ip)
+        rc = acct_create_session_as(db, pol, pid, ip, ua, ACCT_BY_PASSWORD, o->staff_pending, o->token, &o->expires_at);
     if (rc == 0) rc = db_commit(db);
     if (rc) {
         db_rollback(db);
         sodium_memzero(o->token, sizeof o->token);
         o->device[0] = '\0';
         o->expires_at = 0;
+        o->staff_pending = 0;
     }
     return rc;
 }
@@ -301,7 +304,7 @@ static int attempt(db_t *db, const acct_policy *pol, const acct_attempt *a, int 
         if (grc) rc = grc;
     }
     const char *ip = session ? (a->client_ip ? a->client_ip : "") : NULL;
-    if (rc == 0) rc = after_success(db, pol, &k, &d, pid, ip, o);
+    if (rc == 0) rc = after_success(db, pol, &k, &d, pid, ip, a->user_agent, o);
     if (rc == 0) o->person_id = pid;
     return rc;
 }
@@ -319,7 +322,7 @@ int acct_signin(db_t *db, const acct_policy *pol, const acct_attempt *a, acct_ou
 int acct_verify(db_t *db, const acct_policy *pol, const char *email, const char *password,
                 const char *client_ip, int64_t *person_id, int64_t *retry_after)
 {
-    acct_attempt a = { email, password, client_ip, NULL };
+    acct_attempt a = { email, password, client_ip, NULL, NULL };
     acct_outcome o;
     int rc = acct_check(db, pol, &a, &o);
     *person_id = o.person_id;
@@ -331,7 +334,7 @@ int acct_login(db_t *db, const acct_policy *pol, const char *email, const char *
                const char *client_ip, char token_out[ACCT_TOKEN_LEN], int64_t *expires_at,
                int64_t *person_id, int64_t *retry_after)
 {
-    acct_attempt a = { email, password, client_ip, NULL };
+    acct_attempt a = { email, password, client_ip, NULL, NULL };
     acct_outcome o;
     int rc = acct_signin(db, pol, &a, &o);
     memcpy(token_out, o.token, ACCT_TOKEN_LEN);

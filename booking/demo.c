@@ -3,6 +3,7 @@
 #include "booking/demo.h"
 #include "booking/downtime.h"
 #include "booking/oidc.h"
+#include "booking/passkey.h"
 #include "booking/person.h"
 #include "booking/project.h"
 #include "booking/qual.h"
@@ -290,6 +291,7 @@ int demo_seed(db_t *db)
     if (rc == 0) rc = seed_projects(db, &who, tid, pid);
     if (rc == 0) rc = seed_operations(db, &who, pid[2], tid[1]);
     if (rc == 0) rc = seed_sso(db, &who, tid[1]);
+    if (rc == 0) rc = pk_demo_seed(db, &who, pid[3]);   /* Chris Bakker, BioSense's admin */
     for (int i = 0; rc == 0 && i < MAX_HOOKS && g_hooks[i]; i++) rc = g_hooks[i](db, &who);
     if (rc == 0) log_info("demo", "seeded the demo data");
     return rc;

@@ -24,7 +24,10 @@ static const char *const ERASE_SQL[] = {
     "UPDATE outbox SET body = '' WHERE kind = 'training_requested' AND instr(lower(body), lower(?5)) > 0",
     /* and of the problems he reported (the incidents stay: the equipment's record) */
     "UPDATE outbox SET body = '' WHERE kind = 'incident_reported' AND instr(lower(body), lower(?5)) > 0",
-    "UPDATE sessions SET client_ip = '', revoked_at = COALESCE(revoked_at, ?4) WHERE person_id = ?1",
+    "UPDATE sessions SET client_ip = '', user_agent = '', revoked_at = COALESCE(revoked_at, ?4) WHERE person_id = ?1",
+    "DELETE FROM webauthn_challenges WHERE person_id = ?1",
+    "DELETE FROM passkeys WHERE person_id = ?1",
+    "DELETE FROM webauthn_users WHERE person_id = ?1",
     "UPDATE known_devices SET revoked_at = COALESCE(revoked_at, ?4) WHERE person_id = ?1",
     "DELETE FROM setup_tokens WHERE person_id = ?1",
     "UPDATE tenant_invitations SET revoked_at = COALESCE(revoked_at, ?4) WHERE person_id = ?1",

@@ -48,8 +48,13 @@ const exp_section bk_export_sections[] = {
       "ORDER BY id) o" },
     { "sessions",
       "SELECT COALESCE(json_group_array(json_object('created_at', " T("s.created_at") ", 'expires_at', "
-      T("s.expires_at") ", 'revoked_at', " T("s.revoked_at") ", 'client_ip', s.client_ip)), '[]') "
+      T("s.expires_at") ", 'revoked_at', " T("s.revoked_at") ", 'client_ip', s.client_ip, 'last_seen_at', "
+      T("s.last_seen_at") ", 'user_agent', s.user_agent, 'method', s.method)), '[]') "
       "FROM (SELECT * FROM sessions WHERE person_id = ?1 ORDER BY id) s" },
+    { "passkeys",
+      "SELECT COALESCE(json_group_array(json_object('name', k.name, 'created_at', " T("k.created_at") ", 'last_used_at', "
+      T("k.last_used_at") ", 'revoked_at', " T("k.revoked_at") ", 'sign_count', k.sign_count, 'backed_up', k.backed_up)), '[]') "
+      "FROM (SELECT * FROM passkeys WHERE person_id = ?1 ORDER BY id) k" },
     { "known_devices",
       "SELECT COALESCE(json_group_array(json_object('created_at', " T("d.created_at") ", 'expires_at', "
       T("d.expires_at") ", 'confirmed_by', d.confirmed_by, 'revoked_at', " T("d.revoked_at") ")), '[]') "

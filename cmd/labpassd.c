@@ -132,6 +132,9 @@ static void usage(FILE *out)
         "  --web DIR            static web app folder (default web/ when present)\n"
         "  --tls-cert FILE --tls-key FILE   serve HTTPS (cookies then carry Secure)\n"
         "  --session-ttl SECS   session lifetime (default 43200)\n"
+        "  --session-idle SECS  a session unused this long ends (default 1800; 0: never)\n"
+        "  --passkey-staff yes|no  staff need the passkey step after a password even\n"
+        "                       before they have a passkey (default no)\n"
         "  --hash-workers N     argon2id hashes at once, 64 MiB each (default 2; 1 to 64)\n"
         "  --hash-wait-ms MS    wait for a free hashing slot before answering 503 (default 2000)\n"
         "  --log-level LEVEL    debug, info, warn, error or off (default info)\n"
@@ -239,6 +242,7 @@ static const struct option OPTS[] = {
     { "max-connections", required_argument, 0, 0 }, { "web", required_argument, 0, 0 },
     { "tls-cert", required_argument, 0, 0 }, { "tls-key", required_argument, 0, 0 },
     { "session-ttl", required_argument, 0, 0 }, { "log-level", required_argument, 0, 0 },
+    { "session-idle", required_argument, 0, 0 }, { "passkey-staff", required_argument, 0, 0 },
     { "notify", required_argument, 0, 0 }, { "sweep-interval", required_argument, 0, 0 },
     { "key-file", required_argument, 0, 0 }, { "max-per-client", required_argument, 0, 0 },
     { "request-timeout", required_argument, 0, 0 }, { "trusted-proxy", required_argument, 0, 0 },
@@ -351,6 +355,7 @@ int main(int argc, char **argv)
     log_set_level((enum log_level)opts.log_level);
     if (start_notify(&opts) != 0) return 2;
     mt_set_public_url(opts.public_url);
+    acct_set_idle_timeout(opts.cfg.policy.idle_timeout);
     rmd_set_lead((int64_t)opts.reminder_hours * 3600);
     if (!opts.public_url[0] && !strcmp(opts.notify, "smtp"))
         log_warn("labpassd", "public_url is not set: links in e-mails stay relative (/#/...) and are not clickable");

@@ -140,6 +140,8 @@ int lpd_set(lpd_settings *s, const char *key, const char *value, char *err, size
     else if (!strcmp(k, "request_timeout")) bad = number(v, 1, 600, &s->cfg.request_timeout);
     else if (!strcmp(k, "trusted_proxy")) bad = proxies(s, v);
     else if (!strcmp(k, "session_ttl")) { bad = number(v, 60, 30 * 86400, &n); s->cfg.policy.session_ttl = n; }
+    else if (!strcmp(k, "session_idle")) { bad = !(number(v, 0, 0, &n) == 0 || number(v, 60, 86400, &n) == 0); s->cfg.policy.idle_timeout = n; }
+    else if (!strcmp(k, "passkey_staff")) bad = boolean(v, &s->cfg.policy.passkey_staff);
     else if (!strcmp(k, "hash_workers")) bad = number(v, 1, PWH_WORKERS_MAX, &s->cfg.policy.hash_workers);
     else if (!strcmp(k, "hash_wait_ms")) bad = number(v, 0, 60000, &s->cfg.policy.hash_wait_ms);
     else if (!strcmp(k, "log_level")) { bad = log_parse_level(v, &lvl) != 0; if (!bad) s->log_level = (int)lvl; }
@@ -245,6 +247,8 @@ void lpd_print(const lpd_settings *s, FILE *out)
     fprintf(out, "trusted_proxy =");
     for (int i = 0; i < s->cfg.ntrusted; i++) fprintf(out, "%s%s", i ? ", " : " ", s->proxies[i]);
     fprintf(out, "\nsession_ttl = %lld\n", (long long)s->cfg.policy.session_ttl);
+    fprintf(out, "session_idle = %lld\npasskey_staff = %s\n", (long long)s->cfg.policy.idle_timeout,
+            s->cfg.policy.passkey_staff ? "yes" : "no");
     fprintf(out, "hash_workers = %d\nhash_wait_ms = %d\n", s->cfg.policy.hash_workers, s->cfg.policy.hash_wait_ms);
     fprintf(out, "log_level = %s\n", log_level_name((enum log_level)s->log_level));
     fprintf(out, "notify = %s\nsweep_interval = %d\n", s->notify, s->sweep_interval);

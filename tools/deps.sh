@@ -5,7 +5,7 @@
 set -eu
 what=${1:-run}
 pkgs="build-essential pkg-config tzdata sqlite3 libsqlite3-dev libmicrohttpd-dev libsodium-dev
-libjansson-dev libcurl4-openssl-dev libcbor-dev libical-dev libxml2-dev libinih-dev libgpiod-dev
+libjansson-dev libcurl4-openssl-dev libcbor-dev libfido2-dev libical-dev libxml2-dev libinih-dev libgpiod-dev
 libnfc-dev libnfc-bin libssl-dev libcairo2-dev libsystemd-dev libjose-dev fonts-dejavu-core"
 case "$what" in
   test) pkgs="$pkgs libcmocka-dev libfreefare-dev python3-aiosmtpd openssl libclang-rt-14-dev clang libxml2-utils python3-jsonschema systemd default-jre-headless libsaxonhe-java chromium fonts-liberation poppler-utils"

@@ -151,11 +151,13 @@ int hx_launch(hx_server *s, int64_t clock_start, int demo, const char *const *ex
     hx_bin("labpassd", bin, sizeof bin);
     /* Every test client comes from 127.0.0.1, where real clients would each
      * have an address of their own: the per-client cap is lifted unless the
-     * test sets its own (a later option wins). */
-    const char *argv[32] = { bin, "--listen", "127.0.0.1:0", "--db", s->db, "--web", "web",
-                             "--max-per-client", "1024", demo ? "--demo" : NULL };
-    size_t n = demo ? 10 : 9;
-    for (size_t i = 0; extra && extra[i] && n < 31; i++) argv[n++] = extra[i];
+     * test sets its own (a later option wins). Tests move the clock by
+     * hours with one sign-in, so the idle timeout is off unless a test sets
+     * one. */
+    const char *argv[40] = { bin, "--listen", "127.0.0.1:0", "--db", s->db, "--web", "web",
+                             "--max-per-client", "1024", "--session-idle", "0", demo ? "--demo" : NULL };
+    size_t n = demo ? 12 : 11;
+    for (size_t i = 0; extra && extra[i] && n < 39; i++) argv[n++] = extra[i];
     argv[n] = NULL;
     s->pid = fork();
     if (s->pid < 0) return -1;

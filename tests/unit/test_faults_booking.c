@@ -22,6 +22,7 @@
 #include "booking/feed.h"
 #include "booking/invite.h"
 #include "booking/outbox.h"
+#include "booking/passkey.h"
 #include "booking/person.h"
 #include "booking/qual.h"
 #include "booking/resource.h"
@@ -214,7 +215,7 @@ static int op_psn_membership(void)
 static int op_signin(void)
 {
     char ip[32];
-    acct_attempt a = { "lab@biosense.example", "labpass-member-demo", ip, NULL };
+    acct_attempt a = { "lab@biosense.example", "labpass-member-demo", ip, NULL, NULL };
     acct_outcome o;
     UNIQUE(ip, "192.0.2.%d");
     int rc = acct_signin(db, &g_pol, &a, &o);
@@ -250,6 +251,67 @@ static int op_list_sessions(void)
     if (rc == 0 && n < 1) rc = -100;
     free(arr);
     return rc;
+}
+/* Exactly one live session of the spare person (a failed sign-out left it). */
+static int prep_spare_session(void)
+{
+    char tok[ACCT_TOKEN_LEN];
+    int64_t exp;
+    int rc = acct_revoke_person_sessions(db, p_spare);
+    if (rc == 0) rc = acct_create_session(db, &g_pol, p_spare, "192.0.2.7", tok, &exp);
+    return rc;
+}
+static int op_signout_everywhere(void)
+{
+    int64_t n = 0;
+    int rc = acct_signout_everywhere(db, &WHO, p_spare, 0, &n);
+    if (rc == 0 && n != 1) rc = -100;
+    return rc;
+}
+/* The demo's passkeys belong to BioSense's admin (found before the fault is armed). */
+static int64_t g_pk_owner;
+static int prep_pk_owner(void)
+{
+    psn_person p;
+    int rc = psn_get_by_email(db, "admin@biosense.example", &p);
+    g_pk_owner = rc == 0 ? p.id : 0;
+    return rc;
+}
+static int op_pk_list(void)
+{
+    pk_info *arr = NULL;
+    size_t n = 0;
+    int rc = pk_list(db, g_pk_owner, &arr, &n);
+    if (rc == 0 && n < 2) rc = -100;
+    free(arr);
+    return rc;
+}
+static int op_pk_challenge(void)
+{
+    unsigned char c[PK_CHALLENGE_LEN];
+    return pk_challenge_new(db, PK_SIGNIN, 0, 0, "192.0.2.9", c);
+}
+static int prep_pk(void)
+{
+    pk_info *arr = NULL;
+    size_t n = 0;
+    int rc = prep_pk_owner();
+    if (rc == 0) rc = pk_list(db, g_pk_owner, &arr, &n);
+    g_id = rc == 0 && n ? arr[0].id : 0;   /* the phone's, live in the demo */
+    free(arr);
+    if (!g_id) return -100;
+    /* each round of faults starts from a live passkey, also after a revocation went through */
+    char sql[96];
+    snprintf(sql, sizeof sql, "UPDATE passkeys SET revoked_at = NULL WHERE id = %lld", (long long)g_id);
+    return sqlite3_exec(db_handle(db), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -100;
+}
+static int op_pk_rename(void)
+{
+    return pk_rename(db, &WHO, g_pk_owner, g_id, "Phone (renamed)", NULL);
+}
+static int op_pk_revoke(void)
+{
+    return pk_revoke(db, &WHO, g_pk_owner, g_id);
 }
 static int op_list_apikeys(void)
 {
@@ -674,6 +736,11 @@ static const flt_op OPS[] = {
     { "acct_revoke_session", 1, prep_session, op_revoke_session, NULL, NULL },
     { "acct_list_sessions", 0, NULL, op_list_sessions, NULL, NULL },
     { "acct_list_apikeys", 0, NULL, op_list_apikeys, NULL, NULL },
+    { "acct_signout_everywhere", 1, prep_spare_session, op_signout_everywhere, NULL, NULL },
+    { "pk_list", 0, prep_pk_owner, op_pk_list, NULL, NULL },
+    { "pk_challenge_new", 1, NULL, op_pk_challenge, NULL, NULL },
+    { "pk_rename", 1, prep_pk, op_pk_rename, NULL, NULL },
+    { "pk_revoke", 1, prep_pk, op_pk_revoke, NULL, NULL },
     { "acct_store_password", 1, NULL, op_store_password, NULL, NULL },
     { "res_get", 0, NULL, op_res_get, NULL, NULL },
     { "res_list", 0, NULL, op_res_list, NULL, NULL },

@@ -62,6 +62,19 @@ export const OPERATIONS = Object.freeze({
   updateSignInProvider: ['PATCH', '/api/v1/oidc/providers/{id}'],
   deleteSignInProvider: ['DELETE', '/api/v1/oidc/providers/{id}'],
   getSite: ['GET', '/api/v1/site'],
+  passkeySigninOptions: ['POST', '/api/v1/auth/passkey/options'],
+  passkeySignin: ['POST', '/api/v1/auth/passkey'],
+  passkeyStepOptions: ['POST', '/api/v1/auth/passkey-step/options'],
+  passkeyStep: ['POST', '/api/v1/auth/passkey-step'],
+  listPasskeys: ['GET', '/api/v1/me/passkeys', 'passkeys'],
+  passkeyOptions: ['POST', '/api/v1/me/passkeys/options'],
+  addPasskey: ['POST', '/api/v1/me/passkeys'],
+  renamePasskey: ['PATCH', '/api/v1/me/passkeys/{id}'],
+  revokePasskey: ['POST', '/api/v1/me/passkeys/{id}/revoke'],
+  listMySessions: ['GET', '/api/v1/me/sessions', 'sessions'],
+  endMySession: ['POST', '/api/v1/me/sessions/{id}/revoke'],
+  endAllMySessions: ['POST', '/api/v1/me/sessions/revoke-all'],
+  signOutPerson: ['POST', '/api/v1/people/{id}/sessions/revoke'],
 
   listTenants: ['GET', '/api/v1/tenants', 'tenants'],
   createTenant: ['POST', '/api/v1/tenants'],
@@ -286,6 +299,23 @@ export const createSignInProvider = (body) => call('createSignInProvider', { bod
 export const updateSignInProvider = (id, body) => call('updateSignInProvider', { params: { id }, body });
 export const deleteSignInProvider = (id) => call('deleteSignInProvider', { params: { id } });
 export const getSite = () => call('getSite');
+
+// ---- passkeys and the caller's sessions ----
+export const passkeySigninOptions = () => call('passkeySigninOptions', { quiet401: true });
+export const passkeySignin = (body) => call('passkeySignin', { body, quiet401: true });
+export const passkeyStepOptions = () => call('passkeyStepOptions');
+export const passkeyStep = (body) => call('passkeyStep', { body });
+export const listPasskeys = () => list('listPasskeys');
+export const passkeyOptions = () => call('passkeyOptions');
+// body {name, client_data_json, attestation_object}
+export const addPasskey = (body) => call('addPasskey', { body });
+export const renamePasskey = (id, name) => call('renamePasskey', { params: { id }, body: { name } });
+export const revokePasskey = (id) => call('revokePasskey', { params: { id } });
+export const listMySessions = () => list('listMySessions');
+export const endMySession = (id) => call('endMySession', { params: { id } });
+// {revoked}; includeCurrent ends this browser's session too
+export const endAllMySessions = (includeCurrent) => call('endAllMySessions', { body: { include_current: !!includeCurrent } });
+export const signOutPerson = (id) => call('signOutPerson', { params: { id } });
 
 // ---- tenants and people ----
 export const listTenants = (query) => list('listTenants', { query });

@@ -21,6 +21,7 @@ import trainings from './views/trainings.js';
 import billing from './views/billing.js';
 import doors from './views/doors.js';
 import privacy from './views/privacy.js';
+import account from './views/account.js';
 import register from './views/register.js';
 import webhooks from './views/webhooks.js';
 import projects from './views/projects.js';
@@ -49,6 +50,7 @@ const ROUTES = [
   { path: '/register', view: register, roles: STAFF, nav: 'nav.register' },
   { path: '/webhooks', view: webhooks, roles: STAFF, nav: 'nav.webhooks' },
   { path: '/sign-in-providers', view: signin, roles: STAFF, nav: 'nav.signin' },
+  { path: '/account', view: account, roles: PERSON, nav: 'nav.account' },
   { path: '/privacy', view: privacy, roles: null, public: true, nav: 'nav.privacy' },
 ];
 
@@ -199,6 +201,7 @@ async function render(moveFocus) {
   const ctx = {
     me: state.me, site: state.site, params: new URLSearchParams(location.search),
     navigate, setQuery, signedIn, isCurrent: () => seq === renderSeq,
+    signedOut: () => { state.me = null; navigate('/login', { replace: true }); },
   };
   try {
     const cleanup = await route.view(main, ctx);

@@ -3,7 +3,9 @@
 // mid-task (app.js). The session lives in an HttpOnly cookie set by the
 // server; the page keeps no token.
 
-import { login as startSession, listSignInProviders, startSignInProvider } from '../api.js';
+import { login as startSession, listSignInProviders, startSignInProvider, passkeySigninOptions, passkeySignin,
+  passkeyStepOptions, passkeyStep } from '../api.js';
+import { passkeysSupported, usePasskey } from '../webauthn.js';
 import { h, field, showIn, message } from '../dom.js';
 import { t } from '../i18n.js';
 import { explain } from '../problem.js';
@@ -29,8 +31,9 @@ export function signInForm(onSignedIn, opts = {}) {
     }
     submit.disabled = true;
     try {
-      await startSession({ email: email.value.trim(), password: password.value });
+      const res = await startSession({ email: email.value.trim(), password: password.value });
       password.value = '';
+      if (res && res.passkey_step) await passkeyStepAfterPassword(out);
       await onSignedIn(email.value.trim());
     } catch (err) {
       const x = explain(err);
@@ -61,11 +64,53 @@ async function providerButtons() {
       h('a', { class: 'btn', href: startSignInProvider(p.id) }, t('login.sso.with', { name: p.name }))))));
 }
 
+// A staff member with a passkey confirms with it after the password before
+// the session carries staff rights; without it they go on as a person.
+async function passkeyStepAfterPassword(out) {
+  try {
+    const opt = await passkeyStepOptions();
+    await passkeyStep(await usePasskey(opt));
+  } catch (err) {
+    const x = err && err.status ? explain(err) : { title: t('login.step.title'), text: t('login.step.failed') };
+    showIn(out, message('error', x.title, x.text));
+    await new Promise((r) => setTimeout(r, 1500));
+  }
+}
+
+// Sign-in with a passkey (a discoverable credential: no e-mail address needed).
+function passkeyButton(out, ctx) {
+  const b = h('button', { type: 'button', class: 'btn' }, t('login.passkey'));
+  b.addEventListener('click', async () => {
+    b.disabled = true;
+    try {
+      const opt = await passkeySigninOptions();
+      let answer;
+      try {
+        answer = await usePasskey(opt);
+      } catch {
+        showIn(out, message('error', t('login.passkeyCancelled.title'), t('login.passkeyCancelled')));
+        return;
+      }
+      await passkeySignin(answer);
+      await ctx.signedIn();
+    } catch (err) {
+      const x = explain(err);
+      showIn(out, message('error', x.title, x.text));
+    } finally {
+      b.disabled = false;
+    }
+  });
+  return b;
+}
+
 export default async function login(root, ctx) {
   const form = signInForm(() => ctx.signedIn());
   const code = new URLSearchParams(location.search).get('oidc_error');
   const refused = OIDC_ERRORS.includes(code) ? message('error', t('oidc.error.title'), t(code)) : null;
   const sso = await providerButtons();
+}
+
+  const pkOut = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
   root.append(h('div', { class: 'auth-wrap' },
     h('section', { class: 'card auth-card', 'aria-labelledby': 'login-h' },
       h('h1', { id: 'login-h', tabindex: '-1' }, t('login.title')),
@@ -73,6 +118,7 @@ export default async function login(root, ctx) {
       refused,
       form,
       sso,
+      ...(passkeysSupported() ? [h('div', { class: 'passkey-signin' }, pkOut, passkeyButton(pkOut, ctx))] : []),
       h('p', { class: 'demo-hint' }, t('login.help')),
       h('p', null, h('a', { href: '/privacy', 'data-link': '' }, t('login.privacy'))))));
   form.focusFirst();

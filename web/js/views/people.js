@@ -3,7 +3,7 @@
 // everybody, add people and grant or withdraw trainings.
 
 import {
-  getTenant, addMember, listMembers, updateMember, removeMember, listGrants, withdrawGrant, grantQualification, createPerson, erasePerson,
+  getTenant, addMember, listMembers, updateMember, removeMember, listGrants, withdrawGrant, grantQualification, createPerson, erasePerson, signOutPerson,
   listPersonCards, enrolCard, revokeCard, updatePerson,
 } from '../api.js';
 import * as data from '../data.js';
@@ -225,6 +225,7 @@ async function staffPeople(root, ctx) {
       { label: '', cls: 'actions', render: (p) => [
         p.is_staff ? null : button(t('people.trainings'), () => openTrainings(ctx, p), 'btn-small', { 'aria-label': `${t('people.trainings')}: ${data.displayName(p)}` }),
         p.status !== 'active' ? null : button(t('cards.button'), () => openCards(p), 'btn-small', { 'aria-label': `${t('cards.button')}: ${data.displayName(p)}` }),
+        p.id === ctx.me.id ? null : button(t('people.endSessions'), () => endSessions(p), 'btn-small', { 'aria-label': `${t('people.endSessions')}: ${data.displayName(p)}` }),
         p.id === ctx.me.id || p.email.endsWith('@erased.invalid') ? null
           : button(t('erase.button'), () => openErase(p, load), 'btn-small btn-danger', { 'aria-label': `${t('erase.button')}: ${data.displayName(p)}` }),
       ] },
@@ -323,6 +324,19 @@ async function openCards(p) {
 
 // Erasure (staff): the person's address typed again confirms it; the answer
 // says what was done.
+// Staff end every session of a person (a lost laptop, a leaver).
+async function endSessions(p) {
+  if (!(await confirmDialog(t('people.endSessions'), t('people.endSessionsConfirm', { name: data.displayName(p) }),
+    t('people.endSessions')))) return;
+  try {
+    const r = await signOutPerson(p.id);
+    toast(t('people.endSessionsDone', { name: data.displayName(p), n: r.revoked }));
+  } catch (err) {
+    const x = explain(err);
+    toast(`${x.title}: ${x.text}`, 'error');
+  }
+}
+
 function openErase(p, reload) {
   const m = modal(t('erase.title', { name: data.displayName(p) }));
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });

@@ -20,7 +20,7 @@ function noticeTable(notice) {
     { key: 'long', label: t('privacy.howLong') }], rows, { caption: t('privacy.title') });
 }
 
-const SECTIONS = ['profile', 'trainings', 'reservations', 'waitlist', 'emails', 'sessions', 'known_devices',
+const SECTIONS = ['profile', 'trainings', 'reservations', 'waitlist', 'emails', 'sessions', 'passkeys', 'known_devices',
   'calendar_feeds', 'credentials', 'passes', 'door_events', 'charges', 'audit'];
 
 function cell(v) {

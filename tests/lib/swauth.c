@@ -1,0 +1,184 @@
+/* swauth.c: the software authenticator of swauth.h. */
+#include "tests/lib/swauth.h"
+#include <cbor.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *sw_b64(const unsigned char *p, size_t n)
+{
+    size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    char *s = malloc(cap);
+    if (s) sodium_bin2base64(s, cap, p, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return s;
+}
+
+void sw_new(sw_key *k, int es256)
+{
+    memset(k, 0, sizeof *k);
+    k->es256 = es256;
+    randombytes_buf(k->cred_id, sizeof k->cred_id);
+    if (es256) k->ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    else crypto_sign_keypair(k->ed_pk, k->ed_sk);
+}
+
+void sw_free(sw_key *k)
+{
+    if (k->ec) EVP_PKEY_free(k->ec);
+    k->ec = NULL;
+}
+
+const char *sw_cred_id(const sw_key *k)
+{
+    static char out[64];
+    char *s = sw_b64(k->cred_id, sizeof k->cred_id);
+    snprintf(out, sizeof out, "%s", s);
+    free(s);
+    return out;
+}
+
+static void map_add(cbor_item_t *m, cbor_item_t *key, cbor_item_t *val)
+{
+    (void)cbor_map_add(m, (struct cbor_pair){ .key = cbor_move(key), .value = cbor_move(val) });
+}
+
+/* -n - 1 as CBOR */
+static cbor_item_t *neg(int v) { return cbor_build_negint8((uint8_t)(-v - 1)); }
+
+/* The COSE key of k, serialised into out; its length. */
+static size_t cose_key(const sw_key *k, unsigned char *out, size_t cap)
+{
+    cbor_item_t *m = cbor_new_definite_map(k->es256 ? 5 : 4);
+    if (k->es256) {
+        unsigned char x[32], y[32];
+        BIGNUM *bx = NULL, *by = NULL;
+        EVP_PKEY_get_bn_param(k->ec, OSSL_PKEY_PARAM_EC_PUB_X, &bx);
+        EVP_PKEY_get_bn_param(k->ec, OSSL_PKEY_PARAM_EC_PUB_Y, &by);
+        BN_bn2binpad(bx, x, 32);
+        BN_bn2binpad(by, y, 32);
+        BN_free(bx);
+        BN_free(by);
+        map_add(m, cbor_build_uint8(1), cbor_build_uint8(2));
+        map_add(m, cbor_build_uint8(3), neg(-7));
+        map_add(m, neg(-1), cbor_build_uint8(1));
+        map_add(m, neg(-2), cbor_build_bytestring(x, 32));
+        map_add(m, neg(-3), cbor_build_bytestring(y, 32));
+    } else {
+        map_add(m, cbor_build_uint8(1), cbor_build_uint8(1));
+        map_add(m, cbor_build_uint8(3), neg(-8));
+        map_add(m, neg(-1), cbor_build_uint8(6));
+        map_add(m, neg(-2), cbor_build_bytestring(k->ed_pk, 32));
+    }
+    size_t n = cbor_serialize(m, out, cap);
+    cbor_decref(&m);
+    return n;
+}
+
+/* Signature over msg: raw Ed25519, or DER ECDSA. */
+static size_t sign(const sw_key *k, const unsigned char *msg, size_t len, unsigned char *sig, size_t cap)
+{
+    if (!k->es256) {
+        crypto_sign_detached(sig, NULL, msg, len, k->ed_sk);
+        return 64;
+    }
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t n = cap;
+    if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k->ec) != 1 || EVP_DigestSign(ctx, sig, &n, msg, len) != 1) n = 0;
+    EVP_MD_CTX_free(ctx);
+    return n;
+}
+
+static void client_data(char *out, size_t cap, const char *type, const json_t *options, const char *origin,
+                        const sw_tamper *t)
+{
+    const char *chal = t && t->challenge ? t->challenge : json_string_value(json_object_get(options, "challenge"));
+    snprintf(out, cap, "{\"type\":\"%s\",\"challenge\":\"%s\",\"origin\":\"%s\",\"crossOrigin\":%s}",
+             t && t->type ? t->type : type, chal ? chal : "", t && t->origin ? t->origin : origin,
+             t && t->cross_origin ? "true" : "false");
+}
+
+/* authenticatorData without attested credential data; its length (37). */
+static size_t auth_head(sw_key *k, unsigned char *ad, const char *rp_id, int flags, const sw_tamper *t)
+{
+    crypto_hash_sha256(ad, (const unsigned char *)(t && t->rp_id ? t->rp_id : rp_id),
+                       strlen(t && t->rp_id ? t->rp_id : rp_id));
+    ad[32] = (unsigned char)(t && t->flags ? t->flags : flags);
+    uint32_t c = 0;
+    if (t && t->counter > 0) c = (uint32_t)t->counter;
+    else if (!k->zero_counter) c = ++k->counter;
+    if (t && t->counter > 0) k->counter = c;
+    ad[33] = (unsigned char)(c >> 24); ad[34] = (unsigned char)(c >> 16);
+    ad[35] = (unsigned char)(c >> 8); ad[36] = (unsigned char)c;
+    return 37;
+}
+
+static size_t signed_over(unsigned char *buf, const unsigned char *ad, size_t adl, const char *cdj)
+{
+    memcpy(buf, ad, adl);
+    crypto_hash_sha256(buf + adl, (const unsigned char *)cdj, strlen(cdj));
+    return adl + 32;
+}
+
+char *sw_register_body(sw_key *k, const json_t *options, const char *rp_id, const char *origin, const char *name,
+                       const sw_tamper *t)
+{
+    unsigned char ad[512], tbs[600], sig[160], att[1024];
+    char cdj[600];
+    client_data(cdj, sizeof cdj, "webauthn.create", options, origin, t);
+    size_t n = auth_head(k, ad, rp_id, 0x45, t);   /* UP, UV, AT */
+    memset(ad + n, 0xAA, 16);                       /* aaguid */
+    n += 16;
+    ad[n++] = 0;
+    ad[n++] = sizeof k->cred_id;
+    memcpy(ad + n, k->cred_id, sizeof k->cred_id);
+    n += sizeof k->cred_id;
+    n += cose_key(k, ad + n, sizeof ad - n);
+    cbor_item_t *stmt;
+    if (t && t->packed) {
+        size_t m = signed_over(tbs, ad, n, cdj);
+        size_t sl = sign(k, tbs, m, sig, sizeof sig);
+        if (t->bad_sig) sig[sl / 2] ^= 1;
+        stmt = cbor_new_definite_map(2);
+        map_add(stmt, cbor_build_string("alg"), neg(k->es256 ? -7 : -8));
+        map_add(stmt, cbor_build_string("sig"), cbor_build_bytestring(sig, sl));
+    } else {
+        stmt = cbor_new_definite_map(0);
+    }
+    cbor_item_t *obj = cbor_new_definite_map(3);
+    map_add(obj, cbor_build_string("fmt"), cbor_build_string(t && t->packed ? "packed" : "none"));
+    map_add(obj, cbor_build_string("attStmt"), stmt);
+    map_add(obj, cbor_build_string("authData"), cbor_build_bytestring(ad, n));
+    size_t al = cbor_serialize(obj, att, sizeof att);
+    cbor_decref(&obj);
+    char *c64 = sw_b64((const unsigned char *)cdj, strlen(cdj)), *a64 = sw_b64(att, al);
+    json_t *b = json_pack("{s:s, s:s, s:s}", "name", name, "client_data_json", c64, "attestation_object", a64);
+    char *txt = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    free(c64);
+    free(a64);
+    return txt;
+}
+
+char *sw_assert_body(sw_key *k, const json_t *options, const char *rp_id, const char *origin, const char *user_handle,
+                     const sw_tamper *t)
+{
+    unsigned char ad[64], tbs[128], sig[160];
+    char cdj[600];
+    client_data(cdj, sizeof cdj, "webauthn.get", options, origin, t);
+    size_t n = auth_head(k, ad, rp_id, 0x05, t);   /* UP, UV */
+    size_t m = signed_over(tbs, ad, n, cdj);
+    size_t sl = sign(k, tbs, m, sig, sizeof sig);
+    if (t && t->bad_sig) sig[sl / 2] ^= 1;
+    char *c64 = sw_b64((const unsigned char *)cdj, strlen(cdj)), *a64 = sw_b64(ad, n), *s64 = sw_b64(sig, sl);
+    char *i64 = sw_b64(k->cred_id, sizeof k->cred_id);
+    json_t *b = json_pack("{s:s, s:s, s:s, s:s}", "credential_id", i64, "client_data_json", c64, "authenticator_data",
+                          a64, "signature", s64);
+    if (user_handle) json_object_set_new(b, "user_handle", json_string(user_handle));
+    char *txt = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    free(c64); free(a64); free(s64); free(i64);
+    return txt;
+}
