@@ -499,7 +499,9 @@ static void restart_server(void)
         dup2(fo, 1);
         dup2(fe, 2);
         setenv("LABPASS_CLOCK_FILE", S.clock, 1);
-        execl(bin, bin, "--listen", listen, "--db", S.db, (char *)NULL);
+        /* as the harness starts it: no idle timeout (the clocks jump by hours), no per-client cap */
+        execl(bin, bin, "--listen", listen, "--db", S.db, "--max-per-client", "1024", "--session-idle", "0",
+              (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 300; i++) {
