@@ -36,7 +36,8 @@ __attribute__((constructor)) static void bill_autoregister(void) { bill_register
 
 static const char *const CHARGE_KINDS[BILL_CHARGE_KIND_COUNT] = {
     [BILL_CHARGE_USAGE] = "usage", [BILL_CHARGE_CANCELLATION] = "cancellation", [BILL_CHARGE_NO_SHOW] = "no_show",
-    [BILL_CHARGE_MEMBERSHIP] = "membership", [BILL_CHARGE_BENCH] = "bench", [BILL_CHARGE_ADJUSTMENT] = "adjustment" };
+    [BILL_CHARGE_MEMBERSHIP] = "membership", [BILL_CHARGE_BENCH] = "bench", [BILL_CHARGE_ADJUSTMENT] = "adjustment",
+    [BILL_CHARGE_SERVICE] = "service", [BILL_CHARGE_CONSUMABLE] = "consumable" };
 static const char *const CHARGE_STATES[BILL_CHARGE_STATE_COUNT] = {
     [BILL_CHARGE_PENDING] = "pending", [BILL_CHARGE_FINAL] = "final" };
 static const char *const DOC_KINDS[BILL_DOC_KIND_COUNT] = {
@@ -158,7 +159,7 @@ void bill_month_text(int64_t t, const char *lang, char *out, size_t len)
 
 static const char *const PART_NAMES[] = { [BCALC_PART_HOURS] = "hours", [BCALC_PART_PEAK] = "peak",
                                           [BCALC_PART_OFFPEAK] = "offpeak", [BCALC_PART_MINIMUM] = "minimum",
-                                          [BCALC_PART_FEE] = "fee" };
+                                          [BCALC_PART_FEE] = "fee", [BCALC_PART_ITEM] = "item" };
 
 const char *bill_part_name(enum bcalc_part_kind k)
 {

@@ -22,6 +22,7 @@ struct inv_labels {
     char dec, thou;
     const char *euro;
     const char *months[12];
+    const char *units[BCALC_UNIT_COUNT];   /* the unit after a quantity (enum bcalc_unit) */
 };
 
 /* The labels of lang ("nl" or "en"); NULL for any other. */
