@@ -132,6 +132,13 @@ static const struct mt_entry MT_TABLE[MT_KIND_COUNT] = {
             "het bedrag voor de vervaldatum overmaken naar {iban} onder vermelding van factuurnummer {number}? "
             "Het bijgevoegde XML-bestand is de factuur in UBL (Peppol BIS Billing 3.0) voor uw "
             "boekhoudprogramma.", NULL } } },
+    [MT_SERVICE_QUOTE] = { "service_quote", {
+        [MT_EN] = { "Quote for your service request {id}",
+            "Your service request {id} for {what} has been quoted: {total} excluding VAT, valid until {due}.{note}"
+            "\n\nAccept or decline the quote at\n\n  {link}\n", NULL },
+        [MT_NL] = { "Offerte voor uw serviceaanvraag {id}",
+            "Uw serviceaanvraag {id} voor {what} is geoffreerd: {total} exclusief btw, geldig tot en met {due}.{note}"
+            "\n\nAccepteer of weiger de offerte op\n\n  {link}\n", NULL } } },
 };
 
 const char *mt_kind_name(enum mt_kind k)
