@@ -53,6 +53,8 @@ extern const struct api_route privacy_routes[];
 extern const size_t privacy_routes_len;
 extern const struct api_route webhook_routes[];
 extern const size_t webhook_routes_len;
+extern const struct api_route services_routes[];
+extern const size_t services_routes_len;
 
 const struct api_route_table api_route_tables[] = {
     { core_routes, &core_routes_len },
@@ -62,5 +64,6 @@ const struct api_route_table api_route_tables[] = {
     { account_routes, &account_routes_len },
     { privacy_routes, &privacy_routes_len },
     { webhook_routes, &webhook_routes_len },
+    { services_routes, &services_routes_len },
 };
 const size_t api_route_tables_len = sizeof api_route_tables / sizeof api_route_tables[0];
