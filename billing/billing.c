@@ -4,6 +4,7 @@
  * constructor, so every program that can change reservations keeps their
  * charges current; bill_register() does the same explicitly. */
 #include "billing/billing.h"
+#include "billing/srq.h"
 #include "billing/invtext.h"
 #include "billing/bill_int.h"
 #include "booking/demo.h"
@@ -325,5 +326,7 @@ int bill_demo_seed(db_t *db, const actor_t *who)
     int rc = demo_plans(db, who);
     if (rc == 0) rc = demo_policies(db, who);
     if (rc == 0) rc = demo_membership(db, who);
+    if (rc == 0) rc = cat_demo_seed(db, who);
+    if (rc == 0) rc = srq_demo_seed(db, who);
     return rc;
 }

@@ -534,3 +534,44 @@ int cat_use_void(db_t *db, const actor_t *who, int64_t charge_id, lp_fail *f)
     struct void_args a = { who, charge_id, f };
     return db_in_tx(db, do_use_void, &a);
 }
+
+/* ---- demo ---- */
+
+struct demo_item { const char *kind, *code, *name, *description, *unit; int64_t cents, academic_cents; };
+
+static const struct demo_item DEMO_ITEMS[] = {
+    { "service", "SEQ-RUN", "Sequencing run (MiSeq, 2x150 bp)", "Library QC, one MiSeq v2 run and the FASTQ files",
+      "E48", 45000, 38000 },
+    { "service", "AUTOCLAVE", "Autoclave load", "One load in the 150 l autoclave, 121 \xC2\xB0" "C, with a printed cycle log",
+      "E48", 2500, 0 },
+    { "service", "TRAINING", "Training session", "Hands-on instrument training by facility staff, per hour", "HUR",
+      9500, 7500 },
+    { "consumable", "GLOVES-M", "Nitrile gloves, box of 100 (M)", "", "C62", 1250, 0 },
+    { "consumable", "LB-500", "LB medium, 500 ml bottle", "Sterile, ready to use", "C62", 850, 0 },
+    { "consumable", "LN2", "Liquid nitrogen", "From the 230 l dewar, per litre", "LTR", 275, 0 },
+};
+
+int cat_demo_seed(db_t *db, const actor_t *who)
+{
+    int rc = 0;
+    int64_t from = lt_from_local(2025, 1, 1, 0, 0, 0);
+    for (size_t i = 0; rc == 0 && i < sizeof DEMO_ITEMS / sizeof DEMO_ITEMS[0]; i++) {
+        const struct demo_item *d = &DEMO_ITEMS[i];
+        cat_item it = { .active = true, .vat = { BCALC_VAT_S, 2100 } };
+        lp_fail f;
+        rc = cat_kind_parse(d->kind, &it.kind);
+        if (rc == 0) rc = bcalc_unit_parse(d->unit, &it.unit);
+        bill_copy(it.code, sizeof it.code, d->code);
+        bill_copy(it.name, sizeof it.name, d->name);
+        bill_copy(it.description, sizeof it.description, d->description);
+        if (rc == 0) rc = cat_item_create(db, who, &it, &f);
+        cat_price p = { .item_id = it.id, .effective_from = from, .unit_cents = d->cents };
+        if (rc == 0) rc = cat_price_add(db, who, &p, &f);
+        if (rc == 0 && d->academic_cents) {
+            cat_price a = { .item_id = it.id, .effective_from = from, .unit_cents = d->academic_cents };
+            bill_copy(a.tier, sizeof a.tier, "academic");
+            rc = cat_price_add(db, who, &a, &f);
+        }
+    }
+    return rc;
+}

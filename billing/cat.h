@@ -126,7 +126,8 @@ int cat_use_list(db_t *db, int64_t tenant_id, int64_t person_id, int64_t from, i
 /* Voids a use not invoiced yet (LP_ERR_STATE once it is). Audited. */
 int cat_use_void(db_t *db, const actor_t *who, int64_t charge_id, lp_fail *f) LP_MUST;
 
-/* Demo catalogue and prices (billing's demo hook). */
+/* Demo catalogue and prices (billing's demo hook): sequencing run,
+ * autoclave load, training session, gloves, LB medium, liquid nitrogen. */
 int cat_demo_seed(db_t *db, const actor_t *who) LP_MUST;
 
 #endif

@@ -191,6 +191,7 @@ struct step_args {
     int64_t qty_e6, unit_cents;
     const char *note, *valid_until, *reason;
     lp_fail *f;
+    bool quiet;                   /* the demo: no e-mail */
 };
 
 static int refuse(lp_fail *f, const srq_request *r, const char *step)
@@ -293,7 +294,7 @@ static int do_step(db_t *db, void *p)
         [SRQ_COMPLETED] = "complete", [SRQ_DECLINED] = "decline", [SRQ_CANCELLED] = "cancel" };
     if (rc == 0) rc = audit_change(db, a->who, ACTIONS[a->to], "service_request", a->id, SNAP_SRQ, before);
     free(before);
-    if (rc == 0 && a->to == SRQ_QUOTED) {
+    if (rc == 0 && a->to == SRQ_QUOTED && !a->quiet) {
         rc = srq_get(db, a->id, &r);
         if (rc == 0) rc = quote_mail(db, &r);
     }
@@ -361,4 +362,75 @@ int srq_complete(db_t *db, const actor_t *who, int64_t id, lp_fail *f)
 {
     struct step_args a = { .who = who, .id = id, .to = SRQ_COMPLETED, .by_staff = true, .f = f };
     return run(db, &a);
+}
+
+/* ---- demo ---- */
+
+static int demo_ids(db_t *db, const char *email, const char *code, int64_t *person, int64_t *item)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT (SELECT id FROM people WHERE email = ?1), "
+                                   "(SELECT id FROM catalogue_items WHERE code = ?2)");
+    if (!st) return LP_ERR_DB;
+    db_bind_text(st, 1, email);
+    db_bind_text(st, 2, code);
+    int rc = db_get(st);
+    if (rc) return rc;
+    *person = sqlite3_column_int64(st, 0);
+    *item = sqlite3_column_int64(st, 1);
+    sqlite3_reset(st);
+    return *person && *item ? 0 : LP_ERR_NOTFOUND;
+}
+
+int srq_demo_seed(db_t *db, const actor_t *who)
+{
+    struct { const char *email, *code, *qty, *note; enum srq_state to; int64_t quote_cents; } R[] = {
+        { "lab@novacell.example", "SEQ-RUN", "1", "16 amplicon libraries, pooled; please return the FASTQ files by e-mail.",
+          SRQ_IN_PROGRESS, 42000 },
+        { "lab@novacell.example", "TRAINING", "2", "Two hours on the flow cytometer for our new technician.",
+          SRQ_QUOTED, 9500 },
+        { "lab@biosense.example", "AUTOCLAVE", "2", "Two loads of glassware on Thursday.", SRQ_REQUESTED, 0 },
+    };
+    int64_t now = clk_now();
+    char until[BILL_DATE_LEN];
+    bill_date_plus(now, 14, until);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof R / sizeof R[0]; i++) {
+        int64_t person, item, qty;
+        srq_request r;
+        lp_fail f;
+        rc = demo_ids(db, R[i].email, R[i].code, &person, &item);
+        if (rc == 0) rc = cat_qty_parse(R[i].qty, BCALC_UNIT_HUR, &qty);
+        if (rc == 0) rc = srq_create(db, who, person, item, qty, 0, R[i].note, &r, &f);
+        if (rc == 0 && R[i].quote_cents) {
+            struct step_args a = { .who = who, .id = r.id, .to = SRQ_QUOTED, .by_staff = true, .qty_e6 = qty,
+                                   .unit_cents = R[i].quote_cents, .note = "Includes library QC.",
+                                   .valid_until = until, .f = &f, .quiet = true };
+            rc = run(db, &a);
+        }
+        if (rc == 0 && R[i].to == SRQ_IN_PROGRESS) {
+            rc = srq_accept(db, who, r.id, false, &f);
+            if (rc == 0) rc = srq_start(db, who, r.id, &f);
+        }
+    }
+    /* consumables used earlier this month (at most a day back, never before the month) */
+    char period[BILL_PERIOD_LEN];
+    int64_t month, month_end;
+    bill_period_of(now, period);
+    if (rc == 0) rc = bill_period_parse(period, &month, &month_end);
+    struct { const char *email, *code, *qty; int64_t ago; } U[] = {
+        { "lab@novacell.example", "GLOVES-M", "2", 26 * 3600 }, { "lab@novacell.example", "LB-500", "3", 5 * 3600 },
+        { "lab@biosense.example", "LN2", "12.5", 3 * 3600 }, { "admin@biosense.example", "GLOVES-M", "1", 2 * 3600 },
+    };
+    for (size_t i = 0; rc == 0 && i < sizeof U / sizeof U[0]; i++) {
+        int64_t person, item, qty;
+        cat_item it;
+        cat_use u;
+        lp_fail f;
+        int64_t at = now - U[i].ago < month ? month : now - U[i].ago;
+        rc = demo_ids(db, U[i].email, U[i].code, &person, &item);
+        if (rc == 0) rc = cat_item_get(db, item, &it);
+        if (rc == 0) rc = cat_qty_parse(U[i].qty, it.unit, &qty);
+        if (rc == 0) rc = cat_use_add(db, who, person, item, qty, 0, at, &u, &f);
+    }
+    return rc;
 }

@@ -82,4 +82,10 @@ int srq_complete(db_t *db, const actor_t *who, int64_t id, lp_fail *f) LP_MUST;
 typedef struct srq_counts { int64_t by_state[SRQ_STATE_COUNT]; } srq_counts;
 int srq_open_counts(db_t *db, srq_counts *out) LP_MUST;
 
+/* Demo requests and usage (billing's demo hook, after cat_demo_seed): a
+ * sequencing run in progress and a quoted training for NovaCell's member,
+ * an autoclave load BioSense asked for, consumables used this month. No
+ * e-mail is queued. */
+int srq_demo_seed(db_t *db, const actor_t *who) LP_MUST;
+
 #endif
