@@ -39,7 +39,7 @@ function itemForm(items, out, onSubmit, { extra = [], submit }) {
   qty.addEventListener('input', estimate);
   const form = h('form', { class: 'inline-form', novalidate: true },
     field(t('svc.item'), item), field(t('svc.quantity'), qty), field(t('svc.project'), project, t('svc.projectHint')), ...extra,
-    h('button', { type: 'submit', class: 'btn' }, submit));
+    h('button', { type: 'submit', class: 'btn' }, submit), est);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const body = { item_id: Number(item.value), quantity: qty.value.trim() };
