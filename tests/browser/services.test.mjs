@@ -1,7 +1,8 @@
 // services.test.mjs: a member requests a service on the Services page (the
 // estimate shows before sending), staff quote it there, the member accepts
 // the quote; at the Consumables terminal the member logs litres of liquid
-// nitrogen and sees them priced in this month's list. Phone and desktop.
+// nitrogen and sees them priced in this month's list; the month report on
+// the Billing page lists the open request. Phone and desktop.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,6 +47,12 @@ test('the request form, a quote and its acceptance', async () => {
   const r = await apiAs('novaLab', 'GET', `/api/v1/service-requests/${id}`);
   assert.equal(r.body.status, 'accepted');
   assert.equal(r.body.quote.unit_cents, 2250);
+
+  /* the manager's report lists it among the open requests */
+  await staff.goto(`${BASE}/billing`);
+  const open = staff.getByRole('table', { name: 'Open service requests' });
+  await open.getByRole('row', { name: new RegExp(`^${id} Autoclave load`) }).getByText('Accepted', { exact: true }).waitFor();
+  noProblems(staff);
 });
 
 test('the consumables terminal', async () => {

@@ -1065,4 +1065,10 @@ export const STRINGS = {
   'use.void': ['Void', 'Ongedaan maken'],
   'use.voided': ['Usage voided', 'Verbruik ongedaan gemaakt'],
   'use.invoiced': ['Invoiced', 'Gefactureerd'],
+  'report.item': ['Item', 'Artikel'],
+  'report.charges': ['Charges', 'Posten'],
+  'report.quantity': ['Quantity', 'Hoeveelheid'],
+  'report.byItem': ['Services and consumables', 'Diensten en verbruiksartikelen'],
+  'report.openRequests': ['Open service requests', 'Openstaande dienstaanvragen'],
+  'report.noOpenRequests': ['No open service requests.', 'Geen openstaande dienstaanvragen.'],
 };
