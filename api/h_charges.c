@@ -15,14 +15,14 @@
 
 json_t *hb_parts_json(const struct bcalc_part *parts, size_t n)
 {
-    static const char *const KIND[] = { "hours", "peak", "offpeak", "minimum", "fee" };
+    static const char *const KIND[] = { "hours", "peak", "offpeak", "minimum", "fee", "item" };
     json_t *out = json_array();
     for (size_t i = 0; i < n; i++) {
         char qty[32];
         const struct bcalc_part *p = &parts[i];
         ubl_fmt_qty(p->qty_e6, qty);
-        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:I, s:I}", "part", KIND[p->kind % 5],
-                                             "unit", p->hours ? "hour" : "piece", "quantity", qty,
+        json_array_append_new(out, json_pack("{s:s, s:s, s:s, s:I, s:I}", "part", KIND[p->kind % 6],
+                                             "unit", bcalc_unit_word(p->unit), "quantity", qty,
                                              "unit_cents", (json_int_t)p->unit_cents, "net_cents",
                                              (json_int_t)p->net_cents));
     }

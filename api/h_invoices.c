@@ -57,7 +57,7 @@ static json_t *json_lines(const bill_line *l, size_t n, struct bcalc_totals *t)
         ubl_fmt_qty(l[i].qty_e6, qty);
         json_t *j = json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "line", l[i].pos, "name", l[i].name,
                               "description", l[i].description, "period_start", l[i].period_start, "period_end",
-                              l[i].period_end, "quantity", qty, "unit", l[i].hours ? "hour" : "piece",
+                              l[i].period_end, "quantity", qty, "unit", bcalc_unit_word(l[i].unit),
                               "price_cents", (json_int_t)l[i].price_cents, "net_cents", (json_int_t)l[i].net_cents);
         json_object_set_new(j, "charge_id", hb_opt_int(l[i].charge_id));
         json_object_set_new(j, "corrects_line", hb_opt_int(l[i].corrects_pos));

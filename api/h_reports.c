@@ -1,10 +1,12 @@
 /* h_reports.c: the manager's monthly report (staff): per resource and per
- * company, bookings, hours booked and used, no-shows and income
- * (billing/bill_usage.h), as JSON and as CSV. */
+ * company, bookings, hours booked and used, no-shows and income; per
+ * catalogue item the month's charges, quantity and income; the service
+ * requests open now (billing/bill_usage.h), as JSON and as CSV. */
 #include "api/handlers.h"
 #include "api/csv.h"
 #include "api/h_billing.h"
 #include "billing/bill_usage.h"
+#include "billing/ubl.h"
 #include "core/sbuf.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,34 @@ static json_t *row_json(const bill_usage_row *r, const char *id_key)
     return j;
 }
 
+static json_t *items_json(const bill_usage *u)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < u->n_items; i++) {
+        const bill_usage_item *it = &u->items[i];
+        char qty[32];
+        ubl_fmt_qty(it->qty_e6, qty);
+        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:I}", "item_id", (json_int_t)it->id,
+                                           "code", it->code, "name", it->name, "kind", it->kind, "unit", it->unit,
+                                           "charges", (json_int_t)it->charges, "quantity", qty,
+                                           "income_cents", (json_int_t)it->income_cents));
+    }
+    return a;
+}
+
+static json_t *open_json(const bill_usage *u)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < u->n_open; i++) {
+        const bill_usage_request *q = &u->open[i];
+        json_t *j = json_pack("{s:I, s:I, s:s, s:s, s:s}", "id", (json_int_t)q->id, "tenant_id", (json_int_t)q->tenant_id,
+                              "tenant", q->tenant, "item", q->item, "status", q->state);
+        json_object_set_new(j, "created_at", api_time_json(q->created_at));
+        json_array_append_new(a, j);
+    }
+    return a;
+}
+
 static json_t *rows_json(const bill_usage_row *rows, size_t n, const char *id_key)
 {
     json_t *a = json_array();
@@ -38,9 +68,10 @@ void h_report_usage(api_ctx *c)
     bill_usage u;
     int rc = bill_usage_month(c->db, from, to, &u);
     if (rc) { api_fail(c, rc, NULL); return; }
-    json_t *out = json_pack("{s:s, s:o, s:o, s:o}", "period", period,
+    json_t *out = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "period", period,
                             "resources", rows_json(u.resources, u.n_resources, "resource_id"),
-                            "tenants", rows_json(u.tenants, u.n_tenants, "tenant_id"), "total", row_json(&u.total, NULL));
+                            "tenants", rows_json(u.tenants, u.n_tenants, "tenant_id"), "total", row_json(&u.total, NULL),
+                            "items", items_json(&u), "open_requests", open_json(&u));
     bill_usage_free(&u);
     api_reply_json(c, 200, out);
 }
@@ -84,6 +115,29 @@ void h_report_usage_csv(api_ctx *c)
     for (size_t i = 0; i < u.n_resources; i++) csv_row(&b, "resource", &u.resources[i]);
     for (size_t i = 0; i < u.n_tenants; i++) csv_row(&b, "company", &u.tenants[i]);
     csv_row(&b, "total", &u.total);
+    /* items and open requests in the same columns: booking figures empty; an
+     * item's income, a request's state in place of its figures */
+    for (size_t i = 0; i < u.n_items; i++) {
+        char money[32];
+        int64_t cents = u.items[i].income_cents;
+        snprintf(money, sizeof money, "%s%lld.%02lld", cents < 0 ? "-" : "", llabs(cents) / 100, llabs(cents) % 100);
+        csv_field(&b, "item", 0);
+        csv_int(&b, u.items[i].id, 0);
+        csv_field(&b, u.items[i].name, 0);
+        for (int k = 0; k < 4; k++) csv_field(&b, "", 0);
+        csv_field(&b, money, 0);
+        csv_field(&b, "", 0);   /* incidents: resources only */
+        csv_field(&b, "", 1);
+    }
+    for (size_t i = 0; i < u.n_open; i++) {
+        char name[400];
+        snprintf(name, sizeof name, "%s, %s: %s", u.open[i].item, u.open[i].tenant, u.open[i].state);
+        csv_field(&b, "open_request", 0);
+        csv_int(&b, u.open[i].id, 0);
+        csv_field(&b, name, 0);
+        for (int k = 0; k < 7; k++) csv_field(&b, "", 0);
+        csv_field(&b, "", 1);
+    }
     bill_usage_free(&u);
     char *csv = NULL;
     size_t len = 0;

@@ -61,6 +61,8 @@ extern const struct api_route oidc_routes[];
 extern const size_t oidc_routes_len;
 extern const struct api_route passkey_routes[];
 extern const size_t passkey_routes_len;
+extern const struct api_route services_routes[];
+extern const size_t services_routes_len;
 
 const struct api_route_table api_route_tables[] = {
     { core_routes, &core_routes_len },
@@ -74,5 +76,6 @@ const struct api_route_table api_route_tables[] = {
     { resops_routes, &resops_routes_len },
     { oidc_routes, &oidc_routes_len },
     { passkey_routes, &passkey_routes_len },
+    { services_routes, &services_routes_len },
 };
 const size_t api_route_tables_len = sizeof api_route_tables / sizeof api_route_tables[0];

@@ -220,13 +220,13 @@ int bcalc_noshow_fee(const struct bcalc_policy *p, int64_t booked_cents, int64_t
 
 static struct bcalc_part hours_part(enum bcalc_part_kind k, int64_t secs, int64_t rate, int64_t net)
 {
-    return (struct bcalc_part){ .kind = k, .hours = true, .qty_e6 = bcalc_hours_e6(secs),
+    return (struct bcalc_part){ .kind = k, .unit = BCALC_UNIT_HUR, .qty_e6 = bcalc_hours_e6(secs),
                                 .unit_cents = rate, .net_cents = net };
 }
 
 struct bcalc_part bcalc_fee_part(int64_t fee_cents)
 {
-    return (struct bcalc_part){ .kind = BCALC_PART_FEE, .hours = false, .qty_e6 = 1000000,
+    return (struct bcalc_part){ .kind = BCALC_PART_FEE, .unit = BCALC_UNIT_C62, .qty_e6 = 1000000,
                                 .unit_cents = fee_cents, .net_cents = fee_cents };
 }
 
@@ -354,3 +354,24 @@ void bcalc_totals_finish(struct bcalc_totals *t)
     t->tax_incl_cents = t->tax_excl_cents + t->tax_cents;
     t->payable_cents = t->tax_incl_cents;
 }
+
+static const char *const UNIT_CODES[BCALC_UNIT_COUNT] = {
+    [BCALC_UNIT_HUR] = "HUR", [BCALC_UNIT_C62] = "C62", [BCALC_UNIT_LTR] = "LTR", [BCALC_UNIT_MLT] = "MLT",
+    [BCALC_UNIT_KGM] = "KGM", [BCALC_UNIT_GRM] = "GRM", [BCALC_UNIT_DAY] = "DAY", [BCALC_UNIT_MIN] = "MIN",
+    [BCALC_UNIT_E48] = "E48" };
+static const char *const UNIT_WORDS[BCALC_UNIT_COUNT] = {
+    [BCALC_UNIT_HUR] = "hour", [BCALC_UNIT_C62] = "piece", [BCALC_UNIT_LTR] = "litre", [BCALC_UNIT_MLT] = "millilitre",
+    [BCALC_UNIT_KGM] = "kilogram", [BCALC_UNIT_GRM] = "gram", [BCALC_UNIT_DAY] = "day", [BCALC_UNIT_MIN] = "minute",
+    [BCALC_UNIT_E48] = "service_unit" };
+
+const char *bcalc_unit_code(enum bcalc_unit u) { return (unsigned)u < BCALC_UNIT_COUNT ? UNIT_CODES[u] : ""; }
+const char *bcalc_unit_word(enum bcalc_unit u) { return (unsigned)u < BCALC_UNIT_COUNT ? UNIT_WORDS[u] : ""; }
+
+int bcalc_unit_parse(const char *code, enum bcalc_unit *out)
+{
+    for (int i = 0; code && i < BCALC_UNIT_COUNT; i++)
+        if (strcmp(code, UNIT_CODES[i]) == 0) { *out = (enum bcalc_unit)i; return 0; }
+    return LP_ERR_INVALID;
+}
+
+bool bcalc_unit_whole(enum bcalc_unit u) { return u == BCALC_UNIT_C62 || u == BCALC_UNIT_E48; }

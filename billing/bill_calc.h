@@ -113,12 +113,29 @@ enum bcalc_part_kind {
     BCALC_PART_PEAK,
     BCALC_PART_OFFPEAK,
     BCALC_PART_MINIMUM, /* minimum-charge supplement, quantity 1 */
-    BCALC_PART_FEE      /* cancellation or no-show fee, quantity 1 */
+    BCALC_PART_FEE,     /* cancellation or no-show fee, quantity 1 */
+    BCALC_PART_ITEM     /* a catalogue item (service or consumable) in its own unit */
 };
+
+/* The UN/ECE Recommendation 20 units lines are sold in: hours, pieces,
+ * litres, millilitres, kilograms, grams, days, minutes, service units. */
+enum bcalc_unit {
+    BCALC_UNIT_HUR = 0, BCALC_UNIT_C62, BCALC_UNIT_LTR, BCALC_UNIT_MLT, BCALC_UNIT_KGM, BCALC_UNIT_GRM,
+    BCALC_UNIT_DAY, BCALC_UNIT_MIN, BCALC_UNIT_E48
+};
+#define BCALC_UNIT_COUNT 9
+/* The Rec 20 code ("HUR", "C62", ...); "" out of range. */
+const char *bcalc_unit_code(enum bcalc_unit u);
+/* The word the API uses ("hour", "piece", "litre", ...); "" out of range. */
+const char *bcalc_unit_word(enum bcalc_unit u);
+/* Reads a Rec 20 code of the table; LP_ERR_INVALID for anything else. */
+int bcalc_unit_parse(const char *code, enum bcalc_unit *out) LP_MUST;
+/* True when the unit is counted in whole numbers (pieces, service units). */
+bool bcalc_unit_whole(enum bcalc_unit u);
 
 struct bcalc_part {
     enum bcalc_part_kind kind;
-    bool hours;          /* quantity unit: true = hours, false = pieces */
+    enum bcalc_unit unit; /* quantity unit: hours for time, pieces for fees, the item's for items */
     int64_t qty_e6;      /* quantity in millionths (hours or pieces) */
     int64_t unit_cents;  /* price per hour or per piece */
     int64_t net_cents;   /* line amount; |qty * unit - net| < 2 cents */

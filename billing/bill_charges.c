@@ -111,7 +111,9 @@ static int fee_on(const rsv_reservation *r, const struct rctx *c, enum bill_char
     case BILL_CHARGE_USAGE:
     case BILL_CHARGE_MEMBERSHIP:
     case BILL_CHARGE_BENCH:
-    case BILL_CHARGE_ADJUSTMENT: break;
+    case BILL_CHARGE_ADJUSTMENT:
+    case BILL_CHARGE_SERVICE:
+    case BILL_CHARGE_CONSUMABLE: break;
     }
     return LP_ERR_INTERNAL;   /* only the two fees are priced here */
 }
@@ -184,7 +186,7 @@ static int insert_parts(db_t *db, int64_t charge_id, const struct bcalc_part *pa
                                        "net_cents) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
         if (!st) return LP_ERR_DB;
         db_bind_int(st, 1, charge_id); db_bind_int(st, 2, (int64_t)i + 1);
-        db_bind_text(st, 3, bill_part_name(parts[i].kind)); db_bind_text(st, 4, parts[i].hours ? "HUR" : "C62");
+        db_bind_text(st, 3, bill_part_name(parts[i].kind)); db_bind_text(st, 4, bcalc_unit_code(parts[i].unit));
         db_bind_int(st, 5, parts[i].qty_e6); db_bind_int(st, 6, parts[i].unit_cents);
         db_bind_int(st, 7, parts[i].net_cents);
         rc = db_exec_stmt(st);
@@ -419,7 +421,7 @@ static int load_parts(db_t *db, bill_charge *c)
         if (step < 0) { rc = step; break; }
         struct bcalc_part *p = &c->parts[c->nparts++];
         if (bill_part_parse(db_col_text(st, 0), &p->kind) != 0) rc = LP_ERR_DB;
-        p->hours = strcmp(db_col_text(st, 1), "HUR") == 0;
+        if (bcalc_unit_parse(db_col_text(st, 1), &p->unit) != 0) rc = LP_ERR_DB;
         p->qty_e6 = sqlite3_column_int64(st, 2);
         p->unit_cents = sqlite3_column_int64(st, 3);
         p->net_cents = sqlite3_column_int64(st, 4);

@@ -45,7 +45,7 @@ static void credit_line(const bill_line *l, int64_t amount, bool whole, bill_lin
     *out = *l;
     out->corrects_pos = l->pos;
     if (whole) return;
-    out->hours = false;
+    out->unit = BCALC_UNIT_C62;
     out->qty_e6 = amount < 0 ? -1000000 : 1000000;
     out->price_cents = amount < 0 ? -amount : amount;
     out->net_cents = amount;

@@ -159,7 +159,7 @@ static int line_row(sqlite3_stmt *st, void *elem)
     bill_copy(l->description, sizeof l->description, db_col_text(st, 5));
     bill_copy(l->period_start, sizeof l->period_start, db_col_text(st, 6));
     bill_copy(l->period_end, sizeof l->period_end, db_col_text(st, 7));
-    l->hours = strcmp(db_col_text(st, 8), "HUR") == 0;
+    if (bcalc_unit_parse(db_col_text(st, 8), &l->unit) != 0) return LP_ERR_DB;
     l->qty_e6 = sqlite3_column_int64(st, 9);
     l->price_cents = sqlite3_column_int64(st, 10);
     l->net_cents = sqlite3_column_int64(st, 11);
@@ -221,7 +221,7 @@ int bill_lines_insert(db_t *db, int64_t invoice_id, const bill_line *lines, size
         db_bind_int(st, 1, invoice_id); db_bind_int(st, 2, (int64_t)i + 1); db_bind_int(st, 3, l->charge_id);
         db_bind_int(st, 4, l->corrects_pos); db_bind_text(st, 5, l->name); db_bind_text(st, 6, l->description);
         db_bind_text(st, 7, l->period_start); db_bind_text(st, 8, l->period_end);
-        db_bind_text(st, 9, l->hours ? "HUR" : "C62"); db_bind_int(st, 10, l->qty_e6);
+        db_bind_text(st, 9, bcalc_unit_code(l->unit)); db_bind_int(st, 10, l->qty_e6);
         db_bind_int(st, 11, l->price_cents); db_bind_int(st, 12, l->net_cents);
         db_bind_text(st, 13, bcalc_vat_code(l->vat.cat)); db_bind_int(st, 14, l->vat.rate_bp);
         db_bind_int(st, 15, l->project_id); db_bind_text(st, 16, l->project);

@@ -30,7 +30,7 @@ int bill_doc_build(const bill_invoice *v, const bill_line *lines, size_t n, stru
     if (!doc->ul) return LP_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
         const bill_line *l = &lines[i];
-        doc->ul[i] = (struct ubl_line){ .unit = l->hours ? UBL_UNIT_HOUR : UBL_UNIT_PIECE, .qty_e6 = l->qty_e6,
+        doc->ul[i] = (struct ubl_line){ .unit = l->unit, .qty_e6 = l->qty_e6,
                                         .price_cents = l->price_cents, .net_cents = l->net_cents, .name = l->name,
                                         .description = opt(l->description), .period_start = opt(l->period_start),
                                         .period_end = opt(l->period_end), .vat = l->vat, .group = opt(l->project) };
@@ -179,7 +179,7 @@ int bill_csv_render(const struct ubl_doc *d, const struct bcalc_totals *t, const
         bill_csv_raw(&b, true, ln->period_start ? ln->period_start : "");
         bill_csv_raw(&b, true, ln->period_end ? ln->period_end : "");
         bill_csv_raw(&b, true, qty);
-        bill_csv_raw(&b, true, ln->unit == UBL_UNIT_HOUR ? "HUR" : "C62");
+        bill_csv_raw(&b, true, bcalc_unit_code(ln->unit));
         bill_csv_money(&b, true, ln->price_cents);
         bill_csv_money(&b, true, ln->net_cents);
         bill_csv_raw(&b, true, bcalc_vat_code(ln->vat.cat));

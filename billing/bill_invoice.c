@@ -46,13 +46,15 @@ static void charge_lines(const bill_charge *c, const char *lang, bill_line *out,
         case BILL_CHARGE_NO_SHOW: snprintf(l->name, sizeof l->name, tx->noshow, c->description); break;
         case BILL_CHARGE_MEMBERSHIP:
         case BILL_CHARGE_BENCH:
-        case BILL_CHARGE_ADJUSTMENT: bill_copy(l->name, sizeof l->name, c->description); break;
+        case BILL_CHARGE_ADJUSTMENT:
+        case BILL_CHARGE_SERVICE:
+        case BILL_CHARGE_CONSUMABLE: bill_copy(l->name, sizeof l->name, c->description); break;
         }
         bill_copy(l->description, sizeof l->description, reservation || recurring ? span : c->reason);
         ubl_date_of(c->start, l->period_start);
         ubl_date_of(c->end > c->start ? c->end - 1 : c->end, l->period_end);
         l->charge_id = c->id;
-        l->hours = p->hours;
+        l->unit = p->unit;
         l->qty_e6 = p->qty_e6;
         l->price_cents = p->unit_cents;
         l->net_cents = p->net_cents;

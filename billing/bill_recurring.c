@@ -20,7 +20,9 @@ bool bill_recurring_kind_ok(enum bill_charge_kind k)
     case BILL_CHARGE_USAGE:
     case BILL_CHARGE_CANCELLATION:
     case BILL_CHARGE_NO_SHOW:
-    case BILL_CHARGE_ADJUSTMENT: return false;
+    case BILL_CHARGE_ADJUSTMENT:
+    case BILL_CHARGE_SERVICE:
+    case BILL_CHARGE_CONSUMABLE: return false;
     }
     return false;
 }

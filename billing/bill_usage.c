@@ -37,6 +37,55 @@ static const char SQL_TENANTS[] =
     "(SELECT COALESCE(sum(c.net_cents), 0) FROM charges c WHERE c.tenant_id = x.id AND c.at >= ?1 AND c.at < ?2), "
     "0, 0 FROM tenants x ORDER BY x.name, x.id";
 
+static const char SQL_ITEMS[] =
+    "SELECT i.id, i.code, i.name, i.kind, i.unit, count(*), COALESCE(sum(p.qty_e6), 0), COALESCE(sum(c.net_cents), 0) "
+    "FROM charges c JOIN catalogue_items i ON i.id = c.item_id "
+    "LEFT JOIN charge_parts p ON p.charge_id = c.id AND p.pos = 1 "
+    "WHERE c.item_id IS NOT NULL AND c.at >= ?1 AND c.at < ?2 GROUP BY i.id ORDER BY i.name, i.id";
+
+static const char SQL_OPEN[] =
+    "SELECT r.id, r.tenant_id, t.name, i.name, r.state, r.created_at FROM service_requests r "
+    "JOIN tenants t ON t.id = r.tenant_id JOIN catalogue_items i ON i.id = r.item_id "
+    "WHERE r.state IN ('requested','quoted','accepted','in_progress') AND ?1 <= ?2 ORDER BY r.id LIMIT 1000";
+
+static int item_row(sqlite3_stmt *st, void *p)
+{
+    bill_usage_item *r = p;
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    snprintf(r->code, sizeof r->code, "%s", db_col_text(st, 1));
+    snprintf(r->name, sizeof r->name, "%s", db_col_text(st, 2));
+    snprintf(r->kind, sizeof r->kind, "%s", db_col_text(st, 3));
+    snprintf(r->unit, sizeof r->unit, "%s", db_col_text(st, 4));
+    r->charges = sqlite3_column_int64(st, 5);
+    r->qty_e6 = sqlite3_column_int64(st, 6);
+    r->income_cents = sqlite3_column_int64(st, 7);
+    return 0;
+}
+
+static int open_row(sqlite3_stmt *st, void *p)
+{
+    bill_usage_request *r = p;
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    r->tenant_id = sqlite3_column_int64(st, 1);
+    snprintf(r->tenant, sizeof r->tenant, "%s", db_col_text(st, 2));
+    snprintf(r->item, sizeof r->item, "%s", db_col_text(st, 3));
+    snprintf(r->state, sizeof r->state, "%s", db_col_text(st, 4));
+    r->created_at = sqlite3_column_int64(st, 5);
+    return 0;
+}
+
+static int collect(db_t *db, const char *sql, int64_t from, int64_t to, size_t size,
+                   int (*row)(sqlite3_stmt *, void *), void **out, size_t *n)
+{
+    sqlite3_stmt *st = db_stmt(db, sql);
+    if (!st) return LP_ERR_DB;
+    db_bind_int(st, 1, from);
+    db_bind_int(st, 2, to);
+    return db_collect(st, size, row, out, n);
+}
+
 static int usage_row(sqlite3_stmt *st, void *p)
 {
     bill_usage_row *r = p;
@@ -79,6 +128,8 @@ static int read_month(db_t *db, void *arg)
     bill_usage *u = arg;
     int rc = rows(db, SQL_RESOURCES, u->from, u->to, &u->resources, &u->n_resources);
     if (rc == 0) rc = rows(db, SQL_TENANTS, u->from, u->to, &u->tenants, &u->n_tenants);
+    if (rc == 0) rc = collect(db, SQL_ITEMS, u->from, u->to, sizeof *u->items, item_row, (void **)&u->items, &u->n_items);
+    if (rc == 0) rc = collect(db, SQL_OPEN, u->from, u->to, sizeof *u->open, open_row, (void **)&u->open, &u->n_open);
     return rc;
 }
 
@@ -111,6 +162,10 @@ void bill_usage_free(bill_usage *u)
     if (!u) return;
     free(u->resources);
     free(u->tenants);
+    free(u->items);
+    free(u->open);
     u->resources = u->tenants = NULL;
-    u->n_resources = u->n_tenants = 0;
+    u->items = NULL;
+    u->open = NULL;
+    u->n_resources = u->n_tenants = u->n_items = u->n_open = 0;
 }

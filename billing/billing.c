@@ -4,6 +4,7 @@
  * constructor, so every program that can change reservations keeps their
  * charges current; bill_register() does the same explicitly. */
 #include "billing/billing.h"
+#include "billing/srq.h"
 #include "billing/invtext.h"
 #include "billing/bill_int.h"
 #include "booking/demo.h"
@@ -36,7 +37,8 @@ __attribute__((constructor)) static void bill_autoregister(void) { bill_register
 
 static const char *const CHARGE_KINDS[BILL_CHARGE_KIND_COUNT] = {
     [BILL_CHARGE_USAGE] = "usage", [BILL_CHARGE_CANCELLATION] = "cancellation", [BILL_CHARGE_NO_SHOW] = "no_show",
-    [BILL_CHARGE_MEMBERSHIP] = "membership", [BILL_CHARGE_BENCH] = "bench", [BILL_CHARGE_ADJUSTMENT] = "adjustment" };
+    [BILL_CHARGE_MEMBERSHIP] = "membership", [BILL_CHARGE_BENCH] = "bench", [BILL_CHARGE_ADJUSTMENT] = "adjustment",
+    [BILL_CHARGE_SERVICE] = "service", [BILL_CHARGE_CONSUMABLE] = "consumable" };
 static const char *const CHARGE_STATES[BILL_CHARGE_STATE_COUNT] = {
     [BILL_CHARGE_PENDING] = "pending", [BILL_CHARGE_FINAL] = "final" };
 static const char *const DOC_KINDS[BILL_DOC_KIND_COUNT] = {
@@ -158,7 +160,7 @@ void bill_month_text(int64_t t, const char *lang, char *out, size_t len)
 
 static const char *const PART_NAMES[] = { [BCALC_PART_HOURS] = "hours", [BCALC_PART_PEAK] = "peak",
                                           [BCALC_PART_OFFPEAK] = "offpeak", [BCALC_PART_MINIMUM] = "minimum",
-                                          [BCALC_PART_FEE] = "fee" };
+                                          [BCALC_PART_FEE] = "fee", [BCALC_PART_ITEM] = "item" };
 
 const char *bill_part_name(enum bcalc_part_kind k)
 {
@@ -324,5 +326,7 @@ int bill_demo_seed(db_t *db, const actor_t *who)
     int rc = demo_plans(db, who);
     if (rc == 0) rc = demo_policies(db, who);
     if (rc == 0) rc = demo_membership(db, who);
+    if (rc == 0) rc = cat_demo_seed(db, who);
+    if (rc == 0) rc = srq_demo_seed(db, who);
     return rc;
 }

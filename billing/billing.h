@@ -65,9 +65,9 @@ int bill_demo_seed(db_t *db, const actor_t *who) LP_MUST;
 /* What a charge is for. Recurring fees are membership or bench. */
 enum bill_charge_kind {
     BILL_CHARGE_USAGE = 0, BILL_CHARGE_CANCELLATION, BILL_CHARGE_NO_SHOW, BILL_CHARGE_MEMBERSHIP, BILL_CHARGE_BENCH,
-    BILL_CHARGE_ADJUSTMENT
+    BILL_CHARGE_ADJUSTMENT, BILL_CHARGE_SERVICE, BILL_CHARGE_CONSUMABLE
 };
-#define BILL_CHARGE_KIND_COUNT 6
+#define BILL_CHARGE_KIND_COUNT 8
 const char *bill_charge_kind_name(enum bill_charge_kind k);
 int bill_charge_kind_parse(const char *text, enum bill_charge_kind *out) LP_MUST;
 
@@ -312,7 +312,7 @@ typedef struct bill_line {
     char name[BILL_TEXT];
     char description[BILL_TEXT];
     char period_start[BILL_DATE_LEN], period_end[BILL_DATE_LEN];
-    bool hours;                 /* unit: hours (HUR) or pieces (C62) */
+    enum bcalc_unit unit;       /* HUR, C62 or an item's unit */
     int64_t qty_e6, price_cents, net_cents;
     struct bcalc_vat vat;
     int64_t project_id;         /* the project of its charge, 0 when none */

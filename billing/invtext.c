@@ -19,7 +19,8 @@ static const struct inv_labels nl = {
     ',', '.', "\xE2\x82\xAC\xC2\xA0",
     { "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
       "oktober", "november", "december" },
-    "Inkooporder", "Project" };
+    "Inkooporder", "Project",
+    { "uur", "st.", "l", "ml", "kg", "g", "dag(en)", "min", "eenh." } };
 
 static const struct inv_labels en = {
     "en", "Invoice", "Credit note", "Invoice number", "Invoice date", "Due date", "Period",
@@ -36,7 +37,8 @@ static const struct inv_labels en = {
     '.', ',', "\xE2\x82\xAC",
     { "January", "February", "March", "April", "May", "June", "July", "August", "September",
       "October", "November", "December" },
-    "Purchase order", "Project" };
+    "Purchase order", "Project",
+    { "h", "pcs", "l", "ml", "kg", "g", "day(s)", "min", "units" } };
 
 const struct inv_labels *inv_labels(const char *lang)
 {
@@ -83,7 +85,7 @@ void inv_quantity(struct sbuf *b, const struct inv_labels *l, const struct ubl_l
     }
     ubl_fmt_qty(ln->qty_e6, q);
     inv_decimal(b, l, q);
-    sb_printf(b, " %s", ln->unit == UBL_UNIT_HOUR ? l->hours : l->pieces);
+    sb_printf(b, " %s", (unsigned)ln->unit < BCALC_UNIT_COUNT ? l->units[ln->unit] : l->pieces);
 }
 
 void inv_rate(struct sbuf *b, const struct inv_labels *l, struct bcalc_vat v)

@@ -23,6 +23,7 @@ struct inv_labels {
     const char *euro;
     const char *months[12];
     const char *order_ref, *project;   /* the purchase order (BT-13); the heading over a project's lines */
+    const char *units[BCALC_UNIT_COUNT];   /* the unit after a quantity (enum bcalc_unit) */
 };
 
 /* The labels of lang ("nl" or "en"); NULL for any other. */

@@ -261,7 +261,7 @@ static bool line_sum_ok(const struct ubl_line *l)
 
 static int check_line(const struct ubl_doc *d, const struct ubl_line *l)
 {
-    if ((l->id && !valid_number(l->id)) || (l->unit != UBL_UNIT_HOUR && l->unit != UBL_UNIT_PIECE) ||
+    if ((l->id && !valid_number(l->id)) || (unsigned)l->unit >= BCALC_UNIT_COUNT ||
         l->price_cents < 0 || l->price_cents > BCALC_MAX_CENTS || l->qty_e6 < -MAX_QTY_E6 ||
         l->qty_e6 > MAX_QTY_E6 || l->net_cents < -BCALC_MAX_CENTS || l->net_cents > BCALC_MAX_CENTS ||
         !line_sum_ok(l) || !has_text(l->name) || check_period(l->period_start, l->period_end) ||
@@ -521,7 +521,7 @@ static void wr_line(struct wr *x, const struct ubl_doc *d, const struct ubl_line
     wr_start(x, inv ? "cac:InvoiceLine" : "cac:CreditNoteLine");
     wr_elem(x, "cbc:ID", l->id ? l->id : id);
     wr_elem_attr(x, inv ? "cbc:InvoicedQuantity" : "cbc:CreditedQuantity", "unitCode",
-                 l->unit == UBL_UNIT_HOUR ? "HUR" : "C62", qty);
+                 bcalc_unit_code(l->unit), qty);
     wr_amount(x, "cbc:LineExtensionAmount", l->net_cents);
     wr_period(x, l->period_start, l->period_end);
     wr_start(x, "cac:Item");

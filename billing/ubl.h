@@ -46,7 +46,9 @@
 #define UBL_MAX_LINES 10000
 
 enum ubl_kind { UBL_INVOICE, UBL_CREDIT_NOTE };
-enum ubl_unit { UBL_UNIT_HOUR, UBL_UNIT_PIECE };   /* UN/ECE rec 20: HUR, C62 */
+/* Line units are UN/ECE rec 20 codes (enum bcalc_unit); the two of time and fees: */
+#define UBL_UNIT_HOUR BCALC_UNIT_HUR
+#define UBL_UNIT_PIECE BCALC_UNIT_C62
 
 /* All strings are borrowed for the duration of the call; NULL or "" means
  * absent. Dates are "YYYY-MM-DD" (see ubl_date_of). */
@@ -65,7 +67,7 @@ struct ubl_party {
 
 struct ubl_line {
     const char *id;              /* unique line id; NULL: the line's position, 1-based */
-    enum ubl_unit unit;
+    enum bcalc_unit unit;
     int64_t qty_e6;              /* quantity in millionths of the unit; may be negative */
     int64_t price_cents;         /* unit price, >= 0 */
     int64_t net_cents;           /* line amount, ~ qty * price */

@@ -172,6 +172,13 @@ static const struct mt_entry MT_TABLE[MT_KIND_COUNT] = {
         [MT_NL] = { "Kalibratie van {resource} nodig op {due}",
             "De kalibratie van {resource} moet uiterlijk {due} gebeuren. Leg haar na afloop vast in het logboek "
             "van het middel, met de volgende datum:\n\n  {link}\n", NULL } } },
+    [MT_SERVICE_QUOTE] = { "service_quote", {
+        [MT_EN] = { "Quote for your service request {id}",
+            "Your service request {id} for {what} has been quoted: {total} excluding VAT, valid until {due}.{note}"
+            "\n\nAccept or decline the quote at\n\n  {link}\n", NULL },
+        [MT_NL] = { "Offerte voor uw serviceaanvraag {id}",
+            "Uw serviceaanvraag {id} voor {what} is geoffreerd: {total} exclusief btw, geldig tot en met {due}.{note}"
+            "\n\nAccepteer of weiger de offerte op\n\n  {link}\n", NULL } } },
 };
 
 const char *mt_kind_name(enum mt_kind k)

@@ -401,7 +401,7 @@ static void test_hours_and_fee_part(void **st)
     assert_int_equal(bcalc_hours_e6(-1800), -500000);
     struct bcalc_part f = bcalc_fee_part(7500);
     assert_int_equal(f.kind, BCALC_PART_FEE);
-    assert_false(f.hours);
+    assert_int_equal(f.unit, BCALC_UNIT_C62);
     assert_int_equal(f.qty_e6, 1000000);
     assert_int_equal(f.net_cents, 7500);
     /* Equal rates: one HOURS part. */

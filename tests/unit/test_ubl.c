@@ -106,7 +106,7 @@ static void add_price(struct lineset *ls, const struct bcalc_rate *r, const stru
         char name[96];
         snprintf(name, sizeof name, "%s%s", resource, suffix[parts[k].kind]);
         struct ubl_line *l = next_line(ls, name, p->start, p->end);
-        l->unit = parts[k].hours ? UBL_UNIT_HOUR : UBL_UNIT_PIECE;
+        l->unit = parts[k].unit;
         l->qty_e6 = parts[k].qty_e6;
         l->price_cents = parts[k].unit_cents;
         l->net_cents = parts[k].net_cents;

@@ -127,6 +127,23 @@ export const OPERATIONS = Object.freeze({
   requestTraining: ['POST', '/api/v1/qualifications/{id}/requests'],
   listTrainingRequests: ['GET', '/api/v1/training-requests', 'requests'],
   closeTrainingRequest: ['POST', '/api/v1/training-requests/{id}/close'],
+  listCatalogue: ['GET', '/api/v1/catalogue', 'items'],
+  createItem: ['POST', '/api/v1/catalogue'],
+  updateItem: ['PATCH', '/api/v1/catalogue/{id}'],
+  listItemPrices: ['GET', '/api/v1/catalogue/{id}/prices', 'prices'],
+  addItemPrice: ['POST', '/api/v1/catalogue/{id}/prices'],
+  estimateItem: ['GET', '/api/v1/catalogue/{id}/estimate'],
+  createServiceRequest: ['POST', '/api/v1/service-requests'],
+  listServiceRequests: ['GET', '/api/v1/service-requests', 'requests'],
+  quoteServiceRequest: ['POST', '/api/v1/service-requests/{id}/quote'],
+  acceptServiceRequest: ['POST', '/api/v1/service-requests/{id}/accept'],
+  declineServiceRequest: ['POST', '/api/v1/service-requests/{id}/decline'],
+  cancelServiceRequest: ['POST', '/api/v1/service-requests/{id}/cancel'],
+  startServiceRequest: ['POST', '/api/v1/service-requests/{id}/start'],
+  completeServiceRequest: ['POST', '/api/v1/service-requests/{id}/complete'],
+  listConsumableUsage: ['GET', '/api/v1/consumable-usage', 'usage'],
+  logConsumable: ['POST', '/api/v1/consumable-usage'],
+  voidConsumable: ['POST', '/api/v1/consumable-usage/{id}/void'],
   getTrainingMatrix: ['GET', '/api/v1/training-matrix'],
   trainingMatrixCsvUrl: ['GET', '/api/v1/training-matrix.csv'],
   listGrants: ['GET', '/api/v1/qualification-grants', 'grants'],
@@ -383,6 +400,26 @@ export const getTrainingMatrix = (query) => call('getTrainingMatrix', { query })
 export const trainingMatrixCsvUrl = (query) => url('trainingMatrixCsvUrl', {}, query);
 export const listGrants = (query) => list('listGrants', { query });
 export const withdrawGrant = (id) => call('withdrawGrant', { params: { id } });
+
+// ---- the catalogue, service requests, consumables ----
+export const listCatalogue = (query) => list('listCatalogue', { query });
+export const createItem = (body) => call('createItem', { body });
+export const updateItem = (id, body) => call('updateItem', { params: { id }, body });
+export const listItemPrices = (id) => list('listItemPrices', { params: { id } });
+export const addItemPrice = (id, body) => call('addItemPrice', { params: { id }, body });
+// {quantity, tenant_id (staff), at}: what that much costs, priced as it would be charged.
+export const estimateItem = (id, query) => call('estimateItem', { params: { id }, query });
+export const createServiceRequest = (body) => call('createServiceRequest', { body });
+export const listServiceRequests = (query) => list('listServiceRequests', { query });
+export const quoteServiceRequest = (id, body) => call('quoteServiceRequest', { params: { id }, body });
+export const acceptServiceRequest = (id) => call('acceptServiceRequest', { params: { id } });
+export const declineServiceRequest = (id, body) => call('declineServiceRequest', { params: { id }, body });
+export const cancelServiceRequest = (id, body) => call('cancelServiceRequest', { params: { id }, body });
+export const startServiceRequest = (id) => call('startServiceRequest', { params: { id } });
+export const completeServiceRequest = (id) => call('completeServiceRequest', { params: { id } });
+export const listConsumableUsage = (query) => list('listConsumableUsage', { query });
+export const logConsumable = (body) => call('logConsumable', { body });
+export const voidConsumable = (id) => call('voidConsumable', { params: { id } });
 
 // ---- reservations, waitlist, calendar feeds ----
 export const listReservations = (query) => list('listReservations', { query });

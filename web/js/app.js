@@ -18,6 +18,7 @@ import resources from './views/resources.js';
 import instruments from './views/instruments.js';
 import approvals from './views/approvals.js';
 import trainings from './views/trainings.js';
+import services, { catalogue, terminal } from './views/services.js';
 import billing from './views/billing.js';
 import doors from './views/doors.js';
 import privacy from './views/privacy.js';
@@ -43,6 +44,9 @@ const ROUTES = [
   { path: '/people', view: people, roles: [...ADMIN, ...STAFF], nav: 'nav.people' },
   { path: '/tenants', view: tenants, roles: STAFF, nav: 'nav.tenants' },
   { path: '/trainings', view: trainings, roles: STAFF, nav: 'nav.trainings' },
+  { path: '/services', view: services, roles: PERSON, nav: 'nav.services' },
+  { path: '/consumables', view: terminal, roles: PERSON, nav: 'nav.consumables' },
+  { path: '/catalogue', view: catalogue, roles: STAFF, nav: 'nav.catalogue' },
   { path: '/resources', view: resources, roles: STAFF, nav: 'nav.resources' },
   { path: '/billing', view: billing, roles: [...ADMIN, ...STAFF], nav: 'nav.billing' },
   { path: '/projects', view: projects, roles: [...ADMIN, ...STAFF], nav: 'nav.projects' },

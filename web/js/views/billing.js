@@ -239,12 +239,27 @@ export default async function billing(root, ctx) {
     ];
     try {
       const rep = await getUsageReport(period);
-      if (!rep.resources.length && !rep.tenants.length) { reportCard.append(empty(t('report.none'))); return; }
+      const extra = [];
+      if (rep.items.length) {
+        extra.push(table([
+          { label: t('report.item'), render: (i) => h('strong', null, i.name) },
+          { label: t('report.charges'), cls: 'num', render: (i) => i.charges },
+          { label: t('report.quantity'), cls: 'num', render: (i) => `${i.quantity} ${t(`svc.unit.${i.unit}`)}` },
+          { label: t('report.income'), cls: 'num', render: (i) => money(i.income_cents, currency, locale()) },
+        ], rep.items, { caption: t('report.byItem') }));
+      }
+      extra.push(rep.open_requests.length ? table([
+        { label: '#', cls: 'num', render: (q) => String(q.id) },
+        { label: t('report.item'), render: (q) => q.item },
+        { label: t('report.company'), render: (q) => q.tenant },
+        { label: t('svc.status'), render: (q) => badge(t(`svc.status.${q.status}`), 'warn') },
+      ], rep.open_requests, { caption: t('report.openRequests') }) : h('p', { class: 'muted small' }, t('report.noOpenRequests')));
+      if (!rep.resources.length && !rep.tenants.length) { reportCard.append(empty(t('report.none')), ...extra); return; }
       reportCard.append(
         table(cols(t('report.resource'), true), rep.resources, { caption: t('report.byResource') }),
         table(cols(t('report.company')), rep.tenants, { caption: t('report.byCompany') }),
         h('p', { class: 'muted small' }, t('report.total', { booked: hours(rep.total.booked_minutes), used: hours(rep.total.used_minutes),
-          income: money(rep.total.income_cents, currency, locale()) })));
+          income: money(rep.total.income_cents, currency, locale()) })), ...extra);
     } catch (err) {
       reportCard.append(message('error', explain(err).title, explain(err).text));
     }
