@@ -1,6 +1,7 @@
 /* cat.c: the catalogue, its price versions, item charges, estimates and
  * consumables (see cat.h). */
 #include "billing/cat.h"
+#include "booking/project.h"
 #include "billing/bill_int.h"
 #include "booking/spell.h"
 #include "core/clock.h"
@@ -338,19 +339,11 @@ int cat_estimate_get(db_t *db, int64_t item_id, int64_t tenant_id, int64_t qty_e
     return 0;
 }
 
-int cat_project_check(db_t *db, int64_t tenant_id, int64_t project_id, lp_fail *f)
+int cat_project_pick(db_t *db, int64_t tenant_id, int64_t person_id, int64_t at, int64_t *project_id, lp_fail *f)
 {
-    if (!project_id) return 0;
-    sqlite3_stmt *st = db_stmt(db, "SELECT state FROM projects WHERE id = ?1 AND tenant_id = ?2");
-    if (!st) return LP_ERR_DB;
-    db_bind_int(st, 1, project_id);
-    db_bind_int(st, 2, tenant_id);
-    int rc = db_get(st);
-    if (rc == LP_ERR_NOTFOUND) return lp_failf(f, rc, "project_id", "no such project in this company");
-    if (rc) return rc;
-    bool active = strcmp(db_col_text(st, 0), "active") == 0;
-    sqlite3_reset(st);
-    return active ? 0 : lp_failf(f, LP_ERR_RULE, "project_id", "the project is not active");
+    /* the same rules as a booking's project: the person's default when none is
+     * named, the company's purchase order rule, the project's state and dates */
+    return prj_for_booking(db, tenant_id, person_id, at, project_id, f);
 }
 
 static const char SNAP_ITEM_CHARGE[] =
@@ -483,7 +476,7 @@ static int do_use_add(db_t *db, void *p)
     bool active = strcmp(db_col_text(st, 1), "active") == 0;
     sqlite3_reset(st);
     if (!active) return lp_failf(a->f, LP_ERR_RULE, "tenant", "the company is not active");
-    rc = cat_project_check(db, tenant, a->project_id, a->f);
+    rc = cat_project_pick(db, tenant, a->person_id, a->at, &a->project_id, a->f);
     if (rc) return rc;
     cat_charge_in in = { .kind = BILL_CHARGE_CONSUMABLE, .tenant_id = tenant, .person_id = a->person_id,
                          .project_id = a->project_id, .item_id = a->item_id, .qty_e6 = a->qty_e6, .at = a->at };

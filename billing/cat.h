@@ -88,9 +88,13 @@ typedef struct cat_estimate {
 int cat_estimate_get(db_t *db, int64_t item_id, int64_t tenant_id, int64_t qty_e6, int64_t at,
                      cat_estimate *out, lp_fail *f) LP_MUST;
 
-/* A project a tenant's charge may go to: the tenant's own (else
- * LP_ERR_NOTFOUND) and active (else LP_ERR_RULE). 0 passes. */
-int cat_project_check(db_t *db, int64_t tenant_id, int64_t project_id, lp_fail *f) LP_MUST;
+/* The project a person's item charge at `at` goes to, by a booking's rules
+ * (prj_for_booking): *project_id 0 takes the person's default; it must be
+ * the company's own (else LP_ERR_NOTFOUND), active, in its dates, and carry a
+ * purchase order when the company requires one (else LP_ERR_RULE); no project
+ * passes unless the company requires one. */
+int cat_project_pick(db_t *db, int64_t tenant_id, int64_t person_id, int64_t at, int64_t *project_id,
+                     lp_fail *f) LP_MUST;
 
 /* The item charge (kind service or consumable) in the caller's transaction:
  * priced at unit_cents when has_price, else from the price list at at.

@@ -154,9 +154,9 @@ static int do_create(db_t *db, void *p)
     if (!active) return lp_failf(a->f, LP_ERR_RULE, "tenant", "the company is not active");
     if (open >= SRQ_OPEN_MAX)
         return lp_failf(a->f, LP_ERR_RULE, "requests", "at most %d service requests can be open at once", SRQ_OPEN_MAX);
-    rc = cat_project_check(db, tenant, a->project_id, a->f);
-    if (rc) return rc;
     int64_t now = clk_now();
+    rc = cat_project_pick(db, tenant, a->person_id, now, &a->project_id, a->f);
+    if (rc) return rc;
     st = db_stmt(db, "INSERT INTO service_requests(tenant_id, person_id, item_id, project_id, qty_e6, note, state, "
                      "created_at, updated_at) VALUES (?1, ?2, ?3, NULLIF(?4, 0), ?5, ?6, 'requested', ?7, ?7)");
     if (!st) return LP_ERR_DB;
@@ -381,6 +381,18 @@ static int demo_ids(db_t *db, const char *email, const char *code, int64_t *pers
     return *person && *item ? 0 : LP_ERR_NOTFOUND;
 }
 
+/* The demo project with this code (seeded by booking's demo before the hooks). */
+static int demo_project(db_t *db, const char *code, int64_t *id)
+{
+    sqlite3_stmt *st = db_stmt(db, "SELECT id FROM projects WHERE code = ?1 ORDER BY id LIMIT 1");
+    if (!st) return LP_ERR_DB;
+    db_bind_text(st, 1, code);
+    int rc = db_get(st);
+    if (rc == 0) *id = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    return rc;
+}
+
 int srq_demo_seed(db_t *db, const actor_t *who)
 {
     struct { const char *email, *code, *qty, *note; enum srq_state to; int64_t quote_cents; } R[] = {
@@ -417,9 +429,11 @@ int srq_demo_seed(db_t *db, const actor_t *who)
     int64_t month, month_end;
     bill_period_of(now, period);
     if (rc == 0) rc = bill_period_parse(period, &month, &month_end);
-    struct { const char *email, *code, *qty; int64_t ago; } U[] = {
-        { "lab@novacell.example", "GLOVES-M", "2", 26 * 3600 }, { "lab@novacell.example", "LB-500", "3", 5 * 3600 },
-        { "lab@biosense.example", "LN2", "12.5", 3 * 3600 }, { "admin@biosense.example", "GLOVES-M", "1", 2 * 3600 },
+    /* the sequencing pilot's cryo storage takes NovaCell's project NC-SEQ to 85 % of its budget */
+    struct { const char *email, *code, *qty; int64_t ago; const char *project; } U[] = {
+        { "lab@novacell.example", "GLOVES-M", "2", 26 * 3600, NULL }, { "lab@novacell.example", "LB-500", "3", 5 * 3600, NULL },
+        { "lab@biosense.example", "LN2", "12.5", 3 * 3600, NULL }, { "admin@biosense.example", "GLOVES-M", "1", 2 * 3600, NULL },
+        { "lab@novacell.example", "LN2", "300", 4 * 3600, "NC-SEQ" }, { "lab@novacell.example", "LB-500", "3", 4 * 3600, "NC-SEQ" },
     };
     for (size_t i = 0; rc == 0 && i < sizeof U / sizeof U[0]; i++) {
         int64_t person, item, qty;
@@ -430,7 +444,9 @@ int srq_demo_seed(db_t *db, const actor_t *who)
         rc = demo_ids(db, U[i].email, U[i].code, &person, &item);
         if (rc == 0) rc = cat_item_get(db, item, &it);
         if (rc == 0) rc = cat_qty_parse(U[i].qty, it.unit, &qty);
-        if (rc == 0) rc = cat_use_add(db, who, person, item, qty, 0, at, &u, &f);
+        int64_t project = 0;
+        if (rc == 0 && U[i].project) rc = demo_project(db, U[i].project, &project);
+        if (rc == 0) rc = cat_use_add(db, who, person, item, qty, project, at, &u, &f);
     }
     return rc;
 }

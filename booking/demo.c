@@ -158,7 +158,7 @@ static int seed_projects(db_t *db, const actor_t *who, const int64_t tid[3], con
 {
     static const struct { int tenant; const char *code, *name, *po; int64_t budget; bool block; int from, until; bool pending; } P[] = {
         { 1, "NC-ASSAY", "Assay validation CE-IVD", "4500012345", 1800000, false, 0, 0, false },
-        { 1, "NC-SEQ", "Sequencing pilot", "", 250000, true, -30, 150, false },
+        { 1, "NC-SEQ", "Sequencing pilot", "", 100000, true, -30, 150, false },   /* 85 % spent (billing's demo) */
         { 1, "NC-TRAIN", "Student lab training", "", 60000, false, 0, 0, true },
         { 2, "BS-2026-07", "Biosensor coating series", "PO-2026-0713", 600000, false, 0, 0, false },
         { 2, "BS-CLIN3", "Clinical batch 3", "PO-2026-0840", 1200000, true, -10, 200, false },

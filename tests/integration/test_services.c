@@ -491,7 +491,7 @@ static void test_report(void **st)
     assert_int_equal(hx_req(&S, "GET", "/api/v1/reports/usage.csv?period=2026-10", staff, NULL, NULL, &c), 0);
     assert_int_equal(c.status, 200);
     char line[200];
-    snprintf(line, sizeof line, "\"item\",\"%lld\",\"Sequencing run (test)\",\"\",\"\",\"\",\"\",\"1250.00\"\r\n", (long long)seq);
+    snprintf(line, sizeof line, "\"item\",\"%lld\",\"Sequencing run (test)\",\"\",\"\",\"\",\"\",\"1250.00\",\"\",\"\"\r\n", (long long)seq);
     if (!strstr(c.body, line)) fail_msg("no %s in %s", line, c.body);
     assert_non_null(strstr(c.body, "\"open_request\","));
     hx_free(&c);
