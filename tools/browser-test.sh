@@ -67,7 +67,7 @@ echo "browser tests: node $(node --version), playwright-core $(node -p 'require(
 p=0
 f=0
 for file in ${BROWSER_TESTS:-tests/browser/*.test.mjs}; do   # BROWSER_TESTS: a chosen few
-  LABPASS_URL=$url CHROMIUM=$chromium SCREENSHOTS=$shots timeout 240 node --test \
+  LABPASS_URL=$url CHROMIUM=$chromium SCREENSHOTS=$shots timeout 480 node --test \
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="$tmp/tap" "$file"
   rc=$?

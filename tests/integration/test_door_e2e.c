@@ -614,7 +614,8 @@ static void tap_card(dfe_t *card, const char *reason)
 {
     struct want w = { reason, events_with(reason, 1) + 1, 1 };
     emu_present_desfire(emu, card);
-    if (!hx_wait_until(reason_count_reached, &w, 10000)) fail_msg("no '%s' decision for the card", reason);
+    /* a bound on waiting, generous for a loaded machine under the sanitizers */
+    if (!hx_wait_until(reason_count_reached, &w, 30000)) fail_msg("no '%s' decision for the card", reason);
     field_empty();
 }
 
