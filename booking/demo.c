@@ -225,7 +225,7 @@ static int seed_operations(db_t *db, const actor_t *who, int64_t reporter, int64
     actor_t member = { reporter, label };
     inc_incident x;
     if (rc == 0)
-        rc = rlog_incident_report(db, &member, reporter_tenant, ac, INC_MEDIUM, "The door seal leaks steam at the end "
+        rc = rlog_incident_seed(db, &member, reporter_tenant, ac, INC_MEDIUM, "The door seal leaks steam at the end "
                                   "of the cycle; the chamber pressure drops before the timer ends.", &x, &f);
     return rc;
 }
