@@ -108,8 +108,6 @@ export default async function login(root, ctx) {
   const code = new URLSearchParams(location.search).get('oidc_error');
   const refused = OIDC_ERRORS.includes(code) ? message('error', t('oidc.error.title'), t(code)) : null;
   const sso = await providerButtons();
-}
-
   const pkOut = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
   root.append(h('div', { class: 'auth-wrap' },
     h('section', { class: 'card auth-card', 'aria-labelledby': 'login-h' },
