@@ -95,6 +95,10 @@ static const struct demo_res RESOURCES[] = {
     { "equipment", "Biosafety cabinet BSC-1", "Class II cabinet in Lab A", "ml1-a", 1, 30, 15, 0, "07:00-22:00", "", 3 },
     { "equipment", "Autoclave AC-1", "Steam steriliser in Lab B", "ml1-b", 1, 30, 30, 1, "08:00-18:00", "", 1 },
     { "room", "Meeting room Pasteur", "Eight seats, screen", "office", 1, 15, 0, 0, "08:00-18:00", "", 0 },
+    /* its own door group: the instrument interlock fc-1-interlock (labpass-door, mode = instrument) powers it
+     * for its bookings, and billing charges the real use, at least the booked time */
+    { "equipment", "Flow cytometer FC-1", "Four-laser analyser in Lab A, powered by its badge interlock", "fc-1", 1, 30,
+      15, 0, "07:00-22:00", "", 1 },
 };
 
 static int seed_resources(db_t *db, const actor_t *who, int64_t persons[5])

@@ -742,6 +742,7 @@ int iss_demo_seed(db_t *db, const actor_t *who)
 {
     static const struct { const char *name, *group; int holder, bearer; } doors[] = {
         { "ml1-a-main", "ml1-a", 1, 0 }, { "ml1-b-main", "ml1-b", 1, 0 }, { "office-main", "office", 0, 1 },
+        { "fc-1-interlock", "fc-1", 1, 0 },   /* the flow cytometer's instrument interlock */
     };
     iss_settings s;
     char key[128];
