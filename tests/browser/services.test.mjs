@@ -1,5 +1,5 @@
-// services.test.mjs: a member requests a service on the Services page (the
-// estimate shows before sending), staff quote it there, the member accepts
+// services.test.mjs: a member requests a service on the Services page for a
+// project (the default first; the estimate shows before sending), staff quote it there, the member accepts
 // the quote; at the Consumables terminal the member logs litres of liquid
 // nitrogen and sees them priced in this month's list; the month report on
 // the Billing page lists the open request. Phone and desktop.
@@ -20,6 +20,10 @@ test('the request form, a quote and its acceptance', async () => {
   await form.getByLabel('Item').selectOption({ label: 'Autoclave load (service units)' });
   await form.getByLabel('Quantity').fill('3');
   await form.getByText('Estimate: €75.00 excl. VAT (€90.75 incl. VAT)').waitFor();
+  /* the project picker: the person's default first, another active project may be chosen */
+  const picker = form.getByLabel('Project', { exact: true });
+  assert.match(await picker.locator('option:checked').textContent(), /NC-ASSAY .*your default/);
+  await picker.selectOption({ label: 'NC-SEQ — Sequencing pilot' });
   await form.getByLabel('What you need').fill('Three loads of pipette tips, Friday morning');
   await form.getByRole('button', { name: 'Send request' }).click();
   const sent = page.getByText(/^Request \d+ sent$/);
@@ -47,6 +51,9 @@ test('the request form, a quote and its acceptance', async () => {
   const r = await apiAs('novaLab', 'GET', `/api/v1/service-requests/${id}`);
   assert.equal(r.body.status, 'accepted');
   assert.equal(r.body.quote.unit_cents, 2250);
+  const seq = (await apiAs('novaLab', 'GET', `/api/v1/tenants/${(await apiAs('novaLab', 'GET', '/api/v1/me')).body.tenant_id}/projects`))
+    .body.projects.find((p) => p.code === 'NC-SEQ');
+  assert.equal(r.body.project_id, seq.id);
 
   /* the manager's report lists it among the open requests */
   await staff.goto(`${BASE}/billing`);

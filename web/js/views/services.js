@@ -10,6 +10,7 @@ import {
   listCatalogue, createItem, updateItem, listItemPrices, addItemPrice, estimateItem, createServiceRequest,
   listServiceRequests, quoteServiceRequest, acceptServiceRequest, declineServiceRequest, cancelServiceRequest,
   startServiceRequest, completeServiceRequest, listConsumableUsage, logConsumable, voidConsumable,
+  listProjects, getDefaultProject,
 } from '../api.js';
 import * as data from '../data.js';
 import { h, clear, button, pageHead, message, showIn, empty, select, field, table, toast, badge, money } from '../dom.js';
@@ -21,11 +22,31 @@ const STATUS_KIND = { requested: 'warn', quoted: 'warn', accepted: 'ok', in_prog
 const unitWord = (u) => t(`svc.unit.${u}`);
 const fail = (slot, err) => { const x = explain(err); showIn(slot, message('error', x.title, x.text)); };
 
-// The item picker and quantity, with the estimate of what it costs below them.
-function itemForm(items, out, onSubmit, { extra = [], submit }) {
+// The active projects of the signed-in person's company, the person's
+// default first: options for a picker, or null when there are none (the
+// server then takes the default, as for a booking).
+async function myProjects(ctx) {
+  if (!ctx.me.tenant_id) return null;
+  try {
+    const [list, def] = await Promise.all([listProjects(ctx.me.tenant_id, { status: 'active' }), getDefaultProject(ctx.me.id)]);
+    const active = list.filter((p) => p.status === 'active');
+    if (!active.length) return null;
+    const dflt = def.project_id;
+    const opts = dflt ? [] : [{ value: '', label: t('prj.pickNone') }];
+    for (const p of active) {
+      const label = `${p.code} — ${p.name}`;
+      opts.push({ value: p.id, label: p.id === dflt ? t('prj.default', { label }) : label });
+    }
+    return { opts, dflt: dflt || '' };
+  } catch { return null; }
+}
+
+// The item picker, quantity and (projects given) the project, with the
+// estimate of what it costs below them.
+function itemForm(items, out, onSubmit, { extra = [], submit, projects = null }) {
   const item = select(items.map((i) => ({ value: i.id, label: `${i.name} (${unitWord(i.unit)})` })), items[0] && items[0].id);
   const qty = h('input', { type: 'text', inputmode: 'decimal', required: true, value: '1', maxlength: '12' });
-  const project = h('input', { type: 'text', inputmode: 'numeric', maxlength: '10' });
+  const project = projects ? select(projects.opts, projects.dflt) : null;
   const est = h('p', { class: 'muted small', 'aria-live': 'polite' });
   async function estimate() {
     est.textContent = '';
@@ -38,12 +59,12 @@ function itemForm(items, out, onSubmit, { extra = [], submit }) {
   item.addEventListener('change', estimate);
   qty.addEventListener('input', estimate);
   const form = h('form', { class: 'inline-form', novalidate: true },
-    field(t('svc.item'), item), field(t('svc.quantity'), qty), field(t('svc.project'), project, t('svc.projectHint')), ...extra,
+    field(t('svc.item'), item), field(t('svc.quantity'), qty), project ? field(t('prj.pick'), project, t('svc.projectHint')) : null, ...extra,
     h('button', { type: 'submit', class: 'btn' }, submit), est);
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const body = { item_id: Number(item.value), quantity: qty.value.trim() };
-    if (project.value.trim()) body.project_id = Number(project.value.trim());
+    if (project && project.value) body.project_id = Number(project.value);
     try { await onSubmit(body); qty.value = '1'; } catch (err) { fail(out, err); }
   });
   estimate();
@@ -66,7 +87,7 @@ export default async function services(root, ctx) {
       note.value = '';
       showIn(out, message('ok', t('svc.requested', { id: r.id }), ''));
       load();
-    }, { extra: [field(t('svc.note'), note)], submit: t('svc.request') }) : empty(t('svc.noServices'));
+    }, { extra: [field(t('svc.note'), note)], submit: t('svc.request'), projects: await myProjects(ctx) }) : empty(t('svc.noServices'));
     root.append(h('section', { class: 'card', 'aria-labelledby': 'svc-new' }, h('h2', { id: 'svc-new' }, t('svc.new')), form, out));
   } else {
     root.append(out);
@@ -206,7 +227,7 @@ export async function terminal(root, ctx) {
     const u = await logConsumable(body);
     showIn(out, message('ok', t('use.logged', { qty: u.quantity, item: u.item, net: money(u.net_cents) }), ''));
     load();
-  }, { extra, submit: t('use.log') }) : empty(t('use.noItems'));
+  }, { extra, submit: t('use.log'), projects: staff ? null : await myProjects(ctx) }) : empty(t('use.noItems'));
   root.append(h('section', { class: 'card', 'aria-labelledby': 'use-new' }, h('h2', { id: 'use-new' }, t('use.new')), form, out),
     h('section', { class: 'card', 'aria-labelledby': 'use-list' }, h('h2', { id: 'use-list' }, t('use.month')), box));
 
