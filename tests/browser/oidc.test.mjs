@@ -125,7 +125,7 @@ test('a password account links the provider from its access page, then signs in 
   await page.close();
 });
 
-test('staff see the providers with their redirect URI and add one with a rule', async () => {
+test('staff see the providers with their redirect URI, add one with a rule and edit it', async () => {
   const page = await newPage(browser);
   await signIn(page, 'staff');
   await page.goto(`${BASE}/sign-in-providers`);
@@ -150,6 +150,22 @@ test('staff see the providers with their redirect URI and add one with a rule', 
   assert.equal(JSON.stringify(r.body).includes('s3cret-value-of-acme'), false);
   await page.getByRole('button', { name: 'Switch off: Acme Entra' }).click();
   await page.getByRole('button', { name: 'Switch on: Acme Entra' }).waitFor();
+  /* edit: the form takes its settings and rules; a second rule, the secret kept */
+  await page.getByRole('button', { name: 'Edit: Acme Entra' }).click();
+  await page.getByRole('heading', { name: 'Edit Acme Entra' }).waitFor();
+  assert.equal(await page.getByLabel('Client ID').inputValue(), 'acme-client');
+  assert.equal(await page.getByLabel('Domain or group').first().inputValue(), 'acme.example');
+  await page.getByRole('button', { name: 'Add a rule' }).click();
+  await page.getByLabel('Domain or group').nth(1).fill('lab-staff');
+  await page.getByLabel('Match on').nth(1).selectOption({ label: 'Group' });
+  await page.getByLabel('Signs in as').nth(1).selectOption({ label: 'facility staff' });
+  assert.deepEqual(await axe(page), []);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('heading', { name: 'Add a provider' }).waitFor();
+  const after = (await apiAs('staff', 'GET', '/api/v1/oidc/providers')).body.providers.find((x) => x.name === 'Acme Entra');
+  assert.deepEqual(after.rules.map((x) => [x.kind, x.value, x.role]).sort(),
+    [['domain', 'acme.example', 'member'], ['group', 'lab-staff', 'staff']]);
+  assert.equal(after.has_secret, true);
   noProblems(page);
   await page.close();
 });

@@ -3,7 +3,9 @@
 // holds groups) with the rules that say who gets in as what (an e-mail domain
 // or a group: a member or admin of a tenant, with or without the admin's
 // approval, or staff), see the redirect URI to register with the provider,
-// switch one off and on, delete one. The client secret is never shown again.
+// edit one (its settings and rules; the secret stays unless a new one is
+// typed), switch one off and on, delete one. The client secret is never
+// shown again.
 
 import {
   listSignInProvidersStaff, createSignInProvider, updateSignInProvider, deleteSignInProvider, listTenants,
@@ -13,7 +15,7 @@ import { t } from '../i18n.js';
 import { explain } from '../problem.js';
 
 // One rule row of the form: kind, value, and where it leads.
-function ruleRow(tenants, onRemove) {
+function ruleRow(tenants, onRemove, init = null) {
   const kind = h('select', null, h('option', { value: 'domain' }, t('sso.kind.domain')), h('option', { value: 'group' }, t('sso.kind.group')));
   const value = h('input', { type: 'text', maxlength: '255', autocomplete: 'off', required: true });
   const target = h('select', null,
@@ -25,6 +27,12 @@ function ruleRow(tenants, onRemove) {
   const row = h('fieldset', { class: 'checks sso-rule' }, h('legend', null, t('sso.rule')),
     field(t('sso.kind'), kind), field(t('sso.value'), value, t('sso.valueHint')), field(t('sso.target'), target),
     field(t('sso.approval'), approval), button(t('sso.removeRule'), () => onRemove(row), 'btn-small'));
+  if (init) {
+    kind.value = init.kind;
+    value.value = init.value;
+    target.value = `${init.role}:${init.role === 'staff' ? '' : init.tenant_id}`;
+    approval.checked = !!init.approval;
+  }
   row.values = () => {
     const [role, tid] = target.value.split(':');
     return { kind: kind.value, value: value.value.trim(), role, tenant_id: tid ? Number(tid) : null, approval: role !== 'staff' && approval.checked };
@@ -55,6 +63,7 @@ export default async function signin(root) {
         { label: t('sso.rules'), render: (p) => (p.rules.length ? h('ul', { class: 'plain' }, ...p.rules.map((r) => h('li', null, ruleText(r)))) : '—') },
         { label: t('sso.state'), render: (p) => badge(p.enabled ? t('sso.enabled') : t('sso.disabled'), p.enabled ? 'ok' : '') },
         { label: '', cls: 'actions', render: (p) => [
+          button(t('sso.edit'), () => edit(p), 'btn-small', { 'aria-label': `${t('sso.edit')}: ${p.name}` }),
           button(p.enabled ? t('sso.disable') : t('sso.enable'), () => toggle(p), 'btn-small', { 'aria-label': `${p.enabled ? t('sso.disable') : t('sso.enable')}: ${p.name}` }),
           button(t('sso.delete'), () => remove(p), 'btn-small btn-danger', { 'aria-label': `${t('sso.delete')}: ${p.name}` })] },
       ], list, { caption: t('sso.list') }));
@@ -85,30 +94,63 @@ export default async function signin(root) {
   const secret = h('input', { type: 'password', maxlength: '400', autocomplete: 'new-password' });
   const groups = h('input', { type: 'text', maxlength: '100', autocomplete: 'off', value: 'groups' });
   const rules = h('div', { class: 'sso-rules' });
-  const addRule = () => rules.append(ruleRow(tenants, (row) => row.remove()));
+  const addRule = (init) => rules.append(ruleRow(tenants, (row) => row.remove(), init));
   const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+  const heading = h('h2', { id: 'sso-add-h' }, t('sso.addTitle'));
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, t('sso.add'));
+  const cancel = button(t('sso.cancelEdit'), () => addMode());
+  cancel.hidden = true;
+  let editing = null;   // the provider being edited, or null: adding one
   const form = h('form', { class: 'form', novalidate: true },
     field(t('sso.name'), name, t('sso.nameHint')), field(t('sso.issuer'), issuer, t('sso.issuerHint')),
     field(t('sso.clientId'), clientId), field(t('sso.secret'), secret, t('sso.secretHint')),
     field(t('sso.groupsClaim'), groups), rules,
-    h('div', { class: 'form-actions' }, button(t('sso.addRule'), addRule), h('button', { type: 'submit', class: 'btn btn-primary' }, t('sso.add'))));
+    h('div', { class: 'form-actions' }, button(t('sso.addRule'), () => addRule()), cancel, submit));
+
+  function addMode() {
+    editing = null;
+    form.reset();
+    clear(rules);
+    heading.textContent = t('sso.addTitle');
+    submit.textContent = t('sso.add');
+    cancel.hidden = true;
+  }
+
+  // The form takes the provider's settings and rules; saving changes them.
+  function edit(p) {
+    editing = p;
+    form.reset();
+    name.value = p.name;
+    issuer.value = p.issuer;
+    clientId.value = p.client_id;
+    groups.value = p.groups_claim || 'groups';
+    clear(rules);
+    for (const r of p.rules) addRule(r);
+    heading.textContent = t('sso.editTitle', { name: p.name });
+    submit.textContent = t('sso.save');
+    cancel.hidden = false;
+    showIn(out, p.has_secret ? message('info', null, t('sso.secretKept')) : null);
+    name.focus();
+  }
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const body = { name: name.value.trim(), issuer: issuer.value.trim(), client_id: clientId.value.trim(),
       groups_claim: groups.value.trim() || 'groups', rules: [...rules.children].map((r) => r.values()) };
     if (secret.value) body.client_secret = secret.value;
     try {
-      await createSignInProvider(body);
+      if (editing) await updateSignInProvider(editing.id, body);
+      else await createSignInProvider(body);
+      const was = editing;
       secret.value = '';
-      form.reset();
-      clear(rules);
-      showIn(out, message('ok', t('sso.added'), t('sso.addedText')));
+      addMode();
+      showIn(out, was ? message('ok', t('sso.saved'), '') : message('ok', t('sso.added'), t('sso.addedText')));
       await load();
     } catch (err) {
       const x = explain(err);
       showIn(out, message('error', x.title, x.text));
     }
   });
-  addCard.append(h('h2', { id: 'sso-add-h' }, t('sso.addTitle')), h('p', { class: 'muted small' }, t('sso.addLead')), form, out);
+  addCard.append(heading, h('p', { class: 'muted small' }, t('sso.addLead')), form, out);
   await load();
 }
