@@ -13,8 +13,9 @@ const acct_policy *api_policy(void);
 void api_set_session_cookies(api_ctx *c, const char *token, int64_t ttl);
 /* Answers 503 "busy" with Retry-After: seconds (the hashing pool is full). */
 void api_reply_busy(api_ctx *c, int64_t seconds);
-/* Sets the session and CSRF cookies of a new session (ttl seconds). */
-void api_set_session_cookies(api_ctx *c, const char *token, int64_t ttl);
+/* Copies the value of cookie name from the Cookie header into out ("" when
+ * absent or longer than outlen - 1). */
+void api_cookie_value(api_ctx *c, const char *name, char *out, size_t outlen);
 
 /* h_passkey.c: passkeys and the caller's own sessions */
 void h_pk_signin_options(api_ctx *c);

@@ -34,8 +34,7 @@ void api_set_session_cookies(api_ctx *c, const char *token, int64_t ttl)
     sodium_memzero(v, sizeof v);
 }
 
-/* Copies the value of cookie name from the Cookie header into out ("" when absent). */
-static void cookie_value(api_ctx *c, const char *name, char *out, size_t outlen)
+void api_cookie_value(api_ctx *c, const char *name, char *out, size_t outlen)
 {
     const char *h = api_header(c, "Cookie");
     size_t nl = strlen(name);
@@ -59,7 +58,7 @@ static void device_of(api_ctx *c, json_t *b, char *out, size_t outlen)
 {
     const char *link = b ? jv_str(b, "device_token", NULL) : NULL;
     if (link) snprintf(out, outlen, "%s", link);
-    else cookie_value(c, DEVICE_COOKIE, out, outlen);
+    else api_cookie_value(c, DEVICE_COOKIE, out, outlen);
 }
 
 static void set_device_cookie(api_ctx *c, const char *device)
@@ -184,7 +183,7 @@ static int recheck(api_ctx *c, json_t *b, int64_t *retry)
     char device[ACCT_TOKEN_LEN + 40];
     acct_outcome o = { 0 };
     int rc = psn_get(c->db, c->caller.person_id, &p);
-    cookie_value(c, DEVICE_COOKIE, device, sizeof device);
+    api_cookie_value(c, DEVICE_COOKIE, device, sizeof device);
     acct_attempt a = { p.email, jv_str(b, "current_password", ""), c->client_ip, device, NULL };
     if (rc == 0) rc = acct_check(c->db, api_policy(), &a, &o);
     if (rc == 0 && o.person_id != c->caller.person_id) rc = LP_ERR_UNAUTH;

@@ -49,24 +49,6 @@ static int redirect_uri(api_ctx *c, char *out, size_t n)
     return 0;
 }
 
-static void cookie(api_ctx *c, const char *name, char *out, size_t outlen)
-{
-    const char *h = api_header(c, "Cookie");
-    size_t nl = strlen(name);
-    out[0] = '\0';
-    for (const char *p = h; p && *p;) {
-        while (*p == ' ' || *p == ';') p++;
-        const char *end = strchr(p, ';');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=' && len - nl - 1 < outlen) {
-            memcpy(out, p + nl + 1, len - nl - 1);
-            out[len - nl - 1] = '\0';
-            return;
-        }
-        p = end ? end + 1 : NULL;
-    }
-}
-
 static void set_binding(api_ctx *c, const char *binding, int64_t ttl)
 {
     char v[200];
@@ -209,7 +191,7 @@ void h_oidc_callback(api_ctx *c)
 {
     const char *state = api_query(c, "state"), *code = api_query(c, "code"), *error = api_query(c, "error");
     char binding[OIDC_STATE_LEN + 8], why[200] = "";
-    cookie(c, BINDING_COOKIE, binding, sizeof binding);
+    api_cookie_value(c, BINDING_COOKIE, binding, sizeof binding);
     set_binding(c, "", 0);   /* one use, whatever happens */
     if (!token_ok(state, 200)) { to_signin(c, "oidc-bad-state"); return; }
     oidc_pending pend;

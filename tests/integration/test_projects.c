@@ -131,17 +131,7 @@ static int setup(void **state)
     me_a = hx_me_id(&S, member_a);
     room = hx_resource_id(&S, member_a, "Meeting room Pasteur");
     /* the invoice runs here count this suite's projects: the demo's consumables are voided */
-    hx_resp r;
-    if (hx_req(&S, "GET", "/api/v1/consumable-usage", staff, NULL, NULL, &r) != 0 || r.status != 200) return -1;
-    json_t *u;
-    size_t i;
-    json_array_foreach(json_object_get(r.json, "usage"), i, u) {
-        char path[96];
-        snprintf(path, sizeof path, "/api/v1/consumable-usage/%lld/void",
-                 (long long)json_integer_value(json_object_get(u, "id")));
-        if (hx_status(&S, "POST", path, staff, NULL) != 204) { hx_free(&r); return -1; }
-    }
-    hx_free(&r);
+    if (hx_void_demo_consumables(&S, staff) != 0) return -1;
     return tenant_a && tenant_b && me_a && room ? 0 : -1;
 }
 

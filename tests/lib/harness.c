@@ -87,6 +87,26 @@ int hx_run(char *const argv[], int flags, const char *const *env, char *out, siz
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+int hx_void_demo_consumables(hx_server *s, const char *token)
+{
+    hx_resp r;
+    if (hx_req(s, "GET", "/api/v1/consumable-usage", token, NULL, NULL, &r) != 0 || r.status != 200) {
+        hx_free(&r);
+        return -1;
+    }
+    json_t *u;
+    size_t i;
+    int rc = 0;
+    json_array_foreach(json_object_get(r.json, "usage"), i, u) {
+        char path[96];
+        snprintf(path, sizeof path, "/api/v1/consumable-usage/%lld/void",
+                 (long long)json_integer_value(json_object_get(u, "id")));
+        if (hx_status(s, "POST", path, token, NULL) != 204) rc = -1;
+    }
+    hx_free(&r);
+    return rc;
+}
+
 int hx_ctlv(hx_server *s, char *out, size_t cap, const char *first, va_list ap)
 {
     char bin[256], clock_env[300];

@@ -54,6 +54,10 @@ int hx_ctlv(hx_server *s, char *out, size_t cap, const char *first, va_list ap);
  * out: the first cap - 1 bytes, NUL-terminated; the rest is read and
  * dropped, so the program is never cut off. env: NULL, or "NAME=value"
  * strings set in the child. Returns the exit status, or -1. */
+/* Voids every consumable use the demo logged (they are this month's and not
+ * invoiced), for suites whose invoice runs count their own charges only.
+ * token: staff. Returns 0 or -1. */
+int hx_void_demo_consumables(hx_server *s, const char *token);
 enum { HX_RUN_STDERR = 1, HX_RUN_PATH = 2 };
 int hx_run(char *const argv[], int flags, const char *const *env, char *out, size_t cap);
 /* Sleeps ms milliseconds. */
