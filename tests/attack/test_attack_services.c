@@ -193,13 +193,7 @@ static void test_transitions(void **st)
 static int setup(void **st)
 {
     if (lt_set_zone("Europe/Amsterdam") != 0 || hx_start(&S, T0) != 0) return -1;
-    char *session = hx_login(&S, DEMO_STAFF);
-    hx_resp r;
-    if (!session || hx_req(&S, "POST", "/api/v1/api-keys", session, "{\"name\":\"attack\"}", NULL, &r) != 0) return -1;
-    const char *key = r.status == 201 ? json_string_value(json_object_get(r.json, "key")) : NULL;
-    staff = key ? strdup(key) : NULL;
-    hx_free(&r);
-    free(session);
+    staff = hx_api_key(&S, DEMO_STAFF, "attack");
     member_a = hx_login(&S, DEMO_MEMBER_A);
     member_b = hx_login(&S, DEMO_MEMBER_B);
     if (!staff || !member_a || !member_b) return -1;

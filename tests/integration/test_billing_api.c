@@ -1164,14 +1164,7 @@ static int setup(void **st)
 {
     if (lt_set_zone("Europe/Amsterdam") != 0 || !mkdtemp(g_dir)) return -1;
     if (hx_start(&S, T0) != 0) return -1;
-    char *session = hx_login(&S, DEMO_STAFF);
-    hx_resp r;
-    if (!session || hx_req(&S, "POST", "/api/v1/api-keys", session, "{\"name\":\"billing tests\"}", NULL, &r) != 0)
-        return -1;
-    const char *key = r.status == 201 ? json_string_value(json_object_get(r.json, "key")) : NULL;
-    staff = key ? strdup(key) : NULL;
-    hx_free(&r);
-    free(session);
+    staff = hx_api_key(&S, DEMO_STAFF, "billing tests");
     if (!staff) return -1;
     /* the golden invoices predate the demo's consumables: void them (this month's, not invoiced) */
     if (hx_void_demo_consumables(&S, staff) != 0) return -1;

@@ -572,14 +572,7 @@ static int setup(void **st)
 {
     if (lt_set_zone("Europe/Amsterdam") != 0 || !mkdtemp(g_dir)) return -1;
     if (hx_start(&S, T0) != 0) return -1;
-    char *session = hx_login(&S, DEMO_STAFF);
-    hx_resp r;
-    if (!session || hx_req(&S, "POST", "/api/v1/api-keys", session, "{\"name\":\"service tests\"}", NULL, &r) != 0)
-        return -1;
-    const char *key = r.status == 201 ? json_string_value(json_object_get(r.json, "key")) : NULL;
-    staff = key ? strdup(key) : NULL;
-    hx_free(&r);
-    free(session);
+    staff = hx_api_key(&S, DEMO_STAFF, "service tests");
     member_a = hx_login(&S, DEMO_MEMBER_A);
     admin_a = hx_login(&S, DEMO_ADMIN_A);
     member_b = hx_login(&S, DEMO_MEMBER_B);

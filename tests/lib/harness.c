@@ -87,6 +87,22 @@ int hx_run(char *const argv[], int flags, const char *const *env, char *out, siz
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+char *hx_api_key(hx_server *s, const char *email, const char *password, const char *name)
+{
+    char *session = hx_login(s, email, password), body[200];
+    hx_resp r;
+    if (!session) return NULL;
+    snprintf(body, sizeof body, "{\"name\":\"%s\"}", name);
+    char *key = NULL;
+    if (hx_req(s, "POST", "/api/v1/api-keys", session, body, NULL, &r) == 0 && r.status == 201) {
+        const char *k = json_string_value(json_object_get(r.json, "key"));
+        key = k ? strdup(k) : NULL;
+    }
+    hx_free(&r);
+    free(session);
+    return key;
+}
+
 int hx_void_demo_consumables(hx_server *s, const char *token)
 {
     hx_resp r;

@@ -58,6 +58,10 @@ int hx_ctlv(hx_server *s, char *out, size_t cap, const char *first, va_list ap);
  * invoiced), for suites whose invoice runs count their own charges only.
  * token: staff. Returns 0 or -1. */
 int hx_void_demo_consumables(hx_server *s, const char *token);
+/* Signs in as email/password and makes an API key named name with that
+ * person's rights (it outlives sign-in sessions when a suite moves the clock
+ * by days). Returns the key (caller frees) or NULL. */
+char *hx_api_key(hx_server *s, const char *email, const char *password, const char *name);
 enum { HX_RUN_STDERR = 1, HX_RUN_PATH = 2 };
 int hx_run(char *const argv[], int flags, const char *const *env, char *out, size_t cap);
 /* Sleeps ms milliseconds. */
