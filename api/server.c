@@ -104,7 +104,17 @@ static int admit(api_ctx *c, const struct api_route *r)
 {
     int via_cookie = 0;
     const char *tok = find_token(c, &via_cookie);
-    if (tok && acct_authenticate(c->db, tok, &c->caller) == 0) {
+    int arc = tok ? acct_authenticate(c->db, tok, &c->caller) : LP_ERR_UNAUTH;
+    if (arc != 0 && arc != LP_ERR_UNAUTH && r->roles) {
+        /* the token could not be looked up (a busy or failing database): that
+         * is no answer about the token, so never a 401 that ends a session */
+        memset(&c->caller, 0, sizeof c->caller);
+        log_warn("auth", "the token lookup failed (%s); answered 503", lp_err_name(arc));
+        api_add_header(c, "Retry-After", "1");
+        api_fail(c, LP_ERR_BUSY, NULL);
+        return 0;
+    }
+    if (arc == 0) {
         set_actor(c);
         if (via_cookie && !csrf_ok(c) && r->roles) {
             api_problem(c, 403, "csrf", "CSRF check failed",

@@ -77,6 +77,10 @@ for file in ${BROWSER_TESTS:-tests/browser/*.test.mjs}; do   # BROWSER_TESTS: a 
   ff=${ff:-0}
   if [ "$rc" -ne 0 ] && [ "$ff" -eq 0 ]; then ff=1; fi   # crashed or timed out
   if [ "$fp" -eq 0 ] && [ "$ff" -eq 0 ]; then ff=1; fi   # ran nothing
+  if [ "$ff" -gt 0 ] && [ -s "$tmp/labpassd.err" ]; then   # what the server warned of, for the failure
+    echo "labpassd's warnings so far (last 30 lines):"
+    tail -n 30 "$tmp/labpassd.err" | sed 's/^/  | /'
+  fi
   p=$((p + fp))
   f=$((f + ff))
 done

@@ -41,10 +41,11 @@ test('staff switch an endpoint off, change it, see its deliveries and delete it'
   await page.getByRole('button', { name: `Switch off: ${URL_}` }).click();
   await page.getByRole('button', { name: `Switch on: ${URL_}` }).waitFor();
   await page.getByRole('button', { name: `Edit: ${URL_}` }).click();
-  const dialog = page.getByRole('dialog');
+  const dialog = page.getByRole('dialog', { name: 'Change the endpoint' });
   await dialog.getByLabel('Booking changed').uncheck();
   await dialog.getByRole('button', { name: 'Save' }).click();
   await dialog.waitFor({ state: 'detached' });
+  assert.equal(await page.getByRole('dialog', { name: 'Sign in again' }).count(), 0, 'the session still holds after the change');
   let r = await apiAs('staff', 'GET', '/api/v1/webhooks');
   let w = r.body.webhooks.find((x) => x.url === URL_);
   assert.equal(w.enabled, false);

@@ -237,9 +237,23 @@ function url(op, params = {}, query) {
   return q.length ? `${path}?${new URLSearchParams(q)}` : path;
 }
 
-async function call(op, opts = {}) {
+// A read answered 503 with a short Retry-After (the server was busy for a
+// moment) is sent once more after that wait; anything else is the answer.
+const RETRY_MAX_S = 5;
+async function sendRetrying(op, opts) {
   try {
     return await send(op, opts);
+  } catch (err) {
+    const read = OPERATIONS[op][0] === 'GET';
+    if (!(err instanceof ApiError) || err.status !== 503 || !read || !(err.retryAfter > 0) || err.retryAfter > RETRY_MAX_S) throw err;
+    await new Promise((r) => setTimeout(r, err.retryAfter * 1000));
+    return send(op, opts);
+  }
+}
+
+async function call(op, opts = {}) {
+  try {
+    return await sendRetrying(op, opts);
   } catch (err) {
     if (!(err instanceof ApiError) || err.status !== 401 || opts.quiet401) throw err;
     if (!(await reauthenticate(err))) throw err;
