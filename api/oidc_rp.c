@@ -82,54 +82,75 @@ static int fetch(const char *url, const char *form, const char *auth_header, jso
     return ret;
 }
 
-/* ---- the cache of discovery documents and key sets ---- */
+/* ---- the cache of discovery documents and key sets ----
+ * No lock is held while a document is fetched: a slow or dead provider holds
+ * up only the sign-ins through that provider. One fetch per document at a
+ * time: a second caller for the same document waits for the first (bounded
+ * by OIDC_TIMEOUT) and then uses what it got. */
 
 #define CACHE_SLOTS 32
+enum { DOC_DISCO, DOC_JWKS, DOC_KINDS };
 
 struct slot {
     int64_t id;
+    uint64_t gen;                       /* changes whenever the slot starts afresh */
     char issuer[501];
-    json_t *disco, *jwks;
-    int64_t disco_at, disco_try, jwks_at, jwks_try;
+    json_t *doc[DOC_KINDS];
+    int64_t at[DOC_KINDS], tried[DOC_KINDS];
+    int busy[DOC_KINDS];                /* a fetch of this document is under way */
 };
 
 static struct slot g_slots[CACHE_SLOTS];
+static uint64_t g_gen;
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_done = PTHREAD_COND_INITIALIZER;
 
-static void slot_clear(struct slot *s)
+static int slot_busy(const struct slot *s) { return s->busy[DOC_DISCO] || s->busy[DOC_JWKS]; }
+
+static void slot_reset(struct slot *s, int64_t id, const char *issuer)
 {
-    json_decref(s->disco);
-    json_decref(s->jwks);
+    for (int k = 0; k < DOC_KINDS; k++) json_decref(s->doc[k]);
     memset(s, 0, sizeof *s);
+    s->id = id;
+    s->gen = ++g_gen;
+    if (issuer) snprintf(s->issuer, sizeof s->issuer, "%s", issuer);
 }
 
 void oidc_rp_forget(int64_t provider_id)
 {
     pthread_mutex_lock(&g_lock);
     for (int i = 0; i < CACHE_SLOTS; i++)
-        if (g_slots[i].id == provider_id) slot_clear(&g_slots[i]);
+        if (g_slots[i].id == provider_id) slot_reset(&g_slots[i], 0, NULL);
+    pthread_cond_broadcast(&g_done);   /* a fetch for a forgotten slot stores nothing */
     pthread_mutex_unlock(&g_lock);
 }
 
 /* The slot of p (with g_lock held): its own, a free one, or the least
- * recently fetched one. A slot whose issuer changed starts afresh. */
+ * recently tried one with no fetch under way; NULL when every slot is busy.
+ * A slot whose issuer changed starts afresh. */
 static struct slot *slot_for(const oidc_provider *p)
 {
     struct slot *free_s = NULL, *old = NULL;
     for (int i = 0; i < CACHE_SLOTS; i++) {
         struct slot *s = &g_slots[i];
         if (s->id == p->id) {
-            if (strcmp(s->issuer, p->issuer)) { slot_clear(s); s->id = p->id; snprintf(s->issuer, sizeof s->issuer, "%s", p->issuer); }
+            if (strcmp(s->issuer, p->issuer)) slot_reset(s, p->id, p->issuer);
             return s;
         }
         if (!s->id && !free_s) free_s = s;
-        if (!old || s->disco_try < old->disco_try) old = s;
+        if (!slot_busy(s) && (!old || s->tried[DOC_DISCO] < old->tried[DOC_DISCO])) old = s;
     }
     struct slot *s = free_s ? free_s : old;
-    slot_clear(s);
-    s->id = p->id;
-    snprintf(s->issuer, sizeof s->issuer, "%s", p->issuer);
+    if (s) slot_reset(s, p->id, p->issuer);
     return s;
+}
+
+/* The slot with p's id and generation gen, if it is still there. */
+static struct slot *slot_again(int64_t id, uint64_t gen)
+{
+    for (int i = 0; i < CACHE_SLOTS; i++)
+        if (g_slots[i].id == id && g_slots[i].gen == gen) return &g_slots[i];
+    return NULL;
 }
 
 static const char *str_of(const json_t *o, const char *k)
@@ -157,59 +178,88 @@ static int disco_check(const oidc_provider *p, const json_t *d, char *why, size_
     return 0;
 }
 
-/* The discovery document of p (a new reference), fetched when missing or
- * stale and not tried in the last OIDC_MIN_REFETCH seconds. */
-static int discovery(const oidc_provider *p, json_t **out, char *why, size_t wl)
+static int jwks_check(const oidc_provider *p, const json_t *k, char *why, size_t wl)
 {
-    int64_t now = clk_now();
+    (void)p;
+    if (json_is_array(json_object_get(k, "keys"))) return 0;
+    snprintf(why, wl, "the provider's JWKS has no keys array");
+    return LP_ERR_IO;
+}
+
+typedef int (*doc_check)(const oidc_provider *, const json_t *, char *, size_t);
+
+/* Fetches url outside the lock and, when the slot is still the same one,
+ * keeps the checked document there. Called and returns with g_lock held;
+ * *sp is the slot again afterwards (NULL when it was forgotten meanwhile). */
+static int refetch(struct slot **sp, int kind, const oidc_provider *p, const char *url, doc_check check,
+                   char *why, size_t wl)
+{
+    struct slot *s = *sp;
+    int64_t now = clk_now(), id = s->id;
+    uint64_t gen = s->gen;
+    s->tried[kind] = now;
+    s->busy[kind] = 1;
+    pthread_mutex_unlock(&g_lock);
+    json_t *d = NULL;
+    int rc = fetch(url, NULL, NULL, &d, why, wl);
+    if (rc == 0) rc = check(p, d, why, wl);
+    pthread_mutex_lock(&g_lock);
+    s = *sp = slot_again(id, gen);
+    if (s) {
+        s->busy[kind] = 0;
+        if (rc == 0) { json_decref(s->doc[kind]); s->doc[kind] = json_incref(d); s->at[kind] = now; }
+    }
+    json_decref(d);
+    pthread_cond_broadcast(&g_done);
+    return rc;
+}
+
+/* Document kind of p (a new reference in *out): fetched from url when
+ * missing, stale or forced, unless it was tried in the last
+ * OIDC_MIN_REFETCH seconds; a fetch under way is waited for. */
+static int cached_doc(const oidc_provider *p, int kind, const char *url, int force, doc_check check,
+                      json_t **out, char *why, size_t wl)
+{
     int rc = 0;
     *out = NULL;
     pthread_mutex_lock(&g_lock);
     struct slot *s = slot_for(p);
-    int stale = !s->disco || now - s->disco_at >= OIDC_CACHE_TTL || now < s->disco_at;
-    if (stale && (!s->disco_try || now - s->disco_try >= OIDC_MIN_REFETCH || now < s->disco_try)) {
-        char url[600];
-        size_t il = strlen(p->issuer);
-        snprintf(url, sizeof url, "%.*s/.well-known/openid-configuration",
-                 (int)(il && p->issuer[il - 1] == '/' ? il - 1 : il), p->issuer);
-        json_t *d = NULL;
-        s->disco_try = now;
-        rc = fetch(url, NULL, NULL, &d, why, wl);
-        if (rc == 0) rc = disco_check(p, d, why, wl);
-        if (rc == 0) { json_decref(s->disco); s->disco = d; s->disco_at = now; }
-        else json_decref(d);
+    int waited = 0;
+    while (s && s->busy[kind]) {
+        pthread_cond_wait(&g_done, &g_lock);
+        s = slot_for(p);
+        waited = 1;   /* what that fetch got is as fresh as it gets */
     }
-    if (s->disco) { *out = json_incref(s->disco); rc = 0; }
-    else if (rc == 0) { rc = LP_ERR_IO; snprintf(why, wl, "the provider's discovery document is not available yet"); }
+    if (!s) {
+        pthread_mutex_unlock(&g_lock);
+        snprintf(why, wl, "too many providers are being fetched at once");
+        return LP_ERR_BUSY;
+    }
+    int64_t now = clk_now();
+    int stale = (force && !waited) || !s->doc[kind] || now - s->at[kind] >= OIDC_CACHE_TTL || now < s->at[kind];
+    if (stale && (!s->tried[kind] || now - s->tried[kind] >= OIDC_MIN_REFETCH || now < s->tried[kind]))
+        rc = refetch(&s, kind, p, url, check, why, wl);
+    if (s && s->doc[kind]) { *out = json_incref(s->doc[kind]); rc = 0; }
+    else if (rc == 0) { rc = LP_ERR_IO; snprintf(why, wl, "the provider's %s is not available yet", kind == DOC_DISCO ? "discovery document" : "key set"); }
     pthread_mutex_unlock(&g_lock);
     return rc;
+}
+
+/* The discovery document of p (a new reference). */
+static int discovery(const oidc_provider *p, json_t **out, char *why, size_t wl)
+{
+    char url[600];
+    size_t il = strlen(p->issuer);
+    snprintf(url, sizeof url, "%.*s/.well-known/openid-configuration",
+             (int)(il && p->issuer[il - 1] == '/' ? il - 1 : il), p->issuer);
+    return cached_doc(p, DOC_DISCO, url, 0, disco_check, out, why, wl);
 }
 
 /* The key set of p (a new reference); with force (an unknown kid) fetched
  * again unless it was in the last OIDC_MIN_REFETCH seconds. */
 static int key_set(const oidc_provider *p, const char *jwks_uri, int force, json_t **out, char *why, size_t wl)
 {
-    int64_t now = clk_now();
-    int rc = 0;
-    *out = NULL;
-    pthread_mutex_lock(&g_lock);
-    struct slot *s = slot_for(p);
-    int stale = force || !s->jwks || now - s->jwks_at >= OIDC_CACHE_TTL || now < s->jwks_at;
-    if (stale && (!s->jwks_try || now - s->jwks_try >= OIDC_MIN_REFETCH || now < s->jwks_try)) {
-        json_t *k = NULL;
-        s->jwks_try = now;
-        rc = fetch(jwks_uri, NULL, NULL, &k, why, wl);
-        if (rc == 0 && !json_is_array(json_object_get(k, "keys"))) {
-            rc = LP_ERR_IO;
-            snprintf(why, wl, "the provider's JWKS has no keys array");
-        }
-        if (rc == 0) { json_decref(s->jwks); s->jwks = k; s->jwks_at = now; }
-        else json_decref(k);
-    }
-    if (s->jwks) { *out = json_incref(s->jwks); rc = 0; }
-    else if (rc == 0) { rc = LP_ERR_IO; snprintf(why, wl, "the provider's keys are not available yet"); }
-    pthread_mutex_unlock(&g_lock);
-    return rc;
+    return cached_doc(p, DOC_JWKS, jwks_uri, force, jwks_check, out, why, wl);
 }
 
 /* ---- the ID token ---- */

@@ -7,7 +7,8 @@
  * provider list, a wrong state, a replayed callback, a sub change with the
  * same e-mail address (refused: never by e-mail alone), linking a password
  * account, then ID tokens signed by a rotated-away key, for another client
- * and expired, and the bound on pending logins from one client.
+ * and expired, a provider that never answers (it holds up sign-ins through
+ * itself only), and the bound on pending logins from one client.
  *
  * The clock: oidc-provider stamps its ID tokens with its own, real clock,
  * and labpassd checks iat and exp against its injected clock. So, for this
@@ -27,6 +28,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -363,6 +369,80 @@ static void test_forged_tokens(void **st)
     curl_easy_cleanup(jar);
 }
 
+/* ---- a provider that accepts and never answers ---- */
+
+struct mute { int lfd, release[2], port; volatile int accepted, peer_gone; };
+
+static void *mute_run(void *arg)
+{
+    struct mute *m = arg;
+    int c = accept(m->lfd, NULL, NULL);
+    if (c < 0) return NULL;
+    m->accepted = 1;
+    char buf[2048];
+    for (;;) {   /* until released, note whether labpassd hung up (its fetch gave up) */
+        struct pollfd pf[2] = { { c, POLLIN, 0 }, { m->release[0], POLLIN, 0 } };
+        if (poll(pf, 2, -1) < 0) break;
+        if (pf[1].revents) break;
+        if (pf[0].revents && recv(c, buf, sizeof buf, 0) <= 0) { m->peer_gone = 1; break; }
+    }
+    close(c);
+    return NULL;
+}
+
+static int mute_start(struct mute *m, pthread_t *t)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    memset(m, 0, sizeof *m);
+    m->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    if (m->lfd < 0 || bind(m->lfd, (struct sockaddr *)&a, sizeof a) || listen(m->lfd, 4) ||
+        getsockname(m->lfd, (struct sockaddr *)&a, &al) || pipe(m->release))
+        return -1;
+    m->port = ntohs(a.sin_port);
+    return pthread_create(t, NULL, mute_run, m);
+}
+
+struct slow_start { int64_t pid; long status; };
+
+static void *slow_start_run(void *arg)
+{
+    struct slow_start *x = arg;
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/auth/oidc/%lld/start", (long long)x->pid);
+    x->status = hx_status(&S, "GET", path, NULL, NULL);
+    return NULL;
+}
+
+/* While labpassd waits on a provider that never answers, a sign-in through
+ * another provider goes through (the cache is not locked during a fetch);
+ * the stuck one ends with 503 once the provider hangs up. */
+static void test_mute_provider_holds_up_only_itself(void **st)
+{
+    struct mute m;
+    pthread_t mt, st_thread;
+    assert_int_equal(mute_start(&m, &mt), 0);
+    struct slow_start x = { add_provider("Mute", m.port, NULL), 0 };
+    assert_true(x.pid > 0);
+    assert_int_equal(pthread_create(&st_thread, NULL, slow_start_run, &x), 0);
+    for (int i = 0; i < 400 && !m.accepted; i++) usleep(25000);   /* a wait for labpassd to connect, no assertion on time */
+    assert_true(m.accepted);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/auth/oidc/%lld/start", (long long)forge_id);
+    assert_int_equal(hx_status(&S, "GET", path, NULL, NULL), 302);
+    assert_false(m.peer_gone);   /* the mute provider's fetch was still under way */
+    assert_int_equal(write(m.release[1], "x", 1), 1);
+    pthread_join(mt, NULL);
+    pthread_join(st_thread, NULL);
+    assert_int_equal(x.status, 503);
+    close(m.lfd);
+    close(m.release[0]);
+    close(m.release[1]);
+    char del[96];
+    snprintf(del, sizeof del, "/api/v1/oidc/providers/%lld", (long long)x.pid);
+    assert_int_equal(hx_status(&S, "DELETE", del, staff, NULL), 204);
+}
+
 static void test_pending_bound(void **st)
 {
     char path[96];
@@ -385,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_wrong_state),
         cmocka_unit_test(test_sub_change_and_linking),
         cmocka_unit_test(test_forged_tokens),
+        cmocka_unit_test(test_mute_provider_holds_up_only_itself),
         cmocka_unit_test(test_pending_bound),
     };
     return cmocka_run_group_tests_name("oidc_flow", tests, setup, teardown);
