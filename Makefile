@@ -104,7 +104,13 @@ $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-$(GEN_MIG): $(MIGRATIONS) tools/embed.sh
+# The list of migration files, rewritten (when make reads this file) only
+# when a file comes or goes, so the embedded set follows it whatever the
+# files' times.
+MIG_LIST := $(B)/gen/migrations.list
+$(shell mkdir -p $(B)/gen && { echo '$(MIGRATIONS)' | cmp -s - $(MIG_LIST) || echo '$(MIGRATIONS)' > $(MIG_LIST); })
+
+$(GEN_MIG): $(MIGRATIONS) tools/embed.sh $(MIG_LIST)
 	@mkdir -p $(dir $@)
 	tools/embed.sh $(MIGRATIONS) > $@
 

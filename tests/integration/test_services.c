@@ -451,6 +451,22 @@ static void test_void(void **st)
     /* a service's charge is not a usage */
     snprintf(path, sizeof path, "/api/v1/consumable-usage/%lld/void", (long long)charge_quoted);
     assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 404);
+    /* the newest charge voided, the next one never takes its id */
+    char body[96];
+    snprintf(body, sizeof body, "{\"item_id\":%lld,\"quantity\":\"1\"}", (long long)glove);
+    json_t *u = call("POST", "/api/v1/consumable-usage", member_a, body, 201);
+    int64_t gone = jint(u, "id");
+    json_decref(u);
+    assert_int_equal(sql_int("SELECT max(id) FROM charges", NULL), gone);
+    snprintf(path, sizeof path, "/api/v1/consumable-usage/%lld/void", (long long)gone);
+    assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 204);
+    u = call("POST", "/api/v1/consumable-usage", member_a, body, 201);
+    int64_t next = jint(u, "id");
+    json_decref(u);
+    assert_true(next > gone);
+    snprintf(path, sizeof path, "/api/v1/consumable-usage/%lld/void", (long long)next);
+    assert_int_equal(hx_status(&S, "POST", path, staff, NULL), 204);
+    assert_int_equal(hx_count(&S, "charges"), charges - 1);
 }
 
 /* ---- the month report ---- */
