@@ -483,6 +483,7 @@ static void test_drafts_and_skips(void **st)
     assert_int_equal(bill_invoice_get(x->db, draft, &inv), LP_ERR_NOTFOUND);
     run_ok(x->db, "2026-10", true, &res);
     assert_int_equal(res.ncreated, 1);
+    assert_true(res.created[0] > draft);   /* the discarded draft's id is never another's */
     draft = res.created[0];
     bill_run_result_free(&res);
     assert_int_equal(bill_issue(x->db, &WHO, draft, &f), 0);
