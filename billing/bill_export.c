@@ -48,7 +48,7 @@ int bill_doc_build(const bill_invoice *v, const bill_line *lines, size_t n, stru
     d->period_start = v->period_start;
     d->period_end = v->period_end;
     d->buyer_reference = v->buyer_reference;
-    d->order_reference = credit ? NULL : opt(v->po_number);
+    d->order_reference = opt(v->po_number);   /* a credit note keeps its invoice's purchase order */
     d->note = opt(v->note);
     d->corrected_number = credit ? v->corrects_number : NULL;
     d->corrected_date = credit ? opt(v->corrects_date) : NULL;

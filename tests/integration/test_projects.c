@@ -401,8 +401,9 @@ static void settle(int64_t id, const char *start, const char *end)
 
 /* A company that requires purchase orders gets one invoice per project,
  * each with its PO as the UBL OrderReference (validated against EN 16931
- * and Peppol BIS 3), lines equal to billing's estimates; HTML and CSV show
- * the project over its lines. */
+ * and Peppol BIS 3), lines equal to billing's estimates, and a credit note
+ * for one of them carries the same PO; HTML and CSV show the project over
+ * its lines. */
 static void test_invoices_by_project(void **state)
 {
     (void)state;
@@ -474,14 +475,23 @@ static void test_invoices_by_project(void **state)
     a = call("GET", path, admin_b, NULL, 200);
     assert_int_equal(jint(a, "line_extension_cents"), est);
     json_decref(a);
+    /* part of project A's invoice (the run issued it) credited: the credit note
+     * carries the same purchase order (BT-13), as the buyer's books match on it */
+    snprintf(path, sizeof path, "/api/v1/invoices/%lld/credit-note", (long long)inv_a);
+    json_t *cn = call("POST", path, staff, "{\"reason\":\"One hour was not used\",\"lines\":[{\"line\":1}]}", 201);
+    int64_t cn_a = jint(cn, "id");
+    assert_string_equal(jstr(cn, "kind"), "credit_note");
+    assert_string_equal(jstr(cn, "po_number"), "4500001111");
+    json_decref(cn);
     /* UBL: one OrderReference each, valid */
     static char dir[] = "/tmp/lp-test-projects-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char *files[2];
-    const int64_t inv[2] = { inv_a, inv_b };
-    const char *po[2] = { "<cac:OrderReference><cbc:ID>4500001111</cbc:ID></cac:OrderReference>",
-                          "<cac:OrderReference><cbc:ID>4500002222</cbc:ID></cac:OrderReference>" };
-    for (int k = 0; k < 2; k++) {
+    char *files[3];
+    const int64_t inv[3] = { inv_a, inv_b, cn_a };
+    const char *po[3] = { "<cac:OrderReference><cbc:ID>4500001111</cbc:ID></cac:OrderReference>",
+                          "<cac:OrderReference><cbc:ID>4500002222</cbc:ID></cac:OrderReference>",
+                          "<cac:OrderReference><cbc:ID>4500001111</cbc:ID></cac:OrderReference><cac:BillingReference>" };
+    for (int k = 0; k < 3; k++) {
         hx_resp r;
         snprintf(path, sizeof path, "/api/v1/invoices/%lld/ubl", (long long)inv[k]);
         assert_int_equal(hx_req(&S, "GET", path, admin_b, NULL, NULL, &r), 0);
@@ -520,9 +530,8 @@ static void test_invoices_by_project(void **state)
     assert_int_equal(r.status, 200);
     hx_free(&r);
     char why[400];
-    int vrc = ev_validate(files, 2, why, sizeof why);
-    free(files[0]);
-    free(files[1]);
+    int vrc = ev_validate(files, 3, why, sizeof why);
+    for (int k = 0; k < 3; k++) free(files[k]);
     if (vrc == EV_SKIP) skip();
     if (vrc != 0) fail_msg("%s", why);
 }
