@@ -54,7 +54,26 @@ export async function newPage(browser, opts = {}) {
     if (/Content Security Policy|Refused to (apply|execute|load)/i.test(txt)) page.problems.push(`CSP: ${txt}`);
   });
   page.on('pageerror', (e) => page.problems.push(`script error: ${e.message}`));
+  // The API answers of 400 and up and the requests that failed, newest last,
+  // for the message of a failed step (dialogClosed).
+  page.apiLog = [];
+  const note = (line) => { page.apiLog.push(line); if (page.apiLog.length > 20) page.apiLog.shift(); };
+  page.on('response', (r) => {
+    if (r.status() >= 400 && r.url().includes('/api/')) note(`${r.request().method()} ${new URL(r.url()).pathname}: ${r.status()}`);
+  });
+  page.on('requestfailed', (r) => note(`${r.method()} ${new URL(r.url()).pathname}: failed (${r.failure() && r.failure().errorText})`));
   return page;
+}
+
+// Waits until dialog (a locator) is gone; when it stays, the error says what
+// it shows and which API requests went wrong, so a failure explains itself.
+export async function dialogClosed(page, dialog) {
+  try {
+    await dialog.waitFor({ state: 'detached' });
+  } catch (e) {
+    const text = await page.locator('dialog[open]').allInnerTexts().catch(() => []);
+    throw new Error(`the dialog stayed open: ${JSON.stringify(text)}; API problems: ${JSON.stringify(page.apiLog)}; ${e.message}`);
+  }
 }
 
 export function noProblems(page) {

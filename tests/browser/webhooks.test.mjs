@@ -5,7 +5,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, newPage, signIn, shot, noProblems, apiAs } from './lib.mjs';
+import { BASE, launch, newPage, signIn, shot, noProblems, apiAs, dialogClosed } from './lib.mjs';
 
 let browser, page;
 const URL_ = 'https://127.0.0.1:9/labpass-browser-hook';
@@ -44,7 +44,7 @@ test('staff switch an endpoint off, change it, see its deliveries and delete it'
   const dialog = page.getByRole('dialog', { name: 'Change the endpoint' });
   await dialog.getByLabel('Booking changed').uncheck();
   await dialog.getByRole('button', { name: 'Save' }).click();
-  await dialog.waitFor({ state: 'detached' });
+  await dialogClosed(page, dialog);
   assert.equal(await page.getByRole('dialog', { name: 'Sign in again' }).count(), 0, 'the session still holds after the change');
   let r = await apiAs('staff', 'GET', '/api/v1/webhooks');
   let w = r.body.webhooks.find((x) => x.url === URL_);
@@ -53,8 +53,9 @@ test('staff switch an endpoint off, change it, see its deliveries and delete it'
   await page.getByRole('button', { name: `Deliveries: ${URL_}` }).click();
   await page.getByText('Nothing sent yet').waitFor();
   await page.getByRole('button', { name: `Delete: ${URL_}` }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Delete' }).click();
-  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  const confirm = page.getByRole('dialog', { name: 'Delete the endpoint?' });
+  await confirm.getByRole('button', { name: 'Delete' }).click();
+  await dialogClosed(page, confirm);
   r = await apiAs('staff', 'GET', '/api/v1/webhooks');
   w = r.body.webhooks.find((x) => x.url === URL_);
   assert.equal(w, undefined);

@@ -238,14 +238,20 @@ function url(op, params = {}, query) {
 }
 
 // A read answered 503 with a short Retry-After (the server was busy for a
-// moment) is sent once more after that wait; anything else is the answer.
+// moment) is sent once more after that wait; a request HTTP calls idempotent
+// (GET, PUT, DELETE) that met a network error (a kept-alive connection the
+// server had just closed) is sent once more at once. Anything else is the
+// answer.
 const RETRY_MAX_S = 5;
+const IDEMPOTENT = new Set(['GET', 'PUT', 'DELETE']);
 async function sendRetrying(op, opts) {
   try {
     return await send(op, opts);
   } catch (err) {
-    const read = OPERATIONS[op][0] === 'GET';
-    if (!(err instanceof ApiError) || err.status !== 503 || !read || !(err.retryAfter > 0) || err.retryAfter > RETRY_MAX_S) throw err;
+    if (!(err instanceof ApiError)) throw err;
+    const method = OPERATIONS[op][0];
+    if (err.status === 0 && IDEMPOTENT.has(method)) return send(op, opts);
+    if (err.status !== 503 || method !== 'GET' || !(err.retryAfter > 0) || err.retryAfter > RETRY_MAX_S) throw err;
     await new Promise((r) => setTimeout(r, err.retryAfter * 1000));
     return send(op, opts);
   }
