@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ void acct_policy_default(acct_policy *p)
     p->passkey_staff = 0;
 }
 
-static int64_t g_idle;   /* seconds; 0: no idle timeout (acct_set_idle_timeout) */
+static _Atomic int64_t g_idle;   /* seconds; 0: no idle timeout (acct_set_idle_timeout; SIGHUP may change it) */
 
 void acct_set_idle_timeout(int64_t seconds) { g_idle = seconds > 0 ? seconds : 0; }
 int64_t acct_idle_timeout(void) { return g_idle; }
@@ -211,7 +212,7 @@ static int auth_session(db_t *db, const char *token, acct_caller *out)
     int64_t now = clk_now();
     db_bind_blob(st, 1, h, HASH_LEN);
     db_bind_int(st, 2, now);
-    db_bind_int(st, 3, g_idle);
+    db_bind_int(st, 3, acct_idle_timeout());
     int rc = db_get(st);
     if (rc) return rc == LP_ERR_NOTFOUND ? LP_ERR_UNAUTH : rc;
     out->session_id = sqlite3_column_int64(st, 0);

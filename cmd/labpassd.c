@@ -301,6 +301,20 @@ static int smtp_changed(const lpd_settings *a, const lpd_settings *b)
 
 /* SIGHUP: reads the file again; the log level applies now, the rest at the
  * next start (each such change is named in the log). */
+/* session_idle as the settings file last said it (the default when the
+ * file says nothing): SIGHUP applies it only when the file changed it, so a
+ * --session-idle flag holds until the file names another value. */
+static int64_t g_file_idle;
+
+static void file_idle_at_start(const char *conf)
+{
+    lpd_settings f;
+    char err[700];
+    lpd_defaults(&f);
+    if (conf && lpd_load(&f, conf, err, sizeof err) != 0) lpd_defaults(&f);
+    g_file_idle = f.cfg.policy.idle_timeout;
+}
+
 static void reload(const char *conf, const lpd_settings *cur)
 {
     lpd_settings n;
@@ -310,6 +324,11 @@ static void reload(const char *conf, const lpd_settings *cur)
     if (lpd_load(&n, conf, err, sizeof err) != 0) { log_error("labpassd", "SIGHUP: %s; nothing changed", err); return; }
     log_warn("labpassd", "SIGHUP: %s read again; log_level = %s", conf, log_level_name((enum log_level)n.log_level));
     log_set_level((enum log_level)n.log_level);
+    if (n.cfg.policy.idle_timeout != g_file_idle) {   /* the file changed it: that wins over a flag given at the start */
+        g_file_idle = n.cfg.policy.idle_timeout;
+        acct_set_idle_timeout(g_file_idle);   /* checked at each request from now on */
+        log_warn("labpassd", "SIGHUP: session_idle = %lld", (long long)acct_idle_timeout());
+    }
     if (strcmp(n.notify, cur->notify) || smtp_changed(&n, cur) || n.cfg.max_connections != cur->cfg.max_connections ||
         n.cfg.request_timeout != cur->cfg.request_timeout || n.sweep_interval != cur->sweep_interval ||
         n.webhook_interval != cur->webhook_interval || strcmp(n.webhook_ca_file, cur->webhook_ca_file) ||
@@ -356,6 +375,7 @@ int main(int argc, char **argv)
     if (start_notify(&opts) != 0) return 2;
     mt_set_public_url(opts.public_url);
     acct_set_idle_timeout(opts.cfg.policy.idle_timeout);
+    file_idle_at_start(conf);
     rmd_set_lead((int64_t)opts.reminder_hours * 3600);
     if (!opts.public_url[0] && !strcmp(opts.notify, "smtp"))
         log_warn("labpassd", "public_url is not set: links in e-mails stay relative (/#/...) and are not clickable");

@@ -154,6 +154,34 @@ static int wait_for(const char *path, const char *needle)
     return 0;
 }
 
+/* The idle timeout the server at base reports to a signed-in staff member
+ * (GET /api/v1/me/sessions), -1 when it cannot be read. */
+static long long idle_of(const char *out_path)
+{
+    char buf[4096] = "";
+    FILE *f = fopen(out_path, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f) fclose(f);
+    buf[n] = '\0';
+    hx_server s;
+    memset(&s, 0, sizeof s);
+    const char *at = strstr(buf, "labpassd listening on ");
+    if (!at || sscanf(at, "labpassd listening on %63s", s.base) != 1) return -1;
+    char *tok = hx_login(&s, DEMO_STAFF);
+    hx_resp r;
+    long long v = -1;
+    if (tok && hx_req(&s, "GET", "/api/v1/me/sessions", tok, NULL, NULL, &r) == 0) {
+        if (r.status == 200) v = (long long)json_integer_value(json_object_get(r.json, "idle_timeout"));
+        hx_free(&r);
+    }
+    free(tok);
+    return v;
+}
+
+/* SIGHUP reads the file again: the log level applies at once, settings
+ * that need a restart are named, session_idle applies at once when the file
+ * changed it (a --session-idle flag holds until then), and a bad file
+ * changes nothing. */
 static void test_sighup_reloads(void **st)
 {
     (void)st;
@@ -168,14 +196,20 @@ static void test_sighup_reloads(void **st)
     assert_true(pid >= 0);
     if (pid == 0) {
         if (!freopen(outp, "w", stdout) || !freopen(errp, "w", stderr)) _exit(127);
-        execl(bin, bin, "--config", conf, "--db", db, NULL);
+        execl(bin, bin, "--config", conf, "--db", db, "--session-idle", "600", NULL);
         _exit(127);
     }
     int up = wait_for(outp, "labpassd listening on");
+    long long idle_start = up ? idle_of(outp) : -1;
     write_file(conf, "listen = 127.0.0.1:0\nlog_level = warn\ndemo = yes\nmax_connections = 100\n");
     if (up) kill(pid, SIGHUP);
     int reloaded = up && wait_for(errp, "SIGHUP: ");
     int told = reloaded && wait_for(errp, "other changed settings apply at the next start");
+    long long idle_kept = told ? idle_of(outp) : -1;
+    write_file(conf, "listen = 127.0.0.1:0\nlog_level = warn\ndemo = yes\nmax_connections = 100\nsession_idle = 120\n");
+    if (up) kill(pid, SIGHUP);
+    int idle_told = up && wait_for(errp, "SIGHUP: session_idle = 120");
+    long long idle_new = idle_told ? idle_of(outp) : -1;
     write_file(conf, "log_level = loud\n");
     if (up) kill(pid, SIGHUP);
     int refused = up && wait_for(errp, "nothing changed");
@@ -186,6 +220,10 @@ static void test_sighup_reloads(void **st)
     assert_true(reloaded);
     assert_true(wait_for(errp, "log_level = warn"));
     assert_true(told);
+    assert_int_equal(idle_start, 600);
+    assert_int_equal(idle_kept, 600);
+    assert_true(idle_told);
+    assert_int_equal(idle_new, 120);
     assert_true(refused);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
