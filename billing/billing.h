@@ -442,4 +442,9 @@ extern const size_t bill_export_sections_len;
  * are. In the caller's transaction. */
 int bill_erase_person(db_t *db, const char *old_name, const char *new_name, int64_t *changed) LP_MUST;
 
+/* A person's erasure in their service requests: their notes go, and those
+ * not started yet (requested, quoted, accepted) are cancelled; count in
+ * *changed. In the caller's transaction. */
+int bill_erase_requests(db_t *db, int64_t person_id, int64_t now, int64_t *changed) LP_MUST;
+
 #endif

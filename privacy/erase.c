@@ -45,6 +45,8 @@ static int do_erase(db_t *db, void *arg)
     snprintf(a->r->pseudonym, sizeof a->r->pseudonym, "%s", name);
     rc = iss_erase_person(db, a->who, a->id, a->now, &a->r->passes_revoked);   /* access first */
     if (rc == 0) rc = bk_erase_person(db, a->who, a->id, p.email, a->now);
+    int64_t requests = 0;
+    if (rc == 0) rc = bill_erase_requests(db, a->id, a->now, &requests);
     char names[ERASE_ALIASES][256], emails[ERASE_ALIASES][256];
     size_t nn = 0, ne = 0;
     if (rc == 0) rc = audit_person_values(db, a->id, "name", p.name, names, ERASE_ALIASES, &nn);

@@ -605,6 +605,39 @@ static int setup(void **st)
     return tenant_a > 0 && tenant_b > 0 && project_a > 0 ? 0 : -1;
 }
 
+/* A person's service requests are in their data export, notes included;
+ * erasing them empties the notes and cancels what was not started. */
+static void test_export_and_erase(void **st)
+{
+    char body[300];
+    snprintf(body, sizeof body, "{\"item_id\":%lld,\"quantity\":\"1\",\"project_id\":%lld,"
+             "\"note\":\"Ring Bob Example on 06-1234\"}", (long long)seq, (long long)project_a);
+    json_t *r = call("POST", "/api/v1/service-requests", member_a, body, 201);
+    int64_t id = jint(r, "id");
+    json_decref(r);
+    json_t *x = call("GET", "/api/v1/me/export", member_a, NULL, 200), *e;
+    size_t i;
+    int found = 0;
+    json_array_foreach(json_object_get(x, "service_requests"), i, e) {
+        if (jint(e, "id") != id) continue;
+        found = 1;
+        assert_string_equal(jstr(e, "note"), "Ring Bob Example on 06-1234");
+        assert_string_equal(jstr(e, "state"), "requested");
+        assert_string_equal(jstr(e, "item"), "Sequencing run (test)");
+    }
+    json_decref(x);
+    assert_true(found);
+    char path[96];
+    snprintf(path, sizeof path, "/api/v1/people/%lld/erase", (long long)person_a);
+    json_decref(call("POST", path, staff, "{\"confirm_email\":\"lab@novacell.example\"}", 200));
+    char sql[200];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM service_requests WHERE id = %lld AND note = '' AND state = 'cancelled'",
+             (long long)id);
+    assert_int_equal(sql_int(sql, NULL), 1);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM service_requests WHERE person_id = %lld AND note <> ''", (long long)person_a);
+    assert_int_equal(sql_int(sql, NULL), 0);
+}
+
 static int teardown(void **st)
 {
     free(staff); free(member_a); free(admin_a); free(member_b);
@@ -626,6 +659,7 @@ int main(void)
         cmocka_unit_test(test_void),
         cmocka_unit_test(test_report),
         cmocka_unit_test(test_invoice),
+        cmocka_unit_test(test_export_and_erase),
     };
     return cmocka_run_group_tests_name("services", tests, setup, teardown);
 }

@@ -20,8 +20,9 @@ function noticeTable(notice) {
     { key: 'long', label: t('privacy.howLong') }], rows, { caption: t('privacy.title') });
 }
 
-const SECTIONS = ['profile', 'trainings', 'reservations', 'waitlist', 'emails', 'sessions', 'passkeys', 'known_devices',
-  'calendar_feeds', 'credentials', 'passes', 'door_events', 'charges', 'audit'];
+const SECTIONS = ['profile', 'trainings', 'training_requests', 'reservations', 'waitlist', 'emails', 'sessions', 'passkeys',
+  'known_devices', 'sign_in_links', 'calendar_feeds', 'credentials', 'passes', 'door_events', 'charges', 'service_requests',
+  'incidents', 'audit'];
 
 function cell(v) {
   if (v === null || v === undefined) return '—';
