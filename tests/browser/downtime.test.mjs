@@ -2,11 +2,12 @@
 // and sees their report and its state; staff see it under Incidents,
 // acknowledge it, and take a resource out of service from the Downtime tab:
 // the bookings it meets are listed before confirming, and after it the
-// people told with the slots offered. Desktop.
+// people told with the slots offered; staff then change its end and resolve
+// the report, each in a dialog. Desktop.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, launch, newPage, signIn, shot, noProblems, apiAs, resourceId, futureMonday, siteTime } from './lib.mjs';
+import { BASE, launch, newPage, signIn, shot, noProblems, apiAs, resourceId, futureMonday, siteTime, dialogClosed } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
@@ -70,6 +71,35 @@ test('a member reports a problem; staff acknowledge it and plan downtime after s
     { resource_id: room, start: siteTime(day, 11), end: siteTime(day, 12) });
   assert.equal(refused.status, 422);
   assert.equal(refused.body.field, 'downtime');
+
+  // the work takes an hour longer: a new end, in the site's time
+  await sp.goto(`${BASE}/instruments?id=${room}`);
+  await ops.getByRole('tab', { name: 'Downtime' }).click();
+  await ops.getByRole('table', { name: 'Downtime' }).getByRole('row', { name: /Projector replaced/ })
+    .getByRole('button', { name: 'Change end' }).click();
+  const dlg = sp.getByRole('dialog', { name: 'Change the end of the downtime' });
+  assert.equal(await dlg.getByLabel('Until date').inputValue(), day);
+  assert.equal(await dlg.getByLabel('Until time').inputValue(), '12:00');
+  await dlg.getByLabel('Until time').fill('13:00');
+  await dlg.getByRole('button', { name: 'Save' }).click();
+  await dialogClosed(sp, dlg);
+  await sp.getByText('The end is changed.').waitFor();
+  const after = await apiAs('staff', 'GET', `/api/v1/downtimes?resource_id=${room}`);
+  const dt = after.body.downtimes.find((d) => d.reason === 'Projector replaced by the AV supplier');
+  assert.equal(Date.parse(dt.end), Date.parse(siteTime(day, 13)));
+
+  // the report resolved, with what was done
+  await ops.getByRole('tab', { name: 'Incidents' }).click();
+  await ops.getByRole('row', { name: /projector does not switch on/ }).getByRole('button', { name: /^Resolve/ }).click();
+  const res = sp.getByRole('dialog', { name: 'Resolve the problem' });
+  await res.getByLabel('What was done?').fill('New projector lamp fitted');
+  await res.getByRole('button', { name: 'Save' }).click();
+  await dialogClosed(sp, res);
+  await sp.getByText('The report is resolved.').waitFor();
+  const incs = await apiAs('staff', 'GET', `/api/v1/incidents?resource_id=${room}&status=all`);
+  const inc = incs.body.incidents.find((x) => /projector does not switch on/.test(x.text));
+  assert.equal(inc.state, 'resolved');
+  assert.equal(inc.resolution, 'New projector lamp fitted');
   noProblems(sp);
   await sp.close();
 });

@@ -11,10 +11,10 @@ import {
   acknowledgeIncident, resolveIncident, listResourceLog, addResourceLog,
 } from '../api.js';
 import * as data from '../data.js';
-import { h, clear, button, pageHead, message, showIn, empty, badge, select, field, table, toast, tabs } from '../dom.js';
+import { h, clear, button, pageHead, message, showIn, empty, badge, select, field, table, toast, tabs, modal } from '../dom.js';
 import { t } from '../i18n.js';
 import { explain } from '../problem.js';
-import { rfc3339, parseTime, fmtRange, fmtDateTime, at, parseHHMM, validDate, today } from '../time.js';
+import { rfc3339, parseTime, fmtRange, fmtDateTime, at, parseHHMM, validDate, today, dateOf, minuteOfDay, hhmm } from '../time.js';
 
 const SEVERITIES = ['low', 'medium', 'high'];
 const STATE_KIND = { open: 'danger', acknowledged: 'warn', resolved: 'ok' };
@@ -109,12 +109,68 @@ export default async function instruments(root, ctx) {
     if (x.state === 'resolved') return '';
     const out = [];
     if (x.state === 'open') out.push(button(t('inc.ack'), () => act(() => acknowledgeIncident(x.id), t('inc.acked')), 'btn-small'));
-    out.push(button(t('inc.resolve'), () => {
-      const note = window.prompt(t('inc.resolvePrompt'), '') ?? null;
-      if (note !== null) act(() => resolveIncident(x.id, note.trim()), t('inc.resolved'));
-    }, 'btn-small'));
+    out.push(button(t('inc.resolve'), () => resolveDialog(x), 'btn-small', { 'aria-label': `${t('inc.resolve')}: ${x.text.slice(0, 60)}` }));
     if (!x.downtime_id) out.push(button(t('inc.toDowntime'), () => { st.tab = 'downtime'; st.incident = x; loadStaff(); }, 'btn-small btn-danger'));
     return h('span', { class: 'toolbar' }, out);
+  }
+
+  // A small form in a dialog: fields, then Cancel and Save; save(out) does
+  // the work and the dialog closes when it succeeds (an error stays in it).
+  function formDialog(title, fields, save) {
+    const m = modal(title);
+    const out = h('div', { class: 'msg-slot', 'aria-live': 'polite' });
+    const form = h('form', { class: 'form', novalidate: true }, ...fields, out,
+      h('div', { class: 'form-actions' }, button(t('common.cancel'), () => m.close()),
+        h('button', { type: 'submit', class: 'btn btn-primary' }, t('common.save'))));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      try {
+        if (await save(out) !== false) m.close();
+      } catch (err) {
+        const x = explain(err);
+        showIn(out, message('error', x.title, x.text));
+      }
+    });
+    m.body.append(form);
+    const first = form.querySelector('input, textarea, select');
+    if (first) first.focus();
+  }
+
+  // Resolving an incident: what was done (optional).
+  function resolveDialog(x) {
+    const note = h('textarea', { rows: '3', maxlength: '500' });
+    formDialog(t('inc.resolveTitle'), [h('p', { class: 'muted' }, x.text), field(t('inc.resolvePrompt'), note)], async () => {
+      await resolveIncident(x.id, note.value.trim());
+      toast(t('inc.resolved'));
+      loadStaff();
+      loadHead();
+    });
+  }
+
+  // A downtime's new end: a day and a time in the site's zone, or until
+  // further notice.
+  function extendDialog(d) {
+    const end = d.end ? parseTime(d.end) : null;
+    const day = h('input', { type: 'date', required: true, value: end ? dateOf(end) : today() });
+    const time = h('input', { type: 'time', value: end ? hhmm(minuteOfDay(end)) : '18:00' });
+    const open = h('input', { type: 'checkbox', checked: !end });
+    const sync = () => { day.disabled = time.disabled = open.checked; };
+    open.addEventListener('change', sync);
+    sync();
+    formDialog(t('dt.extendTitle'), [h('p', { class: 'muted' }, downtimeWhen(d)),
+      h('div', { class: 'form-row' }, field(t('clo.toDate'), day), field(t('clo.toTime'), time)),
+      field(t('dt.openEnded'), open)], async (out) => {
+      if (!open.checked && (!validDate(day.value) || parseHHMM(time.value) === null)) {
+        showIn(out, message('error', t('book.badDate'), ''));
+        day.focus();
+        return false;
+      }
+      await updateDowntime(d.id, { end: open.checked ? null : rfc3339(at(day.value, parseHHMM(time.value))) });
+      toast(t('dt.extended'));
+      loadStaff();
+      loadHead();
+      return true;
+    });
   }
 
   let staffOut = null;
@@ -182,11 +238,7 @@ export default async function instruments(root, ctx) {
       { label: t('dt.bookings'), render: (d) => t(`dt.bookings.${d.bookings}`) },
       { label: '', cls: 'actions', render: (d) => ((!d.end || parseTime(d.end) > Date.now()) ? h('span', { class: 'toolbar' },
         button(t('dt.endNow'), () => act(() => updateDowntime(d.id, { end: rfc3339(Math.max(Date.now(), parseTime(d.start) + 60000)) }), t('dt.ended')), 'btn-small'),
-        button(t('dt.extend'), () => {
-          const v = window.prompt(t('dt.extendPrompt'), d.end ? d.end : '');
-          if (v === null) return;
-          act(() => updateDowntime(d.id, { end: v.trim() === '' ? null : v.trim() }), t('dt.extended'));
-        }, 'btn-small')) : '') },
+        button(t('dt.extend'), () => extendDialog(d), 'btn-small')) : '') },
     ], dts, { caption: t('dt.list') }));
     else body.append(empty(t('dt.none')));
 
