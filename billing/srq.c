@@ -3,6 +3,7 @@
 #include "billing/bill_int.h"
 #include "booking/outbox.h"
 #include "booking/spell.h"
+#include "booking/webhook.h"
 #include "core/clock.h"
 #include "core/ltime.h"
 #include "billing/ubl.h"
@@ -44,6 +45,19 @@ static const char SNAP_SRQ[] =
     "'project_id', project_id, 'qty_e6', qty_e6, 'note', note, 'state', state, 'quote_qty_e6', quote_qty_e6, "
     "'quote_unit_cents', quote_unit_cents, 'quote_note', quote_note, 'quote_valid_until', quote_valid_until, "
     "'reason', reason, 'charge_id', charge_id) FROM service_requests WHERE id = ?1";
+
+/* A service request as webhook receivers get it ("data" of
+ * service_request.created and .changed): the item, company, project,
+ * quantity, state and quote, not the requester's note or name. */
+static const char WEBHOOK_SRQ[] =
+    "SELECT json_object('id', r.id, 'state', r.state, 'tenant_id', r.tenant_id, 'company', t.name, 'person_id', "
+    "r.person_id, 'item_id', r.item_id, 'item_code', i.code, 'item', i.name, 'unit', i.unit, 'qty_e6', r.qty_e6, "
+    "'project_id', r.project_id, 'project_code', (SELECT code FROM projects WHERE id = r.project_id), "
+    "'quote_qty_e6', r.quote_qty_e6, 'quote_unit_cents', r.quote_unit_cents, 'quote_valid_until', r.quote_valid_until, "
+    "'charge_id', r.charge_id, 'created_at', strftime('%Y-%m-%dT%H:%M:%SZ', r.created_at, 'unixepoch'), "
+    "'updated_at', strftime('%Y-%m-%dT%H:%M:%SZ', r.updated_at, 'unixepoch')) "
+    "FROM service_requests r JOIN tenants t ON t.id = r.tenant_id JOIN catalogue_items i ON i.id = r.item_id "
+    "WHERE r.id = ?1";
 
 #define SRQ_COLS "r.id, r.tenant_id, r.person_id, r.item_id, COALESCE(r.project_id, 0), COALESCE(r.charge_id, 0), " \
     "p.name, p.email, t.name, i.name, i.code, i.unit, r.qty_e6, r.note, r.state, r.quote_qty_e6 IS NOT NULL, " \
@@ -167,6 +181,7 @@ static int do_create(db_t *db, void *p)
     if (rc) return rc;
     int64_t id = db_last_id(db);
     rc = audit_change(db, a->who, "request", "service_request", id, SNAP_SRQ, NULL);
+    if (rc == 0) rc = whk_emit(db, WHK_EV_SERVICE_REQUEST_CREATED, WEBHOOK_SRQ, id);
     return rc ? rc : srq_get(db, id, a->out);
 }
 
@@ -293,6 +308,7 @@ static int do_step(db_t *db, void *p)
         [SRQ_REQUESTED] = "request", [SRQ_QUOTED] = "quote", [SRQ_ACCEPTED] = "accept", [SRQ_IN_PROGRESS] = "start",
         [SRQ_COMPLETED] = "complete", [SRQ_DECLINED] = "decline", [SRQ_CANCELLED] = "cancel" };
     if (rc == 0) rc = audit_change(db, a->who, ACTIONS[a->to], "service_request", a->id, SNAP_SRQ, before);
+    if (rc == 0) rc = whk_emit(db, WHK_EV_SERVICE_REQUEST_CHANGED, WEBHOOK_SRQ, a->id);
     free(before);
     if (rc == 0 && a->to == SRQ_QUOTED && !a->quiet) {
         rc = srq_get(db, a->id, &r);

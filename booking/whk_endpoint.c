@@ -12,7 +12,7 @@
 static const char *const EVENT_NAMES[WHK_EVENT_COUNT] = {
     "reservation.created", "reservation.changed", "reservation.cancelled", "invoice.issued",
     "door.alarm", "tenant.suspended", "tenant.offboarded", "downtime.created", "downtime.changed", "incident.reported",
-    "ping" };
+    "service_request.created", "service_request.changed", "ping" };
 static const char *const STATE_NAMES[WHK_STATE_COUNT] = { "pending", "delivered", "failed" };
 
 const char *whk_event_name(enum whk_event e)

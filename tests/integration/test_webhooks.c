@@ -451,6 +451,62 @@ static void test_retry_and_delete(void **st)
 }
 
 /* The id of the tenant whose name starts with prefix (staff's list). */
+/* A service request's life reaches an endpoint that subscribes to it:
+ * created, then changed (cancelled), with the item and state and without
+ * the requester's note. */
+static void test_service_request_events(void **st)
+{
+    char secret[120], secrets[200], body[300], path[96];
+    hx_resp r;
+    int64_t id = register_hook(hook_url, "[\"service_request.created\",\"service_request.changed\"]", secret, sizeof secret);
+    char srq_url[140];
+    snprintf(srq_url, sizeof srq_url, "%.*s/srq", (int)(strlen(hook_url) - 5), hook_url);
+    snprintf(body, sizeof body, "{\"url\":\"%s\"}", srq_url);
+    snprintf(path, sizeof path, "/api/v1/webhooks/%lld", (long long)id);
+    assert_int_equal(hx_status(&S, "PATCH", path, staff, body), 200);
+    snprintf(secrets, sizeof secrets, "%s\n", secret);
+    write_file("secrets", secrets);
+    /* a service of the demo catalogue */
+    assert_int_equal(hx_req(&S, "GET", "/api/v1/catalogue", member, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    int64_t item = 0;
+    json_t *x;
+    size_t i;
+    json_array_foreach(json_object_get(r.json, "items"), i, x)
+        if (!item && !strcmp(json_string_value(json_object_get(x, "kind")), "service"))
+            item = json_integer_value(json_object_get(x, "id"));
+    hx_free(&r);
+    assert_true(item > 0);
+    snprintf(body, sizeof body, "{\"item_id\":%lld,\"quantity\":\"2\",\"note\":\"Call Ann on 06-5550123\"}", (long long)item);
+    assert_int_equal(hx_req(&S, "POST", "/api/v1/service-requests", member, body, NULL, &r), 0);
+    if (r.status != 201) fail_msg("POST /api/v1/service-requests: %ld %s", r.status, r.body);
+    int64_t req = json_integer_value(json_object_get(r.json, "id"));
+    hx_free(&r);
+    snprintf(path, sizeof path, "/api/v1/service-requests/%lld/cancel", (long long)req);
+    assert_int_equal(hx_status(&S, "POST", path, member, "{\"reason\":\"Not needed after all\"}"), 200);
+    json_t *got = await("/srq", 2);
+    assert_int_equal(json_array_size(got), 2);
+    const char *want[2] = { "service_request.created", "service_request.changed" };
+    const char *state[2] = { "requested", "cancelled" };
+    for (size_t k = 0; k < 2; k++) {
+        json_t *q = json_array_get(got, k);
+        assert_true(json_is_true(json_object_get(q, "verified")));
+        const char *raw = json_string_value(json_object_get(q, "body"));
+        assert_null(strstr(raw, "06-5550123"));   /* the note stays in labpass */
+        json_t *p = json_loads(raw, 0, NULL);
+        json_t *data = json_object_get(p, "data");
+        assert_string_equal(json_string_value(json_object_get(p, "type")), want[k]);
+        assert_int_equal(json_integer_value(json_object_get(data, "id")), req);
+        assert_int_equal(json_integer_value(json_object_get(data, "item_id")), item);
+        assert_int_equal(json_integer_value(json_object_get(data, "qty_e6")), 2000000);
+        assert_string_equal(json_string_value(json_object_get(data, "state")), state[k]);
+        json_decref(p);
+    }
+    json_decref(got);
+    snprintf(path, sizeof path, "/api/v1/webhooks/%lld", (long long)id);
+    assert_int_equal(hx_status(&S, "DELETE", path, staff, NULL), 204);
+}
+
 static int64_t tenant_id(const char *prefix)
 {
     hx_resp r;
@@ -557,6 +613,7 @@ int main(void)
         cmocka_unit_test(test_disabled_endpoint_gets_nothing),
         cmocka_unit_test(test_rotated_secret),
         cmocka_unit_test(test_retry_and_delete),
+        cmocka_unit_test(test_service_request_events),
         cmocka_unit_test(test_alarm_tenant_invoice_events),
     };
     return cmocka_run_group_tests_name("webhooks", tests, setup, teardown);

@@ -1034,6 +1034,8 @@ export const STRINGS = {
   'hooks.ev.downtime.created': ['Resource out of service', 'Middel buiten gebruik'],
   'hooks.ev.downtime.changed': ['Downtime ended or extended', 'Buiten gebruik beëindigd of verlengd'],
   'hooks.ev.incident.reported': ['Problem reported', 'Probleem gemeld'],
+  'hooks.ev.service_request.created': ['Service requested', 'Service aangevraagd'],
+  'hooks.ev.service_request.changed': ['Service request changed (quoted, accepted, started, done, declined, cancelled)', 'Serviceaanvraag gewijzigd (offerte, aanvaard, gestart, klaar, afgewezen, geannuleerd)'],
   'hooks.ev.ping': ['Test', 'Test'],
   'doors.title': ['Doors', 'Deuren'],
   'doors.lead': ['Door readers, what they report, and who entered where.', 'Deurlezers, wat ze melden, en wie waar binnenkwam.'],

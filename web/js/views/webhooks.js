@@ -1,5 +1,6 @@
 // webhooks.js: for staff: the HTTPS endpoints that receive signed events
-// (bookings, invoices, door alarms, tenants suspended or offboarded): add
+// (bookings, invoices, door alarms, tenants suspended or offboarded,
+// downtime, incidents, service requests): add
 // one (its signing secret is shown once), change its address, events or
 // description, switch it off and on, send a test, give it a new secret,
 // delete it; and each endpoint's deliveries with their state, attempts and
@@ -15,7 +16,8 @@ import { explain } from '../problem.js';
 import { parseTime, fmtDateTime } from '../time.js';
 
 export const EVENTS = ['reservation.created', 'reservation.changed', 'reservation.cancelled', 'invoice.issued',
-  'door.alarm', 'tenant.suspended', 'tenant.offboarded', 'downtime.created', 'downtime.changed', 'incident.reported'];
+  'door.alarm', 'tenant.suspended', 'tenant.offboarded', 'downtime.created', 'downtime.changed', 'incident.reported',
+  'service_request.created', 'service_request.changed'];
 const STATE_KIND = { pending: 'warn', delivered: 'ok', failed: 'danger' };
 
 const when = (s) => (s ? fmtDateTime(parseTime(s)) : '—');
