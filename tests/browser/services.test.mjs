@@ -62,6 +62,32 @@ test('the request form, a quote and its acceptance', async () => {
   noProblems(staff);
 });
 
+test('staff log a consumable for someone, on a project of that person\'s company', async () => {
+  const people = await apiAs('staff', 'GET', '/api/v1/people');
+  const bram = people.body.people.find((p) => p.email === 'lab@novacell.example');
+  const projects = await apiAs('staff', 'GET', `/api/v1/tenants/${bram.tenant_id}/projects`);
+  const code = (id) => projects.body.projects.find((p) => p.id === id).code;
+  const page = await newPage(browser);
+  await signIn(page, 'staff');
+  await page.goto(`${BASE}/consumables`);
+  const form = page.locator('form', { has: page.getByRole('button', { name: 'Log', exact: true }) });
+  await form.getByLabel('Person').selectOption(String(bram.id));
+  const picker = form.getByLabel('Project');
+  await picker.locator('option:checked', { hasText: 'NC-ASSAY' }).waitFor({ state: 'attached' });
+  assert.match(await picker.locator('option:checked').textContent(), /\(their default\)/);
+  const seq = projects.body.projects.find((p) => p.code === 'NC-SEQ');
+  await picker.selectOption(String(seq.id));
+  await form.getByLabel('Item').selectOption({ label: 'Nitrile gloves, box of 100 (M) (pieces)' });
+  await form.getByLabel('Quantity').fill('1');
+  await form.getByRole('button', { name: 'Log', exact: true }).click();
+  await page.getByText(/Nitrile gloves.*logged/).waitFor();
+  const uses = await apiAs('staff', 'GET', '/api/v1/consumable-usage');
+  const mine = uses.body.usage.filter((u) => u.person_id === bram.id).sort((a, b) => b.id - a.id)[0];
+  assert.equal(code(mine.project_id), 'NC-SEQ');
+  noProblems(page);
+  await page.close();
+});
+
 test('the consumables terminal', async () => {
   const page = await newPage(browser);
   await signIn(page, 'bioLab');

@@ -170,6 +170,7 @@ export const STRINGS = {
   'prj.pickNone': ['No project', 'Geen project'],
   'prj.pickHint': ['The booking and its costs go to this project', 'De boeking en de kosten gaan naar dit project'],
   'prj.default': ['{label} (your default)', '{label} (uw standaard)'],
+  'prj.theirDefault': ['{label} (their default)', '{label} (hun standaard)'],
   'prj.budgetWarn': ['Project {code} has now used {percent} % of its budget.', 'Project {code} heeft nu {percent} % van het budget gebruikt.'],
   'common.copy': ['Copy', 'Kopiëren'],
   'common.copied': ['Copied to the clipboard.', 'Gekopieerd naar het klembord.'],

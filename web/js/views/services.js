@@ -22,24 +22,26 @@ const STATUS_KIND = { requested: 'warn', quoted: 'warn', accepted: 'ok', in_prog
 const unitWord = (u) => t(`svc.unit.${u}`);
 const fail = (slot, err) => { const x = explain(err); showIn(slot, message('error', x.title, x.text)); };
 
-// The active projects of the signed-in person's company, the person's
-// default first: options for a picker, or null when there are none (the
-// server then takes the default, as for a booking).
-async function myProjects(ctx) {
-  if (!ctx.me.tenant_id) return null;
+// The active projects of a person's company, the person's default first:
+// options for a picker, or null when there are none (the server then takes
+// the default, as for a booking).
+async function projectsOf(tenantId, personId, own = true) {
+  if (!tenantId) return null;
   try {
-    const [list, def] = await Promise.all([listProjects(ctx.me.tenant_id, { status: 'active' }), getDefaultProject(ctx.me.id)]);
+    const [list, def] = await Promise.all([listProjects(tenantId, { status: 'active' }), getDefaultProject(personId)]);
     const active = list.filter((p) => p.status === 'active');
     if (!active.length) return null;
     const dflt = def.project_id;
     const opts = dflt ? [] : [{ value: '', label: t('prj.pickNone') }];
     for (const p of active) {
       const label = `${p.code} — ${p.name}`;
-      opts.push({ value: p.id, label: p.id === dflt ? t('prj.default', { label }) : label });
+      opts.push({ value: p.id, label: p.id === dflt ? t(own ? 'prj.default' : 'prj.theirDefault', { label }) : label });
     }
     return { opts, dflt: dflt || '' };
   } catch { return null; }
 }
+
+const myProjects = (ctx) => projectsOf(ctx.me.tenant_id, ctx.me.id);
 
 // The item picker, quantity and (projects given) the project, with the
 // estimate of what it costs below them.
@@ -216,14 +218,26 @@ export async function terminal(root, ctx) {
   const box = h('div');
   const items = (await listCatalogue()).filter((i) => i.kind === 'consumable');
   let person = null;
+  let personProject = null;
   const extra = [];
   if (staff) {
     const ppl = await data.people();
     person = select(ppl.map((p) => ({ value: p.id, label: data.displayName(p) })), ppl[0] && ppl[0].id);
-    extra.push(field(t('use.person'), person));
+    // the chosen person's company's projects, their default preselected
+    personProject = h('select');
+    const fill = async () => {
+      const p = ppl.find((x) => String(x.id) === person.value);
+      const pr = p ? await projectsOf(p.tenant_id, p.id, false) : null;
+      const opts = pr ? pr.opts : [{ value: '', label: t('prj.pickNone') }];
+      personProject.replaceChildren(...opts.map((o) => h('option', { value: o.value, selected: pr && String(o.value) === String(pr.dflt) }, o.label)));
+    };
+    person.addEventListener('change', fill);
+    await fill();
+    extra.push(field(t('use.person'), person), field(t('prj.pick'), personProject, t('svc.projectHint')));
   }
   const form = items.length ? itemForm(items, out, async (body) => {
     if (person) body.person_id = Number(person.value);
+    if (personProject && personProject.value) body.project_id = Number(personProject.value);
     const u = await logConsumable(body);
     showIn(out, message('ok', t('use.logged', { qty: u.quantity, item: u.item, net: money(u.net_cents) }), ''));
     load();
