@@ -154,6 +154,8 @@ static void usage(FILE *out)
         "                       or http:// for localhost only (default none: links stay relative)\n"
         "  --reminder-hours H   e-mail a reminder H hours before each confirmed booking\n"
         "                       (default 24; 0 to 336, 0: no reminders)\n"
+        "  --calibration-days D remind staff D days before a resource's calibration is due\n"
+        "                       (default 14; 0 to 90, 0: no reminders)\n"
         "  --help               this text\n"
         "In the file the keys are the flag names with _ for - (max_connections = 128, demo = yes,\n"
         "trusted_proxy = 10.0.0.1, 10.0.0.2). SIGHUP reads the file again: log_level applies at once;\n"
@@ -251,7 +253,7 @@ static const struct option OPTS[] = {
     { "smtp-user", required_argument, 0, 0 }, { "smtp-password-file", required_argument, 0, 0 },
     { "smtp-from", required_argument, 0, 0 }, { "smtp-timeout", required_argument, 0, 0 },
     { "smtp-ca-file", required_argument, 0, 0 }, { "public-url", required_argument, 0, 0 },
-    { "reminder-hours", required_argument, 0, 0 },
+    { "reminder-hours", required_argument, 0, 0 }, { "calibration-days", required_argument, 0, 0 },
     { "webhook-interval", required_argument, 0, 0 }, { "webhook-ca-file", required_argument, 0, 0 },
     { "config", required_argument, 0, 'C' }, { "check-config", no_argument, 0, 'K' }, { "help", no_argument, 0, 'h' },
     { 0, 0, 0, 0 } };
@@ -332,7 +334,8 @@ static void reload(const char *conf, const lpd_settings *cur)
     if (strcmp(n.notify, cur->notify) || smtp_changed(&n, cur) || n.cfg.max_connections != cur->cfg.max_connections ||
         n.cfg.request_timeout != cur->cfg.request_timeout || n.sweep_interval != cur->sweep_interval ||
         n.webhook_interval != cur->webhook_interval || strcmp(n.webhook_ca_file, cur->webhook_ca_file) ||
-        strcmp(n.public_url, cur->public_url) || n.reminder_hours != cur->reminder_hours)
+        strcmp(n.public_url, cur->public_url) || n.reminder_hours != cur->reminder_hours ||
+        n.calibration_days != cur->calibration_days)
         log_warn("labpassd", "SIGHUP: other changed settings apply at the next start");
 }
 
@@ -377,6 +380,7 @@ int main(int argc, char **argv)
     acct_set_idle_timeout(opts.cfg.policy.idle_timeout);
     file_idle_at_start(conf);
     rmd_set_lead((int64_t)opts.reminder_hours * 3600);
+    rlog_set_cal_lead(opts.calibration_days);
     if (!opts.public_url[0] && !strcmp(opts.notify, "smtp"))
         log_warn("labpassd", "public_url is not set: links in e-mails stay relative (/#/...) and are not clickable");
     api_config cfg = opts.cfg;

@@ -5,6 +5,7 @@
 #include "api/smtp.h"
 #include "booking/pwhash.h"
 #include "booking/mailtext.h"
+#include "booking/rlog.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ini.h>
@@ -118,6 +119,7 @@ void lpd_defaults(lpd_settings *s)
     s->smtp_timeout = 30;
     s->smtp_starttls = 1;
     s->reminder_hours = 24;
+    s->calibration_days = RLOG_CAL_LEAD_DEFAULT;
 }
 
 int lpd_set(lpd_settings *s, const char *key, const char *value, char *err, size_t errlen)
@@ -158,6 +160,7 @@ int lpd_set(lpd_settings *s, const char *key, const char *value, char *err, size
     else if (!strcmp(k, "webhook_ca_file")) bad = text(s->webhook_ca_file, sizeof s->webhook_ca_file, v);
     else if (!strcmp(k, "public_url")) bad = (*v && !mt_public_url_ok(v)) || text(s->public_url, sizeof s->public_url, v);
     else if (!strcmp(k, "reminder_hours")) bad = number(v, 0, 24 * 14, &s->reminder_hours);
+    else if (!strcmp(k, "calibration_days")) bad = number(v, 0, 90, &s->calibration_days);
     else return fail(err, errlen, key, "no such setting");
     if (!bad) return 0;
     snprintf(err, errlen, "%s: \"%.80s\" is not a valid value (see labpassd --help)", key, v);
@@ -257,5 +260,6 @@ void lpd_print(const lpd_settings *s, FILE *out)
     fprintf(out, "smtp_from = %s\nsmtp_timeout = %d\nsmtp_ca_file = %s\n", s->smtp_from, s->smtp_timeout,
             s->smtp_ca_file);
     fprintf(out, "webhook_interval = %d\nwebhook_ca_file = %s\n", s->webhook_interval, s->webhook_ca_file);
-    fprintf(out, "public_url = %s\nreminder_hours = %d\n", s->public_url, s->reminder_hours);
+    fprintf(out, "public_url = %s\nreminder_hours = %d\ncalibration_days = %d\n", s->public_url, s->reminder_hours,
+            s->calibration_days);
 }

@@ -29,6 +29,7 @@ typedef struct lpd_settings {
      * (0: no reminders) */
     char public_url[200];
     int reminder_hours;
+    int calibration_days;       /* days before a calibration is due that staff are reminded (0: never) */
 } lpd_settings;
 
 /* The built-in defaults (web/ when ./web/index.html exists). */

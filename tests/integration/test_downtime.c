@@ -444,6 +444,32 @@ static void test_calibration_reminder_once(void **st)
     assert_int_equal(db_int(cal, "Autoclave AC-1"), 1);
 }
 
+/* --calibration-days sets how far ahead staff are reminded: with 5, the
+ * demo's autoclave calibration (due in 10 days) waits until 5 days before. */
+static void test_calibration_lead_setting(void **st)
+{
+    hx_server s2;
+    const char *args[] = { "--sweep-interval", "3600", "--calibration-days", "5", NULL };
+    assert_int_equal(hx_start_args(&s2, at("2027-03-26T16:30:00+01:00"), args), 0);
+    char *tok = hx_login(&s2, DEMO_STAFF);
+    assert_non_null(tok);
+    hx_resp r;
+    assert_int_equal(hx_req(&s2, "POST", "/api/v1/maintenance/run", tok, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(jint(r.json, "calibration_reminders_queued"), 0);
+    hx_free(&r);
+    free(tok);
+    hx_set_clock(&s2, at("2027-03-31T09:00:00+02:00"));   /* 5 days before */
+    tok = hx_login(&s2, DEMO_STAFF);
+    assert_non_null(tok);
+    assert_int_equal(hx_req(&s2, "POST", "/api/v1/maintenance/run", tok, NULL, NULL, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(jint(r.json, "calibration_reminders_queued"), 1);
+    hx_free(&r);
+    free(tok);
+    assert_int_equal(hx_stop(&s2), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_end_early_and_extend),
         cmocka_unit_test(test_incidents),
         cmocka_unit_test(test_calibration_reminder_once),
+        cmocka_unit_test(test_calibration_lead_setting),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

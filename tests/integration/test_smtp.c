@@ -558,6 +558,9 @@ static void test_check_config(void **st)
         { "reminder_hours = -1\n", "labpassd.conf:1: reminder_hours" },
         { "reminder_hours = 1000\n", "labpassd.conf:1: reminder_hours" },
         { "reminder_hours = 2h\n", "labpassd.conf:1: reminder_hours" },
+        { "calibration_days = -1\n", "labpassd.conf:1: calibration_days" },
+        { "calibration_days = 91\n", "labpassd.conf:1: calibration_days" },
+        { "\ncalibration_days = 2w\n", "labpassd.conf:2: calibration_days" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         assert_int_equal(check_config(bad[i].conf, out, sizeof out), 2);
@@ -572,6 +575,7 @@ static void test_check_config(void **st)
     assert_non_null(strstr(out, "smtp_timeout = 20\n"));
     assert_non_null(strstr(out, "public_url = \n"));
     assert_non_null(strstr(out, "reminder_hours = 24\n"));
+    assert_non_null(strstr(out, "calibration_days = 14\n"));
     assert_null(strstr(out, "not-shown-anywhere"));
     /* the public address of the web app, and reminders off */
     assert_int_equal(check_config("public_url = https://labpass.example.org/lab\nreminder_hours = 0\n", out, sizeof out), 0);
