@@ -270,7 +270,7 @@ void h_rsv_update(api_ctx *c)
     /* the move, the project (project_id 0: none) and the budget in one transaction */
     int rc = db_begin(c->db), tx = rc == 0;
     if (rc == 0) rc = rsv_change(c->db, &c->actor, r.id, s, e, res, jv_str(b, "title", NULL), scope, &f);
-    if (rc == 0 && project != r.project_id) rc = rsv_set_project(c->db, &c->actor, r.id, project, &f);
+    if (rc == 0 && project != r.project_id) rc = rsv_set_project(c->db, &c->actor, r.id, scope, project, &f);
     if (rc == 0) rc = rsv_get(c->db, r.id, &r);
     if (rc == 0 && costs) rc = bill_budget_check(c->db, &c->actor, r.project_id, r.tenant_id, r.resource_id, r.start,
                                                  r.end, r.id, true, &bud, &f);

@@ -125,10 +125,12 @@ int rsv_cancel_facility(db_t *db, const actor_t *who, int64_t id, const char *re
 int rsv_change(db_t *db, const actor_t *who, int64_t id, int64_t start, int64_t end, int64_t resource_id,
                const char *title, enum rsv_scope scope, lp_fail *f) LP_MUST;
 int rsv_cancel(db_t *db, const actor_t *who, int64_t id, enum rsv_scope scope, lp_fail *f) LP_MUST;
-/* Charges booking id to project_id (0: none) after prj_check_booking at its
- * start; the hooks run (billing moves its open charge). Audited. In the
- * caller's transaction or its own. LP_ERR_STATE once it is settled. */
-int rsv_set_project(db_t *db, const actor_t *who, int64_t id, int64_t project_id, lp_fail *f) LP_MUST;
+/* Charges booking id, or the series members scope covers (as rsv_change),
+ * to project_id (0: none) after prj_check_booking at each one's start; the
+ * hooks run (billing moves its open charge). Each change is audited. In the
+ * caller's transaction or its own. LP_ERR_STATE once the booking is settled. */
+int rsv_set_project(db_t *db, const actor_t *who, int64_t id, enum rsv_scope scope, int64_t project_id,
+                    lp_fail *f) LP_MUST;
 int rsv_approve(db_t *db, const actor_t *who, int64_t id, lp_fail *f) LP_MUST;
 int rsv_reject(db_t *db, const actor_t *who, int64_t id, const char *reason, lp_fail *f) LP_MUST;
 /* Check-in from start minus the early margin until the end (API and doors). */

@@ -465,14 +465,13 @@ int rsv_sweep(db_t *db, int64_t now, int *changed)
 
 /* ---- the project a booking is charged to ---- */
 
-struct project_args { const actor_t *who; int64_t id, project_id; lp_fail *f; };
+struct project_args { const actor_t *who; int64_t id, project_id; enum rsv_scope scope; lp_fail *f; };
 
-static int do_set_project(db_t *db, void *p)
+static int set_project_one(db_t *db, const struct project_args *a, int64_t id)
 {
-    struct project_args *a = p;
     rsv_reservation r;
     char *before = NULL;
-    int rc = rsv_get(db, a->id, &r);
+    int rc = rsv_get(db, id, &r);
     if (rc) return rc;
     if (r.project_id == a->project_id) return 0;
     if (!rsv_state_holds_slot(r.state))
@@ -492,9 +491,32 @@ static int do_set_project(db_t *db, void *p)
     return rc;
 }
 
-int rsv_set_project(db_t *db, const actor_t *who, int64_t id, int64_t project_id, lp_fail *f)
+/* The booking, or the series members its scope covers; a series changed
+ * from its first remaining occurrence on (all, or following) keeps the
+ * project for what it makes later. */
+static int do_set_project(db_t *db, void *p)
 {
-    struct project_args a = { who, id, project_id, f };
+    struct project_args *a = p;
+    rsv_reservation r;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    int rc = rsv_get(db, a->id, &r);
+    if (rc == 0) rc = scope_ids(db, &r, a->scope, &ids, &n);
+    for (size_t i = 0; rc == 0 && i < n; i++) rc = set_project_one(db, a, ids[i]);
+    free(ids);
+    if (rc == 0 && r.series_id && a->scope != RSV_THIS) {
+        sqlite3_stmt *st = db_stmt(db, "UPDATE series SET project_id = NULLIF(?2, 0) WHERE id = ?1");
+        if (!st) return LP_ERR_DB;
+        db_bind_int(st, 1, r.series_id);
+        db_bind_int(st, 2, a->project_id);
+        rc = db_exec_stmt(st);
+    }
+    return rc;
+}
+
+int rsv_set_project(db_t *db, const actor_t *who, int64_t id, enum rsv_scope scope, int64_t project_id, lp_fail *f)
+{
+    struct project_args a = { who, id, project_id, scope, f };
     if (!sqlite3_get_autocommit(db_handle(db))) return do_set_project(db, &a);
     return db_in_tx(db, do_set_project, &a);
 }

@@ -288,6 +288,23 @@ static void test_booking_projects(void **state)
     arr = json_object_get(j, "reservations");
     assert_int_equal(json_array_size(arr), 2);
     json_array_foreach(arr, i, r) assert_int_equal(jint(r, "project_id"), p);
+    int64_t occ[2] = { jint(json_array_get(arr, 0), "id"), jint(json_array_get(arr, 1), "id") };
+    json_decref(j);
+    /* the whole series changes project at once (scope all); scope this changes one */
+    char spath[96];
+    snprintf(spath, sizeof spath, "/api/v1/reservations/%lld", (long long)occ[0]);
+    json_decref(call("PATCH", spath, member_a, "{\"project_id\":0,\"scope\":\"all\"}", 200));
+    for (int k = 0; k < 2; k++) {
+        snprintf(spath, sizeof spath, "/api/v1/reservations/%lld", (long long)occ[k]);
+        j = call("GET", spath, member_a, NULL, 200);
+        assert_true(json_is_null(json_object_get(j, "project_id")));
+        json_decref(j);
+    }
+    snprintf(extra, sizeof extra, "{\"project_id\":%lld}", (long long)p);
+    json_decref(call("PATCH", spath, member_a, extra, 200));
+    snprintf(spath, sizeof spath, "/api/v1/reservations/%lld", (long long)occ[0]);
+    j = call("GET", spath, member_a, NULL, 200);
+    assert_true(json_is_null(json_object_get(j, "project_id")));
     json_decref(j);
     /* project_id 0 takes the booking off its project */
     j = call("PATCH", path, member_a, "{\"project_id\":0}", 200);
