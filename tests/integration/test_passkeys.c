@@ -120,13 +120,15 @@ static void test_register_and_sign_in(void **st_)
     char *member = hx_login(&S, DEMO_MEMBER_A);
     assert_non_null(member);
     int64_t me = hx_me_id(&S, member);
-    for (int es = 0; es < 2; es++) {
+    static const char *const NAMES[] = { "Phone", "Laptop (ES256)", "Windows Hello (RS256)" };
+    static const int ALGS[] = { -8, -7, -257 };
+    for (int es = SW_ED25519; es <= SW_RS256; es++) {
         sw_key k;
         sw_new(&k, es);
         int64_t id = 0;
         json_t *ans = NULL;
-        assert_int_equal(reg(&k, member, es ? "Laptop (ES256)" : "Phone", NULL, &id, &ans), 201);
-        assert_int_equal(json_integer_value(json_object_get(ans, "alg")), es ? -7 : -8);
+        assert_int_equal(reg(&k, member, NAMES[es], NULL, &id, &ans), 201);
+        assert_int_equal(json_integer_value(json_object_get(ans, "alg")), ALGS[es]);
         assert_true(json_is_true(json_object_get(ans, "user_verified")));
         assert_string_equal(json_string_value(json_object_get(ans, "aaguid")), "aaaaaaaa-aaaa-aaaa-aaaa-aaaaaaaaaaaa");
         json_decref(ans);
@@ -163,7 +165,7 @@ static void test_register_and_sign_in(void **st_)
     }
     /* packed self attestation verifies; a bad signature does not */
     sw_key p;
-    sw_new(&p, 0);
+    sw_new(&p, SW_ED25519);
     sw_tamper t = { .packed = 1 };
     assert_int_equal(reg(&p, member, "Key (packed)", &t, NULL, NULL), 201);
     sw_key q;
@@ -173,6 +175,17 @@ static void test_register_and_sign_in(void **st_)
     assert_int_equal(reg(&q, member, "Key (bad)", &bad, NULL, &ans), 400);
     assert_string_equal(field_of(ans), "attestation_object");
     json_decref(ans);
+    sw_key rs;   /* packed with an RSA key: verified, and refused with a bit flipped */
+    sw_new(&rs, SW_RS256);
+    assert_int_equal(reg(&rs, member, "Key (packed RS256)", &t, NULL, NULL), 201);
+    sw_key rs_bad;
+    sw_new(&rs_bad, SW_RS256);
+    ans = NULL;
+    assert_int_equal(reg(&rs_bad, member, "Key (bad RS256)", &bad, NULL, &ans), 400);
+    assert_string_equal(field_of(ans), "attestation_object");
+    json_decref(ans);
+    sw_free(&rs);
+    sw_free(&rs_bad);
     sw_free(&p);
     sw_free(&q);
     free(member);

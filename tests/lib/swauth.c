@@ -16,14 +16,21 @@ char *sw_b64(const unsigned char *p, size_t n)
     return s;
 }
 
-void sw_new(sw_key *k, int es256)
+void sw_new(sw_key *k, int alg)
 {
     memset(k, 0, sizeof *k);
-    k->es256 = es256;
+    k->es256 = alg;
     randombytes_buf(k->cred_id, sizeof k->cred_id);
-    if (es256) k->ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    if (alg == SW_ES256) k->ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+    else if (alg == SW_RS256) k->ec = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
     else crypto_sign_keypair(k->ed_pk, k->ed_sk);
 }
+
+/* The COSE algorithm of k. */
+static int cose_alg(const sw_key *k) { return k->es256 == SW_RS256 ? -257 : k->es256 == SW_ES256 ? -7 : -8; }
+
+/* -n - 1 as CBOR, for any negative n */
+static cbor_item_t *neg16(int v) { return cbor_build_negint16((uint16_t)(-v - 1)); }
 
 void sw_free(sw_key *k)
 {
@@ -51,8 +58,20 @@ static cbor_item_t *neg(int v) { return cbor_build_negint8((uint8_t)(-v - 1)); }
 /* The COSE key of k, serialised into out; its length. */
 static size_t cose_key(const sw_key *k, unsigned char *out, size_t cap)
 {
-    cbor_item_t *m = cbor_new_definite_map(k->es256 ? 5 : 4);
-    if (k->es256) {
+    cbor_item_t *m = cbor_new_definite_map(k->es256 == SW_ES256 ? 5 : 4);
+    if (k->es256 == SW_RS256) {
+        unsigned char nb[512], eb[8];
+        BIGNUM *bn = NULL, *be = NULL;
+        EVP_PKEY_get_bn_param(k->ec, OSSL_PKEY_PARAM_RSA_N, &bn);
+        EVP_PKEY_get_bn_param(k->ec, OSSL_PKEY_PARAM_RSA_E, &be);
+        int nl = BN_bn2bin(bn, nb), el = BN_bn2bin(be, eb);
+        BN_free(bn);
+        BN_free(be);
+        map_add(m, cbor_build_uint8(1), cbor_build_uint8(3));
+        map_add(m, cbor_build_uint8(3), neg16(-257));
+        map_add(m, neg(-1), cbor_build_bytestring(nb, (size_t)nl));
+        map_add(m, neg(-2), cbor_build_bytestring(eb, (size_t)el));
+    } else if (k->es256 == SW_ES256) {
         unsigned char x[32], y[32];
         BIGNUM *bx = NULL, *by = NULL;
         EVP_PKEY_get_bn_param(k->ec, OSSL_PKEY_PARAM_EC_PUB_X, &bx);
@@ -77,10 +96,10 @@ static size_t cose_key(const sw_key *k, unsigned char *out, size_t cap)
     return n;
 }
 
-/* Signature over msg: raw Ed25519, or DER ECDSA. */
+/* Signature over msg: raw Ed25519, DER ECDSA, or RSASSA-PKCS1-v1_5. */
 static size_t sign(const sw_key *k, const unsigned char *msg, size_t len, unsigned char *sig, size_t cap)
 {
-    if (!k->es256) {
+    if (k->es256 == SW_ED25519) {
         crypto_sign_detached(sig, NULL, msg, len, k->ed_sk);
         return 64;
     }
@@ -125,7 +144,7 @@ static size_t signed_over(unsigned char *buf, const unsigned char *ad, size_t ad
 char *sw_register_body(sw_key *k, const json_t *options, const char *rp_id, const char *origin, const char *name,
                        const sw_tamper *t)
 {
-    unsigned char ad[512], tbs[600], sig[160], att[1024];
+    unsigned char ad[768], tbs[800], sig[512], att[2048];
     char cdj[600];
     client_data(cdj, sizeof cdj, "webauthn.create", options, origin, t);
     size_t n = auth_head(k, ad, rp_id, 0x45, t);   /* UP, UV, AT */
@@ -142,7 +161,7 @@ char *sw_register_body(sw_key *k, const json_t *options, const char *rp_id, cons
         size_t sl = sign(k, tbs, m, sig, sizeof sig);
         if (t->bad_sig) sig[sl / 2] ^= 1;
         stmt = cbor_new_definite_map(2);
-        map_add(stmt, cbor_build_string("alg"), neg(k->es256 ? -7 : -8));
+        map_add(stmt, cbor_build_string("alg"), cose_alg(k) == -257 ? neg16(-257) : neg(cose_alg(k)));
         map_add(stmt, cbor_build_string("sig"), cbor_build_bytestring(sig, sl));
     } else {
         stmt = cbor_new_definite_map(0);
@@ -165,7 +184,7 @@ char *sw_register_body(sw_key *k, const json_t *options, const char *rp_id, cons
 char *sw_assert_body(sw_key *k, const json_t *options, const char *rp_id, const char *origin, const char *user_handle,
                      const sw_tamper *t)
 {
-    unsigned char ad[64], tbs[128], sig[160];
+    unsigned char ad[64], tbs[128], sig[512];
     char cdj[600];
     client_data(cdj, sizeof cdj, "webauthn.get", options, origin, t);
     size_t n = auth_head(k, ad, rp_id, 0x05, t);   /* UP, UV */

@@ -1,5 +1,5 @@
-/* swauth.h: a software WebAuthn authenticator for tests: Ed25519 (libsodium)
- * or ES256 (OpenSSL) keys, real authenticatorData and attestation objects in
+/* swauth.h: a software WebAuthn authenticator for tests: Ed25519 (libsodium),
+ * ES256 or RS256 (OpenSSL) keys, real authenticatorData and attestation objects in
  * CBOR (libcbor), clientDataJSON as a browser writes it. Every part can be
  * tampered with to test the server's refusals. */
 #ifndef LP_SWAUTH_H
@@ -8,10 +8,12 @@
 #include <stdint.h>
 #include <jansson.h>
 
+enum { SW_ED25519 = 0, SW_ES256 = 1, SW_RS256 = 2 };
+
 typedef struct sw_key {
-    int es256;                     /* 0: Ed25519 */
+    int es256;                     /* SW_ED25519, SW_ES256 or SW_RS256 */
     unsigned char ed_pk[32], ed_sk[64];
-    void *ec;                      /* EVP_PKEY * for ES256 */
+    void *ec;                      /* EVP_PKEY * for ES256 and RS256 */
     unsigned char cred_id[32];
     uint32_t counter;              /* the next use signs counter + 1; 0 stays 0 */
     int zero_counter;              /* never count (as many platform passkeys) */
@@ -30,7 +32,8 @@ typedef struct sw_tamper {
     int cross_origin;              /* crossOrigin: true */
 } sw_tamper;
 
-void sw_new(sw_key *k, int es256);
+/* A new key of kind alg (SW_ED25519, SW_ES256, SW_RS256: RSA 2048). */
+void sw_new(sw_key *k, int alg);
 void sw_free(sw_key *k);
 /* The registration body for options (the server's answer to
  * POST /me/passkeys/options) as a JSON text (caller frees). */
