@@ -186,6 +186,18 @@ static void test_register_and_sign_in(void **st_)
     json_decref(ans);
     sw_free(&rs);
     sw_free(&rs_bad);
+    /* full attestation (x5c, as security keys send it): verified with the certificate's key, so a signature by another key is refused */
+    sw_key xk, xbad;
+    sw_new(&xk, SW_ES256);
+    sw_new(&xbad, SW_ES256);
+    sw_tamper x5c = { .x5c = 1 }, x5c_bad = { .x5c = 2 };
+    assert_int_equal(reg(&xk, member, "Security key (x5c)", &x5c, NULL, NULL), 201);
+    ans = NULL;
+    assert_int_equal(reg(&xbad, member, "Security key (wrong signer)", &x5c_bad, NULL, &ans), 400);
+    assert_string_equal(field_of(ans), "attestation_object");
+    json_decref(ans);
+    sw_free(&xk);
+    sw_free(&xbad);
     sw_free(&p);
     sw_free(&q);
     free(member);

@@ -3,6 +3,7 @@
 #include <cbor.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,6 +97,16 @@ static size_t cose_key(const sw_key *k, unsigned char *out, size_t cap)
     return n;
 }
 
+/* A SHA-256 signature by an OpenSSL key (DER ECDSA or PKCS#1 v1.5). */
+static size_t sign_evp(EVP_PKEY *key, const unsigned char *msg, size_t len, unsigned char *sig, size_t cap)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    size_t n = cap;
+    if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) != 1 || EVP_DigestSign(ctx, sig, &n, msg, len) != 1) n = 0;
+    EVP_MD_CTX_free(ctx);
+    return n;
+}
+
 /* Signature over msg: raw Ed25519, DER ECDSA, or RSASSA-PKCS1-v1_5. */
 static size_t sign(const sw_key *k, const unsigned char *msg, size_t len, unsigned char *sig, size_t cap)
 {
@@ -103,10 +114,28 @@ static size_t sign(const sw_key *k, const unsigned char *msg, size_t len, unsign
         crypto_sign_detached(sig, NULL, msg, len, k->ed_sk);
         return 64;
     }
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    size_t n = cap;
-    if (EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, k->ec) != 1 || EVP_DigestSign(ctx, sig, &n, msg, len) != 1) n = 0;
-    EVP_MD_CTX_free(ctx);
+    return sign_evp(k->ec, msg, len, sig, cap);
+}
+
+/* A self-signed attestation certificate for key (DER into out); its length,
+ * 0 on failure. Nobody checks its dates: libfido2 takes the key from it. */
+static size_t att_cert(EVP_PKEY *key, unsigned char *out, size_t cap)
+{
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    size_t n = 0;
+    if (x && name && X509_set_version(x, 2) == 1 && ASN1_INTEGER_set(X509_get_serialNumber(x), 1) == 1 &&
+        X509_gmtime_adj(X509_getm_notBefore(x), 0) && X509_gmtime_adj(X509_getm_notAfter(x), 86400L) &&
+        X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"labpass test attestation", -1, -1,
+                                   0) == 1 &&
+        X509_set_subject_name(x, name) == 1 && X509_set_issuer_name(x, name) == 1 && X509_set_pubkey(x, key) == 1 &&
+        X509_sign(x, key, EVP_sha256()) > 0) {
+        int l = i2d_X509(x, NULL);
+        unsigned char *p = out;
+        if (l > 0 && (size_t)l <= cap && i2d_X509(x, &p) == l) n = (size_t)l;
+    }
+    X509_NAME_free(name);
+    X509_free(x);
     return n;
 }
 
@@ -156,7 +185,20 @@ char *sw_register_body(sw_key *k, const json_t *options, const char *rp_id, cons
     n += sizeof k->cred_id;
     n += cose_key(k, ad + n, sizeof ad - n);
     cbor_item_t *stmt;
-    if (t && t->packed) {
+    if (t && t->x5c) {   /* full attestation: an attestation key and its certificate */
+        EVP_PKEY *ak = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+        unsigned char der[1024];
+        size_t dl = ak ? att_cert(ak, der, sizeof der) : 0;
+        size_t m = signed_over(tbs, ad, n, cdj);
+        size_t sl = t->x5c == 2 ? sign(k, tbs, m, sig, sizeof sig) : sign_evp(ak, tbs, m, sig, sizeof sig);
+        cbor_item_t *chain = cbor_new_definite_array(1);
+        (void)cbor_array_push(chain, cbor_move(cbor_build_bytestring(der, dl)));
+        stmt = cbor_new_definite_map(3);
+        map_add(stmt, cbor_build_string("alg"), neg(-7));
+        map_add(stmt, cbor_build_string("sig"), cbor_build_bytestring(sig, sl));
+        map_add(stmt, cbor_build_string("x5c"), chain);
+        EVP_PKEY_free(ak);
+    } else if (t && t->packed) {
         size_t m = signed_over(tbs, ad, n, cdj);
         size_t sl = sign(k, tbs, m, sig, sizeof sig);
         if (t->bad_sig) sig[sl / 2] ^= 1;
@@ -167,7 +209,7 @@ char *sw_register_body(sw_key *k, const json_t *options, const char *rp_id, cons
         stmt = cbor_new_definite_map(0);
     }
     cbor_item_t *obj = cbor_new_definite_map(3);
-    map_add(obj, cbor_build_string("fmt"), cbor_build_string(t && t->packed ? "packed" : "none"));
+    map_add(obj, cbor_build_string("fmt"), cbor_build_string(t && (t->packed || t->x5c) ? "packed" : "none"));
     map_add(obj, cbor_build_string("attStmt"), stmt);
     map_add(obj, cbor_build_string("authData"), cbor_build_bytestring(ad, n));
     size_t al = cbor_serialize(obj, att, sizeof att);

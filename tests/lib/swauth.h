@@ -28,6 +28,8 @@ typedef struct sw_tamper {
     int flags;                     /* authenticatorData flags when non-zero */
     int64_t counter;               /* signed counter when > 0 */
     int packed;                    /* packed self attestation instead of none */
+    int x5c;                       /* packed with an attestation certificate (x5c, ES256): 1 signed by its
+                                      key, 2 signed by the credential's key instead (does not verify) */
     int bad_sig;                   /* flip a bit of the signature */
     int cross_origin;              /* crossOrigin: true */
 } sw_tamper;
