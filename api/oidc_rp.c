@@ -159,10 +159,54 @@ static const char *str_of(const json_t *o, const char *k)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+#define TENANT_SLOT "{tenantid}"
+
+int oidc_issuer_fits(const char *configured, const char *discovered)
+{
+    if (!configured || !discovered) return 0;
+    if (!strcmp(configured, discovered)) return 1;
+    const char *slot = strstr(discovered, TENANT_SLOT);
+    if (!slot || strstr(slot + 1, TENANT_SLOT)) return 0;
+    size_t pre = (size_t)(slot - discovered), post = strlen(slot + strlen(TENANT_SLOT)), cl = strlen(configured);
+    if (cl <= pre + post || strncmp(configured, discovered, pre) ||
+        strcmp(configured + cl - post, slot + strlen(TENANT_SLOT)))
+        return 0;
+    size_t ml = cl - pre - post;
+    const char *mid = configured + pre;
+    static const char *const MULTI[] = { "common", "organizations", "consumers" };
+    for (size_t i = 0; i < sizeof MULTI / sizeof MULTI[0]; i++)
+        if (ml == strlen(MULTI[i]) && !strncmp(mid, MULTI[i], ml)) return 1;
+    return 0;
+}
+
+/* A tenant id as Entra writes it: a GUID in lower-case hex. */
+static int guid_ok(const char *s)
+{
+    if (!s || strlen(s) != 36) return 0;
+    for (int i = 0; i < 36; i++) {
+        int dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? s[i] != '-' : !((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
+    }
+    return 1;
+}
+
+/* Does the token's iss hold for e (see oidc_expect)? */
+static int issuer_holds(const json_t *c, const oidc_expect *e, const char *iss)
+{
+    if (!e->issuer_template) return !strcmp(iss, e->issuer);
+    const char *tid = json_string_value(json_object_get(c, "tid"));
+    const char *slot = strstr(e->issuer_template, TENANT_SLOT);
+    if (!slot || !guid_ok(tid)) return 0;
+    size_t pre = (size_t)(slot - e->issuer_template);
+    const char *post = slot + strlen(TENANT_SLOT);
+    return strlen(iss) == pre + 36 + strlen(post) && !strncmp(iss, e->issuer_template, pre) &&
+           !strncmp(iss + pre, tid, 36) && !strcmp(iss + pre + 36, post);
+}
+
 static int disco_check(const oidc_provider *p, const json_t *d, char *why, size_t wl)
 {
     const char *iss = str_of(d, "issuer");
-    if (!iss || strcmp(iss, p->issuer)) {
+    if (!oidc_issuer_fits(p->issuer, iss)) {
         snprintf(why, wl, "the discovery document names another issuer");
         return LP_ERR_IO;
     }
@@ -331,7 +375,7 @@ static int fail(char *why, size_t wl, int rc, const char *text)
 static int claims_hold(const json_t *c, const oidc_expect *e, char *why, size_t wl)
 {
     const char *iss = str_of(c, "iss"), *nonce = str_of(c, "nonce"), *sub = str_of(c, "sub");
-    if (!iss || strcmp(iss, e->issuer)) return fail(why, wl, LP_ERR_INVALID, "the token's issuer is not the provider");
+    if (!iss || !issuer_holds(c, e, iss)) return fail(why, wl, LP_ERR_INVALID, "the token's issuer is not the provider");
     const json_t *aud = json_object_get(c, "aud");
     int aud_ok = 0;
     if (json_is_string(aud)) aud_ok = !strcmp(json_string_value(aud), e->client_id);
@@ -489,7 +533,9 @@ int oidc_rp_finish(const oidc_provider *p, const uint8_t *sealed, size_t sealed_
     free(form);
     const char *idt = rc == 0 ? str_of(tok, "id_token") : NULL;
     if (rc == 0 && !idt) rc = fail(why, wl, LP_ERR_IO, "the token answer holds no id_token");
-    oidc_expect e = { p->issuer, p->client_id, pend->nonce, clk_now() };
+    const char *diss = str_of(d, "issuer");
+    oidc_expect e = { p->issuer, p->client_id, pend->nonce, clk_now(),
+                      diss && strcmp(diss, p->issuer) && strstr(diss, TENANT_SLOT) ? diss : NULL };
     if (rc == 0) rc = key_set(p, str_of(d, "jwks_uri"), 0, &jwks, why, wl);
     if (rc == 0) rc = oidc_rp_verify(idt, jwks, &e, claims, why, wl);
     if (rc == LP_ERR_NOTFOUND) {   /* an unknown kid: the provider may have rotated its keys */

@@ -23,11 +23,20 @@
 #define OIDC_SKEW 120              /* clock skew allowed on exp and iat */
 #define OIDC_MAX_AGE 600           /* an ID token issued longer ago is too old */
 
-/* What an ID token must show. */
+/* What an ID token must show. issuer_template, when set, is a discovery
+ * issuer with "{tenantid}" in it (Microsoft Entra's common and organizations
+ * endpoints): the token's iss must then be that template with its own "tid"
+ * claim (a GUID) in place of "{tenantid}", and issuer is not used. */
 typedef struct oidc_expect {
     const char *issuer, *client_id, *nonce;
     int64_t now;
+    const char *issuer_template;
 } oidc_expect;
+
+/* Does the discovery document's issuer fit the configured one? Equal, or a
+ * template whose "{tenantid}" stands where the configured issuer names a
+ * multi-tenant segment (common, organizations or consumers). */
+int oidc_issuer_fits(const char *configured, const char *discovered);
 
 /* Verifies a compact JWS ID token against jwks and e: 0 with the claims
  * (caller json_decref's), LP_ERR_NOTFOUND when no key of jwks fits the

@@ -111,7 +111,7 @@ static json_t *pub(const json_t *k)
 
 static int verify(const char *jwt, const json_t *jwks, const char *nonce)
 {
-    oidc_expect e = { ISS, AUD, nonce, NOW };
+    oidc_expect e = { ISS, AUD, nonce, NOW, NULL };
     json_t *c = NULL;
     char why[160];
     int rc = oidc_rp_verify(jwt, jwks, &e, &c, why, sizeof why);
@@ -230,6 +230,50 @@ static void test_verify(void **st)
     free(huge);
 
     json_decref(rsa); json_decref(ec); json_decref(rsa2); json_decref(jwks);
+}
+
+/* Microsoft Entra's multi-tenant endpoints: the discovery issuer is a
+ * template; a token's iss must name its own tenant (tid). */
+#define ENTRA "https://login.microsoftonline.com/"
+#define TID "72f988bf-86f1-41af-91ab-2d7cd011db47"
+
+static int verify_tenant(const json_t *key, const json_t *jwks, const char *iss, const char *tid)
+{
+    json_t *c = claims_ok();
+    json_object_set_new(c, "iss", json_string(iss));
+    if (tid) json_object_set_new(c, "tid", json_string(tid));
+    char *t = sign_jose(key, "RS256", "r1", c);
+    oidc_expect e = { ENTRA "organizations/v2.0", AUD, "n-123", NOW, ENTRA "{tenantid}/v2.0" };
+    json_t *out = NULL;
+    char why[160];
+    int rc = oidc_rp_verify(t, jwks, &e, &out, why, sizeof why);
+    json_decref(out);
+    free(t);
+    return rc;
+}
+
+static void test_tenant_issuer(void **st)
+{
+    assert_true(oidc_issuer_fits(ISS, ISS));
+    assert_true(oidc_issuer_fits(ENTRA "organizations/v2.0", ENTRA "{tenantid}/v2.0"));
+    assert_true(oidc_issuer_fits(ENTRA "common/v2.0", ENTRA "{tenantid}/v2.0"));
+    assert_false(oidc_issuer_fits(ENTRA TID "/v2.0", ENTRA "{tenantid}/v2.0"));        /* one tenant: exact only */
+    assert_false(oidc_issuer_fits("https://evil.example/organizations/v2.0", ENTRA "{tenantid}/v2.0"));
+    assert_false(oidc_issuer_fits(ENTRA "organizations/v2.0/x", ENTRA "{tenantid}/v2.0"));
+    assert_false(oidc_issuer_fits(ENTRA "organizations/v2.0", ENTRA "{tenantid}/{tenantid}/v2.0"));
+    assert_false(oidc_issuer_fits(ENTRA "organizations/v2.0", NULL));
+    assert_false(oidc_issuer_fits(ISS, ISS "/"));
+    json_t *rsa = gen("RS256", "r1");
+    json_t *jwks = json_pack("{s:[o]}", "keys", pub(rsa));
+    assert_int_equal(verify_tenant(rsa, jwks, ENTRA TID "/v2.0", TID), 0);
+    assert_int_equal(verify_tenant(rsa, jwks, ENTRA TID "/v2.0", "0b1c2d3e-0000-4000-8000-000000000001"), LP_ERR_INVALID);
+    assert_int_equal(verify_tenant(rsa, jwks, ENTRA TID "/v2.0", NULL), LP_ERR_INVALID);
+    assert_int_equal(verify_tenant(rsa, jwks, ENTRA "72F988BF-86F1-41AF-91AB-2D7CD011DB47/v2.0",
+                                   "72F988BF-86F1-41AF-91AB-2D7CD011DB47"), LP_ERR_INVALID);
+    assert_int_equal(verify_tenant(rsa, jwks, ENTRA "organizations/v2.0", TID), LP_ERR_INVALID);
+    assert_int_equal(verify_tenant(rsa, jwks, "https://evil.example/" TID "/v2.0", TID), LP_ERR_INVALID);
+    json_decref(jwks);
+    json_decref(rsa);
 }
 
 static void test_url(void **st)
@@ -470,6 +514,7 @@ int main(void)
     if (sodium_init() < 0) return 1;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_verify),
+        cmocka_unit_test(test_tenant_issuer),
         cmocka_unit_test(test_url),
         cmocka_unit_test(test_validate),
         cmocka_unit_test(test_pending),
