@@ -95,7 +95,7 @@ static int booking_person(api_ctx *c, json_t *b, int64_t *person, int64_t *tenan
 static const struct jv_field RSV_CREATE[] = {
     { "resource_id", JV_INT, 1, INT32_MAX, 1 }, { "start", JV_TIME, 1, 0, 0 }, { "end", JV_TIME, 1, 0, 0 },
     { "title", JV_STRING, 0, 200, 0 }, { "rrule", JV_STRING, 0, 300, 0 }, { "skip_conflicts", JV_BOOL, 0, 0, 0 },
-    { "person_id", JV_INT, 0, INT32_MAX, 1 }, { "project_id", JV_INT, 0, INT32_MAX, 1 }, JV_END };
+    { "person_id", JV_INT, 0, INT32_MAX, 1 }, { "project_id", JV_INT, 0, INT32_MAX, 0 }, JV_END };
 
 #define IDEM_ROUTE "POST /api/v1/reservations"   /* the Idempotency-Key scope, see api/idem.h */
 
@@ -123,6 +123,7 @@ static int book(api_ctx *c, json_t *b, json_t **out, json_t **ext, lp_fail *f)
     rq.resource_id = jv_int(b, "resource_id", 0);
     rq.title = jv_str(b, "title", "");
     rq.project_id = jv_int(b, "project_id", 0);
+    if (jv_has(b, "project_id") && rq.project_id == 0) rq.project_id = RSV_NO_PROJECT;   /* 0: none, not the default */
     if (lt_parse_rfc3339(jv_str(b, "start", ""), &rq.start) || lt_parse_rfc3339(jv_str(b, "end", ""), &rq.end))
         return LP_ERR_INVALID;
     const char *rrule = jv_str(b, "rrule", NULL);

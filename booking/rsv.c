@@ -157,7 +157,12 @@ int rsv_create(db_t *db, const actor_t *who, const rsv_request *rq, rsv_reservat
     rc = res_get(db, rq->resource_id, &r);
     if (rc == LP_ERR_NOTFOUND) rc = lp_failf(f, rc, "resource_id", "no such resource");
     if (rc == 0) rc = rsv_check(db, rq, &r, f);
-    if (rc == 0) rc = prj_for_booking(db, rq->tenant_id, rq->person_id, rq->start, &one.project_id, f);
+    if (rc == 0 && rq->project_id == RSV_NO_PROJECT) {
+        one.project_id = 0;
+        rc = prj_check_booking(db, rq->tenant_id, 0, rq->start, f);
+    } else if (rc == 0) {
+        rc = prj_for_booking(db, rq->tenant_id, rq->person_id, rq->start, &one.project_id, f);
+    }
     if (rc == 0) rc = insert(db, who, &one, &r, 0, &id);
     if (rc == 0) rc = rsv_get(db, id, out);   /* inside: an error leaves nothing behind */
     if (own) {
@@ -242,7 +247,8 @@ int rsv_create_series(db_t *db, const actor_t *who, const rsv_request *rq, const
         rc = res_get(db, rq->resource_id, &r);
         if (rc == LP_ERR_NOTFOUND) rc = lp_failf(f, rc, "resource_id", "no such resource");
         /* the series' project: as asked or the default, checked whole here and per occurrence below */
-        if (rc == 0 && !one.project_id) rc = prj_default_get(db, one.person_id, &one.project_id);
+        if (rc == 0 && one.project_id == RSV_NO_PROJECT) one.project_id = 0;
+        else if (rc == 0 && !one.project_id) rc = prj_default_get(db, one.person_id, &one.project_id);
         if (rc == 0) rc = prj_check_booking(db, one.tenant_id, one.project_id, one.start, f);
         if (rc == LP_ERR_RULE && !strcmp(f->field, "project_validity")) rc = 0;   /* judged per occurrence */
         if (rc == 0) rc = series_row(db, rrule, one.project_id, series_id);

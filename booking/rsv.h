@@ -54,9 +54,10 @@ typedef struct rsv_request {
     int64_t start, end;
     const char *title;
     int64_t exclude_id;    /* a reservation being changed: not a conflict with itself */
-    int64_t project_id;    /* the project to charge (0: the person's default, if any); checked by
-                            * prj_for_booking on creation */
+    int64_t project_id;    /* the project to charge (0: the person's default, if any; RSV_NO_PROJECT:
+                            * none even so); checked by prj_for_booking on creation */
 } rsv_request;
+#define RSV_NO_PROJECT (-1)
 
 /* Checks every rule for rq against resource r without writing:
  * person active and a member of the tenant, tenant active (403), resource in service, duration, grid, notice, advance,

@@ -189,8 +189,8 @@ static void test_hostile_input(void **state)
     assert_int_equal(r.status, 200);
     assert_int_equal(json_integer_value(json_object_get(json_object_get(r.json, "budget"), "percent")), 0);
     hx_free(&r);
-    /* the project members of a booking */
-    const char *rsv[] = { "\"project_id\":\"1\"", "\"project_id\":0", "\"project_id\":-5", "\"project_id\":2147483648",
+    /* the project members of a booking (0 is valid: no project) */
+    const char *rsv[] = { "\"project_id\":\"1\"", "\"project_id\":-1", "\"project_id\":-5", "\"project_id\":2147483648",
                           "\"project_id\":null", "\"project_id\":1.0", "\"project_id\":[1]" };
     for (size_t i = 0; i < sizeof rsv / sizeof rsv[0]; i++) {
         snprintf(body, sizeof body, "{\"resource_id\":%lld,\"start\":\"2026-10-06T09:00:00+02:00\",\"end\":"

@@ -258,6 +258,15 @@ static void test_booking_projects(void **state)
     j = book(5, 11, NULL, 201);
     assert_int_equal(jint(j, "project_id"), p);
     json_decref(j);
+    /* project_id 0: no project, even with a default; a series too */
+    j = book(6, 14, "\"project_id\":0", 201);
+    assert_true(json_is_null(json_object_get(j, "project_id")));
+    json_decref(j);
+    j = book(7, 14, "\"project_id\":0,\"rrule\":\"FREQ=DAILY;COUNT=2\"", 201);
+    json_t *occs = json_object_get(j, "reservations");
+    assert_int_equal(json_array_size(occs), 2);
+    for (size_t k = 0; k < 2; k++) assert_true(json_is_null(json_object_get(json_array_get(occs, k), "project_id")));
+    json_decref(j);
     /* a booking changes project */
     snprintf(path, sizeof path, "/api/v1/reservations/%lld", (long long)none);
     snprintf(extra, sizeof extra, "{\"project_id\":%lld}", (long long)p);
@@ -326,6 +335,7 @@ static void test_booking_rules(void **state)
     json_decref(call("POST", path, member_a, "{\"project_id\":0}", 200));
     settings(tenant_a, "{\"require_po\":true}");
     book_refused(12, 9, NULL, 422, "project_required");
+    book_refused(12, 9, "\"project_id\":0", 422, "project_required");   /* no project is no way round it */
     snprintf(extra, sizeof extra, "\"project_id\":%lld", (long long)nopo);
     book_refused(12, 9, extra, 422, "project_po_required");
     snprintf(extra, sizeof extra, "\"project_id\":%lld", (long long)po);
