@@ -93,6 +93,7 @@ static void *worker_main(void *p)
         if (w->stop) break;
         pthread_mutex_unlock(&w->mu);
         w->round(db);
+        db_stmt_trim(db);   /* the round is over: nobody holds its statements */
         pthread_mutex_lock(&w->mu);
     }
     pthread_mutex_unlock(&w->mu);

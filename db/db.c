@@ -200,9 +200,23 @@ void db_close(db_t *db)
     db_writer_release(db);
     for (int i = 0; i < STMT_CACHE; i++)
         if (db->cache[i].st) sqlite3_finalize(db->cache[i].st);
+    for (int i = 0; i < db->nextra; i++) sqlite3_finalize(db->extra[i].st);
     if (db->h) sqlite3_close(db->h);
     free(db->path);
     free(db);
+}
+
+/* Prepares sql into slot s; 0 on failure (logged). */
+static int prepare(db_t *db, const char *sql, struct stmt_slot *s)
+{
+    if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) != SQLITE_OK) {
+        log_error("db", "prepare failed: %s", sqlite3_errmsg(db->h));
+        s->st = NULL;
+        return 0;
+    }
+    s->sql = sql;
+    s->used = db->tick;
+    return 1;
 }
 
 sqlite3_stmt *db_stmt(db_t *db, const char *sql)
@@ -213,27 +227,70 @@ sqlite3_stmt *db_stmt(db_t *db, const char *sql)
         log_error("db", "the group transaction was rolled back");
         return NULL;
     }
+    db->tick++;
     size_t h = ((uintptr_t)sql >> 3) % STMT_CACHE;
     for (size_t k = 0; k < STMT_CACHE; k++) {
         struct stmt_slot *s = &db->cache[(h + k) % STMT_CACHE];
         if (s->sql == sql) {
             sqlite3_reset(s->st);
             sqlite3_clear_bindings(s->st);
+            s->used = db->tick;
             return s->st;
         }
         if (!s->sql) {
-            if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st, NULL) !=
-                SQLITE_OK) {
-                log_error("db", "prepare failed: %s", sqlite3_errmsg(db->h));
-                s->st = NULL;
-                return NULL;
-            }
-            s->sql = sql;
+            if (!prepare(db, sql, s)) return NULL;
+            db->count++;
             return s->st;
         }
     }
-    log_error("db", "statement cache full");
-    return NULL;
+    /* The table is full (a long-lived connection that served many kinds of
+     * request): the statement lives beside it until db_stmt_trim, as any
+     * statement a caller holds must stay valid until its unit of work ends. */
+    for (int i = 0; i < db->nextra; i++)
+        if (db->extra[i].sql == sql) {
+            sqlite3_reset(db->extra[i].st);
+            sqlite3_clear_bindings(db->extra[i].st);
+            return db->extra[i].st;
+        }
+    if (db->nextra == STMT_EXTRA) {
+        log_error("db", "statement cache full");
+        return NULL;
+    }
+    if (!prepare(db, sql, &db->extra[db->nextra])) return NULL;
+    return db->extra[db->nextra++].st;
+}
+
+static int by_use(const void *a, const void *b)
+{
+    const struct stmt_slot *x = a, *y = b;
+    return x->used < y->used ? -1 : x->used > y->used;
+}
+
+void db_stmt_trim(db_t *db)
+{
+    if (!db) return;
+    for (int i = 0; i < db->nextra; i++) sqlite3_finalize(db->extra[i].st);
+    db->nextra = 0;
+    if (db->count <= STMT_CACHE * 3 / 4) return;
+    /* keep the STMT_KEEP most recently used (and any still stepping), and put
+     * them back in a fresh table so every probe chain is whole again */
+    static _Thread_local struct stmt_slot all[STMT_CACHE];
+    int n = 0;
+    for (int i = 0; i < STMT_CACHE; i++)
+        if (db->cache[i].sql) all[n++] = db->cache[i];
+    qsort(all, (size_t)n, sizeof all[0], by_use);
+    memset(db->cache, 0, sizeof db->cache);
+    db->count = 0;
+    for (int i = 0; i < n; i++) {
+        if (i < n - STMT_KEEP && !sqlite3_stmt_busy(all[i].st)) {
+            sqlite3_finalize(all[i].st);
+            continue;
+        }
+        size_t h = ((uintptr_t)all[i].sql >> 3) % STMT_CACHE;
+        while (db->cache[h].sql) h = (h + 1) % STMT_CACHE;
+        db->cache[h] = all[i];
+        db->count++;
+    }
 }
 
 /* ---- stepping: row, done and error kept apart ---- */

@@ -28,8 +28,13 @@ const char *db_path(db_t *db);
 int db_version(db_t *db);
 
 /* A cached prepared statement for sql (a string literal), reset and with its
- * bindings cleared. Borrowed: valid until db_close(). NULL on error. */
+ * bindings cleared. Borrowed: valid until db_stmt_trim() or db_close(). NULL
+ * on error. */
 sqlite3_stmt *db_stmt(db_t *db, const char *sql);
+/* Between units of work (a request, a worker round), when no statement of
+ * db is held: bounds the cache, keeping the most recently used statements
+ * (those still stepping too) and finalizing the rest. */
+void db_stmt_trim(db_t *db);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. db_begin waits for the write lock up to
  * the busy timeout. db_rollback is safe to call when no transaction is open. */

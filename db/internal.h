@@ -4,16 +4,22 @@
 #define LP_DB_INTERNAL_H
 #include "db/db.h"
 
-#define STMT_CACHE 256
+#define STMT_CACHE 256       /* cached statements per connection (a hash table by SQL address) */
+#define STMT_KEEP 128        /* db_stmt_trim keeps this many, the most recently used */
+#define STMT_EXTRA 64        /* statements beyond a full table, kept until db_stmt_trim */
 
-struct stmt_slot { const char *sql; sqlite3_stmt *st; };
+struct stmt_slot { const char *sql; sqlite3_stmt *st; uint64_t used; };
 
 struct db {
     sqlite3 *h;
     char *path;
     int holds_writer;   /* holds the writer lock (between db_begin and commit/rollback) */
     int grouped;        /* the shared writer connection, inside a group transaction */
+    uint64_t tick;      /* counts db_stmt calls: a slot's used is the tick of its last use */
+    int count;          /* filled slots of cache */
+    int nextra;
     struct stmt_slot cache[STMT_CACHE];
+    struct stmt_slot extra[STMT_EXTRA];
 };
 
 /* Releases the writer lock if this connection holds it (tx.c). */

@@ -53,6 +53,7 @@ void db_pool_put(db_pool_t *p, db_t *db)
     for (sqlite3_stmt *st = sqlite3_next_stmt(db->h, NULL); st; st = sqlite3_next_stmt(db->h, st))
         if (sqlite3_stmt_busy(st)) sqlite3_reset(st);
     if (db->holds_writer || !sqlite3_get_autocommit(db->h)) db_rollback(db);
+    db_stmt_trim(db);   /* the request is over: nobody holds its statements */
     pthread_mutex_lock(&p->mu);
     int kept = p->nidle < p->max_idle && sqlite3_get_autocommit(db->h);
     if (kept) p->idle[p->nidle++] = db;

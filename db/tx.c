@@ -97,7 +97,10 @@ static int group_finish(int ok)
     g_grp.target = g_grp.size + atomic_load(&g_queued);
     g_grp.open = 0;
     g_grp.size = 0;
-    if (w) w->grouped = 0;
+    if (w) {
+        w->grouped = 0;
+        db_stmt_trim(w);   /* committed, with g_writer held: no member holds a statement of it */
+    }
     pthread_cond_broadcast(&g_group_done);
     return rc;
 }

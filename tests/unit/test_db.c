@@ -264,6 +264,47 @@ static void test_pool(void **st)
     tmp_remove(&t);
 }
 
+/* ---- the statement cache ---- */
+
+/* 300 distinct statements in one unit of work, more than a connection's
+ * table holds (256): each is served (those past the table beside it), the
+ * same one again for the same text; db_stmt_trim then keeps the most
+ * recently used, and round after round every statement can be had again. */
+static void test_statement_cache_bound(void **st)
+{
+    enum { N = 300 };
+    static char sql[N][32];   /* stable addresses, as string literals have */
+    struct tmpdb t;
+    tmp_make(&t);
+    db_t *db = NULL;
+    assert_int_equal(db_open(t.path, &db), 0);
+    sqlite3_stmt *got[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(sql[i], sizeof sql[i], "SELECT %d", i);
+        got[i] = db_stmt(db, sql[i]);
+        assert_non_null(got[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        assert_ptr_equal(db_stmt(db, sql[i]), got[i]);   /* the cached one, not another */
+        assert_int_equal(sqlite3_step(got[i]), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(got[i], 0), i);
+    }
+    sqlite3_stmt *recent = db_stmt(db, sql[0]);   /* in the table, and used last */
+    db_stmt_trim(db);
+    assert_ptr_equal(db_stmt(db, sql[0]), recent);   /* the most recently used stays */
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++) {
+            sqlite3_stmt *s = db_stmt(db, sql[i]);
+            assert_non_null(s);
+            assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+            assert_int_equal(sqlite3_column_int(s, 0), i);
+        }
+        db_stmt_trim(db);
+    }
+    db_close(db);
+    tmp_remove(&t);
+}
+
 /* ---- checkpoints ---- */
 
 static off_t file_size(const char *path)
@@ -420,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_group_member_rules),
         cmocka_unit_test(test_group_two_files),
         cmocka_unit_test(test_pool),
+        cmocka_unit_test(test_statement_cache_bound),
         cmocka_unit_test(test_checkpoint_after_commits),
         cmocka_unit_test(test_migration_charge_parts),
         cmocka_unit_test(test_idempotency_store),
