@@ -1,11 +1,14 @@
--- 0026: the id of a charge or an invoice is never given to another one.
+-- 0026: the id of a charge, an invoice, a webhook endpoint or a webhook
+-- delivery is never given to another one.
 -- Charges that are not on an invoice may be deleted (a cancelled booking's
 -- usage charge, a voided consumable), and draft invoices are deleted when
 -- they are made again; with a plain INTEGER PRIMARY KEY the next row could
 -- take the id of the newest deleted one, and the audit log, an open page,
 -- the API clients and the e-mails that named it would then name another
--- charge or another company's draft. AUTOINCREMENT keeps ids rising. SQLite
--- cannot add it in place, so invoices and charges are rebuilt with every
+-- charge or another company's draft. A deleted endpoint takes its deliveries
+-- with it, and the webhook worker, finishing an attempt on one of them, would
+-- mark a new delivery that took its id as sent. AUTOINCREMENT keeps ids
+-- rising. SQLite cannot add it in place, so these tables are rebuilt with every
 -- column, index and trigger they have (and the triggers of other tables that
 -- name them go first and come back last); the migration runs with foreign
 -- keys off and checks them before it commits.
@@ -133,3 +136,47 @@ CREATE TRIGGER invoice_lines_issued_no_update BEFORE UPDATE ON invoice_lines
 CREATE TRIGGER invoice_lines_issued_no_delete BEFORE DELETE ON invoice_lines
   WHEN (SELECT status FROM invoices WHERE id = OLD.invoice_id) = 'issued'
   BEGIN SELECT RAISE(ABORT, 'an issued invoice is kept'); END;
+
+CREATE TABLE webhook_endpoints_new (
+  id            INTEGER PRIMARY KEY AUTOINCREMENT,
+  url           TEXT NOT NULL CHECK (length(url) BETWEEN 9 AND 2048),
+  description   TEXT NOT NULL DEFAULT '' CHECK (length(description) <= 200),
+  events        INTEGER NOT NULL CHECK (events > 0),
+  secret_sealed BLOB NOT NULL,
+  enabled       INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  created_by    TEXT NOT NULL,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL,
+  secret_at     INTEGER NOT NULL,
+  version       INTEGER NOT NULL DEFAULT 1
+);
+INSERT INTO webhook_endpoints_new (id, url, description, events, secret_sealed, enabled, created_by, created_at,
+    updated_at, secret_at, version)
+  SELECT id, url, description, events, secret_sealed, enabled, created_by, created_at, updated_at, secret_at, version
+  FROM webhook_endpoints;
+
+CREATE TABLE webhook_deliveries_new (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  endpoint_id     INTEGER NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event           TEXT NOT NULL,
+  msg_id          TEXT NOT NULL UNIQUE,
+  payload         TEXT NOT NULL,
+  state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','delivered','failed')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_status     INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT NOT NULL DEFAULT '',
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL,
+  delivered_at    INTEGER
+);
+INSERT INTO webhook_deliveries_new (id, endpoint_id, event, msg_id, payload, state, attempts, next_attempt_at,
+    last_status, last_error, created_at, updated_at, delivered_at)
+  SELECT id, endpoint_id, event, msg_id, payload, state, attempts, next_attempt_at, last_status, last_error,
+    created_at, updated_at, delivered_at FROM webhook_deliveries;
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_endpoints;
+ALTER TABLE webhook_endpoints_new RENAME TO webhook_endpoints;
+ALTER TABLE webhook_deliveries_new RENAME TO webhook_deliveries;
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id);
