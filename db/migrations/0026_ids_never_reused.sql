@@ -11,7 +11,9 @@
 -- rising. SQLite cannot add it in place, so these tables are rebuilt with every
 -- column, index and trigger they have (and the triggers of other tables that
 -- name them go first and come back last); the migration runs with foreign
--- keys off and checks them before it commits.
+-- keys off and checks them before it commits. The sequences start at the
+-- highest id there is: an id above it deleted before this migration can
+-- still be given once.
 -- foreign_keys: off
 
 DROP TRIGGER charge_parts_invoiced;

@@ -225,9 +225,14 @@ export async function terminal(root, ctx) {
     person = select(ppl.map((p) => ({ value: p.id, label: data.displayName(p) })), ppl[0] && ppl[0].id);
     // the chosen person's company's projects, their default preselected
     personProject = h('select');
+    let filling = 0;   // a slower answer for an earlier choice of person must not fill the picker
     const fill = async () => {
+      const seq = ++filling;
       const p = ppl.find((x) => String(x.id) === person.value);
+      personProject.disabled = true;
       const pr = p ? await projectsOf(p.tenant_id, p.id, false) : null;
+      if (seq !== filling) return;
+      personProject.disabled = false;
       const opts = pr ? pr.opts : [{ value: '', label: t('prj.pickNone') }];
       personProject.replaceChildren(...opts.map((o) => h('option', { value: o.value, selected: pr && String(o.value) === String(pr.dflt) }, o.label)));
     };
