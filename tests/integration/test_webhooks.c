@@ -160,6 +160,21 @@ static int64_t register_hook(const char *url, const char *events, char *secret, 
     return id;
 }
 
+/* An endpoint for events at the receiver's path sub (its own log), its
+ * secret the only one the receiver checks from now on; its id. */
+static int64_t hook_on(const char *sub, const char *events)
+{
+    char secret[120], secrets[200], url[160], body[200], path[80];
+    int64_t id = register_hook(hook_url, events, secret, sizeof secret);
+    snprintf(url, sizeof url, "%.*s%s", (int)(strlen(hook_url) - 5), hook_url, sub);
+    snprintf(body, sizeof body, "{\"url\":\"%s\"}", url);
+    snprintf(path, sizeof path, "/api/v1/webhooks/%lld", (long long)id);
+    assert_int_equal(hx_status(&S, "PATCH", path, staff, body), 200);
+    snprintf(secrets, sizeof secrets, "%s\n", secret);
+    write_file("secrets", secrets);
+    return id;
+}
+
 /* The endpoint's deliveries (newest first); caller frees with hx_free. */
 static json_t *deliveries(int64_t id, hx_resp *r)
 {
@@ -456,16 +471,9 @@ static void test_retry_and_delete(void **st)
  * the requester's note. */
 static void test_service_request_events(void **st)
 {
-    char secret[120], secrets[200], body[300], path[96];
+    char body[300], path[96];
     hx_resp r;
-    int64_t id = register_hook(hook_url, "[\"service_request.created\",\"service_request.changed\"]", secret, sizeof secret);
-    char srq_url[140];
-    snprintf(srq_url, sizeof srq_url, "%.*s/srq", (int)(strlen(hook_url) - 5), hook_url);
-    snprintf(body, sizeof body, "{\"url\":\"%s\"}", srq_url);
-    snprintf(path, sizeof path, "/api/v1/webhooks/%lld", (long long)id);
-    assert_int_equal(hx_status(&S, "PATCH", path, staff, body), 200);
-    snprintf(secrets, sizeof secrets, "%s\n", secret);
-    write_file("secrets", secrets);
+    int64_t id = hook_on("/srq", "[\"service_request.created\",\"service_request.changed\"]");
     /* a service of the demo catalogue */
     assert_int_equal(hx_req(&S, "GET", "/api/v1/catalogue", member, NULL, NULL, &r), 0);
     assert_int_equal(r.status, 200);
@@ -527,17 +535,9 @@ static int64_t tenant_id(const char *prefix)
  * that subscribes to them; reservations do not. */
 static void test_alarm_tenant_invoice_events(void **st)
 {
-    char secret[120], secrets[400], body[400], path[80], key[128];
+    char path[80], key[128];
     hx_resp r;
-    int64_t ops = register_hook(hook_url, "[\"door.alarm\",\"tenant.suspended\",\"tenant.offboarded\",\"invoice.issued\"]",
-                               secret, sizeof secret);
-    char ops_url[140];
-    snprintf(ops_url, sizeof ops_url, "%.*s/ops", (int)(strlen(hook_url) - 5), hook_url);
-    snprintf(body, sizeof body, "{\"url\":\"%s\"}", ops_url);
-    snprintf(path, sizeof path, "/api/v1/webhooks/%lld", (long long)ops);
-    assert_int_equal(hx_status(&S, "PATCH", path, staff, body), 200);
-    snprintf(secrets, sizeof secrets, "%s\n", secret);
-    write_file("secrets", secrets);
+    hook_on("/ops", "[\"door.alarm\",\"tenant.suspended\",\"tenant.offboarded\",\"invoice.issued\"]");
     /* a door alarm, uploaded twice */
     assert_int_equal(hx_req(&S, "POST", "/api/v1/doors", staff, "{\"name\":\"hook-door\",\"group\":\"hooks\"}", NULL, &r), 0);
     assert_int_equal(r.status, 201);
