@@ -161,16 +161,26 @@ static const char *str_of(const json_t *o, const char *k)
 
 #define TENANT_SLOT "{tenantid}"
 
+/* Splits a template with exactly one TENANT_SLOT: the length before it and
+ * the text after it; 0 when there is no such slot. */
+static int template_parts(const char *t, size_t *pre, const char **post)
+{
+    const char *slot = t ? strstr(t, TENANT_SLOT) : NULL;
+    if (!slot || strstr(slot + 1, TENANT_SLOT)) return 0;
+    *pre = (size_t)(slot - t);
+    *post = slot + strlen(TENANT_SLOT);
+    return 1;
+}
+
 int oidc_issuer_fits(const char *configured, const char *discovered)
 {
     if (!configured || !discovered) return 0;
     if (!strcmp(configured, discovered)) return 1;
-    const char *slot = strstr(discovered, TENANT_SLOT);
-    if (!slot || strstr(slot + 1, TENANT_SLOT)) return 0;
-    size_t pre = (size_t)(slot - discovered), post = strlen(slot + strlen(TENANT_SLOT)), cl = strlen(configured);
-    if (cl <= pre + post || strncmp(configured, discovered, pre) ||
-        strcmp(configured + cl - post, slot + strlen(TENANT_SLOT)))
-        return 0;
+    size_t pre, cl = strlen(configured);
+    const char *after;
+    if (!template_parts(discovered, &pre, &after)) return 0;
+    size_t post = strlen(after);
+    if (cl <= pre + post || strncmp(configured, discovered, pre) || strcmp(configured + cl - post, after)) return 0;
     size_t ml = cl - pre - post;
     const char *mid = configured + pre;
     static const char *const MULTI[] = { "common", "organizations", "consumers" };
@@ -194,11 +204,9 @@ static int guid_ok(const char *s)
 static int issuer_holds(const json_t *c, const oidc_expect *e, const char *iss)
 {
     if (!e->issuer_template) return !strcmp(iss, e->issuer);
-    const char *tid = json_string_value(json_object_get(c, "tid"));
-    const char *slot = strstr(e->issuer_template, TENANT_SLOT);
-    if (!slot || !guid_ok(tid)) return 0;
-    size_t pre = (size_t)(slot - e->issuer_template);
-    const char *post = slot + strlen(TENANT_SLOT);
+    const char *tid = json_string_value(json_object_get(c, "tid")), *post;
+    size_t pre;
+    if (!template_parts(e->issuer_template, &pre, &post) || !guid_ok(tid)) return 0;
     return strlen(iss) == pre + 36 + strlen(post) && !strncmp(iss, e->issuer_template, pre) &&
            !strncmp(iss + pre, tid, 36) && !strcmp(iss + pre + 36, post);
 }
